@@ -1,0 +1,121 @@
+"""Every per-run metric in one table: name, dtype and definition.
+
+Both engines fill exactly these columns, in this order, and ``docs/metrics.md``
+is generated from the same table (see :func:`metrics_markdown`).  Times are in
+the scenario's time unit; "logs" means every message log of every process
+(receiver-side logs of G_act and G_sdw, sender-side ``int_msg_log`` and
+``ext_msg_log`` of G_sdw).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Metric", "METRICS", "METRIC_NAMES", "OUTCOMES", "VIOLATIONS", "empty_results",
+           "metrics_markdown", "finalize_frame"]
+
+OUTCOMES = ("completed", "failed", "recovered")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One per-run metric."""
+
+    name: str
+    dtype: str
+    unit: str
+    definition: str
+
+
+def _m(name: str, dtype: str, unit: str, definition: str) -> Metric:
+    return Metric(name, dtype, unit, definition)
+
+
+METRICS: tuple[Metric, ...] = (
+    _m("run", "int64", "", "run index r; its stream is SeedSequence(seed, spawn_key=(r,))"),
+    _m("seed", "int64", "", "study seed (-1 when a trace was replayed)"),
+    _m("outcome", "category", "", "'completed' (reached the horizon), 'failed' (an erroneous "
+       "external message reached the device) or 'recovered' (error recovery completed)"),
+    _m("t_end", "float64", "time", "time the run ended: horizon, failure or recovery"),
+    _m("n_events", "int64", "rows", "trace rows processed (rows with t <= t_end)"),
+    _m("t_fault", "float64", "time", "first design-fault activation (NaN if none)"),
+    _m("t_detect", "float64", "time", "time of the failed AT that invoked recovery (NaN if none)"),
+    _m("ckpt_total", "int64", "checkpoints", "checkpoints established (ckpt_act + ckpt_sdw)"),
+    _m("ckpt_act", "int64", "checkpoints", "checkpoints established by G_act processes"),
+    _m("ckpt_sdw", "int64", "checkpoints", "checkpoints established by G_sdw processes"),
+    _m("ckpt_s1", "int64", "checkpoints", "checkpoints taken by rule S1 (clean -> contaminated)"),
+    _m("ckpt_s2", "int64", "checkpoints", "checkpoints taken by rule S2 (further contamination)"),
+    _m("ckpt_array_peak", "int64", "checkpoints", "peak over time of the checkpoints held by "
+       "all processes together"),
+    _m("log_entries_peak", "int64", "entries", "peak over time of the entries in all logs"),
+    _m("log_entries_mean", "float64", "entries", "time-average over [0, t_end] of the entries "
+       "in all logs"),
+    _m("log_bytes_peak", "int64", "bytes", "log_entries_peak * msg_bytes"),
+    _m("log_sender_peak", "int64", "entries", "peak of the sender-side logs (shadows' "
+       "int_msg_log and ext_msg_log)"),
+    _m("log_receiver_peak", "int64", "entries", "peak of the receiver-side logs"),
+    _m("n_at", "int64", "tests", "acceptance tests performed"),
+    _m("n_at_passed", "int64", "tests", "acceptance tests passed"),
+    _m("n_notifications", "int64", "broadcasts", "'passed AT' notifications broadcast"),
+    _m("n_compensated", "int64", "messages", "failed ATs whose error compensation succeeded"),
+    _m("rollback_procs", "int64", "processes", "processes rolled back at recovery"),
+    _m("rollback_dist_max", "float64", "time", "largest time from a restored checkpoint to "
+       "the recovery"),
+    _m("rollback_dist_sum", "float64", "time", "sum over rolled-back processes of that time"),
+    _m("rollback_events_max", "int64", "receptions", "largest number of message receptions "
+       "undone by one rollback"),
+    _m("n_replayed", "int64", "messages", "logged messages replayed after rollback"),
+    _m("n_resent", "int64", "messages", "messages the shadows re-send from their logs on "
+       "takeover"),
+    _m("n_suppressed", "int64", "messages", "twin messages the shadows will still suppress "
+       "after takeover"),
+    _m("orphans", "int64", "messages", "oracle: messages in a restored state whose sending is "
+       "undone"),
+    _m("lost", "int64", "messages", "oracle: messages a restored state needs that are neither "
+       "kept, replayed, re-sent, in transit nor regenerated"),
+    _m("duplicates", "int64", "messages", "oracle: messages that would be delivered twice"),
+    _m("lost_outputs", "int64", "messages", "oracle: external messages the device never gets"),
+    _m("dup_outputs", "int64", "messages", "oracle: external messages the device gets twice"),
+    _m("contaminated_restore", "int64", "states", "oracle: recovered process states that are "
+       "still erroneous, plus erroneous messages replayed or re-sent"),
+    _m("unsafe_clean", "int64", "processes", "oracle: processes that were erroneous while their "
+       "dirty bit was 0"),
+    _m("cascade", "int64", "processes", "oracle: processes that keep an orphan and would have "
+       "to roll back again"),
+)
+
+METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+#: Oracle columns whose sum is the number of violations of one run.
+VIOLATIONS = ("orphans", "lost", "duplicates", "lost_outputs", "contaminated_restore",
+              "unsafe_clean", "cascade")
+
+
+def finalize_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Give a per-run frame the schema's column order and compact dtypes."""
+    out = pd.DataFrame(index=range(len(df)))
+    for m in METRICS:
+        col = df[m.name].to_numpy() if m.name in df else np.zeros(len(df))
+        if m.dtype == "category":
+            out[m.name] = pd.Categorical(col, categories=list(OUTCOMES))
+        else:
+            out[m.name] = np.asarray(col).astype(m.dtype)
+    extra = [c for c in df.columns if c not in METRIC_NAMES]
+    for c in extra:
+        out[c] = df[c].to_numpy()
+    return out
+
+
+def empty_results() -> pd.DataFrame:
+    """A zero-row frame with the per-run schema."""
+    return finalize_frame(pd.DataFrame({m.name: [] for m in METRICS}))
+
+
+def metrics_markdown() -> str:
+    """The metrics table as Markdown (docs/metrics.md is written from it)."""
+    lines = ["| column | dtype | unit | definition |", "| --- | --- | --- | --- |"]
+    for m in METRICS:
+        lines.append(f"| `{m.name}` | {m.dtype} | {m.unit} | {m.definition} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,96 @@
+"""Protocol variants: the rule switches both engines read.
+
+``"mdcd-paper"`` is the literal reading of Figures 2-4 and the recovery text of
+Section 3.2; ``"mdcd"`` is the minimal correction that the oracle shows to be
+recoverable and safe (docs/protocol.md, "Findings" and "The correction").  Each
+switch is one interpretation decision; the docs name them by these attribute
+names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Rules", "PROTOCOLS", "get_rules", "protocol_names"]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Interpretation switches of the clustered MDCD protocol.
+
+    Attributes
+    ----------
+    name : str
+        Protocol name as used by ``simulate(protocol=...)``.
+    code : int
+        Small integer passed to the numba kernel.
+    reclaim_by_interval : bool
+        ``memory_reclamation(V)``: ``False`` deletes checkpoints and log entries
+        whose index is ``<= V`` (Figure 3's text); ``True`` deletes the leading
+        checkpoints whose *interval* (up to the next checkpoint, or now) absorbed
+        only levels ``<= V``, with the log entries of those intervals.
+    prgt_out_on_low_send : bool
+        "Propagating out" (Figure 3): ``False`` sets ``prgt_bit`` only on sends to
+        G_act (literal "receiver(m) in G_high" with G_high = G_act u G_sdw, and
+        act processes address shadows only through G_low); ``True`` also on sends
+        to G_low, whose copy reaches the twin shadow, a G_high process.
+    log_all_when_dirty : bool
+        Receiver-side logging: ``False`` logs a message only when it comes from a
+        clean sender to a dirty receiver (Section 3.1); ``True`` logs every message
+        a dirty process consumes, including the one that triggers a checkpoint,
+        and replays at recovery only those whose piggybacked level is validated.
+    coordinated_recovery : bool
+        ``error_recovery``: ``False`` lets each process use the validation it has
+        received (shadows their ``ivr_low``); ``True`` first distributes the
+        highest level validated by any passed AT so far (``V*``) and the number of
+        cluster outputs the device has, and every process reclaims with them
+        before rolling back.  Matters only when notifications are delayed.
+    outputs_by_count : bool
+        External messages of the cluster: ``False`` indexes a shadow's
+        ``ext_msg_log`` by ``int_mSN_G_sdw`` and reclaims and re-sends it by
+        ``ivr_low`` (Figure 4 as printed); ``True`` numbers them by a cluster
+        output count (``ext_mSN``, the unreadable ``m.ext_mSN_G_low`` of Figure 4)
+        that "passed AT" notifications of G_low carry.
+    suppress_redone_outputs : bool
+        A rolled-back G_act process suppresses the external messages it
+        regenerates that the device already has (an output counter kept outside
+        the checkpointed state); otherwise they reach the device twice.
+    checkpoint_every_receive : bool
+        ``"every-receive"``: checkpoint before every application message receipt.
+    """
+
+    name: str
+    code: int
+    reclaim_by_interval: bool
+    prgt_out_on_low_send: bool
+    log_all_when_dirty: bool
+    coordinated_recovery: bool
+    outputs_by_count: bool
+    suppress_redone_outputs: bool
+    checkpoint_every_receive: bool = False
+
+
+PROTOCOLS: dict[str, Rules] = {
+    "mdcd": Rules("mdcd", 0, True, True, True, True, True, True),
+    "mdcd-paper": Rules("mdcd-paper", 1, False, False, False, False, False, False),
+}
+
+
+def protocol_names() -> tuple[str, ...]:
+    """Names accepted by ``protocol=``."""
+    return tuple(PROTOCOLS)
+
+
+def get_rules(protocol: str | Rules) -> Rules:
+    """Rules of a protocol; ``ValueError`` naming the allowed ones otherwise.
+
+    A :class:`Rules` object is accepted as it is (for ablation experiments such as
+    ``dataclasses.replace(PROTOCOLS["mdcd"], name="x", log_all_when_dirty=False)``).
+    """
+    if isinstance(protocol, Rules):
+        return protocol
+    try:
+        return PROTOCOLS[protocol]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown protocol {protocol!r}; choose one of "
+                         f"{', '.join(repr(p) for p in PROTOCOLS)}") from None

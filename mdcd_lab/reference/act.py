@@ -1,0 +1,76 @@
+"""Figure 3: error containment algorithm for a process ``P_j^act`` of G_act."""
+
+from __future__ import annotations
+
+from .confidence import memory_reclamation, receive_application_msg
+from .low import end_failed, notify
+from .state import ACT, LOW, Proc, Run
+
+
+def act_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
+    """Internal message sending: "propagating out", then piggyback and send.
+
+    A message to ``low_i`` is also delivered to its shadow ``sdw_i``.
+    """
+    if run.role(dst) == ACT or (run.rules.prgt_out_on_low_send and run.role(dst) == LOW):
+        p.prgt_bit = p.dirty_bit
+    ords = p.n_sent
+    p.n_sent += 1
+    m = run.new_msg(p.idx, dst, t_deliver, p.dirty_bit, p.int_mSN_G_low, p.erroneous, ords)
+    run.push(t_deliver, 0, m)
+    if run.role(dst) == LOW:
+        twin = run.twin_of(dst)
+        m2 = run.new_msg(p.idx, twin.idx, t_deliver, p.dirty_bit, p.int_mSN_G_low,
+                         p.erroneous, ords)
+        run.push(t_deliver, 0, m2)
+    run.log(p.idx, "send", dst, p.int_mSN_G_low, -1,
+            f"dirty={p.dirty_bit} err={int(p.erroneous)}")
+
+
+def act_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -> None:
+    """External message: AT if dirty (then reclamation and "passed AT"), else sent as is."""
+    from .recovery import error_recovery
+
+    if p.dirty_bit == 0:
+        if p.erroneous:
+            run.log(p.idx, "failure", -1, p.int_mSN_G_low, -1, "erroneous output, dirty_bit 0")
+            end_failed(run)
+            return
+        p.outputs_delivered.append(p.n_out)
+        p.n_out += 1
+        run.log(p.idx, "output", -1, p.int_mSN_G_low)
+        return
+    run.c["n_at"] += 1
+    detected = p.erroneous and u_at < run.s.at_coverage
+    if not detected:
+        if p.erroneous:
+            run.log(p.idx, "failure", -1, p.int_mSN_G_low, -1, "undetected erroneous output")
+            end_failed(run)
+            return
+        run.c["n_at_passed"] += 1
+        run.log(p.idx, "at_pass", -1, p.int_mSN_G_low)
+        memory_reclamation(run, p, p.int_mSN_G_low)
+        p.outputs_delivered.append(p.n_out)
+        p.n_out += 1
+        notify(run, p, p.int_mSN_G_low, -1, d_notify)
+        return
+    run.log(p.idx, "at_fail", -1, p.int_mSN_G_low)
+    if u_comp < run.s.compensation:
+        run.c["n_compensated"] += 1
+        p.outputs_delivered.append(p.n_out)
+        p.n_out += 1
+        run.log(p.idx, "compensated", -1, p.int_mSN_G_low)
+        return
+    p.n_out += 1
+    error_recovery(run, p)
+
+
+def act_receive(run: Run, p: Proc, m) -> None:
+    """Incoming application message (Figure 3's reception branch)."""
+    receive_application_msg(run, p, m)
+
+
+def act_notify(run: Run, p: Proc, v_int: int, v_ext: int) -> None:
+    """Incoming "passed AT": ``memory_reclamation(m.int_mSN_G_low)``, dirty bit update."""
+    run.log(p.idx, "notified", -1, v_int, v_ext)
+    memory_reclamation(run, p, v_int, v_ext)

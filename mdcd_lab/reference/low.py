@@ -1,0 +1,88 @@
+"""Figure 2: error containment algorithm for a process ``P_i^low`` of G_low.
+
+``P_i^low``'s ``dirty_bit`` is constantly 1.  A message to G_act first
+increments the cluster's shared ``int_mSN_G_low`` (broadcast atomically inside
+the cluster, D6) and piggybacks it; an external message is checked by an AT.
+"""
+
+from __future__ import annotations
+
+from .state import ACT, SDW, Proc, Run
+
+
+def low_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
+    """Internal message sending of Figure 2 (to G_act, or inside the cluster)."""
+    k = 0
+    if run.role(dst) == ACT:
+        run.int_mSN_G_low += 1
+        k = run.int_mSN_G_low
+    m = run.new_msg(p.idx, dst, t_deliver, 1, run.int_mSN_G_low, p.erroneous, p.n_sent, k)
+    p.n_sent += 1
+    if k:
+        run.originals[k] = m
+    run.push(t_deliver, 0, m)
+    run.log(p.idx, "send", dst, run.int_mSN_G_low, k, f"err={int(p.erroneous)}")
+
+
+def low_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -> None:
+    """External message of ``P_i^low``: AT, then device and "passed AT", or compensation."""
+    from .recovery import error_recovery
+
+    run.ext_mSN_G_low += 1
+    e = run.ext_mSN_G_low
+    run.c["n_at"] += 1
+    detected = p.erroneous and u_at < run.s.at_coverage
+    if not detected:
+        if p.erroneous:   # an AT missed the error: it reaches the device
+            run.log(p.idx, "failure", -1, run.int_mSN_G_low, e, "undetected erroneous output")
+            run.cluster_outputs.append((e, run.int_mSN_G_low, True))
+            end_failed(run)
+            return
+        run.c["n_at_passed"] += 1
+        run.cluster_outputs.append((e, run.int_mSN_G_low, True))
+        run.log(p.idx, "at_pass", -1, run.int_mSN_G_low, e)
+        notify(run, p, run.int_mSN_G_low, e, d_notify)
+        return
+    run.log(p.idx, "at_fail", -1, run.int_mSN_G_low, e)
+    if u_comp < run.s.compensation:
+        run.c["n_compensated"] += 1
+        run.cluster_outputs.append((e, run.int_mSN_G_low, True))
+        run.log(p.idx, "compensated", -1, run.int_mSN_G_low, e)
+        return
+    run.cluster_outputs.append((e, run.int_mSN_G_low, False))
+    run.trigger_low_output = True
+    error_recovery(run, p)
+
+
+def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> None:
+    """Broadcast "passed AT" with ``int_mSN_G_low`` (and the cluster output count)."""
+    run.c["n_notifications"] += 1
+    run.passed_levels.append(v_int)
+    recipients = [q.idx for q in run.procs if q.role in (ACT, SDW) and q.idx != origin.idx]
+    run.push(run.now + d_notify, 1, (v_int, v_ext, tuple(recipients)))
+    run.log(origin.idx, "notify", -1, v_int, v_ext)
+
+
+def end_failed(run: Run) -> None:
+    """An erroneous external message reached the device: the run fails."""
+    run.outcome = "failed"
+    run.ended = True
+    run.t_end = run.now
+
+
+def low_receive(run: Run, p: Proc, m) -> None:
+    """``application_msg_reception(m)``: a G_low process only consumes."""
+    from .confidence import application_msg_reception
+
+    application_msg_reception(run, p, m)
+    run.log(p.idx, "deliver", m.src, m.int_mSN_G_low, m.k, f"err={int(m.erroneous)}")
+
+
+def fault(run: Run, p: Proc) -> None:
+    """A design-fault activation in ``p`` (fault_scope 'cluster': every member)."""
+    if run.t_fault != run.t_fault:  # NaN: first activation
+        run.t_fault = run.now
+    targets = ([q for q in run.procs[: run.n_low]] if run.s.fault_scope == "cluster" else [p])
+    for q in targets:
+        q.erroneous = True
+    run.log(p.idx, "fault", -1, run.int_mSN_G_low)

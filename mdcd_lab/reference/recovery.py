@@ -1,0 +1,84 @@
+"""Error recovery (Section 3.2, the text after Figure 4).
+
+Dirty G_act and G_sdw processes roll back to the checkpoint with the smallest
+index and replay their receiver-side log; G_sdw takes over from G_low and
+re-sends its logged messages or suppresses regenerated ones by comparing
+``ivr_low`` with ``int_mSN_G_sdw``.  The run ends here: the shadows' pending work
+is recorded (``n_resent``, ``n_suppressed``), and the oracle checks the
+recovered global state.
+"""
+
+from __future__ import annotations
+
+from .confidence import memory_reclamation
+from .oracle import check_recovery
+from .state import LOW, SDW, Proc, Run
+
+
+def error_recovery(run: Run, trigger: Proc) -> None:
+    """``error_recovery({G_act, G_sdw, G_low})`` invoked by ``trigger`` at ``run.now``."""
+    rules = run.rules
+    run.t_detect = run.now
+    run.outcome = "recovered"
+    run.ended = True
+    run.t_end = run.now
+    run.log(trigger.idx, "recovery", -1, run.int_mSN_G_low, run.int_mSN_G_sdw)
+    act_sdw = [p for p in run.procs if p.role != LOW]
+    shadows = [p for p in run.procs if p.role == SDW]
+    v_star = max(run.passed_levels, default=0)
+    ext_star = sum(1 for _e, _lvl, ok in run.cluster_outputs if ok)
+    if rules.coordinated_recovery:
+        # D10: the recovery round distributes the highest validated level and the
+        # number of cluster outputs the device has, before anyone rolls back.
+        for p in act_sdw:
+            memory_reclamation(run, p, v_star, ext_star)
+            if p.role == SDW:
+                p.ivr_low = max(p.ivr_low, v_star)
+                p.ext_ivr = ext_star
+    # rollback of dirty processes to the checkpoint with the smallest index
+    restore = {}
+    replayed: dict[int, list] = {}
+    for p in act_sdw:
+        if p.dirty_bit != 1 or not p.ckpt_array:
+            continue
+        c = min(p.ckpt_array, key=lambda ck: (ck.index, ck.ord))
+        restore[p.idx] = c
+        entries = p.rcv_msg_log
+        if rules.log_all_when_dirty:   # replay only what no sender will send again
+            entries = [e for e in entries if e.msg.consume_ord >= c.n_recv
+                       and e.msg.int_mSN_G_low <= p.v_known]
+        replayed[p.idx] = [e.msg for e in entries]
+        run.log(p.idx, "rollback", -1, c.index, c.ord,
+                f"to t={c.t:.6g}, undoes {p.n_recv - c.n_recv} receptions")
+        for m in replayed[p.idx]:
+            run.log(p.idx, "replay", m.src, m.int_mSN_G_low, m.k)
+    # shadow takeover
+    ivr = max((q.ivr_low for q in shadows), default=0)
+    ext_ivr = ext_star if rules.coordinated_recovery else max(
+        (q.ext_ivr for q in shadows), default=0)
+    undone = []
+    for q in shadows:
+        c = restore.get(q.idx)
+        if c is None:
+            continue
+        q.int_msg_log = [w for w in q.int_msg_log if w.twin_ord < c.n_twins]
+        q.ext_msg_log = [w for w in q.ext_msg_log if w.twin_ord < c.n_twins]
+        undone += [w for w in run.twins if w.sdw == q.idx and w.twin_ord >= c.n_twins]
+    resent = [w for q in shadows for w in q.int_msg_log + q.ext_msg_log]
+    for w in resent:
+        run.log(w.sdw, "resend", -1, w.index, w.k or w.e, "output" if w.e else "message")
+    n_suppressed = max(0, ivr - run.int_mSN_G_sdw) + sum(
+        1 for w in undone if w.k and w.k <= ivr)
+    if n_suppressed:
+        run.log(-1, "suppress", -1, ivr, run.int_mSN_G_sdw, f"{n_suppressed} to suppress")
+    run.result.update(
+        rollback_procs=len(restore),
+        rollback_dist_max=max((run.now - c.t for c in restore.values()), default=0.0),
+        rollback_dist_sum=sum(run.now - c.t for c in restore.values()),
+        rollback_events_max=max((run.procs[i].n_recv - c.n_recv for i, c in restore.items()),
+                                default=0),
+        n_replayed=sum(len(v) for v in replayed.values()),
+        n_resent=len(resent),
+        n_suppressed=n_suppressed,
+    )
+    check_recovery(run, restore, replayed, resent, undone, ivr, ext_ivr)

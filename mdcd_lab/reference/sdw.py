@@ -1,0 +1,58 @@
+"""Figure 4: error containment algorithm for a shadow ``P_k^sdw`` of G_sdw.
+
+Shadows compute on the same inputs as the cluster but their messages to G_act
+and to the device are suppressed: logged, indexed by the shared
+``int_mSN_G_sdw``, and re-sent or suppressed at takeover.
+"""
+
+from __future__ import annotations
+
+from .confidence import memory_reclamation, receive_application_msg
+from .state import Proc, Run, Twin
+
+
+def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
+    """A suppressed message to G_act: ``int_mSN_G_sdw++`` and sender-side logging."""
+    run.int_mSN_G_sdw += 1
+    w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, k=run.int_mSN_G_sdw,
+             level_at_gen=run.int_mSN_G_sdw)
+    p.n_twins += 1
+    p.int_msg_log.append(w)
+    run.twins.append(w)
+    run.change_logs(1, 0)
+    run.log(p.idx, "log_sdr", dst, p.int_mSN_G_low, w.index, f"twin k={w.k}")
+
+
+def sdw_twin_output(run: Run, p: Proc) -> None:
+    """A suppressed external message: saved to ``ext_msg_log`` indexed by ``int_mSN_G_sdw``."""
+    run.ext_mSN_G_sdw += 1
+    w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, e=run.ext_mSN_G_sdw,
+             level_at_gen=run.int_mSN_G_sdw)
+    p.n_twins += 1
+    p.ext_msg_log.append(w)
+    run.twins.append(w)
+    run.change_logs(1, 0)
+    run.log(p.idx, "log_ext", -1, p.int_mSN_G_low, w.index, f"twin output e={w.e}")
+
+
+def sdw_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
+    """A message between shadows (old interface): delivered, with the piggyback (D8)."""
+    m = run.new_msg(p.idx, dst, t_deliver, p.dirty_bit, p.int_mSN_G_low, p.erroneous,
+                    p.n_sent)
+    p.n_sent += 1
+    run.push(t_deliver, 0, m)
+    run.log(p.idx, "send", dst, p.int_mSN_G_low, -1, f"dirty={p.dirty_bit}")
+
+
+def sdw_receive(run: Run, p: Proc, m) -> None:
+    """Incoming application message (Figure 4's reception branch)."""
+    receive_application_msg(run, p, m)
+
+
+def sdw_notify(run: Run, p: Proc, v_int: int, v_ext: int) -> None:
+    """Incoming "passed AT": reclamation, dirty bit, ``ivr_low = max(m.int_mSN_G_low, ivr_low)``."""
+    run.log(p.idx, "notified", -1, v_int, v_ext)
+    memory_reclamation(run, p, v_int, v_ext)
+    p.ivr_low = max(v_int, p.ivr_low)
+    if v_ext >= 0:
+        p.ext_ivr = max(v_ext, p.ext_ivr)

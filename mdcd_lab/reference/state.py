@@ -1,0 +1,210 @@
+"""State of one run: processes, messages, checkpoints and log entries.
+
+Variable names follow the paper (Section 3.1, Figures 2-4): ``dirty_bit``,
+``prgt_bit``, ``int_mSN_G_low`` (local copy), ``ckpt_array``, ``ivr_low``,
+``int_msg_log`` / ``ext_msg_log`` (sender-side logs of shadows) and
+``rcv_msg_log`` (receiver-side log, called ``int_msg_log`` in Figures 3 and 4;
+renamed here because a shadow keeps both kinds).  Beside the protocol's beliefs
+each process carries the ground truth (``erroneous``) for the oracle.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+from ..protocols import Rules
+from ..scenario import Scenario
+
+LOW, ACT, SDW = 0, 1, 2
+ROLE_NAMES = ("low", "act", "sdw")
+
+
+@dataclass
+class Msg:
+    """An application message and what it piggybacks (``dirty_bit``, ``int_mSN_G_low``)."""
+
+    mid: int
+    src: int
+    dst: int
+    t_send: float
+    t_deliver: float
+    dirty_bit: int
+    int_mSN_G_low: int
+    erroneous: bool
+    send_ord: int          # ordinal of this send among the sender's sends
+    k: int = 0             # cluster sequence number of a G_low -> G_act message, else 0
+    consume_ord: int = -1  # receiver's reception ordinal once consumed
+    delivered: bool = False
+
+
+@dataclass
+class Checkpoint:
+    """An entry of ``ckpt_array``: a saved state and where in the run it was taken."""
+
+    index: int          # the value of int_mSN_G_low the array is indexed by
+    level_before: int   # local int_mSN_G_low of the saved state
+    t: float
+    n_recv: int
+    n_sent: int
+    n_twins: int
+    n_out: int
+    erroneous: bool
+    ord: int            # ordinal of the checkpoint within its process
+
+
+@dataclass
+class LogEntry:
+    """An entry of a receiver-side log (``rcv_msg_log``)."""
+
+    index: int
+    msg: Msg
+    ckpt_ord: int       # the checkpoint interval the entry belongs to
+
+
+@dataclass
+class Twin:
+    """A suppressed shadow message: a twin send to G_act or a twin external output."""
+
+    sdw: int
+    index: int          # int_mSN_G_sdw (sends) or the log index of an output
+    twin_ord: int       # ordinal among the shadow's twin events
+    erroneous: bool
+    k: int = 0          # twin send number (= cluster message number)
+    e: int = 0          # twin output number (= cluster output number)
+    level_at_gen: int = 0
+
+
+@dataclass
+class Proc:
+    """One process with the protocol variables of its role and its ground truth."""
+
+    idx: int
+    name: str
+    role: int
+    dirty_bit: int = 0
+    prgt_bit: int = 0
+    int_mSN_G_low: int = 0
+    ivr_low: int = 0            # G_sdw only: last validated level (Figure 4)
+    ext_ivr: int = 0            # G_sdw only: validated cluster outputs (mdcd)
+    v_known: int = 0            # highest validated level this process has applied
+    ckpt_array: list[Checkpoint] = field(default_factory=list)
+    rcv_msg_log: list[LogEntry] = field(default_factory=list)
+    int_msg_log: list[Twin] = field(default_factory=list)   # G_sdw sender side
+    ext_msg_log: list[Twin] = field(default_factory=list)   # G_sdw sender side
+    n_ckpt_made: int = 0
+    erroneous: bool = False
+    unsafe: bool = False
+    n_recv: int = 0
+    n_sent: int = 0
+    n_twins: int = 0
+    n_out: int = 0
+    consumed: list[Msg] = field(default_factory=list)
+    outputs_delivered: list[int] = field(default_factory=list)  # output ordinals delivered
+
+
+class Run:
+    """Everything one run of one protocol on one trace needs, and its counters."""
+
+    def __init__(self, scenario: Scenario, rules: Rules, record: bool) -> None:
+        self.s = scenario
+        self.rules = rules
+        n_low, n_act = scenario.n_low, scenario.n_act
+        self.n_low, self.n_act = n_low, n_act
+        self.procs: list[Proc] = []
+        for i in range(n_low):
+            self.procs.append(Proc(i, f"low{i}", LOW, dirty_bit=1))
+        for j in range(n_act):
+            self.procs.append(Proc(n_low + j, f"act{j}", ACT))
+        for i in range(n_low):
+            self.procs.append(Proc(n_low + n_act + i, f"sdw{i}", SDW))
+        # shared counters (atomic inside their group: docs/protocol.md, D6)
+        self.int_mSN_G_low = 0
+        self.ext_mSN_G_low = 0
+        self.int_mSN_G_sdw = 0
+        self.ext_mSN_G_sdw = 0
+        self.now = 0.0
+        self.heap: list[tuple] = []
+        self.heap_seq = 0
+        self.next_mid = 0
+        self.messages: list[Msg] = []
+        self.originals: dict[int, Msg] = {}      # k -> G_low message to G_act
+        self.twins: list[Twin] = []
+        self.cluster_outputs: list[tuple[int, int, bool]] = []  # (e, level, delivered)
+        self.passed_levels: list[int] = []
+        self.ended = False
+        self.outcome = "completed"
+        self.t_end = scenario.horizon
+        self.t_fault = math.nan
+        self.t_detect = math.nan
+        self.trigger_low_output = False
+        self.events: list[tuple] | None = [] if record else None
+        # counters
+        self.c = dict.fromkeys(("ckpt_act", "ckpt_sdw", "ckpt_s1", "ckpt_s2", "n_at",
+                                "n_at_passed", "n_notifications", "n_compensated"), 0)
+        self.ckpt_now = 0
+        self.ckpt_peak = 0
+        self.log_sender = 0
+        self.log_receiver = 0
+        self.log_peak = 0
+        self.log_sender_peak = 0
+        self.log_receiver_peak = 0
+        self.log_area = 0.0
+        self.log_t = 0.0
+        self.result: dict = {}
+
+    # -- bookkeeping -----------------------------------------------------------------
+    def role(self, p: int) -> int:
+        """Role of process index ``p``."""
+        if p < self.n_low:
+            return LOW
+        return ACT if p < self.n_low + self.n_act else SDW
+
+    def twin_of(self, low_idx: int) -> Proc:
+        """The shadow ``sdw_i`` of ``low_i``."""
+        return self.procs[self.n_low + self.n_act + low_idx]
+
+    def log(self, proc: int, event: str, peer: int = -1, level: int = -1,
+            index: int = -1, info: str = "") -> None:
+        """Append to the event log when recording."""
+        if self.events is not None:
+            self.events.append((self.now, proc, event, peer, level, index, info))
+
+    def push(self, t: float, kind: int, payload: object) -> None:
+        """Schedule a delivery (kind 0) or a notification (kind 1) at time ``t``."""
+        heapq.heappush(self.heap, (t, self.heap_seq, kind, payload))
+        self.heap_seq += 1
+
+    def new_msg(self, src: int, dst: int, t_deliver: float, dirty_bit: int, level: int,
+                erroneous: bool, send_ord: int, k: int = 0) -> Msg:
+        """Create and register an application message."""
+        m = Msg(self.next_mid, src, dst, self.now, t_deliver, dirty_bit, level, erroneous,
+                send_ord, k)
+        self.next_mid += 1
+        self.messages.append(m)
+        return m
+
+    def _advance_log_clock(self) -> None:
+        self.log_area += (self.log_sender + self.log_receiver) * (self.now - self.log_t)
+        self.log_t = self.now
+
+    def change_logs(self, d_sender: int, d_receiver: int) -> None:
+        """Account for log entries added (positive) or removed (negative)."""
+        self._advance_log_clock()
+        self.log_sender += d_sender
+        self.log_receiver += d_receiver
+        tot = self.log_sender + self.log_receiver
+        self.log_peak = max(self.log_peak, tot)
+        self.log_sender_peak = max(self.log_sender_peak, self.log_sender)
+        self.log_receiver_peak = max(self.log_receiver_peak, self.log_receiver)
+
+    def change_ckpts(self, d: int) -> None:
+        """Account for checkpoints established (positive) or deleted (negative)."""
+        self.ckpt_now += d
+        self.ckpt_peak = max(self.ckpt_peak, self.ckpt_now)
+
+    def check_unsafe(self, p: Proc) -> None:
+        """Ground truth: an erroneous process whose dirty bit is 0 is unsafe."""
+        if p.erroneous and p.dirty_bit == 0 and p.role != LOW:
+            p.unsafe = True

@@ -1,0 +1,221 @@
+"""The scenario: every model parameter, validated in one place.
+
+A :class:`Scenario` describes one guarded-operation interval of the clustered
+MDCD system of the seed paper (Tai & Tso, Section 3.1, Figure 1): ``n_low``
+upgraded or interface-changed components forming the cluster ``G_low``, their
+old versions ``G_sdw`` running in shadow mode, and ``n_act`` high-confidence
+processes ``G_act``.  Per-field metadata (:data:`FIELDS`) gives the allowed
+range, the unit and a help text; the CLI, the widgets and the docs read it, so a
+new field appears everywhere once it is added here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Scenario", "FIELDS", "FieldInfo", "FAULT_SCOPES"]
+
+FAULT_SCOPES = ("cluster", "process")
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """Metadata of one Scenario field.
+
+    Attributes
+    ----------
+    kind : str
+        ``"int"``, ``"float"`` or ``"choice"``.
+    lo, hi : float
+        Allowed closed range for numbers (``hi`` may be ``inf``).
+    lo_open : bool
+        If true the lower bound is excluded (``> lo`` rather than ``>= lo``).
+    unit : str
+        Unit shown on axes and in the docs.
+    help : str
+        One-line description.
+    choices : tuple
+        Allowed values of a ``"choice"`` field.
+    widget_max : float
+        Upper end of slider ranges in the explorers.
+    """
+
+    kind: str
+    lo: float = 0.0
+    hi: float = math.inf
+    lo_open: bool = False
+    unit: str = ""
+    help: str = ""
+    choices: tuple = ()
+    widget_max: float = 1.0
+
+    def describe_range(self) -> str:
+        """Human-readable allowed range, used in error messages."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        left = "(" if self.lo_open else "["
+        right = "]" if math.isfinite(self.hi) else ")"
+        hi = f"{self.hi:g}" if math.isfinite(self.hi) else "inf"
+        kind = "an integer" if self.kind == "int" else "a number"
+        return f"{kind} in {left}{self.lo:g}, {hi}{right}"
+
+
+def _rate(help_: str, wmax: float = 5.0) -> FieldInfo:
+    return FieldInfo("float", 0.0, math.inf, False, "1/time unit", help_, (), wmax)
+
+
+#: Field metadata, in the order of the dataclass fields.
+FIELDS: dict[str, FieldInfo] = {
+    "n_low": FieldInfo("int", 1, 64, False, "processes",
+                       "processes in the cluster G_low (upgraded components and their "
+                       "interface partners); each has an old version in G_sdw", (), 6),
+    "n_act": FieldInfo("int", 1, 256, False, "processes",
+                       "high-confidence processes in G_act", (), 12),
+    "horizon": FieldInfo("float", 0.0, math.inf, True, "time units",
+                         "duration phi of the guarded operation", (), 1000.0),
+    "rate_low_act": _rate("rate of messages from one G_low process to all of G_act"),
+    "rate_low_low": _rate("rate of cluster-internal (new interface) messages from one G_low "
+                          "process to the other G_low processes"),
+    "rate_sdw_sdw": _rate("rate of internal (old interface) messages from one shadow to the "
+                          "other shadows"),
+    "rate_act_low": _rate("rate of messages from one G_act process to all of G_low (each is "
+                          "delivered to the twin shadow too)"),
+    "rate_act_act": _rate("rate of messages from one G_act process to the other G_act processes"),
+    "rate_ext_low": _rate("rate of external (device) messages of one G_low process; each is "
+                          "checked by an acceptance test", 2.0),
+    "rate_ext_act": _rate("rate of external (device) messages of one G_act process", 2.0),
+    "fault_rate": _rate("rate of design-fault activations per G_low process", 0.05),
+    "fault_scope": FieldInfo("choice", help="'cluster': an activation in any member makes every "
+                             "member erroneous (the paper's view of G_low as one virtual "
+                             "component); 'process': only that member",
+                             choices=FAULT_SCOPES),
+    "at_coverage": FieldInfo("float", 0.0, 1.0, False, "probability",
+                             "P[an acceptance test detects an erroneous message]", (), 1.0),
+    "compensation": FieldInfo("float", 0.0, 1.0, False, "probability",
+                              "P[error compensation succeeds after a failed AT]", (), 1.0),
+    "latency": FieldInfo("float", 0.0, math.inf, False, "time units",
+                         "mean channel delay (exponential, FIFO per channel); 0 delivers at once",
+                         (), 2.0),
+    "shadow_lag": FieldInfo("float", 0.0, math.inf, False, "time units",
+                            "half-width of the uniform offset of a shadow twin from its cluster "
+                            "message (twins keep the cluster's order)", (), 2.0),
+    "msg_bytes": FieldInfo("int", 0, math.inf, False, "bytes", "size of one logged message",
+                           (), 4096),
+    "ckpt_bytes": FieldInfo("int", 0, math.inf, False, "bytes", "size of one checkpoint",
+                            (), 1 << 20),
+    "coord_period": FieldInfo("float", 0.0, math.inf, True, "time units",
+                              "period of the 'coordinated' comparison protocol", (), 100.0),
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Parameters of one randomized upgrade scenario.
+
+    Every field is checked by :meth:`validate` when the object is built; a bad
+    value raises :class:`ValueError` naming the field and its allowed range.
+    Rates are Poisson rates per process; ``rate_x_y`` is the total rate of one
+    ``x`` process to all of group ``y`` (destinations uniform); ``ext`` is the
+    device.  See ``docs/protocol.md`` for the system model.
+    """
+
+    n_low: int = 2
+    n_act: int = 3
+    horizon: float = 100.0
+    rate_low_act: float = 1.0
+    rate_low_low: float = 0.5
+    rate_sdw_sdw: float = 0.5
+    rate_act_low: float = 0.5
+    rate_act_act: float = 0.5
+    rate_ext_low: float = 0.1
+    rate_ext_act: float = 0.2
+    fault_rate: float = 0.005
+    fault_scope: str = "cluster"
+    at_coverage: float = 0.95
+    compensation: float = 0.0
+    latency: float = 0.0
+    shadow_lag: float = 0.0
+    msg_bytes: int = 256
+    ckpt_bytes: int = 65536
+    coord_period: float = 10.0
+    _validated: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        validate_fields({k: getattr(self, k) for k in FIELDS})
+        for name, info in FIELDS.items():  # normalise 2.0 -> 2 and 1 -> 1.0
+            if info.kind == "int":
+                object.__setattr__(self, name, int(getattr(self, name)))
+            elif info.kind == "float":
+                object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "_validated", True)
+
+    # -- convenience -------------------------------------------------------------
+    def replace(self, **changes: Any) -> Scenario:
+        """Return a copy with ``changes`` applied (validated)."""
+        unknown = set(changes) - set(FIELDS)
+        if unknown:
+            raise ValueError(f"unknown Scenario field(s): {', '.join(sorted(unknown))}; "
+                             f"known fields: {', '.join(FIELDS)}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of the parameter fields."""
+        return {k: getattr(self, k) for k in FIELDS}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Scenario:
+        """Build from a mapping; unknown keys raise ``ValueError`` naming them."""
+        unknown = set(values) - set(FIELDS)
+        if unknown:
+            raise ValueError(f"unknown Scenario field(s): {', '.join(sorted(unknown))}; "
+                             f"known fields: {', '.join(FIELDS)}")
+        return cls(**values)
+
+    @property
+    def n_procs(self) -> int:
+        """Number of processes: G_low, G_act and G_sdw."""
+        return 2 * self.n_low + self.n_act
+
+
+def _check_number(name: str, value: Any, info: FieldInfo) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"Scenario.{name} must be {info.describe_range()}, "
+                         f"got {value!r} of type {type(value).__name__}")
+    if info.kind == "int" and not float(value).is_integer():
+        raise ValueError(f"Scenario.{name} must be {info.describe_range()}, got {value!r}")
+    v = float(value)
+    if math.isnan(v):
+        raise ValueError(f"Scenario.{name} must be {info.describe_range()}, got NaN")
+    low_ok = v > info.lo if info.lo_open else v >= info.lo
+    if not low_ok or v > info.hi or (math.isinf(v) and info.kind == "int"):
+        raise ValueError(f"Scenario.{name} must be {info.describe_range()}, got {value!r}")
+    if math.isinf(v):
+        raise ValueError(f"Scenario.{name} must be finite, got {value!r}")
+
+
+def validate_fields(values: dict[str, Any]) -> None:
+    """Check every field of a Scenario; raise ``ValueError`` naming the first bad one.
+
+    This is the single place where parameters are validated (Ciw's habit): the
+    dataclass, the CLI, sweeps and widgets all end up here.
+    """
+    for name, info in FIELDS.items():
+        value = values[name]
+        if info.kind == "choice":
+            if value not in info.choices:
+                raise ValueError(f"Scenario.{name} must be {info.describe_range()}, "
+                                 f"got {value!r}")
+        else:
+            _check_number(name, value, info)
+    if values["rate_low_low"] > 0 and values["n_low"] < 2:
+        raise ValueError("Scenario.rate_low_low must be 0 when n_low == 1 "
+                         "(there is no other G_low process to talk to)")
+    if values["rate_sdw_sdw"] > 0 and values["n_low"] < 2:
+        raise ValueError("Scenario.rate_sdw_sdw must be 0 when n_low == 1 "
+                         "(there is no other shadow to talk to)")
+    if values["rate_act_act"] > 0 and values["n_act"] < 2:
+        raise ValueError("Scenario.rate_act_act must be 0 when n_act == 1 "
+                         "(there is no other G_act process to talk to)")

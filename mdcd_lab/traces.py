@@ -1,0 +1,380 @@
+"""Traces: what the application does, independent of any protocol.
+
+A trace is the application behaviour of one or more runs (Section 3.1's system
+model): message sends, external outputs and design-fault activations, with the
+random draws that decide acceptance-test (AT) detection and error compensation
+stored as columns so that every protocol replaying the trace sees the same luck
+(common random numbers).  The format is documented in ``docs/trace-format.md``.
+
+Process numbering (used by both engines): ``low{i}`` is ``i``, ``act{j}`` is
+``n_low + j`` and ``sdw{i}`` (the old version of ``low{i}``) is
+``n_low + n_act + i``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .scenario import Scenario
+
+__all__ = [
+    "KIND_SEND", "KIND_OUTPUT", "KIND_FAULT", "KINDS", "TRACE_COLUMNS",
+    "proc_names", "proc_index", "generate_traces", "validate_trace", "run_seed_sequence",
+    "U_AT_MISSING", "U_COMP_MISSING", "DRAWS_PER_EVENT", "trace_from_rows",
+]
+
+KIND_SEND, KIND_OUTPUT, KIND_FAULT = 0, 1, 2
+KINDS = ("send", "output", "fault")
+TRACE_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp", "d_notify")
+REQUIRED_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver")
+
+#: Fill value of a missing ``u_at``: detected iff ``u_at < at_coverage`` then means
+#: "detected iff at_coverage == 1".
+U_AT_MISSING = float(np.nextafter(1.0, 0.0))
+#: Fill value of a missing ``u_comp``: compensation succeeds iff ``u_comp < compensation``,
+#: i.e. fails iff ``compensation == 0``.
+U_COMP_MISSING = 0.0
+#: Uniform draws consumed per trace event, whatever its kind (keeps streams aligned).
+DRAWS_PER_EVENT = 9
+
+# Event categories, in the fixed order in which the total rate is split.
+CAT_LOW_ACT, CAT_LOW_LOW, CAT_EXT_LOW, CAT_FAULT = 0, 1, 2, 3
+CAT_ACT_LOW, CAT_ACT_ACT, CAT_EXT_ACT, CAT_SDW_SDW = 4, 5, 6, 7
+
+
+def proc_names(scenario: Scenario) -> list[str]:
+    """Process names in index order: ``low*``, ``act*``, ``sdw*``."""
+    return ([f"low{i}" for i in range(scenario.n_low)]
+            + [f"act{j}" for j in range(scenario.n_act)]
+            + [f"sdw{i}" for i in range(scenario.n_low)])
+
+
+def proc_index(scenario: Scenario) -> dict[str, int]:
+    """Map a process name to its index."""
+    return {name: i for i, name in enumerate(proc_names(scenario))}
+
+
+def run_seed_sequence(seed: int, run: int) -> np.random.SeedSequence:
+    """The seed sequence of run ``run`` of a study seeded with ``seed``.
+
+    Run ``r`` always gets ``SeedSequence(seed, spawn_key=(r,))``, so it is the same
+    whatever the number of runs, the chunking or the machine.
+    """
+    return np.random.SeedSequence(int(seed), spawn_key=(int(run),))
+
+
+def category_weights(s: Scenario) -> list[float]:
+    """Total rate of each event category, in the order of the ``CAT_*`` constants."""
+    return [s.n_low * s.rate_low_act, s.n_low * s.rate_low_low, s.n_low * s.rate_ext_low,
+            s.n_low * s.fault_rate, s.n_act * s.rate_act_low, s.n_act * s.rate_act_act,
+            s.n_act * s.rate_ext_act, s.n_low * s.rate_sdw_sdw]
+
+
+def _pick(u: float, n: int) -> int:
+    k = int(u * n)
+    return n - 1 if k >= n else k
+
+
+def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
+    """Generate the rows of one run (the readable reference generator).
+
+    Superposed Poisson processes: the next event comes after an exponential gap
+    with the total rate; its category is chosen in proportion to the category
+    rates, the source and destination uniformly.  Every event consumes exactly
+    ``DRAWS_PER_EVENT`` uniforms: gap, category, source, destination, channel
+    delay, AT draw, compensation draw, shadow offset, notification delay.  Shadow
+    twins of cluster messages to G_act and of cluster outputs are emitted at
+    ``t + U(-shadow_lag, shadow_lag)``, made non-decreasing so they keep the
+    cluster's order (twin k is the twin of cluster message k, Section 3.2).
+    """
+    weights = category_weights(s)
+    total = 0.0
+    for w in weights:
+        total += w
+    n_low, n_act = s.n_low, s.n_act
+    sdw0 = n_low + n_act
+    n_procs = 2 * n_low + n_act
+    last_deliver = np.zeros(n_procs * n_procs)
+    primary: list[tuple] = []
+    twins: list[tuple] = []
+    last_twin = 0.0
+    t = 0.0
+    if total <= 0.0:
+        return []
+    nan = math.nan
+    while True:
+        u = rng.random(DRAWS_PER_EVENT)
+        t = t - math.log1p(-u[0]) / total
+        if t > s.horizon:
+            break
+        x = u[1] * total
+        cat = 7
+        acc = 0.0
+        for c in range(8):
+            acc += weights[c]
+            if x < acc:
+                cat = c
+                break
+        while weights[cat] <= 0.0:  # guard against x == total by rounding
+            cat -= 1
+        if cat in (CAT_LOW_ACT, CAT_LOW_LOW, CAT_EXT_LOW, CAT_FAULT, CAT_SDW_SDW):
+            i = _pick(u[2], n_low)
+            src = i if cat != CAT_SDW_SDW else sdw0 + i
+        else:
+            src = n_low + _pick(u[2], n_act)
+        delay = -s.latency * math.log1p(-u[4]) if s.latency > 0 else 0.0
+        if cat == CAT_FAULT:
+            primary.append((t, KIND_FAULT, src, -1, nan, nan, nan, nan))
+            continue
+        if cat in (CAT_EXT_LOW, CAT_EXT_ACT):
+            d_notify = -s.latency * math.log1p(-u[8]) if s.latency > 0 else 0.0
+            primary.append((t, KIND_OUTPUT, src, -1, nan, u[5], u[6], d_notify))
+            if cat == CAT_EXT_LOW:
+                lag = (2.0 * u[7] - 1.0) * s.shadow_lag if s.shadow_lag > 0 else 0.0
+                tt = max(t + lag, last_twin)
+                last_twin = tt
+                if tt <= s.horizon:
+                    twins.append((tt, KIND_OUTPUT, sdw0 + src, -1, nan, nan, nan, nan))
+            continue
+        if cat == CAT_LOW_ACT:
+            dst = n_low + _pick(u[3], n_act)
+        elif cat == CAT_LOW_LOW:
+            dst = _pick(u[3], n_low - 1)
+            dst = dst + 1 if dst >= src else dst
+        elif cat == CAT_ACT_LOW:
+            dst = _pick(u[3], n_low)
+        elif cat == CAT_ACT_ACT:
+            dst = _pick(u[3], n_act - 1)
+            dst = n_low + (dst + 1 if dst >= src - n_low else dst)
+        else:  # CAT_SDW_SDW
+            dst = _pick(u[3], n_low - 1)
+            dst = sdw0 + (dst + 1 if dst >= src - sdw0 else dst)
+        ch = src * n_procs + dst
+        td = max(t + delay, last_deliver[ch])
+        last_deliver[ch] = td
+        primary.append((t, KIND_SEND, src, dst, td, nan, nan, nan))
+        if cat == CAT_LOW_ACT:
+            lag = (2.0 * u[7] - 1.0) * s.shadow_lag if s.shadow_lag > 0 else 0.0
+            tt = max(t + lag, last_twin)
+            last_twin = tt
+            if tt <= s.horizon:
+                twins.append((tt, KIND_SEND, sdw0 + src, dst, nan, nan, nan, nan))
+    # stable merge: at equal times the cluster's own row comes before the twin
+    out: list[tuple] = []
+    a = b = 0
+    while a < len(primary) or b < len(twins):
+        if b >= len(twins) or (a < len(primary) and primary[a][0] <= twins[b][0]):
+            out.append(primary[a])
+            a += 1
+        else:
+            out.append(twins[b])
+            b += 1
+    return out
+
+
+def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0) -> pd.DataFrame:
+    """Generate the traces of ``runs`` runs (runs ``first_run`` .. ``first_run + runs - 1``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The model parameters.
+    runs : int
+        Number of runs (>= 1).
+    seed : int
+        Study seed (>= 0); run ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``.
+    first_run : int
+        Index of the first run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``run, t, kind, src, dst, t_deliver, u_at, u_comp, d_notify``;
+        see ``docs/trace-format.md``.
+    """
+    _check_runs_seed(runs, seed, first_run)
+    names = np.array(proc_names(scenario) + [""], dtype=object)
+    rows_run: list[int] = []
+    rows: list[tuple] = []
+    for r in range(first_run, first_run + runs):
+        rng = np.random.Generator(np.random.PCG64(run_seed_sequence(seed, r)))
+        one = _generate_one(scenario, rng)
+        rows.extend(one)
+        rows_run.extend([r] * len(one))
+    arr = np.array(rows, dtype=float).reshape(-1, 8)
+    src = arr[:, 2].astype(np.int64)
+    dst = arr[:, 3].astype(np.int64)
+    return pd.DataFrame({
+        "run": np.array(rows_run, dtype=np.int64),
+        "t": arr[:, 0],
+        "kind": pd.Categorical.from_codes(arr[:, 1].astype(np.int8), categories=list(KINDS)),
+        "src": names[src],
+        "dst": names[dst],
+        "t_deliver": arr[:, 4],
+        "u_at": arr[:, 5],
+        "u_comp": arr[:, 6],
+        "d_notify": arr[:, 7],
+    })
+
+
+def _check_runs_seed(runs: int, seed: int, first_run: int = 0) -> None:
+    for name, v, lo in (("runs", runs, 1), ("seed", seed, 0), ("first_run", first_run, 0)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+
+
+def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[str, np.ndarray]]:
+    """Check a trace against ``scenario`` and convert it to per-run arrays.
+
+    Raises
+    ------
+    ValueError
+        On a missing column, an unknown kind or process, a send without a valid
+        destination, a delivery before its send, a non-finite or unsorted time, a
+        send from G_low to G_sdw or the like, naming the run and row.
+
+    Returns
+    -------
+    dict
+        ``run -> {"t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp",
+        "d_notify"}`` numpy arrays, rows in trace order.
+    """
+    if not isinstance(trace, pd.DataFrame):
+        raise ValueError(f"a trace must be a pandas DataFrame, got {type(trace).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in trace.columns]
+    if missing:
+        raise ValueError(f"trace is missing column(s) {missing}; "
+                         f"required: {list(REQUIRED_COLUMNS)}")
+    index = proc_index(scenario)
+    n_low, n_act = scenario.n_low, scenario.n_act
+    kind_map = {k: i for i, k in enumerate(KINDS)}
+    kinds = trace["kind"].astype(str).to_numpy()
+    bad = [k for k in pd.unique(kinds) if k not in kind_map]
+    if bad:
+        raise ValueError(f"trace column 'kind' has unknown value(s) {bad}; allowed: {list(KINDS)}")
+    kind = np.array([kind_map[k] for k in kinds], dtype=np.int64)
+
+    def names_to_idx(col: str, allow_empty: bool) -> np.ndarray:
+        vals = trace[col].to_numpy(dtype=object)
+        out = np.empty(len(vals), dtype=np.int64)
+        for n, v in enumerate(vals):
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
+                if not allow_empty:
+                    raise ValueError(f"trace row {n}: column '{col}' is empty")
+                out[n] = -1
+            elif v in index:
+                out[n] = index[v]
+            else:
+                raise ValueError(f"trace row {n}: unknown process {v!r} in column '{col}' "
+                                 f"(this scenario has {', '.join(index)})")
+        return out
+
+    src = names_to_idx("src", False)
+    dst = names_to_idx("dst", True)
+    t = trace["t"].to_numpy(dtype=float)
+    td = trace["t_deliver"].to_numpy(dtype=float)
+    run = trace["run"].to_numpy()
+    if len(run) and not np.issubdtype(np.asarray(run).dtype, np.integer):
+        raise ValueError("trace column 'run' must hold integers")
+
+    def col_or(name: str, fill: float) -> np.ndarray:
+        if name not in trace.columns:
+            return np.full(len(trace), fill)
+        v = trace[name].to_numpy(dtype=float).copy()
+        v[np.isnan(v)] = fill
+        return v
+
+    u_at = col_or("u_at", U_AT_MISSING)
+    u_comp = col_or("u_comp", U_COMP_MISSING)
+    d_notify = col_or("d_notify", 0.0)
+    if np.any((u_at < 0) | (u_at >= 1)) or np.any((u_comp < 0) | (u_comp >= 1)):
+        raise ValueError("trace columns 'u_at' and 'u_comp' must lie in [0, 1)")
+    if np.any(d_notify < 0) or not np.all(np.isfinite(d_notify)):
+        raise ValueError("trace column 'd_notify' must be finite and >= 0")
+
+    def role(p: int) -> str:
+        return "low" if p < n_low else ("act" if p < n_low + n_act else "sdw")
+
+    out: dict[int, dict[str, np.ndarray]] = {}
+    for r in pd.unique(run):
+        sel = np.flatnonzero(run == r)
+        tr = t[sel]
+        if not np.all(np.isfinite(tr)) or np.any(tr < 0):
+            raise ValueError(f"trace run {r}: times must be finite and >= 0")
+        if np.any(np.diff(tr) < 0):
+            k = int(np.flatnonzero(np.diff(tr) < 0)[0])
+            raise ValueError(f"trace run {r}: times are not sorted (row {sel[k + 1]} at "
+                             f"t={tr[k + 1]} follows t={tr[k]})")
+        if tr.size and tr[-1] > scenario.horizon:
+            raise ValueError(f"trace run {r}: an event at t={tr[-1]} lies beyond the "
+                             f"horizon {scenario.horizon}")
+        for n in sel:
+            k, s_, d_ = kind[n], src[n], dst[n]
+            if k == KIND_SEND:
+                if d_ < 0:
+                    raise ValueError(f"trace row {n}: a send needs a destination 'dst'")
+                pair = (role(s_), role(d_))
+                if pair not in (("low", "act"), ("low", "low"), ("act", "low"), ("act", "act"),
+                                ("sdw", "sdw"), ("sdw", "act")) or s_ == d_:
+                    raise ValueError(f"trace row {n}: a send from {role(s_)} to {role(d_)} "
+                                     f"({trace['src'].iloc[n]} -> {trace['dst'].iloc[n]}) "
+                                     "is not part of the system model")
+                if pair == ("sdw", "act"):
+                    if not math.isnan(td[n]):
+                        pass  # a twin is suppressed in shadow mode: t_deliver is ignored
+                elif math.isnan(td[n]) or td[n] < t[n]:
+                    raise ValueError(f"trace row {n}: delivery at t_deliver={td[n]} is before "
+                                     f"the send at t={t[n]} (or missing)")
+            else:
+                if d_ >= 0:
+                    raise ValueError(f"trace row {n}: an {KINDS[k]} row must have an empty 'dst'")
+                if k == KIND_FAULT and role(s_) != "low":
+                    raise ValueError(f"trace row {n}: faults are activated in G_low processes "
+                                     f"only, not in {trace['src'].iloc[n]}")
+        out[int(r)] = {"t": tr, "kind": kind[sel], "src": src[sel], "dst": dst[sel],
+                       "t_deliver": td[sel], "u_at": u_at[sel], "u_comp": u_comp[sel],
+                       "d_notify": d_notify[sel]}
+    return out
+
+
+def trace_from_rows(rows: list[tuple], run: int = 0) -> pd.DataFrame:
+    """Build a hand-written trace from short tuples (for tests, notebooks, docs).
+
+    Each row is one of::
+
+        ("send", t, src, dst)                  # delivered at once
+        ("send", t, src, dst, t_deliver)
+        ("output", t, src)                     # u_at, u_comp, d_notify left empty
+        ("output", t, src, u_at, u_comp, d_notify)
+        ("fault", t, src)
+
+    Empty draws take the fill values of :func:`validate_trace`: an erroneous
+    message is detected iff ``at_coverage == 1`` and compensation fails iff
+    ``compensation == 0``.
+    """
+    out = []
+    nan = math.nan
+    for n, row in enumerate(rows):
+        kind = row[0]
+        if kind == "send":
+            if len(row) not in (4, 5):
+                raise ValueError(f"row {n}: a send is (\"send\", t, src, dst[, t_deliver])")
+            td = row[4] if len(row) == 5 else (nan if str(row[2]).startswith("sdw")
+                                               and str(row[3]).startswith("act") else row[1])
+            out.append((run, float(row[1]), "send", row[2], row[3], td, nan, nan, nan))
+        elif kind == "output":
+            if len(row) not in (3, 6):
+                raise ValueError(f"row {n}: an output is (\"output\", t, src[, u_at, u_comp, "
+                                 "d_notify])")
+            u = row[3:] if len(row) == 6 else (nan, nan, nan)
+            out.append((run, float(row[1]), "output", row[2], "", nan, *map(float, u)))
+        elif kind == "fault":
+            out.append((run, float(row[1]), "fault", row[2], "", nan, nan, nan, nan))
+        else:
+            raise ValueError(f"row {n}: unknown kind {kind!r}; allowed: {list(KINDS)}")
+    df = pd.DataFrame(out, columns=list(TRACE_COLUMNS))
+    df["kind"] = pd.Categorical(df["kind"], categories=list(KINDS))
+    return df

@@ -1,0 +1,227 @@
+"""Hand-worked traces, one per protocol rule (Figures 2-4, Sections 3.1 and 3.2).
+
+Each test states the expected values and derives them in comments.  Unless a
+test says otherwise, both readings of the paper give the same numbers.
+"""
+
+import math
+
+import pytest
+
+import mdcd_lab as m
+from mdcd_lab.metrics import VIOLATIONS
+
+# one cluster member, two high-confidence processes, perfect ATs
+SC = m.Scenario(n_low=1, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0)
+BOTH = ["mdcd", "mdcd-paper"]
+
+
+def play(rows, protocol="mdcd", scenario=SC):
+    trace = m.trace_from_rows(rows)
+    _, events, res = m.run_events(scenario, 0, 0, protocol, trace=trace)
+    return res, events
+
+
+def ev(events, proc, event):
+    return events[(events["proc"] == proc) & (events["event"] == event)]
+
+
+def no_violations(res):
+    return sum(res[c] for c in VIOLATIONS) == 0
+
+
+@pytest.mark.parametrize("protocol", BOTH)
+def test_s1_checkpoint_before_first_contamination(protocol):
+    # act0 is clean (dirty_bit 0, local int_mSN_G_low 0).  low0's message to G_act
+    # increments the shared counter to 1 and piggybacks (dirty_bit=1, 1).  Since
+    # 1 > 0 and act0 is clean, rule S1 fires: one checkpoint with index 0 (the
+    # local level of the saved state), then dirty_bit = 1.
+    res, events = play([("send", 1.0, "low0", "act0")], protocol)
+    assert (res["ckpt_s1"], res["ckpt_s2"], res["ckpt_act"]) == (1, 0, 1)
+    ck = ev(events, "act0", "ckpt_s1")
+    assert list(ck["index"]) == [0] and list(ck["level"]) == [1]
+    assert res["outcome"] == "completed" and res["ckpt_array_peak"] == 1
+
+
+@pytest.mark.parametrize("protocol", BOTH)
+def test_no_s2_without_propagation(protocol):
+    # A second cluster message (level 2 > local 1) reaches dirty act0, which has
+    # sent nothing and was contaminated by G_low (prgt_bit 0): no S2 checkpoint.
+    res, _ = play([("send", 1.0, "low0", "act0"), ("send", 2.0, "low0", "act0")], protocol)
+    assert (res["ckpt_s1"], res["ckpt_s2"]) == (1, 0)
+
+
+@pytest.mark.parametrize("protocol", BOTH)
+def test_s2_propagating_out(protocol):
+    # t=1 low0 -> act0 (level 1): S1 at act0.  t=2 act0 -> act1: "propagating out"
+    # sets act0.prgt_bit = dirty_bit = 1; act1 receives (dirty 1, level 1 > 0): S1 at
+    # act1.  t=3 low0 -> act0 (level 2 > 1) with prgt_bit 1: S2 at act0.
+    res, events = play([("send", 1.0, "low0", "act0"), ("send", 2.0, "act0", "act1"),
+                        ("send", 3.0, "low0", "act0")], protocol)
+    assert (res["ckpt_s1"], res["ckpt_s2"]) == (2, 1)
+    assert list(ev(events, "act0", "ckpt_s2")["level"]) == [2]
+
+
+@pytest.mark.parametrize("protocol", BOTH)
+def test_s2_propagating_in(protocol):
+    # act1's S1 checkpoint is triggered by act0, a contaminated process not in
+    # G_low, so "propagating in" sets act1.prgt_bit = 1; then low0 -> act1 with
+    # level 2 > 1 takes an S2 checkpoint at act1 (act1 never sent anything).
+    res, events = play([("send", 1.0, "low0", "act0"), ("send", 2.0, "act0", "act1"),
+                        ("send", 3.0, "low0", "act1")], protocol)
+    assert (res["ckpt_s1"], res["ckpt_s2"]) == (2, 1)
+    assert len(ev(events, "act1", "ckpt_s2")) == 1
+
+
+def test_propagating_out_on_send_to_g_low_reaches_the_shadow():
+    # act0 -> low0 is also delivered to sdw0 (G_high).  mdcd counts it as
+    # propagating out, so the next higher level takes an S2 checkpoint; the
+    # literal reading (G_act receivers only) does not.
+    rows = [("send", 1.0, "low0", "act0"), ("send", 2.0, "act0", "low0"),
+            ("send", 3.0, "low0", "act0")]
+    fixed, _ = play(rows, "mdcd")
+    literal, _ = play(rows, "mdcd-paper")
+    assert fixed["ckpt_s2"] == 1 and literal["ckpt_s2"] == 0
+    # the shadow took an S1 checkpoint (Figure 4) on the dirty message in both
+    assert fixed["ckpt_sdw"] == literal["ckpt_sdw"] == 1
+
+
+def test_receiver_side_logging_and_replay():
+    # t=1 low0 -> act0 (level 1): S1 at act0.  t=2 clean act1 -> dirty act0: logged
+    # (Section 3.1: a dirty process logs what a clean one sends).  t=3 fault,
+    # t=4 low0's output fails its AT (coverage 1), compensation 0: recovery.
+    # act0 rolls back to t=1 (distance 3, two receptions undone) and replays
+    # act1's message; the shadow re-sends twin 1 (ivr_low 0 < int_mSN_G_sdw 1).
+    rows = [("send", 1.0, "low0", "act0"), ("send", 1.0, "sdw0", "act0"),
+            ("send", 2.0, "act1", "act0"), ("fault", 3.0, "low0"), ("output", 4.0, "low0")]
+    for protocol in BOTH:
+        res, events = play(rows, protocol)
+        assert res["outcome"] == "recovered" and res["t_detect"] == 4.0
+        assert res["rollback_procs"] == 1
+        assert res["rollback_dist_max"] == 3.0 and res["rollback_events_max"] == 2
+        assert res["n_replayed"] == 1 and res["n_resent"] == 1 and res["n_suppressed"] == 0
+        assert list(ev(events, "act0", "replay")["peer"]) == ["act1"]
+        assert no_violations(res)
+    # mdcd also logs the triggering message (D4), the literal reading does not
+    assert play(rows, "mdcd")[0]["log_receiver_peak"] == 2
+    assert play(rows, "mdcd-paper")[0]["log_receiver_peak"] == 1
+
+
+@pytest.mark.parametrize("protocol", BOTH)
+def test_reclamation_on_own_passed_at(protocol):
+    # Dirty act0 passes an AT on its output at t=2: every checkpoint and log entry
+    # is deleted, dirty_bit = 0, and "passed AT" (level 1) is broadcast.  A new
+    # cluster message at t=3 finds act0 clean again: a second S1, not an S2.
+    res, events = play([("send", 1.0, "low0", "act0"), ("output", 2.0, "act0"),
+                        ("send", 3.0, "low0", "act0")], protocol)
+    assert (res["n_at"], res["n_at_passed"], res["n_notifications"]) == (1, 1, 1)
+    assert (res["ckpt_s1"], res["ckpt_s2"]) == (2, 0)
+    assert list(ev(events, "act0", "notify")["level"]) == [1]
+
+
+@pytest.mark.parametrize("protocol", BOTH)
+def test_reclamation_on_notification(protocol):
+    # act0 absorbs level 1, act1 level 2.  act1 passes an AT at level 2; the
+    # notification validates act0's whole interval (level 1 <= 2): act0 is clean,
+    # so the recovery at t=5 rolls back nobody and replays nothing.
+    rows = [("send", 1.0, "low0", "act0"), ("send", 2.0, "low0", "act1"),
+            ("output", 3.0, "act1"), ("fault", 4.0, "low0"), ("output", 5.0, "low0")]
+    res, events = play(rows, protocol)
+    assert len(ev(events, "act0", "reclaim")) >= 1
+    assert res["outcome"] == "recovered" and res["rollback_procs"] == 0
+    assert no_violations(res)
+
+
+def test_partial_validation_keeps_the_checkpoint():
+    # The issue's case: act0 absorbs level 1 (S1, index 0) and then level 3 without
+    # a checkpoint (no propagation); act1 absorbs level 2 and passes an AT.  The
+    # notification (level 2) is below the level 3 act0 already absorbed.  Literal
+    # reclamation deletes the index-0 checkpoint (0 <= 2) and declares act0 clean;
+    # mdcd keeps it because its interval reached level 3 > 2.
+    rows = [("send", 1.0, "low0", "act0"), ("send", 2.0, "low0", "act1"),
+            ("send", 3.0, "low0", "act0"), ("output", 4.0, "act1")]
+    fixed, _ = play(rows, "mdcd")
+    literal, events = play(rows, "mdcd-paper")
+    assert fixed["ckpt_array_peak"] == 2 and literal["ckpt_array_peak"] == 2
+    # after the notification: mdcd act0 still dirty, literal act0 clean
+    assert "deleted 1 ckpt" in " ".join(ev(events, "act0", "reclaim")["info"])
+    _, fixed_events = play(rows, "mdcd")
+    assert len(ev(fixed_events, "act0", "reclaim")) == 0 or all(
+        "deleted 0 ckpt" in s for s in ev(fixed_events, "act0", "reclaim")["info"])
+
+
+def test_resend_path_ivr_below_int_mSN_G_sdw():
+    # Twin 1 is logged at t=1; low0's output passes at t=2 ("passed AT" level 1,
+    # one cluster output): sdw0 reclaims twin 1 and its ext twin, ivr_low = 1.
+    # Twin 2 is logged at t=3.  The fault (t=4) makes the next output fail (t=5):
+    # ivr_low 1 < int_mSN_G_sdw 2, so the shadow re-sends twin 2.
+    # The twin of the validated output is generated at t=2 right *after* the
+    # notification was applied.  mdcd numbers outputs apart (D9) and the recovery
+    # round says the device has one cluster output: it is not re-sent.  The literal
+    # reading indexes it by int_mSN_G_sdw = 1, which no later notification covers:
+    # it is re-sent and the device gets that output twice (a finding).
+    rows = [("send", 1.0, "low0", "act0"), ("send", 1.0, "sdw0", "act0"),
+            ("output", 2.0, "low0"), ("output", 2.0, "sdw0"),
+            ("send", 3.0, "low0", "act1"), ("send", 3.0, "sdw0", "act1"),
+            ("fault", 4.0, "low0"), ("output", 5.0, "low0")]
+    res, events = play(rows, "mdcd")
+    assert res["outcome"] == "recovered"
+    assert res["n_resent"] == 1 and res["n_suppressed"] == 0
+    assert list(ev(events, "sdw0", "resend")["index"]) == [2]
+    assert no_violations(res) and res["dup_outputs"] == 0
+    res, events = play(rows, "mdcd-paper")
+    assert res["n_resent"] == 2 and list(ev(events, "sdw0", "resend")["index"]) == [2, 1]
+    assert res["dup_outputs"] == 1 and no_violations(res)
+
+
+def test_suppress_path_ivr_above_int_mSN_G_sdw():
+    # The shadow lags: no twin has been generated yet (int_mSN_G_sdw = 0) when
+    # the cluster's messages 1 and 2 were validated (ivr_low = 2).  At takeover the
+    # shadow must suppress its first two messages: n_suppressed = 2 - 0.
+    rows = [("send", 1.0, "low0", "act0"), ("send", 2.0, "low0", "act1"),
+            ("output", 3.0, "low0"), ("fault", 4.0, "low0"), ("output", 5.0, "low0")]
+    for protocol in BOTH:
+        res, _ = play(rows, protocol)
+        assert res["n_suppressed"] == 2 and res["n_resent"] == 0
+        assert res["rollback_procs"] == 0
+
+
+def test_compensation():
+    # The erroneous output at t=2 fails its AT; with compensation probability 1
+    # (u_comp = 0 < 1) the corrected message goes out and the run goes on to the
+    # horizon; with compensation 0 the same trace invokes recovery.
+    rows = [("fault", 1.0, "low0"), ("output", 2.0, "low0", 0.5, 0.0, 0.0)]
+    ok, _ = play(rows, scenario=SC.replace(compensation=1.0))
+    assert ok["outcome"] == "completed" and ok["n_compensated"] == 1
+    assert ok["t_end"] == SC.horizon
+    bad, _ = play(rows, scenario=SC.replace(compensation=0.0))
+    assert bad["outcome"] == "recovered" and bad["n_compensated"] == 0
+
+
+def test_at_misses_error_run_fails():
+    # at_coverage 0.5 and u_at 0.7 >= 0.5: the erroneous output passes its AT and
+    # reaches the device; the run fails at t=2.
+    rows = [("fault", 1.0, "low0"), ("output", 2.0, "low0", 0.7, 0.0, 0.0)]
+    res, _ = play(rows, scenario=SC.replace(at_coverage=0.5))
+    assert res["outcome"] == "failed" and res["t_end"] == 2.0
+    assert math.isnan(res["t_detect"])
+
+
+def test_section_3_1_scenario_clustered():
+    # Section 3.1: low0 is upgraded and changes how it talks to low1, so low1's
+    # new version is in the cluster.  The new-interface messages low0 <-> low1 are
+    # invisible outside: nobody checkpoints on them.  low1 contaminates act0
+    # (level 1), the error is detected at t=6 and the shadows take over: act0
+    # rolls back, twin 1 is re-sent, and the recovered state is consistent.
+    sc = m.Scenario(n_low=2, n_act=1, rate_act_act=0.0, at_coverage=1.0)
+    rows = [("send", 1.0, "low0", "low1"), ("send", 2.0, "low1", "low0"),
+            ("send", 2.5, "sdw0", "sdw1"), ("fault", 3.0, "low0"),
+            ("send", 4.0, "low1", "act0"), ("send", 4.0, "sdw1", "act0"),
+            ("send", 5.0, "act0", "low0"), ("output", 6.0, "low1")]
+    for protocol in BOTH:
+        res, events = play(rows, protocol, sc)
+        assert res["outcome"] == "recovered"
+        # only act0's S1 (level 1) and sdw0's S1 (act0's dirty message) are taken
+        assert (res["ckpt_act"], res["ckpt_sdw"]) == (1, 1)
+        assert res["rollback_procs"] == 2 and res["n_resent"] == 1
+        assert no_violations(res)

@@ -1,0 +1,52 @@
+"""Scenario validation: one place, explicit messages naming the field and range."""
+
+import re
+
+import pytest
+
+import mdcd_lab as m
+from mdcd_lab.scenario import FIELDS
+
+
+@pytest.mark.parametrize("field,value,needle", [
+    ("n_low", 0, "n_low must be an integer in [1, 64]"),
+    ("n_act", 2.5, "n_act must be an integer"),
+    ("horizon", 0.0, "horizon must be a number in (0, inf)"),
+    ("rate_low_act", -1.0, "rate_low_act must be a number in [0, inf)"),
+    ("at_coverage", 1.5, "at_coverage must be a number in [0, 1]"),
+    ("compensation", float("nan"), "compensation must be"),
+    ("fault_scope", "global", "fault_scope must be one of 'cluster', 'process'"),
+    ("latency", "fast", "latency must be a number"),
+    ("msg_bytes", True, "msg_bytes must be"),
+    ("horizon", float("inf"), "horizon must be finite"),
+])
+def test_bad_values_name_the_field(field, value, needle):
+    with pytest.raises(ValueError, match=re.escape(needle)):
+        m.Scenario(**{field: value})
+
+
+def test_cross_field_rules():
+    with pytest.raises(ValueError, match="rate_low_low must be 0 when n_low == 1"):
+        m.Scenario(n_low=1, rate_sdw_sdw=0.0)
+    with pytest.raises(ValueError, match="rate_act_act must be 0 when n_act == 1"):
+        m.Scenario(n_act=1)
+    m.Scenario(n_low=1, n_act=1, rate_low_low=0, rate_sdw_sdw=0, rate_act_act=0)
+
+
+def test_normalised_types_and_replace():
+    s = m.Scenario(n_low=2.0, horizon=10)
+    assert isinstance(s.n_low, int) and isinstance(s.horizon, float)
+    assert s.replace(at_coverage=1).at_coverage == 1.0
+    with pytest.raises(ValueError, match="unknown Scenario field"):
+        s.replace(coverage=1.0)
+    with pytest.raises(ValueError, match="unknown Scenario field"):
+        m.Scenario.from_dict({"n_lw": 2})
+    assert m.Scenario.from_dict(s.to_dict()) == s
+
+
+def test_every_field_has_metadata():
+    import dataclasses
+    names = [f.name for f in dataclasses.fields(m.Scenario) if not f.name.startswith("_")]
+    assert names == list(FIELDS)
+    for info in FIELDS.values():
+        assert info.help

@@ -1,0 +1,374 @@
+"""Tests of mdcd_lab.summary: t quantiles, Wilson intervals, summaries, paired differences."""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mdcd_lab.metrics import METRIC_NAMES, METRICS, OUTCOMES, VIOLATIONS, finalize_frame
+from mdcd_lab.summary import (
+    PAIRED_COLUMNS,
+    SUMMARY_COLUMNS,
+    _cornish_fisher,
+    betainc,
+    paired_differences,
+    student_t_cdf,
+    student_t_ppf,
+    summarize,
+    wilson_interval,
+)
+
+# --------------------------------------------------------------------------- special functions
+
+
+@pytest.mark.parametrize("df,expected", [(1, 12.7062), (2, 4.3027), (5, 2.5706), (10, 2.2281),
+                                         (30, 2.0423), (1000, 1.9623)])
+def test_t_quantile_table_values(df, expected):
+    assert student_t_ppf(0.975, df) == pytest.approx(expected, abs=1e-3)
+    assert student_t_ppf(0.025, df) == pytest.approx(-expected, abs=1e-3)
+
+
+@pytest.mark.parametrize("p,df,expected", [
+    (0.95, 1, 6.313752), (0.995, 1, 63.656741), (0.995, 3, 5.840909), (0.9, 4, 1.533206),
+    (0.999, 20, 3.551808), (0.75, 7, 0.711142),
+])
+def test_t_quantile_more_table_values(p, df, expected):
+    assert student_t_ppf(p, df) == pytest.approx(expected, abs=2e-6)
+
+
+def test_t_closed_forms():
+    # df = 1 is Cauchy, df = 2 has a closed form
+    for p in (0.6, 0.9, 0.975, 0.999):
+        assert student_t_ppf(p, 1) == pytest.approx(math.tan(math.pi * (p - 0.5)), rel=1e-12)
+        a = 4 * p * (1 - p)
+        assert student_t_ppf(p, 2) == pytest.approx((2 * p - 1) * math.sqrt(2 / a), rel=1e-12)
+    assert student_t_ppf(0.5, 3) == 0.0
+
+
+def test_t_large_df_branches_agree_and_tend_to_normal():
+    for p in (0.9, 0.975, 0.995):
+        assert _cornish_fisher(p, 1000.0) == pytest.approx(student_t_ppf(p, 1000), rel=1e-10)
+    z = NormalDist().inv_cdf(0.975)
+    assert student_t_ppf(0.975, 1e7) == pytest.approx(z, rel=1e-6)
+    assert student_t_ppf(0.975, 2000) > z
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.001, 0.999), st.integers(1, 500))
+def test_t_cdf_inverts_ppf(p, df):
+    t = student_t_ppf(p, df)
+    assert student_t_cdf(t, df) == pytest.approx(p, abs=1e-10)
+    assert student_t_ppf(1 - p, df) == pytest.approx(-t, rel=1e-9, abs=1e-12)
+
+
+def test_betainc_known_values():
+    assert betainc(1, 1, 0.3) == pytest.approx(0.3, rel=1e-13)  # uniform
+    assert betainc(2, 3, 0.4) == pytest.approx(0.5248, rel=1e-12)  # 1 - (0.6^4 + 4*0.4*0.6^3)
+    assert betainc(0.5, 0.5, 0.5) == pytest.approx(0.5, rel=1e-12)
+    assert betainc(2.5, 1.5, 0.0) == 0.0 and betainc(2.5, 1.5, 1.0) == 1.0
+    assert betainc(5, 7, 0.9) == pytest.approx(1 - betainc(7, 5, 0.1), rel=1e-13)
+
+
+@pytest.mark.parametrize("call", [lambda: student_t_ppf(0, 3), lambda: student_t_ppf(1, 3),
+                                  lambda: student_t_ppf(0.9, 0), lambda: betainc(-1, 1, 0.5),
+                                  lambda: betainc(1, 1, 1.5)])
+def test_special_function_domain_errors(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_wilson_hand_computed():
+    lo, hi = wilson_interval(3, 10, 0.95)
+    assert lo == pytest.approx(0.1078, abs=1e-4) and hi == pytest.approx(0.6032, abs=1e-4)
+
+
+def test_wilson_extremes():
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and 0 < hi < 0.35
+    lo, hi = wilson_interval(10, 10)
+    assert hi == 1.0 and 0.65 < lo < 1
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+    with pytest.raises(ValueError):
+        wilson_interval(11, 10)
+    # wider at a higher level
+    assert wilson_interval(3, 10, 0.99)[0] < wilson_interval(3, 10, 0.9)[0]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def fake_results(n_runs: int = 40, protocols=("mdcd", "coordinated"), points=(0, 1),
+                 seed: int = 0) -> pd.DataFrame:
+    """A sweep-shaped per-run frame with the real schema (no simulation)."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for point in points:
+        base = {m.name: rng.integers(0, 6, n_runs) for m in METRICS if m.dtype == "int64"}
+        base.update({m.name: rng.random(n_runs) * 10 for m in METRICS if m.dtype == "float64"})
+        for k, proto in enumerate(protocols):
+            cols = {k2: v + k for k2, v in base.items()}  # protocol k adds k to everything
+            cols["run"] = np.arange(n_runs)
+            cols["seed"] = np.full(n_runs, 99)
+            cols["outcome"] = rng.choice(OUTCOMES, n_runs)
+            for v in VIOLATIONS:
+                cols[v] = (rng.random(n_runs) < 0.05).astype(int)
+            f = finalize_frame(pd.DataFrame(cols))
+            f["point"] = point
+            f["n_low"] = 2 + point
+            f["protocol"] = proto
+            frames.append(f)
+    df = pd.concat(frames, ignore_index=True)
+    df["protocol"] = pd.Categorical(df["protocol"], categories=list(protocols))
+    return df
+
+
+# --------------------------------------------------------------------------- summarize
+
+
+def test_summarize_columns_and_default_metrics():
+    df = fake_results(points=(0,))
+    out = summarize(df)
+    assert list(out.columns) == list(SUMMARY_COLUMNS)
+    metrics = out["metric"].tolist()
+    assert "run" not in metrics and "seed" not in metrics and "outcome" not in metrics
+    numeric = [m for m in METRIC_NAMES if m not in ("run", "seed", "outcome")]
+    expected = numeric[:]
+    expected[0:0] = ["p_completed", "p_failed", "p_recovered"]  # outcome sits before t_end
+    assert metrics == expected + ["p_violation"]
+    assert set(out.loc[out.metric.str.startswith("p_"), "method"]) == {"wilson"}
+    assert set(out.loc[~out.metric.str.startswith("p_"), "method"]) == {"t"}
+    assert (out["n"] == len(df)).all()
+
+
+def test_summarize_numbers_match_hand_computation():
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0, np.nan], "g": ["a", "a", "a", "b"]})
+    out = summarize(df, by="g", metrics="x")
+    a = out[out.g == "a"].iloc[0]
+    assert a["n"] == 3 and a["mean"] == 2.0 and a["std"] == 1.0
+    half = 4.302652729749464 / math.sqrt(3)
+    assert a["half_width"] == pytest.approx(half, rel=1e-12)
+    assert (a["ci_low"], a["ci_high"]) == pytest.approx((2 - half, 2 + half), rel=1e-12)
+    b = out[out.g == "b"].iloc[0]  # only a NaN: n = 0
+    assert b["n"] == 0 and math.isnan(b["mean"]) and math.isnan(b["half_width"])
+
+
+def test_summarize_n_below_two_gives_nan_spread():
+    out = summarize(pd.DataFrame({"x": [4.0]}), metrics=["x"]).iloc[0]
+    assert out["n"] == 1 and out["mean"] == 4.0
+    assert math.isnan(out["std"]) and math.isnan(out["half_width"])
+    assert math.isnan(out["ci_low"]) and math.isnan(out["ci_high"])
+
+
+def test_summarize_drops_nan_per_metric():
+    df = fake_results(n_runs=30, points=(0,), protocols=("mdcd",))
+    df.loc[:9, "rollback_dist_max"] = np.nan
+    out = summarize(df).set_index("metric")
+    assert out.loc["rollback_dist_max", "n"] == 20
+    assert out.loc["rollback_dist_max", "mean"] == pytest.approx(
+        df["rollback_dist_max"].iloc[10:].mean())
+    assert out.loc["t_end", "n"] == 30
+
+
+def test_summarize_outcome_probabilities_wilson():
+    outcome = ["completed"] * 7 + ["failed"] * 3
+    df = finalize_frame(pd.DataFrame({"outcome": outcome}))
+    out = summarize(df, metrics=["p_completed", "p_failed", "p_recovered"]).set_index("metric")
+    assert out.loc["p_failed", "mean"] == pytest.approx(0.3)
+    assert out.loc["p_failed", ["ci_low", "ci_high"]].tolist() == pytest.approx(
+        [0.1078, 0.6032], abs=1e-4)
+    assert out.loc["p_recovered", "mean"] == 0.0 and out.loc["p_recovered", "ci_low"] == 0.0
+    assert out.loc["p_completed", "ci_high"] == pytest.approx(1 - 0.1078, abs=1e-4)
+    assert out.loc["p_failed", "half_width"] == pytest.approx((0.6032 - 0.1078) / 2, abs=1e-4)
+    assert out.loc["p_failed", "std"] == pytest.approx(np.std([0] * 7 + [1] * 3, ddof=1))
+    assert set(out["method"]) == {"wilson"}
+
+
+def test_summarize_p_violation():
+    df = fake_results(n_runs=20, points=(0,), protocols=("mdcd",))
+    df[list(VIOLATIONS)] = 0
+    df.loc[[0, 5], "orphans"] = 2
+    df.loc[[5, 7], "cascade"] = 1
+    row = summarize(df, metrics="p_violation").iloc[0]
+    assert row["n"] == 20 and row["mean"] == pytest.approx(3 / 20)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson_interval(3, 20), rel=1e-12)
+    assert row["method"] == "wilson"
+
+
+def test_summarize_groups_and_dtypes():
+    df = fake_results()
+    out = summarize(df, by=["point", "protocol"], metrics=["ckpt_total", "p_failed"])
+    assert list(out.columns) == ["point", "protocol", *SUMMARY_COLUMNS]
+    assert len(out) == 2 * 2 * 2
+    assert out["protocol"].dtype == df["protocol"].dtype
+    assert out["point"].dtype == df["point"].dtype
+    assert out[["point", "protocol", "metric"]].values.tolist() == [
+        [0, "mdcd", "ckpt_total"], [0, "mdcd", "p_failed"],
+        [0, "coordinated", "ckpt_total"], [0, "coordinated", "p_failed"],
+        [1, "mdcd", "ckpt_total"], [1, "mdcd", "p_failed"],
+        [1, "coordinated", "ckpt_total"], [1, "coordinated", "p_failed"]]
+    sel = df[(df.point == 1) & (df.protocol == "coordinated")]["ckpt_total"]
+    row = out[(out.point == 1) & (out.protocol == "coordinated") & (out.metric == "ckpt_total")]
+    assert row["mean"].item() == pytest.approx(sel.mean())
+    assert row["std"].item() == pytest.approx(sel.std())
+
+
+def test_summarize_by_column_excluded_from_defaults():
+    df = fake_results(points=(0,))
+    out = summarize(df, by="ckpt_total")
+    assert "ckpt_total" not in set(out["metric"])
+
+
+def test_summarize_non_default_index_ok():
+    df = fake_results(points=(0,)).iloc[::-1]
+    df.index = np.arange(len(df)) * 3 + 1000
+    a = summarize(df, by="protocol", metrics=["t_end"])
+    b = summarize(df.reset_index(drop=True), by="protocol", metrics=["t_end"])
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_ci_coverage_of_normal_mean():
+    rng = np.random.default_rng(20240601)
+    reps, n, mu = 2000, 8, 3.5
+    x = rng.normal(mu, 2.0, size=(reps, n))
+    df = pd.DataFrame({"rep": np.repeat(np.arange(reps), n), "x": x.ravel()})
+    out = summarize(df, by="rep", metrics="x", level=0.95)
+    assert len(out) == reps
+    covered = ((out["ci_low"] <= mu) & (mu <= out["ci_high"])).mean()
+    assert 0.93 <= covered <= 0.97, covered
+    # a normal-quantile interval would under-cover visibly at n = 8
+    z_half = 1.959964 * out["std"] / math.sqrt(n)
+    z_cov = ((out["mean"] - z_half <= mu) & (mu <= out["mean"] + z_half)).mean()
+    assert z_cov < covered
+
+
+def test_level_changes_width():
+    df = fake_results(points=(0,), protocols=("mdcd",))
+    w90 = summarize(df, metrics="t_end", level=0.90)["half_width"].item()
+    w99 = summarize(df, metrics="t_end", level=0.99)["half_width"].item()
+    assert w99 > w90 > 0
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"by": "nope"}, "unknown `by`"),
+    ({"metrics": ["t_end", "bogus"]}, "unknown metric 'bogus'"),
+    ({"metrics": "protocol"}, "not numeric"),
+    ({"metrics": []}, "empty"),
+    ({"level": 1.0}, "level"),
+    ({"level": 0}, "level"),
+    ({"level": 95}, "level"),
+])
+def test_summarize_validation(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        summarize(fake_results(points=(0,)), **kwargs)
+
+
+def test_summarize_unknown_outcome_value():
+    df = pd.DataFrame({"outcome": ["completed", "exploded"]})
+    with pytest.raises(ValueError, match="exploded"):
+        summarize(df, metrics="p_failed")
+
+
+def test_summarize_needs_columns_for_probabilities():
+    with pytest.raises(ValueError, match="outcome"):
+        summarize(pd.DataFrame({"x": [1.0]}), metrics="p_failed")
+    with pytest.raises(ValueError, match="no metric columns"):
+        summarize(pd.DataFrame({"x": [1.0]}))
+
+
+# --------------------------------------------------------------------------- paired differences
+
+
+def test_paired_differences_basic():
+    df = fake_results()
+    out = paired_differences(df, ["ckpt_total", "t_end"], baseline="mdcd", by="point")
+    assert list(out.columns) == ["point", *PAIRED_COLUMNS]
+    assert len(out) == 2 * 1 * 2
+    assert set(out["protocol"]) == {"coordinated"} and set(out["baseline"]) == {"mdcd"}
+    # fake_results adds 1 to every metric of the second protocol: the difference is exactly 1
+    assert np.allclose(out["mean_diff"], 1.0)
+    assert np.allclose(out["half_width"], 0.0) and (out["n"] == 40).all()
+
+
+def test_paired_differences_matches_manual_computation():
+    df = fake_results(protocols=("mdcd", "a", "b"))
+    rng = np.random.default_rng(5)
+    df["noise"] = rng.normal(size=len(df))
+    out = paired_differences(df, "noise", baseline="a")
+    assert out["protocol"].tolist() == ["mdcd", "b"]
+    for proto in ("mdcd", "b"):
+        x = df[df.protocol == proto].sort_values(["point", "run"])["noise"].to_numpy()
+        y = df[df.protocol == "a"].sort_values(["point", "run"])["noise"].to_numpy()
+        d = x - y
+        row = out[out.protocol == proto].iloc[0]
+        half = student_t_ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+        assert row["n"] == len(d)
+        assert row["mean_diff"] == pytest.approx(d.mean(), rel=1e-12)
+        assert row["half_width"] == pytest.approx(half, rel=1e-12)
+
+
+def test_paired_differences_pairs_by_key_not_row_order():
+    df = fake_results(points=(0,))
+    shuffled = df.sample(frac=1.0, random_state=3)
+    a = paired_differences(df, "ckpt_total", baseline="mdcd")
+    b = paired_differences(shuffled, "ckpt_total", baseline="mdcd")
+    pd.testing.assert_frame_equal(a, b)
+    assert a["mean_diff"].item() == pytest.approx(1.0)
+
+
+def test_paired_differences_nan_pairs_dropped():
+    df = fake_results(n_runs=10, points=(0,))
+    df.loc[(df.protocol == "mdcd") & (df.run < 3), "rollback_dist_max"] = np.nan
+    out = paired_differences(df, "rollback_dist_max", baseline="mdcd")
+    assert out["n"].item() == 7
+
+
+def test_paired_differences_probability_metric():
+    df = fake_results(n_runs=50, points=(0,))
+    out = paired_differences(df, "p_failed", baseline="mdcd").iloc[0]
+    f = df.assign(ind=(df.outcome == "failed").astype(float))
+    expected = (f[f.protocol == "coordinated"]["ind"].to_numpy()
+                - f[f.protocol == "mdcd"]["ind"].to_numpy()).mean()
+    assert out["mean_diff"] == pytest.approx(expected)
+
+
+def test_paired_differences_missing_runs():
+    df = fake_results()
+    drop = df[(df.protocol == "coordinated") & (df.run.isin([1, 2, 3]))].index
+    with pytest.raises(ValueError, match="6 baseline run"):  # 3 runs in each of 2 points
+        paired_differences(df.drop(index=drop), "ckpt_total", baseline="mdcd")
+
+
+def test_paired_differences_different_seeds_do_not_pair():
+    df = fake_results(points=(0,))
+    df.loc[df.protocol == "coordinated", "seed"] = 100
+    with pytest.raises(ValueError, match="40 baseline run"):
+        paired_differences(df, "ckpt_total", baseline="mdcd")
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"baseline": "nope"}, "baseline protocol 'nope'"),
+    ({"baseline": "mdcd", "by": "protocol"}, "protocol"),
+    ({"baseline": "mdcd", "by": "missing"}, "unknown `by`"),
+    ({"baseline": "mdcd", "metrics": "bogus"}, "unknown metric"),
+    ({"baseline": "mdcd", "level": 2}, "level"),
+])
+def test_paired_differences_validation(kwargs, match):
+    kwargs = {"metrics": "ckpt_total", **kwargs}
+    with pytest.raises(ValueError, match=match):
+        paired_differences(fake_results(), **kwargs)
+
+
+def test_paired_differences_duplicates_and_single_protocol():
+    df = fake_results(points=(0,))
+    with pytest.raises(ValueError, match="share a key"):
+        paired_differences(pd.concat([df, df.iloc[:1]]), "ckpt_total", baseline="mdcd")
+    with pytest.raises(ValueError, match="only the baseline"):
+        paired_differences(df[df.protocol == "mdcd"], "ckpt_total", baseline="mdcd")
+    with pytest.raises(ValueError, match="'protocol' column"):
+        paired_differences(df.drop(columns="protocol"), "ckpt_total", baseline="mdcd")
