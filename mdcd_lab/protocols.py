@@ -56,7 +56,26 @@ class Rules:
         regenerates that the device already has (an output counter kept outside
         the checkpointed state); otherwise they reach the device twice.
     checkpoint_every_receive : bool
-        ``"every-receive"``: checkpoint before every application message receipt.
+        ``"every-receive"``: checkpoint before every application message receipt
+        (no confidence in the checkpointing decision; ATs and validation as in
+        MDCD).  After each receipt the checkpoints whose intervals are already
+        validated are dropped, so ``dirty_bit`` keeps its meaning.
+    s2_checkpoints : bool
+        Rule S2 exists.  ``False`` (``"static"``): one checkpoint per dirty period,
+        taken when a clean process receives any message from a potentially
+        contaminated sender; the process stays dirty until a "passed AT" covers
+        every level it absorbed.
+    dedup_regenerated : bool
+        Recovery re-executes a rolled-back process deterministically from its
+        checkpoint through the replayed messages, and receivers discard the
+        regenerated sends they already have (per-channel sequence numbers), so a
+        send made before the first message that is not replayed survives.  Needed
+        by ``"static"``, whose coarse checkpoints would otherwise orphan messages.
+    unclustered : bool
+        ``"mdcd-unclustered"``: only ``low0`` (the upgraded component) is low
+        confidence; the other ``G_low`` processes (its interface partners) run as
+        high-confidence processes with Figure 3's rules and no shadows, and the
+        new-interface messages between ``low0`` and them cross the boundary.
     """
 
     name: str
@@ -68,11 +87,20 @@ class Rules:
     outputs_by_count: bool
     suppress_redone_outputs: bool
     checkpoint_every_receive: bool = False
+    s2_checkpoints: bool = True
+    dedup_regenerated: bool = False
+    unclustered: bool = False
 
 
 PROTOCOLS: dict[str, Rules] = {
     "mdcd": Rules("mdcd", 0, True, True, True, True, True, True),
     "mdcd-paper": Rules("mdcd-paper", 1, False, False, False, False, False, False),
+    "mdcd-unclustered": Rules("mdcd-unclustered", 2, True, True, True, True, True, True,
+                              unclustered=True),
+    "every-receive": Rules("every-receive", 3, True, True, True, True, True, True,
+                           checkpoint_every_receive=True),
+    "static": Rules("static", 4, True, True, True, True, True, True, s2_checkpoints=False,
+                    dedup_regenerated=True),
 }
 
 

@@ -18,7 +18,9 @@ def act_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
     p.n_sent += 1
     m = run.new_msg(p.idx, dst, t_deliver, p.dirty_bit, p.int_mSN_G_low, p.erroneous, ords)
     run.push(t_deliver, 0, m)
-    if run.role(dst) == LOW:
+    if run.role(dst) == LOW and not (run.rules.unclustered and p.idx < run.n_low):
+        # the shadow sees the same input (a partner's new-interface message to low0
+        # under mdcd-unclustered is not understood by the old version)
         twin = run.twin_of(dst)
         m2 = run.new_msg(p.idx, twin.idx, t_deliver, p.dirty_bit, p.int_mSN_G_low,
                          p.erroneous, ords)

@@ -88,6 +88,8 @@ def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
 def application_msg_reception(run: Run, p: Proc, m: Msg) -> None:
     """Consume ``m`` (the application sees it); ground truth propagates."""
     m.consume_ord = p.n_recv
+    m.recv_n_sent = p.n_sent
+    m.recv_n_twins = p.n_twins
     m.delivered = True
     p.n_recv += 1
     p.consumed.append(m)
@@ -102,6 +104,8 @@ def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
     gate = p.role == SDW or p.dirty_bit == 0 or p.prgt_bit == 1
     if rules.checkpoint_every_receive:
         trigger = True
+    elif not rules.s2_checkpoints:   # "static": one checkpoint per dirty period
+        trigger = m.dirty_bit == 1 and p.dirty_bit == 0
     else:
         trigger = m.dirty_bit == 1 and m.int_mSN_G_low > p.int_mSN_G_low and gate
     if trigger:
@@ -120,4 +124,6 @@ def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
     p.int_mSN_G_low = max(m.int_mSN_G_low, p.int_mSN_G_low)
     run.log(p.idx, "deliver", m.src, m.int_mSN_G_low, m.k,
             f"dirty={m.dirty_bit} err={int(m.erroneous)}")
+    if rules.checkpoint_every_receive:   # drop checkpoints already validated
+        memory_reclamation(run, p, p.v_known)
     run.check_unsafe(p)

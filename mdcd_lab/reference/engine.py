@@ -21,7 +21,7 @@ from ..protocols import get_rules
 from ..scenario import Scenario
 from ..traces import KIND_FAULT, KIND_OUTPUT, proc_names, validate_trace
 from . import act, low, sdw
-from .state import ACT, LOW, SDW, Run
+from .state import ABSENT, ACT, LOW, SDW, Run
 
 EVENT_COLUMNS = ("t", "proc", "event", "peer", "level", "index", "info")
 
@@ -85,6 +85,8 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
         run.now = t_arr[n]
         n_events += 1
         p = run.procs[src[n]]
+        if p.role == ABSENT or (dst[n] >= 0 and run.role(int(dst[n])) == ABSENT):
+            continue   # a shadow that does not exist under this protocol
         if kind[n] == KIND_FAULT:
             low.fault(run, p)
         elif kind[n] == KIND_OUTPUT:

@@ -18,8 +18,10 @@ def low_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
         k = run.int_mSN_G_low
     m = run.new_msg(p.idx, dst, t_deliver, 1, run.int_mSN_G_low, p.erroneous, p.n_sent, k)
     p.n_sent += 1
-    if k:
-        run.originals[k] = m
+    if k and run.is_act(dst):
+        run.n_low_act += 1
+        m.twin_no = run.n_low_act
+        run.originals[m.twin_no] = m
     run.push(t_deliver, 0, m)
     run.log(p.idx, "send", dst, run.int_mSN_G_low, k, f"err={int(p.erroneous)}")
 

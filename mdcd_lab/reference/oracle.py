@@ -12,12 +12,16 @@ not at all.  See docs/protocol.md, "The oracle".
 
 from __future__ import annotations
 
-from .state import LOW, Run
+from .state import ACT, LOW, SDW, Run
 
 
-def check_recovery(run: Run, restore: dict, replayed: dict, resent: list, undone: list,
-                   ivr: int, ext_ivr: int) -> None:
-    """Count orphans, lost and duplicate messages and outputs, and contaminated restores."""
+def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: list,
+                   undone: list, ivr: int, ext_ivr: int) -> None:
+    """Count orphans, lost and duplicate messages and outputs, and contaminated restores.
+
+    ``cut[p] = (n_sent, n_twins)``: the sends and twins of rolled-back ``p`` that
+    survive the recovery are those with smaller ordinals.
+    """
     rules = run.rules
     replayed_ids = {m.mid for ms in replayed.values() for m in ms}
     resent_k = {w.k for w in resent if w.k}
@@ -26,19 +30,30 @@ def check_recovery(run: Run, restore: dict, replayed: dict, resent: list, undone
     cascade: set[int] = set()
     for m in run.messages:
         if run.role(m.dst) == LOW:
+            if run.rules.unclustered and run.role(m.src) == ACT and m.src < run.n_low:
+                # a partner's new-interface message to low0: the old version that
+                # takes over never receives it
+                if m.src not in cut or m.send_ord < cut[m.src][0]:
+                    lost += 1
             continue
         cr = restore.get(m.dst)
         rc = m.delivered and (cr is None or m.consume_ord < cr.n_recv)
         rp = m.mid in replayed_ids
         transit = not m.delivered
+        if run.role(m.src) == LOW and not m.twin_no:
+            # mdcd-unclustered: a new-interface message of low0 to a partner; the old
+            # version never sends it, so a partner state that holds it is an orphan
+            if rc or rp or (transit and m.k <= ivr):
+                orphans += 1
+                cascade.add(m.dst)
+            continue
         if run.role(m.src) == LOW:
             ri = transit and m.k <= ivr
-            d = m.k > ivr
+            d = m.twin_no > ivr
             if ri and m.erroneous:
                 contaminated += 1
         else:
-            cs = restore.get(m.src)
-            if cs is not None and m.send_ord >= cs.n_sent:   # the send is undone
+            if m.src in cut and m.send_ord >= cut[m.src][0]:   # the send is undone
                 if rc:
                     orphans += 1
                     cascade.add(m.dst)
@@ -51,7 +66,7 @@ def check_recovery(run: Run, restore: dict, replayed: dict, resent: list, undone
         if total == 0:
             lost += 1
         elif total > 1:
-            if rc and d and m.k not in resent_k:
+            if rc and d and m.twin_no not in resent_k:
                 orphans += 1
                 cascade.add(m.dst)
             else:
@@ -82,7 +97,7 @@ def check_recovery(run: Run, restore: dict, replayed: dict, resent: list, undone
         for i, c in restore.items():
             dup_out += sum(1 for o in run.procs[i].outputs_delivered if o >= c.n_out)
     for p in run.procs:
-        if p.role == LOW:
+        if p.role not in (ACT, SDW):
             continue
         c = restore.get(p.idx)
         state_err = c.erroneous if c is not None else p.erroneous

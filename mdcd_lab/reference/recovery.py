@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .confidence import memory_reclamation
 from .oracle import check_recovery
-from .state import LOW, SDW, Proc, Run
+from .state import ACT, SDW, Proc, Run
 
 
 def error_recovery(run: Run, trigger: Proc) -> None:
@@ -23,7 +23,7 @@ def error_recovery(run: Run, trigger: Proc) -> None:
     run.ended = True
     run.t_end = run.now
     run.log(trigger.idx, "recovery", -1, run.int_mSN_G_low, run.int_mSN_G_sdw)
-    act_sdw = [p for p in run.procs if p.role != LOW]
+    act_sdw = [p for p in run.procs if p.role in (ACT, SDW)]
     shadows = [p for p in run.procs if p.role == SDW]
     v_star = max(run.passed_levels, default=0)
     ext_star = sum(1 for _e, _lvl, ok in run.cluster_outputs if ok)
@@ -52,18 +52,31 @@ def error_recovery(run: Run, trigger: Proc) -> None:
                 f"to t={c.t:.6g}, undoes {p.n_recv - c.n_recv} receptions")
         for m in replayed[p.idx]:
             run.log(p.idx, "replay", m.src, m.int_mSN_G_low, m.k)
+    # what a rollback undoes: sends (and shadow twins) after the restored checkpoint,
+    # or, with deterministic re-execution and duplicate suppression, after the first
+    # consumed message that is not replayed
+    cut = {}
+    for i, c in restore.items():
+        p = run.procs[i]
+        n_sent, n_twins = c.n_sent, c.n_twins
+        if rules.dedup_regenerated:
+            ids = {m.mid for m in replayed[i]}
+            first = next((m for m in p.consumed[c.n_recv:] if m.mid not in ids), None)
+            n_sent = first.recv_n_sent if first is not None else p.n_sent
+            n_twins = first.recv_n_twins if first is not None else p.n_twins
+        cut[i] = (n_sent, n_twins)
     # shadow takeover
     ivr = max((q.ivr_low for q in shadows), default=0)
     ext_ivr = ext_star if rules.coordinated_recovery else max(
         (q.ext_ivr for q in shadows), default=0)
     undone = []
     for q in shadows:
-        c = restore.get(q.idx)
-        if c is None:
+        if q.idx not in cut:
             continue
-        q.int_msg_log = [w for w in q.int_msg_log if w.twin_ord < c.n_twins]
-        q.ext_msg_log = [w for w in q.ext_msg_log if w.twin_ord < c.n_twins]
-        undone += [w for w in run.twins if w.sdw == q.idx and w.twin_ord >= c.n_twins]
+        n_twins = cut[q.idx][1]
+        q.int_msg_log = [w for w in q.int_msg_log if w.twin_ord < n_twins]
+        q.ext_msg_log = [w for w in q.ext_msg_log if w.twin_ord < n_twins]
+        undone += [w for w in run.twins if w.sdw == q.idx and w.twin_ord >= n_twins]
     resent = [w for q in shadows for w in q.int_msg_log + q.ext_msg_log]
     for w in resent:
         run.log(w.sdw, "resend", -1, w.index, w.k or w.e, "output" if w.e else "message")
@@ -81,4 +94,4 @@ def error_recovery(run: Run, trigger: Proc) -> None:
         n_resent=len(resent),
         n_suppressed=n_suppressed,
     )
-    check_recovery(run, restore, replayed, resent, undone, ivr, ext_ivr)
+    check_recovery(run, restore, cut, replayed, resent, undone, ivr, ext_ivr)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from ..protocols import Rules
 from ..scenario import Scenario
 
-LOW, ACT, SDW = 0, 1, 2
-ROLE_NAMES = ("low", "act", "sdw")
+LOW, ACT, SDW, ABSENT = 0, 1, 2, 3
+ROLE_NAMES = ("low", "act", "sdw", "absent")
 
 
 @dataclass
@@ -34,8 +34,11 @@ class Msg:
     int_mSN_G_low: int
     erroneous: bool
     send_ord: int          # ordinal of this send among the sender's sends
-    k: int = 0             # cluster sequence number of a G_low -> G_act message, else 0
+    k: int = 0             # int_mSN_G_low of a G_low -> G_high message, else 0
+    twin_no: int = 0       # number of its shadow twin (G_low -> G_act messages only)
     consume_ord: int = -1  # receiver's reception ordinal once consumed
+    recv_n_sent: int = -1  # receiver's send count when it consumed the message
+    recv_n_twins: int = -1  # receiver's twin count when it consumed the message
     delivered: bool = False
 
 
@@ -113,17 +116,23 @@ class Run:
         n_low, n_act = scenario.n_low, scenario.n_act
         self.n_low, self.n_act = n_low, n_act
         self.procs: list[Proc] = []
+        # mdcd-unclustered: only low0 is low confidence; its interface partners run
+        # as high-confidence processes without shadows (docs/protocols.md)
+        partner = ACT if rules.unclustered else LOW
         for i in range(n_low):
-            self.procs.append(Proc(i, f"low{i}", LOW, dirty_bit=1))
+            role = LOW if i == 0 else partner
+            self.procs.append(Proc(i, f"low{i}", role, dirty_bit=int(role == LOW)))
         for j in range(n_act):
             self.procs.append(Proc(n_low + j, f"act{j}", ACT))
         for i in range(n_low):
-            self.procs.append(Proc(n_low + n_act + i, f"sdw{i}", SDW))
+            role = SDW if i == 0 or not rules.unclustered else ABSENT
+            self.procs.append(Proc(n_low + n_act + i, f"sdw{i}", role))
         # shared counters (atomic inside their group: docs/protocol.md, D6)
         self.int_mSN_G_low = 0
         self.ext_mSN_G_low = 0
         self.int_mSN_G_sdw = 0
         self.ext_mSN_G_sdw = 0
+        self.n_low_act = 0       # cluster messages to G_act: twin numbers
         self.now = 0.0
         self.heap: list[tuple] = []
         self.heap_seq = 0
@@ -156,10 +165,12 @@ class Run:
 
     # -- bookkeeping -----------------------------------------------------------------
     def role(self, p: int) -> int:
-        """Role of process index ``p``."""
-        if p < self.n_low:
-            return LOW
-        return ACT if p < self.n_low + self.n_act else SDW
+        """Role of process index ``p`` under this protocol."""
+        return self.procs[p].role
+
+    def is_act(self, p: int) -> bool:
+        """Whether ``p`` is one of the ``act{j}`` processes (not a partner)."""
+        return self.n_low <= p < self.n_low + self.n_act
 
     def twin_of(self, low_idx: int) -> Proc:
         """The shadow ``sdw_i`` of ``low_i``."""
@@ -206,5 +217,5 @@ class Run:
 
     def check_unsafe(self, p: Proc) -> None:
         """Ground truth: an erroneous process whose dirty bit is 0 is unsafe."""
-        if p.erroneous and p.dirty_bit == 0 and p.role != LOW:
+        if p.erroneous and p.dirty_bit == 0 and p.role in (ACT, SDW):
             p.unsafe = True
