@@ -71,6 +71,10 @@ class Rules:
         regenerated sends they already have (per-channel sequence numbers), so a
         send made before the first message that is not replayed survives.  Needed
         by ``"static"``, whose coarse checkpoints would otherwise orphan messages.
+    coordinated_ckpt : bool
+        ``"coordinated"``: periodic coordinated checkpoints of all G_act and G_sdw
+        processes every ``coord_period`` with their channel state, instead of
+        confidence-driven checkpoints and logs (``reference/coordinated.py``).
     unclustered : bool
         ``"mdcd-unclustered"``: only ``low0`` (the upgraded component) is low
         confidence; the other ``G_low`` processes (its interface partners) run as
@@ -90,6 +94,7 @@ class Rules:
     s2_checkpoints: bool = True
     dedup_regenerated: bool = False
     unclustered: bool = False
+    coordinated_ckpt: bool = False
 
 
 PROTOCOLS: dict[str, Rules] = {
@@ -101,6 +106,8 @@ PROTOCOLS: dict[str, Rules] = {
                            checkpoint_every_receive=True),
     "static": Rules("static", 4, True, True, True, True, True, True, s2_checkpoints=False,
                     dedup_regenerated=True),
+    "coordinated": Rules("coordinated", 5, True, True, True, True, True, True,
+                         coordinated_ckpt=True),
 }
 
 

@@ -9,7 +9,7 @@ import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.summary import paired_differences, summarize
 
-SOUND = ("mdcd", "every-receive", "static")
+SOUND = ("mdcd", "every-receive", "static", "coordinated")
 
 
 @settings(max_examples=80)
@@ -76,3 +76,19 @@ def test_every_receive_bounds_and_static_costs():
     assert er["ci_low"] > 0
     summ = summarize(df, by="protocol", metrics=["p_failed", "p_recovered"])
     assert set(summ["protocol"]) == {"mdcd", "every-receive", "static"}
+
+
+def test_coordinated_lines_and_rollback():
+    # Lines at coord_period, 2 coord_period, ... each checkpoint every G_act and
+    # G_sdw process: ckpt_total = floor(t_end / period) * (n_act + n_low).  At
+    # recovery every one of them rolls back to the same line.
+    sc = m.Scenario(n_low=2, n_act=3, fault_rate=0.02, at_coverage=1.0, horizon=60.0,
+                    latency=0.3, coord_period=7.0)
+    df = m.simulate(sc, 120, 3, protocol="coordinated")
+    lines = (df["t_end"] // 7.0).astype(int)
+    assert (df["ckpt_total"] == lines * 5).all()
+    assert (df["ckpt_s1"] + df["ckpt_s2"] == 0).all()
+    rec = df["outcome"] == "recovered"
+    assert rec.any() and (df.loc[rec, "rollback_procs"] == 5).all()
+    assert (df.loc[rec, "rollback_dist_sum"] == 5 * df.loc[rec, "rollback_dist_max"]).all()
+    assert df[list(VIOLATIONS)].to_numpy().sum() == 0

@@ -50,6 +50,14 @@ def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
     reclaim their sender-side logs.  Then ``dirty_bit = (size(ckpt_array) > 1)``
     counting a permanent base entry (D2), i.e. dirty iff a checkpoint remains.
     """
+    if run.rules.coordinated_ckpt:
+        from .coordinated import on_validation
+        on_validation(run, p, v_int)
+        if p.role == SDW and v_ext >= 0:
+            n = len(p.ext_msg_log)
+            p.ext_msg_log = [w for w in p.ext_msg_log if w.e > v_ext]
+            run.change_logs(len(p.ext_msg_log) - n, 0)
+        return
     before_c, before_l = len(p.ckpt_array), len(p.rcv_msg_log)
     p.v_known = max(p.v_known, v_int)
     if run.rules.reclaim_by_interval:
@@ -101,6 +109,10 @@ def application_msg_reception(run: Run, p: Proc, m: Msg) -> None:
 def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
     """Reception of an application message by a G_act (Figure 3) or G_sdw (Figure 4) process."""
     rules = run.rules
+    if rules.coordinated_ckpt:
+        from .coordinated import receive
+        receive(run, p, m)
+        return
     gate = p.role == SDW or p.dirty_bit == 0 or p.prgt_bit == 1
     if rules.checkpoint_every_receive:
         trigger = True

@@ -38,6 +38,9 @@ def _dispatch_heap_item(run: Run, item: tuple) -> None:
             act.act_receive(run, p, m)
         else:
             sdw.sdw_receive(run, p, m)
+    elif kind == 2:
+        from .coordinated import take_line
+        take_line(run, payload)
     else:
         v_int, v_ext, recipients = payload
         for i in recipients:
@@ -74,6 +77,9 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     """
     rules = get_rules(protocol)
     run = Run(scenario, rules, record)
+    if rules.coordinated_ckpt:
+        from .coordinated import schedule_lines
+        schedule_lines(run)
     t_arr, kind, src, dst = arrays["t"], arrays["kind"], arrays["src"], arrays["dst"]
     td, u_at, u_comp, d_notify = (arrays["t_deliver"], arrays["u_at"], arrays["u_comp"],
                                   arrays["d_notify"])

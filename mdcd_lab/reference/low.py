@@ -60,6 +60,9 @@ def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> N
     """Broadcast "passed AT" with ``int_mSN_G_low`` (and the cluster output count)."""
     run.c["n_notifications"] += 1
     run.passed_levels.append(v_int)
+    if run.rules.coordinated_ckpt:   # the checkpoint coordinator learns at once
+        from .coordinated import validate_lines
+        validate_lines(run)
     recipients = [q.idx for q in run.procs if q.role in (ACT, SDW) and q.idx != origin.idx]
     run.push(run.now + d_notify, 1, (v_int, v_ext, tuple(recipients)))
     run.log(origin.idx, "notify", -1, v_int, v_ext)

@@ -16,12 +16,16 @@ from .state import ACT, LOW, SDW, Run
 
 
 def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: list,
-                   undone: list, ivr: int, ext_ivr: int) -> None:
+                   undone: list, ivr: int, ext_ivr: int, held: set | None = None) -> None:
     """Count orphans, lost and duplicate messages and outputs, and contaminated restores.
 
     ``cut[p] = (n_sent, n_twins)``: the sends and twins of rolled-back ``p`` that
-    survive the recovery are those with smaller ordinals.
+    survive the recovery are those with smaller ordinals.  ``held`` ("coordinated"):
+    the twins the restored line holds; the shadows deliver every other twin, and
+    every message still in transit is discarded (the line's channel log replays
+    what is needed).
     """
+    coord = held is not None
     rules = run.rules
     replayed_ids = {m.mid for ms in replayed.values() for m in ms}
     resent_k = {w.k for w in resent if w.k}
@@ -48,8 +52,8 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
                 cascade.add(m.dst)
             continue
         if run.role(m.src) == LOW:
-            ri = transit and m.k <= ivr
-            d = m.twin_no > ivr
+            ri = transit and m.k <= ivr and not coord
+            d = (m.twin_no not in held) if coord else m.twin_no > ivr
             if ri and m.erroneous:
                 contaminated += 1
         else:
@@ -60,7 +64,7 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
                 if rp:
                     dups += 1
                 continue
-            ri = transit
+            ri = transit and not coord
             d = False
         total = int(rc) + int(rp) + int(ri) + int(d)
         if total == 0:

@@ -27,6 +27,10 @@ def error_recovery(run: Run, trigger: Proc) -> None:
     shadows = [p for p in run.procs if p.role == SDW]
     v_star = max(run.passed_levels, default=0)
     ext_star = sum(1 for _e, _lvl, ok in run.cluster_outputs if ok)
+    if rules.coordinated_ckpt:
+        from .coordinated import recover
+        recover(run, trigger, ext_star)
+        return
     if rules.coordinated_recovery:
         # D10: the recovery round distributes the highest validated level and the
         # number of cluster outputs the device has, before anyone rolls back.

@@ -142,6 +142,7 @@ class Run:
         self.twins: list[Twin] = []
         self.cluster_outputs: list[tuple[int, int, bool]] = []  # (e, level, delivered)
         self.passed_levels: list[int] = []
+        self.lines: list = []   # "coordinated" only
         self.ended = False
         self.outcome = "completed"
         self.t_end = scenario.horizon

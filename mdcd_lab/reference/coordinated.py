@@ -1,0 +1,164 @@
+"""``"coordinated"``: periodic coordinated checkpointing, the classical alternative.
+
+Every ``coord_period`` time units all G_act and G_sdw processes take a checkpoint
+together (a *line*), and the messages in transit to them at that instant are
+logged with the line (its channel state).  There is no per-message
+checkpointing and no receiver-side logging.  Confidence is kept only for ATs:
+a process is dirty iff it has absorbed a level above what it knows to be
+validated, so dirty G_act outputs are tested as in MDCD.  The checkpoint
+coordinator learns of every passed AT when it passes; a line is *valid* once the
+highest validated level covers every level absorbed in it, and lines older than
+the newest valid line are discarded.  At recovery every G_act and G_sdw process
+rolls back to the newest line whose levels are validated, its channel state is
+replayed (cluster messages only if validated), every message still in transit is
+discarded, and the shadows deliver exactly the twins the line does not hold.
+See docs/protocols.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .state import ACT, SDW, Checkpoint, Msg, Proc, Run
+
+
+@dataclass
+class Line:
+    """A coordinated checkpoint of all G_act and G_sdw processes and its channel state."""
+
+    t: float
+    level: int
+    ckpts: dict[int, Checkpoint]
+    channel: list[Msg] = field(default_factory=list)
+    channel_ids: set[int] = field(default_factory=set)
+
+
+def schedule_lines(run: Run) -> None:
+    """Schedule the line events at ``coord_period, 2 coord_period, ... <= horizon``."""
+    run.lines = [Line(0.0, 0, {p.idx: _ckpt(run, p, 0) for p in _members(run)})]
+    k = 1
+    while k * run.s.coord_period <= run.s.horizon:
+        run.push(k * run.s.coord_period, 2, k)
+        k += 1
+
+
+def _members(run: Run) -> list[Proc]:
+    return [p for p in run.procs if p.role in (ACT, SDW)]
+
+
+def _ckpt(run: Run, p: Proc, ordinal: int) -> Checkpoint:
+    return Checkpoint(p.int_mSN_G_low, p.int_mSN_G_low, run.now, p.n_recv, p.n_sent,
+                      p.n_twins, p.n_out, p.erroneous, ordinal)
+
+
+def take_line(run: Run, k: int) -> None:
+    """All G_act and G_sdw processes checkpoint; in-transit messages are logged."""
+    members = _members(run)
+    ckpts = {p.idx: _ckpt(run, p, k) for p in members}
+    n_act = sum(1 for p in members if p.role == ACT)
+    run.c["ckpt_act"] += n_act
+    run.c["ckpt_sdw"] += len(members) - n_act
+    channel = [m for m in run.messages if not m.delivered and run.role(m.dst) in (ACT, SDW)]
+    line = Line(run.now, max((p.int_mSN_G_low for p in members), default=0), ckpts, channel,
+                {m.mid for m in channel})
+    run.lines.append(line)
+    run.change_ckpts(len(ckpts))
+    run.change_logs(0, len(channel))
+    run.log(-1, "coord_ckpt", -1, line.level, k, f"{len(ckpts)} checkpoints, "
+            f"{len(channel)} in-transit messages logged")
+    validate_lines(run)
+
+
+def validate_lines(run: Run) -> None:
+    """Discard the lines older than the newest line whose levels are all validated."""
+    v = max(run.passed_levels, default=0)
+    newest_valid = max(i for i, ln in enumerate(run.lines) if ln.level <= v)
+    if newest_valid == 0:
+        return
+    gone = run.lines[:newest_valid]
+    run.lines = run.lines[newest_valid:]
+    run.change_ckpts(-sum(len(ln.ckpts) for ln in gone if ln.t > 0))
+    run.change_logs(0, -sum(len(ln.channel) for ln in gone))
+    held = held_by(run, run.lines[0], v)
+    for q in run.procs:   # shadows' twins the valid line holds are never needed again
+        if q.role == SDW:
+            n = len(q.int_msg_log)
+            q.int_msg_log = [w for w in q.int_msg_log if w.k not in held]
+            run.change_logs(len(q.int_msg_log) - n, 0)
+
+
+def held_by(run: Run, line: Line, v_star: int) -> set[int]:
+    """Twin numbers of the cluster messages a line holds (consumed or replayed)."""
+    held = set()
+    for j, m in run.originals.items():
+        c = line.ckpts.get(m.dst)
+        if c is None:
+            continue
+        if m.delivered and m.consume_ord < c.n_recv:
+            held.add(j)
+        elif m.mid in line.channel_ids and m.k <= v_star:
+            held.add(j)
+    return held
+
+
+def on_validation(run: Run, p: Proc, v_int: int) -> None:
+    """A process learns that level ``v_int`` is validated: its dirty bit follows."""
+    p.v_known = max(p.v_known, v_int)
+    p.dirty_bit = int(p.int_mSN_G_low > p.v_known)
+    run.check_unsafe(p)
+
+
+def receive(run: Run, p: Proc, m: Msg) -> None:
+    """Reception without checkpointing or logging; the dirty bit follows the level."""
+    from .confidence import application_msg_reception
+
+    application_msg_reception(run, p, m)
+    p.int_mSN_G_low = max(m.int_mSN_G_low, p.int_mSN_G_low)
+    p.dirty_bit = int(p.int_mSN_G_low > p.v_known)
+    run.log(p.idx, "deliver", m.src, m.int_mSN_G_low, m.k,
+            f"dirty={m.dirty_bit} err={int(m.erroneous)}")
+    run.check_unsafe(p)
+
+
+def recover(run: Run, trigger: Proc, ext_star: int) -> None:
+    """Roll every G_act and G_sdw process back to the newest validated line."""
+    from .oracle import check_recovery
+
+    v_star = max(run.passed_levels, default=0)
+    line = next(ln for ln in reversed(run.lines) if ln.level <= v_star)
+    restore = dict(line.ckpts)
+    cut = {i: (c.n_sent, c.n_twins) for i, c in restore.items()}
+    replayed: dict[int, list[Msg]] = {}
+    for m in line.channel:
+        if run.role(m.src) in (ACT, SDW) or m.k <= v_star:
+            replayed.setdefault(m.dst, []).append(m)
+    held = held_by(run, line, v_star)
+    undone, resent = [], []
+    for w in run.twins:
+        q = run.procs[w.sdw]
+        if w.twin_ord >= restore[q.idx].n_twins:
+            undone.append(w)
+        elif (w.k and w.k not in held) or (w.e and w.e > ext_star):
+            resent.append(w)
+    for i, c in restore.items():
+        run.log(i, "rollback", -1, c.index, c.ord,
+                f"to t={c.t:.6g}, undoes {run.procs[i].n_recv - c.n_recv} receptions")
+    for i, ms in replayed.items():
+        for m in ms:
+            run.log(i, "replay", m.src, m.int_mSN_G_low, m.k)
+    for w in resent:
+        run.log(w.sdw, "resend", -1, w.index, w.k or w.e, "output" if w.e else "message")
+    n_gen = run.int_mSN_G_sdw
+    n_suppressed = sum(1 for j in held if j > n_gen) + sum(
+        1 for w in undone if w.k and w.k in held)
+    run.result.update(
+        rollback_procs=len(restore),
+        rollback_dist_max=run.now - line.t,
+        rollback_dist_sum=sum(run.now - c.t for c in restore.values()),
+        rollback_events_max=max((run.procs[i].n_recv - c.n_recv for i, c in restore.items()),
+                                default=0),
+        n_replayed=sum(len(v) for v in replayed.values()),
+        n_resent=len(resent),
+        n_suppressed=n_suppressed,
+    )
+    check_recovery(run, restore, cut, replayed, resent, undone, v_star, ext_star, held=held)
