@@ -22,6 +22,15 @@ def _check_common(scenario: Scenario, protocol: str, engine: str) -> None:
         raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINES}")
 
 
+def _run_arrays(trace: pd.DataFrame, scenario: Scenario, run: int) -> dict[str, np.ndarray]:
+    """Arrays of run ``run`` of a validated trace (empty arrays if it has no rows)."""
+    arrays = validate_trace(trace, scenario).get(run)
+    if arrays is None:
+        arrays = {k: np.zeros(0) for k in ("t", "t_deliver", "u_at", "u_comp", "d_notify")}
+        arrays.update({k: np.zeros(0, dtype=np.int64) for k in ("kind", "src", "dst")})
+    return arrays
+
+
 def replay(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd",
            engine: str = "reference") -> pd.DataFrame:
     """Play a trace (generated or hand-written) and return one row of metrics per run.
@@ -65,11 +74,7 @@ def simulate(scenario: Scenario, runs: int, seed: int, protocol: str = "mdcd",
         iterator = tqdm(iterator, desc=f"{protocol} (reference)", unit="run")
     for r in iterator:
         trace = generate_traces(scenario, 1, seed, first_run=r)
-        arrays = validate_trace(trace, scenario).get(r)
-        if arrays is None:
-            arrays = {k: np.zeros(0) for k in ("t", "t_deliver", "u_at", "u_comp", "d_notify")}
-            arrays.update({k: np.zeros(0, dtype=np.int64) for k in ("kind", "src", "dst")})
-        res, _ = play_run(arrays, scenario, protocol)
+        res, _ = play_run(_run_arrays(trace, scenario, r), scenario, protocol)
         res["run"] = r
         res["seed"] = seed
         rows.append(res)
@@ -86,9 +91,5 @@ def run_events(scenario: Scenario, seed: int, run: int, protocol: str = "mdcd",
     _check_common(scenario, protocol, "reference")
     if trace is None:
         trace = generate_traces(scenario, 1, seed, first_run=run)
-    arrays = validate_trace(trace, scenario).get(run)
-    if arrays is None:
-        arrays = {k: np.zeros(0) for k in ("t", "t_deliver", "u_at", "u_comp", "d_notify")}
-        arrays.update({k: np.zeros(0, dtype=np.int64) for k in ("kind", "src", "dst")})
-    res, events = play_run(arrays, scenario, protocol, record=True)
+    res, events = play_run(_run_arrays(trace, scenario, run), scenario, protocol, record=True)
     return trace, events, res

@@ -123,6 +123,7 @@ def receive(run: Run, p: Proc, m: Msg) -> None:
 def recover(run: Run, trigger: Proc, ext_star: int) -> None:
     """Roll every G_act and G_sdw process back to the newest validated line."""
     from .oracle import check_recovery
+    from .recovery import record_takeover
 
     v_star = max(run.passed_levels, default=0)
     line = next(ln for ln in reversed(run.lines) if ln.level <= v_star)
@@ -146,19 +147,8 @@ def recover(run: Run, trigger: Proc, ext_star: int) -> None:
     for i, ms in replayed.items():
         for m in ms:
             run.log(i, "replay", m.src, m.int_mSN_G_low, m.k)
-    for w in resent:
-        run.log(w.sdw, "resend", -1, w.index, w.k or w.e, "output" if w.e else "message")
     n_gen = run.int_mSN_G_sdw
     n_suppressed = sum(1 for j in held if j > n_gen) + sum(
         1 for w in undone if w.k and w.k in held)
-    run.result.update(
-        rollback_procs=len(restore),
-        rollback_dist_max=run.now - line.t,
-        rollback_dist_sum=sum(run.now - c.t for c in restore.values()),
-        rollback_events_max=max((run.procs[i].n_recv - c.n_recv for i, c in restore.items()),
-                                default=0),
-        n_replayed=sum(len(v) for v in replayed.values()),
-        n_resent=len(resent),
-        n_suppressed=n_suppressed,
-    )
+    record_takeover(run, restore, replayed, resent, n_suppressed, v_star)
     check_recovery(run, restore, cut, replayed, resent, undone, v_star, ext_star, held=held)

@@ -82,10 +82,17 @@ def error_recovery(run: Run, trigger: Proc) -> None:
         q.ext_msg_log = [w for w in q.ext_msg_log if w.twin_ord < n_twins]
         undone += [w for w in run.twins if w.sdw == q.idx and w.twin_ord >= n_twins]
     resent = [w for q in shadows for w in q.int_msg_log + q.ext_msg_log]
-    for w in resent:
-        run.log(w.sdw, "resend", -1, w.index, w.k or w.e, "output" if w.e else "message")
     n_suppressed = max(0, ivr - run.int_mSN_G_sdw) + sum(
         1 for w in undone if w.k and w.k <= ivr)
+    record_takeover(run, restore, replayed, resent, n_suppressed, ivr)
+    check_recovery(run, restore, cut, replayed, resent, undone, ivr, ext_ivr)
+
+
+def record_takeover(run: Run, restore: dict, replayed: dict, resent: list,
+                    n_suppressed: int, ivr: int) -> None:
+    """Log the shadows' pending work and store the rollback metrics of a recovery."""
+    for w in resent:
+        run.log(w.sdw, "resend", -1, w.index, w.k or w.e, "output" if w.e else "message")
     if n_suppressed:
         run.log(-1, "suppress", -1, ivr, run.int_mSN_G_sdw, f"{n_suppressed} to suppress")
     run.result.update(
@@ -98,4 +105,3 @@ def error_recovery(run: Run, trigger: Proc) -> None:
         n_resent=len(resent),
         n_suppressed=n_suppressed,
     )
-    check_recovery(run, restore, cut, replayed, resent, undone, ivr, ext_ivr)
