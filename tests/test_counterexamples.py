@@ -1,6 +1,6 @@
 """Regression tests: the smallest traces on which a reading of the paper breaks.
 
-``tests/reference/make_counterexamples.py`` found and shrank them; docs/protocol.md
+``data/counterexamples/make_counterexamples.py`` found and shrank them; docs/protocol.md
 explains each.  Every correction switch of ``mdcd`` is necessary: with it off,
 its trace shows a violation; with all switches on (``mdcd``) none of the traces
 does.
@@ -18,7 +18,7 @@ from mdcd_lab import protocols
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.reference.engine import replay_reference
 
-HERE = Path(__file__).parent / "reference"
+HERE = Path(__file__).parent.parent / "data" / "counterexamples"
 INDEX = json.loads((HERE / "counterexamples.json").read_text())
 
 

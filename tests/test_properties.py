@@ -6,8 +6,6 @@ find no violation, at any latency, shadow lag, compensation probability,
 cluster and G_act size.
 """
 
-import json
-from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -16,8 +14,6 @@ from hypothesis import strategies as st
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.reference.engine import replay_reference
-
-CX = json.loads((Path(__file__).parent / "reference" / "counterexamples.json").read_text())
 
 
 @st.composite

@@ -1,6 +1,6 @@
 """Find and shrink the smallest traces on which a reading of the paper breaks.
 
-Run ``python tests/reference/make_counterexamples.py`` to regenerate the CSV files
+Run ``python data/counterexamples/make_counterexamples.py`` to regenerate the CSV files
 beside this script.  For the literal reading (``mdcd-paper``) and for ``mdcd``
 with each correction switched off in turn, it searches generated traces of small
 scenarios for a run with an oracle violation or a failure, then greedily deletes
