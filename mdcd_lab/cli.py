@@ -1,9 +1,9 @@
 """The ``mdcd-lab`` command line.
 
-``mdcd-lab run SCENARIO.toml``, ``mdcd-lab trace SCENARIO.toml --run R``,
-``mdcd-lab summarize RESULTS`` and ``mdcd-lab demo``.  Input is validated before
-any work starts; a problem prints one message naming the key and exits with
-status 2, writing no output file.
+``mdcd-lab run SCENARIO.toml``, ``mdcd-lab sweep STUDY.toml``,
+``mdcd-lab trace SCENARIO.toml --run R``, ``mdcd-lab summarize RESULTS`` and
+``mdcd-lab demo``.  Input is validated before any work starts; a problem prints
+one message naming the key and exits with status 2, writing no output file.
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ def simulate_spec(spec, progress: bool = True) -> pd.DataFrame:
     return out
 
 
-def one_screen(df: pd.DataFrame) -> str:
-    """A short per-protocol table: outcomes, costs and oracle verdicts."""
-    g = df.groupby("protocol", observed=True)
+def one_screen(df: pd.DataFrame, by: list[str] | None = None) -> str:
+    """A short table per protocol (or per ``by`` group): outcomes, costs, oracle verdicts."""
+    g = df.groupby(by or "protocol", observed=True)
     tab = pd.DataFrame({
         "runs": g.size(),
         "P(failed)": g["outcome"].apply(lambda s: (s == "failed").mean()),
@@ -72,6 +72,76 @@ def cmd_run(args) -> int:
         _write(df, out, spec.provenance())
         print(f"wrote {out} ({len(df)} rows) and {out}.meta.json")
     print(one_screen(df))
+    return 0
+
+
+def _client(args):
+    """The dask client asked for on the command line (or None), and what to close."""
+    if args.workers is not None and args.scheduler is not None:
+        raise SpecError("--workers and --scheduler exclude each other")
+    if args.workers is None and args.scheduler is None:
+        return None, []
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise SpecError("--workers/--scheduler need dask.distributed "
+                        "(pip install 'dask[distributed]')") from None
+    if args.scheduler is not None:
+        client = Client(args.scheduler)
+        return client, [client]
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
+    client = Client(cluster)
+    return client, [client, cluster]
+
+
+def cmd_sweep(args) -> int:
+    """``mdcd-lab sweep``: run a study file, optionally resumable and on dask."""
+    from .io import sidecar_path
+    from .studies import sweep, sweep_status
+    spec = load_spec(args.study, allow_grid=True)
+    if not spec.grid:
+        raise SpecError(f"{spec.path}: [grid] is missing or empty; a study file needs at least "
+                        f"one 'field = [values]' line (use 'mdcd-lab run' for one scenario)")
+    out = _out_path(args.out)
+    if out is not None and out.is_dir():
+        raise SpecError(f"--out {out}: is a directory")
+    if args.resume and args.store is None:
+        raise SpecError("--resume needs --store DIR (the store of the interrupted sweep)")
+    if args.workers is not None and args.workers < 1:
+        raise SpecError(f"--workers must be >= 1, got {args.workers}")
+    store = Path(args.store) if args.store is not None else None
+    if store is not None and store.exists() and not store.is_dir():
+        raise SpecError(f"--store {store}: exists and is not a directory")
+    stop = {k: spec.extra[k] for k in ("target_rel_halfwidth", "max_runs", "metrics")
+            if k in spec.extra}
+    client, to_close = _client(args)
+    try:
+        df = sweep(spec.scenario, spec.grid, spec.runs, spec.seed, protocols=spec.protocols,
+                   client=client, store=store, resume=args.resume, progress=not args.quiet,
+                   engine=spec.engine, **stop)
+    except KeyboardInterrupt:
+        where = (f"the finished units are in {store}; run the same command with --resume to "
+                 f"finish the sweep" if store is not None else
+                 "nothing was kept (use --store DIR to make a sweep resumable)")
+        print(f"mdcd-lab: interrupted; {where}", file=sys.stderr)
+        return 130
+    finally:
+        for obj in to_close:
+            obj.close()
+    provenance = {"spec_file": str(spec.path), **df.attrs["provenance"]}
+    if out is not None:
+        _write(df, out, provenance)
+        print(f"wrote {out} ({len(df)} rows) and {sidecar_path(out)}")
+    keys = list(spec.grid)
+    print(f"{len(spec.protocols)} protocol(s) x {df['point'].nunique()} point(s), "
+          f"{len(df)} runs on the {spec.engine} engine")
+    print(one_screen(df, keys + ["protocol"]))
+    if "target_rel_halfwidth" in stop:
+        st = sweep_status(df)
+        print("\nsequential stopping (runs per protocol, why each point stopped):")
+        print(st.drop(columns=["seed"]).to_string(index=False,
+                                                  float_format=lambda x: f"{x:.4g}"))
     return 0
 
 
@@ -114,9 +184,43 @@ def cmd_summarize(args) -> int:
     return 0
 
 
+def _check_figure_args(args) -> list[str] | None:
+    from .figures import FIGURES
+    if args.runs < 1:
+        raise SpecError(f"--runs must be >= 1, got {args.runs}")
+    if args.engine not in api.ENGINES:
+        raise SpecError(f"--engine must be one of {api.ENGINES}, got {args.engine!r}")
+    only = [c for c in (getattr(args, "only", None) or "").split(",") if c] or None
+    names = [f.name for f in FIGURES]
+    for name in only or ():
+        if name not in names:
+            raise SpecError(f"--only: unknown figure {name!r}; known: {', '.join(names)}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise SpecError(f"--out {out} exists and is not a directory")
+    return only
+
+
+def cmd_figures(args) -> int:
+    from .figures import FIGURES, make_figures
+    only = _check_figure_args(args)
+    written = make_figures(args.out, runs=args.runs, engine=args.engine,
+                           progress=not args.quiet, only=only)
+    captions = {f.name: f.caption for f in FIGURES}
+    for name, files in written.items():
+        print(f"{name}: {captions[name]}")
+        print("    " + ", ".join(str(f) for f in files))
+    return 0
+
+
 def cmd_demo(args) -> int:
     spec = load_spec(args.spec)
     outdir = Path(args.out)
+    if args.figure_runs < 0:
+        raise SpecError(f"--figure-runs must be >= 0, got {args.figure_runs}")
+    if args.figure_runs:
+        _check_figure_args(argparse.Namespace(runs=args.figure_runs, engine=spec.engine,
+                                              out=outdir / "figures"))
     outdir.mkdir(parents=True, exist_ok=True)
     df = simulate_spec(spec, progress=not args.quiet)
     _write(df, outdir / "results.csv", spec.provenance())
@@ -128,6 +232,23 @@ def cmd_demo(args) -> int:
           f"{spec.path.name} on the {spec.engine} engine")
     print(one_screen(df))
     print(f"\nwrote {outdir / 'results.csv'} and {outdir / 'summary.csv'} (with .meta.json)")
+    if args.figure_runs:
+        from .figures import make_figures
+        from .io import load_results
+        written = make_figures(outdir / "figures", runs=args.figure_runs, engine=spec.engine,
+                               progress=not args.quiet)
+        cost = load_results(outdir / "figures" / "cost_by_protocol.csv")
+        viol = cost[cost["metric"] == "p_violation"].set_index("protocol")["mean"]
+        scope = load_results(outdir / "figures" / "violations_by_scope.csv")
+        sv = scope[scope["metric"] == "p_violation"]
+        print(f"\nfigure set: {len(written)} figures ({args.figure_runs} runs per point) "
+              f"in {outdir / 'figures'} (PDF, PNG, CSV)")
+        print("P(run with an oracle violation), default scenario: "
+              + ", ".join(f"{p} {v:.3f}" for p, v in viol.items()))
+        for scope_name, g in sv.groupby("fault_scope", observed=True):
+            print(f"  perfect ATs, fault_scope={scope_name}: "
+                  + ", ".join(f"{p} {v:.3f}" for p, v in zip(g["protocol"], g["mean"],
+                                                               strict=True)))
     return 0
 
 
@@ -140,6 +261,20 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="results file (.csv, .parquet), with a .meta.json sidecar")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
+    w = sub.add_parser("sweep", help="run a study file: a grid of scenarios x protocols",
+                       description="Run every protocol at every point of a study file's "
+                                   "[grid]; see docs/studies.md.")
+    w.add_argument("study", help="study file (.toml) with [scenario], [grid] and [run]")
+    w.add_argument("--out", help="results file (.csv, .parquet, .pq), with a .meta.json sidecar")
+    w.add_argument("--store", help="directory receiving every finished unit of work, so that "
+                                   "an interrupted sweep can be resumed")
+    w.add_argument("--resume", action="store_true",
+                   help="finish the sweep held in --store (only the missing work runs)")
+    w.add_argument("--workers", type=int,
+                   help="run on a local dask cluster of this many single-threaded processes")
+    w.add_argument("--scheduler", help="address of a running dask scheduler (tcp://host:8786)")
+    w.add_argument("--quiet", action="store_true", help="no progress bars")
+    w.set_defaults(func=cmd_sweep)
     t = sub.add_parser("trace", help="one run's trace and event log as CSV")
     t.add_argument("spec")
     t.add_argument("--run", type=int, required=True)
@@ -159,7 +294,16 @@ def build_parser() -> argparse.ArgumentParser:
                                          / "data" / "demo.toml"))
     d.add_argument("--out", default="out/demo")
     d.add_argument("--quiet", action="store_true")
+    d.add_argument("--figure-runs", type=int, default=1000,
+                   help="runs per point of the figure set (0: no figures)")
     d.set_defaults(func=cmd_demo)
+    f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)")
+    f.add_argument("--out", default="figures-out", help="output directory")
+    f.add_argument("--runs", type=int, default=2000, help="runs per study point and protocol")
+    f.add_argument("--engine", default="numba")
+    f.add_argument("--only", help="comma-separated figure names (default: all)")
+    f.add_argument("--quiet", action="store_true")
+    f.set_defaults(func=cmd_figures)
     return p
 
 

@@ -14,6 +14,9 @@ A file has up to three tables::
     seed = 2026
     protocols = ["mdcd", "mdcd-paper"]
     engine = "numba"
+    target_rel_halfwidth = 0.05   # study files only: sequential stopping
+    max_runs = 100000             #   (see docs/studies.md)
+    metrics = ["ckpt_total", "p_failed"]
 
 Every problem (unreadable file, bad TOML, unknown table or key, wrong type,
 out-of-range value, empty grid list) raises :class:`SpecError` naming the file and
@@ -22,6 +25,8 @@ the key.
 
 from __future__ import annotations
 
+import difflib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +35,7 @@ from typing import Any
 from .protocols import get_rules
 from .scenario import FIELDS, Scenario
 
-__all__ = ["SpecError", "Spec", "load_spec", "RUN_KEYS"]
+__all__ = ["SpecError", "Spec", "load_spec", "RUN_KEYS", "STOP_KEYS"]
 
 ENGINES = ("reference", "numba")
 RUN_KEYS = {"runs": int, "seed": int, "protocols": list, "engine": str,
@@ -65,8 +70,69 @@ def _type_name(t: type) -> str:
     return {int: "an integer", float: "a number", list: "a list", str: "a string"}[t]
 
 
+def _did_you_mean(key: str, known: Any) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+#: [run] keys that only study files (``mdcd-lab sweep``) use: the stopping rule.
+STOP_KEYS = ("target_rel_halfwidth", "max_runs", "metrics")
+
+
+def _check_stop(p: Path, run: dict[str, Any], runs: int) -> None:
+    """Validate the sequential-stopping keys of a study file's [run] table."""
+    from .studies import STOP_METRICS
+    if "target_rel_halfwidth" not in run:
+        for key in ("max_runs", "metrics"):
+            if key in run:
+                raise SpecError(f"{p}: [run] {key} is only used with target_rel_halfwidth "
+                                f"(sequential stopping); add target_rel_halfwidth or remove "
+                                f"{key}")
+        return
+    target = run["target_rel_halfwidth"]
+    if not math.isfinite(target) or target <= 0:
+        raise SpecError(f"{p}: [run] target_rel_halfwidth must be a number > 0, got {target!r}")
+    if "max_runs" not in run:
+        raise SpecError(f"{p}: [run] target_rel_halfwidth needs max_runs (the largest number "
+                        f"of runs per point and protocol)")
+    if run["max_runs"] < runs:
+        raise SpecError(f"{p}: [run] max_runs must be >= runs ({runs}), got {run['max_runs']}")
+    metrics = run.get("metrics")
+    if metrics is not None:
+        if not metrics:
+            raise SpecError(f"{p}: [run] metrics is an empty list")
+        for name in metrics:
+            if not isinstance(name, str) or name not in STOP_METRICS:
+                hint = _did_you_mean(name, STOP_METRICS) if isinstance(name, str) else ""
+                raise SpecError(f"{p}: [run] metrics: unknown metric {name!r}{hint}; known: "
+                                f"{', '.join(STOP_METRICS)}")
+        if len(set(metrics)) != len(metrics):
+            raise SpecError(f"{p}: [run] metrics lists a metric twice: {metrics!r}")
+
+
 def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
-    """Read and validate a scenario (or, with ``allow_grid``, a study) file."""
+    """Read and validate a scenario (or, with ``allow_grid``, a study) file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file.
+    allow_grid : bool, default False
+        Accept a ``[grid]`` table and the stopping keys of ``[run]``
+        (``target_rel_halfwidth``, ``max_runs``, ``metrics``): a study file for
+        ``mdcd-lab sweep``.
+
+    Returns
+    -------
+    Spec
+        The scenario, grid, run settings; the stopping keys are in ``extra``.
+
+    Raises
+    ------
+    SpecError
+        On the first problem, naming the file, the table and the key (with a
+        suggestion for a misspelt key).
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -81,6 +147,7 @@ def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
         if key not in tables:
             hint = " (a [grid] belongs in a study file: use 'mdcd-lab sweep')" \
                 if key == "grid" else ""
+            hint = hint or _did_you_mean(key, tables)
             raise SpecError(f"{p}: unknown table or key [{key}]{hint}; "
                             f"allowed tables: {', '.join(sorted(tables))}")
         if not isinstance(value, dict):
@@ -88,7 +155,8 @@ def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
     sc_vals = data.get("scenario", {})
     for key in sc_vals:
         if key not in FIELDS:
-            raise SpecError(f"{p}: [scenario] has unknown key '{key}'; known keys: "
+            raise SpecError(f"{p}: [scenario] has unknown key '{key}'"
+                            f"{_did_you_mean(key, FIELDS)}; known keys: "
                             f"{', '.join(FIELDS)}")
     try:
         scenario = Scenario(**sc_vals)
@@ -100,7 +168,8 @@ def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
         raw = data.get("grid", {})
         for key, value in raw.items():
             if key not in FIELDS:
-                raise SpecError(f"{p}: [grid] has unknown key '{key}'; known keys: "
+                raise SpecError(f"{p}: [grid] has unknown key '{key}'"
+                                f"{_did_you_mean(key, FIELDS)}; known keys: "
                                 f"{', '.join(FIELDS)}")
             if isinstance(value, list) and not value:
                 raise SpecError(f"{p}: [grid] {key} is an empty list")
@@ -112,7 +181,8 @@ def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
     run = data.get("run", {})
     for key, value in run.items():
         if key not in RUN_KEYS:
-            raise SpecError(f"{p}: [run] has unknown key '{key}'; known keys: "
+            raise SpecError(f"{p}: [run] has unknown key '{key}'"
+                            f"{_did_you_mean(key, RUN_KEYS)}; known keys: "
                             f"{', '.join(RUN_KEYS)}")
         want = RUN_KEYS[key]
         ok = isinstance(value, want) and not isinstance(value, bool)
@@ -132,6 +202,9 @@ def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
     if "protocols" in run:
         if not run["protocols"]:
             raise SpecError(f"{p}: [run] protocols is an empty list")
+        if len(set(map(str, run["protocols"]))) != len(run["protocols"]):
+            raise SpecError(f"{p}: [run] protocols lists a protocol twice: "
+                            f"{run['protocols']!r}")
         for proto in run["protocols"]:
             try:
                 get_rules(proto)
@@ -142,7 +215,12 @@ def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
         if run["engine"] not in ENGINES:
             raise SpecError(f"{p}: [run] engine must be one of {ENGINES}, got {run['engine']!r}")
         spec.engine = run["engine"]
-    for key in ("target_rel_halfwidth", "max_runs", "metrics"):
-        if key in run:
-            spec.extra[key] = run[key]
+    stop_keys = [k for k in STOP_KEYS if k in run]
+    if stop_keys and not allow_grid:
+        raise SpecError(f"{p}: [run] {stop_keys[0]} belongs in a study file (sequential "
+                        f"stopping): use 'mdcd-lab sweep'")
+    if allow_grid:
+        _check_stop(p, run, spec.runs)
+    for key in stop_keys:
+        spec.extra[key] = run[key]
     return spec

@@ -1,0 +1,32 @@
+"""Figures from mdcd_lab's tables and event logs (matplotlib; nothing is simulated).
+
+- :func:`plot_sweep`: a metric against a swept parameter, one line per protocol,
+  with confidence bands (Student t; Wilson for outcome probabilities);
+- :func:`plot_outcomes`: P(failed), P(recovered), P(completed) against a swept
+  parameter, one panel each;
+- :func:`plot_distribution`: ECDF or histogram of a per-run metric per protocol;
+- :func:`plot_spacetime`: the space-time diagram of one run
+  (:func:`mdcd_lab.run_events`), and :func:`spacetime_data`, its tables.
+
+Every function returns the :class:`~matplotlib.figure.Figure`, accepts an
+optional ``ax`` and draws with :mod:`mdcd_lab.plots.style` (print sizes, the
+Okabe-Ito palette, one colour per protocol in every figure).  See
+``docs/plots-and-widgets.md``.
+"""
+
+from .distributions import plot_distribution
+from .spacetime import SpacetimeData, plot_spacetime, spacetime_data
+from .style import (
+    DOUBLE_COLUMN,
+    OKABE_ITO,
+    SINGLE_COLUMN,
+    apply_style,
+    protocol_color,
+    protocol_style,
+    style_context,
+)
+from .sweeps import plot_outcomes, plot_sweep
+
+__all__ = ["plot_sweep", "plot_outcomes", "plot_distribution", "plot_spacetime",
+           "spacetime_data", "SpacetimeData", "apply_style", "style_context", "protocol_color",
+           "protocol_style", "OKABE_ITO", "SINGLE_COLUMN", "DOUBLE_COLUMN"]

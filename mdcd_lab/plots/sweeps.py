@@ -1,0 +1,328 @@
+"""A metric against a swept parameter, with confidence bands.
+
+Both functions take a per-run sweep table (one row per run, every Scenario
+field as a column, plus ``protocol``, ``point``, ``run``, ``seed`` and the
+metrics; :func:`mdcd_lab.studies.sweep` makes one), summarise it with
+:func:`mdcd_lab.summary.summarize` and draw the means with their confidence
+intervals as shaded bands.  They never simulate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ..summary import summarize
+from .style import (
+    field_label,
+    group_style,
+    legend_below,
+    metric_label,
+    new_figure,
+    plain_log_axis,
+    style_axes,
+    style_context,
+)
+
+__all__ = ["plot_sweep", "plot_outcomes"]
+
+_OUTCOME_METRICS = {"failed": "p_failed", "recovered": "p_recovered", "completed": "p_completed"}
+_METHOD_NAMES = {"t": "Student t", "wilson": "Wilson"}
+
+
+def _as_by(df: pd.DataFrame, by: str | Sequence[str] | None, x: str) -> list[str]:
+    if by is None:
+        cols: list[str] = []
+    elif isinstance(by, str):
+        cols = [by]
+    else:
+        cols = list(by)
+    for c in cols:
+        if c not in df.columns:
+            raise ValueError(f"`by` column {c!r} is not in the frame; columns: "
+                             f"{', '.join(map(str, df.columns))}")
+    if x in cols:
+        raise ValueError(f"`by` cannot contain the x column {x!r}")
+    return cols
+
+
+def _check_frame(df: Any, x: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame of per-run results, got "
+                        f"{type(df).__name__}")
+    if len(df) == 0:
+        raise ValueError("the frame is empty: nothing to plot")
+    if x not in df.columns:
+        raise ValueError(f"x column {x!r} is not in the frame; columns: "
+                         f"{', '.join(map(str, df.columns))}")
+
+
+def _check_not_pooled(df: pd.DataFrame, x: str, by_cols: list[str]) -> None:
+    """Refuse to average over another Scenario field that varies at fixed (x, by)."""
+    from ..scenario import FIELDS
+
+    others = [f for f in FIELDS if f in df.columns and f != x and f not in by_cols]
+    if not others:
+        return
+    counts = df.groupby([x, *by_cols], observed=True, dropna=False)[others].nunique(
+        dropna=False)
+    varying = [f for f in others if int(counts[f].max()) > 1]
+    if varying:
+        f = varying[0]
+        values = sorted(map(str, pd.unique(df[f])))[:5]
+        raise ValueError(f"Scenario field {f!r} varies at fixed {x!r} (values {values}); "
+                         f"a line would average over it.  Select one value first, e.g. "
+                         f"df[df[{f!r}] == ...], or add it to `by`")
+
+
+def _x_values(col: pd.Series) -> tuple[np.ndarray, list[Any] | None]:
+    """Numeric x positions, and tick labels when x is not numeric."""
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=float), None
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        order = [c for c in col.dtype.categories if c in set(col.dropna())]
+    else:
+        order = sorted(pd.unique(col.dropna()), key=str)
+    pos = {v: i for i, v in enumerate(order)}
+    return np.array([pos.get(v, np.nan) for v in col], dtype=float), order
+
+
+def _group_label(by_cols: list[str], key: tuple) -> str:
+    if len(by_cols) == 1:
+        return str(key[0])
+    return ", ".join(f"{c}={v}" for c, v in zip(by_cols, key, strict=True))
+
+
+def _draw_lines(ax: Axes, summary: pd.DataFrame, x: str, by_cols: list[str],
+                ticklabels: list[Any] | None) -> tuple[list[Any], list[str]]:
+    """Draw one mean line with its CI band per group; return legend entries."""
+    handles, labels = [], []
+    if by_cols:
+        groups = list(summary.groupby(by_cols, observed=True, sort=False, dropna=False))
+    else:
+        groups = [((None,), summary)]
+    for pos, (key, part) in enumerate(groups):
+        key = key if isinstance(key, tuple) else (key,)
+        style = group_style(by_cols[0] if len(by_cols) == 1 else None, key[0], pos)
+        if ticklabels is None:
+            xs = part[x].to_numpy(dtype=float)
+        else:
+            index = {v: i for i, v in enumerate(ticklabels)}
+            xs = np.array([index[v] for v in part[x]], dtype=float)
+        order = np.argsort(xs, kind="stable")
+        xs = xs[order]
+        mean = part["mean"].to_numpy(float)[order]
+        lo = part["ci_low"].to_numpy(float)[order]
+        hi = part["ci_high"].to_numpy(float)[order]
+        if ticklabels is None:
+            ax.fill_between(xs, lo, hi, color=style["color"], alpha=0.2, linewidth=0,
+                            zorder=1)
+            (line,) = ax.plot(xs, mean, color=style["color"], linestyle=style["linestyle"],
+                              marker=style["marker"], markersize=3.5, zorder=3)
+        else:   # categories: no line between them, error bars side by side
+            dodge = 0.12 * (pos - (len(groups) - 1) / 2)
+            err = np.vstack([mean - lo, hi - mean])
+            ax.errorbar(xs + dodge, mean, yerr=np.where(np.isfinite(err), err, 0.0),
+                        color=style["color"], linestyle="none", capsize=2.5,
+                        elinewidth=1.0, zorder=2)
+            (line,) = ax.plot(xs + dodge, mean, color=style["color"], linestyle="none",
+                              marker=style["marker"], markersize=4, zorder=3)
+        line.set_gid("mean")
+        handles.append(line)
+        labels.append(_group_label(by_cols, key) if by_cols else "mean")
+    if ticklabels is not None:
+        ax.set_xticks(range(len(ticklabels)), [str(v) for v in ticklabels])
+        ax.set_xlim(-0.5, len(ticklabels) - 0.5)
+        ax.grid(False, axis="x")
+    return handles, labels
+
+
+def _ci_entry(summary: pd.DataFrame, level: float,
+              categorical: bool = False) -> tuple[Any, str]:
+    methods = [_METHOD_NAMES.get(m, m) for m in pd.unique(summary["method"])]
+    if categorical:
+        handle: Any = Line2D([], [], color="0.4", marker="|", markersize=8, linestyle="none",
+                             markeredgewidth=1.0)
+    else:
+        handle = Patch(facecolor="0.5", alpha=0.3, linewidth=0)
+    return handle, f"{level:.0%} CI ({', '.join(methods)})"
+
+
+def _finish_axis(ax: Axes, metric: str, logx: bool, logy: bool) -> None:
+    if logx:
+        ax.set_xscale("log")
+        plain_log_axis(ax.xaxis)
+    if logy:
+        ax.set_yscale("log")
+        plain_log_axis(ax.yaxis)
+    elif metric.startswith("p_"):
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(max(lo, -0.02), min(hi, 1.02))
+
+
+def _summary(df: pd.DataFrame, x: str, by_cols: list[str], metrics: list[str],
+             level: float) -> pd.DataFrame:
+    xs, _ = _x_values(df[x])
+    if np.isnan(xs).any():
+        raise ValueError(f"x column {x!r} has missing values")
+    return summarize(df, by=[x, *by_cols], metrics=metrics, level=level)
+
+
+def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | None = "protocol",
+               level: float = 0.95, ax: Axes | None = None, *, logx: bool = False,
+               logy: bool = False, legend: bool = True) -> Figure:
+    """Mean of a metric against a swept parameter, one line per group, with CI bands.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Per-run results of a sweep (one row per run), with column ``x``, the
+        ``by`` columns and the metric's source column.
+    x : str
+        The swept column, usually a Scenario field (``"at_coverage"``).  A
+        non-numeric column (``"fault_scope"``) is drawn at evenly spaced
+        positions.
+    metric : str
+        A numeric column or an outcome probability understood by
+        :func:`~mdcd_lab.summary.summarize`: ``p_failed``, ``p_recovered``,
+        ``p_completed`` (Wilson intervals) or ``p_violation``.
+    by : str or list of str or None, default "protocol"
+        One line per value.  Protocols keep their colour in every figure
+        (:func:`~mdcd_lab.plots.style.protocol_style`).
+    level : float, default 0.95
+        Confidence level of the bands.
+    ax : Axes, optional
+        Draw here (the legend goes under it); default: a new single-column
+        figure.
+    logx, logy : bool
+        Logarithmic axes.
+    legend : bool, default True
+        Draw the legend (under the axes, never over the data).
+
+    Returns
+    -------
+    Figure
+
+    Raises
+    ------
+    ValueError
+        Missing columns, an empty frame, a bad metric or level, or another
+        Scenario field that varies at fixed ``x`` and ``by`` (the line would
+        silently average over it: select a value first or add it to ``by``).
+
+    Notes
+    -----
+    Numeric metrics use Student t intervals of the mean; ``p_*`` metrics use
+    Wilson score intervals (never outside [0, 1], not symmetric).  A point
+    with fewer than two runs (or, for metrics with missing values such as
+    ``rollback_dist_max``, fewer than two non-missing values) has no band.
+    """
+    _check_frame(df, x)
+    by_cols = _as_by(df, by, x)
+    _check_not_pooled(df, x, by_cols)
+    summary = _summary(df, x, by_cols, [metric], level)
+    _, ticklabels = _x_values(df[x])
+    own = ax is None
+    with style_context():
+        if ax is None:
+            fig, ax = new_figure("single")
+        else:
+            fig = ax.figure
+        handles, labels = _draw_lines(ax, summary, x, by_cols, ticklabels)
+        ax.set_xlabel(field_label(x))
+        ax.set_ylabel(metric_label(metric))
+        _finish_axis(ax, metric, logx, logy)
+        style_axes(ax)
+        if legend:
+            patch, text = _ci_entry(summary, level, ticklabels is not None)
+            legend_below(ax, [*handles, patch], [*labels, text], grow_figure=own)
+    return fig
+
+
+def plot_outcomes(df: pd.DataFrame, x: str, by: str | Sequence[str] | None = "protocol",
+                  outcomes: Sequence[str] = ("failed", "recovered", "completed"),
+                  level: float = 0.95, ax: Axes | Sequence[Axes] | None = None, *,
+                  logx: bool = False, legend: bool = True) -> Figure:
+    """Probabilities of the run outcomes against a swept parameter, one panel each.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Per-run results with an ``outcome`` column (see :func:`plot_sweep`).
+    x : str
+        The swept column (``"at_coverage"``, ``"horizon"``, ...).
+    by : str or list of str or None, default "protocol"
+        One line per value in every panel.
+    outcomes : sequence of str
+        Which of ``"failed"``, ``"recovered"``, ``"completed"`` to draw, one
+        panel each, stacked vertically (shared x axis), in this order.
+    level : float, default 0.95
+        Confidence level of the Wilson bands.
+    ax : Axes or sequence of Axes, optional
+        One axes per outcome (a single Axes is accepted for one outcome).
+        Default: a new single-column figure.
+    logx : bool
+        Logarithmic x axis.
+    legend : bool, default True
+        One legend under the bottom panel.
+
+    Returns
+    -------
+    Figure
+
+    Raises
+    ------
+    ValueError
+        Unknown outcome, wrong number of axes, plus the errors of
+        :func:`plot_sweep`.
+    """
+    outcomes = list(outcomes)
+    bad = [o for o in outcomes if o not in _OUTCOME_METRICS]
+    if bad or not outcomes:
+        raise ValueError(f"outcomes must be a non-empty list of {tuple(_OUTCOME_METRICS)}, "
+                         f"got {outcomes!r}")
+    _check_frame(df, x)
+    if "outcome" not in df.columns:
+        raise ValueError("the frame has no 'outcome' column")
+    by_cols = _as_by(df, by, x)
+    _check_not_pooled(df, x, by_cols)
+    metrics = [_OUTCOME_METRICS[o] for o in outcomes]
+    summary = _summary(df, x, by_cols, metrics, level)
+    _, ticklabels = _x_values(df[x])
+    own = ax is None
+    with style_context():
+        if ax is None:
+            fig, axes = new_figure("single", height=0.3 + 1.25 * len(outcomes),
+                                   nrows=len(outcomes), sharex=True)
+            axes = list(np.atleast_1d(axes))
+        else:
+            axes = [ax] if isinstance(ax, Axes) else list(ax)
+            if len(axes) != len(outcomes):
+                raise ValueError(f"got {len(axes)} axes for {len(outcomes)} outcomes; pass one "
+                                 f"axes per outcome")
+            fig = axes[0].figure
+        handles: list[Any] = []
+        labels: list[str] = []
+        for a, m in zip(axes, metrics, strict=True):
+            part = summary[summary["metric"] == m]
+            handles, labels = _draw_lines(a, part, x, by_cols, ticklabels)
+            a.set_ylabel(metric_label(m))
+            _finish_axis(a, m, logx, False)
+        for a in axes[:-1]:
+            if a.get_shared_x_axes().joined(a, axes[-1]):
+                a.tick_params(labelbottom=False)
+        axes[-1].set_xlabel(field_label(x))
+        for a in axes:
+            style_axes(a)
+        if legend:
+            patch, text = _ci_entry(summary, level, ticklabels is not None)
+            legend_below(axes[-1], [*handles, patch], [*labels, text],
+                         grow_figure=own)
+    return fig
