@@ -22,6 +22,17 @@ def _check_common(scenario: Scenario, protocol: str, engine: str) -> None:
         raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINES}")
 
 
+def numba_supports(protocol: str) -> bool:
+    """Whether the numba engine implements every rule switch of ``protocol``."""
+    rules = get_rules(protocol)
+    try:
+        from .fast.engine import _rule_flags
+        _rule_flags(rules)
+    except NotImplementedError:
+        return False
+    return True
+
+
 def _run_arrays(trace: pd.DataFrame, scenario: Scenario, run: int) -> dict[str, np.ndarray]:
     """Arrays of run ``run`` of a validated trace (empty arrays if it has no rows)."""
     arrays = validate_trace(trace, scenario).get(run)

@@ -188,8 +188,9 @@ def _check_figure_args(args) -> list[str] | None:
     from .figures import FIGURES
     if args.runs < 1:
         raise SpecError(f"--runs must be >= 1, got {args.runs}")
-    if args.engine not in api.ENGINES:
-        raise SpecError(f"--engine must be one of {api.ENGINES}, got {args.engine!r}")
+    if args.engine not in ("auto", *api.ENGINES):
+        raise SpecError(f"--engine must be one of {('auto', *api.ENGINES)}, "
+                        f"got {args.engine!r}")
     only = [c for c in (getattr(args, "only", None) or "").split(",") if c] or None
     names = [f.name for f in FIGURES]
     for name in only or ():
@@ -219,7 +220,7 @@ def cmd_demo(args) -> int:
     if args.figure_runs < 0:
         raise SpecError(f"--figure-runs must be >= 0, got {args.figure_runs}")
     if args.figure_runs:
-        _check_figure_args(argparse.Namespace(runs=args.figure_runs, engine=spec.engine,
+        _check_figure_args(argparse.Namespace(runs=args.figure_runs, engine="auto",
                                               out=outdir / "figures"))
     outdir.mkdir(parents=True, exist_ok=True)
     df = simulate_spec(spec, progress=not args.quiet)
@@ -235,7 +236,7 @@ def cmd_demo(args) -> int:
     if args.figure_runs:
         from .figures import make_figures
         from .io import load_results
-        written = make_figures(outdir / "figures", runs=args.figure_runs, engine=spec.engine,
+        written = make_figures(outdir / "figures", runs=args.figure_runs, engine="auto",
                                progress=not args.quiet)
         cost = load_results(outdir / "figures" / "cost_by_protocol.csv")
         viol = cost[cost["metric"] == "p_violation"].set_index("protocol")["mean"]
@@ -300,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)")
     f.add_argument("--out", default="figures-out", help="output directory")
     f.add_argument("--runs", type=int, default=2000, help="runs per study point and protocol")
-    f.add_argument("--engine", default="numba")
+    f.add_argument("--engine", default="auto",
+                   help="auto (numba where implemented), numba or reference")
     f.add_argument("--only", help="comma-separated figure names (default: all)")
     f.add_argument("--quiet", action="store_true")
     f.set_defaults(func=cmd_figures)

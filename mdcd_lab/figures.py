@@ -21,7 +21,7 @@ from . import api
 from .io import to_csv
 from .metrics import VIOLATIONS
 from .scenario import Scenario
-from .studies import sweep
+from .studies import sweep as _sweep_one_engine
 from .summary import summarize
 
 __all__ = ["FIGURES", "FigureSpec", "make_figures", "BASE", "SEED"]
@@ -43,6 +43,31 @@ class FigureSpec:
     name: str
     caption: str
     build: Callable[[int, str, bool], tuple[object, pd.DataFrame]]
+
+
+def sweep(base: Scenario, grid, runs: int, seed: int, protocols: Sequence[str], engine: str,
+          progress: bool) -> pd.DataFrame:
+    """:func:`mdcd_lab.studies.sweep`, with ``engine="auto"``: numba for the protocols it
+    implements, the reference engine for the others (the numbers are the same either
+    way; only the speed differs).  The engine of each protocol is recorded in
+    ``df.attrs["engines"]``."""
+    if engine != "auto":
+        df = _sweep_one_engine(base, grid, runs, seed, protocols=protocols, engine=engine,
+                               progress=progress)
+        df.attrs["engines"] = dict.fromkeys(protocols, engine)
+        return df
+    engines = {p: "numba" if api.numba_supports(p) else "reference" for p in protocols}
+    frames = []
+    for eng in ("numba", "reference"):
+        group = [p for p in protocols if engines[p] == eng]
+        if group:
+            frames.append(_sweep_one_engine(base, grid, runs, seed, protocols=group,
+                                            engine=eng, progress=progress))
+    df = pd.concat(frames, ignore_index=True)
+    df["protocol"] = pd.Categorical(df["protocol"].astype(str), categories=list(protocols))
+    df = df.sort_values(["point", "protocol", "run"], kind="stable").reset_index(drop=True)
+    df.attrs["engines"] = engines
+    return df
 
 
 def _summary(df: pd.DataFrame, x: str | None, metrics: Sequence[str]) -> pd.DataFrame:
@@ -195,7 +220,7 @@ FIGURES: tuple[FigureSpec, ...] = (
 )
 
 
-def make_figures(out: str | Path, runs: int = 2000, engine: str = "numba",
+def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
                  progress: bool = False, only: Sequence[str] | None = None,
                  formats: Sequence[str] = ("pdf", "png")) -> dict[str, list[Path]]:
     """Regenerate the figure set into ``out``; return the files written per figure.
@@ -207,7 +232,8 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "numba",
     runs : int
         Runs per study point and protocol.
     engine : str
-        ``"numba"`` or ``"reference"``.
+        ``"auto"`` (numba for every protocol it implements, else the reference
+        engine), ``"numba"`` or ``"reference"``.
     only : list of str, optional
         Names of the figures to make (default: all of :data:`FIGURES`).
     """
@@ -216,6 +242,8 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "numba",
         unknown = sorted(set(only) - set(names))
         if unknown:
             raise ValueError(f"unknown figure(s) {unknown}; known: {names}")
+    if engine not in ("auto", *api.ENGINES):
+        raise ValueError(f"engine must be 'auto', 'numba' or 'reference', got {engine!r}")
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
         raise ValueError(f"runs must be an integer >= 1, got {runs!r}")
     bad_fmt = sorted(set(formats) - {"pdf", "png", "svg"})
@@ -223,6 +251,10 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "numba",
         raise ValueError(f"unknown figure format(s) {bad_fmt}; use pdf, png or svg")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    from .protocols import protocol_names
+    engines = {p: (engine if engine != "auto" else
+                   ("numba" if api.numba_supports(p) else "reference"))
+               for p in protocol_names()}
     written: dict[str, list[Path]] = {}
     for spec in FIGURES:
         if only is not None and spec.name not in only:
@@ -236,6 +268,7 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "numba",
         files.append(to_csv(data.reset_index(drop=True), out / f"{spec.name}.csv",
                             provenance={"figure": spec.name, "caption": spec.caption,
                                         "runs": runs, "seed": SEED, "engine": engine,
+                                        "engine_per_protocol": engines,
                                         "base_scenario": BASE.to_dict()}))
         written[spec.name] = files
     return written
