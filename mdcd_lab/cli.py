@@ -295,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          / "data" / "demo.toml"))
     d.add_argument("--out", default="out/demo")
     d.add_argument("--quiet", action="store_true")
-    d.add_argument("--figure-runs", type=int, default=1000,
+    d.add_argument("--figure-runs", type=int, default=400,
                    help="runs per point of the figure set (0: no figures)")
     d.set_defaults(func=cmd_demo)
     f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)")
