@@ -224,6 +224,8 @@ def _check_runs_seed(runs: int, seed: int, first_run: int = 0) -> None:
     for name, v, lo in (("runs", runs, 1), ("seed", seed, 0), ("first_run", first_run, 0)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+        if v >= 2**63:   # the result tables store seeds and runs as int64
+            raise ValueError(f"{name} must be < 2**63, got {v!r}")
 
 
 def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[str, np.ndarray]]:

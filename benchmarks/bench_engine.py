@@ -1,0 +1,217 @@
+"""Benchmark of the numba engine against the reference engine (GitHub issue 3).
+
+Measures, on one scenario (2 G_low, 4 G_act, channel latency, shadow lag, rare
+faults, AT coverage < 1, so that most runs reach the horizon and are long):
+
+* trace events per second per core: numba with 1 and 2 threads (each in a
+  subprocess with ``NUMBA_NUM_THREADS`` set) and the reference engine; the
+  speed-up; the 2-thread scaling;
+* first-call time cold (a fresh ``NUMBA_CACHE_DIR``: compilation included) and
+  warm (a second process with the same cache dir), from ``import mdcd_lab`` to
+  the first result;
+* peak RSS (``resource.getrusage(...).ru_maxrss``) of a process that simulates
+  10^6 runs.
+
+A "trace event" is a trace row processed by the protocol (the ``n_events``
+column; rows after a run ends are generated but not counted).  Prints a table
+and writes it into ``benchmarks/results.md`` (section "Engine").
+
+Usage::
+
+    python benchmarks/bench_engine.py            # full benchmark (~5 minutes)
+    python benchmarks/bench_engine.py --quick    # smaller counts
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.md"
+SECTION = "## Engine: numba vs reference"
+
+SCENARIO = dict(n_low=2, n_act=4, horizon=100.0, latency=0.5, shadow_lag=0.5,
+                fault_rate=0.001, at_coverage=0.95)
+PROTOCOL = "mdcd"
+SEED = 20260101
+
+CHILD = r"""
+import json, resource, sys, time
+t_start = time.perf_counter()
+import mdcd_lab
+from mdcd_lab import Scenario, simulate
+cfg = json.loads(sys.argv[1])
+s = Scenario(**cfg["scenario"])
+out = {}
+if cfg["mode"] == "first_call":
+    d = simulate(s, cfg["runs"], cfg["seed"], protocol=cfg["protocol"], engine="numba")
+    out["seconds"] = time.perf_counter() - t_start
+elif cfg["mode"] == "throughput":
+    import numba
+    simulate(s, 64, cfg["seed"], protocol=cfg["protocol"], engine=cfg["engine"])  # warm up
+    best = None
+    for _ in range(cfg["repeat"]):
+        t0 = time.perf_counter()
+        d = simulate(s, cfg["runs"], cfg["seed"], protocol=cfg["protocol"], engine=cfg["engine"])
+        dt = time.perf_counter() - t0
+        best = dt if best is None else min(best, dt)
+    out.update(seconds=best, events=int(d["n_events"].sum()), runs=len(d),
+               threads=numba.get_num_threads())
+elif cfg["mode"] == "rss":
+    t0 = time.perf_counter()
+    d = simulate(s, cfg["runs"], cfg["seed"], protocol=cfg["protocol"], engine="numba")
+    out.update(seconds=time.perf_counter() - t0, events=int(d["n_events"].sum()), runs=len(d),
+               frame_mib=d.memory_usage(deep=True).sum() / 2**20)
+out["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("RESULT " + json.dumps(out))
+"""
+
+
+def child(cfg: dict, env: dict | None = None) -> dict:
+    """Run the CHILD script in a fresh interpreter and return its RESULT."""
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-c", CHILD, json.dumps(cfg)], env=full_env,
+                          capture_output=True, text=True, cwd=ROOT)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"benchmark child failed:\n{proc.stdout}\n{proc.stderr}")
+
+
+def machine() -> dict:
+    """CPU model, cores, RAM, versions and date."""
+    import numba
+    import numpy as np
+    import pandas as pd
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "ram": ram,
+            "python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__, "pandas": pd.__version__,
+            "platform": platform.platform(), "date": datetime.date.today().isoformat(),
+            "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")}
+
+
+def run(quick: bool) -> tuple[list[tuple], dict]:
+    runs_fast = 20_000 if quick else 131_072
+    runs_ref = 40 if quick else 300
+    runs_rss = 100_000 if quick else 1_000_000
+    base = {"scenario": SCENARIO, "protocol": PROTOCOL, "seed": SEED}
+    res = {}
+    print("reference engine ...", flush=True)
+    res["ref"] = child(dict(base, mode="throughput", engine="reference", runs=runs_ref,
+                            repeat=1))
+    for threads in (1, 2):
+        print(f"numba, {threads} thread(s) ...", flush=True)
+        res[f"nb{threads}"] = child(dict(base, mode="throughput", engine="numba",
+                                         runs=runs_fast, repeat=2),
+                                    {"NUMBA_NUM_THREADS": str(threads)})
+    with tempfile.TemporaryDirectory(prefix="mdcd-numba-cache-") as cache:
+        print("first call, cold cache (compiles) ...", flush=True)
+        res["cold"] = child(dict(base, mode="first_call", runs=100),
+                            {"NUMBA_CACHE_DIR": cache})
+        print("first call, warm cache ...", flush=True)
+        res["warm"] = child(dict(base, mode="first_call", runs=100),
+                            {"NUMBA_CACHE_DIR": cache})
+    print(f"peak RSS of {runs_rss} runs ...", flush=True)
+    res["rss"] = child(dict(base, mode="rss", runs=runs_rss), {"NUMBA_NUM_THREADS": "2"})
+
+    def rate(r: dict) -> float:
+        return r["events"] / r["seconds"]
+
+    ref = rate(res["ref"])
+    nb1 = rate(res["nb1"])
+    nb2 = rate(res["nb2"])
+    rows = [
+        ("reference engine, events/s (1 core)", f"{ref:,.0f}", "",
+         f"{res['ref']['runs']} runs, {res['ref']['events'] / res['ref']['runs']:.0f} events/run"),
+        ("numba, 1 thread, events/s per core", f"{nb1 / 1e6:.2f} M", ">= 20 M",
+         f"{res['nb1']['runs']} runs in {res['nb1']['seconds']:.2f} s"),
+        ("numba, 2 threads, events/s per core", f"{nb2 / 2e6:.2f} M", "",
+         f"{nb2 / 1e6:.2f} M events/s in all"),
+        ("speed-up numba (1 thread) / reference", f"{nb1 / ref:.0f}x", ">= 100x", ""),
+        ("2 threads / 1 thread", f"{nb2 / nb1:.2f}x", ">= 1.8x", ""),
+        ("first call, cold cache (s)", f"{res['cold']['seconds']:.1f}", "",
+         "import + compile + 100 runs"),
+        ("first call, warm cache (s)", f"{res['warm']['seconds']:.2f}", "< 2 s",
+         "import + load cache + 100 runs"),
+        (f"peak RSS, {runs_rss:,} runs (MiB)", f"{res['rss']['maxrss_mib']:.0f}", "< 1024",
+         f"{res['rss']['seconds']:.1f} s with 2 threads; result frame "
+         f"{res['rss']['frame_mib']:.0f} MiB"),
+    ]
+    return rows, res
+
+
+def table(rows: list[tuple]) -> str:
+    lines = ["| measure | value | target | notes |", "| --- | ---: | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(text: str) -> None:
+    """Replace (or append) the engine section of benchmarks/results.md."""
+    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
+    pattern = re.compile(re.escape(SECTION) + r".*?(?=\n## |\Z)", re.S)
+    if pattern.search(old):
+        new = pattern.sub(lambda _m: text.rstrip("\n") + "\n", old)
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(new)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller run counts")
+    ap.add_argument("--no-write", action="store_true", help="do not update results.md")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    rows, _res = run(args.quick)
+    m = machine()
+    body = table(rows)
+    text = (
+        f"{SECTION}\n\n"
+        f"`python benchmarks/bench_engine.py{' --quick' if args.quick else ''}` "
+        f"({m['date']}, {time.perf_counter() - t0:.0f} s)\n\n"
+        f"Machine: {m['cpu']}, {m['cores']} logical CPUs, {m['ram']} RAM; {m['platform']}; "
+        f"Python {m['python']}, numpy {m['numpy']}, numba {m['numba']}, pandas {m['pandas']}. "
+        f"Load average when it started: {m['load']:.2f} (other processes on the machine "
+        "lower every rate).\n\n"
+        f"Scenario: `Scenario({', '.join(f'{k}={v}' for k, v in SCENARIO.items())})`, "
+        f"protocol `{PROTOCOL}`.  Events are trace rows processed (`n_events`); every "
+        "numba figure includes per-run seeding and trace generation inside the kernel "
+        "and the DataFrame at the end.  See docs/scaling.md for what bounds the rate.\n\n"
+        + body)
+    print()
+    print(body)
+    if not args.no_write:
+        write_results(text)
+        print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""The numba batch engine: the reference engine's numbers, 10^7 runs at a time.
+
+* :func:`simulate_numba` generates and plays runs entirely inside compiled
+  kernels (per-run seeding, trace generation, protocol, oracle), in chunks, on
+  all of numba's threads;
+* :func:`replay_numba` plays a given trace;
+* :func:`generate_traces_numba` returns the traces the kernel generates (equal
+  to :func:`mdcd_lab.generate_traces`).
+
+Results are identical to ``engine="reference"`` (``docs/scaling.md``).  The
+kernels live in private modules: ``_rng`` (SeedSequence and PCG64), ``_gen``
+(trace generation), ``_kernels`` (protocol and oracle), ``_drivers`` (threads
+and buffers); compile options are in ``_config``.
+"""
+
+from .engine import generate_traces_numba, replay_numba, scenario_params, simulate_numba
+
+__all__ = ["simulate_numba", "replay_numba", "generate_traces_numba", "scenario_params"]

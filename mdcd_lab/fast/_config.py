@@ -1,0 +1,24 @@
+"""Compile options of every numba kernel of :mod:`mdcd_lab.fast`, in one place.
+
+``cache=True`` writes the machine code next to the sources (or under
+``NUMBA_CACHE_DIR``), so only the first import on a machine pays the compilation.
+``fastmath`` stays off: the kernels must round exactly like the reference engine
+(no reassociation, no fused multiply-add).  ``error_model="numpy"`` drops the
+Python division-by-zero checks; no kernel divides by a value that can be zero
+(divisions are guarded exactly like the reference guards them).
+"""
+
+from __future__ import annotations
+
+#: Options of the serial kernels.
+JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False,
+       "boundscheck": False}
+#: Options of the kernels that spread runs over threads with ``prange``.
+PJIT = dict(JIT, parallel=True)
+#: Runs per chunk of :func:`mdcd_lab.fast.simulate_numba` (memory stays flat).
+DEFAULT_CHUNK = 1 << 14
+#: Options of the kernels that never allocate: compiled without numba's
+#: reference counting (NRT), so passing the per-thread state arrays from call to
+#: call costs no atomic increments and decrements (they dominated the profile).
+#: Their callers (which allocate the arrays) own the references.
+JIT_NORC = dict(JIT, _nrt=False)

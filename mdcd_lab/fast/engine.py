@@ -1,0 +1,274 @@
+"""Public entry points of the numba engine: thin validation around the kernels."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numba
+import numpy as np
+import pandas as pd
+
+from ..metrics import METRIC_NAMES, OUTCOMES, finalize_frame
+from ..protocols import Rules, get_rules
+from ..scenario import Scenario
+from ..traces import KINDS, _check_runs_seed, category_weights, proc_names, validate_trace
+from . import _kernels as kern
+from ._config import DEFAULT_CHUNK
+from ._kernels import (
+    FP_COMPENSATION,
+    FP_COVERAGE,
+    FP_HORIZON,
+    FP_LAG,
+    FP_LATENCY,
+    FP_TOTAL,
+    FP_W0,
+    IP_CHECKPOINT_EVERY_RECEIVE,
+    IP_COORDINATED_RECOVERY,
+    IP_LOG_ALL_WHEN_DIRTY,
+    IP_MSG_BYTES,
+    IP_NACT,
+    IP_NLOW,
+    IP_OUTPUTS_BY_COUNT,
+    IP_PRGT_OUT_ON_LOW_SEND,
+    IP_RECLAIM_BY_INTERVAL,
+    IP_SCOPE_CLUSTER,
+    IP_SUPPRESS_REDONE_OUTPUTS,
+    N_FP,
+    N_IP,
+)
+from ._rng import seed_words
+
+__all__ = ["simulate_numba", "replay_numba", "generate_traces_numba", "scenario_params",
+           "SUPPORTED_SWITCHES"]
+
+#: Rule switches the kernel implements, with the ``ip`` slot each one is passed in.
+SUPPORTED_SWITCHES = {
+    "reclaim_by_interval": IP_RECLAIM_BY_INTERVAL,
+    "prgt_out_on_low_send": IP_PRGT_OUT_ON_LOW_SEND,
+    "log_all_when_dirty": IP_LOG_ALL_WHEN_DIRTY,
+    "coordinated_recovery": IP_COORDINATED_RECOVERY,
+    "outputs_by_count": IP_OUTPUTS_BY_COUNT,
+    "suppress_redone_outputs": IP_SUPPRESS_REDONE_OUTPUTS,
+    "checkpoint_every_receive": IP_CHECKPOINT_EVERY_RECEIVE,
+    "s2_checkpoints": kern.IP_S2_CHECKPOINTS,
+    "dedup_regenerated": kern.IP_DEDUP_REGENERATED,
+}
+_NOT_SWITCHES = ("name", "code")
+
+
+def _rule_flags(rules: Rules) -> dict[str, int]:
+    """Every switch of ``rules`` as 0/1; refuses switches the kernel does not know.
+
+    A switch added to :class:`~mdcd_lab.protocols.Rules` later is accepted only
+    while it keeps its default value (the behaviour the kernel mirrors);
+    otherwise the numba engine refuses the protocol rather than give numbers
+    that differ from the reference.
+    """
+    flags = {}
+    for f in dataclasses.fields(rules):
+        if f.name in _NOT_SWITCHES:
+            continue
+        value = getattr(rules, f.name)
+        if f.name in SUPPORTED_SWITCHES:
+            flags[f.name] = int(bool(value))
+        elif f.default is dataclasses.MISSING or value != f.default:
+            raise NotImplementedError(
+                f"protocol {rules.name!r} sets the rule switch {f.name}={value!r}, which the "
+                "numba engine does not implement yet; use engine='reference'")
+    return flags
+
+
+def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's float and int parameter vectors (``fp``, ``ip``)."""
+    if not isinstance(scenario, Scenario):
+        raise ValueError(f"scenario must be a mdcd_lab.Scenario, got {type(scenario).__name__}")
+    rules = get_rules(protocol)
+    fp = np.zeros(N_FP)
+    weights = category_weights(scenario)
+    total = 0.0
+    for w in weights:          # the reference's summation order
+        total += w
+    fp[FP_HORIZON] = scenario.horizon
+    fp[FP_TOTAL] = total
+    fp[FP_W0:FP_W0 + 8] = weights
+    acc = 0.0
+    for c, w in enumerate(weights):   # the generator's running sums, same order
+        acc += w
+        fp[kern.FP_CUM0 + c] = acc
+    fp[FP_LATENCY] = scenario.latency
+    fp[FP_LAG] = scenario.shadow_lag
+    fp[FP_COVERAGE] = scenario.at_coverage
+    fp[FP_COMPENSATION] = scenario.compensation
+    ip = np.zeros(N_IP, dtype=np.int64)
+    ip[IP_NLOW] = scenario.n_low
+    ip[IP_NACT] = scenario.n_act
+    ip[IP_SCOPE_CLUSTER] = int(scenario.fault_scope == "cluster")
+    for name, value in _rule_flags(rules).items():
+        ip[SUPPORTED_SWITCHES[name]] = value
+    ip[IP_MSG_BYTES] = scenario.msg_bytes
+    return fp, ip
+
+
+def _initial_capacity(fp: np.ndarray) -> int:
+    """First buffer size (rows) per run: the mean count of primary rows plus 8 sd, + 64.
+
+    The count is Poisson, so a run needs more with probability below 1e-15
+    (twins, fewer than the primary rows, have a buffer of the same size); such a
+    run is simply generated again with doubled buffers.
+    """
+    mean = float(fp[FP_TOTAL] * fp[FP_HORIZON])
+    return int(mean + 8.0 * np.sqrt(mean) + 64)
+
+
+def _raise_errors(err: np.ndarray, what: str) -> None:
+    for code, run, size in err:
+        if code == kern.ERR_TOO_MANY_ROWS:
+            raise ValueError(f"{what}: run {run} has more than {kern.MAX_ROWS} trace rows "
+                             f"(buffers of {size} rows); reduce the horizon or the rates")
+        if code == kern.ERR_CAPACITY:
+            raise RuntimeError(f"{what}: a state capacity was exceeded in run {run} "
+                               f"({size} rows); this is a bug of mdcd_lab.fast, please report it")
+        if code != 0:
+            raise RuntimeError(f"{what}: kernel error {code} in run {run}")
+
+
+def _frame(OI: np.ndarray, OF: np.ndarray, run_col: np.ndarray, seed: int) -> pd.DataFrame:
+    cols: dict[str, np.ndarray] = {}
+    for k, name in enumerate(kern.INT_COLUMNS):
+        cols[name] = OI[k]
+    for k, name in enumerate(kern.FLOAT_COLUMNS):
+        cols[name] = OF[k]
+    cols["outcome"] = np.asarray(OUTCOMES, dtype=object)[OI[0]]
+    cols["run"] = run_col
+    cols["seed"] = np.full(len(run_col), seed, dtype=np.int64)
+    df = pd.DataFrame({name: cols[name] for name in METRIC_NAMES}, copy=False)
+    return finalize_frame(df)
+
+
+def _n_blocks(n_runs: int) -> int:
+    return max(1, min(n_runs, numba.get_num_threads()))
+
+
+def simulate_numba(scenario: Scenario, runs: int, seed: int, protocol: str = "mdcd",
+                   progress: bool = True, first_run: int = 0,
+                   chunk_size: int | None = None) -> pd.DataFrame:
+    """Generate and play runs ``first_run .. first_run + runs - 1`` in the numba kernel.
+
+    Returns exactly what ``simulate(..., engine="reference")`` returns.  Runs are
+    processed in chunks of ``chunk_size`` (default 2**14) so the working memory
+    is bounded whatever ``runs`` is; each chunk is spread over
+    ``numba.get_num_threads()`` threads.  A ``tqdm`` progress bar counts runs if
+    ``progress``.
+    """
+    _check_runs_seed(runs, seed, first_run)
+    fp, ip = scenario_params(scenario, protocol)
+    if chunk_size is None:
+        chunk_size = DEFAULT_CHUNK
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
+            or chunk_size < 1:
+        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+    runs, first_run, chunk_size = int(runs), int(first_run), int(chunk_size)
+    if first_run + runs > np.iinfo(np.int64).max:
+        raise ValueError("run indices must stay below 2**63")
+    words = seed_words(seed)
+    cap0 = _initial_capacity(fp)
+    OI = np.zeros((kern.N_OUT_I, runs), dtype=np.int64)
+    OF = np.zeros((kern.N_OUT_F, runs), dtype=np.float64)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=runs, desc=f"{get_rules(protocol).name} (numba)", unit="run")
+    try:
+        for start in range(0, runs, chunk_size):
+            n = min(chunk_size, runs - start)
+            n_blocks = _n_blocks(n)
+            err = np.zeros((n_blocks, 3), dtype=np.int64)
+            kern.simulate_chunk(words, first_run + start, n, fp, ip, cap0, n_blocks, OI, OF, start,
+                           err)
+            _raise_errors(err, "simulate_numba")
+            if bar is not None:
+                bar.update(n)
+    finally:
+        if bar is not None:
+            bar.close()
+    run_col = np.arange(first_run, first_run + runs, dtype=np.int64)
+    return _frame(OI, OF, run_col, seed)
+
+
+def replay_numba(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd") -> pd.DataFrame:
+    """Play every run of ``trace`` in the numba kernel (``seed`` column -1).
+
+    The trace is checked and converted by :func:`mdcd_lab.traces.validate_trace`
+    once, flattened to one array per column, and all runs are played in parallel.
+    """
+    fp, ip = scenario_params(scenario, protocol)
+    per_run = validate_trace(trace, scenario)
+    run_ids = np.array(list(per_run), dtype=np.int64)
+    n_runs = len(run_ids)
+    lengths = np.array([len(a["t"]) for a in per_run.values()], dtype=np.int64)
+    offsets = np.zeros(n_runs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+
+    def flat(key: str, dtype) -> np.ndarray:
+        if n_runs == 0:
+            return np.zeros(0, dtype=dtype)
+        return np.ascontiguousarray(np.concatenate([a[key] for a in per_run.values()]),
+                                    dtype=dtype)
+
+    t = flat("t", np.float64)
+    kind = flat("kind", np.int64)
+    src = flat("src", np.int64)
+    dst = flat("dst", np.int64)
+    td = flat("t_deliver", np.float64)
+    uat = flat("u_at", np.float64)
+    ucomp = flat("u_comp", np.float64)
+    dn = flat("d_notify", np.float64)
+    OI = np.zeros((kern.N_OUT_I, n_runs), dtype=np.int64)
+    OF = np.zeros((kern.N_OUT_F, n_runs), dtype=np.float64)
+    if n_runs:
+        n_blocks = _n_blocks(n_runs)
+        err = np.zeros((n_blocks, 3), dtype=np.int64)
+        kern.replay_runs(offsets, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, n_blocks, OI, OF,
+                    err)
+        for row in err:          # report the run id, not its position
+            if row[0] != 0:
+                row[1] = run_ids[row[1]]
+        _raise_errors(err, "replay_numba")
+    return _frame(OI, OF, run_ids, -1)
+
+
+def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
+                          first_run: int = 0) -> pd.DataFrame:
+    """:func:`mdcd_lab.generate_traces` computed by the numba generator (same frame)."""
+    _check_runs_seed(runs, seed, first_run)
+    fp, ip = scenario_params(scenario, "mdcd")
+    runs, first_run = int(runs), int(first_run)
+    words = seed_words(seed)
+    counts = np.zeros(runs, dtype=np.int64)
+    cap = kern.count_rows(words, first_run, runs, fp, ip, _initial_capacity(fp), counts)
+    n = int(counts.sum())
+    offsets = np.zeros(runs + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    t = np.empty(n)
+    kind = np.empty(n, dtype=np.int64)
+    src = np.empty(n, dtype=np.int64)
+    dst = np.empty(n, dtype=np.int64)
+    td = np.empty(n)
+    uat = np.empty(n)
+    ucomp = np.empty(n)
+    dn = np.empty(n)
+    run_col = np.empty(n, dtype=np.int64)
+    kern.fill_rows(words, first_run, runs, fp, ip, cap, offsets, t, kind, src, dst, td, uat,
+                ucomp, dn, run_col)
+    names = np.array(proc_names(scenario) + [""], dtype=object)
+    return pd.DataFrame({
+        "run": run_col,
+        "t": t,
+        "kind": pd.Categorical.from_codes(kind.astype(np.int8), categories=list(KINDS)),
+        "src": names[src],
+        "dst": names[dst],
+        "t_deliver": td,
+        "u_at": uat,
+        "u_comp": ucomp,
+        "d_notify": dn,
+    })

@@ -1,0 +1,194 @@
+"""Differential tests: the numba engine gives exactly the reference engine's numbers."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mdcd_lab import Scenario, generate_traces, replay, simulate
+from mdcd_lab.fast.engine import SUPPORTED_SWITCHES
+from mdcd_lab.protocols import PROTOCOLS, Rules
+
+SWITCHES = tuple(f.name for f in dataclasses.fields(Rules) if f.name not in ("name", "code"))
+#: Rule switches the numba engine does not implement (it refuses protocols that set them).
+UNSUPPORTED = tuple(sorted(set(SWITCHES) - set(SUPPORTED_SWITCHES)))
+
+
+def _supported(rules: Rules) -> bool:
+    fields = {f.name: f for f in dataclasses.fields(Rules)}
+    return all(getattr(rules, n) == fields[n].default for n in UNSUPPORTED)
+
+
+PROTOCOL_NAMES = tuple(name for name, rules in PROTOCOLS.items() if _supported(rules))
+REFUSED = tuple(name for name in PROTOCOLS if name not in PROTOCOL_NAMES)
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+@st.composite
+def scenarios(draw):
+    """Scenarios of every shape the tests need, with runs of about 50 to 300 rows."""
+    n_low = draw(st.integers(1, 3))
+    n_act = draw(st.integers(1, 4))
+    rate = st.sampled_from([0.0, 0.2, 0.5, 1.0, 1.5])
+    kw = dict(
+        n_low=n_low, n_act=n_act,
+        rate_low_act=draw(st.sampled_from([0.3, 0.8, 1.5])),
+        rate_low_low=draw(rate) if n_low > 1 else 0.0,
+        rate_sdw_sdw=draw(rate) if n_low > 1 else 0.0,
+        rate_act_low=draw(rate),
+        rate_act_act=draw(rate) if n_act > 1 else 0.0,
+        rate_ext_low=draw(st.sampled_from([0.05, 0.2, 0.6])),
+        rate_ext_act=draw(st.sampled_from([0.0, 0.1, 0.4])),
+        fault_rate=draw(st.sampled_from([0.01, 0.03, 0.1])),
+        fault_scope=draw(st.sampled_from(["cluster", "process"])),
+        at_coverage=draw(st.sampled_from([1.0, 0.9, 0.5])),
+        compensation=draw(st.sampled_from([0.0, 0.0, 0.4])),
+        latency=draw(st.sampled_from([0.0, 0.0, 0.3, 1.2])),
+        shadow_lag=draw(st.sampled_from([0.0, 0.4, 1.5])),
+        msg_bytes=draw(st.sampled_from([1, 256, 4096])),
+    )
+    per_time = (n_low * (kw["rate_low_act"] * 2 + kw["rate_low_low"] + kw["rate_ext_low"] * 2
+                         + kw["fault_rate"] + kw["rate_sdw_sdw"])
+                + n_act * (kw["rate_act_low"] + kw["rate_act_act"] + kw["rate_ext_act"]))
+    target = draw(st.sampled_from([50, 120, 300]))
+    kw["horizon"] = float(round(target / per_time, 3)) or 1.0
+    return Scenario(**kw)
+
+
+@st.composite
+def protocols(draw):
+    """A named protocol, or an ablation: any combination of the rule switches."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from(PROTOCOL_NAMES))
+    flags = {name: draw(st.booleans()) for name in SWITCHES if name in SUPPORTED_SWITCHES}
+    return Rules(name="ablation", code=99, **flags)
+
+
+@settings(max_examples=80, deadline=None)
+@given(s=scenarios(), seed=st.integers(0, 2**63 - 1), protocol=protocols())
+def test_simulate_numba_equals_reference(s, seed, protocol):
+    ref = simulate(s, 6, seed, protocol=protocol)
+    fast = simulate(s, 6, seed, protocol=protocol, engine="numba")
+    assert_same(ref, fast)
+
+
+@settings(max_examples=25, deadline=None)
+@given(s=scenarios(), seed=st.integers(0, 2**40), protocol=protocols(),
+       first=st.integers(0, 2**40))
+def test_replay_of_generated_traces(s, seed, protocol, first):
+    trace = generate_traces(s, 4, seed, first_run=first)
+    assert_same(replay(trace, s, protocol), replay(trace, s, protocol, engine="numba"))
+
+
+def test_named_protocols_are_covered():
+    assert {"mdcd", "mdcd-paper"} <= set(PROTOCOL_NAMES)
+
+
+@pytest.mark.parametrize("protocol", REFUSED)
+def test_unsupported_protocols_are_refused(protocol):
+    with pytest.raises(NotImplementedError, match="numba engine"):
+        simulate(Scenario(), 2, 1, protocol=protocol, engine="numba")
+
+
+@pytest.mark.parametrize("protocol", PROTOCOL_NAMES)
+def test_rich_scenario_many_runs(protocol):
+    """Enough runs that every outcome and the oracle's counters occur."""
+    s = Scenario(n_low=2, n_act=3, horizon=40.0, latency=0.8, shadow_lag=0.7, fault_rate=0.015,
+                 at_coverage=0.8, compensation=0.2)
+    ref = simulate(s, 150, 99, protocol=protocol)
+    fast = simulate(s, 150, 99, protocol=protocol, engine="numba")
+    assert_same(ref, fast)
+    assert set(fast["outcome"]) == {"completed", "failed", "recovered"}
+    assert fast["log_entries_mean"].gt(0).any() and fast["rollback_dist_sum"].gt(0).any()
+    if protocol == "mdcd-paper":
+        for col in ("orphans", "lost", "duplicates", "dup_outputs", "contaminated_restore",
+                    "unsafe_clean", "cascade"):
+            assert fast[col].gt(0).any(), col
+
+
+# -- hand-written traces ------------------------------------------------------------------
+
+def _trace(rows, with_draws=True):
+    cols = ["run", "t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp", "d_notify"]
+    df = pd.DataFrame(rows, columns=cols)
+    if not with_draws:
+        df = df.drop(columns=["u_at", "u_comp", "d_notify"])
+    return df
+
+
+NAN = np.nan
+HAND_TRACES = {
+    # cluster message to act0 (with its twin), a validated output, then a fault and a
+    # detected output: recovery with a rollback
+    "recovery": [
+        (0, 0.5, "send", "low0", "act0", 0.7, NAN, NAN, NAN),
+        (0, 0.6, "send", "sdw0", "act0", NAN, NAN, NAN, NAN),
+        (0, 1.0, "send", "act0", "act1", 1.2, NAN, NAN, NAN),
+        (0, 1.5, "output", "act1", "", NAN, 0.3, 0.9, 0.2),
+        (0, 2.0, "send", "low1", "act1", 2.5, NAN, NAN, NAN),
+        (0, 2.1, "send", "sdw1", "act1", NAN, NAN, NAN, NAN),
+        (0, 2.2, "output", "sdw1", "", NAN, NAN, NAN, NAN),
+        (0, 2.3, "send", "act1", "low0", 2.4, NAN, NAN, NAN),
+        (0, 3.0, "fault", "low0", "", NAN, NAN, NAN, NAN),
+        (0, 3.5, "send", "low0", "act0", 3.6, NAN, NAN, NAN),
+        (0, 3.8, "send", "act0", "act1", 3.9, NAN, NAN, NAN),
+        (0, 4.0, "output", "low0", "", NAN, 0.1, 0.9, 0.0),
+    ],
+    # a second run, listed first, that fails: an undetected erroneous output
+    "failure": [
+        (7, 0.1, "fault", "low1", "", NAN, NAN, NAN, NAN),
+        (7, 0.2, "send", "low1", "act0", 0.2, NAN, NAN, NAN),
+        (7, 0.2, "send", "sdw0", "sdw1", 0.4, NAN, NAN, NAN),
+        (7, 0.3, "output", "act0", "", NAN, 0.99, 0.5, 0.1),
+        (7, 0.9, "send", "act0", "act1", 1.0, NAN, NAN, NAN),
+        (2, 0.4, "send", "low0", "low1", 0.5, NAN, NAN, NAN),
+        (2, 0.6, "output", "low0", "", NAN, 0.5, 0.5, 0.3),
+        (2, 0.7, "send", "sdw0", "act1", NAN, NAN, NAN, NAN),
+        (2, 0.8, "output", "sdw0", "", NAN, NAN, NAN, NAN),
+    ],
+    # equal times everywhere: deliveries due at a row's time go first, in push order
+    "ties": [
+        (3, 1.0, "send", "low0", "act0", 1.0, NAN, NAN, NAN),
+        (3, 1.0, "send", "act0", "low1", 1.0, NAN, NAN, NAN),
+        (3, 1.0, "send", "low1", "act1", 1.0, NAN, NAN, NAN),
+        (3, 1.0, "output", "act0", "", NAN, 0.5, 0.5, 0.0),
+        (3, 1.0, "fault", "low1", "", NAN, NAN, NAN, NAN),
+        (3, 1.0, "send", "low1", "act0", 1.0, NAN, NAN, NAN),
+        (3, 1.0, "output", "act0", "", NAN, 0.01, 0.5, 0.0),
+        (3, 1.0, "output", "low1", "", NAN, 0.01, 0.9, 0.0),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HAND_TRACES))
+@pytest.mark.parametrize("with_draws", [True, False])
+@pytest.mark.parametrize("protocol", PROTOCOL_NAMES)
+@pytest.mark.parametrize("coverage,compensation", [(1.0, 0.0), (0.5, 0.0), (0.95, 0.7)])
+def test_replay_hand_written(name, with_draws, protocol, coverage, compensation):
+    s = Scenario(n_low=2, n_act=2, horizon=5.0, at_coverage=coverage,
+                 compensation=compensation, fault_scope="process")
+    trace = _trace(HAND_TRACES[name], with_draws)
+    ref = replay(trace, s, protocol)
+    fast = replay(trace, s, protocol, engine="numba")
+    assert_same(ref, fast)
+    assert (fast["seed"] == -1).all()
+
+
+def test_replay_all_hand_written_together():
+    s = Scenario(n_low=2, n_act=2, horizon=5.0, at_coverage=0.9, fault_scope="cluster")
+    rows = [r for name in sorted(HAND_TRACES) for r in HAND_TRACES[name]]
+    trace = _trace(rows)
+    for protocol in PROTOCOL_NAMES:
+        assert_same(replay(trace, s, protocol), replay(trace, s, protocol, engine="numba"))
+
+
+def test_replay_empty_trace():
+    s = Scenario()
+    trace = _trace([])
+    assert_same(replay(trace, s), replay(trace, s, engine="numba"))
