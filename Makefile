@@ -25,7 +25,7 @@ $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
-	$(BIN)/mdcd-lab demo --out $(OUT)/demo
+	$(BIN)/mdcd-lab demo --quiet --out $(OUT)/demo
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
