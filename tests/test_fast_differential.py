@@ -87,13 +87,70 @@ def test_replay_of_generated_traces(s, seed, protocol, first):
 
 
 def test_named_protocols_are_covered():
-    assert {"mdcd", "mdcd-paper"} <= set(PROTOCOL_NAMES)
+    assert set(PROTOCOL_NAMES) == set(PROTOCOLS) and REFUSED == ()
 
 
-@pytest.mark.parametrize("protocol", REFUSED)
-def test_unsupported_protocols_are_refused(protocol):
+@settings(max_examples=60, deadline=None)
+@given(s=scenarios(), seed=st.integers(0, 2**63 - 1), flags=st.fixed_dictionaries(
+    {name: st.booleans() for name in SWITCHES if name in SUPPORTED_SWITCHES}))
+def test_unclustered_numba_equals_reference(s, seed, flags):
+    """``mdcd-unclustered`` and its ablations: partners (n_low >= 2), absent shadows."""
+    protocol = Rules(name="unclustered-ablation", code=98, **dict(flags, unclustered=True))
+    for p in ("mdcd-unclustered", protocol):
+        assert_same(simulate(s, 6, seed, protocol=p),
+                    simulate(s, 6, seed, protocol=p, engine="numba"))
+
+
+def test_unclustered_with_one_member_is_mdcd():
+    s = Scenario(n_low=1, n_act=3, horizon=30.0, latency=0.5, shadow_lag=0.4,
+                 fault_rate=0.02, at_coverage=0.8, rate_low_low=0.0, rate_sdw_sdw=0.0)
+    a = simulate(s, 40, 5, protocol="mdcd-unclustered", engine="numba", progress=False)
+    b = simulate(s, 40, 5, protocol="mdcd", engine="numba", progress=False)
+    assert_same(a, b)
+
+
+@dataclasses.dataclass(frozen=True)
+class _FutureRules(Rules):
+    """Rules with a switch the kernel does not know (as a later version might add)."""
+
+    future_switch: bool = False
+
+
+def test_unsupported_switches_are_refused():
+    base = {f.name: getattr(PROTOCOLS["mdcd"], f.name) for f in dataclasses.fields(Rules)}
+    s = Scenario(horizon=5.0)
     with pytest.raises(NotImplementedError, match="numba engine"):
-        simulate(Scenario(), 2, 1, protocol=protocol, engine="numba")
+        simulate(s, 2, 1, protocol=_FutureRules(**base, future_switch=True), engine="numba")
+    # at its default value the switch changes nothing: accepted
+    assert_same(simulate(s, 2, 1, protocol=_FutureRules(**base), engine="numba",
+                         progress=False),
+                simulate(s, 2, 1, protocol="mdcd", engine="numba", progress=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(s=scenarios(), seed=st.integers(0, 2**63 - 1),
+       period=st.sampled_from([0.05, 0.13, 0.3, 0.5, 1.0, 2.0]), flags=st.fixed_dictionaries(
+           {name: st.booleans() for name in SWITCHES if name in SUPPORTED_SWITCHES}))
+def test_coordinated_numba_equals_reference(s, seed, period, flags):
+    """``coordinated`` (lines every ``period * horizon``, some at the horizon or at a
+    row's time) and its ablations, with and without ``unclustered``."""
+    s = dataclasses.replace(s, coord_period=s.horizon * period)
+    protocol = Rules(name="coordinated-ablation", code=97,
+                     **dict(flags, coordinated_ckpt=True))
+    for p in ("coordinated", protocol):
+        assert_same(simulate(s, 6, seed, protocol=p),
+                    simulate(s, 6, seed, protocol=p, engine="numba"))
+
+
+def test_coordinated_line_at_a_row_time():
+    """A line event at the same time as rows and deliveries: (time, push order) ties."""
+    s = Scenario(n_low=2, n_act=2, horizon=5.0, at_coverage=0.9, fault_scope="cluster",
+                 coord_period=1.0)
+    rows = [r for name in sorted(HAND_TRACES) for r in HAND_TRACES[name]]
+    trace = _trace(rows)
+    for protocol in ("coordinated", dataclasses.replace(PROTOCOLS["coordinated"],
+                                                        name="cu", unclustered=True)):
+        assert_same(replay(trace, s, protocol), replay(trace, s, protocol, engine="numba"))
 
 
 @pytest.mark.parametrize("protocol", PROTOCOL_NAMES)
@@ -106,6 +163,11 @@ def test_rich_scenario_many_runs(protocol):
     assert_same(ref, fast)
     assert set(fast["outcome"]) == {"completed", "failed", "recovered"}
     assert fast["log_entries_mean"].gt(0).any() and fast["rollback_dist_sum"].gt(0).any()
+    if protocol == "coordinated":
+        assert fast["n_replayed"].gt(0).any() and fast["n_resent"].gt(0).any()
+    if protocol == "mdcd-unclustered":
+        for col in ("orphans", "lost", "cascade", "unsafe_clean"):
+            assert fast[col].gt(0).any(), col
     if protocol == "mdcd-paper":
         for col in ("orphans", "lost", "duplicates", "dup_outputs", "contaminated_restore",
                     "unsafe_clean", "cascade"):

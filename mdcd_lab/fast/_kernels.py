@@ -268,13 +268,15 @@ CAT_ACT_LOW, CAT_ACT_ACT, CAT_EXT_ACT, CAT_SDW_SDW = 4, 5, 6, 7
 FP_HORIZON, FP_TOTAL, FP_W0 = 0, 1, 2          # FP_W0 .. FP_W0 + 7: category weights
 FP_LATENCY, FP_LAG, FP_COVERAGE, FP_COMPENSATION = 10, 11, 12, 13
 FP_CUM0 = 14       # FP_CUM0 .. FP_CUM0 + 7: running sums w0, w0 + w1, ... (reference order)
-N_FP = 22
+FP_COORD_PERIOD = 22
+N_FP = 23
 # int parameters ``ip`` (also the first N_IP slots of the int arena I)
 IP_NLOW, IP_NACT, IP_SCOPE_CLUSTER = 0, 1, 2
 IP_RECLAIM_BY_INTERVAL, IP_PRGT_OUT_ON_LOW_SEND, IP_LOG_ALL_WHEN_DIRTY = 3, 4, 5
 IP_COORDINATED_RECOVERY, IP_OUTPUTS_BY_COUNT, IP_SUPPRESS_REDONE_OUTPUTS = 6, 7, 8
 IP_CHECKPOINT_EVERY_RECEIVE, IP_MSG_BYTES, IP_S2_CHECKPOINTS, IP_DEDUP_REGENERATED = 9, 10, 11, 12
-N_IP = 13
+IP_UNCLUSTERED, IP_COORDINATED_CKPT, IP_N_LINES = 13, 14, 15   # N_LINES: line events
+N_IP = 16
 
 #: ``generate_run`` returns this when a buffer is too small (the caller grows it).
 OVERFLOW = -1
@@ -526,15 +528,16 @@ def fill_rows(seed_words, first_run, n_runs, fp, ip, cap, offsets,
 # 3. Per-thread state: the arenas I (int64) and D (float64)
 # =====================================================================================
 
-LOW, ACT, SDW = 0, 1, 2
+LOW, ACT, SDW, ABSENT = 0, 1, 2, 3
 OUT_COMPLETED, OUT_FAILED, OUT_RECOVERED = 0, 1, 2
 #: ``validate_trace``'s fill value of a missing ``u_at`` (twin rows never read it).
 U_AT_MISSING = float(np.nextafter(1.0, 0.0))
 
 # -- I header: ip (0 .. N_IP - 1), then base offsets of the pools ---------------------
 (H_CK, H_MS, H_LG, H_TW, H_HS, H_IT, H_NT, H_OD, H_CO, H_TWO, H_RST, H_CAS, H_RPE,
- H_REPL, H_KF, H_EF, H_CUT, H_CAP_M, H_CAP_R, H_HT) = range(N_IP, N_IP + 20)
-HDR = N_IP + 20
+ H_REPL, H_KF, H_EF, H_CUT, H_LN, H_TN, H_HELD, H_CAP_M, H_CAP_R, H_HT, H_CAP_H) = range(
+    N_IP, N_IP + 24)
+HDR = N_IP + 24
 # -- run integers R at R0 -------------------------------------------------------------
 (R_INT_LOW, R_EXT_LOW, R_INT_SDW, R_EXT_SDW, R_SEQ, R_HN, R_NMSG, R_NCK, R_NLG, R_NTW,
  R_NNT, R_NOD, R_ENDED, R_OUTCOME, R_NPASSED, R_PASSED_MAX,
@@ -542,8 +545,9 @@ HDR = N_IP + 20
  R_CK_NOW, R_CK_PEAK, R_LOG_S, R_LOG_R, R_LOG_PEAK, R_LOG_SPEAK, R_LOG_RPEAK, R_STAMP,
  R_TOKEN, R_CO_MAX, R_ERROR, R_N_EVENTS,
  R_RB_PROCS, R_RB_EVMAX, R_N_REPLAYED, R_N_RESENT, R_N_SUPPRESSED, R_ORPHANS, R_LOST,
- R_DUPS, R_LOST_OUT, R_DUP_OUT, R_CONTAMINATED, R_CASCADE, R_UNSAFE) = range(49)
-N_R = 49
+ R_DUPS, R_LOST_OUT, R_DUP_OUT, R_CONTAMINATED, R_CASCADE, R_UNSAFE, R_N_LOW_ACT,
+ R_L0, R_NL, R_DSEQ, R_TRANSIT, R_PENDING_VALIDATE, R_PENDING_RECOVERY) = range(56)
+N_R = 56
 R0 = HDR
 # -- processes P at P0: one row of N_P per process ------------------------------------
 (P_DIRTY, P_PRGT, P_LEVEL, P_IVR, P_EXT_IVR, P_V_KNOWN, P_NCKPT, P_ERR, P_UNSAFE, P_NRECV,
@@ -560,8 +564,13 @@ N_LG = 4
 TW_SDW, TW_INDEX, TW_ORD, TW_ERR, TW_K, TW_E, TW_NEXT = range(7)
 N_TW = 7
 (MS_SRC, MS_DST, MS_DIRTY, MS_LEVEL, MS_ERR, MS_SEND_ORD, MS_K, MS_CONSUME_ORD,
- MS_DELIVERED, MS_RECV_NSENT, MS_RECV_NTWINS) = range(11)
-N_MS = 11
+ MS_DELIVERED, MS_RECV_NSENT, MS_RECV_NTWINS, MS_TWIN_NO, MS_DSEQ) = range(13)
+N_MS = 13
+# "coordinated" lines: level, messages created before the line, delivery count at the
+# line (a message is in its channel iff created before and not yet delivered then),
+# channel size, member count, base CK row (row of process p: base + p; time in D_CKT)
+LN_LEVEL, LN_NMSG, LN_DSTAMP, LN_NCHAN, LN_NMEM, LN_CK = range(6)
+N_LN = 6
 N_NT = 3     # v_int, v_ext, origin
 N_OD = 2     # process, output ordinal delivered
 CO_TOKEN, CO_LEVEL, CO_OK = range(3)                # cluster outputs by e
@@ -602,9 +611,13 @@ def alloc_state(fp, ip, rows):
     n_procs = 2 * ip[IP_NLOW] + ip[IP_NACT]
     cap_m = 2 * rows + 2
     cap_r = rows + 2
-    sizes = (cap_m * N_CK, cap_m * N_MS, cap_m * N_LG, cap_r * N_TW, cap_m, cap_m,
+    # "coordinated": line 0 plus one line per line event, a CK row per process each
+    n_lines = ip[IP_N_LINES] + 1 if ip[IP_COORDINATED_CKPT] != 0 else 0
+    cap_ck = cap_m + n_lines * n_procs
+    cap_h = cap_m + ip[IP_N_LINES]
+    sizes = (cap_ck * N_CK, cap_m * N_MS, cap_m * N_LG, cap_r * N_TW, cap_h, cap_h,
              cap_r * N_NT, cap_r * N_OD, cap_r * N_CO, cap_r * N_TWO, n_procs, n_procs,
-             n_procs, cap_m, cap_r, cap_r * N_EF, 2 * n_procs)
+             n_procs, cap_m, cap_r, cap_r * N_EF, 2 * n_procs, n_lines * N_LN, cap_r, cap_r)
     total = P0 + n_procs * N_P
     for s in sizes:
         total += s
@@ -617,10 +630,11 @@ def alloc_state(fp, ip, rows):
         off += sizes[k]
     I[H_CAP_M] = cap_m
     I[H_CAP_R] = cap_r
-    D = np.zeros(D_CKT + 2 * cap_m)
+    I[H_CAP_H] = cap_h
+    D = np.zeros(D_CKT + cap_ck + cap_h)
     for k in range(N_FP):
         D[k] = fp[k]
-    I[H_HT] = D_CKT + cap_m
+    I[H_HT] = D_CKT + cap_ck
     return I, D
 
 
@@ -643,7 +657,15 @@ def _s(A, i, v):
 
 @njit(**JIT_NORC)
 def _role(I, p):
+    """``Run.role``; under ``unclustered`` low0's partners are ACT, sdw_i (i >= 1) ABSENT."""
     n_low = _g(I, IP_NLOW)
+    if _g(I, IP_UNCLUSTERED) != 0:
+        if p == 0:
+            return LOW
+        sdw0 = n_low + _g(I, IP_NACT)
+        if p < sdw0:
+            return ACT
+        return SDW if p == sdw0 else ABSENT
     if p < n_low:
         return LOW
     return ACT if p < n_low + _g(I, IP_NACT) else SDW
@@ -693,7 +715,7 @@ def _heap_push(I, D, t, code):
     """``heapq.heappush(heap, (t, seq, ...))`` with ``IT[seq] = code``."""
     seq = _g(I, R0 + R_SEQ)
     n = _g(I, R0 + R_HN)
-    if seq >= _g(I, H_CAP_M):
+    if seq >= _g(I, H_CAP_H):
         _s(I, R0 + R_ERROR, ERR_CAPACITY)
         return
     _s(I, _g(I, H_IT) + seq, code)
@@ -770,6 +792,10 @@ def _new_msg(I, src, dst, dirty, level, err, send_ord, k):
     _s(I, m + MS_K, k)
     _s(I, m + MS_CONSUME_ORD, -1)
     _s(I, m + MS_DELIVERED, 0)
+    _s(I, m + MS_TWIN_NO, 0)
+    _s(I, m + MS_DSEQ, -1)
+    if _g(I, IP_COORDINATED_CKPT) != 0 and _role(I, dst) != LOW:
+        _s(I, R0 + R_TRANSIT, _g(I, R0 + R_TRANSIT) + 1)   # in a line's channel if taken now
     return mid
 
 
@@ -842,6 +868,18 @@ def _log_remove_stamped(I, p, stamp):
 @njit(**JIT_NORC)
 def memory_reclamation(I, D, p, role, v_int, v_ext):
     """``confidence.memory_reclamation(run, p, v_int, v_ext)``."""
+    if _g(I, IP_COORDINATED_CKPT) != 0:
+        # coordinated.on_validation, then the shadow's output log
+        if v_int > _g(I, _pp(p, P_V_KNOWN)):
+            _s(I, _pp(p, P_V_KNOWN), v_int)
+        _s(I, _pp(p, P_DIRTY), 1 if _g(I, _pp(p, P_LEVEL)) > _g(I, _pp(p, P_V_KNOWN)) else 0)
+        _check_unsafe(I, p, role)
+        if role == SDW and v_ext >= 0:
+            n = _g(I, _pp(p, P_TE_LEN))
+            if n > 0:
+                _list_remove_le(I, p, P_TE_HEAD, _g(I, H_TW), N_TW, TW_NEXT, TW_E, v_ext)
+            _change_logs(I, D, _g(I, _pp(p, P_TE_LEN)) - n, 0)
+        return
     ck = _g(I, H_CK)
     before_c = _g(I, _pp(p, P_CK_LEN))
     before_l = _g(I, _pp(p, P_LG_LEN))
@@ -969,6 +1007,8 @@ def _notify(I, D, origin, v_int, v_ext, d_notify):
     if _g(I, R0 + R_NPASSED) == 0 or v_int > _g(I, R0 + R_PASSED_MAX):
         _s(I, R0 + R_PASSED_MAX, v_int)
     _s(I, R0 + R_NPASSED, _g(I, R0 + R_NPASSED) + 1)
+    if _g(I, IP_COORDINATED_CKPT) != 0:   # the checkpoint coordinator learns at once
+        _s(I, R0 + R_PENDING_VALIDATE, 1)   # done by play_run right after this row
     nid = _g(I, R0 + R_NNT)
     if nid >= _g(I, H_CAP_R):
         _s(I, R0 + R_ERROR, ERR_CAPACITY)
@@ -1028,7 +1068,7 @@ def _low_output(I, D, p, u_at, u_comp, d_notify):
         _cluster_output(I, e, level, 1)
         return
     _cluster_output(I, e, level, 0)
-    error_recovery(I, D)
+    _s(I, R0 + R_PENDING_RECOVERY, 1)   # error_recovery, called by play_run at once
 
 
 @njit(**JIT_NORC)
@@ -1060,7 +1100,7 @@ def _act_output(I, D, p, u_at, u_comp, d_notify):
         _s(I, _pp(p, P_NOUT), _g(I, _pp(p, P_NOUT)) + 1)
         return
     _s(I, _pp(p, P_NOUT), _g(I, _pp(p, P_NOUT)) + 1)
-    error_recovery(I, D)
+    _s(I, R0 + R_PENDING_RECOVERY, 1)   # error_recovery, called by play_run at once
 
 
 @njit(**JIT_NORC)
@@ -1131,12 +1171,13 @@ def _notification(I, D, nid):
     origin = _g(I, row + 2)
     n_low = _g(I, IP_NLOW)
     sdw0 = n_low + _g(I, IP_NACT)
-    for q in range(n_low, sdw0 + n_low):
+    for q in range(sdw0 + n_low):
         if q == origin:
             continue
-        if q < sdw0:
+        role = _role(I, q)
+        if role == ACT:
             memory_reclamation(I, D, q, ACT, v_int, v_ext)
-        else:
+        elif role == SDW:
             memory_reclamation(I, D, q, SDW, v_int, v_ext)
             if v_int > _g(I, _pp(q, P_IVR)):
                 _s(I, _pp(q, P_IVR), v_int)
@@ -1155,6 +1196,9 @@ def _drain(I, D, until):
         t, seq = _heap_pop(I, D)
         _s(D, F_NOW, t)
         code = _g(I, _g(I, H_IT) + seq)
+        if code < 0:   # "coordinated": line event -code
+            _take_line(I, D, -code)
+            continue
         payload = code >> 1
         if code & 1 != 0:
             _notification(I, D, payload)
@@ -1166,6 +1210,17 @@ def _drain(I, D, until):
             continue
         # receive_application_msg(run, dst, m)
         m = _g(I, H_MS) + payload * N_MS
+        if _g(I, IP_COORDINATED_CKPT) != 0:   # coordinated.receive
+            _consume(I, dst, payload)
+            _s(I, m + MS_DSEQ, _g(I, R0 + R_DSEQ))
+            _s(I, R0 + R_DSEQ, _g(I, R0 + R_DSEQ) + 1)
+            _s(I, R0 + R_TRANSIT, _g(I, R0 + R_TRANSIT) - 1)
+            if _g(I, m + MS_LEVEL) > _g(I, _pp(dst, P_LEVEL)):
+                _s(I, _pp(dst, P_LEVEL), _g(I, m + MS_LEVEL))
+            _s(I, _pp(dst, P_DIRTY),
+               1 if _g(I, _pp(dst, P_LEVEL)) > _g(I, _pp(dst, P_V_KNOWN)) else 0)
+            _check_unsafe(I, dst, role)
+            continue
         m_dirty = _g(I, m + MS_DIRTY)
         m_level = _g(I, m + MS_LEVEL)
         gate = role == SDW or _g(I, _pp(dst, P_DIRTY)) == 0 or _g(I, _pp(dst, P_PRGT)) == 1
@@ -1205,13 +1260,11 @@ def error_recovery(I, D):
     n_procs = sdw0 + n_low
     coordinated = _g(I, IP_COORDINATED_RECOVERY) != 0
     log_all = _g(I, IP_LOG_ALL_WHEN_DIRTY) != 0
-    by_count = _g(I, IP_OUTPUTS_BY_COUNT) != 0
     ck = _g(I, H_CK)
     ms = _g(I, H_MS)
     lg = _g(I, H_LG)
     tw = _g(I, H_TW)
     co = _g(I, H_CO)
-    two = _g(I, H_TWO)
     rst = _g(I, H_RST)
     cas = _g(I, H_CAS)
     rpe = _g(I, H_RPE)
@@ -1230,10 +1283,15 @@ def error_recovery(I, D):
     for e in range(1, co_max + 1):
         if _g(I, co + e * N_CO + CO_TOKEN) == token and _g(I, co + e * N_CO + CO_OK) != 0:
             ext_star += 1
+    if _g(I, IP_COORDINATED_CKPT) != 0:
+        _coord_recover(I, D, v_star, ext_star)
+        return
     if coordinated:
         # D10: distribute the highest validated level and the device's output count
-        for p in range(n_low, n_procs):
-            role = ACT if p < sdw0 else SDW
+        for p in range(n_procs):
+            role = _role(I, p)
+            if role != ACT and role != SDW:
+                continue
             memory_reclamation(I, D, p, role, v_star, ext_star)
             if role == SDW:
                 if v_star > _g(I, _pp(p, P_IVR)):
@@ -1252,7 +1310,10 @@ def error_recovery(I, D):
     rb_sum = 0.0
     ev_max = 0
     n_replayed = 0
-    for p in range(n_low, n_procs):
+    for p in range(n_procs):
+        role = _role(I, p)
+        if role != ACT and role != SDW:
+            continue
         if _g(I, _pp(p, P_DIRTY)) != 1 or _g(I, _pp(p, P_CK_LEN)) == 0:
             continue
         best = _g(I, _pp(p, P_CK_HEAD))
@@ -1375,26 +1436,73 @@ def error_recovery(I, D):
     _s(I, R0 + R_N_REPLAYED, n_replayed)
     _s(I, R0 + R_N_RESENT, n_resent)
     _s(I, R0 + R_N_SUPPRESSED, max(0, ivr - int_sdw) + n_undone_k)
-    # -- the oracle: application messages
+    _oracle(I, D, ivr, ext_ivr, n_k, resent_err, False)
+
+
+@njit(**JIT_NORC)
+def _oracle(I, D, ivr, ext_ivr, n_k, resent_err, coord):
+    """``oracle.check_recovery`` over the restore (``RST``), cut, replay flags, the
+    re-sent twin numbers (``KF``), output flags (``EF``) and, if ``coord``, the held
+    twin numbers (``HELD``)."""
+    n_low = _g(I, IP_NLOW)
+    n_procs = 2 * n_low + _g(I, IP_NACT)
+    by_count = _g(I, IP_OUTPUTS_BY_COUNT) != 0
+    ck = _g(I, H_CK)
+    ms = _g(I, H_MS)
+    tw = _g(I, H_TW)
+    co = _g(I, H_CO)
+    two = _g(I, H_TWO)
+    rst = _g(I, H_RST)
+    cas = _g(I, H_CAS)
+    rpe = _g(I, H_RPE)
+    repl = _g(I, H_REPL)
+    kf = _g(I, H_KF)
+    ef = _g(I, H_EF)
+    cut = _g(I, H_CUT)
+    held = _g(I, H_HELD)
+    nla = _g(I, R0 + R_N_LOW_ACT)
+    token = _g(I, R0 + R_TOKEN)
+    co_max = _g(I, R0 + R_CO_MAX)
+    ext_sdw = _g(I, R0 + R_EXT_SDW)
+    n_msg = _g(I, R0 + R_NMSG)
+    # -- application messages
     orphans = 0
     lost = 0
     dups = 0
     contaminated = 0
+    unclustered = _g(I, IP_UNCLUSTERED) != 0
     for mid in range(n_msg):
         m = ms + mid * N_MS
         dst = _g(I, m + MS_DST)
-        if dst < n_low:
+        src = _g(I, m + MS_SRC)
+        src_role = _role(I, src)
+        if _role(I, dst) == LOW:
+            if unclustered and src_role == ACT and src < n_low:
+                # a partner's new-interface message to low0: the old version that takes
+                # over never receives it
+                if _g(I, rst + src) < 0 or _g(I, m + MS_SEND_ORD) < _g(I, cut + 2 * src):
+                    lost += 1
             continue
         cr = _g(I, rst + dst)
         delivered = _g(I, m + MS_DELIVERED) != 0
         rc = delivered and (cr < 0 or _g(I, m + MS_CONSUME_ORD) < _g(I, ck + cr * N_CK + CK_NRECV))
         rp = _g(I, repl + mid) != 0
         transit = not delivered
-        src = _g(I, m + MS_SRC)
         k = _g(I, m + MS_K)
-        if src < n_low:
-            ri = transit and k <= ivr
-            d = k > ivr
+        twin_no = _g(I, m + MS_TWIN_NO)
+        if src_role == LOW and twin_no == 0:
+            # mdcd-unclustered: a new-interface message of low0 to a partner; the old
+            # version never sends it, so a partner state that holds it is an orphan
+            if rc or rp or (transit and k <= ivr):
+                orphans += 1
+                _s(I, cas + dst, 1)
+            continue
+        if src_role == LOW:
+            ri = transit and k <= ivr and not coord
+            if coord:
+                d = not (twin_no <= nla and _g(I, held + twin_no) != 0)
+            else:
+                d = twin_no > ivr
             if ri and _g(I, m + MS_ERR) != 0:
                 contaminated += 1
         else:
@@ -1407,13 +1515,13 @@ def error_recovery(I, D):
                 if rp:
                     dups += 1
                 continue
-            ri = transit
+            ri = transit and not coord
             d = False
         total = int(rc) + int(rp) + int(ri) + int(d)
         if total == 0:
             lost += 1
         elif total > 1:
-            if rc and d and not (0 <= k < n_k and _g(I, kf + k) != 0):
+            if rc and d and not (0 <= twin_no < n_k and _g(I, kf + twin_no) != 0):
                 orphans += 1
                 _s(I, cas + dst, 1)
             else:
@@ -1452,7 +1560,10 @@ def error_recovery(I, D):
             c = _g(I, rst + _g(I, od + j * N_OD))
             if c >= 0 and _g(I, od + j * N_OD + 1) >= _g(I, ck + c * N_CK + CK_NOUT):
                 dup_out += 1
-    for p in range(n_low, n_procs):
+    for p in range(n_procs):
+        role = _role(I, p)
+        if role != ACT and role != SDW:
+            continue
         c = _g(I, rst + p)
         state_err = _g(I, ck + c * N_CK + CK_ERR) != 0 if c >= 0 else _g(I, _pp(p, P_ERR)) != 0
         if state_err or _g(I, rpe + p) != 0:
@@ -1470,6 +1581,289 @@ def error_recovery(I, D):
     _s(I, R0 + R_CASCADE, cascade)
 
 
+# -- "coordinated" (reference/coordinated.py) ------------------------------------------
+
+
+@njit(**JIT_NORC)
+def _line_ckpt(I, D, c, p, ordinal):
+    """``coordinated._ckpt``: CK row ``c`` saves ``p``'s state now."""
+    row = _g(I, H_CK) + c * N_CK
+    _s(I, row + CK_INDEX, _g(I, _pp(p, P_LEVEL)))
+    _s(I, row + CK_LEVEL_BEFORE, _g(I, _pp(p, P_LEVEL)))
+    _s(I, row + CK_NRECV, _g(I, _pp(p, P_NRECV)))
+    _s(I, row + CK_NSENT, _g(I, _pp(p, P_NSENT)))
+    _s(I, row + CK_NTWINS, _g(I, _pp(p, P_NTWINS)))
+    _s(I, row + CK_NOUT, _g(I, _pp(p, P_NOUT)))
+    _s(I, row + CK_ERR, _g(I, _pp(p, P_ERR)))
+    _s(I, row + CK_ORD, ordinal)
+    _s(I, row + CK_STAMP, 0)
+    _s(D, D_CKT + c, _g(D, F_NOW))
+
+
+@njit(**JIT_NORC)
+def _new_line(I, D, ordinal):
+    """Append a line (checkpoints of every G_act and G_sdw member, channel size)."""
+    j = _g(I, R0 + R_NL)
+    n_procs = 2 * _g(I, IP_NLOW) + _g(I, IP_NACT)
+    if j > _g(I, IP_N_LINES):
+        _s(I, R0 + R_ERROR, ERR_CAPACITY)
+        return -1
+    base = _g(I, H_CAP_M) + j * n_procs
+    level = 0
+    n_mem = 0
+    n_act = 0
+    for p in range(n_procs):
+        role = _role(I, p)
+        if role != ACT and role != SDW:
+            continue
+        _line_ckpt(I, D, base + p, p, ordinal)
+        n_mem += 1
+        if role == ACT:
+            n_act += 1
+        if _g(I, _pp(p, P_LEVEL)) > level:
+            level = _g(I, _pp(p, P_LEVEL))
+    ln = _g(I, H_LN) + j * N_LN
+    _s(I, ln + LN_LEVEL, level)
+    _s(I, ln + LN_NMSG, _g(I, R0 + R_NMSG))
+    _s(I, ln + LN_DSTAMP, _g(I, R0 + R_DSEQ))
+    _s(I, ln + LN_NCHAN, _g(I, R0 + R_TRANSIT))
+    _s(I, ln + LN_NMEM, n_mem)
+    _s(I, ln + LN_CK, base)
+    _s(I, R0 + R_NL, j + 1)
+    return n_act
+
+
+@njit(**JIT_NORC)
+def _schedule_lines(I, D):
+    """``coordinated.schedule_lines``: line 0 now (t = 0), line events k * coord_period."""
+    _s(I, R0 + R_NL, 0)
+    _s(I, R0 + R_L0, 0)
+    _new_line(I, D, 0)
+    period = _g(D, FP_COORD_PERIOD)
+    for k in range(1, _g(I, IP_N_LINES) + 1):
+        _heap_push(I, D, k * period, -k)
+
+
+@njit(**JIT_NORC)
+def _take_line(I, D, k):
+    """``coordinated.take_line``."""
+    n_act = _new_line(I, D, k)
+    if n_act < 0:
+        return
+    ln = _g(I, H_LN) + (_g(I, R0 + R_NL) - 1) * N_LN
+    n_mem = _g(I, ln + LN_NMEM)
+    _s(I, R0 + R_CKPT_ACT, _g(I, R0 + R_CKPT_ACT) + n_act)
+    _s(I, R0 + R_CKPT_SDW, _g(I, R0 + R_CKPT_SDW) + n_mem - n_act)
+    _change_ckpts(I, n_mem)
+    _change_logs(I, D, 0, _g(I, ln + LN_NCHAN))
+    _validate_lines(I, D)
+
+
+@njit(**JIT_NORC)
+def _in_channel(I, ln, mid):
+    """Whether message ``mid`` (to a G_act / G_sdw process) is in line ``ln``'s channel."""
+    m = _g(I, H_MS) + mid * N_MS
+    if mid >= _g(I, ln + LN_NMSG):
+        return False
+    return _g(I, m + MS_DELIVERED) == 0 or _g(I, m + MS_DSEQ) >= _g(I, ln + LN_DSTAMP)
+
+
+@njit(**JIT_NORC)
+def _held_by(I, j, v_star):
+    """``coordinated.held_by``: ``HELD[t]`` for twin numbers ``t = 1 .. n_low_act``."""
+    ln = _g(I, H_LN) + j * N_LN
+    base = _g(I, ln + LN_CK)
+    ck = _g(I, H_CK)
+    ms = _g(I, H_MS)
+    held = _g(I, H_HELD)
+    tn = _g(I, H_TN)
+    for t in range(1, _g(I, R0 + R_N_LOW_ACT) + 1):
+        mid = _g(I, tn + t)
+        m = ms + mid * N_MS
+        c = ck + (base + _g(I, m + MS_DST)) * N_CK
+        h = 0
+        if _g(I, m + MS_DELIVERED) != 0 and _g(I, m + MS_CONSUME_ORD) < _g(I, c + CK_NRECV):
+            h = 1
+        elif _in_channel(I, ln, mid) and _g(I, m + MS_K) <= v_star:
+            h = 1
+        _s(I, held + t, h)
+
+
+@njit(**JIT_NORC)
+def _remove_held(I, p):
+    """Keep, in order, the twins of ``p``'s ``int_msg_log`` whose number is not held."""
+    tw = _g(I, H_TW)
+    held = _g(I, H_HELD)
+    nla = _g(I, R0 + R_N_LOW_ACT)
+    prev = -1
+    cur = _g(I, _pp(p, P_TI_HEAD))
+    n = 0
+    while cur >= 0:
+        row = tw + cur * N_TW
+        nxt = _g(I, row + TW_NEXT)
+        k = _g(I, row + TW_K)
+        if not (1 <= k <= nla and _g(I, held + k) != 0):
+            if prev < 0:
+                _s(I, _pp(p, P_TI_HEAD), cur)
+            else:
+                _s(I, tw + prev * N_TW + TW_NEXT, cur)
+            prev = cur
+            n += 1
+        cur = nxt
+    if prev < 0:
+        _s(I, _pp(p, P_TI_HEAD), -1)
+    else:
+        _s(I, tw + prev * N_TW + TW_NEXT, -1)
+    _s(I, _pp(p, P_TI_TAIL), prev)
+    _s(I, _pp(p, P_TI_LEN), n)
+
+
+@njit(**JIT_NORC)
+def _validate_lines(I, D):
+    """``coordinated.validate_lines``: discard the lines older than the newest valid one."""
+    v = _g(I, R0 + R_PASSED_MAX) if _g(I, R0 + R_NPASSED) > 0 else 0
+    lnb = _g(I, H_LN)
+    l0 = _g(I, R0 + R_L0)
+    nv = l0
+    for j in range(_g(I, R0 + R_NL) - 1, l0 - 1, -1):
+        if _g(I, lnb + j * N_LN + LN_LEVEL) <= v:
+            nv = j
+            break
+    if nv == l0:
+        return
+    d_ck = 0
+    d_ch = 0
+    for j in range(l0, nv):
+        ln = lnb + j * N_LN
+        # the line's time: the row of act0 (always a member)
+        if _g(D, D_CKT + _g(I, ln + LN_CK) + _g(I, IP_NLOW)) > 0:
+            d_ck += _g(I, ln + LN_NMEM)
+        d_ch += _g(I, ln + LN_NCHAN)
+    _s(I, R0 + R_L0, nv)
+    _change_ckpts(I, -d_ck)
+    _change_logs(I, D, 0, -d_ch)
+    _held_by(I, nv, v)
+    n_procs = 2 * _g(I, IP_NLOW) + _g(I, IP_NACT)
+    for q in range(n_procs):   # shadows' twins the valid line holds are never needed again
+        if _role(I, q) != SDW:
+            continue
+        n = _g(I, _pp(q, P_TI_LEN))
+        if n > 0:
+            _remove_held(I, q)
+        _change_logs(I, D, _g(I, _pp(q, P_TI_LEN)) - n, 0)
+
+
+@njit(**JIT_NORC)
+def _coord_recover(I, D, v_star, ext_star):
+    """``coordinated.recover``: every member rolls back to the newest validated line."""
+    n_procs = 2 * _g(I, IP_NLOW) + _g(I, IP_NACT)
+    ck = _g(I, H_CK)
+    ms = _g(I, H_MS)
+    tw = _g(I, H_TW)
+    rst = _g(I, H_RST)
+    cas = _g(I, H_CAS)
+    rpe = _g(I, H_RPE)
+    repl = _g(I, H_REPL)
+    kf = _g(I, H_KF)
+    ef = _g(I, H_EF)
+    cut = _g(I, H_CUT)
+    held = _g(I, H_HELD)
+    lnb = _g(I, H_LN)
+    now = _g(D, F_NOW)
+    j = _g(I, R0 + R_L0)
+    for jj in range(_g(I, R0 + R_NL) - 1, _g(I, R0 + R_L0) - 1, -1):
+        if _g(I, lnb + jj * N_LN + LN_LEVEL) <= v_star:
+            j = jj
+            break
+    ln = lnb + j * N_LN
+    base = _g(I, ln + LN_CK)
+    n_msg = _g(I, R0 + R_NMSG)
+    for m in range(n_msg):
+        _s(I, repl + m, 0)
+    n_restore = 0
+    rb_max = 0.0
+    rb_sum = 0.0
+    ev_max = 0
+    for p in range(n_procs):
+        _s(I, rst + p, -1)
+        _s(I, cas + p, 0)
+        _s(I, rpe + p, 0)
+        role = _role(I, p)
+        if role != ACT and role != SDW:
+            continue
+        c = base + p
+        _s(I, rst + p, c)
+        dist = now - _g(D, D_CKT + c)
+        ev = _g(I, _pp(p, P_NRECV)) - _g(I, ck + c * N_CK + CK_NRECV)
+        if n_restore == 0 or dist > rb_max:
+            rb_max = dist
+        if n_restore == 0 or ev > ev_max:
+            ev_max = ev
+        rb_sum += dist
+        n_restore += 1
+        _s(I, cut + 2 * p, _g(I, ck + c * N_CK + CK_NSENT))
+        _s(I, cut + 2 * p + 1, _g(I, ck + c * N_CK + CK_NTWINS))
+    # the line's channel is replayed (cluster messages only if validated)
+    n_replayed = 0
+    for mid in range(n_msg):
+        m = ms + mid * N_MS
+        dst = _g(I, m + MS_DST)
+        if _role(I, dst) == LOW or not _in_channel(I, ln, mid):
+            continue
+        src_role = _role(I, _g(I, m + MS_SRC))
+        if src_role == ACT or src_role == SDW or _g(I, m + MS_K) <= v_star:
+            _s(I, repl + mid, 1)
+            n_replayed += 1
+            if _g(I, m + MS_ERR) != 0:
+                _s(I, rpe + dst, 1)
+    _held_by(I, j, v_star)
+    nla = _g(I, R0 + R_N_LOW_ACT)
+    int_sdw = _g(I, R0 + R_INT_SDW)
+    n_k = max(int_sdw, _g(I, R0 + R_INT_LOW)) + 1
+    n_e = max(_g(I, R0 + R_EXT_SDW), _g(I, R0 + R_CO_MAX)) + 1
+    if n_k > _g(I, H_CAP_R) or n_e > _g(I, H_CAP_R):
+        _s(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    for k in range(n_k):
+        _s(I, kf + k, 0)
+    for e in range(n_e):
+        _s(I, ef + e * N_EF, 0)
+        _s(I, ef + e * N_EF + 1, 0)
+    n_undone_held = 0
+    n_resent = 0
+    resent_err = 0
+    for w in range(_g(I, R0 + R_NTW)):
+        row = tw + w * N_TW
+        q = _g(I, row + TW_SDW)
+        k = _g(I, row + TW_K)
+        e = _g(I, row + TW_E)
+        k_held = 1 <= k <= nla and _g(I, held + k) != 0
+        if _g(I, row + TW_ORD) >= _g(I, cut + 2 * q + 1):   # undone
+            if k != 0 and k_held:
+                n_undone_held += 1
+            if e != 0:
+                _s(I, ef + e * N_EF + 1, 1)
+        elif (k != 0 and not k_held) or (e != 0 and e > ext_star):   # re-sent
+            n_resent += 1
+            if k != 0:
+                _s(I, kf + k, 1)
+            if e != 0:
+                _s(I, ef + e * N_EF, 1)
+            if _g(I, row + TW_ERR) != 0:
+                resent_err += 1
+    n_suppressed = n_undone_held
+    for t in range(int_sdw + 1, nla + 1):
+        n_suppressed += _g(I, held + t)
+    _s(I, R0 + R_RB_PROCS, n_restore)
+    _s(D, F_RB_MAX, rb_max)
+    _s(D, F_RB_SUM, rb_sum)
+    _s(I, R0 + R_RB_EVMAX, ev_max)
+    _s(I, R0 + R_N_REPLAYED, n_replayed)
+    _s(I, R0 + R_N_RESENT, n_resent)
+    _s(I, R0 + R_N_SUPPRESSED, n_suppressed)
+    _oracle(I, D, v_star, ext_star, n_k, resent_err, True)
+
+
 @njit(**JIT_NORC)
 def reset_state(I, D, token):
     """A fresh ``Run``: processes, counters and floats (pools are overwritten)."""
@@ -1482,7 +1876,8 @@ def reset_state(I, D, token):
                   P_TE_HEAD, P_TE_TAIL):
             _s(I, _pp(p, f), -1)
     for p in range(n_low):
-        _s(I, _pp(p, P_DIRTY), 1)
+        if _role(I, p) == LOW:
+            _s(I, _pp(p, P_DIRTY), 1)
     _s(I, R0 + R_TOKEN, token)
     _s(D, F_NOW, 0.0)
     _s(D, F_T_END, _g(D, FP_HORIZON))
@@ -1506,6 +1901,8 @@ def play_run(I, D, token,
     """
     horizon = _g(D, FP_HORIZON)
     reset_state(I, D, token)
+    if _g(I, IP_COORDINATED_CKPT) != 0:
+        _schedule_lines(I, D)
     a = 0
     b = 0
     n_events = 0
@@ -1538,6 +1935,8 @@ def play_run(I, D, token,
         _s(D, F_NOW, t)
         n_events += 1
         role = _role(I, src)
+        if role == ABSENT or (dst >= 0 and _role(I, dst) == ABSENT):
+            continue   # a shadow that does not exist under this protocol
         if kind == KIND_FAULT:
             _fault(I, D, src)
         elif kind == KIND_OUTPUT:
@@ -1547,6 +1946,14 @@ def play_run(I, D, token,
                 _act_output(I, D, src, u_at, u_comp, d_notify)
             else:
                 _sdw_twin_output(I, D, src)
+            # the last step of an output, kept out of _low_output / _act_output so that
+            # their compiled code stays small (compile time); nothing runs in between
+            if _g(I, R0 + R_PENDING_VALIDATE) != 0:
+                _s(I, R0 + R_PENDING_VALIDATE, 0)
+                _validate_lines(I, D)
+            if _g(I, R0 + R_PENDING_RECOVERY) != 0:
+                _s(I, R0 + R_PENDING_RECOVERY, 0)
+                error_recovery(I, D)
         else:   # a send row: low_send, act_send, sdw_twin_send or sdw_send
             drole = _role(I, dst)
             if role == LOW:
@@ -1557,6 +1964,11 @@ def play_run(I, D, token,
                 mid = _new_msg(I, src, dst, 1, _g(I, R0 + R_INT_LOW), _g(I, _pp(src, P_ERR)),
                                _g(I, _pp(src, P_NSENT)), k)
                 _s(I, _pp(src, P_NSENT), _g(I, _pp(src, P_NSENT)) + 1)
+                if k != 0 and dst >= _g(I, IP_NLOW):   # is_act(dst): the twin number
+                    _s(I, R0 + R_N_LOW_ACT, _g(I, R0 + R_N_LOW_ACT) + 1)
+                    if mid >= 0:
+                        _s(I, _g(I, H_MS) + mid * N_MS + MS_TWIN_NO, _g(I, R0 + R_N_LOW_ACT))
+                        _s(I, _g(I, H_TN) + _g(I, R0 + R_N_LOW_ACT), mid)
                 if mid >= 0:
                     _heap_push(I, D, td, mid * 2)
             elif role == ACT:
@@ -1570,7 +1982,8 @@ def play_run(I, D, token,
                 mid = _new_msg(I, src, dst, dirty, level, err, ords, 0)
                 if mid >= 0:
                     _heap_push(I, D, td, mid * 2)
-                if drole == LOW:
+                # a partner's new-interface message to low0 (unclustered) has no twin copy
+                if drole == LOW and not (_g(I, IP_UNCLUSTERED) != 0 and src < _g(I, IP_NLOW)):
                     twin = _g(I, IP_NLOW) + _g(I, IP_NACT) + dst
                     mid = _new_msg(I, src, twin, dirty, level, err, ords, 0)
                     if mid >= 0:
@@ -1594,8 +2007,9 @@ def play_run(I, D, token,
     _change_logs(I, D, 0, 0)   # close the time integral of the log sizes
     _s(I, R0 + R_N_EVENTS, n_events)
     unsafe = 0
-    for p in range(_g(I, IP_NLOW), 2 * _g(I, IP_NLOW) + _g(I, IP_NACT)):
-        unsafe += _g(I, _pp(p, P_UNSAFE))
+    for p in range(2 * _g(I, IP_NLOW) + _g(I, IP_NACT)):
+        if _role(I, p) == ACT or _role(I, p) == SDW:
+            unsafe += _g(I, _pp(p, P_UNSAFE))
     _s(I, R0 + R_UNSAFE, unsafe)
     return _g(I, R0 + R_ERROR)
 

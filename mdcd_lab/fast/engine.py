@@ -52,6 +52,8 @@ SUPPORTED_SWITCHES = {
     "checkpoint_every_receive": IP_CHECKPOINT_EVERY_RECEIVE,
     "s2_checkpoints": kern.IP_S2_CHECKPOINTS,
     "dedup_regenerated": kern.IP_DEDUP_REGENERATED,
+    "unclustered": kern.IP_UNCLUSTERED,
+    "coordinated_ckpt": kern.IP_COORDINATED_CKPT,
 }
 _NOT_SWITCHES = ("name", "code")
 
@@ -106,6 +108,12 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
     for name, value in _rule_flags(rules).items():
         ip[SUPPORTED_SWITCHES[name]] = value
     ip[IP_MSG_BYTES] = scenario.msg_bytes
+    fp[kern.FP_COORD_PERIOD] = scenario.coord_period
+    if rules.coordinated_ckpt:   # line events k * coord_period <= horizon (the reference's loop)
+        k = 1
+        while k * scenario.coord_period <= scenario.horizon:
+            k += 1
+        ip[kern.IP_N_LINES] = k - 1
     return fp, ip
 
 
