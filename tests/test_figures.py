@@ -53,3 +53,14 @@ def test_make_figures_validates(tmp_path):
         make_figures(tmp_path, only=["x"])
     with pytest.raises(ValueError, match="runs must be"):
         make_figures(tmp_path, runs=0)
+
+
+@pytest.mark.parametrize("name", ["cost_by_protocol", "outcomes_vs_horizon"])
+def test_committed_figure_csvs_are_reproduced(tmp_path, name):
+    # data/figures/ was made with `mdcd-lab figures --out data/figures --runs 2000`;
+    # the code on main must give the same bytes
+    from pathlib import Path
+    committed = Path(__file__).parent.parent / "data" / "figures" / f"{name}.csv"
+    written = make_figures(tmp_path, runs=2000, only=[name])
+    csv = [p for p in written[name] if p.suffix == ".csv"][0]
+    assert csv.read_bytes() == committed.read_bytes()
