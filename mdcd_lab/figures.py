@@ -19,7 +19,6 @@ import pandas as pd
 
 from . import api
 from .io import to_csv
-from .metrics import VIOLATIONS
 from .scenario import Scenario
 from .studies import sweep as _sweep_one_engine
 from .summary import summarize
@@ -282,9 +281,3 @@ def _metadata(fmt: str) -> dict:
         return {"Software": "mdcd_lab"}
     return {"Date": None} if fmt == "svg" else {}
 
-
-def violations_note(df: pd.DataFrame) -> str:
-    """One line per protocol: runs with any oracle violation."""
-    bad = df[list(VIOLATIONS)].sum(axis=1) > 0
-    return ", ".join(f"{p}: {int(b.sum())}" for p, b in bad.groupby(df["protocol"],
-                                                                     observed=True))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Scenario", "FIELDS", "FieldInfo", "FAULT_SCOPES"]
@@ -115,7 +115,7 @@ FIELDS: dict[str, FieldInfo] = {
 class Scenario:
     """Parameters of one randomized upgrade scenario.
 
-    Every field is checked by :meth:`validate` when the object is built; a bad
+    Every field is checked by :func:`validate_fields` when the object is built; a bad
     value raises :class:`ValueError` naming the field and its allowed range.
     Rates are Poisson rates per process; ``rate_x_y`` is the total rate of one
     ``x`` process to all of group ``y`` (destinations uniform); ``ext`` is the
@@ -141,7 +141,6 @@ class Scenario:
     msg_bytes: int = 256
     ckpt_bytes: int = 65536
     coord_period: float = 10.0
-    _validated: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         validate_fields({k: getattr(self, k) for k in FIELDS})
@@ -150,7 +149,6 @@ class Scenario:
                 object.__setattr__(self, name, int(getattr(self, name)))
             elif info.kind == "float":
                 object.__setattr__(self, name, float(getattr(self, name)))
-        object.__setattr__(self, "_validated", True)
 
     # -- convenience -------------------------------------------------------------
     def replace(self, **changes: Any) -> Scenario:

@@ -52,7 +52,6 @@ def low_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -
         run.log(p.idx, "compensated", -1, run.int_mSN_G_low, e)
         return
     run.cluster_outputs.append((e, run.int_mSN_G_low, False))
-    run.trigger_low_output = True
     error_recovery(run, p)
 
 

@@ -14,8 +14,7 @@ from .state import Proc, Run, Twin
 def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
     """A suppressed message to G_act: ``int_mSN_G_sdw++`` and sender-side logging."""
     run.int_mSN_G_sdw += 1
-    w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, k=run.int_mSN_G_sdw,
-             level_at_gen=run.int_mSN_G_sdw)
+    w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, k=run.int_mSN_G_sdw)
     p.n_twins += 1
     p.int_msg_log.append(w)
     run.twins.append(w)
@@ -26,8 +25,7 @@ def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
 def sdw_twin_output(run: Run, p: Proc) -> None:
     """A suppressed external message: saved to ``ext_msg_log`` indexed by ``int_mSN_G_sdw``."""
     run.ext_mSN_G_sdw += 1
-    w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, e=run.ext_mSN_G_sdw,
-             level_at_gen=run.int_mSN_G_sdw)
+    w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, e=run.ext_mSN_G_sdw)
     p.n_twins += 1
     p.ext_msg_log.append(w)
     run.twins.append(w)

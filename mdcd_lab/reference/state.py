@@ -18,7 +18,6 @@ from ..protocols import Rules
 from ..scenario import Scenario
 
 LOW, ACT, SDW, ABSENT = 0, 1, 2, 3
-ROLE_NAMES = ("low", "act", "sdw", "absent")
 
 
 @dataclass
@@ -76,7 +75,6 @@ class Twin:
     erroneous: bool
     k: int = 0          # twin send number (= cluster message number)
     e: int = 0          # twin output number (= cluster output number)
-    level_at_gen: int = 0
 
 
 @dataclass
@@ -148,7 +146,6 @@ class Run:
         self.t_end = scenario.horizon
         self.t_fault = math.nan
         self.t_detect = math.nan
-        self.trigger_low_output = False
         self.events: list[tuple] | None = [] if record else None
         # counters
         self.c = dict.fromkeys(("ckpt_act", "ckpt_sdw", "ckpt_s1", "ckpt_s2", "n_at",
