@@ -7,6 +7,7 @@ and to the device are suppressed: logged, indexed by the shared
 
 from __future__ import annotations
 
+from ..constants import Event
 from .state import Proc, Run, Twin
 
 
@@ -18,7 +19,7 @@ def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
     p.int_msg_log.append(w)
     run.twins.append(w)
     run.change_logs(1, 0)
-    run.log(p.idx, "log_sdr", dst, p.int_mSN_G_low, w.index, f"twin k={w.k}")
+    run.log(p.idx, Event.LOG_SDR, dst, p.int_mSN_G_low, w.index, k=w.k)
 
 
 def sdw_twin_output(run: Run, p: Proc) -> None:
@@ -29,7 +30,7 @@ def sdw_twin_output(run: Run, p: Proc) -> None:
     p.ext_msg_log.append(w)
     run.twins.append(w)
     run.change_logs(1, 0)
-    run.log(p.idx, "log_ext", -1, p.int_mSN_G_low, w.index, f"twin output e={w.e}")
+    run.log(p.idx, Event.LOG_EXT, -1, p.int_mSN_G_low, w.index, e=w.e)
 
 
 def sdw_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
@@ -38,7 +39,8 @@ def sdw_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
                     p.n_sent)
     p.n_sent += 1
     run.push(t_deliver, 0, m)
-    run.log(p.idx, "send", dst, p.int_mSN_G_low, -1, f"dirty={p.dirty_bit}")
+    run.log(p.idx, Event.SEND, dst, p.int_mSN_G_low, -1, dirty=p.dirty_bit,
+            err=int(p.erroneous), k=0)
 
 
 def sdw_receive(run: Run, p: Proc, m) -> None:
@@ -48,7 +50,7 @@ def sdw_receive(run: Run, p: Proc, m) -> None:
 
 def sdw_notify(run: Run, p: Proc, v_int: int, v_ext: int) -> None:
     """Incoming "passed AT": reclamation, dirty bit, ``ivr_low = max(m.int_mSN_G_low, ivr_low)``."""
-    run.log(p.idx, "notified", -1, v_int, v_ext)
+    run.log(p.idx, Event.NOTIFIED, -1, v_int, v_ext)
     run.family.validate(run, p, v_int, v_ext)
     p.ivr_low = max(v_int, p.ivr_low)
     if v_ext >= 0:
