@@ -17,7 +17,7 @@ import pytest
 
 from mdcd_lab import batch, cli, studies
 from mdcd_lab.batch import run_spec
-from mdcd_lab.io import load_results, read_provenance
+from mdcd_lab.io import load_results, read_provenance, to_csv
 from mdcd_lab.specs import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,6 +125,8 @@ def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
     assert fin.returncode == 0, fin.stderr
     pd.testing.assert_frame_equal(load_results(out), full, check_exact=True)
     assert "partial" not in read_provenance(out)
+    to_csv(full, tmp_path / "uninterrupted.csv")
+    assert out.read_bytes() == (tmp_path / "uninterrupted.csv").read_bytes()
 
 
 def test_sigint_while_the_kernels_compile(tmp_path):
