@@ -87,7 +87,10 @@ def cmd_run(args) -> int:
         done = load_results(out)
         try:
             check_resumable(done.attrs["provenance"], spec)
-            runs_done(done, spec.protocols)
+            over = sorted(p for p, n in runs_done(done, spec.protocols).items()
+                          if n > spec.runs)
+            if over:
+                raise ValueError(f"it holds more than {spec.runs} runs of {', '.join(over)}")
         except ValueError as exc:
             raise SpecError(f"--resume: {out} cannot be continued by this command: {exc}") \
                 from None

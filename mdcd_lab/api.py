@@ -54,9 +54,10 @@ def resolve_engine(engine: str, protocols) -> str:
     return "numba" if all(numba_supports(p) for p in protocols) else "reference"
 
 
-def _with_protocol(df: pd.DataFrame, protocol: str) -> pd.DataFrame:
-    """Put a ``protocol`` column (categorical) in front of a per-run frame."""
-    df.insert(0, "protocol", pd.Categorical([protocol] * len(df), categories=[protocol]))
+def _with_protocol(df: pd.DataFrame, protocol) -> pd.DataFrame:
+    """Put a ``protocol`` column (categorical: the protocol's name) in front of a frame."""
+    name = get_rules(protocol).name
+    df.insert(0, "protocol", pd.Categorical([name] * len(df), categories=[name]))
     return df
 
 

@@ -258,6 +258,8 @@ def test_resume_refuses_a_file_of_another_command(tmp_path, capsys):
     code, _, err = _run(["run", spec, "--out", out, "--seed", "5", "--resume"], capsys)
     assert code == 2 and "--resume" in err and "seed" in err
     assert out.read_bytes() == before
+    code, _, err = _run(["run", spec, "--out", out, "--runs", "2", "--resume"], capsys)
+    assert code == 2 and "holds more than 2 runs of mdcd, mdcd-paper" in err
     # resuming a finished file changes nothing
     assert _run(["run", spec, "--out", out, "--resume", "--quiet"], capsys)[0] == 0
     assert out.read_bytes() == before
