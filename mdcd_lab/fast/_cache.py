@@ -2,7 +2,8 @@
 
 The kernels are compiled with ``cache=True`` (:mod:`mdcd_lab.fast._config`): the
 first run on a machine (or after a kernel edit) compiles them, which takes about
-a minute; later processes load the machine code from numba's cache.
+a minute; later processes load the machine code from numba's cache (a directory
+keyed on the kernel sources, :func:`mdcd_lab.fast.kernels.cache_dir`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ __all__ = ["kernels_cached"]
 
 def _entry_kernel():
     """The dispatcher of the batch kernel :func:`mdcd_lab.fast.simulate_numba` calls."""
-    from . import engine
-    return engine.kern.simulate_chunk
+    from .kernels import drivers
+    return drivers.simulate_chunk
 
 
 def kernels_cached() -> bool:
