@@ -10,10 +10,12 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-__all__ = ["ENGINES", "check_int", "check_runs_seed"]
+__all__ = ["ENGINES", "ENGINE_CHOICES", "check_int", "check_runs_seed"]
 
 #: The engines ``engine=`` accepts.
 ENGINES = ("reference", "numba")
+#: Values accepted for ``engine``: ``"auto"`` is numba where it implements the protocol.
+ENGINE_CHOICES = ("auto", *ENGINES)
 
 
 def check_int(name: str, value: Any, minimum: int) -> int:
