@@ -257,6 +257,31 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
     return written
 
 
+def scope_summary_lines(fig_dir: str | Path, scenario: Scenario) -> list[str]:
+    """Lines of the demo's summary about ``violations_by_scope``, stating its scenario.
+
+    The figure's scenario is not the demo's: the first line names every field in
+    which it differs from ``scenario`` (read from the figure's sidecar), so no
+    number is shown under another scenario's heading.
+    """
+    from .io import load_results, read_provenance
+    path = Path(fig_dir) / "violations_by_scope.csv"
+    meta = read_provenance(path)
+    (study,) = meta["studies"]
+    swept = set(study["grid"])
+    diff = {k: v for k, v in scenario_diff(study["base"], scenario).items() if k not in swept}
+    table = load_results(path)
+    table = table[table["metric"] == "p_violation"]
+    lines = [f"P(run with an oracle violation), figure violations_by_scope "
+             f"({study['runs']} runs per point), whose scenario differs from the one above in "
+             + ", ".join(f"{k}={v:g}" if not isinstance(v, str) else f"{k}={v}"
+                         for k, v in diff.items()) + ":"]
+    for scope_name, g in table.groupby("fault_scope", observed=True):
+        lines.append(f"  fault_scope={scope_name}: " + ", ".join(
+            f"{p} {v:.3f}" for p, v in zip(g["protocol"], g["mean"], strict=True)))
+    return lines
+
+
 def _metadata(fmt: str) -> dict:
     # fixed metadata so that reruns do not differ by a creation date
     if fmt == "pdf":
