@@ -144,6 +144,11 @@ def _two_sweeps(frames: list[tuple[pd.DataFrame, str, bool]], metrics: list[str]
         for j, metric in enumerate(metrics):
             last = i == len(frames) - 1 and j == len(metrics) - 1
             plot_sweep(df, x, metric, ax=axes[i, j], legend=last, logx=logx)
+    if any(m.startswith("p_") for m in metrics) and not all(m.startswith("p_") for m in metrics):
+        for text in axes[-1, -1].get_legend().get_texts():   # the legend covers every panel
+            if "% CI" in text.get_text():
+                text.set_text(text.get_text().split("(")[0]
+                              + "(Wilson for probabilities, Student t for means)")
     return fig
 
 
