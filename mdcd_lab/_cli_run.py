@@ -95,17 +95,19 @@ def cmd_run(args) -> int:
             raise SpecError(f"--resume: {out} cannot be continued by this command: {exc}") \
                 from None
     engines = _engines(spec)
-    announce_compilation(engines.values())
     prov = spec.provenance() | {"engine_per_protocol": engines}
+    nothing = ("mdcd-lab: interrupted before a chunk of runs finished; nothing new was "
+               "written" + (f"; {out} is unchanged" if done is not None else ""))
     try:
+        announce_compilation(engines.values())
         df = run_spec(spec, done=done, progress=not args.quiet)
+    except KeyboardInterrupt:          # before run_spec had anything to keep
+        print(nothing, file=sys.stderr)
+        return 130
     except RunInterruptedError as exc:
         part = exc.partial
         if len(part) == (0 if done is None else len(done)):
-            kept = "nothing new was written" + (f"; {out} is unchanged" if done is not None
-                                                else "")
-            print(f"mdcd-lab: interrupted before a chunk of runs finished; {kept}",
-                  file=sys.stderr)
+            print(nothing, file=sys.stderr)
             return 130
         have = runs_done(part, spec.protocols)
         again = shlex.join(["mdcd-lab", "run", str(args.spec), "--out", str(out),

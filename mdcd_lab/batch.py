@@ -121,11 +121,11 @@ def run_spec(spec: Any, done: pd.DataFrame | None = None, progress: bool = True,
             if have[p]:
                 frames[p].append(done[names == p].reset_index(drop=True))
     bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=spec.runs * len(protocols), initial=sum(have.values()), unit="run",
-                   desc="runs")
     try:
+        if progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=spec.runs * len(protocols), initial=sum(have.values()),
+                       unit="run", desc="runs")
         for p in protocols:
             engine = api.resolve_engine(spec.engine, [p])
             step = chunk_runs[engine]
