@@ -131,3 +131,16 @@ def test_bar_legend_explains_the_hue_without_a_protocol_colour():
 def test_bars_reject_missing_metrics():
     with pytest.raises(ValueError, match="not in the summary"):
         plot_bars(_summary(), ["ckpt_total"])
+
+
+def test_bars_draw_into_given_axes():
+    from matplotlib.figure import Figure
+    fig = Figure(layout="constrained")
+    a, b = fig.subplots(1, 2)
+    s = pd.concat([_summary(), _summary().assign(metric="p_failed")])
+    out = plot_bars(s, ["p_violation", "p_failed"], hue="fault_scope", ax=[a, b])
+    assert out is fig and a.get_ylabel() == "P(oracle violation)"
+    assert len([p for p in b.patches if p.get_gid() == "bar"]) == 4
+    assert a.get_legend() is not None and not fig.legends
+    with pytest.raises(ValueError, match="one axes per panel"):
+        plot_bars(s, ["p_violation", "p_failed"], ax=a)
