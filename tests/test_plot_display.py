@@ -34,8 +34,9 @@ def test_plot_figures_have_a_png_repr_with_their_size():
     assert isinstance(fig, style.LabFigure)
     data, meta = fig._repr_png_()
     assert data[:8] == PNG
-    assert meta["width"] == round(fig.get_figwidth() * 96)
-    assert meta["height"] == round(fig.get_figheight() * 96)
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert meta == {"width": width, "height": height}          # shown pixel for pixel
+    assert width == pytest.approx(fig.get_figwidth() * style.NOTEBOOK_DPI, abs=1)
 
 
 def test_ipython_formats_a_figure_as_image_png_once():
@@ -48,7 +49,7 @@ def test_ipython_formats_a_figure_as_image_png_once():
                             "log_entries_peak")
     data, meta = DisplayFormatter().format(fig)
     assert data["image/png"][:8] == PNG
-    assert meta["image/png"]["width"] == round(fig.get_figwidth() * 96)
+    assert meta["image/png"]["width"] == round(fig.get_figwidth() * style.NOTEBOOK_DPI)
     assert "text/html" not in data          # one picture, nothing rendered twice
 
 
