@@ -272,12 +272,12 @@ def scope_summary_lines(fig_dir: str | Path, scenario: Scenario) -> list[str]:
     diff = {k: v for k, v in scenario_diff(study["base"], scenario).items() if k not in swept}
     table = load_results(path)
     table = table[table["metric"] == "p_violation"]
-    lines = [f"P(run with an oracle violation), figure violations_by_scope "
-             f"({study['runs']} runs per point), whose scenario differs from the one above in "
-             + ", ".join(f"{k}={v:g}" if not isinstance(v, str) else f"{k}={v}"
-                         for k, v in diff.items()) + ":"]
+    changed = ", ".join(f"{k}={v:g}" if not isinstance(v, str) else f"{k}={v}"
+                        for k, v in diff.items())
+    lines = [f"figure violations_by_scope ({study['runs']} runs per point): the scenario above "
+             f"with {changed}"]
     for scope_name, g in table.groupby("fault_scope", observed=True):
-        lines.append(f"  fault_scope={scope_name}: " + ", ".join(
+        lines.append(f"  P(oracle violation), fault_scope={scope_name}: " + ", ".join(
             f"{p} {v:.3f}" for p, v in zip(g["protocol"], g["mean"], strict=True)))
     return lines
 

@@ -73,6 +73,6 @@ def test_demo_summary_states_the_figure_scenario(tmp_path):
     lines = scope_summary_lines(tmp_path, BASE)
     assert "fault_rate=0.01" in lines[0] and "at_coverage=1" in lines[0]
     assert "fault_scope" not in lines[0] and "latency" not in lines[0]   # swept / equal
-    assert [ln.split(":")[0].strip() for ln in lines[1:]] == ["fault_scope=cluster",
-                                                             "fault_scope=process"]
+    assert [ln.split(":")[0].strip() for ln in lines[1:]] == [
+        "P(oracle violation), fault_scope=cluster", "P(oracle violation), fault_scope=process"]
     assert all("mdcd-paper" in ln for ln in lines[1:])

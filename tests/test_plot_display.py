@@ -34,8 +34,9 @@ def test_plot_figures_have_a_png_repr_with_their_size():
     assert isinstance(fig, style.LabFigure)
     data, meta = fig._repr_png_()
     assert data[:8] == PNG
-    assert meta["width"] == round(fig.get_figwidth() * 96)
-    assert meta["height"] == round(fig.get_figheight() * 96)
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert meta == {"width": width, "height": height}          # shown pixel for pixel
+    assert width == pytest.approx(fig.get_figwidth() * style.NOTEBOOK_DPI, abs=1)
 
 
 def test_ipython_formats_a_figure_as_image_png_once():
@@ -48,7 +49,7 @@ def test_ipython_formats_a_figure_as_image_png_once():
                             "log_entries_peak")
     data, meta = DisplayFormatter().format(fig)
     assert data["image/png"][:8] == PNG
-    assert meta["image/png"]["width"] == round(fig.get_figwidth() * 96)
+    assert meta["image/png"]["width"] == round(fig.get_figwidth() * style.NOTEBOOK_DPI)
     assert "text/html" not in data          # one picture, nothing rendered twice
 
 
@@ -131,3 +132,16 @@ def test_bar_legend_explains_the_hue_without_a_protocol_colour():
 def test_bars_reject_missing_metrics():
     with pytest.raises(ValueError, match="not in the summary"):
         plot_bars(_summary(), ["ckpt_total"])
+
+
+def test_bars_draw_into_given_axes():
+    from matplotlib.figure import Figure
+    fig = Figure(layout="constrained")
+    a, b = fig.subplots(1, 2)
+    s = pd.concat([_summary(), _summary().assign(metric="p_failed")])
+    out = plot_bars(s, ["p_violation", "p_failed"], hue="fault_scope", ax=[a, b])
+    assert out is fig and a.get_ylabel() == "P(oracle violation)"
+    assert len([p for p in b.patches if p.get_gid() == "bar"]) == 4
+    assert a.get_legend() is not None and not fig.legends
+    with pytest.raises(ValueError, match="one axes per panel"):
+        plot_bars(s, ["p_violation", "p_failed"], ax=a)

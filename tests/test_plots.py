@@ -139,6 +139,8 @@ def test_every_metric_and_field_has_a_human_label():
     from mdcd_lab.scenario import FIELDS
     assert {metric.name for metric in METRICS} <= set(METRIC_LABELS)
     assert set(FIELDS) <= set(style.FIELD_LABELS)
+    labels = [style.metric_label(metric.name) for metric in METRICS]
+    assert len(set(labels)) == len(labels)     # explorers offer them by label
     for metric in METRICS:                     # no raw column name on an axis
         if metric.name not in ("run", "seed", "outcome"):
             assert style.metric_label(metric.name) != metric.name

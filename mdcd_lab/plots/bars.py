@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -44,7 +45,8 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
               hue: str | None = None, hue_order: Sequence[Any] | None = None,
               hue_labels: dict[Any, str] | None = None, hue_title: str | None = None,
               ylabels: Sequence[str | None] | None = None, nrows: int = 1,
-              width: str | float = "double", height: float | None = None) -> Figure:
+              width: str | float = "double", height: float | None = None,
+              ax: Axes | Sequence[Axes] | None = None) -> Figure:
     """Bars per protocol with confidence intervals, one panel per metric.
 
     Parameters
@@ -72,6 +74,9 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
         Figure width.
     height : float, optional
         Figure height in inches (default 2.9 per row).
+    ax : Axes or sequence of Axes, optional
+        Draw here, one axes per panel (the hue legend then goes above the
+        first axes); default: a new figure with ``nrows`` rows of panels.
 
     Returns
     -------
@@ -95,10 +100,18 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
     hue_labels = dict(hue_labels or {})
     protos = [str(p) for p in dict.fromkeys(summary["protocol"].astype(str))]
     ncols = -(-len(panels) // nrows)
+    own = ax is None
     with style_context():
-        fig, axes = new_figure(width, height=height or 2.9 * nrows + 0.4, nrows=nrows,
-                               ncols=ncols)
-        axes = np.atleast_1d(axes).ravel()
+        if own:
+            fig, axes = new_figure(width, height=height or 2.9 * nrows + 0.4, nrows=nrows,
+                                   ncols=ncols)
+            axes = np.atleast_1d(axes).ravel()
+        else:
+            axes = np.array([ax] if isinstance(ax, Axes) else list(ax), dtype=object)
+            if len(axes) != len(panels):
+                raise ValueError(f"got {len(axes)} axes for {len(panels)} panels; pass one "
+                                 f"axes per panel")
+            fig = axes[0].figure
         legend_groups: list[Any] = []
         for ax, panel, ylabel in zip(axes, panels, ylabels, strict=False):
             groups = _panel_rows(summary, panel, hue, hue_order)
@@ -149,8 +162,13 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
             ax.set_visible(False)
         if legend_groups:
             labels = [hue_labels.get(g, str(g)) for g in legend_groups]
-            fig.legend(_swatches(len(labels)), labels, title=hue_title,
-                       loc="outside upper center", ncols=len(labels), frameon=False)
+            if own:
+                fig.legend(_swatches(len(labels)), labels, title=hue_title,
+                           loc="outside upper center", ncols=len(labels), frameon=False)
+            else:
+                axes[0].legend(_swatches(len(labels)), labels, title=hue_title,
+                               loc="lower left", bbox_to_anchor=(0.0, 1.02),
+                               ncols=len(labels), frameon=False)
     return fig
 
 

@@ -27,12 +27,14 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.transforms import ScaledTranslation
 
+from .figure import NOTEBOOK_DPI, SAVE_PARAMS, LabFigure, figure_png
+from .labels import FIELD_LABELS, field_label, metric_label
+
 __all__ = ["OKABE_ITO", "PROTOCOL_STYLES", "OUTCOME_COLORS", "SINGLE_COLUMN", "DOUBLE_COLUMN",
            "RC_PARAMS", "apply_style", "style_context", "protocol_color", "protocol_style",
            "group_style", "figsize", "new_figure", "legend_below", "metric_label",
            "field_label", "FIELD_LABELS", "plain_log_axis", "log_axis_at", "style_axes",
-           "LabFigure",
-           "SAVE_PARAMS", "figure_png"]
+           "LabFigure", "SAVE_PARAMS", "NOTEBOOK_DPI", "figure_png"]
 
 #: The Okabe-Ito palette (Okabe & Ito 2008), by name.
 OKABE_ITO: dict[str, str] = {
@@ -221,60 +223,6 @@ def figsize(width: str | float = "single", aspect: float = 0.62) -> tuple[float,
     return (w, w * aspect)
 
 
-#: Parameters :meth:`LabFigure.savefig` always saves with: TrueType (Type 42) fonts in
-#: PDF and PostScript, text kept as text in SVG.  Many venues reject the Type 3 fonts
-#: matplotlib embeds by default.
-SAVE_PARAMS: dict[str, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none"}
-
-#: Resolution of the PNG a notebook shows (displayed at the figure's size in inches).
-NOTEBOOK_DPI = 144
-
-
-def figure_png(fig: Figure, dpi: int = NOTEBOOK_DPI) -> tuple[bytes, dict[str, int]]:
-    """PNG bytes of a figure and the display metadata of its natural size.
-
-    Parameters
-    ----------
-    fig : Figure
-    dpi : int
-        Pixels per inch of the PNG.
-
-    Returns
-    -------
-    (bytes, dict)
-        The PNG and ``{"width": w, "height": h}`` in CSS pixels (96 per inch), so
-        that a high-resolution PNG is shown at the figure's size.
-    """
-    import io
-
-    buf = io.BytesIO()
-    with mpl.rc_context(SAVE_PARAMS):
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": "mdcd_lab"})
-    return buf.getvalue(), {"width": int(round(fig.get_figwidth() * 96)),
-                            "height": int(round(fig.get_figheight() * 96))}
-
-
-class LabFigure(Figure):
-    """A :class:`matplotlib.figure.Figure` that shows itself in notebooks and saves for print.
-
-    The plot functions build figures without pyplot (nothing accumulates in
-    pyplot's figure list and nothing is shown twice), so matplotlib's inline
-    backend never sees them.  This class gives them a ``_repr_png_``: a figure
-    that is the value of a notebook cell, or passed to ``display()``, is shown
-    as an ``image/png`` output in Jupyter, JupyterLab and nbconvert, whether or
-    not pyplot was imported.  :meth:`savefig` always embeds TrueType fonts
-    (:data:`SAVE_PARAMS`), whatever the caller's ``rcParams``.
-    """
-
-    def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
-        return figure_png(self)
-
-    def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
-        """:meth:`matplotlib.figure.Figure.savefig` with :data:`SAVE_PARAMS` in force."""
-        with mpl.rc_context(SAVE_PARAMS):
-            super().savefig(fname, *args, **kwargs)
-
-
 def new_figure(width: str | float = "single", height: float | None = None, nrows: int = 1,
                ncols: int = 1, **subplot_kw: Any) -> tuple[Figure, Any]:
     """A constrained-layout figure of print size, not registered with pyplot.
@@ -388,59 +336,6 @@ def legend_below(ax: Axes, handles: Sequence[Any], labels: Sequence[str],
         height_in = leg.get_window_extent(renderer).height / fig.dpi
         fig.set_figheight(fig.get_figheight() + height_in + 0.05)
     return leg
-
-
-# --------------------------------------------------------------------------- labels
-_PROB_LABELS = {"p_failed": "P(failed)", "p_recovered": "P(recovered)",
-                "p_completed": "P(completed)", "p_violation": "P(oracle violation)"}
-
-#: Axis labels of the Scenario fields (without the unit), for figures.
-FIELD_LABELS: dict[str, str] = {
-    "n_low": "cluster size n_low", "n_act": "G_act size n_act",
-    "horizon": "guarded-operation duration", "rate_low_act": "G_low \u2192 G_act message rate",
-    "rate_low_low": "G_low \u2192 G_low message rate",
-    "rate_sdw_sdw": "G_sdw \u2192 G_sdw message rate",
-    "rate_act_low": "G_act \u2192 G_low message rate",
-    "rate_act_act": "G_act \u2192 G_act message rate",
-    "rate_ext_low": "G_low external-message (AT) rate",
-    "rate_ext_act": "G_act external-message rate", "fault_rate": "fault rate per G_low process",
-    "fault_scope": "fault scope", "at_coverage": "AT coverage",
-    "compensation": "P(compensation succeeds)", "latency": "mean channel delay",
-    "shadow_lag": "shadow lag", "msg_bytes": "message size", "ckpt_bytes": "checkpoint size",
-    "coord_period": "coordinated-checkpoint period",
-}
-
-
-def metric_label(name: str) -> str:
-    """Human-readable axis label of a metric with its unit.
-
-    ``"checkpoints per run"``, ``"largest rollback distance (time units)"``: the
-    ``label`` and ``unit`` of the metric in :data:`mdcd_lab.metrics.METRICS`
-    (:attr:`~mdcd_lab.metrics.Metric.axis_label`).  Outcome probabilities read
-    ``"P(failed)"``; columns that are not metrics keep their name.
-    """
-    from ..metrics import METRICS
-
-    if name in _PROB_LABELS:
-        return _PROB_LABELS[name]
-    for m in METRICS:
-        if m.name == name:
-            return m.axis_label
-    return str(name)
-
-
-def field_label(name: str) -> str:
-    """Axis label of a Scenario field with its unit, e.g. ``"mean channel delay (time units)"``.
-
-    Probabilities and counts whose label names them carry no unit.
-    """
-    from ..scenario import FIELDS
-
-    info = FIELDS.get(name)
-    label = FIELD_LABELS.get(name, str(name))
-    if info is None or not info.unit or info.unit in ("probability", "processes"):
-        return label
-    return f"{label} ({info.unit})"
 
 
 def plain_log_axis(axis: Any) -> None:
