@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .api import ENGINES, simulate
-from .grid import _grid_values, expand_grid, point_seed, validate_points
+from .grid import expand_grid, grid_values, point_seed, validate_points
 from .metrics import METRIC_NAMES, METRICS, OUTCOMES
 from .protocols import get_rules
 from .scenario import FIELDS, Scenario
@@ -129,7 +129,7 @@ def _as_points(base: Scenario, grid: Any) -> tuple[list[dict[str, Any]], dict | 
     """Points (normalised values), the grid for provenance, and their scenarios."""
     if isinstance(grid, Mapping):
         points = expand_grid(grid)
-        grid_prov: dict | None = {k: _grid_values(k, v) for k, v in grid.items()}
+        grid_prov: dict | None = {k: grid_values(k, v) for k, v in grid.items()}
     elif isinstance(grid, Sequence) and not isinstance(grid, (str, bytes)):
         points = list(grid)
         grid_prov = None
