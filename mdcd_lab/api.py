@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._checks import ENGINES
 from .metrics import METRIC_NAMES, finalize_frame
 from .protocols import get_rules
 from .reference.engine import play_run, replay_reference
 from .scenario import Scenario
 from .traces import _check_runs_seed, generate_traces, validate_trace
-
-ENGINES = ("reference", "numba")
 
 
 def _check_common(scenario: Scenario, protocol: str, engine: str) -> None:

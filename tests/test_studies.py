@@ -21,7 +21,7 @@ from mdcd_lab.grid import point_seed, sample
 from mdcd_lab.io import load_results, to_csv, to_parquet
 from mdcd_lab.metrics import METRIC_NAMES
 from mdcd_lab.scenario import FIELDS, Scenario
-from mdcd_lab.studies import STOP_LEVEL, read_manifest, sweep, sweep_status
+from mdcd_lab.studies import STOP_LEVEL, pools, read_manifest, sweep, sweep_status
 from mdcd_lab.summary import paired_differences, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +160,7 @@ def test_progress_bars_on_stderr(capsys):
 ])
 def test_bad_arguments_fail_before_any_work(tmp_path, monkeypatch, kw, needle):
     calls = []
-    monkeypatch.setattr(studies, "_run_task", lambda payload: calls.append(payload))
+    monkeypatch.setattr(pools, "run_task", lambda payload: calls.append(payload))
     args = dict(base=BASE, grid={"n_low": [2]}, runs=3, seed=1, **KW) | kw
     store = tmp_path / "store"
     if "resume" not in kw:
@@ -297,7 +297,7 @@ def test_interrupt_then_resume_gives_the_uninterrupted_result(tmp_path, monkeypa
     args = dict(base=BASE, grid=GRID, runs=6, seed=9, protocols=PROTOS, chunk_runs=4,
                 **KW, **extra)
     want = sweep(**args)
-    real = studies._run_task
+    real = pools.run_task
     calls = []
 
     def flaky(payload):
@@ -307,10 +307,10 @@ def test_interrupt_then_resume_gives_the_uninterrupted_result(tmp_path, monkeypa
         return real(payload)
 
     store = tmp_path / "s"
-    monkeypatch.setattr(studies, "_run_task", flaky)
+    monkeypatch.setattr(pools, "run_task", flaky)
     with pytest.raises(KeyboardInterrupt):
         sweep(store=store, **args)
-    monkeypatch.setattr(studies, "_run_task", real)
+    monkeypatch.setattr(pools, "run_task", real)
     assert len(_unit_files(store)) == 6 and read_manifest(store)["status"] == "running"
     # a different unit size on resume is fine: units are run ranges, not study parameters
     got = sweep(store=store, resume=True, **(args | {"chunk_runs": 3}))
