@@ -141,7 +141,8 @@ class Scheduler:
                 return []
             n_protos = len(self.study.protocols)
             frames = [rows(self.chunks[p, q], self.ends[p]) for q in range(n_protos)]
-            converged, worst = decide(stop, self.study.protocols, frames)
+            converged, worst = decide(stop, self.study.scenarios[p], self.study.protocols,
+                                     frames)
             if converged or self.ends[p] >= stop.max_runs:
                 self._finish(p, "converged" if converged else "max_runs", worst)
                 return []

@@ -2,13 +2,17 @@
 
 After every batch of runs of a point, :func:`decide` summarises the watched
 metrics of every protocol (:func:`mdcd_lab.summary.summarize`, default
-intervals) and says whether the point may stop.  See ``docs/studies.md``,
-*Sequential stopping*.
+intervals: quasi-Poisson for counts, Wilson for shares, Student t otherwise)
+and says whether the point may stop.  Two guards keep the stopped intervals
+honest: no point stops before :data:`MIN_STOP_RUNS` runs, and an interval of
+zero width never counts as converged, except for a metric that cannot be
+non-zero in the point's scenario (:data:`STRUCTURAL_ZEROS`).  See
+``docs/studies.md``, *Sequential stopping*, for the rule and its measured
+coverage.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +21,11 @@ import pandas as pd
 
 from .._checks import check_int, check_positive_real
 from ..metrics import METRICS
+from ..scenario import Scenario
 from ..summary import PROBABILITY_METRICS, summarize
 
-__all__ = ["StopRule", "as_stop", "decide", "STOP_LEVEL", "STOP_METRICS",
-           "DEFAULT_STOP_METRICS"]
+__all__ = ["StopRule", "as_stop", "decide", "structural_zeros", "STOP_LEVEL", "STOP_METRICS",
+           "DEFAULT_STOP_METRICS", "MIN_STOP_RUNS", "STRUCTURAL_ZEROS"]
 
 #: Confidence level of the sequential stopping rule.
 STOP_LEVEL = 0.95
@@ -29,9 +34,21 @@ STOP_METRICS: tuple[str, ...] = tuple(
     m.name for m in METRICS if m.name not in ("run", "seed", "outcome")) + PROBABILITY_METRICS
 #: Metrics watched when ``target_rel_halfwidth`` is given without ``metrics``.
 DEFAULT_STOP_METRICS: tuple[str, ...] = ("ckpt_total", "log_entries_peak")
-_ZERO_MEAN_RULE = ("a metric whose mean is 0 counts as converged only when its half-width is "
-                   "0 too (every value equal); a share p_* observed as 0 never converges "
-                   "(its Wilson interval has positive width), so such points run to max_runs")
+#: No point is declared converged before this many runs per protocol.
+MIN_STOP_RUNS = 30
+#: Metrics that cannot be non-zero in a scenario: metric -> ((field, value), ...); the
+#: metric is identically 0 at a point whose scenario has any of these field values.
+#: ``n_compensated`` counts failed ATs (which need an erroneous state, hence a fault,
+#: and a detection) whose compensation succeeded (``u_comp < compensation``).
+STRUCTURAL_ZEROS: dict[str, tuple[tuple[str, float], ...]] = {
+    "n_compensated": (("compensation", 0.0), ("at_coverage", 0.0), ("fault_rate", 0.0)),
+}
+_ZERO_RULE = ("an interval of zero width never counts as converged (a metric constant in the "
+              "runs so far is not known exactly), except for a metric that cannot be non-zero "
+              "in the point's scenario (STRUCTURAL_ZEROS: n_compensated when compensation, "
+              "at_coverage or fault_rate is 0), which is left out of the test; a metric "
+              "whose mean is 0 otherwise never converges (counts and shares observed as 0 "
+              "have intervals of positive width), so such points run to max_runs")
 
 
 @dataclass(frozen=True)
@@ -46,10 +63,12 @@ class StopRule:
         """The rule as plain JSON, stored in provenance and store manifests."""
         return {"target_rel_halfwidth": self.target, "max_runs": self.max_runs,
                 "metrics": list(self.metrics), "level": STOP_LEVEL, "batch_runs": batch_runs,
-                "rule": "after each batch, stop a point when, for every protocol and every "
-                        "metric, the half-width of the 95% CI (summary.summarize) is <= "
+                "rule": "after each batch, stop a point when it has at least min_runs runs "
+                        "and, for every protocol and every metric, the half-width of the 95% "
+                        "CI (summary.summarize, default methods) is > 0 and <= "
                         "target_rel_halfwidth * |mean|, or when max_runs runs are done",
-                "zero_mean": _ZERO_MEAN_RULE}
+                "min_runs": MIN_STOP_RUNS,
+                "zero_width": _ZERO_RULE}
 
 
 def as_stop(runs: int, target: Any, max_runs: Any, metrics: Any) -> StopRule | None:
@@ -87,11 +106,22 @@ def as_stop(runs: int, target: Any, max_runs: Any, metrics: Any) -> StopRule | N
     return StopRule(target, max_runs, tuple(names))
 
 
-def decide(rule: StopRule, protocols: tuple[str, ...],
+def structural_zeros(scenario: Scenario) -> frozenset[str]:
+    """Metrics of :data:`STRUCTURAL_ZEROS` that are identically 0 in ``scenario``."""
+    return frozenset(m for m, conditions in STRUCTURAL_ZEROS.items()
+                     if any(getattr(scenario, f) == v for f, v in conditions))
+
+
+def decide(rule: StopRule, scenario: Scenario, protocols: tuple[str, ...],
            frames: list[pd.DataFrame]) -> tuple[bool, float | None]:
     """Stopping test of one point: (converged, largest half_width / |mean|).
 
-    ``frames[q]`` holds the runs so far of protocol ``protocols[q]``.
+    ``frames[q]`` holds the runs so far of protocol ``protocols[q]`` at a point
+    whose scenario is ``scenario``.  Converged: at least :data:`MIN_STOP_RUNS`
+    runs per protocol and, for every protocol and watched metric that is not a
+    structural zero of the scenario, ``0 < half_width <= target * |mean|``.  The
+    ratio leaves out structural zeros, zero means and zero widths (``None`` if
+    nothing is left).
     """
     df = pd.concat(frames, ignore_index=True)
     codes = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
@@ -99,9 +129,12 @@ def decide(rule: StopRule, protocols: tuple[str, ...],
     s = summarize(df, by="protocol", metrics=list(rule.metrics), level=STOP_LEVEL)
     hw, mean, n = (s["half_width"].to_numpy(float), s["mean"].to_numpy(float),
                    s["n"].to_numpy())
+    skip = s["metric"].isin(structural_zeros(scenario)).to_numpy()
     bound = rule.target * np.abs(mean)
-    ok = (n >= 2) & np.isfinite(hw) & np.isfinite(mean) & (hw <= bound)
+    ok = (n >= 2) & np.isfinite(hw) & np.isfinite(mean) & (hw > 0) & (hw <= bound)
+    enough = min(len(f) for f in frames) >= MIN_STOP_RUNS
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(hw == 0, 0.0, hw / np.abs(mean))
-    worst = float(np.max(np.where(np.isfinite(ratio) & (n >= 2), ratio, np.inf)))
-    return bool(ok.all()), (worst if math.isfinite(worst) else None)
+        ratio = np.where(hw > 0, hw / np.abs(mean), np.nan)
+    ratio = ratio[~skip & (n >= 2) & np.isfinite(ratio)]
+    worst = float(ratio.max()) if len(ratio) else None
+    return bool(enough and (ok | skip).all()), worst

@@ -88,12 +88,17 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         Simulation engine; both give identical numbers.
     target_rel_halfwidth : float, optional
         Sequential stopping: after every batch of ``runs`` runs of a point
-        (all protocols), stop the point when for every protocol and every
-        watched metric the 95% CI half-width (:func:`mdcd_lab.summary.
-        summarize`: Student t, Wilson for ``p_*``) is ``<= target *
-        |mean|``, or when ``max_runs`` runs are done.  A mean of 0 needs a
-        half-width of 0 (all values equal); a share ``p_*`` observed as 0
-        never converges, so the point runs to ``max_runs``.
+        (all protocols), stop the point when it has at least
+        :data:`~mdcd_lab.studies.stopping.MIN_STOP_RUNS` runs and for every
+        protocol and every watched metric the 95% CI half-width
+        (:func:`mdcd_lab.summary.summarize`, default intervals:
+        quasi-Poisson for counts, Wilson for ``p_*``, Student t otherwise) is
+        ``> 0`` and ``<= target * |mean|``, or when ``max_runs`` runs are
+        done.  An interval of zero width never converges, except for a metric
+        that cannot be non-zero in the point's scenario
+        (:data:`~mdcd_lab.studies.stopping.STRUCTURAL_ZEROS`), which is left
+        out; a metric observed as 0 otherwise never converges, so the point
+        runs to ``max_runs``.
     max_runs : int, optional
         Cap on runs per point and protocol (required with, and only with,
         ``target_rel_halfwidth``; ``>= runs``).  The last batch is cut to it.
