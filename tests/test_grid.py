@@ -288,3 +288,9 @@ def test_point_seed_dict_order_invariance_property(point, seed, rnd):
     items = list(point.items())
     rnd.shuffle(items)
     assert point_seed(seed, dict(items)) == point_seed(seed, point)
+
+
+def test_sobol_warns_when_n_is_not_a_power_of_two():
+    with pytest.warns(UserWarning, match="power of 2"):
+        pts = sample({"latency": (0.0, 1.0)}, 10, seed=1, method="sobol")
+    assert len(pts) == 10
