@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .checks import ENGINE_CHOICES, ENGINES, check_runs_seed
+from ._checks import ENGINE_CHOICES, ENGINES, check_runs_seed
 from .metrics import METRIC_NAMES, finalize_frame
 from .protocols import get_rules
 from .reference.engine import play_run, replay_reference

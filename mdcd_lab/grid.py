@@ -1,4 +1,4 @@
-"""Parameter studies: grids, random / Latin-hypercube samples and per-point seeds.
+"""Parameter studies: grids, random / quasi-random samples and per-point seeds.
 
 A *point* is a plain ``dict`` mapping some :class:`~mdcd_lab.scenario.Scenario`
 field names to values; it is applied to a base scenario with
@@ -26,14 +26,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from scipy.stats import qmc
 
-from .checks import check_int
+from ._checks import check_int
 from .scenario import FIELDS, Scenario
 
-__all__ = ["expand_grid", "validate_points", "sample", "point_seed", "SAMPLING_METHODS"]
+__all__ = ["expand_grid", "validate_points", "sample", "point_seed", "grid_values",
+           "SAMPLING_METHODS"]
 
 #: Accepted values of the ``method`` argument of :func:`sample`.
-SAMPLING_METHODS = ("lhs", "random")
+SAMPLING_METHODS = ("lhs", "sobol", "halton", "random")
 
 _MASK63 = (1 << 63) - 1
 
@@ -54,8 +56,8 @@ def _check_keys(keys: Sequence[Any], what: str) -> None:
                          f"known fields: {', '.join(FIELDS)}")
 
 
-def _grid_values(key: str, value: Any) -> list[Any]:
-    """The list of values one grid entry stands for."""
+def grid_values(key: str, value: Any) -> list[Any]:
+    """The list of values one grid entry ``key: value`` stands for (see :func:`expand_grid`)."""
     if isinstance(value, (str, bytes)):
         return [value]
     if isinstance(value, np.ndarray):
@@ -126,7 +128,7 @@ def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
                         f"got {type(grid).__name__}")
     keys = list(grid)
     _check_keys(keys, "grid")
-    lists = [_grid_values(k, grid[k]) for k in keys]
+    lists = [grid_values(k, grid[k]) for k in keys]
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*lists)]
 
 
@@ -189,9 +191,23 @@ def _check_range(name: str, bounds: Any) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def _unit_sample(method: str, n: int, d: int, seed: int) -> np.ndarray:
+    """``n`` points of ``[0, 1)^d`` drawn with ``method`` from ``SeedSequence(seed)``."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    if method == "random":
+        return rng.random((n, d))
+    if method == "lhs":
+        engine: qmc.QMCEngine = qmc.LatinHypercube(d, scramble=True, rng=rng)
+    elif method == "sobol":
+        engine = qmc.Sobol(d, scramble=True, rng=rng)
+    else:
+        engine = qmc.Halton(d, scramble=True, rng=rng)
+    return engine.random(n)
+
+
 def sample(ranges: Mapping[str, tuple[float, float]], n: int, seed: int,
            method: str = "lhs") -> list[dict[str, Any]]:
-    """Random or Latin-hypercube sample of numeric Scenario fields.
+    """Random, Latin-hypercube or low-discrepancy sample of numeric Scenario fields.
 
     Parameters
     ----------
@@ -201,15 +217,21 @@ def sample(ranges: Mapping[str, tuple[float, float]], n: int, seed: int,
         :data:`~mdcd_lab.scenario.FIELDS`, and the range must lie inside the
         field's allowed range.
     n : int
-        Number of points, at least 1.
+        Number of points, at least 1.  For ``"sobol"`` use a power of 2:
+        other sizes lose the balance properties and SciPy warns.
     seed : int
         Non-negative seed; the generator is
-        ``np.random.default_rng(np.random.SeedSequence(seed))``.
-    method : {"lhs", "random"}
-        ``"random"``: independent uniform draws.  ``"lhs"``: Latin hypercube:
-        ``[0, 1)`` is cut into ``n`` equal strata per dimension, each stratum
-        holds exactly one point (uniform inside it), and the strata are
-        permuted independently per dimension.
+        ``np.random.default_rng(np.random.SeedSequence(seed))``, which draws
+        the random points or the randomisation of the design.
+    method : {"lhs", "sobol", "halton", "random"}
+        ``"random"``: independent uniform draws.  ``"lhs"``: Latin hypercube
+        (``scipy.stats.qmc.LatinHypercube``): ``[0, 1)`` is cut into ``n``
+        equal strata per dimension, each stratum holds exactly one point
+        (uniform inside it), and the strata are permuted independently per
+        dimension.  ``"sobol"`` and ``"halton"``: scrambled Sobol' and Halton
+        low-discrepancy sequences (``scipy.stats.qmc.Sobol``,
+        ``scipy.stats.qmc.Halton``), which fill the space more evenly than
+        random or LHS points for the same ``n``.
 
     Returns
     -------
@@ -225,14 +247,14 @@ def sample(ranges: Mapping[str, tuple[float, float]], n: int, seed: int,
 
     Notes
     -----
-    Int fields are drawn uniformly over the integers ``ceil(lo) .. floor(hi)``:
-    the unit-interval coordinate ``u`` maps to ``floor(ceil(lo) + u * k)`` with
-    ``k`` the number of integers, so every integer is equally likely (plain
-    rounding of ``lo + u * (hi - lo)`` would give the two end values half the
-    weight of the others).  With ``"lhs"`` the mapping is monotone, so the
-    integers stay evenly spread.  The stream is consumed field by field, in the
-    order of ``ranges``: for LHS a permutation then ``n`` uniforms per field;
-    for ``"random"`` one ``(n, d)`` block.
+    A design in ``[0, 1)^d`` (one dimension per field, in the order of
+    ``ranges``) is mapped to the ranges.  Int fields are drawn uniformly over
+    the integers ``ceil(lo) .. floor(hi)``: the unit-interval coordinate ``u``
+    maps to ``floor(ceil(lo) + u * k)`` with ``k`` the number of integers, so
+    every integer is equally likely (plain rounding of ``lo + u * (hi - lo)``
+    would give the two end values half the weight of the others).  The
+    mapping is monotone, so an LHS spreads the integers evenly.  The same
+    ``(ranges, n, seed, method)`` always gives the same points.
     """
     if not isinstance(ranges, Mapping):
         raise TypeError(f"ranges must be a mapping of field to (lo, hi), "
@@ -246,16 +268,8 @@ def sample(ranges: Mapping[str, tuple[float, float]], n: int, seed: int,
     seed = check_int("seed", seed, 0)
     if method not in SAMPLING_METHODS:
         raise ValueError(f"unknown sampling method {method!r}; choose one of {SAMPLING_METHODS}")
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
-    d = len(names)
-    if method == "random":
-        u = rng.random((n, d))
-    else:
-        u = np.empty((n, d))
-        for j in range(d):
-            strata = rng.permutation(n)
-            u[:, j] = (strata + rng.random(n)) / n
-    u = np.minimum(u, np.nextafter(1.0, 0.0))  # guard against (k + u) / n rounding up to 1
+    u = _unit_sample(method, n, len(names), seed)
+    u = np.minimum(u, np.nextafter(1.0, 0.0))  # keep every coordinate below 1
     columns: list[list[Any]] = []
     for j, (name, (lo, hi)) in enumerate(zip(names, bounds, strict=True)):
         if FIELDS[name].kind == "int":

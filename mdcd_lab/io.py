@@ -28,7 +28,8 @@ import platform
 import sys
 import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["to_csv", "to_parquet", "load_results", "read_provenance", "sidecar_path",
-           "SIDECAR_SUFFIX", "RESERVED_KEYS", "CSV_SUFFIXES", "PARQUET_SUFFIXES"]
+           "atomic_files", "mdcd_lab_version", "SIDECAR_SUFFIX", "RESERVED_KEYS", "CSV_SUFFIXES",
+           "PARQUET_SUFFIXES", "TMP_SUFFIX"]
 
 SIDECAR_SUFFIX = ".meta.json"
 CSV_SUFFIXES = (".csv",)
@@ -48,6 +50,9 @@ _FLOAT_PRECISION = ({} if int(pd.__version__.split(".")[0]) >= 3
                     else {"float_precision": "round_trip"})
 _FORMAT_VERSION = 1
 
+#: Suffix of the temporary files of :func:`atomic_files` (``.<name>.<token>.tmp``).
+TMP_SUFFIX = ".tmp"
+
 #: Sidecar keys written by this module; ``provenance`` may not use them.
 RESERVED_KEYS = ("format", "format_version", "file", "file_format", "sha256", "rows",
                  "columns", "dtypes", "categories", "strings", "mdcd_lab", "numpy",
@@ -55,6 +60,44 @@ RESERVED_KEYS = ("format", "format_version", "file", "file_format", "sha256", "r
 
 
 # --------------------------------------------------------------------------- helpers
+@contextmanager
+def atomic_files(*targets: Path) -> Iterator[list[Path]]:
+    """Write files all-or-nothing: yield temporary siblings, then move them into place.
+
+    Parameters
+    ----------
+    *targets : Path
+        Final paths; their directories must exist.
+
+    Yields
+    ------
+    list of Path
+        One hidden temporary path per target, ``.<name>.<token><TMP_SUFFIX>`` in
+        the target's directory, for the caller to write.
+
+    Notes
+    -----
+    When the ``with`` block completes, every temporary file is flushed to disk
+    (``fsync``) and then moved onto its target with :func:`os.replace`, in
+    order; a killed process therefore leaves either the complete new file or
+    the old one, never a partial file.  If the block raises, the temporary
+    files are removed and no target is touched.  Used by :func:`to_csv`,
+    :func:`to_parquet` and the sweep store (:mod:`mdcd_lab.studies.store`).
+    """
+    token = uuid.uuid4().hex
+    tmps = [t.with_name(f".{t.name}.{token}{TMP_SUFFIX}") for t in targets]
+    try:
+        yield tmps
+        for tmp in tmps:
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+        for tmp, target in zip(tmps, targets, strict=True):
+            os.replace(tmp, target)
+    finally:
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
+
+
 def sidecar_path(path: str | os.PathLike[str]) -> Path:
     """Path of the sidecar of a table: ``<path>.meta.json``."""
     p = Path(path)
@@ -68,7 +111,8 @@ def _package_version(name: str) -> str | None:
         return None
 
 
-def _mdcd_lab_version() -> str:
+def mdcd_lab_version() -> str:
+    """The installed mdcd_lab version, as recorded in sidecars and store manifests."""
     version = _package_version("mdcd_lab")
     if version is None:
         version = getattr(sys.modules.get("mdcd_lab"), "__version__", None)
@@ -232,7 +276,7 @@ def _write(df: pd.DataFrame, path: str | os.PathLike[str], provenance: Mapping[s
         "sha256": None,
         "rows": int(len(df)),
         **_schema(df, fmt),
-        "mdcd_lab": _mdcd_lab_version(),
+        "mdcd_lab": mdcd_lab_version(),
         "numpy": _package_version("numpy"),
         "numba": _package_version("numba"),
         "pandas": _package_version("pandas"),
@@ -244,10 +288,7 @@ def _write(df: pd.DataFrame, path: str | os.PathLike[str], provenance: Mapping[s
         **extra,
     }
     meta_target = sidecar_path(target)
-    token = uuid.uuid4().hex
-    tmp_table = target.with_name(f".{target.name}.{token}.tmp")
-    tmp_meta = target.with_name(f".{meta_target.name}.{token}.tmp")
-    try:
+    with atomic_files(target, meta_target) as (tmp_table, tmp_meta):
         if fmt == "csv":
             df.to_csv(tmp_table, index=False, encoding="utf-8")
         else:
@@ -256,14 +297,6 @@ def _write(df: pd.DataFrame, path: str | os.PathLike[str], provenance: Mapping[s
         with open(tmp_meta, "x", encoding="utf-8") as f:
             json.dump(meta, f, indent=2, ensure_ascii=False)
             f.write("\n")
-        os.replace(tmp_table, target)
-        os.replace(tmp_meta, meta_target)
-    finally:
-        for tmp in (tmp_table, tmp_meta):
-            try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
     return target
 
 

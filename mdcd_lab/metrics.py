@@ -18,9 +18,16 @@ import pandas as pd
 from .constants import OUTCOMES
 
 __all__ = ["Metric", "METRICS", "METRIC_NAMES", "METRIC_LABELS", "ENGINE_METRICS", "INT_METRICS",
-           "FLOAT_METRICS", "OUTCOMES", "VIOLATIONS", "empty_results", "metrics_markdown",
-           "finalize_frame"]
+           "FLOAT_METRICS", "OUTCOMES", "VIOLATIONS", "SUPPORTS", "NONNEGATIVE_SUPPORTS",
+           "empty_results", "metrics_markdown", "finalize_frame"]
 
+#: What values a metric can take, which decides its default confidence interval in
+#: :func:`mdcd_lab.summary.summarize`: ``"count"`` (non-negative integers),
+#: ``"nonnegative"`` (non-negative reals), ``"real"`` (any sign), ``"label"`` (an
+#: identifier or category, not summarised by default).
+SUPPORTS = ("count", "nonnegative", "real", "label")
+#: Supports whose confidence intervals never go below 0.
+NONNEGATIVE_SUPPORTS = ("count", "nonnegative")
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,8 @@ class Metric:
     unit: str
     definition: str
     default: float | int | str = 0
+    #: One of :data:`SUPPORTS`.
+    support: str = "real"
     #: Axis label of the metric in figures, without the unit (see :attr:`axis_label`).
     label: str = ""
 
@@ -53,22 +62,31 @@ class Metric:
 
 
 def _m(name: str, dtype: str, unit: str, definition: str,
-       default: float | int | str = 0) -> Metric:
-    return Metric(name, dtype, unit, definition, default)
+       default: float | int | str = 0, support: str | None = None) -> Metric:
+    """A metric; ``support`` defaults to ``"count"`` for int64, ``"real"`` for float64
+    and ``"label"`` for categories: declare non-negative float metrics (times, sizes)
+    ``support="nonnegative"`` and signed integer ones ``support="real"``."""
+    if support is None:
+        support = {"int64": "count", "category": "label"}.get(dtype, "real")
+    if support not in SUPPORTS:
+        raise ValueError(f"metric {name!r}: support must be one of {SUPPORTS}, got {support!r}")
+    return Metric(name, dtype, unit, definition, default, support)
 
 
 METRICS: tuple[Metric, ...] = (
-    _m("run", "int64", "", "run index r; its stream is SeedSequence(seed, spawn_key=(r,))"),
-    _m("seed", "int64", "", "study seed (-1 when a trace was replayed)"),
+    _m("run", "int64", "", "run index r; its stream is SeedSequence(seed, spawn_key=(r,))",
+       support="label"),
+    _m("seed", "int64", "", "study seed (-1 when a trace was replayed)", support="label"),
     _m("outcome", "category", "", "'completed' (reached the horizon), 'failed' (an erroneous "
        "external message reached the device) or 'recovered' (error recovery completed)",
        "completed"),
     _m("t_end", "float64", "time", "time the run ended: horizon, failure or recovery",
-       math.nan),
+       math.nan, support="nonnegative"),
     _m("n_events", "int64", "rows", "trace rows processed (rows with t <= t_end)"),
-    _m("t_fault", "float64", "time", "first design-fault activation (NaN if none)", math.nan),
+    _m("t_fault", "float64", "time", "first design-fault activation (NaN if none)", math.nan,
+       support="nonnegative"),
     _m("t_detect", "float64", "time", "time of the failed AT that invoked recovery (NaN if none)",
-       math.nan),
+       math.nan, support="nonnegative"),
     _m("ckpt_total", "int64", "checkpoints", "checkpoints established (ckpt_act + ckpt_sdw)"),
     _m("ckpt_act", "int64", "checkpoints", "checkpoints established by G_act processes"),
     _m("ckpt_sdw", "int64", "checkpoints", "checkpoints established by G_sdw processes"),
@@ -78,7 +96,7 @@ METRICS: tuple[Metric, ...] = (
        "all processes together"),
     _m("log_entries_peak", "int64", "entries", "peak over time of the entries in all logs"),
     _m("log_entries_mean", "float64", "entries", "time-average over [0, t_end] of the entries "
-       "in all logs", 0.0),
+       "in all logs", 0.0, support="nonnegative"),
     _m("log_bytes_peak", "int64", "bytes", "log_entries_peak * msg_bytes"),
     _m("log_sender_peak", "int64", "entries", "peak of the sender-side logs (shadows' "
        "int_msg_log and ext_msg_log)"),
@@ -89,9 +107,9 @@ METRICS: tuple[Metric, ...] = (
     _m("n_compensated", "int64", "messages", "failed ATs whose error compensation succeeded"),
     _m("rollback_procs", "int64", "processes", "processes rolled back at recovery"),
     _m("rollback_dist_max", "float64", "time", "largest time from a restored checkpoint to "
-       "the recovery", math.nan),
+       "the recovery", math.nan, support="nonnegative"),
     _m("rollback_dist_sum", "float64", "time", "sum over rolled-back processes of that time",
-       0.0),
+       0.0, support="nonnegative"),
     _m("rollback_events_max", "int64", "receptions", "largest number of message receptions "
        "undone by one rollback"),
     _m("n_replayed", "int64", "messages", "logged messages replayed after rollback"),
@@ -176,7 +194,8 @@ def empty_results() -> pd.DataFrame:
 
 def metrics_markdown() -> str:
     """The metrics table as Markdown (docs/metrics.md is written from it)."""
-    lines = ["| column | dtype | unit | definition |", "| --- | --- | --- | --- |"]
+    lines = ["| column | dtype | unit | support | definition |",
+             "| --- | --- | --- | --- | --- |"]
     for m in METRICS:
-        lines.append(f"| `{m.name}` | {m.dtype} | {m.unit} | {m.definition} |")
+        lines.append(f"| `{m.name}` | {m.dtype} | {m.unit} | {m.support} | {m.definition} |")
     return "\n".join(lines) + "\n"

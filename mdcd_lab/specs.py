@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checks import ENGINE_CHOICES as ENGINES
+from ._checks import ENGINE_CHOICES as ENGINES
 from .protocols import get_rules
 from .scenario import FIELDS, Scenario
 

@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .checks import check_runs_seed
+from ._checks import check_runs_seed
 from .constants import (
     CAT_ACT_ACT,
     CAT_ACT_LOW,

@@ -13,7 +13,7 @@ from mdcd_lab import cli, studies
 from mdcd_lab.grid import point_seed
 from mdcd_lab.io import load_results, read_provenance
 from mdcd_lab.scenario import Scenario
-from mdcd_lab.studies import sweep
+from mdcd_lab.studies import pools, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,7 +126,7 @@ def test_sweep_writes_the_study_with_provenance(tmp_path, capsys, name):
 def test_sweep_store_resume_and_errors(tmp_path, capsys, monkeypatch):
     study = _file(tmp_path, STUDY, "study.toml")
     store, out = tmp_path / "store", tmp_path / "r.parquet"
-    real = studies._run_task
+    real = pools.run_task
     calls = []
 
     def interrupted(payload):
@@ -135,11 +135,11 @@ def test_sweep_store_resume_and_errors(tmp_path, capsys, monkeypatch):
             raise KeyboardInterrupt
         return real(payload)
 
-    monkeypatch.setattr(studies, "_run_task", interrupted)
+    monkeypatch.setattr(pools, "run_task", interrupted)
     code, _, err = _run(["sweep", study, "--store", store, "--out", out, "--quiet"], capsys)
     assert code == 130 and "--resume" in err and str(store) in err
     assert not out.exists()
-    monkeypatch.setattr(studies, "_run_task", real)
+    monkeypatch.setattr(pools, "run_task", real)
     code, _, err = _run(["sweep", study, "--store", store, "--quiet"], capsys)
     assert code == 2 and "not empty" in err and "--resume" in err
     code, _, err = _run(["sweep", study, "--store", store, "--resume", "--out", out, "--quiet"],
@@ -207,7 +207,7 @@ BAD_STUDIES = [
 
 @pytest.mark.parametrize("text,needle", BAD_STUDIES)
 def test_sweep_bad_study_files(tmp_path, capsys, monkeypatch, text, needle):
-    monkeypatch.setattr(studies, "_run_task", lambda payload: pytest.fail("work started"))
+    monkeypatch.setattr(pools, "run_task", lambda payload: pytest.fail("work started"))
     study = _file(tmp_path, text, "study.toml")
     out, store = tmp_path / "r.csv", tmp_path / "store"
     code, stdout, err = _run(["sweep", study, "--out", out, "--store", store], capsys)
@@ -226,7 +226,7 @@ def test_sweep_bad_study_files(tmp_path, capsys, monkeypatch, text, needle):
     (["--workers", "2", "--scheduler", "tcp://localhost:1"], "exclude each other"),
 ])
 def test_sweep_bad_options(tmp_path, capsys, monkeypatch, argv, needle):
-    monkeypatch.setattr(studies, "_run_task", lambda payload: pytest.fail("work started"))
+    monkeypatch.setattr(pools, "run_task", lambda payload: pytest.fail("work started"))
     study = _file(tmp_path, STUDY, "study.toml")
     argv = [a.format(tmp=tmp_path) for a in argv]
     code, _, err = _run(["sweep", study, *argv, "--quiet"], capsys)

@@ -135,18 +135,18 @@ def test_lhs_strata_permuted_independently():
     assert not np.array_equal(a, np.arange(50))
 
 
-@pytest.mark.parametrize("method", ["lhs", "random"])
+@pytest.mark.parametrize("method", ["lhs", "sobol", "halton", "random"])
 def test_sample_reproducible_and_seed_dependent(method):
     ranges = {"latency": (0.0, 2.0), "n_act": (1, 10)}
-    a = sample(ranges, 20, seed=5, method=method)
-    assert a == sample(ranges, 20, seed=5, method=method)
-    assert a != sample(ranges, 20, seed=6, method=method)
+    a = sample(ranges, 32, seed=5, method=method)
+    assert a == sample(ranges, 32, seed=5, method=method)
+    assert a != sample(ranges, 32, seed=6, method=method)
 
 
-@pytest.mark.parametrize("method", ["lhs", "random"])
+@pytest.mark.parametrize("method", ["lhs", "sobol", "halton", "random"])
 def test_sample_respects_ranges_and_types(method):
     ranges = {"n_low": (2, 5), "at_coverage": (0.25, 0.75), "msg_bytes": (10, 10)}
-    pts = sample(ranges, 300, seed=1, method=method)
+    pts = sample(ranges, 256, seed=1, method=method)
     assert list(pts[0]) == ["n_low", "at_coverage", "msg_bytes"]
     for p in pts:
         assert type(p["n_low"]) is int and 2 <= p["n_low"] <= 5
@@ -165,6 +165,29 @@ def test_sample_int_field_end_values_not_underweighted():
     assert np.bincount([p["n_low"] for p in lhs], minlength=4)[1:].tolist() == [100, 100, 100]
 
 
+def test_sobol_is_stratified_in_every_dimension_for_powers_of_two():
+    n = 64
+    ranges = {"latency": (0.0, 1.0), "shadow_lag": (0.0, 1.0), "at_coverage": (0.0, 1.0)}
+    pts = sample(ranges, n, seed=4, method="sobol")
+    for name in ranges:
+        strata = np.floor(np.array([p[name] for p in pts]) * n).astype(int)
+        assert sorted(strata) == list(range(n)), name
+
+
+def test_low_discrepancy_designs_fill_the_space_better_than_random():
+    from scipy.stats import qmc
+    ranges = {"latency": (0.0, 1.0), "shadow_lag": (0.0, 1.0), "at_coverage": (0.0, 1.0)}
+
+    def disc(method, seed):
+        pts = sample(ranges, 128, seed=seed, method=method)
+        return qmc.discrepancy(np.array([[p[k] for k in ranges] for p in pts]))
+
+    rand = np.median([disc("random", s) for s in range(5)])
+    for method in ("sobol", "halton", "lhs"):
+        assert np.median([disc(method, s) for s in range(5)]) < rand, method
+    assert max(disc("sobol", s) for s in range(5)) < min(disc("random", s) for s in range(5))
+
+
 def test_sample_random_is_uniform_enough():
     pts = sample({"latency": (0.0, 1.0)}, 4000, seed=9, method="random")
     x = np.array([p["latency"] for p in pts])
@@ -178,7 +201,7 @@ def test_sample_random_is_uniform_enough():
     ({"latency": (2.0, 1.0)}, 5, 0, "lhs", "lo > hi"),
     ({"fault_scope": (0, 1)}, 5, 0, "lhs", "choice"),
     ({"latency": (0.0, 1.0)}, 0, 0, "lhs", "n must be"),
-    ({"latency": (0.0, 1.0)}, 5, 0, "sobol", "unknown sampling method"),
+    ({"latency": (0.0, 1.0)}, 5, 0, "grid", "unknown sampling method"),
     ({"latency": (0.0, 1.0)}, 5, -1, "lhs", "seed"),
     ({"at_coverage": (0.5, 1.5)}, 5, 0, "lhs", "outside the allowed"),
     ({"horizon": (0.0, 10.0)}, 5, 0, "lhs", "outside the allowed"),
@@ -267,3 +290,9 @@ def test_point_seed_dict_order_invariance_property(point, seed, rnd):
     items = list(point.items())
     rnd.shuffle(items)
     assert point_seed(seed, dict(items)) == point_seed(seed, point)
+
+
+def test_sobol_warns_when_n_is_not_a_power_of_two():
+    with pytest.warns(UserWarning, match="power of 2"):
+        pts = sample({"latency": (0.0, 1.0)}, 10, seed=1, method="sobol")
+    assert len(pts) == 10

@@ -326,3 +326,22 @@ def test_relative_paths_and_str(tmp_path, monkeypatch):
     path = to_parquet(mixed_frame(), "r.pq")
     assert os.path.exists("r.pq") and os.path.exists("r.pq.meta.json")
     assert_same(load_results(str(path)), mixed_frame())
+
+
+def test_atomic_files_all_or_nothing(tmp_path):
+    from mdcd_lab.io import TMP_SUFFIX, atomic_files
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_files(a, b) as (ta, tb):
+            ta.write_text("new")
+            tb.write_text("new")
+            raise RuntimeError("killed half way")
+    assert a.read_text() == "old" and not b.exists()
+    assert not list(tmp_path.glob(f".*{TMP_SUFFIX}"))
+    with atomic_files(a, b) as (ta, tb):
+        assert ta.parent == tmp_path and ta.name.startswith(".a.txt.")
+        ta.write_text("new a")
+        tb.write_text("new b")
+    assert (a.read_text(), b.read_text()) == ("new a", "new b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]

@@ -164,7 +164,7 @@ def test_plot_sweep_lines_bands_labels(sweep_df):
     assert ax.get_xlabel() == "AT coverage"
     assert ax.get_ylabel() == "checkpoints per run"
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts == ["mdcd", "mdcd-paper", "95% CI (Student t)"]
+    assert texts == ["mdcd", "mdcd-paper", "95% CI (quasi-Poisson)"]  # ckpt_total is a count
     _legend_clear_of_axes(fig)
     _texts_inside_figure(fig)
 

@@ -1,91 +1,74 @@
-"""Tests of mdcd_lab.summary: t quantiles, Wilson intervals, summaries, paired differences."""
+"""Tests of mdcd_lab.summary: intervals against reference values, summaries, paired differences."""
 
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from mdcd_lab.metrics import METRIC_NAMES, METRICS, OUTCOMES, VIOLATIONS, finalize_frame
 from mdcd_lab.summary import (
+    INTERVAL_METHODS,
     PAIRED_COLUMNS,
     SUMMARY_COLUMNS,
-    _cornish_fisher,
-    betainc,
+    metric_support,
     paired_differences,
-    student_t_cdf,
-    student_t_ppf,
+    quasi_poisson_interval,
     summarize,
     wilson_interval,
 )
 
-# --------------------------------------------------------------------------- special functions
+# --------------------------------------------------------------------------- reference values
+
+
+def _t_factor(n: int, level: float) -> float:
+    """half_width / (std / sqrt(n)) of summarize's t interval on a sample of size n."""
+    x = np.arange(n, dtype=float)
+    out = summarize(pd.DataFrame({"x": x}), metrics="x", level=level, method="t").iloc[0]
+    return out["half_width"] / (x.std(ddof=1) / math.sqrt(n))
 
 
 @pytest.mark.parametrize("df,expected", [(1, 12.7062), (2, 4.3027), (5, 2.5706), (10, 2.2281),
                                          (30, 2.0423), (1000, 1.9623)])
-def test_t_quantile_table_values(df, expected):
-    assert student_t_ppf(0.975, df) == pytest.approx(expected, abs=1e-3)
-    assert student_t_ppf(0.025, df) == pytest.approx(-expected, abs=1e-3)
+def test_t_interval_uses_table_quantiles(df, expected):
+    assert _t_factor(df + 1, 0.95) == pytest.approx(expected, abs=1e-4)
 
 
 @pytest.mark.parametrize("p,df,expected", [
     (0.95, 1, 6.313752), (0.995, 1, 63.656741), (0.995, 3, 5.840909), (0.9, 4, 1.533206),
     (0.999, 20, 3.551808), (0.75, 7, 0.711142),
 ])
-def test_t_quantile_more_table_values(p, df, expected):
-    assert student_t_ppf(p, df) == pytest.approx(expected, abs=2e-6)
+def test_t_interval_more_table_quantiles(p, df, expected):
+    assert _t_factor(df + 1, 2 * p - 1) == pytest.approx(expected, abs=2e-6)
 
 
-def test_t_closed_forms():
+def test_t_interval_closed_forms():
     # df = 1 is Cauchy, df = 2 has a closed form
     for p in (0.6, 0.9, 0.975, 0.999):
-        assert student_t_ppf(p, 1) == pytest.approx(math.tan(math.pi * (p - 0.5)), rel=1e-12)
+        assert _t_factor(2, 2 * p - 1) == pytest.approx(math.tan(math.pi * (p - 0.5)), rel=1e-10)
         a = 4 * p * (1 - p)
-        assert student_t_ppf(p, 2) == pytest.approx((2 * p - 1) * math.sqrt(2 / a), rel=1e-12)
-    assert student_t_ppf(0.5, 3) == 0.0
-
-
-def test_t_large_df_branches_agree_and_tend_to_normal():
-    for p in (0.9, 0.975, 0.995):
-        assert _cornish_fisher(p, 1000.0) == pytest.approx(student_t_ppf(p, 1000), rel=1e-10)
-    z = NormalDist().inv_cdf(0.975)
-    assert student_t_ppf(0.975, 1e7) == pytest.approx(z, rel=1e-6)
-    assert student_t_ppf(0.975, 2000) > z
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.floats(0.001, 0.999), st.integers(1, 500))
-def test_t_cdf_inverts_ppf(p, df):
-    t = student_t_ppf(p, df)
-    assert student_t_cdf(t, df) == pytest.approx(p, abs=1e-10)
-    assert student_t_ppf(1 - p, df) == pytest.approx(-t, rel=1e-9, abs=1e-12)
-
-
-def test_betainc_known_values():
-    assert betainc(1, 1, 0.3) == pytest.approx(0.3, rel=1e-13)  # uniform
-    assert betainc(2, 3, 0.4) == pytest.approx(0.5248, rel=1e-12)  # 1 - (0.6^4 + 4*0.4*0.6^3)
-    assert betainc(0.5, 0.5, 0.5) == pytest.approx(0.5, rel=1e-12)
-    assert betainc(2.5, 1.5, 0.0) == 0.0 and betainc(2.5, 1.5, 1.0) == 1.0
-    assert betainc(5, 7, 0.9) == pytest.approx(1 - betainc(7, 5, 0.1), rel=1e-13)
-
-
-@pytest.mark.parametrize("call", [lambda: student_t_ppf(0, 3), lambda: student_t_ppf(1, 3),
-                                  lambda: student_t_ppf(0.9, 0), lambda: betainc(-1, 1, 0.5),
-                                  lambda: betainc(1, 1, 1.5)])
-def test_special_function_domain_errors(call):
-    with pytest.raises(ValueError):
-        call()
+        assert _t_factor(3, 2 * p - 1) == pytest.approx((2 * p - 1) * math.sqrt(2 / a),
+                                                        rel=1e-10)
+    assert _t_factor(2001, 0.95) > 1.959963984540054  # above the normal quantile
 
 
 def test_wilson_hand_computed():
     lo, hi = wilson_interval(3, 10, 0.95)
     assert lo == pytest.approx(0.1078, abs=1e-4) and hi == pytest.approx(0.6032, abs=1e-4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 400), st.data(), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_wilson_matches_scipy(n, data, level):
+    x = data.draw(st.integers(0, n))
+    ref = stats.binomtest(x, n).proportion_ci(confidence_level=level, method="wilson")
+    lo, hi = wilson_interval(x, n, level)
+    assert lo == pytest.approx(ref.low, abs=1e-12) and hi == pytest.approx(ref.high, abs=1e-12)
 
 
 def test_wilson_extremes():
@@ -98,6 +81,37 @@ def test_wilson_extremes():
         wilson_interval(11, 10)
     # wider at a higher level
     assert wilson_interval(3, 10, 0.99)[0] < wilson_interval(3, 10, 0.9)[0]
+
+
+def test_quasi_poisson_reference_values():
+    # a Poisson-like sample (variance <= mean: phi = 1) gives the exact Garwood interval;
+    # table value for 3 events: [0.6187, 8.7673]
+    lo, hi = quasi_poisson_interval([0.3], [0.3], [10])
+    assert lo[0] == pytest.approx(0.06187, abs=1e-5) and hi[0] == pytest.approx(0.87673, abs=1e-5)
+    # zeros: [0, -ln(0.025) / n], never of zero width
+    lo, hi = quasi_poisson_interval([0.0, 0.0], [0.0, 0.0], [5, 100])
+    assert lo.tolist() == [0.0, 0.0]
+    assert hi == pytest.approx([-math.log(0.025) / 5, -math.log(0.025) / 100], rel=1e-12)
+    # n < 2: undefined
+    assert np.isnan(quasi_poisson_interval([1.0], [np.nan], [1])).all()
+
+
+def test_quasi_poisson_tends_to_normal_interval_when_overdispersed():
+    n, mean, std = 100_000, 0.4, 0.8  # variance/mean = 1.6
+    lo, hi = quasi_poisson_interval([mean], [std], [n])
+    half = stats.norm.ppf(0.975) * std / math.sqrt(n)
+    assert lo[0] == pytest.approx(mean - half, rel=1e-3)
+    assert hi[0] == pytest.approx(mean + half, rel=1e-3)
+
+
+def test_quasi_poisson_inflates_estimated_dispersion_like_student():
+    # same mean and spread, fewer runs: the dispersion is multiplied by (t / z)^2
+    n, mean, std = 8, 2.0, 3.0
+    lo, hi = quasi_poisson_interval([mean], [std], [n])
+    phi = std**2 / mean * (stats.t.ppf(0.975, n - 1) / stats.norm.ppf(0.975)) ** 2
+    assert lo[0] == pytest.approx(stats.gamma.ppf(0.025, n * mean / phi) / (n / phi), rel=1e-12)
+    assert hi[0] == pytest.approx(stats.gamma.ppf(0.975, n * mean / phi + 1) / (n / phi),
+                                  rel=1e-12)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -142,7 +156,10 @@ def test_summarize_columns_and_default_metrics():
     expected[0:0] = ["p_completed", "p_failed", "p_recovered"]  # outcome sits before t_end
     assert metrics == expected + ["p_violation"]
     assert set(out.loc[out.metric.str.startswith("p_"), "method"]) == {"wilson"}
-    assert set(out.loc[~out.metric.str.startswith("p_"), "method"]) == {"t"}
+    by_method = out.set_index("metric")["method"]
+    for m in METRICS:
+        if m.name in by_method.index:
+            assert by_method[m.name] == ("quasi-poisson" if m.support == "count" else "t"), m.name
     assert (out["n"] == len(df)).all()
 
 
@@ -306,10 +323,11 @@ def test_paired_differences_matches_manual_computation():
         y = df[df.protocol == "a"].sort_values(["point", "run"])["noise"].to_numpy()
         d = x - y
         row = out[out.protocol == proto].iloc[0]
-        half = student_t_ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+        assert len(d) == 80
+        half = 1.990450 * d.std(ddof=1) / math.sqrt(len(d))  # t(0.975, 79), table value
         assert row["n"] == len(d)
         assert row["mean_diff"] == pytest.approx(d.mean(), rel=1e-12)
-        assert row["half_width"] == pytest.approx(half, rel=1e-12)
+        assert row["half_width"] == pytest.approx(half, rel=1e-6)
 
 
 def test_paired_differences_pairs_by_key_not_row_order():
@@ -372,3 +390,92 @@ def test_paired_differences_duplicates_and_single_protocol():
         paired_differences(df[df.protocol == "mdcd"], "ckpt_total", baseline="mdcd")
     with pytest.raises(ValueError, match="'protocol' column"):
         paired_differences(df.drop(columns="protocol"), "ckpt_total", baseline="mdcd")
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def _counts(values, name="n_compensated"):
+    return pd.DataFrame({name: np.asarray(values, dtype=np.int64)})
+
+
+def test_metric_support_comes_from_metrics_table():
+    assert metric_support("n_compensated") == "count"
+    assert metric_support("t_end") == "nonnegative"
+    assert metric_support("p_failed") == "probability"
+    assert metric_support("my_column") == "real"
+
+
+def test_auto_count_interval_of_zeros_has_width():
+    out = summarize(_counts([0] * 10), metrics="n_compensated").iloc[0]
+    assert out["method"] == "quasi-poisson"
+    assert out["ci_low"] == 0.0 and out["ci_high"] == pytest.approx(-math.log(0.025) / 10)
+    assert out["half_width"] > 0
+
+
+def test_t_interval_of_nonnegative_metric_is_clipped_at_zero():
+    df = _counts([0, 0, 0, 0, 7])
+    out = summarize(df, metrics="n_compensated", method="t").iloc[0]
+    raw = out["mean"] - 2.7764451051977987 * out["std"] / math.sqrt(5)  # t(0.975, 4)
+    assert raw < 0 and out["ci_low"] == 0.0
+    assert out["half_width"] == pytest.approx(out["ci_high"] / 2)
+    # a signed user column is not clipped
+    signed = summarize(pd.DataFrame({"x": [0.0, 0, 0, 0, 7]}), metrics="x").iloc[0]
+    assert signed["ci_low"] == pytest.approx(raw) and signed["method"] == "t"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=2, max_size=40),
+       st.sampled_from(["auto", "t", "quasi-poisson", "bca"]))
+def test_never_a_negative_lower_bound_for_nonnegative_metrics(values, method):
+    df = pd.DataFrame({"n_compensated": np.array(values, dtype=np.int64),
+                       "t_end": np.array(values, dtype=float) * 0.5})
+    out = summarize(df, metrics=["n_compensated", "t_end"], method=method)
+    lows = out["ci_low"].dropna()
+    assert (lows >= 0).all()
+    assert (out["ci_high"].dropna() >= out["mean"][out["ci_high"].notna()]).all()
+
+
+def test_method_mapping_and_errors():
+    df = fake_results(points=(0,), protocols=("mdcd",))
+    out = summarize(df, metrics=["ckpt_total", "t_end", "p_failed"],
+                    method={"ckpt_total": "t"}).set_index("metric")
+    assert out["method"].tolist() == ["t", "t", "wilson"]
+    assert set(INTERVAL_METHODS) == {"auto", "t", "quasi-poisson", "wilson", "bca"}
+    with pytest.raises(ValueError, match="unknown interval method 'exact'"):
+        summarize(df, metrics="ckpt_total", method="exact")
+    with pytest.raises(ValueError, match="'wilson' is for the shares"):
+        summarize(df, metrics="ckpt_total", method="wilson")
+    with pytest.raises(ValueError, match="not summarised"):
+        summarize(df, metrics="ckpt_total", method={"t_end": "t"})
+    with pytest.raises(ValueError, match="non-negative values"):
+        summarize(pd.DataFrame({"x": [-1.0, 2.0]}), metrics="x", method="quasi-poisson")
+    with pytest.raises(ValueError, match="seed"):
+        summarize(df, metrics="ckpt_total", seed=-1)
+
+
+def test_bca_is_reproducible_and_close_to_t_for_symmetric_data():
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"x": rng.normal(10.0, 2.0, 400), "g": np.repeat(["a", "b"], 200)})
+    a = summarize(df, by="g", metrics="x", method="bca", seed=3)
+    pd.testing.assert_frame_equal(a, summarize(df, by="g", metrics="x", method="bca", seed=3))
+    assert not a.equals(summarize(df, by="g", metrics="x", method="bca", seed=4))
+    t = summarize(df, by="g", metrics="x", method="t")
+    assert np.allclose(a["ci_low"], t["ci_low"], atol=0.1)
+    assert np.allclose(a["ci_high"], t["ci_high"], atol=0.1)
+    # the group's own values are resampled: group b's bounds bracket group b's mean
+    b = a[a.g == "b"].iloc[0]
+    assert b["ci_low"] < df[df.g == "b"]["x"].mean() < b["ci_high"]
+    const = summarize(pd.DataFrame({"x": [2.0] * 5}), metrics="x", method="bca").iloc[0]
+    assert math.isnan(const["ci_low"]) and math.isnan(const["half_width"])
+
+
+def test_bca_covers_skewed_means():
+    # exponential samples of 40: BCa coverage near 95% (binomial slack: 300 reps, sd 0.013)
+    rng = np.random.default_rng(11)
+    reps, n = 300, 40
+    x = rng.exponential(1.0, (reps, n))
+    df = pd.DataFrame({"rep": np.repeat(np.arange(reps), n), "x": x.ravel()})
+    out = summarize(df, by="rep", metrics="x", method="bca")
+    covered = ((out["ci_low"] <= 1.0) & (1.0 <= out["ci_high"])).mean()
+    assert covered >= 0.89, covered

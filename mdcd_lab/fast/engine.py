@@ -8,7 +8,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from ..checks import check_runs_seed
+from .._checks import check_runs_seed
 from ..metrics import METRIC_NAMES, OUTCOMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario

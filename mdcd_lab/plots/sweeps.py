@@ -35,7 +35,8 @@ from .style import (
 __all__ = ["plot_sweep", "plot_outcomes"]
 
 _OUTCOME_METRICS = {"failed": "p_failed", "recovered": "p_recovered", "completed": "p_completed"}
-_METHOD_NAMES = {"t": "Student t", "wilson": "Wilson"}
+_METHOD_NAMES = {"t": "Student t", "wilson": "Wilson", "quasi-poisson": "quasi-Poisson",
+                 "bca": "BCa bootstrap"}
 
 
 def _as_by(df: pd.DataFrame, by: str | Sequence[str] | None, x: str) -> list[str]:
