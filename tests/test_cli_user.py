@@ -87,33 +87,39 @@ def _messages(stderr: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- Ctrl-C on run
+RUNS = 1200
+
+
 def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
     spec = _file(tmp_path, SCENARIO)
     out = tmp_path / "r.csv"
-    proc = _popen(["run", spec, "--runs", "400", "--out", out], tmp_path)
-    # the progress bar counts finished chunks of 100 runs: wait for the second one
-    head = _read_until(proc, re.compile(rb"\b(2|3|4|5|6|7)00/800\b"))
+    proc = _popen(["run", spec, "--runs", str(RUNS), "--out", out], tmp_path)
+    # the progress bar counts finished chunks of 100 runs: wait for the second one; the
+    # run is long enough (2 x RUNS reference runs) that a loaded machine cannot finish it
+    # between this read and the signal
+    head = _read_until(proc, re.compile(rb"\b(2|3|4|5|6|7)00/%d\b" % (2 * RUNS)))
     proc.send_signal(signal.SIGINT)
     stdout, rest = proc.communicate(timeout=120)
     stderr = (head + rest).decode()
     assert proc.returncode == 130, stderr
     msgs = _messages(stderr)
     assert len(msgs) == 1, stderr
-    m = re.fullmatch(r"mdcd-lab: interrupted; kept (\d+) of 800 runs \(mdcd (\d+)/400, "
-                     r"mdcd-paper (\d+)/400\) in (\S+); to finish them: (.*)", msgs[0])
+    m = re.fullmatch(rf"mdcd-lab: interrupted; kept (\d+) of {2 * RUNS} runs \(mdcd (\d+)/{RUNS}, "
+                     rf"mdcd-paper (\d+)/{RUNS}\) in (\S+); to finish them: (.*)", msgs[0])
     assert m, msgs[0]
     kept = int(m[1])
     assert kept >= 200 and kept % 100 == 0 and int(m[2]) + int(m[3]) == kept
     assert m[4] == str(out)
-    again = f"mdcd-lab run {spec} --out {out} --runs 400 --resume"
+    again = f"mdcd-lab run {spec} --out {out} --runs {RUNS} --resume"
     assert m[5] == again and stdout == b""
     # the finished runs are in the file, with provenance saying they are partial
     part = load_results(out)
     assert len(part) == kept
     prov = read_provenance(out)
     assert prov["partial"] == {"runs_done": {"mdcd": int(m[2]), "mdcd-paper": int(m[3])},
-                               "runs": 400, "continue": again}
-    full = run_spec(load_spec(spec).with_overrides(runs=400), progress=False)
+                               "runs": RUNS, "continue": again}
+    # the uninterrupted table, on the numba engine (bit-identical to the reference, faster)
+    full = run_spec(load_spec(spec).with_overrides(runs=RUNS, engine="numba"), progress=False)
     names = full["protocol"].astype(str)
     expect = pd.concat([full[names == "mdcd"].head(int(m[2])),
                         full[names == "mdcd-paper"].head(int(m[3]))], ignore_index=True)
