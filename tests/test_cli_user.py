@@ -15,10 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mdcd_lab import batch, cli, studies
+from mdcd_lab import batch, cli
 from mdcd_lab.batch import run_spec
 from mdcd_lab.io import load_results, read_provenance, to_csv
 from mdcd_lab.specs import load_spec
+from mdcd_lab.studies import pools
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,8 +66,11 @@ def _run(argv, capsys):
 
 def _popen(args, cwd, **env):
     env = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_NUM_THREADS="1", **env)
+    # a shell's background job (`cmd &`) inherits SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: give the child the default disposition, as a terminal does
     return subprocess.Popen([sys.executable, "-m", "mdcd_lab.cli", *map(str, args)], cwd=cwd,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _read_until(proc, pattern: re.Pattern, timeout: float = 120.0) -> bytes:
@@ -246,7 +250,7 @@ def test_sweep_overrides(tmp_path, capsys):
 ])
 @pytest.mark.parametrize("command", ["run", "sweep"])
 def test_bad_overrides_name_the_option(tmp_path, capsys, monkeypatch, command, argv, needle):
-    monkeypatch.setattr(studies, "_run_task", lambda payload: pytest.fail("work started"))
+    monkeypatch.setattr(pools, "run_task", lambda payload: pytest.fail("work started"))
     monkeypatch.setattr(batch, "run_spec", lambda *a, **k: pytest.fail("work started"))
     spec = _file(tmp_path, SCENARIO if command == "run" else STUDY)
     out = tmp_path / "r.csv"

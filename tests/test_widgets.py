@@ -184,9 +184,16 @@ def test_run_explorer_draws_the_run_and_its_metrics():
     ex.run_button.click()
     assert ex.last_error is None, ex.status.value
     _, events, metrics = m.run_events(sc, 1, 0)
+    # the default window shows at most max_messages messages and ends at t_end
+    lo, hi = ex.zoom.value
+    assert hi == pytest.approx(metrics["t_end"])
+    shown = [p for p in ex.figure.axes[0].patches if p.get_gid() == "message"]
+    assert 0 < len(shown) <= 40
+    # the whole run: one arrow per delivered message
+    ex.zoom.value = (ex.zoom.min, ex.zoom.max)
     ax = ex.figure.axes[0]
     arrows = [p for p in ax.patches if p.get_gid() == "message"]
-    assert len(arrows) == int((events.event == "deliver").sum())
+    assert len(arrows) == int((events.event == "deliver").sum()) > len(shown)
     assert [ln for ln in ax.get_lines() if ln.get_gid() == "recovery_line"]
     assert "ckpt_total" in ex.metrics_html.value and "recovered" in ex.metrics_html.value
     assert ex.metrics == metrics
