@@ -17,10 +17,11 @@ def checkpointing(run: Run, p: Proc, m: Msg) -> None:
     """Establish a checkpoint of ``p`` immediately before it consumes ``m``.
 
     S1 if ``p`` is clean, S2 if it is already potentially contaminated.  The
-    index is the local ``int_mSN_G_low`` of the saved state (D1 in
-    docs/protocol.md).
+    index is the piggybacked ``int_mSN_G_low`` of the triggering message, the
+    level the checkpoint guards against (D1 in docs/protocol.md); with
+    ``ckpt_index_by_trigger`` off, the local level of the saved state.
     """
-    index = p.int_mSN_G_low
+    index = m.int_mSN_G_low if run.rules.ckpt_index_by_trigger else p.int_mSN_G_low
     rule = "ckpt_s1" if p.dirty_bit == 0 else "ckpt_s2"
     c = Checkpoint(index, p.int_mSN_G_low, run.now, p.n_recv, p.n_sent, p.n_twins, p.n_out,
                    p.erroneous, p.n_ckpt_made)

@@ -16,8 +16,11 @@ def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
     run.int_mSN_G_sdw += 1
     w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, k=run.int_mSN_G_sdw)
     p.n_twins += 1
-    p.int_msg_log.append(w)
     run.twins.append(w)
+    if run.rules.reclaim_validated_twins and w.index <= p.ivr_low:
+        run.log(p.idx, "reclaim_twin", dst, p.int_mSN_G_low, w.index, f"twin k={w.k}")
+        return   # already validated: reclaimed at once (its original was consumed)
+    p.int_msg_log.append(w)
     run.change_logs(1, 0)
     run.log(p.idx, "log_sdr", dst, p.int_mSN_G_low, w.index, f"twin k={w.k}")
 
@@ -27,8 +30,12 @@ def sdw_twin_output(run: Run, p: Proc) -> None:
     run.ext_mSN_G_sdw += 1
     w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, e=run.ext_mSN_G_sdw)
     p.n_twins += 1
-    p.ext_msg_log.append(w)
     run.twins.append(w)
+    if run.rules.reclaim_validated_twins and (
+            w.e <= p.ext_ivr if run.rules.outputs_by_count else w.index <= p.ivr_low):
+        run.log(p.idx, "reclaim_twin", -1, p.int_mSN_G_low, w.index, f"twin output e={w.e}")
+        return   # already validated: reclaimed at once (the device has the original)
+    p.ext_msg_log.append(w)
     run.change_logs(1, 0)
     run.log(p.idx, "log_ext", -1, p.int_mSN_G_low, w.index, f"twin output e={w.e}")
 

@@ -1,4 +1,4 @@
-"""Enumeration of the traces of a bounded scope (the generator behind :func:`mdcd_lab.explore`).
+"""Enumeration of the traces of a bounded scope (the walk behind :func:`mdcd_lab.explore`).
 
 A *scope* bounds the processes and the application actions; the generator walks
 every interleaving of those actions with the events the application does not
@@ -111,8 +111,10 @@ class Scope:
 class _Walk:
     """Depth-first walk with sleep sets; calls ``emit(seq, rows, ended)`` per trace."""
 
-    def __init__(self, scope: Scope, fault_scope: str, comp: bool, emit) -> None:
+    def __init__(self, scope: Scope, fault_scope: str, comp: bool, emit,
+                 reduce: bool = True) -> None:
         self.s = scope
+        self.reduce = reduce
         self.fault_scope = fault_scope
         self.comp = comp
         self.emit = emit
@@ -144,15 +146,16 @@ class _Walk:
             return []
         if s.max_delay is not None and self._overdue():
             return []
-        lows = range(min(self.used_low + 1, s.n_low))
-        acts = range(min(self.used_act + 1, s.n_act))
+        lows = range(min(self.used_low + 1, s.n_low) if self.reduce else s.n_low)
+        acts = range(min(self.used_act + 1, s.n_act) if self.reduce else s.n_act)
         out = []
         for a in s.actions:
             if a == "low_act":
                 out += [("low_act", i, j, False) for i in lows for j in acts]
             elif a == "act_act":
                 for j in acts:
-                    ks = range(min(max(self.used_act, j + 1) + 1, s.n_act))
+                    ks = range(min(max(self.used_act, j + 1) + 1, s.n_act) if self.reduce
+                               else s.n_act)
                     out += [("act_act", j, k, False) for k in ks if k != j]
             elif a == "act_low":
                 out += [("act_low", j, i, False) for j in acts for i in lows]
@@ -185,6 +188,8 @@ class _Walk:
         return _GLOBAL
 
     def _indep(self, x: tuple, fp: frozenset) -> bool:
+        if not self.reduce:
+            return False
         fx = self.fp[x]
         return fx is not _GLOBAL and fp is not _GLOBAL and not (fx & fp)
 
@@ -330,7 +335,7 @@ class _Walk:
         self._restore(st)
 
 
-def walk(scope: Scope, fault_scope: str, compensation: bool, emit) -> None:
+def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool = True) -> None:
     """Walk every trace of ``scope`` (one fault scope, compensation on or off).
 
     ``emit(rows, ended)`` is called once per trace with its rows, each
@@ -340,7 +345,8 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit) -> None:
     last row (an erroneous output).  A send is delivered at the time of its
     delivery event (``HORIZON`` if the run ended before); a notification's delay is
     the distance to its arrival event (``HORIZON`` if the run ended before);
-    shadow twins to G_act have no delivery (NaN).
+    shadow twins to G_act have no delivery (NaN).  ``reduce=False`` switches the
+    symmetry and sleep-set reductions off (every interleaving; for tests).
     """
     first_sdw = scope.n_low + scope.n_act
 
@@ -361,7 +367,7 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit) -> None:
             out.append((t, kind, src, dst, td, U_AT, ucomp, dn))
         emit(out, ended)
 
-    _Walk(scope, fault_scope, compensation, to_rows).run()
+    _Walk(scope, fault_scope, compensation, to_rows, reduce).run()
 
 
 #: horizon of every explored trace (longer than any interleaving a scope allows)

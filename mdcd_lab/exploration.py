@@ -1,7 +1,7 @@
 """Bounded exhaustive exploration: every trace of a small scope, under every protocol.
 
 ``explore(scope, protocols=...)`` walks all traces of a :class:`Scope`
-(:mod:`mdcd_lab.explore_gen`), replays each under every protocol with perfect
+(:mod:`mdcd_lab.exploration_walk`), replays each under every protocol with perfect
 ATs (``at_coverage = 1``), and counts the traces that fail or show an oracle
 violation, with the smallest counterexample of each class.  A sound protocol
 must be clean on every trace.  docs/explore.md defines the scopes and gives the
@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from .explore_gen import HORIZON, Scope, walk
+from .exploration_walk import HORIZON, Scope, walk
 from .metrics import OUTCOMES, VIOLATIONS
 from .protocols import Rules, get_rules
 from .scenario import Scenario
@@ -234,3 +234,8 @@ class _Acc:
         for c in CLASSES:
             rec[f"cx_{c}"] = _trace_frame(self.best[c], sc) if c in self.best else None
         return rec
+
+
+def summary_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without its counterexample columns (for printing and CSV)."""
+    return df.drop(columns=[c for c in df.columns if c.startswith("cx_")])
