@@ -28,9 +28,13 @@ CLASSES = ("failed", *VIOLATIONS, "dup_outputs")
 
 #: named scopes (docs/explore.md): ``ci`` runs in the test suite
 SCOPES: dict[str, Scope] = {
-    "ci": Scope(n_low=1, n_act=1, max_actions=4, max_delay=2, name="ci"),
-    "small": Scope(n_low=1, n_act=2, max_actions=4, max_delay=1, name="small"),
+    # in the test suite: instant delivery (before the next action), two G_act processes
+    "ci": Scope(n_low=1, n_act=2, max_actions=5, max_delay=0, name="ci"),
+    # channel and notification latency and shadow lag of up to two actions
+    "lag": Scope(n_low=1, n_act=1, max_actions=4, max_delay=2, name="lag"),
+    "lag5": Scope(n_low=1, n_act=1, max_actions=5, max_delay=1, name="lag5"),
     "act2": Scope(n_low=1, n_act=2, max_actions=4, max_delay=2, name="act2"),
+    "act3": Scope(n_low=1, n_act=3, max_actions=5, max_delay=0, name="act3"),
     "low2": Scope(n_low=2, n_act=1, max_actions=4, max_delay=1,
                   fault_scopes=("cluster", "process"), name="low2"),
     "comp": Scope(n_low=1, n_act=1, max_actions=4, max_delay=2, compensation=(False, True),
