@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .checks import ENGINES, check_runs_seed
 from .metrics import METRIC_NAMES, finalize_frame
 from .protocols import get_rules
 from .reference.engine import play_run, replay_reference
 from .scenario import Scenario
-from .traces import _check_runs_seed, generate_traces, validate_trace
+from .traces import generate_traces, validate_trace
 
-ENGINES = ("reference", "numba")
+__all__ = ["ENGINES", "simulate", "replay", "run_events", "numba_supports"]
 
 
 def _check_common(scenario: Scenario, protocol: str, engine: str) -> None:
@@ -26,8 +27,8 @@ def numba_supports(protocol: str) -> bool:
     """Whether the numba engine implements every rule switch of ``protocol``."""
     rules = get_rules(protocol)
     try:
-        from .fast.engine import _rule_flags
-        _rule_flags(rules)
+        from .fast.engine import rule_flags
+        rule_flags(rules)
     except NotImplementedError:
         return False
     return True
@@ -73,7 +74,7 @@ def simulate(scenario: Scenario, runs: int, seed: int, protocol: str = "mdcd",
     so ``simulate(s, 100, 7)`` equals the first 100 rows of ``simulate(s, 1000, 7)``.
     """
     _check_common(scenario, protocol, engine)
-    _check_runs_seed(runs, seed, first_run)
+    check_runs_seed(runs, seed, first_run)
     if engine == "numba":
         from .fast import simulate_numba
         return simulate_numba(scenario, runs, seed, protocol, progress=progress,

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_int
 from .scenario import FIELDS, Scenario
 
 __all__ = ["expand_grid", "validate_points", "sample", "point_seed", "SAMPLING_METHODS"]
@@ -165,14 +166,6 @@ def validate_points(base: Scenario, points: Sequence[Mapping[str, Any]]) -> list
     return out
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _check_range(name: str, bounds: Any) -> tuple[float, float]:
     info = FIELDS[name]
     if info.kind == "choice":
@@ -249,8 +242,8 @@ def sample(ranges: Mapping[str, tuple[float, float]], n: int, seed: int,
     names = list(ranges)
     _check_keys(names, "sample")
     bounds = [_check_range(k, ranges[k]) for k in names]
-    n = _check_int("n", n, 1)
-    seed = _check_int("seed", seed, 0)
+    n = check_int("n", n, 1)
+    seed = check_int("seed", seed, 0)
     if method not in SAMPLING_METHODS:
         raise ValueError(f"unknown sampling method {method!r}; choose one of {SAMPLING_METHODS}")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
@@ -320,7 +313,7 @@ def point_seed(study_seed: int, point: Mapping[str, Any]) -> int:
         Negative or non-integer ``study_seed``, non-str key, or a value that is
         neither a number nor a string.
     """
-    study_seed = _check_int("study_seed", study_seed, 0)
+    study_seed = check_int("study_seed", study_seed, 0)
     if not isinstance(point, Mapping):
         raise TypeError(f"point must be a mapping, got {type(point).__name__}")
     items = []

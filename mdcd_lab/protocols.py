@@ -23,8 +23,6 @@ class Rules:
     ----------
     name : str
         Protocol name as used by ``simulate(protocol=...)``.
-    code : int
-        Small integer passed to the numba kernel.
     reclaim_by_interval : bool
         ``memory_reclamation(V)``: ``False`` deletes checkpoints and log entries
         whose index is ``<= V`` (Figure 3's text); ``True`` deletes the leading
@@ -96,7 +94,6 @@ class Rules:
     """
 
     name: str
-    code: int
     reclaim_by_interval: bool
     prgt_out_on_low_send: bool
     log_all_when_dirty: bool
@@ -113,15 +110,15 @@ class Rules:
 
 
 PROTOCOLS: dict[str, Rules] = {
-    "mdcd": Rules("mdcd", 0, True, True, True, True, True, True),
-    "mdcd-paper": Rules("mdcd-paper", 1, False, True, False, False, True, False),
-    "mdcd-unclustered": Rules("mdcd-unclustered", 2, True, True, True, True, True, True,
+    "mdcd": Rules("mdcd", True, True, True, True, True, True),
+    "mdcd-paper": Rules("mdcd-paper", False, True, False, False, True, False),
+    "mdcd-unclustered": Rules("mdcd-unclustered", True, True, True, True, True, True,
                               unclustered=True),
-    "every-receive": Rules("every-receive", 3, True, True, True, True, True, True,
+    "every-receive": Rules("every-receive", True, True, True, True, True, True,
                            checkpoint_every_receive=True),
-    "static": Rules("static", 4, True, True, True, True, True, True, s2_checkpoints=False,
+    "static": Rules("static", True, True, True, True, True, True, s2_checkpoints=False,
                     dedup_regenerated=True),
-    "coordinated": Rules("coordinated", 5, True, True, True, True, True, True,
+    "coordinated": Rules("coordinated", True, True, True, True, True, True,
                          coordinated_ckpt=True),
 }
 

@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .checks import ENGINES
 from .protocols import get_rules
 from .scenario import FIELDS, Scenario
 
 __all__ = ["SpecError", "Spec", "load_spec", "RUN_KEYS", "STOP_KEYS"]
 
-ENGINES = ("reference", "numba")
 RUN_KEYS = {"runs": int, "seed": int, "protocols": list, "engine": str,
             "target_rel_halfwidth": float, "max_runs": int, "metrics": list}
 

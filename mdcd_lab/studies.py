@@ -42,7 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .api import ENGINES, simulate
+from .api import simulate
+from .checks import ENGINES, check_int
 from .grid import _grid_values, expand_grid, point_seed, validate_points
 from .metrics import METRIC_NAMES, METRICS, OUTCOMES
 from .protocols import get_rules
@@ -118,12 +119,6 @@ class _Study:
                 "stopping": None if self.stop is None else self.stop.describe(self.runs)}
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _as_points(base: Scenario, grid: Any) -> tuple[list[dict[str, Any]], dict | None,
                                                    list[Scenario]]:
     """Points (normalised values), the grid for provenance, and their scenarios."""
@@ -188,7 +183,7 @@ def _as_stop(runs: int, target: Any, max_runs: Any, metrics: Any) -> _StopRule |
     if max_runs is None:
         raise ValueError("target_rel_halfwidth needs max_runs (the largest number of runs "
                          "per point and protocol)")
-    max_runs = _check_int("max_runs", max_runs, 1)
+    max_runs = check_int("max_runs", max_runs, 1)
     if max_runs < runs:
         raise ValueError(f"max_runs must be >= runs (the first batch), got max_runs="
                          f"{max_runs} < runs={runs}")
@@ -212,8 +207,8 @@ def _plan(base: Any, grid: Any, runs: Any, seed: Any, protocols: Any, engine: An
           target: Any, max_runs: Any, metrics: Any) -> _Study:
     if not isinstance(base, Scenario):
         raise ValueError(f"base must be a mdcd_lab.Scenario, got {type(base).__name__}")
-    runs = _check_int("runs", runs, 1)
-    seed = _check_int("seed", seed, 0)
+    runs = check_int("runs", runs, 1)
+    seed = check_int("seed", seed, 0)
     names = _as_protocols(protocols)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINES}")
@@ -760,7 +755,7 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     study = _plan(base, grid, runs, seed, protocols, engine, target_rel_halfwidth, max_runs,
                   metrics)
     if chunk_runs is not None:
-        chunk_runs = _check_int("chunk_runs", chunk_runs, 1)
+        chunk_runs = check_int("chunk_runs", chunk_runs, 1)
     if not isinstance(resume, bool):
         raise ValueError(f"resume must be True or False, got {resume!r}")
     pool = _make_pool(client, study.engine)

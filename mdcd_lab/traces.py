@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .checks import check_runs_seed
 from .scenario import Scenario
 
 __all__ = [
@@ -195,7 +196,7 @@ def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0
         Columns ``run, t, kind, src, dst, t_deliver, u_at, u_comp, d_notify``;
         see ``docs/trace-format.md``.
     """
-    _check_runs_seed(runs, seed, first_run)
+    check_runs_seed(runs, seed, first_run)
     names = np.array(proc_names(scenario) + [""], dtype=object)
     rows_run: list[int] = []
     rows: list[tuple] = []
@@ -218,14 +219,6 @@ def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0
         "u_comp": arr[:, 6],
         "d_notify": arr[:, 7],
     })
-
-
-def _check_runs_seed(runs: int, seed: int, first_run: int = 0) -> None:
-    for name, v, lo in (("runs", runs, 1), ("seed", seed, 0), ("first_run", first_run, 0)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-        if v >= 2**63:   # the result tables store seeds and runs as int64
-            raise ValueError(f"{name} must be < 2**63, got {v!r}")
 
 
 def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[str, np.ndarray]]:
@@ -324,10 +317,8 @@ def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[st
                     raise ValueError(f"trace row {n}: a send from {role(s_)} to {role(d_)} "
                                      f"({trace['src'].iloc[n]} -> {trace['dst'].iloc[n]}) "
                                      "is not part of the system model")
-                if pair == ("sdw", "act"):
-                    if not math.isnan(td[n]):
-                        pass  # a twin is suppressed in shadow mode: t_deliver is ignored
-                elif math.isnan(td[n]) or td[n] < t[n]:
+                # a twin (sdw -> act) is suppressed in shadow mode: its t_deliver is ignored
+                if pair != ("sdw", "act") and (math.isnan(td[n]) or td[n] < t[n]):
                     raise ValueError(f"trace row {n}: delivery at t_deliver={td[n]} is before "
                                      f"the send at t={t[n]} (or missing)")
             else:

@@ -1,6 +1,5 @@
 """Bounded exhaustive exploration (docs/explore.md)."""
 
-import numpy as np
 import pytest
 
 import mdcd_lab as m

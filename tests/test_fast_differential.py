@@ -67,7 +67,7 @@ def protocols(draw):
     if draw(st.booleans()):
         return draw(st.sampled_from(PROTOCOL_NAMES))
     flags = {name: draw(st.booleans()) for name in SWITCHES if name in SUPPORTED_SWITCHES}
-    return Rules(name="ablation", code=99, **flags)
+    return Rules(name="ablation", **flags)
 
 
 @settings(max_examples=80, deadline=None)
@@ -95,7 +95,7 @@ def test_named_protocols_are_covered():
     {name: st.booleans() for name in SWITCHES if name in SUPPORTED_SWITCHES}))
 def test_unclustered_numba_equals_reference(s, seed, flags):
     """``mdcd-unclustered`` and its ablations: partners (n_low >= 2), absent shadows."""
-    protocol = Rules(name="unclustered-ablation", code=98, **dict(flags, unclustered=True))
+    protocol = Rules(name="unclustered-ablation", **dict(flags, unclustered=True))
     for p in ("mdcd-unclustered", protocol):
         assert_same(simulate(s, 6, seed, protocol=p),
                     simulate(s, 6, seed, protocol=p, engine="numba"))
@@ -135,8 +135,7 @@ def test_coordinated_numba_equals_reference(s, seed, period, flags):
     """``coordinated`` (lines every ``period * horizon``, some at the horizon or at a
     row's time) and its ablations, with and without ``unclustered``."""
     s = dataclasses.replace(s, coord_period=s.horizon * period)
-    protocol = Rules(name="coordinated-ablation", code=97,
-                     **dict(flags, coordinated_ckpt=True))
+    protocol = Rules(name="coordinated-ablation", **dict(flags, coordinated_ckpt=True))
     for p in ("coordinated", protocol):
         assert_same(simulate(s, 6, seed, protocol=p),
                     simulate(s, 6, seed, protocol=p, engine="numba"))

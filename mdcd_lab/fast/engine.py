@@ -8,10 +8,11 @@ import numba
 import numpy as np
 import pandas as pd
 
+from ..checks import check_runs_seed
 from ..metrics import METRIC_NAMES, OUTCOMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
-from ..traces import KINDS, _check_runs_seed, category_weights, proc_names, validate_trace
+from ..traces import KINDS, category_weights, proc_names, validate_trace
 from . import _kernels as kern
 from ._config import DEFAULT_CHUNK
 from ._kernels import (
@@ -39,7 +40,7 @@ from ._kernels import (
 from ._rng import seed_words
 
 __all__ = ["simulate_numba", "replay_numba", "generate_traces_numba", "scenario_params",
-           "SUPPORTED_SWITCHES"]
+           "rule_flags", "SUPPORTED_SWITCHES"]
 
 #: Rule switches the kernel implements, with the ``ip`` slot each one is passed in.
 SUPPORTED_SWITCHES = {
@@ -55,10 +56,10 @@ SUPPORTED_SWITCHES = {
     "unclustered": kern.IP_UNCLUSTERED,
     "coordinated_ckpt": kern.IP_COORDINATED_CKPT,
 }
-_NOT_SWITCHES = ("name", "code")
+_NOT_SWITCHES = ("name",)
 
 
-def _rule_flags(rules: Rules) -> dict[str, int]:
+def rule_flags(rules: Rules) -> dict[str, int]:
     """Every switch of ``rules`` as 0/1; refuses switches the kernel does not know.
 
     A switch added to :class:`~mdcd_lab.protocols.Rules` later is accepted only
@@ -105,7 +106,7 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
     ip[IP_NLOW] = scenario.n_low
     ip[IP_NACT] = scenario.n_act
     ip[IP_SCOPE_CLUSTER] = int(scenario.fault_scope == "cluster")
-    for name, value in _rule_flags(rules).items():
+    for name, value in rule_flags(rules).items():
         ip[SUPPORTED_SWITCHES[name]] = value
     ip[IP_MSG_BYTES] = scenario.msg_bytes
     fp[kern.FP_COORD_PERIOD] = scenario.coord_period
@@ -168,7 +169,7 @@ def simulate_numba(scenario: Scenario, runs: int, seed: int, protocol: str = "md
     ``numba.get_num_threads()`` threads.  A ``tqdm`` progress bar counts runs if
     ``progress``.
     """
-    _check_runs_seed(runs, seed, first_run)
+    check_runs_seed(runs, seed, first_run)
     fp, ip = scenario_params(scenario, protocol)
     if chunk_size is None:
         chunk_size = DEFAULT_CHUNK
@@ -248,7 +249,7 @@ def replay_numba(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd"
 def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
                           first_run: int = 0) -> pd.DataFrame:
     """:func:`mdcd_lab.generate_traces` computed by the numba generator (same frame)."""
-    _check_runs_seed(runs, seed, first_run)
+    check_runs_seed(runs, seed, first_run)
     fp, ip = scenario_params(scenario, "mdcd")
     runs, first_run = int(runs), int(first_run)
     words = seed_words(seed)

@@ -3,8 +3,12 @@
 Read it next to the paper: :mod:`.low` is Figure 2, :mod:`.act` Figure 3,
 :mod:`.sdw` Figure 4, :mod:`.recovery` the recovery text of Section 3.2,
 :mod:`.confidence` the checkpointing rule S1/S2 of Section 3.1 with the
-checkpoint arrays, logs and memory reclamation, :mod:`.oracle` the ground truth,
-and :mod:`.engine` the event loop that plays one trace.
+checkpoint arrays, logs and memory reclamation, :mod:`.common` the primitives
+all of them share (message consumption, "passed AT", the end of a run),
+:mod:`.oracle` the ground truth, :mod:`.state` the data, and :mod:`.engine` the
+event loop that plays one trace.  :mod:`.coordinated` is the whole
+``"coordinated"`` protocol, the other protocol family (docs/protocol.md,
+section 2: the event loop plugs one family's handlers into a run once).
 """
 
 from .engine import play_run, replay_reference

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .confidence import memory_reclamation, receive_application_msg
-from .low import end_failed, notify
+from .common import end_failed, notify
 from .state import ACT, LOW, Proc, Run
 
 
@@ -31,8 +30,6 @@ def act_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
 
 def act_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -> None:
     """External message: AT if dirty (then reclamation and "passed AT"), else sent as is."""
-    from .recovery import error_recovery
-
     if p.dirty_bit == 0:
         if p.erroneous:
             run.log(p.idx, "failure", -1, p.int_mSN_G_low, -1, "erroneous output, dirty_bit 0")
@@ -51,7 +48,7 @@ def act_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -
             return
         run.c["n_at_passed"] += 1
         run.log(p.idx, "at_pass", -1, p.int_mSN_G_low)
-        memory_reclamation(run, p, p.int_mSN_G_low)
+        run.family.validate(run, p, p.int_mSN_G_low, -1)
         p.outputs_delivered.append(p.n_out)
         p.n_out += 1
         notify(run, p, p.int_mSN_G_low, -1, d_notify)
@@ -64,15 +61,15 @@ def act_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -
         run.log(p.idx, "compensated", -1, p.int_mSN_G_low)
         return
     p.n_out += 1
-    error_recovery(run, p)
+    run.family.recover(run, p)
 
 
 def act_receive(run: Run, p: Proc, m) -> None:
     """Incoming application message (Figure 3's reception branch)."""
-    receive_application_msg(run, p, m)
+    run.family.receive(run, p, m)
 
 
 def act_notify(run: Run, p: Proc, v_int: int, v_ext: int) -> None:
     """Incoming "passed AT": ``memory_reclamation(m.int_mSN_G_low)``, dirty bit update."""
     run.log(p.idx, "notified", -1, v_int, v_ext)
-    memory_reclamation(run, p, v_int, v_ext)
+    run.family.validate(run, p, v_int, v_ext)

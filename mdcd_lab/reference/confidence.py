@@ -5,11 +5,14 @@
 "passed AT" does to the arrays and logs, and ``receive_application_msg`` is the
 common reception path of Figures 3 and 4 (the only difference between the two
 figures is the ``(dirty_bit == 0 || prgt_bit == 1)`` gate of S2, which shadows
-do not have).
+do not have).  With :func:`.recovery.error_recovery` they are the handlers of the
+confidence-driven protocol family (:class:`.state.Family`); ``"coordinated"``
+plugs in :mod:`.coordinated` instead.
 """
 
 from __future__ import annotations
 
+from .common import application_msg_reception
 from .state import ACT, LOW, SDW, Checkpoint, LogEntry, Msg, Proc, Run
 
 
@@ -51,14 +54,6 @@ def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
     reclaim their sender-side logs.  Then ``dirty_bit = (size(ckpt_array) > 1)``
     counting a permanent base entry (D2), i.e. dirty iff a checkpoint remains.
     """
-    if run.rules.coordinated_ckpt:
-        from .coordinated import on_validation
-        on_validation(run, p, v_int)
-        if p.role == SDW and v_ext >= 0:
-            n = len(p.ext_msg_log)
-            p.ext_msg_log = [w for w in p.ext_msg_log if w.e > v_ext]
-            run.change_logs(len(p.ext_msg_log) - n, 0)
-        return
     before_c, before_l = len(p.ckpt_array), len(p.rcv_msg_log)
     p.v_known = max(p.v_known, v_int)
     if run.rules.reclaim_by_interval:
@@ -94,26 +89,9 @@ def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
     run.check_unsafe(p)
 
 
-def application_msg_reception(run: Run, p: Proc, m: Msg) -> None:
-    """Consume ``m`` (the application sees it); ground truth propagates."""
-    m.consume_ord = p.n_recv
-    m.recv_n_sent = p.n_sent
-    m.recv_n_twins = p.n_twins
-    m.delivered = True
-    p.n_recv += 1
-    p.consumed.append(m)
-    if m.erroneous and not p.erroneous:
-        p.erroneous = True
-        run.log(p.idx, "contaminated", m.src, m.int_mSN_G_low)
-
-
 def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
     """Reception of an application message by a G_act (Figure 3) or G_sdw (Figure 4) process."""
     rules = run.rules
-    if rules.coordinated_ckpt:
-        from .coordinated import receive
-        receive(run, p, m)
-        return
     gate = p.role == SDW or p.dirty_bit == 0 or p.prgt_bit == 1
     if rules.checkpoint_every_receive:
         trigger = True

@@ -13,12 +13,19 @@ rolls back to the newest line whose levels are validated, its channel state is
 replayed (cluster messages only if validated), every message still in transit is
 discarded, and the shadows deliver exactly the twins the line does not hold.
 See docs/protocols.md.
+
+The whole protocol family is in this module; :func:`.engine.family_of` plugs its
+handlers into a run once (``start``: :func:`schedule_lines`, ``on_timer``:
+:func:`take_line`, ``receive``, ``validate``, ``on_passed_at``:
+:func:`validate_lines`, ``recover``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .common import application_msg_reception, begin_recovery, record_takeover
+from .oracle import check_recovery
 from .state import ACT, SDW, Checkpoint, Msg, Proc, Run
 
 
@@ -101,17 +108,22 @@ def held_by(run: Run, line: Line, v_star: int) -> set[int]:
     return held
 
 
-def on_validation(run: Run, p: Proc, v_int: int) -> None:
-    """A process learns that level ``v_int`` is validated: its dirty bit follows."""
+def validate(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
+    """A process learns that level ``v_int`` is validated: its dirty bit follows.
+
+    A shadow also reclaims the twin outputs the device has (``e <= v_ext``).
+    """
     p.v_known = max(p.v_known, v_int)
     p.dirty_bit = int(p.int_mSN_G_low > p.v_known)
     run.check_unsafe(p)
+    if p.role == SDW and v_ext >= 0:
+        n = len(p.ext_msg_log)
+        p.ext_msg_log = [w for w in p.ext_msg_log if w.e > v_ext]
+        run.change_logs(len(p.ext_msg_log) - n, 0)
 
 
 def receive(run: Run, p: Proc, m: Msg) -> None:
     """Reception without checkpointing or logging; the dirty bit follows the level."""
-    from .confidence import application_msg_reception
-
     application_msg_reception(run, p, m)
     p.int_mSN_G_low = max(m.int_mSN_G_low, p.int_mSN_G_low)
     p.dirty_bit = int(p.int_mSN_G_low > p.v_known)
@@ -120,11 +132,10 @@ def receive(run: Run, p: Proc, m: Msg) -> None:
     run.check_unsafe(p)
 
 
-def recover(run: Run, trigger: Proc, ext_star: int) -> None:
-    """Roll every G_act and G_sdw process back to the newest validated line."""
-    from .oracle import check_recovery
-    from .recovery import record_takeover
-
+def recover(run: Run, trigger: Proc) -> None:
+    """``error_recovery``: roll every G_act and G_sdw process back to the newest validated line."""
+    begin_recovery(run, trigger)
+    ext_star = sum(1 for _e, _lvl, ok in run.cluster_outputs if ok)
     v_star = max(run.passed_levels, default=0)
     line = next(ln for ln in reversed(run.lines) if ln.level <= v_star)
     restore = dict(line.ckpts)

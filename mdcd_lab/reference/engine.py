@@ -17,13 +17,49 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import METRIC_NAMES, finalize_frame
-from ..protocols import get_rules
+from ..protocols import Rules, get_rules
 from ..scenario import Scenario
 from ..traces import KIND_FAULT, KIND_OUTPUT, proc_names, validate_trace
-from . import act, low, sdw
-from .state import ABSENT, ACT, LOW, SDW, Run
+from . import act, confidence, coordinated, low, recovery, sdw
+from .state import ABSENT, ACT, LOW, SDW, Family, Run
 
 EVENT_COLUMNS = ("t", "proc", "event", "peer", "level", "index", "info")
+
+
+def _nothing(run: Run) -> None:
+    """A family hook with nothing to do."""
+
+
+def _no_timer(run: Run, payload: object) -> None:
+    raise AssertionError("the confidence-driven family schedules no timer events")
+
+
+#: Confidence-driven checkpointing (Section 3.1, Figures 3 and 4): every protocol but one.
+CONFIDENCE_DRIVEN = Family(
+    name="confidence-driven",
+    start=_nothing,
+    on_timer=_no_timer,
+    receive=confidence.receive_application_msg,
+    validate=confidence.memory_reclamation,
+    on_passed_at=_nothing,
+    recover=recovery.error_recovery,
+)
+
+#: Periodic coordinated checkpointing (``"coordinated"``, docs/protocols.md).
+COORDINATED = Family(
+    name="coordinated",
+    start=coordinated.schedule_lines,
+    on_timer=coordinated.take_line,
+    receive=coordinated.receive,
+    validate=coordinated.validate,
+    on_passed_at=coordinated.validate_lines,
+    recover=coordinated.recover,
+)
+
+
+def family_of(rules: Rules) -> Family:
+    """The protocol family whose handlers a run of ``rules`` plugs in (chosen once)."""
+    return COORDINATED if rules.coordinated_ckpt else CONFIDENCE_DRIVEN
 
 
 def _dispatch_heap_item(run: Run, item: tuple) -> None:
@@ -39,8 +75,7 @@ def _dispatch_heap_item(run: Run, item: tuple) -> None:
         else:
             sdw.sdw_receive(run, p, m)
     elif kind == 2:
-        from .coordinated import take_line
-        take_line(run, payload)
+        run.family.on_timer(run, payload)
     else:
         v_int, v_ext, recipients = payload
         for i in recipients:
@@ -76,10 +111,8 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
         ``run`` and ``seed``) and, if ``record``, its event log.
     """
     rules = get_rules(protocol)
-    run = Run(scenario, rules, record)
-    if rules.coordinated_ckpt:
-        from .coordinated import schedule_lines
-        schedule_lines(run)
+    run = Run(scenario, rules, record, family_of(rules))
+    run.family.start(run)
     t_arr, kind, src, dst = arrays["t"], arrays["kind"], arrays["src"], arrays["dst"]
     td, u_at, u_comp, d_notify = (arrays["t_deliver"], arrays["u_at"], arrays["u_comp"],
                                   arrays["d_notify"])
@@ -115,9 +148,7 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
             break
     if not run.ended:
         _drain(run, scenario.horizon)
-    if not run.ended:
-        run.now = scenario.horizon
-    run.now = run.t_end
+    run.now = run.t_end   # the horizon unless the run ended earlier
     run.change_logs(0, 0)   # close the time integral of the log sizes
     res = _collect(run, n_events)
     events = None

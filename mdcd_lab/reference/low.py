@@ -7,7 +7,8 @@ the cluster, D6) and piggybacks it; an external message is checked by an AT.
 
 from __future__ import annotations
 
-from .state import ACT, SDW, Proc, Run
+from .common import application_msg_reception, end_failed, notify
+from .state import ACT, Proc, Run
 
 
 def low_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
@@ -28,8 +29,6 @@ def low_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
 
 def low_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -> None:
     """External message of ``P_i^low``: AT, then device and "passed AT", or compensation."""
-    from .recovery import error_recovery
-
     run.ext_mSN_G_low += 1
     e = run.ext_mSN_G_low
     run.c["n_at"] += 1
@@ -52,32 +51,11 @@ def low_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -
         run.log(p.idx, "compensated", -1, run.int_mSN_G_low, e)
         return
     run.cluster_outputs.append((e, run.int_mSN_G_low, False))
-    error_recovery(run, p)
-
-
-def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> None:
-    """Broadcast "passed AT" with ``int_mSN_G_low`` (and the cluster output count)."""
-    run.c["n_notifications"] += 1
-    run.passed_levels.append(v_int)
-    if run.rules.coordinated_ckpt:   # the checkpoint coordinator learns at once
-        from .coordinated import validate_lines
-        validate_lines(run)
-    recipients = [q.idx for q in run.procs if q.role in (ACT, SDW) and q.idx != origin.idx]
-    run.push(run.now + d_notify, 1, (v_int, v_ext, tuple(recipients)))
-    run.log(origin.idx, "notify", -1, v_int, v_ext)
-
-
-def end_failed(run: Run) -> None:
-    """An erroneous external message reached the device: the run fails."""
-    run.outcome = "failed"
-    run.ended = True
-    run.t_end = run.now
+    run.family.recover(run, p)
 
 
 def low_receive(run: Run, p: Proc, m) -> None:
     """``application_msg_reception(m)``: a G_low process only consumes."""
-    from .confidence import application_msg_reception
-
     application_msg_reception(run, p, m)
     run.log(p.idx, "deliver", m.src, m.int_mSN_G_low, m.k, f"err={int(m.erroneous)}")
 

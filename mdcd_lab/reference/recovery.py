@@ -5,11 +5,13 @@ index and replay their receiver-side log; G_sdw takes over from G_low and
 re-sends its logged messages or suppresses regenerated ones by comparing
 ``ivr_low`` with ``int_mSN_G_sdw``.  The run ends here: the shadows' pending work
 is recorded (``n_resent``, ``n_suppressed``), and the oracle checks the
-recovered global state.
+recovered global state.  This is the recovery of the confidence-driven family;
+``"coordinated"`` recovers in :func:`.coordinated.recover`.
 """
 
 from __future__ import annotations
 
+from .common import begin_recovery, record_takeover
 from .confidence import memory_reclamation
 from .oracle import check_recovery
 from .state import ACT, SDW, Proc, Run
@@ -18,19 +20,11 @@ from .state import ACT, SDW, Proc, Run
 def error_recovery(run: Run, trigger: Proc) -> None:
     """``error_recovery({G_act, G_sdw, G_low})`` invoked by ``trigger`` at ``run.now``."""
     rules = run.rules
-    run.t_detect = run.now
-    run.outcome = "recovered"
-    run.ended = True
-    run.t_end = run.now
-    run.log(trigger.idx, "recovery", -1, run.int_mSN_G_low, run.int_mSN_G_sdw)
+    begin_recovery(run, trigger)
     act_sdw = [p for p in run.procs if p.role in (ACT, SDW)]
     shadows = [p for p in run.procs if p.role == SDW]
     v_star = max(run.passed_levels, default=0)
     ext_star = sum(1 for _e, _lvl, ok in run.cluster_outputs if ok)
-    if rules.coordinated_ckpt:
-        from .coordinated import recover
-        recover(run, trigger, ext_star)
-        return
     if rules.coordinated_recovery:
         # D10: the recovery round distributes the highest validated level and the
         # number of cluster outputs the device has, before anyone rolls back.
@@ -90,21 +84,3 @@ def error_recovery(run: Run, trigger: Proc) -> None:
     record_takeover(run, restore, replayed, resent, n_suppressed, ivr)
     check_recovery(run, restore, cut, replayed, resent, undone, ivr, ext_ivr)
 
-
-def record_takeover(run: Run, restore: dict, replayed: dict, resent: list,
-                    n_suppressed: int, ivr: int) -> None:
-    """Log the shadows' pending work and store the rollback metrics of a recovery."""
-    for w in resent:
-        run.log(w.sdw, "resend", -1, w.index, w.k or w.e, "output" if w.e else "message")
-    if n_suppressed:
-        run.log(-1, "suppress", -1, ivr, run.int_mSN_G_sdw, f"{n_suppressed} to suppress")
-    run.result.update(
-        rollback_procs=len(restore),
-        rollback_dist_max=max((run.now - c.t for c in restore.values()), default=0.0),
-        rollback_dist_sum=sum(run.now - c.t for c in restore.values()),
-        rollback_events_max=max((run.procs[i].n_recv - c.n_recv for i, c in restore.items()),
-                                default=0),
-        n_replayed=sum(len(v) for v in replayed.values()),
-        n_resent=len(resent),
-        n_suppressed=n_suppressed,
-    )

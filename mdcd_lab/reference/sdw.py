@@ -7,7 +7,6 @@ and to the device are suppressed: logged, indexed by the shared
 
 from __future__ import annotations
 
-from .confidence import memory_reclamation, receive_application_msg
 from .state import Proc, Run, Twin
 
 
@@ -51,13 +50,13 @@ def sdw_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
 
 def sdw_receive(run: Run, p: Proc, m) -> None:
     """Incoming application message (Figure 4's reception branch)."""
-    receive_application_msg(run, p, m)
+    run.family.receive(run, p, m)
 
 
 def sdw_notify(run: Run, p: Proc, v_int: int, v_ext: int) -> None:
     """Incoming "passed AT": reclamation, dirty bit, ``ivr_low = max(m.int_mSN_G_low, ivr_low)``."""
     run.log(p.idx, "notified", -1, v_int, v_ext)
-    memory_reclamation(run, p, v_int, v_ext)
+    run.family.validate(run, p, v_int, v_ext)
     p.ivr_low = max(v_int, p.ivr_low)
     if v_ext >= 0:
         p.ext_ivr = max(v_ext, p.ext_ivr)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..protocols import Rules
@@ -105,12 +106,49 @@ class Proc:
     outputs_delivered: list[int] = field(default_factory=list)  # output ordinals delivered
 
 
+@dataclass(frozen=True)
+class Family:
+    """The handlers of a protocol family, plugged into a run once (:func:`.engine.family_of`).
+
+    The role modules (:mod:`.low`, :mod:`.act`, :mod:`.sdw`) and the event loop
+    call these and never ask which family runs: confidence-driven checkpointing
+    (:mod:`.confidence` and :mod:`.recovery`: every protocol but one) or periodic
+    coordinated checkpointing (:mod:`.coordinated`).
+
+    Attributes
+    ----------
+    name : str
+    start : callable ``(run)``
+        Before the first trace row (``"coordinated"``: schedules its lines).
+    on_timer : callable ``(run, payload)``
+        A family timer event (heap kind 2) fires.
+    receive : callable ``(run, p, m)``
+        A G_act or G_sdw process receives application message ``m``.
+    validate : callable ``(run, p, v_int, v_ext)``
+        ``p`` applies a validation of level ``v_int`` (and ``v_ext`` cluster
+        outputs, -1 if none): its own passed AT or a "passed AT" notification.
+    on_passed_at : callable ``(run)``
+        An AT passed (``run.passed_levels`` has its level); called at once.
+    recover : callable ``(run, trigger)``
+        ``error_recovery`` invoked by ``trigger``: roll back, take over, judge.
+    """
+
+    name: str
+    start: Callable[[Run], None]
+    on_timer: Callable[[Run, object], None]
+    receive: Callable[[Run, Proc, Msg], None]
+    validate: Callable[[Run, Proc, int, int], None]
+    on_passed_at: Callable[[Run], None]
+    recover: Callable[[Run, Proc], None]
+
+
 class Run:
     """Everything one run of one protocol on one trace needs, and its counters."""
 
-    def __init__(self, scenario: Scenario, rules: Rules, record: bool) -> None:
+    def __init__(self, scenario: Scenario, rules: Rules, record: bool, family: Family) -> None:
         self.s = scenario
         self.rules = rules
+        self.family = family
         n_low, n_act = scenario.n_low, scenario.n_act
         self.n_low, self.n_act = n_low, n_act
         self.procs: list[Proc] = []

@@ -1,0 +1,78 @@
+"""Primitives every role and every protocol family shares.
+
+``application_msg_reception`` (the application consumes a message; Figures 2-4),
+``notify`` (the "passed AT" broadcast of Figures 2 and 3), ``end_failed`` (an
+erroneous external message reached the device), ``begin_recovery`` (the common
+start of ``error_recovery``, Section 3.2) and ``record_takeover`` (the shadows'
+pending work and the rollback metrics of a recovery).  They depend on
+:mod:`.state` only, so the role modules (:mod:`.low`, :mod:`.act`, :mod:`.sdw`)
+and the protocol families (:mod:`.confidence` with :mod:`.recovery`, and
+:mod:`.coordinated`) can all use them without importing each other.
+"""
+
+from __future__ import annotations
+
+from .state import ACT, SDW, Msg, Proc, Run
+
+
+def application_msg_reception(run: Run, p: Proc, m: Msg) -> None:
+    """Consume ``m`` (the application sees it); ground truth propagates."""
+    m.consume_ord = p.n_recv
+    m.recv_n_sent = p.n_sent
+    m.recv_n_twins = p.n_twins
+    m.delivered = True
+    p.n_recv += 1
+    p.consumed.append(m)
+    if m.erroneous and not p.erroneous:
+        p.erroneous = True
+        run.log(p.idx, "contaminated", m.src, m.int_mSN_G_low)
+
+
+def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> None:
+    """Broadcast "passed AT" with ``int_mSN_G_low`` (and the cluster output count).
+
+    The protocol family learns of the passed AT at once
+    (:attr:`~.state.Family.on_passed_at`); the other G_act and G_sdw processes
+    after ``d_notify``.
+    """
+    run.c["n_notifications"] += 1
+    run.passed_levels.append(v_int)
+    run.family.on_passed_at(run)
+    recipients = [q.idx for q in run.procs if q.role in (ACT, SDW) and q.idx != origin.idx]
+    run.push(run.now + d_notify, 1, (v_int, v_ext, tuple(recipients)))
+    run.log(origin.idx, "notify", -1, v_int, v_ext)
+
+
+def end_failed(run: Run) -> None:
+    """An erroneous external message reached the device: the run fails."""
+    run.outcome = "failed"
+    run.ended = True
+    run.t_end = run.now
+
+
+def begin_recovery(run: Run, trigger: Proc) -> None:
+    """``error_recovery({G_act, G_sdw, G_low})`` invoked by ``trigger``: the run ends here."""
+    run.t_detect = run.now
+    run.outcome = "recovered"
+    run.ended = True
+    run.t_end = run.now
+    run.log(trigger.idx, "recovery", -1, run.int_mSN_G_low, run.int_mSN_G_sdw)
+
+
+def record_takeover(run: Run, restore: dict, replayed: dict, resent: list,
+                    n_suppressed: int, ivr: int) -> None:
+    """Log the shadows' pending work and store the rollback metrics of a recovery."""
+    for w in resent:
+        run.log(w.sdw, "resend", -1, w.index, w.k or w.e, "output" if w.e else "message")
+    if n_suppressed:
+        run.log(-1, "suppress", -1, ivr, run.int_mSN_G_sdw, f"{n_suppressed} to suppress")
+    run.result.update(
+        rollback_procs=len(restore),
+        rollback_dist_max=max((run.now - c.t for c in restore.values()), default=0.0),
+        rollback_dist_sum=sum(run.now - c.t for c in restore.values()),
+        rollback_events_max=max((run.procs[i].n_recv - c.n_recv for i, c in restore.items()),
+                                default=0),
+        n_replayed=sum(len(v) for v in replayed.values()),
+        n_resent=len(resent),
+        n_suppressed=n_suppressed,
+    )
