@@ -16,10 +16,17 @@ A "trace event" is a trace row processed by the protocol (the ``n_events``
 column; rows after a run ends are generated but not counted).  Prints a table
 and writes it into ``benchmarks/results.md`` (section "Engine").
 
+With ``--baseline REV`` it instead compares the working tree with git revision
+``REV`` (exported to a temporary directory) in one run: numba events/s per core
+on 1 thread (the two trees alternate, best of ``--repeat`` each), and the first
+call with a cold and a warm cache for each; the table goes to the section
+"Engine: before/after" of ``benchmarks/results.md``.
+
 Usage::
 
     python benchmarks/bench_engine.py            # full benchmark (~5 minutes)
     python benchmarks/bench_engine.py --quick    # smaller counts
+    python benchmarks/bench_engine.py --baseline HEAD~1 --repeat 5   # before/after
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.md"
 SECTION = "## Engine: numba vs reference"
+SECTION_AB = "## Engine: before/after"
 
 SCENARIO = dict(n_low=2, n_act=4, horizon=100.0, latency=0.5, shadow_lag=0.5,
                 fault_rate=0.001, at_coverage=0.95)
@@ -67,6 +75,46 @@ elif cfg["mode"] == "throughput":
         best = dt if best is None else min(best, dt)
     out.update(seconds=best, events=int(d["n_events"].sum()), runs=len(d),
                threads=numba.get_num_threads())
+elif cfg["mode"] == "bounds":
+    # where the time goes, one thread: generation alone, protocol + oracle alone
+    # (replay of the same traces, kernel only), end to end (generate and play)
+    import numpy as np
+    from mdcd_lab.fast import generate_traces_numba
+    from mdcd_lab.fast._rng import seed_words
+    from mdcd_lab.fast.engine import _initial_capacity, scenario_params
+    from mdcd_lab.fast.kernels import drivers, gen, layout
+    from mdcd_lab.traces import validate_trace
+    runs = cfg["runs"]
+    fp, ip = scenario_params(s, cfg["protocol"])
+    words = seed_words(cfg["seed"])
+    counts = np.zeros(runs, dtype=np.int64)
+    gen.count_rows(words, 0, 64, fp, ip, _initial_capacity(fp), counts[:64])   # compile
+    t0 = time.perf_counter()
+    gen.count_rows(words, 0, runs, fp, ip, _initial_capacity(fp), counts)
+    t_gen = time.perf_counter() - t0
+    trace = generate_traces_numba(s, runs, cfg["seed"])
+    per_run = validate_trace(trace, s)
+    lengths = np.array([len(a["t"]) for a in per_run.values()], dtype=np.int64)
+    offsets = np.zeros(runs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    cols = [np.ascontiguousarray(np.concatenate([a[k] for a in per_run.values()]), dtype=dt)
+            for k, dt in (("t", np.float64), ("kind", np.int64), ("src", np.int64),
+                          ("dst", np.int64), ("t_deliver", np.float64), ("u_at", np.float64),
+                          ("u_comp", np.float64), ("d_notify", np.float64))]
+    OI = np.zeros((layout.N_OUT_I, runs), dtype=np.int64)
+    OF = np.zeros((layout.N_OUT_F, runs))
+    err = np.zeros((1, 3), dtype=np.int64)
+    drivers.replay_runs(offsets[:65], *cols, fp, ip, 1, OI[:, :64], OF[:, :64], err)  # compile
+    t0 = time.perf_counter()
+    drivers.replay_runs(offsets, *cols, fp, ip, 1, OI, OF, err)
+    t_play = time.perf_counter() - t0
+    simulate(s, 64, cfg["seed"], protocol=cfg["protocol"], engine="numba")   # compile
+    t0 = time.perf_counter()
+    d = simulate(s, runs, cfg["seed"], protocol=cfg["protocol"], engine="numba")
+    t_sim = time.perf_counter() - t0
+    out.update(t_gen=t_gen, t_play=t_play, t_sim=t_sim, rows=int(counts.sum()),
+               events=int(d["n_events"].sum()), recovered=int((d["outcome"] == "recovered").sum()),
+               runs=runs)
 elif cfg["mode"] == "rss":
     t0 = time.perf_counter()
     d = simulate(s, cfg["runs"], cfg["seed"], protocol=cfg["protocol"], engine="numba")
@@ -77,13 +125,13 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def child(cfg: dict, env: dict | None = None) -> dict:
-    """Run the CHILD script in a fresh interpreter and return its RESULT."""
+def child(cfg: dict, env: dict | None = None, root: Path = ROOT) -> dict:
+    """Run the CHILD script in a fresh interpreter on the sources under ``root``."""
     full_env = dict(os.environ)
-    full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env["PYTHONPATH"] = str(root) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
     proc = subprocess.run([sys.executable, "-c", CHILD, json.dumps(cfg)], env=full_env,
-                          capture_output=True, text=True, cwd=ROOT)
+                          capture_output=True, text=True, cwd=root)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -167,16 +215,91 @@ def run(quick: bool) -> tuple[list[tuple], dict]:
     return rows, res
 
 
+def export_revision(rev: str, dest: Path) -> str:
+    """Write the tree of git revision ``rev`` into ``dest``; returns its short hash."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    archive = subprocess.run(["git", "archive", sha, "mdcd_lab"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return sha
+
+
+def bounds_table(res: dict) -> str:
+    """The "what bounds the rate" table from the ``bounds`` children of both trees."""
+    lines = ["| part (1 thread) | before, ns/event | after, ns/event | after / before |",
+             "| --- | ---: | ---: | ---: |"]
+    for key, label in (("t_gen", "generation alone (`gen.count_rows`: seed, draw, FIFO, twins)"),
+                       ("t_play", "protocol + oracle alone (`drivers.replay_runs` on the same "
+                                  "traces)"),
+                       ("t_sim", "end to end (`simulate`: generate and play, frame)")):
+        b = res["before"]["bounds"][key] / res["before"]["bounds"]["events"] * 1e9
+        a = res["after"]["bounds"][key] / res["after"]["bounds"]["events"] * 1e9
+        lines.append(f"| {label} | {b:.1f} | {a:.1f} | {a / b:.2f}x |")
+    r = res["after"]["bounds"]
+    lines.append(f"\nTrace rows per event (generated, incl. rows after a run ends): "
+                 f"{r['rows'] / r['events']:.3f}; runs recovered (the oracle runs once per "
+                 f"recovery): {r['recovered']} of {r['runs']}.\n")
+    return "\n".join(lines) + "\n"
+
+
+def compare(rev: str, quick: bool, repeat: int, bounds: bool = False
+            ) -> tuple[list[tuple], str, dict]:
+    """Working tree vs revision ``rev``: warm rate (1 thread) and first-call times."""
+    runs = 20_000 if quick else 131_072
+    base = {"scenario": SCENARIO, "protocol": PROTOCOL, "seed": SEED}
+    one = {"NUMBA_NUM_THREADS": "1"}
+    with tempfile.TemporaryDirectory(prefix="mdcd-baseline-") as tmp:
+        sha = export_revision(rev, Path(tmp))
+        trees = {"before": Path(tmp), "after": ROOT}
+        res: dict[str, dict] = {k: {"rates": []} for k in trees}
+        for name, root in trees.items():
+            with tempfile.TemporaryDirectory(prefix="mdcd-numba-cache-") as cache:
+                env = dict(one, NUMBA_CACHE_DIR=cache)
+                print(f"{name}: first call, cold then warm cache ...", flush=True)
+                res[name]["cold"] = child(dict(base, mode="first_call", runs=100), env, root)
+                res[name]["warm"] = child(dict(base, mode="first_call", runs=100), env, root)
+        for i in range(repeat):
+            for name, root in trees.items():
+                print(f"{name}: throughput {i + 1}/{repeat} ...", flush=True)
+                r = child(dict(base, mode="throughput", engine="numba", runs=runs, repeat=1),
+                          one, root)
+                res[name]["rates"].append(r["events"] / r["seconds"])
+                res[name]["events"] = r["events"]
+                if bounds:
+                    print(f"{name}: where the time goes {i + 1}/{repeat} ...", flush=True)
+                    r = child(dict(base, mode="bounds", runs=runs // 2), one, root)
+                    old = res[name].get("bounds")
+                    if old is not None:   # best of the repeats, part by part
+                        r.update({k: min(r[k], old[k]) for k in ("t_gen", "t_play", "t_sim")})
+                    res[name]["bounds"] = r
+    b, a = res["before"], res["after"]
+    rb, ra = max(b["rates"]), max(a["rates"])
+    rows = [
+        ("numba, 1 thread, events/s per core (best)", f"{rb / 1e6:.2f} M", f"{ra / 1e6:.2f} M",
+         f"{ra / rb:.3f}x"),
+        ("numba, 1 thread, events/s per core (median)",
+         f"{sorted(b['rates'])[len(b['rates']) // 2] / 1e6:.2f} M",
+         f"{sorted(a['rates'])[len(a['rates']) // 2] / 1e6:.2f} M", ""),
+        ("events in the timed batch", f"{b['events']:,}", f"{a['events']:,}", ""),
+        ("first call, cold cache (s)", f"{b['cold']['seconds']:.1f}",
+         f"{a['cold']['seconds']:.1f}", f"{a['cold']['seconds'] / b['cold']['seconds']:.2f}x"),
+        ("first call, warm cache (s)", f"{b['warm']['seconds']:.2f}",
+         f"{a['warm']['seconds']:.2f}", ""),
+    ]
+    return rows, sha, res
+
+
 def table(rows: list[tuple]) -> str:
     lines = ["| measure | value | target | notes |", "| --- | ---: | --- | --- |"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     return "\n".join(lines) + "\n"
 
 
-def write_results(text: str) -> None:
-    """Replace (or append) the engine section of benchmarks/results.md."""
+def write_results(text: str, section: str = SECTION) -> None:
+    """Replace (or append) one section of benchmarks/results.md."""
     old = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(SECTION) + r".*?(?=\n## |\Z)", re.S)
+    pattern = re.compile(re.escape(section) + r".*?(?=\n## |\Z)", re.S)
     if pattern.search(old):
         new = pattern.sub(lambda _m: text.rstrip("\n") + "\n", old)
     else:
@@ -188,8 +311,42 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller run counts")
     ap.add_argument("--no-write", action="store_true", help="do not update results.md")
+    ap.add_argument("--baseline", metavar="REV",
+                    help="compare the working tree with git revision REV instead")
+    ap.add_argument("--bounds", action="store_true",
+                    help="with --baseline: also time generation and protocol apart")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="alternating throughput measurements per tree (--baseline)")
     args = ap.parse_args()
     t0 = time.perf_counter()
+    if args.baseline:
+        rows, sha, res = compare(args.baseline, args.quick, args.repeat, args.bounds)
+        m = machine()
+        lines = ["| measure | before | after | after / before |",
+                 "| --- | ---: | ---: | ---: |"]
+        lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+        body = "\n".join(lines) + "\n"
+        if args.bounds:
+            body += "\nWhat bounds the rate:\n\n" + bounds_table(res)
+        cmd = (f"python benchmarks/bench_engine.py --baseline {args.baseline} "
+               f"--repeat {args.repeat}{' --quick' if args.quick else ''}"
+               f"{' --bounds' if args.bounds else ''}")
+        text = (
+            f"{SECTION_AB}\n\n`{cmd}` ({m['date']}, {time.perf_counter() - t0:.0f} s; before = "
+            f"`{sha}`, after = the working tree)\n\n"
+            f"Machine: {m['cpu']}, {m['cores']} logical CPUs, {m['ram']} RAM; Python "
+            f"{m['python']}, numpy {m['numpy']}, numba {m['numba']}.  Load average when it "
+            f"started: {m['load']:.2f}.  Scenario and protocol as in \"Engine: numba vs "
+            "reference\"; the two trees alternate "
+            "(before, after, before, ...) so that load from other processes hits both alike; "
+            "first calls use a fresh `NUMBA_CACHE_DIR` per tree (cold), then the same (warm).\n\n"
+            + body)
+        print()
+        print(body)
+        if not args.no_write:
+            write_results(text, SECTION_AB)
+            print(f"written to {RESULTS}")
+        return
     rows, _res = run(args.quick)
     m = machine()
     body = table(rows)

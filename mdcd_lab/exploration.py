@@ -80,19 +80,8 @@ def _replay_batch(batch: _Batch, sc: Scenario, rules: Rules, engine: str) -> pd.
     cols = batch.arrays()
     offsets = np.asarray(batch.offsets, dtype=np.int64)
     if engine == "numba":
-        from .fast import engine as fe
-        kern = fe.kern
-        fp, ip = fe.scenario_params(sc, rules)
-        n_runs = len(batch)
-        OI = np.zeros((kern.N_OUT_I, n_runs), dtype=np.int64)
-        OF = np.zeros((kern.N_OUT_F, n_runs), dtype=np.float64)
-        n_blocks = fe._n_blocks(n_runs)
-        err = np.zeros((n_blocks, 3), dtype=np.int64)
-        kern.replay_runs(offsets, cols["t"], cols["kind"], cols["src"], cols["dst"],
-                         cols["t_deliver"], cols["u_at"], cols["u_comp"], cols["d_notify"],
-                         fp, ip, n_blocks, OI, OF, err)
-        fe._raise_errors(err, "explore")
-        return fe._frame(OI, OF, np.arange(n_runs, dtype=np.int64), -1)
+        from .fast.engine import replay_flat
+        return replay_flat(offsets, cols, sc, rules)
     from .reference.engine import play_run
     out = []
     for r in range(len(batch)):
@@ -159,9 +148,9 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
     if not rules:
         raise ValueError("protocols must name at least one protocol")
     if engine == "numba":
-        from .fast.engine import _rule_flags
+        from .fast.engine import rule_flags
         for r in rules:
-            _rule_flags(r)   # refuses a switch the kernel does not implement, before work
+            rule_flags(r)   # refuses a switch the kernel does not implement, before work
     t0 = time.perf_counter()
     bar = None
     if progress:

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from test_fast_differential import scenarios
 
 from mdcd_lab import Scenario, generate_traces
-from mdcd_lab.fast import _kernels as kern
 from mdcd_lab.fast import generate_traces_numba
 from mdcd_lab.fast._rng import seed_words
 from mdcd_lab.fast.engine import scenario_params
+from mdcd_lab.fast.kernels import gen
 
 
 @pytest.mark.parametrize("kw", [
@@ -42,7 +42,7 @@ def test_buffer_growth_is_exact():
     s = Scenario(horizon=50.0, latency=0.3, shadow_lag=0.2)
     fp, ip = scenario_params(s, "mdcd")
     counts = np.zeros(6, dtype=np.int64)
-    cap = kern.count_rows(seed_words(9), 0, 6, fp, ip, 1, counts)
+    cap = gen.count_rows(seed_words(9), 0, 6, fp, ip, 1, counts)
     ref = generate_traces(s, 6, 9)
     assert cap >= counts.max() // 2
     assert counts.tolist() == ref.groupby("run").size().tolist()

@@ -8,9 +8,11 @@
   to :func:`mdcd_lab.generate_traces`).
 
 Results are identical to ``engine="reference"`` (``docs/scaling.md``).  The
-kernels live in private modules: ``_rng`` (SeedSequence and PCG64), ``_gen``
-(trace generation), ``_kernels`` (protocol and oracle), ``_drivers`` (threads
-and buffers); compile options are in ``_config``.
+compiled code lives in the package :mod:`mdcd_lab.fast.kernels`, one module per
+module of ``reference/`` plus ``rng`` (SeedSequence and PCG64), ``gen`` (trace
+generation), ``layout`` (parameter slots and the state arenas) and ``drivers``
+(threads and buffers); compile options are in ``_config``; ``_rng`` is the
+Python side of the RNG.
 """
 
 from .engine import generate_traces_numba, replay_numba, scenario_params, simulate_numba

@@ -1,14 +1,14 @@
 """Python side of the in-kernel RNG: seed words, and checks against numpy.
 
 The kernels (numpy's ``SeedSequence`` mixing and ``generate_state``, ``PCG64``'s
-seeding and XSL-RR output, ``next_double``) live in :mod:`._kernels`, section 1.
+seeding and XSL-RR output, ``next_double``) live in :mod:`.kernels.rng`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels as kern
+from .kernels import rng as kern
 
 POOL_SIZE = kern.POOL_SIZE
 

@@ -13,34 +13,46 @@ from ..metrics import METRIC_NAMES, OUTCOMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
 from ..traces import KINDS, category_weights, proc_names, validate_trace
-from . import _kernels as kern
 from ._config import DEFAULT_CHUNK
-from ._kernels import (
+from ._rng import seed_words
+from .kernels import drivers, gen
+from .kernels.layout import (
+    ERR_CAPACITY,
+    FLOAT_COLUMNS,
     FP_COMPENSATION,
+    FP_COORD_PERIOD,
     FP_COVERAGE,
+    FP_CUM0,
     FP_HORIZON,
     FP_LAG,
     FP_LATENCY,
     FP_TOTAL,
     FP_W0,
+    INT_COLUMNS,
     IP_CHECKPOINT_EVERY_RECEIVE,
+    IP_COORDINATED_CKPT,
     IP_COORDINATED_RECOVERY,
+    IP_DEDUP_REGENERATED,
     IP_LOG_ALL_WHEN_DIRTY,
     IP_MSG_BYTES,
+    IP_N_LINES,
     IP_NACT,
     IP_NLOW,
     IP_OUTPUTS_BY_COUNT,
     IP_PRGT_OUT_ON_LOW_SEND,
     IP_RECLAIM_BY_INTERVAL,
+    IP_S2_CHECKPOINTS,
     IP_SCOPE_CLUSTER,
     IP_SUPPRESS_REDONE_OUTPUTS,
+    IP_UNCLUSTERED,
     N_FP,
     N_IP,
+    N_OUT_F,
+    N_OUT_I,
 )
-from ._rng import seed_words
 
 __all__ = ["simulate_numba", "replay_numba", "generate_traces_numba", "scenario_params",
-           "rule_flags", "SUPPORTED_SWITCHES"]
+           "rule_flags", "replay_flat", "SUPPORTED_SWITCHES"]
 
 #: Rule switches the kernel implements, with the ``ip`` slot each one is passed in.
 SUPPORTED_SWITCHES = {
@@ -51,10 +63,10 @@ SUPPORTED_SWITCHES = {
     "outputs_by_count": IP_OUTPUTS_BY_COUNT,
     "suppress_redone_outputs": IP_SUPPRESS_REDONE_OUTPUTS,
     "checkpoint_every_receive": IP_CHECKPOINT_EVERY_RECEIVE,
-    "s2_checkpoints": kern.IP_S2_CHECKPOINTS,
-    "dedup_regenerated": kern.IP_DEDUP_REGENERATED,
-    "unclustered": kern.IP_UNCLUSTERED,
-    "coordinated_ckpt": kern.IP_COORDINATED_CKPT,
+    "s2_checkpoints": IP_S2_CHECKPOINTS,
+    "dedup_regenerated": IP_DEDUP_REGENERATED,
+    "unclustered": IP_UNCLUSTERED,
+    "coordinated_ckpt": IP_COORDINATED_CKPT,
 }
 _NOT_SWITCHES = ("name",)
 
@@ -97,7 +109,7 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
     acc = 0.0
     for c, w in enumerate(weights):   # the generator's running sums, same order
         acc += w
-        fp[kern.FP_CUM0 + c] = acc
+        fp[FP_CUM0 + c] = acc
     fp[FP_LATENCY] = scenario.latency
     fp[FP_LAG] = scenario.shadow_lag
     fp[FP_COVERAGE] = scenario.at_coverage
@@ -109,12 +121,12 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
     for name, value in rule_flags(rules).items():
         ip[SUPPORTED_SWITCHES[name]] = value
     ip[IP_MSG_BYTES] = scenario.msg_bytes
-    fp[kern.FP_COORD_PERIOD] = scenario.coord_period
+    fp[FP_COORD_PERIOD] = scenario.coord_period
     if rules.coordinated_ckpt:   # line events k * coord_period <= horizon (the reference's loop)
         k = 1
         while k * scenario.coord_period <= scenario.horizon:
             k += 1
-        ip[kern.IP_N_LINES] = k - 1
+        ip[IP_N_LINES] = k - 1
     return fp, ip
 
 
@@ -131,10 +143,10 @@ def _initial_capacity(fp: np.ndarray) -> int:
 
 def _raise_errors(err: np.ndarray, what: str) -> None:
     for code, run, size in err:
-        if code == kern.ERR_TOO_MANY_ROWS:
-            raise ValueError(f"{what}: run {run} has more than {kern.MAX_ROWS} trace rows "
+        if code == drivers.ERR_TOO_MANY_ROWS:
+            raise ValueError(f"{what}: run {run} has more than {drivers.MAX_ROWS} trace rows "
                              f"(buffers of {size} rows); reduce the horizon or the rates")
-        if code == kern.ERR_CAPACITY:
+        if code == ERR_CAPACITY:
             raise RuntimeError(f"{what}: a state capacity was exceeded in run {run} "
                                f"({size} rows); this is a bug of mdcd_lab.fast, please report it")
         if code != 0:
@@ -143,9 +155,9 @@ def _raise_errors(err: np.ndarray, what: str) -> None:
 
 def _frame(OI: np.ndarray, OF: np.ndarray, run_col: np.ndarray, seed: int) -> pd.DataFrame:
     cols: dict[str, np.ndarray] = {}
-    for k, name in enumerate(kern.INT_COLUMNS):
+    for k, name in enumerate(INT_COLUMNS):
         cols[name] = OI[k]
-    for k, name in enumerate(kern.FLOAT_COLUMNS):
+    for k, name in enumerate(FLOAT_COLUMNS):
         cols[name] = OF[k]
     cols["outcome"] = np.asarray(OUTCOMES, dtype=object)[OI[0]]
     cols["run"] = run_col
@@ -181,8 +193,8 @@ def simulate_numba(scenario: Scenario, runs: int, seed: int, protocol: str = "md
         raise ValueError("run indices must stay below 2**63")
     words = seed_words(seed)
     cap0 = _initial_capacity(fp)
-    OI = np.zeros((kern.N_OUT_I, runs), dtype=np.int64)
-    OF = np.zeros((kern.N_OUT_F, runs), dtype=np.float64)
+    OI = np.zeros((N_OUT_I, runs), dtype=np.int64)
+    OF = np.zeros((N_OUT_F, runs), dtype=np.float64)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -192,8 +204,8 @@ def simulate_numba(scenario: Scenario, runs: int, seed: int, protocol: str = "md
             n = min(chunk_size, runs - start)
             n_blocks = _n_blocks(n)
             err = np.zeros((n_blocks, 3), dtype=np.int64)
-            kern.simulate_chunk(words, first_run + start, n, fp, ip, cap0, n_blocks, OI, OF, start,
-                           err)
+            drivers.simulate_chunk(words, first_run + start, n, fp, ip, cap0, n_blocks, OI, OF,
+                                   start, err)
             _raise_errors(err, "simulate_numba")
             if bar is not None:
                 bar.update(n)
@@ -232,13 +244,13 @@ def replay_numba(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd"
     uat = flat("u_at", np.float64)
     ucomp = flat("u_comp", np.float64)
     dn = flat("d_notify", np.float64)
-    OI = np.zeros((kern.N_OUT_I, n_runs), dtype=np.int64)
-    OF = np.zeros((kern.N_OUT_F, n_runs), dtype=np.float64)
+    OI = np.zeros((N_OUT_I, n_runs), dtype=np.int64)
+    OF = np.zeros((N_OUT_F, n_runs), dtype=np.float64)
     if n_runs:
         n_blocks = _n_blocks(n_runs)
         err = np.zeros((n_blocks, 3), dtype=np.int64)
-        kern.replay_runs(offsets, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, n_blocks, OI, OF,
-                    err)
+        drivers.replay_runs(offsets, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, n_blocks,
+                            OI, OF, err)
         for row in err:          # report the run id, not its position
             if row[0] != 0:
                 row[1] = run_ids[row[1]]
@@ -254,7 +266,7 @@ def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
     runs, first_run = int(runs), int(first_run)
     words = seed_words(seed)
     counts = np.zeros(runs, dtype=np.int64)
-    cap = kern.count_rows(words, first_run, runs, fp, ip, _initial_capacity(fp), counts)
+    cap = gen.count_rows(words, first_run, runs, fp, ip, _initial_capacity(fp), counts)
     n = int(counts.sum())
     offsets = np.zeros(runs + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
@@ -267,7 +279,7 @@ def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
     ucomp = np.empty(n)
     dn = np.empty(n)
     run_col = np.empty(n, dtype=np.int64)
-    kern.fill_rows(words, first_run, runs, fp, ip, cap, offsets, t, kind, src, dst, td, uat,
+    gen.fill_rows(words, first_run, runs, fp, ip, cap, offsets, t, kind, src, dst, td, uat,
                 ucomp, dn, run_col)
     names = np.array(proc_names(scenario) + [""], dtype=object)
     return pd.DataFrame({
@@ -281,3 +293,26 @@ def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
         "u_comp": ucomp,
         "d_notify": dn,
     })
+
+
+def replay_flat(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scenario,
+                protocol: str | Rules) -> pd.DataFrame:
+    """Play runs given as flat, already valid columns (``mdcd_lab.explore``'s batches).
+
+    ``cols`` holds ``t, kind, src, dst, t_deliver, u_at, u_comp, d_notify`` as
+    :func:`mdcd_lab.traces.validate_trace` returns them, run ``r`` being rows
+    ``offsets[r]:offsets[r + 1]``; runs are numbered from 0.  No validation: the
+    caller builds the columns.
+    """
+    fp, ip = scenario_params(scenario, protocol)
+    n_runs = len(offsets) - 1
+    OI = np.zeros((N_OUT_I, n_runs), dtype=np.int64)
+    OF = np.zeros((N_OUT_F, n_runs), dtype=np.float64)
+    if n_runs:
+        n_blocks = _n_blocks(n_runs)
+        err = np.zeros((n_blocks, 3), dtype=np.int64)
+        drivers.replay_runs(np.asarray(offsets, dtype=np.int64), cols["t"], cols["kind"],
+                            cols["src"], cols["dst"], cols["t_deliver"], cols["u_at"],
+                            cols["u_comp"], cols["d_notify"], fp, ip, n_blocks, OI, OF, err)
+        _raise_errors(err, "replay_flat")
+    return _frame(OI, OF, np.arange(n_runs, dtype=np.int64), -1)

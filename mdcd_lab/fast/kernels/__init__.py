@@ -1,0 +1,114 @@
+"""The compiled kernels of the numba engine, one module per module of ``reference/``.
+
+=============== ================================================================
+module          what (reference counterpart)
+=============== ================================================================
+``rng``         numpy's ``SeedSequence`` and ``PCG64`` bit for bit
+``layout``      parameter slots (``FP_*``, ``IP_*``), trace kinds, roles, the
+                arenas ``I`` / ``D`` (``alloc_state``) and their accessors
+``gen``         trace generation (``traces._generate_one``)
+``state``       ``reference/state.py``: roles, the event heap, messages, log and
+                checkpoint counters, ``application_msg_reception``
+``confidence``  ``reference/confidence.py``: checkpointing, logging, reclamation,
+                the reception rule with S1 / S2 (``receive_application_msg``)
+``low``         ``reference/low.py``: ``low_send``, ``low_output``, ``notify``
+``act``         ``reference/act.py``: ``act_send``, ``act_output``, ``act_notify``
+``sdw``         ``reference/sdw.py``: ``sdw_twin_send``, ``sdw_send``, ...
+``coordinated`` ``reference/coordinated.py``: lines, validation, ``recover``
+``recovery``    ``reference/recovery.py``: ``error_recovery``
+``oracle``      ``reference/oracle.py``: ``check_recovery``
+``engine``      ``reference/engine.py``: ``play_run``, ``drain``, ``collect``
+``drivers``     threads and buffers: ``simulate_chunk``, ``replay_runs``
+=============== ================================================================
+
+The import graph has no cycle (``tests/test_kernel_cache.py`` checks it).
+
+numba's on-disk cache
+---------------------
+numba keys the cache of a function on *its own* source file only: after an edit
+to a callee in another module, a cached caller would keep the callee's old
+machine code.  So the kernels are compiled into a cache directory whose name is a
+hash of every kernel source, of ``fast/_config.py`` and of numba's version
+(:func:`cache_dir`): any edit selects a fresh directory and everything is
+compiled again, once.  The directory is set (``numba.config.CACHE_DIR``) only
+while the kernel modules are imported, i.e. while their functions are decorated.
+Its parent is ``NUMBA_CACHE_DIR`` if set, else this package's ``__pycache__``,
+else the user's cache directory; directories of older sources are not removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+
+_HERE = Path(__file__).resolve().parent
+
+#: Modules of the package, in dependency order (each imports only earlier ones).
+MODULES = ("layout", "rng", "gen", "state", "oracle", "coordinated", "confidence", "low",
+           "act", "sdw", "recovery", "engine", "drivers")
+
+
+def key_files() -> list[Path]:
+    """The files whose content keys the cache: every kernel source and ``_config.py``."""
+    return sorted(_HERE.glob("*.py")) + [_HERE.parent / "_config.py"]
+
+
+def source_key() -> str:
+    """First 16 hex digits of the sha256 of :func:`key_files` and numba's version."""
+    h = hashlib.sha256(numba.__version__.encode())
+    for f in key_files():
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _writable(d: Path) -> bool:
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        return os.access(d, os.W_OK)
+    except OSError:
+        return False
+
+
+def cache_dir() -> Path:
+    """The numba cache directory of the current kernel sources."""
+    name = f"mdcd-kernels-{source_key()}"
+    bases = [Path(numba.config.CACHE_DIR)] if numba.config.CACHE_DIR else []
+    bases.append(_HERE / "__pycache__")
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    bases.append(Path(xdg) / "mdcd_lab")
+    for base in bases:
+        if _writable(base / name):
+            return base / name
+    return bases[0] / name   # numba falls back to its own locators if this fails
+
+
+CACHE_DIR = cache_dir()
+
+_saved = numba.config.CACHE_DIR
+numba.config.CACHE_DIR = str(CACHE_DIR)
+try:
+    from . import (  # noqa: E402  (the cache directory must be set first)
+        act,
+        confidence,
+        coordinated,
+        drivers,
+        engine,
+        gen,
+        layout,
+        low,
+        oracle,
+        recovery,
+        rng,
+        sdw,
+        state,
+    )
+finally:
+    numba.config.CACHE_DIR = _saved
+
+__all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act",
+           "confidence", "coordinated", "drivers", "engine", "gen", "layout", "low", "oracle",
+           "recovery", "rng", "sdw", "state"]

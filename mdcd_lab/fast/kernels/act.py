@@ -1,0 +1,118 @@
+"""``reference/act.py``: the rules of a G_act process (Figure 3).
+
+:func:`act_send` ("propagating out", the twin copy to the shadow),
+:func:`act_output` (AT when dirty), :func:`act_notify` ("passed AT" received).
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .._config import JIT_NORC
+from .confidence import memory_reclamation
+from .layout import (
+    ACT,
+    ERR_CAPACITY,
+    FP_COMPENSATION,
+    FP_COVERAGE,
+    H_CAP_R,
+    H_OD,
+    IP_NACT,
+    IP_NLOW,
+    IP_PRGT_OUT_ON_LOW_SEND,
+    IP_UNCLUSTERED,
+    LOW,
+    N_OD,
+    P_DIRTY,
+    P_ERR,
+    P_LEVEL,
+    P_NOUT,
+    P_NSENT,
+    P_PRGT,
+    R0,
+    R_ERROR,
+    R_N_AT,
+    R_N_AT_PASSED,
+    R_N_COMP,
+    R_NOD,
+    R_PENDING_RECOVERY,
+    pp,
+    rd,
+    wr,
+)
+from .low import end_failed, notify
+from .state import heap_push, new_msg, role_of
+
+
+@njit(**JIT_NORC)
+def output_delivered(I, p):
+    k = rd(I, R0 + R_NOD)
+    if k >= rd(I, H_CAP_R):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    wr(I, R0 + R_NOD, k + 1)
+    wr(I, rd(I, H_OD) + k * N_OD, p)
+    wr(I, rd(I, H_OD) + k * N_OD + 1, rd(I, pp(p, P_NOUT)))
+
+
+@njit(**JIT_NORC)
+def act_output(I, D, p, u_at, u_comp, d_notify):
+    """``act.act_output``."""
+    err = rd(I, pp(p, P_ERR)) != 0
+    if rd(I, pp(p, P_DIRTY)) == 0:
+        if err:
+            end_failed(I, D)
+            return
+        output_delivered(I, p)
+        wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
+        return
+    wr(I, R0 + R_N_AT, rd(I, R0 + R_N_AT) + 1)
+    detected = err and u_at < rd(D, FP_COVERAGE)
+    if not detected:
+        if err:
+            end_failed(I, D)
+            return
+        wr(I, R0 + R_N_AT_PASSED, rd(I, R0 + R_N_AT_PASSED) + 1)
+        memory_reclamation(I, D, p, ACT, rd(I, pp(p, P_LEVEL)), -1)
+        output_delivered(I, p)
+        wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
+        notify(I, D, p, rd(I, pp(p, P_LEVEL)), -1, d_notify)
+        return
+    if u_comp < rd(D, FP_COMPENSATION):
+        wr(I, R0 + R_N_COMP, rd(I, R0 + R_N_COMP) + 1)
+        output_delivered(I, p)
+        wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
+        return
+    wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
+    wr(I, R0 + R_PENDING_RECOVERY, 1)   # error_recovery, called by play_run at once
+
+
+@njit(**JIT_NORC)
+def act_send(I, D, p, dst, t_deliver):
+    """``act.act_send``: "propagating out" (D9), then piggyback and send.
+
+    A message to ``low_i`` is also delivered to its shadow ``sdw_i`` (D16).
+    """
+    drole = role_of(I, dst)
+    if drole == ACT or (rd(I, IP_PRGT_OUT_ON_LOW_SEND) != 0 and drole == LOW):
+        wr(I, pp(p, P_PRGT), rd(I, pp(p, P_DIRTY)))
+    ords = rd(I, pp(p, P_NSENT))
+    wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
+    dirty = rd(I, pp(p, P_DIRTY))
+    level = rd(I, pp(p, P_LEVEL))
+    err = rd(I, pp(p, P_ERR))
+    mid = new_msg(I, p, dst, dirty, level, err, ords, 0)
+    if mid >= 0:
+        heap_push(I, D, t_deliver, mid * 2)
+    # a partner's new-interface message to low0 (unclustered) has no twin copy
+    if drole == LOW and not (rd(I, IP_UNCLUSTERED) != 0 and p < rd(I, IP_NLOW)):
+        twin = rd(I, IP_NLOW) + rd(I, IP_NACT) + dst
+        mid = new_msg(I, p, twin, dirty, level, err, ords, 0)
+        if mid >= 0:
+            heap_push(I, D, t_deliver, mid * 2)
+
+
+@njit(**JIT_NORC)
+def act_notify(I, D, p, v_int, v_ext):
+    """``act.act_notify``: a "passed AT" received (Figure 3)."""
+    memory_reclamation(I, D, p, ACT, v_int, v_ext)

@@ -1,0 +1,277 @@
+"""``reference/confidence.py``: confidence-driven checkpointing and logging.
+
+:func:`receive_application_msg` is the reception rule of G_act and G_sdw with
+Section 3.1's S1 / S2 trigger (Figures 3 and 4); :func:`checkpointing`,
+:func:`msg_logging` and :func:`memory_reclamation` are the paper's procedures.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .._config import JIT_NORC
+from .coordinated import on_validation
+from .layout import (
+    ACT,
+    CK_ERR,
+    CK_INDEX,
+    CK_LEVEL_BEFORE,
+    CK_NEXT,
+    CK_NOUT,
+    CK_NRECV,
+    CK_NSENT,
+    CK_NTWINS,
+    CK_ORD,
+    CK_STAMP,
+    D_CKT,
+    ERR_CAPACITY,
+    F_NOW,
+    H_CAP_M,
+    H_CK,
+    H_LG,
+    H_MS,
+    H_TW,
+    IP_CHECKPOINT_EVERY_RECEIVE,
+    IP_COORDINATED_CKPT,
+    IP_LOG_ALL_WHEN_DIRTY,
+    IP_OUTPUTS_BY_COUNT,
+    IP_RECLAIM_BY_INTERVAL,
+    IP_S2_CHECKPOINTS,
+    LG_CKPT,
+    LG_INDEX,
+    LG_MID,
+    LG_NEXT,
+    LOW,
+    MS_DIRTY,
+    MS_LEVEL,
+    MS_SRC,
+    N_CK,
+    N_LG,
+    N_MS,
+    N_TW,
+    P_CK_HEAD,
+    P_CK_LEN,
+    P_CK_TAIL,
+    P_DIRTY,
+    P_ERR,
+    P_LEVEL,
+    P_LG_HEAD,
+    P_LG_LEN,
+    P_LG_TAIL,
+    P_NCKPT,
+    P_NOUT,
+    P_NRECV,
+    P_NSENT,
+    P_NTWINS,
+    P_PRGT,
+    P_TE_HEAD,
+    P_TE_LEN,
+    P_TI_HEAD,
+    P_TI_LEN,
+    P_V_KNOWN,
+    R0,
+    R_CKPT_ACT,
+    R_CKPT_S1,
+    R_CKPT_S2,
+    R_CKPT_SDW,
+    R_ERROR,
+    R_NCK,
+    R_NLG,
+    R_STAMP,
+    SDW,
+    TW_E,
+    TW_INDEX,
+    TW_NEXT,
+    pp,
+    rd,
+    wr,
+)
+from .state import (
+    application_msg_reception,
+    change_ckpts,
+    change_logs,
+    check_unsafe,
+    list_append,
+    list_remove_le,
+    role_of,
+)
+
+
+@njit(**JIT_NORC)
+def log_remove_stamped(I, p, stamp):
+    """Drop the receiver-log entries whose checkpoint was popped now (carries ``stamp``)."""
+    lg = rd(I, H_LG)
+    ck = rd(I, H_CK)
+    prev = -1
+    cur = rd(I, pp(p, P_LG_HEAD))
+    n = 0
+    while cur >= 0:
+        row = lg + cur * N_LG
+        nxt = rd(I, row + LG_NEXT)
+        c = rd(I, row + LG_CKPT)
+        if c < 0 or rd(I, ck + c * N_CK + CK_STAMP) != stamp:
+            if prev < 0:
+                wr(I, pp(p, P_LG_HEAD), cur)
+            else:
+                wr(I, lg + prev * N_LG + LG_NEXT, cur)
+            prev = cur
+            n += 1
+        cur = nxt
+    if prev < 0:
+        wr(I, pp(p, P_LG_HEAD), -1)
+    else:
+        wr(I, lg + prev * N_LG + LG_NEXT, -1)
+    wr(I, pp(p, P_LG_TAIL), prev)
+    wr(I, pp(p, P_LG_LEN), n)
+
+
+@njit(**JIT_NORC)
+def memory_reclamation(I, D, p, role, v_int, v_ext):
+    """``confidence.memory_reclamation(run, p, v_int, v_ext)``."""
+    if rd(I, IP_COORDINATED_CKPT) != 0:
+        on_validation(I, p, role, v_int)   # then the shadow's output log
+        if role == SDW and v_ext >= 0:
+            n = rd(I, pp(p, P_TE_LEN))
+            if n > 0:
+                list_remove_le(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, TW_E, v_ext)
+            change_logs(I, D, rd(I, pp(p, P_TE_LEN)) - n, 0)
+        return
+    ck = rd(I, H_CK)
+    before_c = rd(I, pp(p, P_CK_LEN))
+    before_l = rd(I, pp(p, P_LG_LEN))
+    if v_int > rd(I, pp(p, P_V_KNOWN)):
+        wr(I, pp(p, P_V_KNOWN), v_int)
+    if rd(I, IP_RECLAIM_BY_INTERVAL) != 0:
+        wr(I, R0 + R_STAMP, rd(I, R0 + R_STAMP) + 1)
+        stamp = rd(I, R0 + R_STAMP)
+        popped = False
+        while rd(I, pp(p, P_CK_LEN)) > 0:
+            h = rd(I, pp(p, P_CK_HEAD))
+            if rd(I, pp(p, P_CK_LEN)) > 1:
+                hi = rd(I, ck + rd(I, ck + h * N_CK + CK_NEXT) * N_CK + CK_LEVEL_BEFORE)
+            else:
+                hi = rd(I, pp(p, P_LEVEL))
+            if hi > v_int:
+                break
+            wr(I, ck + h * N_CK + CK_STAMP, stamp)
+            wr(I, pp(p, P_CK_HEAD), rd(I, ck + h * N_CK + CK_NEXT))
+            wr(I, pp(p, P_CK_LEN), rd(I, pp(p, P_CK_LEN)) - 1)
+            popped = True
+        if rd(I, pp(p, P_CK_LEN)) == 0:
+            wr(I, pp(p, P_CK_HEAD), -1)
+            wr(I, pp(p, P_CK_TAIL), -1)
+            wr(I, pp(p, P_LG_HEAD), -1)
+            wr(I, pp(p, P_LG_TAIL), -1)
+            wr(I, pp(p, P_LG_LEN), 0)
+        elif popped and before_l > 0:
+            log_remove_stamped(I, p, stamp)
+    else:
+        if before_c > 0:
+            list_remove_le(I, p, P_CK_HEAD, ck, N_CK, CK_NEXT, CK_INDEX, v_int)
+        if before_l > 0:
+            list_remove_le(I, p, P_LG_HEAD, rd(I, H_LG), N_LG, LG_NEXT, LG_INDEX, v_int)
+    d_send = 0
+    if role == SDW:
+        tw = rd(I, H_TW)
+        n_int = rd(I, pp(p, P_TI_LEN))
+        n_ext = rd(I, pp(p, P_TE_LEN))
+        if n_int > 0:
+            list_remove_le(I, p, P_TI_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int)
+        if rd(I, IP_OUTPUTS_BY_COUNT) != 0:   # outputs are counted apart (D9)
+            if v_ext >= 0 and n_ext > 0:
+                list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_E, v_ext)
+        elif n_ext > 0:
+            list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int)
+        d_send = rd(I, pp(p, P_TI_LEN)) + rd(I, pp(p, P_TE_LEN)) - n_int - n_ext
+    change_ckpts(I, rd(I, pp(p, P_CK_LEN)) - before_c)
+    change_logs(I, D, d_send, rd(I, pp(p, P_LG_LEN)) - before_l)
+    wr(I, pp(p, P_DIRTY), 1 if rd(I, pp(p, P_CK_LEN)) > 0 else 0)
+    check_unsafe(I, p, role)
+
+
+@njit(**JIT_NORC)
+def checkpointing(I, D, p, role):
+    """``confidence.checkpointing``: index = the local ``int_mSN_G_low``."""
+    c = rd(I, R0 + R_NCK)
+    if c >= rd(I, H_CAP_M):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    wr(I, R0 + R_NCK, c + 1)
+    row = rd(I, H_CK) + c * N_CK
+    wr(I, row + CK_INDEX, rd(I, pp(p, P_LEVEL)))
+    wr(I, row + CK_LEVEL_BEFORE, rd(I, pp(p, P_LEVEL)))
+    wr(I, row + CK_NRECV, rd(I, pp(p, P_NRECV)))
+    wr(I, row + CK_NSENT, rd(I, pp(p, P_NSENT)))
+    wr(I, row + CK_NTWINS, rd(I, pp(p, P_NTWINS)))
+    wr(I, row + CK_NOUT, rd(I, pp(p, P_NOUT)))
+    wr(I, row + CK_ERR, rd(I, pp(p, P_ERR)))
+    wr(I, row + CK_ORD, rd(I, pp(p, P_NCKPT)))
+    wr(I, row + CK_STAMP, 0)
+    wr(D, D_CKT + c, rd(D, F_NOW))
+    wr(I, pp(p, P_NCKPT), rd(I, pp(p, P_NCKPT)) + 1)
+    list_append(I, p, P_CK_HEAD, rd(I, H_CK), N_CK, CK_NEXT, c)
+    if rd(I, pp(p, P_DIRTY)) == 0:
+        wr(I, R0 + R_CKPT_S1, rd(I, R0 + R_CKPT_S1) + 1)
+    else:
+        wr(I, R0 + R_CKPT_S2, rd(I, R0 + R_CKPT_S2) + 1)
+    if role == ACT:
+        wr(I, R0 + R_CKPT_ACT, rd(I, R0 + R_CKPT_ACT) + 1)
+    else:
+        wr(I, R0 + R_CKPT_SDW, rd(I, R0 + R_CKPT_SDW) + 1)
+    change_ckpts(I, 1)
+
+
+@njit(**JIT_NORC)
+def msg_logging(I, D, p, mid):
+    e = rd(I, R0 + R_NLG)
+    if e >= rd(I, H_CAP_M):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    wr(I, R0 + R_NLG, e + 1)
+    row = rd(I, H_LG) + e * N_LG
+    wr(I, row + LG_INDEX, rd(I, pp(p, P_LEVEL)))
+    wr(I, row + LG_MID, mid)
+    wr(I, row + LG_CKPT, rd(I, pp(p, P_CK_TAIL)))
+    list_append(I, p, P_LG_HEAD, rd(I, H_LG), N_LG, LG_NEXT, e)
+    change_logs(I, D, 0, 1)
+
+
+@njit(**JIT_NORC)
+def receive_application_msg(I, D, p, role, mid):
+    """``confidence.receive_application_msg``: reception by a G_act or G_sdw process.
+
+    Section 3.1's S1 / S2 checkpoint trigger (Figure 3; Figure 4 without the
+    ``prgt_bit`` gate), "propagating in", receiver-side logging (D4), then
+    consumption and the level; the switches ``checkpoint_every_receive``,
+    ``s2_checkpoints`` and ``log_all_when_dirty`` select the variants.
+    """
+    m = rd(I, H_MS) + mid * N_MS
+    m_dirty = rd(I, m + MS_DIRTY)
+    m_level = rd(I, m + MS_LEVEL)
+    gate = role == SDW or rd(I, pp(p, P_DIRTY)) == 0 or rd(I, pp(p, P_PRGT)) == 1
+    every = rd(I, IP_CHECKPOINT_EVERY_RECEIVE) != 0
+    if every:
+        trigger = True
+    elif rd(I, IP_S2_CHECKPOINTS) == 0:   # "static": one checkpoint per dirty period
+        trigger = m_dirty == 1 and rd(I, pp(p, P_DIRTY)) == 0
+    else:
+        trigger = m_dirty == 1 and m_level > rd(I, pp(p, P_LEVEL)) and gate
+    log_all = rd(I, IP_LOG_ALL_WHEN_DIRTY) != 0
+    if trigger:
+        checkpointing(I, D, p, role)
+        wr(I, pp(p, P_DIRTY), 1)
+        if role == ACT:   # "propagating in"
+            wr(I, pp(p, P_PRGT), 1 if role_of(I, rd(I, m + MS_SRC)) != LOW else 0)
+        if log_all:
+            msg_logging(I, D, p, mid)
+    elif log_all:
+        if rd(I, pp(p, P_DIRTY)) == 1:
+            msg_logging(I, D, p, mid)
+    elif m_dirty == 0 and rd(I, pp(p, P_DIRTY)) == 1:
+        msg_logging(I, D, p, mid)
+    application_msg_reception(I, p, mid)
+    if m_level > rd(I, pp(p, P_LEVEL)):
+        wr(I, pp(p, P_LEVEL), m_level)
+    if every:   # drop checkpoints already validated
+        memory_reclamation(I, D, p, role, rd(I, pp(p, P_V_KNOWN)), -1)
+    check_unsafe(I, p, role)

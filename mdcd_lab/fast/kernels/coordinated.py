@@ -1,0 +1,424 @@
+"""``reference/coordinated.py``: the ``coordinated`` protocol, self-contained.
+
+Checkpoint lines every ``coord_period`` (:func:`schedule_lines`,
+:func:`take_line`), their validation (:func:`validate_lines`,
+:func:`on_validation`), reception without checkpointing (:func:`receive`) and
+the rollback of every member to the newest validated line (:func:`recover`).
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .._config import JIT_NORC
+from .layout import (
+    ACT,
+    CK_ERR,
+    CK_INDEX,
+    CK_LEVEL_BEFORE,
+    CK_NOUT,
+    CK_NRECV,
+    CK_NSENT,
+    CK_NTWINS,
+    CK_ORD,
+    CK_STAMP,
+    D_CKT,
+    ERR_CAPACITY,
+    F_NOW,
+    F_RB_MAX,
+    F_RB_SUM,
+    FP_COORD_PERIOD,
+    H_CAP_M,
+    H_CAP_R,
+    H_CAS,
+    H_CK,
+    H_CUT,
+    H_EF,
+    H_HELD,
+    H_KF,
+    H_LN,
+    H_MS,
+    H_REPL,
+    H_RPE,
+    H_RST,
+    H_TN,
+    H_TW,
+    IP_N_LINES,
+    IP_NACT,
+    IP_NLOW,
+    LN_CK,
+    LN_DSTAMP,
+    LN_LEVEL,
+    LN_NCHAN,
+    LN_NMEM,
+    LN_NMSG,
+    LOW,
+    MS_CONSUME_ORD,
+    MS_DELIVERED,
+    MS_DSEQ,
+    MS_DST,
+    MS_ERR,
+    MS_K,
+    MS_LEVEL,
+    MS_SRC,
+    N_CK,
+    N_EF,
+    N_LN,
+    N_MS,
+    N_TW,
+    P_DIRTY,
+    P_ERR,
+    P_LEVEL,
+    P_NOUT,
+    P_NRECV,
+    P_NSENT,
+    P_NTWINS,
+    P_TI_HEAD,
+    P_TI_LEN,
+    P_TI_TAIL,
+    P_V_KNOWN,
+    R0,
+    R_CKPT_ACT,
+    R_CKPT_SDW,
+    R_CO_MAX,
+    R_DSEQ,
+    R_ERROR,
+    R_EXT_SDW,
+    R_INT_LOW,
+    R_INT_SDW,
+    R_L0,
+    R_N_LOW_ACT,
+    R_N_REPLAYED,
+    R_N_RESENT,
+    R_N_SUPPRESSED,
+    R_NL,
+    R_NMSG,
+    R_NPASSED,
+    R_NTW,
+    R_PASSED_MAX,
+    R_RB_EVMAX,
+    R_RB_PROCS,
+    R_TRANSIT,
+    SDW,
+    TW_E,
+    TW_ERR,
+    TW_K,
+    TW_NEXT,
+    TW_ORD,
+    TW_SDW,
+    pp,
+    rd,
+    wr,
+)
+from .oracle import check_recovery
+from .state import (
+    application_msg_reception,
+    change_ckpts,
+    change_logs,
+    check_unsafe,
+    heap_push,
+    role_of,
+)
+
+
+@njit(**JIT_NORC)
+def line_ckpt(I, D, c, p, ordinal):
+    """``coordinated._ckpt``: CK row ``c`` saves ``p``'s state now."""
+    row = rd(I, H_CK) + c * N_CK
+    wr(I, row + CK_INDEX, rd(I, pp(p, P_LEVEL)))
+    wr(I, row + CK_LEVEL_BEFORE, rd(I, pp(p, P_LEVEL)))
+    wr(I, row + CK_NRECV, rd(I, pp(p, P_NRECV)))
+    wr(I, row + CK_NSENT, rd(I, pp(p, P_NSENT)))
+    wr(I, row + CK_NTWINS, rd(I, pp(p, P_NTWINS)))
+    wr(I, row + CK_NOUT, rd(I, pp(p, P_NOUT)))
+    wr(I, row + CK_ERR, rd(I, pp(p, P_ERR)))
+    wr(I, row + CK_ORD, ordinal)
+    wr(I, row + CK_STAMP, 0)
+    wr(D, D_CKT + c, rd(D, F_NOW))
+
+
+@njit(**JIT_NORC)
+def new_line(I, D, ordinal):
+    """Append a line (checkpoints of every G_act and G_sdw member, channel size)."""
+    j = rd(I, R0 + R_NL)
+    n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
+    if j > rd(I, IP_N_LINES):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return -1
+    base = rd(I, H_CAP_M) + j * n_procs
+    level = 0
+    n_mem = 0
+    n_act = 0
+    for p in range(n_procs):
+        role = role_of(I, p)
+        if role != ACT and role != SDW:
+            continue
+        line_ckpt(I, D, base + p, p, ordinal)
+        n_mem += 1
+        if role == ACT:
+            n_act += 1
+        if rd(I, pp(p, P_LEVEL)) > level:
+            level = rd(I, pp(p, P_LEVEL))
+    ln = rd(I, H_LN) + j * N_LN
+    wr(I, ln + LN_LEVEL, level)
+    wr(I, ln + LN_NMSG, rd(I, R0 + R_NMSG))
+    wr(I, ln + LN_DSTAMP, rd(I, R0 + R_DSEQ))
+    wr(I, ln + LN_NCHAN, rd(I, R0 + R_TRANSIT))
+    wr(I, ln + LN_NMEM, n_mem)
+    wr(I, ln + LN_CK, base)
+    wr(I, R0 + R_NL, j + 1)
+    return n_act
+
+
+@njit(**JIT_NORC)
+def schedule_lines(I, D):
+    """``coordinated.schedule_lines``: line 0 now (t = 0), line events k * coord_period."""
+    wr(I, R0 + R_NL, 0)
+    wr(I, R0 + R_L0, 0)
+    new_line(I, D, 0)
+    period = rd(D, FP_COORD_PERIOD)
+    for k in range(1, rd(I, IP_N_LINES) + 1):
+        heap_push(I, D, k * period, -k)
+
+
+@njit(**JIT_NORC)
+def take_line(I, D, k):
+    """``coordinated.take_line``."""
+    n_act = new_line(I, D, k)
+    if n_act < 0:
+        return
+    ln = rd(I, H_LN) + (rd(I, R0 + R_NL) - 1) * N_LN
+    n_mem = rd(I, ln + LN_NMEM)
+    wr(I, R0 + R_CKPT_ACT, rd(I, R0 + R_CKPT_ACT) + n_act)
+    wr(I, R0 + R_CKPT_SDW, rd(I, R0 + R_CKPT_SDW) + n_mem - n_act)
+    change_ckpts(I, n_mem)
+    change_logs(I, D, 0, rd(I, ln + LN_NCHAN))
+    validate_lines(I, D)
+
+
+@njit(**JIT_NORC)
+def in_channel(I, ln, mid):
+    """Whether message ``mid`` (to a G_act / G_sdw process) is in line ``ln``'s channel."""
+    m = rd(I, H_MS) + mid * N_MS
+    if mid >= rd(I, ln + LN_NMSG):
+        return False
+    return rd(I, m + MS_DELIVERED) == 0 or rd(I, m + MS_DSEQ) >= rd(I, ln + LN_DSTAMP)
+
+
+@njit(**JIT_NORC)
+def held_by(I, j, v_star):
+    """``coordinated.held_by``: ``HELD[t]`` for twin numbers ``t = 1 .. n_low_act``."""
+    ln = rd(I, H_LN) + j * N_LN
+    base = rd(I, ln + LN_CK)
+    ck = rd(I, H_CK)
+    ms = rd(I, H_MS)
+    held = rd(I, H_HELD)
+    tn = rd(I, H_TN)
+    for t in range(1, rd(I, R0 + R_N_LOW_ACT) + 1):
+        mid = rd(I, tn + t)
+        m = ms + mid * N_MS
+        c = ck + (base + rd(I, m + MS_DST)) * N_CK
+        h = 0
+        if rd(I, m + MS_DELIVERED) != 0 and rd(I, m + MS_CONSUME_ORD) < rd(I, c + CK_NRECV):
+            h = 1
+        elif in_channel(I, ln, mid) and rd(I, m + MS_K) <= v_star:
+            h = 1
+        wr(I, held + t, h)
+
+
+@njit(**JIT_NORC)
+def remove_held(I, p):
+    """Keep, in order, the twins of ``p``'s ``int_msg_log`` whose number is not held."""
+    tw = rd(I, H_TW)
+    held = rd(I, H_HELD)
+    nla = rd(I, R0 + R_N_LOW_ACT)
+    prev = -1
+    cur = rd(I, pp(p, P_TI_HEAD))
+    n = 0
+    while cur >= 0:
+        row = tw + cur * N_TW
+        nxt = rd(I, row + TW_NEXT)
+        k = rd(I, row + TW_K)
+        if not (1 <= k <= nla and rd(I, held + k) != 0):
+            if prev < 0:
+                wr(I, pp(p, P_TI_HEAD), cur)
+            else:
+                wr(I, tw + prev * N_TW + TW_NEXT, cur)
+            prev = cur
+            n += 1
+        cur = nxt
+    if prev < 0:
+        wr(I, pp(p, P_TI_HEAD), -1)
+    else:
+        wr(I, tw + prev * N_TW + TW_NEXT, -1)
+    wr(I, pp(p, P_TI_TAIL), prev)
+    wr(I, pp(p, P_TI_LEN), n)
+
+
+@njit(**JIT_NORC)
+def validate_lines(I, D):
+    """``coordinated.validate_lines``: discard the lines older than the newest valid one."""
+    v = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
+    lnb = rd(I, H_LN)
+    l0 = rd(I, R0 + R_L0)
+    nv = l0
+    for j in range(rd(I, R0 + R_NL) - 1, l0 - 1, -1):
+        if rd(I, lnb + j * N_LN + LN_LEVEL) <= v:
+            nv = j
+            break
+    if nv == l0:
+        return
+    d_ck = 0
+    d_ch = 0
+    for j in range(l0, nv):
+        ln = lnb + j * N_LN
+        # the line's time: the row of act0 (always a member)
+        if rd(D, D_CKT + rd(I, ln + LN_CK) + rd(I, IP_NLOW)) > 0:
+            d_ck += rd(I, ln + LN_NMEM)
+        d_ch += rd(I, ln + LN_NCHAN)
+    wr(I, R0 + R_L0, nv)
+    change_ckpts(I, -d_ck)
+    change_logs(I, D, 0, -d_ch)
+    held_by(I, nv, v)
+    n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
+    for q in range(n_procs):   # shadows' twins the valid line holds are never needed again
+        if role_of(I, q) != SDW:
+            continue
+        n = rd(I, pp(q, P_TI_LEN))
+        if n > 0:
+            remove_held(I, q)
+        change_logs(I, D, rd(I, pp(q, P_TI_LEN)) - n, 0)
+
+
+@njit(**JIT_NORC)
+def recover(I, D, v_star, ext_star):
+    """``coordinated.recover``: every member rolls back to the newest validated line."""
+    n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
+    ck = rd(I, H_CK)
+    ms = rd(I, H_MS)
+    tw = rd(I, H_TW)
+    rst = rd(I, H_RST)
+    cas = rd(I, H_CAS)
+    rpe = rd(I, H_RPE)
+    repl = rd(I, H_REPL)
+    kf = rd(I, H_KF)
+    ef = rd(I, H_EF)
+    cut = rd(I, H_CUT)
+    held = rd(I, H_HELD)
+    lnb = rd(I, H_LN)
+    now = rd(D, F_NOW)
+    j = rd(I, R0 + R_L0)
+    for jj in range(rd(I, R0 + R_NL) - 1, rd(I, R0 + R_L0) - 1, -1):
+        if rd(I, lnb + jj * N_LN + LN_LEVEL) <= v_star:
+            j = jj
+            break
+    ln = lnb + j * N_LN
+    base = rd(I, ln + LN_CK)
+    n_msg = rd(I, R0 + R_NMSG)
+    for m in range(n_msg):
+        wr(I, repl + m, 0)
+    n_restore = 0
+    rb_max = 0.0
+    rb_sum = 0.0
+    ev_max = 0
+    for p in range(n_procs):
+        wr(I, rst + p, -1)
+        wr(I, cas + p, 0)
+        wr(I, rpe + p, 0)
+        role = role_of(I, p)
+        if role != ACT and role != SDW:
+            continue
+        c = base + p
+        wr(I, rst + p, c)
+        dist = now - rd(D, D_CKT + c)
+        ev = rd(I, pp(p, P_NRECV)) - rd(I, ck + c * N_CK + CK_NRECV)
+        if n_restore == 0 or dist > rb_max:
+            rb_max = dist
+        if n_restore == 0 or ev > ev_max:
+            ev_max = ev
+        rb_sum += dist
+        n_restore += 1
+        wr(I, cut + 2 * p, rd(I, ck + c * N_CK + CK_NSENT))
+        wr(I, cut + 2 * p + 1, rd(I, ck + c * N_CK + CK_NTWINS))
+    # the line's channel is replayed (cluster messages only if validated)
+    n_replayed = 0
+    for mid in range(n_msg):
+        m = ms + mid * N_MS
+        dst = rd(I, m + MS_DST)
+        if role_of(I, dst) == LOW or not in_channel(I, ln, mid):
+            continue
+        src_role = role_of(I, rd(I, m + MS_SRC))
+        if src_role == ACT or src_role == SDW or rd(I, m + MS_K) <= v_star:
+            wr(I, repl + mid, 1)
+            n_replayed += 1
+            if rd(I, m + MS_ERR) != 0:
+                wr(I, rpe + dst, 1)
+    held_by(I, j, v_star)
+    nla = rd(I, R0 + R_N_LOW_ACT)
+    int_sdw = rd(I, R0 + R_INT_SDW)
+    n_k = max(int_sdw, rd(I, R0 + R_INT_LOW)) + 1
+    n_e = max(rd(I, R0 + R_EXT_SDW), rd(I, R0 + R_CO_MAX)) + 1
+    if n_k > rd(I, H_CAP_R) or n_e > rd(I, H_CAP_R):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    for k in range(n_k):
+        wr(I, kf + k, 0)
+    for e in range(n_e):
+        wr(I, ef + e * N_EF, 0)
+        wr(I, ef + e * N_EF + 1, 0)
+    n_undone_held = 0
+    n_resent = 0
+    resent_err = 0
+    for w in range(rd(I, R0 + R_NTW)):
+        row = tw + w * N_TW
+        q = rd(I, row + TW_SDW)
+        k = rd(I, row + TW_K)
+        e = rd(I, row + TW_E)
+        k_held = 1 <= k <= nla and rd(I, held + k) != 0
+        if rd(I, row + TW_ORD) >= rd(I, cut + 2 * q + 1):   # undone
+            if k != 0 and k_held:
+                n_undone_held += 1
+            if e != 0:
+                wr(I, ef + e * N_EF + 1, 1)
+        elif (k != 0 and not k_held) or (e != 0 and e > ext_star):   # re-sent
+            n_resent += 1
+            if k != 0:
+                wr(I, kf + k, 1)
+            if e != 0:
+                wr(I, ef + e * N_EF, 1)
+            if rd(I, row + TW_ERR) != 0:
+                resent_err += 1
+    n_suppressed = n_undone_held
+    for t in range(int_sdw + 1, nla + 1):
+        n_suppressed += rd(I, held + t)
+    wr(I, R0 + R_RB_PROCS, n_restore)
+    wr(D, F_RB_MAX, rb_max)
+    wr(D, F_RB_SUM, rb_sum)
+    wr(I, R0 + R_RB_EVMAX, ev_max)
+    wr(I, R0 + R_N_REPLAYED, n_replayed)
+    wr(I, R0 + R_N_RESENT, n_resent)
+    wr(I, R0 + R_N_SUPPRESSED, n_suppressed)
+    check_recovery(I, D, v_star, ext_star, n_k, resent_err, True)
+
+
+@njit(**JIT_NORC)
+def on_validation(I, p, role, v_int):
+    """``coordinated.on_validation``: ``p`` learns that level ``v_int`` is validated."""
+    if v_int > rd(I, pp(p, P_V_KNOWN)):
+        wr(I, pp(p, P_V_KNOWN), v_int)
+    wr(I, pp(p, P_DIRTY), 1 if rd(I, pp(p, P_LEVEL)) > rd(I, pp(p, P_V_KNOWN)) else 0)
+    check_unsafe(I, p, role)
+
+
+@njit(**JIT_NORC)
+def receive(I, p, role, mid):
+    """``coordinated.receive``: reception without checkpointing or logging."""
+    m = rd(I, H_MS) + mid * N_MS
+    application_msg_reception(I, p, mid)
+    wr(I, m + MS_DSEQ, rd(I, R0 + R_DSEQ))   # the delivery's rank (line channels)
+    wr(I, R0 + R_DSEQ, rd(I, R0 + R_DSEQ) + 1)
+    wr(I, R0 + R_TRANSIT, rd(I, R0 + R_TRANSIT) - 1)
+    if rd(I, m + MS_LEVEL) > rd(I, pp(p, P_LEVEL)):
+        wr(I, pp(p, P_LEVEL), rd(I, m + MS_LEVEL))
+    wr(I, pp(p, P_DIRTY), 1 if rd(I, pp(p, P_LEVEL)) > rd(I, pp(p, P_V_KNOWN)) else 0)
+    check_unsafe(I, p, role)

@@ -1,0 +1,109 @@
+"""Threads and buffers: :func:`simulate_chunk` and :func:`replay_runs`.
+
+Runs are spread over threads with ``prange``, one block of runs per iteration,
+buffers and arenas allocated once per block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .._config import JIT, PJIT
+from .engine import collect, play_run
+from .gen import OVERFLOW, alloc_rows, generate_run
+from .layout import ERR_NONE, IP_NACT, IP_NLOW, alloc_state
+
+#: Largest number of trace rows per run buffer (buffers stop doubling here).
+MAX_ROWS = 1 << 28
+#: Error code of a run that needs more than MAX_ROWS rows.
+ERR_TOO_MANY_ROWS = 2
+
+
+@njit(**JIT)
+def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base, err, b):
+    """Generate and play runs ``first_run + lo .. first_run + hi - 1`` on one thread.
+
+    Buffers are allocated once per block; a run that needs more rows than they
+    hold is generated again after doubling them (never truncated).
+    """
+    n_procs = 2 * ip[IP_NLOW] + ip[IP_NACT]
+    cap = cap0
+    rows = alloc_rows(cap)
+    I, D = alloc_state(fp, ip, 2 * cap)
+    mixer = np.zeros(4, dtype=np.uint64)
+    words4 = np.zeros(4, dtype=np.uint64)
+    last_deliver = np.zeros(n_procs * n_procs)
+    for i in range(lo, hi):
+        run = first_run + i
+        while True:
+            (p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
+             w_t, w_kind, w_src, w_dst) = rows
+            n_p, n_w = generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
+                                    p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
+                                    w_t, w_kind, w_src, w_dst)
+            if n_p != OVERFLOW:
+                break
+            if 2 * cap > MAX_ROWS:
+                err[b, 0] = ERR_TOO_MANY_ROWS
+                err[b, 1] = run
+                err[b, 2] = cap
+                return
+            cap *= 2
+            rows = alloc_rows(cap)
+            I, D = alloc_state(fp, ip, 2 * cap)
+        code = play_run(I, D, i - lo + 1,
+                        p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
+                        w_t, w_kind, w_src, w_dst, n_w)
+        if code != ERR_NONE:
+            err[b, 0] = code
+            err[b, 1] = run
+            err[b, 2] = n_p + n_w
+            return
+        collect(I, D, OI, OF, out_base + i)
+
+
+@njit(**PJIT)
+def simulate_chunk(seed_words, first_run, n_runs, fp, ip, cap0, n_blocks, OI, OF, out_base,
+                   err):
+    """Runs ``first_run .. first_run + n_runs - 1`` into columns ``out_base ..`` of OI, OF."""
+    for b in prange(n_blocks):
+        lo = b * n_runs // n_blocks
+        hi = (b + 1) * n_runs // n_blocks
+        simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base, err, b)
+
+
+@njit(**JIT)
+def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, OI, OF,
+                 err, b):
+    """Play runs ``lo .. hi - 1`` of a flattened trace (rows ``offsets[i]:offsets[i+1]``)."""
+    longest = 1
+    for i in range(lo, hi):
+        longest = max(longest, offsets[i + 1] - offsets[i])
+    I, D = alloc_state(fp, ip, longest)
+    w_t = np.zeros(0)
+    w_i = np.zeros(0, dtype=np.int64)
+    for i in range(lo, hi):
+        a0 = offsets[i]
+        a1 = offsets[i + 1]
+        code = play_run(I, D, i - lo + 1,
+                        t[a0:a1], kind[a0:a1], src[a0:a1], dst[a0:a1], td[a0:a1],
+                        uat[a0:a1], ucomp[a0:a1], dn[a0:a1], a1 - a0,
+                        w_t, w_i, w_i, w_i, 0)
+        if code != ERR_NONE:
+            err[b, 0] = code
+            err[b, 1] = i
+            err[b, 2] = a1 - a0
+            return
+        collect(I, D, OI, OF, i)
+
+
+@njit(**PJIT)
+def replay_runs(offsets, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, n_blocks, OI, OF, err):
+    """Play every run of a flattened trace."""
+    n_runs = offsets.shape[0] - 1
+    for b in prange(n_blocks):
+        lo = b * n_runs // n_blocks
+        hi = (b + 1) * n_runs // n_blocks
+        replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, OI, OF,
+                     err, b)

@@ -1,0 +1,310 @@
+"""``reference/engine.py``: one run, event by event.
+
+:func:`play_run` merges primary and twin rows and dispatches each row to its
+rule (``low_send``, ``act_send``, ``sdw_twin_send``, ``sdw_send``, outputs,
+faults); :func:`drain` delivers the heap items due (receptions,
+notifications, line events); :func:`collect` writes the run's metrics.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .._config import JIT_NORC
+from .act import act_notify, act_output, act_send
+from .confidence import receive_application_msg
+from .coordinated import receive, schedule_lines, take_line, validate_lines
+from .layout import (
+    ABSENT,
+    ACT,
+    F_LOG_AREA,
+    F_LOG_T,
+    F_NOW,
+    F_RB_MAX,
+    F_RB_SUM,
+    F_T_DETECT,
+    F_T_END,
+    F_T_FAULT,
+    FP_HORIZON,
+    H_HT,
+    H_IT,
+    H_MS,
+    H_NT,
+    IP_COORDINATED_CKPT,
+    IP_MSG_BYTES,
+    IP_NACT,
+    IP_NLOW,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    LOW,
+    MS_DST,
+    N_MS,
+    N_NT,
+    N_P,
+    OUT_RECOVERED,
+    P0,
+    P_CK_HEAD,
+    P_CK_TAIL,
+    P_DIRTY,
+    P_LG_HEAD,
+    P_LG_TAIL,
+    P_TE_HEAD,
+    P_TE_TAIL,
+    P_TI_HEAD,
+    P_TI_TAIL,
+    P_UNSAFE,
+    R0,
+    R_CASCADE,
+    R_CK_PEAK,
+    R_CKPT_ACT,
+    R_CKPT_S1,
+    R_CKPT_S2,
+    R_CKPT_SDW,
+    R_CONTAMINATED,
+    R_DUP_OUT,
+    R_DUPS,
+    R_ENDED,
+    R_ERROR,
+    R_HN,
+    R_LOG_PEAK,
+    R_LOG_RPEAK,
+    R_LOG_SPEAK,
+    R_LOST,
+    R_LOST_OUT,
+    R_N_AT,
+    R_N_AT_PASSED,
+    R_N_COMP,
+    R_N_EVENTS,
+    R_N_NOTIF,
+    R_N_REPLAYED,
+    R_N_RESENT,
+    R_N_SUPPRESSED,
+    R_ORPHANS,
+    R_OUTCOME,
+    R_PENDING_RECOVERY,
+    R_PENDING_VALIDATE,
+    R_RB_EVMAX,
+    R_RB_PROCS,
+    R_TOKEN,
+    R_UNSAFE,
+    SDW,
+    U_AT_MISSING,
+    pp,
+    rd,
+    wr,
+)
+from .low import fault, low_output, low_receive, low_send
+from .recovery import error_recovery
+from .sdw import sdw_notify, sdw_send, sdw_twin_output, sdw_twin_send
+from .state import change_logs, heap_pop, role_of
+
+
+@njit(**JIT_NORC)
+def notification(I, D, nid):
+    """A "passed AT" notification: ``act_notify`` / ``sdw_notify`` for each recipient."""
+    row = rd(I, H_NT) + nid * N_NT
+    v_int = rd(I, row)
+    v_ext = rd(I, row + 1)
+    origin = rd(I, row + 2)
+    n_low = rd(I, IP_NLOW)
+    sdw0 = n_low + rd(I, IP_NACT)
+    for q in range(sdw0 + n_low):
+        if q == origin:
+            continue
+        role = role_of(I, q)
+        if role == ACT:
+            act_notify(I, D, q, v_int, v_ext)
+        elif role == SDW:
+            sdw_notify(I, D, q, v_int, v_ext)
+
+
+@njit(**JIT_NORC)
+def drain(I, D, until):
+    """``engine._drain``: process the heap items due by ``until`` (deliveries,
+    "passed AT" notifications, coordinated line events), each at its own time.
+
+    A delivery goes to the reception rule of its recipient: ``low.low_receive``,
+    ``coordinated.receive`` (protocol ``coordinated``) or
+    ``confidence.receive_application_msg`` (Figures 3 and 4, S1 / S2).
+    """
+    ht = rd(I, H_HT)
+    while rd(I, R0 + R_HN) > 0 and rd(D, ht) <= until and rd(I, R0 + R_ENDED) == 0:
+        t, seq = heap_pop(I, D)
+        wr(D, F_NOW, t)
+        code = rd(I, rd(I, H_IT) + seq)
+        if code < 0:   # "coordinated": line event -code
+            take_line(I, D, -code)
+            continue
+        payload = code >> 1
+        if code & 1 != 0:
+            notification(I, D, payload)
+            continue
+        dst = rd(I, rd(I, H_MS) + payload * N_MS + MS_DST)
+        role = role_of(I, dst)
+        if role == LOW:
+            low_receive(I, dst, payload)
+        elif rd(I, IP_COORDINATED_CKPT) != 0:
+            receive(I, dst, role, payload)
+        else:   # act_receive and sdw_receive
+            receive_application_msg(I, D, dst, role, payload)
+
+
+@njit(**JIT_NORC)
+def reset_state(I, D, token):
+    """A fresh ``Run``: processes, counters and floats (pools are overwritten)."""
+    n_low = rd(I, IP_NLOW)
+    n_procs = 2 * n_low + rd(I, IP_NACT)
+    for k in range(R0, P0 + n_procs * N_P):
+        wr(I, k, 0)
+    for p in range(n_procs):
+        for f in (P_CK_HEAD, P_CK_TAIL, P_LG_HEAD, P_LG_TAIL, P_TI_HEAD, P_TI_TAIL,
+                  P_TE_HEAD, P_TE_TAIL):
+            wr(I, pp(p, f), -1)
+    for p in range(n_low):
+        if role_of(I, p) == LOW:
+            wr(I, pp(p, P_DIRTY), 1)
+    wr(I, R0 + R_TOKEN, token)
+    wr(D, F_NOW, 0.0)
+    wr(D, F_T_END, rd(D, FP_HORIZON))
+    wr(D, F_T_FAULT, math.nan)
+    wr(D, F_T_DETECT, math.nan)
+    wr(D, F_LOG_AREA, 0.0)
+    wr(D, F_LOG_T, 0.0)
+    wr(D, F_RB_MAX, math.nan)
+    wr(D, F_RB_SUM, 0.0)
+
+
+@njit(**JIT_NORC)
+def play_run(I, D, token,
+             p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
+             w_t, w_kind, w_src, w_dst, n_w):
+    """``engine.play_run`` over the stable merge of primary rows and twin rows.
+
+    A replayed trace passes all its rows as primary rows and ``n_w = 0``.
+    ``token`` must differ between the runs played on one arena.  Returns the
+    error code (``ERR_NONE`` unless a capacity was exceeded).
+    """
+    horizon = rd(D, FP_HORIZON)
+    reset_state(I, D, token)
+    if rd(I, IP_COORDINATED_CKPT) != 0:
+        schedule_lines(I, D)
+    a = 0
+    b = 0
+    n_events = 0
+    ht = rd(I, H_HT)
+    while a < n_p or b < n_w:
+        if b >= n_w or (a < n_p and p_t[a] <= w_t[b]):
+            t = p_t[a]
+            kind = p_kind[a]
+            src = p_src[a]
+            dst = p_dst[a]
+            td = p_td[a]
+            u_at = p_uat[a]
+            u_comp = p_ucomp[a]
+            d_notify = p_dn[a]
+            a += 1
+        else:
+            t = w_t[b]
+            kind = w_kind[b]
+            src = w_src[b]
+            dst = w_dst[b]
+            td = math.nan
+            u_at = U_AT_MISSING
+            u_comp = 0.0
+            d_notify = 0.0
+            b += 1
+        if rd(I, R0 + R_HN) > 0 and rd(D, ht) <= t:
+            drain(I, D, t)
+            if rd(I, R0 + R_ENDED) != 0:
+                break
+        wr(D, F_NOW, t)
+        n_events += 1
+        role = role_of(I, src)
+        if role == ABSENT or (dst >= 0 and role_of(I, dst) == ABSENT):
+            continue   # a shadow that does not exist under this protocol
+        if kind == KIND_FAULT:
+            fault(I, D, src)
+        elif kind == KIND_OUTPUT:
+            if role == LOW:
+                low_output(I, D, src, u_at, u_comp, d_notify)
+            elif role == ACT:
+                act_output(I, D, src, u_at, u_comp, d_notify)
+            else:
+                sdw_twin_output(I, D, src)
+            # the last step of an output, kept out of low_output / act_output so that
+            # their compiled code stays small (compile time); nothing runs in between
+            if rd(I, R0 + R_PENDING_VALIDATE) != 0:
+                wr(I, R0 + R_PENDING_VALIDATE, 0)
+                validate_lines(I, D)
+            if rd(I, R0 + R_PENDING_RECOVERY) != 0:
+                wr(I, R0 + R_PENDING_RECOVERY, 0)
+                error_recovery(I, D)
+        elif role == LOW:
+            low_send(I, D, src, dst, td)
+        elif role == ACT:
+            act_send(I, D, src, dst, td)
+        elif role_of(I, dst) == ACT:
+            sdw_twin_send(I, D, src)
+        else:
+            sdw_send(I, D, src, dst, td)
+        if rd(I, R0 + R_ENDED) != 0 or rd(I, R0 + R_ERROR) != 0:
+            break
+    if rd(I, R0 + R_ENDED) == 0:
+        drain(I, D, horizon)
+    if rd(I, R0 + R_ENDED) == 0:
+        wr(D, F_NOW, horizon)
+    wr(D, F_NOW, rd(D, F_T_END))
+    change_logs(I, D, 0, 0)   # close the time integral of the log sizes
+    wr(I, R0 + R_N_EVENTS, n_events)
+    unsafe = 0
+    for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
+        if role_of(I, p) == ACT or role_of(I, p) == SDW:
+            unsafe += rd(I, pp(p, P_UNSAFE))
+    wr(I, R0 + R_UNSAFE, unsafe)
+    return rd(I, R0 + R_ERROR)
+
+
+@njit(**JIT_NORC)
+def collect(I, D, OI, OF, col):
+    """``engine._collect``: the run's metrics into column ``col`` of OI and OF."""
+    OI[0, col] = rd(I, R0 + R_OUTCOME)
+    OI[1, col] = rd(I, R0 + R_N_EVENTS)
+    OI[2, col] = rd(I, R0 + R_CKPT_ACT) + rd(I, R0 + R_CKPT_SDW)
+    OI[3, col] = rd(I, R0 + R_CKPT_ACT)
+    OI[4, col] = rd(I, R0 + R_CKPT_SDW)
+    OI[5, col] = rd(I, R0 + R_CKPT_S1)
+    OI[6, col] = rd(I, R0 + R_CKPT_S2)
+    OI[7, col] = rd(I, R0 + R_CK_PEAK)
+    OI[8, col] = rd(I, R0 + R_LOG_PEAK)
+    OI[9, col] = rd(I, R0 + R_LOG_PEAK) * rd(I, IP_MSG_BYTES)
+    OI[10, col] = rd(I, R0 + R_LOG_SPEAK)
+    OI[11, col] = rd(I, R0 + R_LOG_RPEAK)
+    OI[12, col] = rd(I, R0 + R_N_AT)
+    OI[13, col] = rd(I, R0 + R_N_AT_PASSED)
+    OI[14, col] = rd(I, R0 + R_N_NOTIF)
+    OI[15, col] = rd(I, R0 + R_N_COMP)
+    OI[16, col] = rd(I, R0 + R_RB_PROCS)
+    OI[17, col] = rd(I, R0 + R_RB_EVMAX)
+    OI[18, col] = rd(I, R0 + R_N_REPLAYED)
+    OI[19, col] = rd(I, R0 + R_N_RESENT)
+    OI[20, col] = rd(I, R0 + R_N_SUPPRESSED)
+    OI[21, col] = rd(I, R0 + R_ORPHANS)
+    OI[22, col] = rd(I, R0 + R_LOST)
+    OI[23, col] = rd(I, R0 + R_DUPS)
+    OI[24, col] = rd(I, R0 + R_LOST_OUT)
+    OI[25, col] = rd(I, R0 + R_DUP_OUT)
+    OI[26, col] = rd(I, R0 + R_CONTAMINATED)
+    OI[27, col] = rd(I, R0 + R_UNSAFE)
+    OI[28, col] = rd(I, R0 + R_CASCADE)
+    t_end = rd(D, F_T_END)
+    OF[0, col] = t_end
+    OF[1, col] = rd(D, F_T_FAULT)
+    OF[2, col] = rd(D, F_T_DETECT)
+    OF[3, col] = rd(D, F_LOG_AREA) / t_end if t_end > 0 else 0.0
+    rb_max = rd(D, F_RB_MAX)
+    if rd(I, R0 + R_OUTCOME) == OUT_RECOVERED and rd(I, R0 + R_RB_PROCS) == 0:
+        rb_max = 0.0
+    OF[4, col] = rb_max
+    OF[5, col] = rd(D, F_RB_SUM)

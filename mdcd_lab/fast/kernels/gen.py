@@ -1,0 +1,283 @@
+"""Trace generation: :func:`generate_run` is ``traces._generate_one`` bit for bit.
+
+The cluster's rows ("primary") and the shadow twins go to two buffers;
+:func:`merge_rows` is the reference's stable merge (``engine.play_run`` merges on
+the fly).  :func:`count_rows` / :func:`fill_rows` are the two passes of
+``generate_traces_numba``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .._config import JIT, JIT_NORC
+from .layout import (
+    CAT_ACT_ACT,
+    CAT_ACT_LOW,
+    CAT_EXT_ACT,
+    CAT_EXT_LOW,
+    CAT_FAULT,
+    CAT_LOW_ACT,
+    CAT_LOW_LOW,
+    CAT_SDW_SDW,
+    FP_CUM0,
+    FP_HORIZON,
+    FP_LAG,
+    FP_LATENCY,
+    FP_TOTAL,
+    FP_W0,
+    IP_NACT,
+    IP_NLOW,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    KIND_SEND,
+)
+from .rng import pcg_next, pcg_seed, seed_state, to_double
+
+#: ``generate_run`` returns this when a buffer is too small (the caller grows it).
+OVERFLOW = -1
+
+
+@njit(**JIT_NORC)
+def _pick(u, n):
+    k = int(u * n)
+    return n - 1 if k >= n else k
+
+
+@njit(**JIT_NORC)
+def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
+                 p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
+                 w_t, w_kind, w_src, w_dst):
+    """``traces._generate_one`` for run ``run``: returns ``(n_primary, n_twins)``.
+
+    The cluster's own rows ("primary") and the shadow twins are written to two
+    buffers; the reference's stable merge is :func:`merge_rows` (or done on the
+    fly by :func:`play_run`).  Every floating-point operation has the
+    reference's operands and order (``t - log1p(-u) / total``,
+    ``-latency * log1p(-u)``, ``(2u - 1) * shadow_lag``, ``max(a, b)`` as Python's
+    "``b`` if ``b > a`` else ``a``"), and ``math.log1p`` is the C library's, like
+    CPython's.  Returns ``(OVERFLOW, OVERFLOW)`` as soon as a buffer would
+    overflow: the caller grows the buffers and generates the run again.
+    """
+    horizon = fp[FP_HORIZON]
+    total = fp[FP_TOTAL]
+    latency = fp[FP_LATENCY]
+    shadow_lag = fp[FP_LAG]
+    n_low = ip[IP_NLOW]
+    n_act = ip[IP_NACT]
+    sdw0 = n_low + n_act
+    n_procs = 2 * n_low + n_act
+    for c in range(n_procs * n_procs):
+        last_deliver[c] = 0.0
+    if total <= 0.0:
+        return 0, 0
+    cap_p = p_t.shape[0]
+    cap_w = w_t.shape[0]
+    nan = math.nan
+    seed_state(seed_words, run, mixer, words4)
+    s_hi, s_lo, i_hi, i_lo = pcg_seed(words4)
+    t = 0.0
+    last_twin = 0.0
+    n_p = 0
+    n_w = 0
+    while True:
+        s_hi, s_lo, x0 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        s_hi, s_lo, x1 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        s_hi, s_lo, x2 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        s_hi, s_lo, x3 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        s_hi, s_lo, x4 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        s_hi, s_lo, x5 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        s_hi, s_lo, x6 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        s_hi, s_lo, x8 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        t = t - math.log1p(-to_double(x0)) / total
+        if t > horizon:
+            break
+        if n_p >= cap_p:
+            return OVERFLOW, OVERFLOW
+        x = to_double(x1) * total
+        # the first c with x < w0 + ... + wc (sums formed in the reference's order),
+        # else 7: counted without branches
+        cat = 0
+        for c in range(8):
+            cat += x >= fp[FP_CUM0 + c]
+        if cat > 7:
+            cat = 7
+        while fp[FP_W0 + (cat % 8)] <= 0.0:  # guard against x == total by rounding
+            cat -= 1
+        cat = cat % 8
+        u2 = to_double(x2)
+        if (cat == CAT_LOW_ACT or cat == CAT_LOW_LOW or cat == CAT_EXT_LOW
+                or cat == CAT_FAULT or cat == CAT_SDW_SDW):
+            i = _pick(u2, n_low)
+            src = i if cat != CAT_SDW_SDW else sdw0 + i
+        else:
+            src = n_low + _pick(u2, n_act)
+        if cat == CAT_FAULT:
+            p_t[n_p] = t
+            p_kind[n_p] = KIND_FAULT
+            p_src[n_p] = src
+            p_dst[n_p] = -1
+            p_td[n_p] = nan
+            p_uat[n_p] = nan
+            p_ucomp[n_p] = nan
+            p_dn[n_p] = nan
+            n_p += 1
+            continue
+        if cat == CAT_EXT_LOW or cat == CAT_EXT_ACT:
+            d_notify = -latency * math.log1p(-to_double(x8)) if latency > 0 else 0.0
+            p_t[n_p] = t
+            p_kind[n_p] = KIND_OUTPUT
+            p_src[n_p] = src
+            p_dst[n_p] = -1
+            p_td[n_p] = nan
+            p_uat[n_p] = to_double(x5)
+            p_ucomp[n_p] = to_double(x6)
+            p_dn[n_p] = d_notify
+            n_p += 1
+            if cat == CAT_EXT_LOW:
+                lag = (2.0 * to_double(x7) - 1.0) * shadow_lag if shadow_lag > 0 else 0.0
+                a = t + lag
+                tt = last_twin if last_twin > a else a
+                last_twin = tt
+                if tt <= horizon:
+                    if n_w >= cap_w:
+                        return OVERFLOW, OVERFLOW
+                    w_t[n_w] = tt
+                    w_kind[n_w] = KIND_OUTPUT
+                    w_src[n_w] = sdw0 + src
+                    w_dst[n_w] = -1
+                    n_w += 1
+            continue
+        u3 = to_double(x3)
+        if cat == CAT_LOW_ACT:
+            dst = n_low + _pick(u3, n_act)
+        elif cat == CAT_LOW_LOW:
+            dst = _pick(u3, n_low - 1)
+            dst = dst + 1 if dst >= src else dst
+        elif cat == CAT_ACT_LOW:
+            dst = _pick(u3, n_low)
+        elif cat == CAT_ACT_ACT:
+            dst = _pick(u3, n_act - 1)
+            dst = n_low + (dst + 1 if dst >= src - n_low else dst)
+        else:  # CAT_SDW_SDW
+            dst = _pick(u3, n_low - 1)
+            dst = sdw0 + (dst + 1 if dst >= src - sdw0 else dst)
+        delay = -latency * math.log1p(-to_double(x4)) if latency > 0 else 0.0
+        ch = src * n_procs + dst
+        a = t + delay
+        last = last_deliver[ch]
+        td = last if last > a else a
+        last_deliver[ch] = td
+        p_t[n_p] = t
+        p_kind[n_p] = KIND_SEND
+        p_src[n_p] = src
+        p_dst[n_p] = dst
+        p_td[n_p] = td
+        p_uat[n_p] = nan
+        p_ucomp[n_p] = nan
+        p_dn[n_p] = nan
+        n_p += 1
+        if cat == CAT_LOW_ACT:
+            lag = (2.0 * to_double(x7) - 1.0) * shadow_lag if shadow_lag > 0 else 0.0
+            a = t + lag
+            tt = last_twin if last_twin > a else a
+            last_twin = tt
+            if tt <= horizon:
+                if n_w >= cap_w:
+                    return OVERFLOW, OVERFLOW
+                w_t[n_w] = tt
+                w_kind[n_w] = KIND_SEND
+                w_src[n_w] = sdw0 + src
+                w_dst[n_w] = dst
+                n_w += 1
+    return n_p, n_w
+
+
+@njit(**JIT_NORC)
+def merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
+               w_t, w_kind, w_src, w_dst, o, t, kind, src, dst, td, uat, ucomp, dn):
+    """The reference's stable merge (a cluster row before a twin at equal times)."""
+    a = 0
+    b = 0
+    nan = math.nan
+    while a < n_p or b < n_w:
+        if b >= n_w or (a < n_p and p_t[a] <= w_t[b]):
+            t[o] = p_t[a]
+            kind[o] = p_kind[a]
+            src[o] = p_src[a]
+            dst[o] = p_dst[a]
+            td[o] = p_td[a]
+            uat[o] = p_uat[a]
+            ucomp[o] = p_ucomp[a]
+            dn[o] = p_dn[a]
+            a += 1
+        else:
+            t[o] = w_t[b]
+            kind[o] = w_kind[b]
+            src[o] = w_src[b]
+            dst[o] = w_dst[b]
+            td[o] = nan
+            uat[o] = nan
+            ucomp[o] = nan
+            dn[o] = nan
+            b += 1
+        o += 1
+    return o
+
+
+@njit(**JIT)
+def alloc_rows(cap):
+    """Trace buffers: 8 primary columns and 4 twin columns of ``cap`` rows each."""
+    return (np.empty(cap), np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64),
+            np.empty(cap, dtype=np.int64), np.empty(cap), np.empty(cap), np.empty(cap),
+            np.empty(cap), np.empty(cap), np.empty(cap, dtype=np.int64),
+            np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64))
+
+
+@njit(**JIT)
+def count_rows(seed_words, first_run, n_runs, fp, ip, cap0, out_counts):
+    """Rows of each run (first pass of ``generate_traces_numba``); returns the capacity."""
+    n_procs = 2 * ip[IP_NLOW] + ip[IP_NACT]
+    cap = cap0
+    mixer = np.zeros(4, dtype=np.uint64)
+    words4 = np.zeros(4, dtype=np.uint64)
+    last_deliver = np.zeros(n_procs * n_procs)
+    rows = alloc_rows(cap)
+    for i in range(n_runs):
+        while True:
+            (p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
+             w_t, w_kind, w_src, w_dst) = rows
+            n_p, n_w = generate_run(seed_words, first_run + i, fp, ip, mixer, words4,
+                                    last_deliver, p_t, p_kind, p_src, p_dst, p_td, p_uat,
+                                    p_ucomp, p_dn, w_t, w_kind, w_src, w_dst)
+            if n_p != OVERFLOW:
+                break
+            cap *= 2
+            rows = alloc_rows(cap)
+        out_counts[i] = n_p + n_w
+    return cap
+
+
+@njit(**JIT)
+def fill_rows(seed_words, first_run, n_runs, fp, ip, cap, offsets,
+              t, kind, src, dst, td, uat, ucomp, dn, run_col):
+    """Second pass: generate again and write the merged rows from ``offsets[i]``."""
+    n_procs = 2 * ip[IP_NLOW] + ip[IP_NACT]
+    mixer = np.zeros(4, dtype=np.uint64)
+    words4 = np.zeros(4, dtype=np.uint64)
+    last_deliver = np.zeros(n_procs * n_procs)
+    (p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
+     w_t, w_kind, w_src, w_dst) = alloc_rows(cap)
+    for i in range(n_runs):
+        n_p, n_w = generate_run(seed_words, first_run + i, fp, ip, mixer, words4,
+                                last_deliver, p_t, p_kind, p_src, p_dst, p_td, p_uat,
+                                p_ucomp, p_dn, w_t, w_kind, w_src, w_dst)
+        o = offsets[i]
+        end = merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
+                         w_t, w_kind, w_src, w_dst, o, t, kind, src, dst, td, uat, ucomp, dn)
+        for k in range(o, end):
+            run_col[k] = first_run + i

@@ -1,0 +1,171 @@
+"""Every slot and offset the kernels share, and the per-thread arenas.
+
+* parameter vectors: ``fp`` (``FP_*``, float) and ``ip`` (``IP_*``, int, one
+  slot per rule switch), filled by ``fast/engine.py: scenario_params``; they are
+  also the first slots of the arenas ``D`` and ``I``;
+* trace kinds and generator categories (as ``traces.py``), roles (as
+  ``reference/state.py``), outcomes, ``U_AT_MISSING``;
+* the layout of the arenas (header ``H_*``, run integers ``R_*``, process rows
+  ``P_*``, pool rows ``CK_*``, ``LG_*``, ``TW_*``, ``MS_*``, ``LN_*`` ...), built
+  by :func:`alloc_state`; the output rows ``INT_COLUMNS`` / ``FLOAT_COLUMNS``;
+* the accessors :func:`rd` / :func:`wr` (``A[i]`` with an unsigned index: no
+  negative-index wraparound code) and :func:`pp` (index of a process field).
+
+Reference structure -> flat counterpart: ``Proc`` -> a row of ``P``;
+``ckpt_array``, ``rcv_msg_log``, ``int_msg_log``, ``ext_msg_log`` -> singly
+linked lists (head, tail, length in ``P``) through append-only pools ``CK``,
+``LG``, ``TW``; ``Msg`` -> a row of ``MS`` (index = message id); the floats of
+``Run`` -> ``F_*`` in ``D``.  See docs/scaling.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .._config import JIT, JIT_NORC
+
+KIND_SEND, KIND_OUTPUT, KIND_FAULT = 0, 1, 2
+CAT_LOW_ACT, CAT_LOW_LOW, CAT_EXT_LOW, CAT_FAULT = 0, 1, 2, 3
+CAT_ACT_LOW, CAT_ACT_ACT, CAT_EXT_ACT, CAT_SDW_SDW = 4, 5, 6, 7
+
+# float parameters ``fp`` (also the first N_FP slots of the float arena D)
+FP_HORIZON, FP_TOTAL, FP_W0 = 0, 1, 2          # FP_W0 .. FP_W0 + 7: category weights
+FP_LATENCY, FP_LAG, FP_COVERAGE, FP_COMPENSATION = 10, 11, 12, 13
+FP_CUM0 = 14       # FP_CUM0 .. FP_CUM0 + 7: running sums w0, w0 + w1, ... (reference order)
+FP_COORD_PERIOD = 22
+N_FP = 23
+# int parameters ``ip`` (also the first N_IP slots of the int arena I)
+IP_NLOW, IP_NACT, IP_SCOPE_CLUSTER = 0, 1, 2
+IP_RECLAIM_BY_INTERVAL, IP_PRGT_OUT_ON_LOW_SEND, IP_LOG_ALL_WHEN_DIRTY = 3, 4, 5
+IP_COORDINATED_RECOVERY, IP_OUTPUTS_BY_COUNT, IP_SUPPRESS_REDONE_OUTPUTS = 6, 7, 8
+IP_CHECKPOINT_EVERY_RECEIVE, IP_MSG_BYTES, IP_S2_CHECKPOINTS, IP_DEDUP_REGENERATED = 9, 10, 11, 12
+IP_UNCLUSTERED, IP_COORDINATED_CKPT, IP_N_LINES = 13, 14, 15   # N_LINES: line events
+N_IP = 16
+
+LOW, ACT, SDW, ABSENT = 0, 1, 2, 3
+OUT_COMPLETED, OUT_FAILED, OUT_RECOVERED = 0, 1, 2
+#: ``validate_trace``'s fill value of a missing ``u_at`` (twin rows never read it).
+U_AT_MISSING = float(np.nextafter(1.0, 0.0))
+
+# -- I header: ip (0 .. N_IP - 1), then base offsets of the pools ---------------------
+(H_CK, H_MS, H_LG, H_TW, H_HS, H_IT, H_NT, H_OD, H_CO, H_TWO, H_RST, H_CAS, H_RPE,
+ H_REPL, H_KF, H_EF, H_CUT, H_LN, H_TN, H_HELD, H_CAP_M, H_CAP_R, H_HT, H_CAP_H) = range(
+    N_IP, N_IP + 24)
+HDR = N_IP + 24
+# -- run integers R at R0 -------------------------------------------------------------
+(R_INT_LOW, R_EXT_LOW, R_INT_SDW, R_EXT_SDW, R_SEQ, R_HN, R_NMSG, R_NCK, R_NLG, R_NTW,
+ R_NNT, R_NOD, R_ENDED, R_OUTCOME, R_NPASSED, R_PASSED_MAX,
+ R_CKPT_ACT, R_CKPT_SDW, R_CKPT_S1, R_CKPT_S2, R_N_AT, R_N_AT_PASSED, R_N_NOTIF, R_N_COMP,
+ R_CK_NOW, R_CK_PEAK, R_LOG_S, R_LOG_R, R_LOG_PEAK, R_LOG_SPEAK, R_LOG_RPEAK, R_STAMP,
+ R_TOKEN, R_CO_MAX, R_ERROR, R_N_EVENTS,
+ R_RB_PROCS, R_RB_EVMAX, R_N_REPLAYED, R_N_RESENT, R_N_SUPPRESSED, R_ORPHANS, R_LOST,
+ R_DUPS, R_LOST_OUT, R_DUP_OUT, R_CONTAMINATED, R_CASCADE, R_UNSAFE, R_N_LOW_ACT,
+ R_L0, R_NL, R_DSEQ, R_TRANSIT, R_PENDING_VALIDATE, R_PENDING_RECOVERY) = range(56)
+N_R = 56
+R0 = HDR
+# -- processes P at P0: one row of N_P per process ------------------------------------
+(P_DIRTY, P_PRGT, P_LEVEL, P_IVR, P_EXT_IVR, P_V_KNOWN, P_NCKPT, P_ERR, P_UNSAFE, P_NRECV,
+ P_NSENT, P_NTWINS, P_NOUT, P_CK_HEAD, P_CK_TAIL, P_CK_LEN, P_LG_HEAD, P_LG_TAIL,
+ P_LG_LEN, P_TI_HEAD, P_TI_TAIL, P_TI_LEN, P_TE_HEAD, P_TE_TAIL, P_TE_LEN) = range(25)
+N_P = 25
+P0 = R0 + N_R
+# -- pools (rows of N_* ints from the base offset in the header) ------------------------
+(CK_INDEX, CK_LEVEL_BEFORE, CK_NRECV, CK_NSENT, CK_NTWINS, CK_NOUT, CK_ERR, CK_ORD,
+ CK_NEXT, CK_STAMP) = range(10)
+N_CK = 10
+LG_INDEX, LG_MID, LG_CKPT, LG_NEXT = range(4)       # LG_CKPT: a CK row, -1 for none
+N_LG = 4
+TW_SDW, TW_INDEX, TW_ORD, TW_ERR, TW_K, TW_E, TW_NEXT = range(7)
+N_TW = 7
+(MS_SRC, MS_DST, MS_DIRTY, MS_LEVEL, MS_ERR, MS_SEND_ORD, MS_K, MS_CONSUME_ORD,
+ MS_DELIVERED, MS_RECV_NSENT, MS_RECV_NTWINS, MS_TWIN_NO, MS_DSEQ) = range(13)
+N_MS = 13
+# "coordinated" lines: level, messages created before the line, delivery count at the
+# line (a message is in its channel iff created before and not yet delivered then),
+# channel size, member count, base CK row (row of process p: base + p; time in D_CKT)
+LN_LEVEL, LN_NMSG, LN_DSTAMP, LN_NCHAN, LN_NMEM, LN_CK = range(6)
+N_LN = 6
+N_NT = 3     # v_int, v_ext, origin
+N_OD = 2     # process, output ordinal delivered
+CO_TOKEN, CO_LEVEL, CO_OK = range(3)                # cluster outputs by e
+N_CO = 3
+N_TWO = 2    # twin outputs by e: token, TW row
+N_EF = 2     # by e: in a re-sent log, undone
+# -- D: fp (0 .. N_FP - 1), then the run floats F, then checkpoint times, heap times ----
+F_NOW, F_T_END, F_T_FAULT, F_T_DETECT, F_LOG_AREA, F_LOG_T, F_RB_MAX, F_RB_SUM = range(
+    N_FP, N_FP + 8)
+D_CKT = N_FP + 8
+
+#: Error codes left in ``R_ERROR`` (a capacity was exceeded: never expected, the
+#: capacities are upper bounds derived from the number of rows).
+ERR_NONE, ERR_CAPACITY = 0, 1
+
+INT_COLUMNS = ("outcome", "n_events", "ckpt_total", "ckpt_act", "ckpt_sdw", "ckpt_s1",
+               "ckpt_s2", "ckpt_array_peak", "log_entries_peak", "log_bytes_peak",
+               "log_sender_peak", "log_receiver_peak", "n_at", "n_at_passed",
+               "n_notifications", "n_compensated", "rollback_procs", "rollback_events_max",
+               "n_replayed", "n_resent", "n_suppressed", "orphans", "lost", "duplicates",
+               "lost_outputs", "dup_outputs", "contaminated_restore", "unsafe_clean",
+               "cascade")
+FLOAT_COLUMNS = ("t_end", "t_fault", "t_detect", "log_entries_mean", "rollback_dist_max",
+                 "rollback_dist_sum")
+N_OUT_I = len(INT_COLUMNS)
+N_OUT_F = len(FLOAT_COLUMNS)
+
+
+@njit(**JIT_NORC)
+def rd(A, i):
+    """``A[i]`` for an index known to be >= 0 (no negative-index wraparound code)."""
+    return A[np.uintp(i)]
+
+
+@njit(**JIT_NORC)
+def wr(A, i, v):
+    """``A[i] = v`` for an index known to be >= 0."""
+    A[np.uintp(i)] = v
+
+
+@njit(**JIT_NORC)
+def pp(p, f):
+    """Index of field ``f`` of process ``p`` in ``I``."""
+    return P0 + p * N_P + f
+
+
+@njit(**JIT)
+def alloc_state(fp, ip, rows):
+    """The arenas ``(I, D)`` for runs of at most ``rows`` trace rows.
+
+    Each row creates at most two messages (a G_act send to G_low is delivered to
+    the twin shadow too) and two heap items; checkpoints and receiver-log
+    entries are at most one per delivery; twins, notifications, outputs and
+    cluster outputs at most one per row.
+    """
+    n_procs = 2 * ip[IP_NLOW] + ip[IP_NACT]
+    cap_m = 2 * rows + 2
+    cap_r = rows + 2
+    # "coordinated": line 0 plus one line per line event, a CK row per process each
+    n_lines = ip[IP_N_LINES] + 1 if ip[IP_COORDINATED_CKPT] != 0 else 0
+    cap_ck = cap_m + n_lines * n_procs
+    cap_h = cap_m + ip[IP_N_LINES]
+    sizes = (cap_ck * N_CK, cap_m * N_MS, cap_m * N_LG, cap_r * N_TW, cap_h, cap_h,
+             cap_r * N_NT, cap_r * N_OD, cap_r * N_CO, cap_r * N_TWO, n_procs, n_procs,
+             n_procs, cap_m, cap_r, cap_r * N_EF, 2 * n_procs, n_lines * N_LN, cap_r, cap_r)
+    total = P0 + n_procs * N_P
+    for s in sizes:
+        total += s
+    I = np.zeros(total, dtype=np.int64)
+    for k in range(N_IP):
+        I[k] = ip[k]
+    off = P0 + n_procs * N_P
+    for k in range(len(sizes)):
+        I[H_CK + k] = off
+        off += sizes[k]
+    I[H_CAP_M] = cap_m
+    I[H_CAP_R] = cap_r
+    I[H_CAP_H] = cap_h
+    D = np.zeros(D_CKT + cap_ck + cap_h)
+    for k in range(N_FP):
+        D[k] = fp[k]
+    I[H_HT] = D_CKT + cap_ck
+    return I, D

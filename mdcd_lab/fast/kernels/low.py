@@ -1,0 +1,165 @@
+"""``reference/low.py``: the rules of a G_low process (Figure 2).
+
+:func:`low_send`, :func:`low_output` (AT, "passed AT" via :func:`notify`,
+compensation, or a recovery request), :func:`low_receive`, :func:`fault`,
+:func:`end_failed`.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .._config import JIT_NORC
+from .layout import (
+    ACT,
+    CO_LEVEL,
+    CO_OK,
+    CO_TOKEN,
+    ERR_CAPACITY,
+    F_NOW,
+    F_T_END,
+    F_T_FAULT,
+    FP_COMPENSATION,
+    FP_COVERAGE,
+    H_CAP_R,
+    H_CO,
+    H_MS,
+    H_NT,
+    H_TN,
+    IP_COORDINATED_CKPT,
+    IP_NLOW,
+    IP_SCOPE_CLUSTER,
+    MS_TWIN_NO,
+    N_CO,
+    N_MS,
+    N_NT,
+    OUT_FAILED,
+    P_ERR,
+    P_NSENT,
+    R0,
+    R_CO_MAX,
+    R_ENDED,
+    R_ERROR,
+    R_EXT_LOW,
+    R_INT_LOW,
+    R_N_AT,
+    R_N_AT_PASSED,
+    R_N_COMP,
+    R_N_LOW_ACT,
+    R_N_NOTIF,
+    R_NNT,
+    R_NPASSED,
+    R_OUTCOME,
+    R_PASSED_MAX,
+    R_PENDING_RECOVERY,
+    R_PENDING_VALIDATE,
+    R_TOKEN,
+    pp,
+    rd,
+    wr,
+)
+from .state import application_msg_reception, heap_push, new_msg, role_of
+
+
+@njit(**JIT_NORC)
+def end_failed(I, D):
+    wr(I, R0 + R_OUTCOME, OUT_FAILED)
+    wr(I, R0 + R_ENDED, 1)
+    wr(D, F_T_END, rd(D, F_NOW))
+
+
+@njit(**JIT_NORC)
+def notify(I, D, origin, v_int, v_ext, d_notify):
+    """``low.notify``: one heap item for every recipient."""
+    wr(I, R0 + R_N_NOTIF, rd(I, R0 + R_N_NOTIF) + 1)
+    if rd(I, R0 + R_NPASSED) == 0 or v_int > rd(I, R0 + R_PASSED_MAX):
+        wr(I, R0 + R_PASSED_MAX, v_int)
+    wr(I, R0 + R_NPASSED, rd(I, R0 + R_NPASSED) + 1)
+    if rd(I, IP_COORDINATED_CKPT) != 0:   # the checkpoint coordinator learns at once
+        wr(I, R0 + R_PENDING_VALIDATE, 1)   # done by play_run right after this row
+    nid = rd(I, R0 + R_NNT)
+    if nid >= rd(I, H_CAP_R):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    wr(I, R0 + R_NNT, nid + 1)
+    row = rd(I, H_NT) + nid * N_NT
+    wr(I, row, v_int)
+    wr(I, row + 1, v_ext)
+    wr(I, row + 2, origin)
+    heap_push(I, D, rd(D, F_NOW) + d_notify, nid * 2 + 1)
+
+
+@njit(**JIT_NORC)
+def cluster_output(I, e, level, ok):
+    if e >= rd(I, H_CAP_R):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    row = rd(I, H_CO) + e * N_CO
+    wr(I, row + CO_TOKEN, rd(I, R0 + R_TOKEN))
+    wr(I, row + CO_LEVEL, level)
+    wr(I, row + CO_OK, ok)
+    if e > rd(I, R0 + R_CO_MAX):
+        wr(I, R0 + R_CO_MAX, e)
+
+
+@njit(**JIT_NORC)
+def low_output(I, D, p, u_at, u_comp, d_notify):
+    """``low.low_output``."""
+    wr(I, R0 + R_EXT_LOW, rd(I, R0 + R_EXT_LOW) + 1)
+    e = rd(I, R0 + R_EXT_LOW)
+    wr(I, R0 + R_N_AT, rd(I, R0 + R_N_AT) + 1)
+    err = rd(I, pp(p, P_ERR)) != 0
+    level = rd(I, R0 + R_INT_LOW)
+    detected = err and u_at < rd(D, FP_COVERAGE)
+    if not detected:
+        if err:   # an AT missed the error: it reaches the device
+            cluster_output(I, e, level, 1)
+            end_failed(I, D)
+            return
+        wr(I, R0 + R_N_AT_PASSED, rd(I, R0 + R_N_AT_PASSED) + 1)
+        cluster_output(I, e, level, 1)
+        notify(I, D, p, level, e, d_notify)
+        return
+    if u_comp < rd(D, FP_COMPENSATION):
+        wr(I, R0 + R_N_COMP, rd(I, R0 + R_N_COMP) + 1)
+        cluster_output(I, e, level, 1)
+        return
+    cluster_output(I, e, level, 0)
+    wr(I, R0 + R_PENDING_RECOVERY, 1)   # error_recovery, called by play_run at once
+
+
+@njit(**JIT_NORC)
+def fault(I, D, p):
+    """``low.fault``."""
+    if rd(D, F_T_FAULT) != rd(D, F_T_FAULT):   # NaN: first activation
+        wr(D, F_T_FAULT, rd(D, F_NOW))
+    if rd(I, IP_SCOPE_CLUSTER) != 0:
+        for q in range(rd(I, IP_NLOW)):
+            wr(I, pp(q, P_ERR), 1)
+    else:
+        wr(I, pp(p, P_ERR), 1)
+
+
+@njit(**JIT_NORC)
+def low_send(I, D, p, dst, t_deliver):
+    """``low.low_send``: Figure 2's internal send (to G_act, or inside the cluster)."""
+    k = 0
+    if role_of(I, dst) == ACT:
+        wr(I, R0 + R_INT_LOW, rd(I, R0 + R_INT_LOW) + 1)
+        k = rd(I, R0 + R_INT_LOW)
+    mid = new_msg(I, p, dst, 1, rd(I, R0 + R_INT_LOW), rd(I, pp(p, P_ERR)),
+                  rd(I, pp(p, P_NSENT)), k)
+    wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
+    if k != 0 and dst >= rd(I, IP_NLOW):   # is_act(dst): the twin number
+        wr(I, R0 + R_N_LOW_ACT, rd(I, R0 + R_N_LOW_ACT) + 1)
+        if mid >= 0:
+            wr(I, rd(I, H_MS) + mid * N_MS + MS_TWIN_NO, rd(I, R0 + R_N_LOW_ACT))
+            wr(I, rd(I, H_TN) + rd(I, R0 + R_N_LOW_ACT), mid)
+    if mid >= 0:
+        heap_push(I, D, t_deliver, mid * 2)
+
+
+@njit(**JIT_NORC)
+def low_receive(I, p, mid):
+    """``low.low_receive``: a G_low process only consumes."""
+    application_msg_reception(I, p, mid)

@@ -1,0 +1,291 @@
+"""``reference/recovery.py``: :func:`error_recovery` (Section 3.2), then the oracle."""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .._config import JIT_NORC
+from .confidence import memory_reclamation
+from .coordinated import recover
+from .layout import (
+    ACT,
+    CK_INDEX,
+    CK_NEXT,
+    CK_NRECV,
+    CK_NSENT,
+    CK_NTWINS,
+    CK_ORD,
+    CO_OK,
+    CO_TOKEN,
+    D_CKT,
+    ERR_CAPACITY,
+    F_NOW,
+    F_RB_MAX,
+    F_RB_SUM,
+    F_T_DETECT,
+    F_T_END,
+    H_CAP_R,
+    H_CAS,
+    H_CK,
+    H_CO,
+    H_CUT,
+    H_EF,
+    H_KF,
+    H_LG,
+    H_MS,
+    H_REPL,
+    H_RPE,
+    H_RST,
+    H_TW,
+    IP_COORDINATED_CKPT,
+    IP_COORDINATED_RECOVERY,
+    IP_DEDUP_REGENERATED,
+    IP_LOG_ALL_WHEN_DIRTY,
+    IP_NACT,
+    IP_NLOW,
+    LG_MID,
+    LG_NEXT,
+    MS_CONSUME_ORD,
+    MS_DELIVERED,
+    MS_DST,
+    MS_ERR,
+    MS_LEVEL,
+    MS_RECV_NSENT,
+    MS_RECV_NTWINS,
+    N_CK,
+    N_CO,
+    N_EF,
+    N_LG,
+    N_MS,
+    N_TW,
+    OUT_RECOVERED,
+    P_CK_HEAD,
+    P_CK_LEN,
+    P_DIRTY,
+    P_EXT_IVR,
+    P_IVR,
+    P_LG_HEAD,
+    P_NRECV,
+    P_NSENT,
+    P_NTWINS,
+    P_TE_HEAD,
+    P_TI_HEAD,
+    P_V_KNOWN,
+    R0,
+    R_CO_MAX,
+    R_ENDED,
+    R_ERROR,
+    R_EXT_SDW,
+    R_INT_LOW,
+    R_INT_SDW,
+    R_N_REPLAYED,
+    R_N_RESENT,
+    R_N_SUPPRESSED,
+    R_NMSG,
+    R_NPASSED,
+    R_NTW,
+    R_OUTCOME,
+    R_PASSED_MAX,
+    R_RB_EVMAX,
+    R_RB_PROCS,
+    R_TOKEN,
+    SDW,
+    TW_E,
+    TW_ERR,
+    TW_K,
+    TW_NEXT,
+    TW_ORD,
+    TW_SDW,
+    pp,
+    rd,
+    wr,
+)
+from .oracle import check_recovery
+from .state import role_of
+
+
+@njit(**JIT_NORC)
+def error_recovery(I, D):
+    """``recovery.error_recovery`` followed by ``oracle.check_recovery``."""
+    n_low = rd(I, IP_NLOW)
+    sdw0 = n_low + rd(I, IP_NACT)
+    n_procs = sdw0 + n_low
+    coordinated = rd(I, IP_COORDINATED_RECOVERY) != 0
+    log_all = rd(I, IP_LOG_ALL_WHEN_DIRTY) != 0
+    ck = rd(I, H_CK)
+    ms = rd(I, H_MS)
+    lg = rd(I, H_LG)
+    tw = rd(I, H_TW)
+    co = rd(I, H_CO)
+    rst = rd(I, H_RST)
+    cas = rd(I, H_CAS)
+    rpe = rd(I, H_RPE)
+    repl = rd(I, H_REPL)
+    kf = rd(I, H_KF)
+    ef = rd(I, H_EF)
+    now = rd(D, F_NOW)
+    wr(D, F_T_DETECT, now)
+    wr(I, R0 + R_OUTCOME, OUT_RECOVERED)
+    wr(I, R0 + R_ENDED, 1)
+    wr(D, F_T_END, now)
+    v_star = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
+    token = rd(I, R0 + R_TOKEN)
+    co_max = rd(I, R0 + R_CO_MAX)
+    ext_star = 0
+    for e in range(1, co_max + 1):
+        if rd(I, co + e * N_CO + CO_TOKEN) == token and rd(I, co + e * N_CO + CO_OK) != 0:
+            ext_star += 1
+    if rd(I, IP_COORDINATED_CKPT) != 0:
+        recover(I, D, v_star, ext_star)
+        return
+    if coordinated:
+        # D10: distribute the highest validated level and the device's output count
+        for p in range(n_procs):
+            role = role_of(I, p)
+            if role != ACT and role != SDW:
+                continue
+            memory_reclamation(I, D, p, role, v_star, ext_star)
+            if role == SDW:
+                if v_star > rd(I, pp(p, P_IVR)):
+                    wr(I, pp(p, P_IVR), v_star)
+                wr(I, pp(p, P_EXT_IVR), ext_star)
+    # rollback of dirty processes to the checkpoint with the smallest (index, ord)
+    n_msg = rd(I, R0 + R_NMSG)
+    for m in range(n_msg):
+        wr(I, repl + m, 0)
+    for p in range(n_procs):
+        wr(I, rst + p, -1)
+        wr(I, cas + p, 0)
+        wr(I, rpe + p, 0)
+    n_restore = 0
+    rb_max = 0.0
+    rb_sum = 0.0
+    ev_max = 0
+    n_replayed = 0
+    for p in range(n_procs):
+        role = role_of(I, p)
+        if role != ACT and role != SDW:
+            continue
+        if rd(I, pp(p, P_DIRTY)) != 1 or rd(I, pp(p, P_CK_LEN)) == 0:
+            continue
+        best = rd(I, pp(p, P_CK_HEAD))
+        c = rd(I, ck + best * N_CK + CK_NEXT)
+        while c >= 0:
+            ci = rd(I, ck + c * N_CK + CK_INDEX)
+            bi = rd(I, ck + best * N_CK + CK_INDEX)
+            if ci < bi or (ci == bi and rd(I, ck + c * N_CK + CK_ORD)
+                           < rd(I, ck + best * N_CK + CK_ORD)):
+                best = c
+            c = rd(I, ck + c * N_CK + CK_NEXT)
+        wr(I, rst + p, best)
+        dist = now - rd(D, D_CKT + best)
+        ev = rd(I, pp(p, P_NRECV)) - rd(I, ck + best * N_CK + CK_NRECV)
+        if n_restore == 0 or dist > rb_max:
+            rb_max = dist
+        if n_restore == 0 or ev > ev_max:
+            ev_max = ev
+        rb_sum += dist
+        n_restore += 1
+        best_nrecv = rd(I, ck + best * N_CK + CK_NRECV)
+        v_known = rd(I, pp(p, P_V_KNOWN))
+        e = rd(I, pp(p, P_LG_HEAD))
+        while e >= 0:
+            mid = rd(I, lg + e * N_LG + LG_MID)
+            m = ms + mid * N_MS
+            # replay only what no sender will send again
+            if not log_all or (rd(I, m + MS_CONSUME_ORD) >= best_nrecv
+                               and rd(I, m + MS_LEVEL) <= v_known):
+                wr(I, repl + mid, 1)
+                n_replayed += 1
+                if rd(I, m + MS_ERR) != 0:
+                    wr(I, rpe + p, 1)
+            e = rd(I, lg + e * N_LG + LG_NEXT)
+    # what a rollback undoes: the sends and twins made after the restored checkpoint or,
+    # with dedup_regenerated, after the first consumed message that is not replayed
+    cut = rd(I, H_CUT)
+    dedup = rd(I, IP_DEDUP_REGENERATED) != 0
+    for p in range(n_procs):
+        c = rd(I, rst + p)
+        if c < 0:
+            continue
+        n_sent = rd(I, ck + c * N_CK + CK_NSENT)
+        n_twins = rd(I, ck + c * N_CK + CK_NTWINS)
+        if dedup:
+            first = -1
+            first_ord = 0
+            c_nrecv = rd(I, ck + c * N_CK + CK_NRECV)
+            for mid in range(n_msg):
+                m = ms + mid * N_MS
+                co_ord = rd(I, m + MS_CONSUME_ORD)
+                if (rd(I, m + MS_DST) == p and rd(I, m + MS_DELIVERED) != 0
+                        and co_ord >= c_nrecv and rd(I, repl + mid) == 0
+                        and (first < 0 or co_ord < first_ord)):
+                    first = mid
+                    first_ord = co_ord
+            if first >= 0:
+                n_sent = rd(I, ms + first * N_MS + MS_RECV_NSENT)
+                n_twins = rd(I, ms + first * N_MS + MS_RECV_NTWINS)
+            else:
+                n_sent = rd(I, pp(p, P_NSENT))
+                n_twins = rd(I, pp(p, P_NTWINS))
+        wr(I, cut + 2 * p, n_sent)
+        wr(I, cut + 2 * p + 1, n_twins)
+    # shadow takeover
+    ivr = rd(I, pp(sdw0, P_IVR))
+    for q in range(sdw0 + 1, n_procs):
+        if rd(I, pp(q, P_IVR)) > ivr:
+            ivr = rd(I, pp(q, P_IVR))
+    if coordinated:
+        ext_ivr = ext_star
+    else:
+        ext_ivr = rd(I, pp(sdw0, P_EXT_IVR))
+        for q in range(sdw0 + 1, n_procs):
+            if rd(I, pp(q, P_EXT_IVR)) > ext_ivr:
+                ext_ivr = rd(I, pp(q, P_EXT_IVR))
+    int_sdw = rd(I, R0 + R_INT_SDW)
+    ext_sdw = rd(I, R0 + R_EXT_SDW)
+    n_k = max(int_sdw, rd(I, R0 + R_INT_LOW)) + 1
+    n_e = max(ext_sdw, co_max) + 1
+    if n_k > rd(I, H_CAP_R) or n_e > rd(I, H_CAP_R):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    for k in range(n_k):
+        wr(I, kf + k, 0)
+    for e in range(n_e):
+        wr(I, ef + e * N_EF, 0)
+        wr(I, ef + e * N_EF + 1, 0)
+    n_undone_k = 0
+    for w in range(rd(I, R0 + R_NTW)):
+        row = tw + w * N_TW
+        c = rd(I, rst + rd(I, row + TW_SDW))
+        if c >= 0 and rd(I, row + TW_ORD) >= rd(I, cut + 2 * rd(I, row + TW_SDW) + 1):
+            if rd(I, row + TW_K) != 0 and rd(I, row + TW_K) <= ivr:
+                n_undone_k += 1
+            if rd(I, row + TW_E) != 0:
+                wr(I, ef + rd(I, row + TW_E) * N_EF + 1, 1)
+    n_resent = 0
+    resent_err = 0
+    for q in range(sdw0, n_procs):
+        c = rd(I, rst + q)
+        lim = rd(I, cut + 2 * q + 1) if c >= 0 else 0
+        for f_head in (P_TI_HEAD, P_TE_HEAD):
+            w = rd(I, pp(q, f_head))
+            while w >= 0:
+                row = tw + w * N_TW
+                if c < 0 or rd(I, row + TW_ORD) < lim:
+                    n_resent += 1
+                    if rd(I, row + TW_K) != 0:
+                        wr(I, kf + rd(I, row + TW_K), 1)
+                    if rd(I, row + TW_E) != 0:
+                        wr(I, ef + rd(I, row + TW_E) * N_EF, 1)
+                    if rd(I, row + TW_ERR) != 0:
+                        resent_err += 1
+                w = rd(I, row + TW_NEXT)
+    wr(I, R0 + R_RB_PROCS, n_restore)
+    wr(D, F_RB_MAX, rb_max)
+    wr(D, F_RB_SUM, rb_sum)
+    wr(I, R0 + R_RB_EVMAX, ev_max)
+    wr(I, R0 + R_N_REPLAYED, n_replayed)
+    wr(I, R0 + R_N_RESENT, n_resent)
+    wr(I, R0 + R_N_SUPPRESSED, max(0, ivr - int_sdw) + n_undone_k)
+    check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, False)

@@ -1,0 +1,260 @@
+"""``reference/state.py``'s ``Run`` methods over the arenas.
+
+:func:`role_of` (``Run.role``), the event heap (:func:`heap_push` /
+:func:`heap_pop`: an array binary heap of ``(t, seq)`` with ``IT[seq] = payload *
+2 + kind``), :func:`new_msg`, the log and checkpoint counters
+(:func:`change_logs`, :func:`change_ckpts`), :func:`check_unsafe`, the pool
+lists (:func:`list_append`, :func:`list_remove_le`) and
+:func:`application_msg_reception` (a message consumed).
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .._config import JIT_NORC
+from .layout import (
+    ABSENT,
+    ACT,
+    ERR_CAPACITY,
+    F_LOG_AREA,
+    F_LOG_T,
+    F_NOW,
+    H_CAP_H,
+    H_CAP_M,
+    H_HS,
+    H_HT,
+    H_IT,
+    H_MS,
+    IP_COORDINATED_CKPT,
+    IP_NACT,
+    IP_NLOW,
+    IP_UNCLUSTERED,
+    LOW,
+    MS_CONSUME_ORD,
+    MS_DELIVERED,
+    MS_DIRTY,
+    MS_DSEQ,
+    MS_DST,
+    MS_ERR,
+    MS_K,
+    MS_LEVEL,
+    MS_RECV_NSENT,
+    MS_RECV_NTWINS,
+    MS_SEND_ORD,
+    MS_SRC,
+    MS_TWIN_NO,
+    N_MS,
+    P_DIRTY,
+    P_ERR,
+    P_NRECV,
+    P_NSENT,
+    P_NTWINS,
+    P_UNSAFE,
+    R0,
+    R_CK_NOW,
+    R_CK_PEAK,
+    R_ERROR,
+    R_HN,
+    R_LOG_PEAK,
+    R_LOG_R,
+    R_LOG_RPEAK,
+    R_LOG_S,
+    R_LOG_SPEAK,
+    R_NMSG,
+    R_SEQ,
+    R_TRANSIT,
+    SDW,
+    pp,
+    rd,
+    wr,
+)
+
+
+@njit(**JIT_NORC)
+def role_of(I, p):
+    """``Run.role``; under ``unclustered`` low0's partners are ACT, sdw_i (i >= 1) ABSENT."""
+    n_low = rd(I, IP_NLOW)
+    if rd(I, IP_UNCLUSTERED) != 0:
+        if p == 0:
+            return LOW
+        sdw0 = n_low + rd(I, IP_NACT)
+        if p < sdw0:
+            return ACT
+        return SDW if p == sdw0 else ABSENT
+    if p < n_low:
+        return LOW
+    return ACT if p < n_low + rd(I, IP_NACT) else SDW
+
+
+@njit(**JIT_NORC)
+def change_logs(I, D, d_sender, d_receiver):
+    """``Run.change_logs``: advance the log-size integral, then the sizes and peaks."""
+    # log_area += (log_sender + log_receiver) * (now - log_t), the reference's operations
+    size = rd(I, R0 + R_LOG_S) + rd(I, R0 + R_LOG_R)
+    wr(D, F_LOG_AREA, rd(D, F_LOG_AREA) + size * (rd(D, F_NOW) - rd(D, F_LOG_T)))
+    wr(D, F_LOG_T, rd(D, F_NOW))
+    s = rd(I, R0 + R_LOG_S) + d_sender
+    r = rd(I, R0 + R_LOG_R) + d_receiver
+    wr(I, R0 + R_LOG_S, s)
+    wr(I, R0 + R_LOG_R, r)
+    if s + r > rd(I, R0 + R_LOG_PEAK):
+        wr(I, R0 + R_LOG_PEAK, s + r)
+    if s > rd(I, R0 + R_LOG_SPEAK):
+        wr(I, R0 + R_LOG_SPEAK, s)
+    if r > rd(I, R0 + R_LOG_RPEAK):
+        wr(I, R0 + R_LOG_RPEAK, r)
+
+
+@njit(**JIT_NORC)
+def change_ckpts(I, d):
+    n = rd(I, R0 + R_CK_NOW) + d
+    wr(I, R0 + R_CK_NOW, n)
+    if n > rd(I, R0 + R_CK_PEAK):
+        wr(I, R0 + R_CK_PEAK, n)
+
+
+@njit(**JIT_NORC)
+def check_unsafe(I, p, role):
+    if rd(I, pp(p, P_ERR)) != 0 and rd(I, pp(p, P_DIRTY)) == 0 and role != LOW:
+        wr(I, pp(p, P_UNSAFE), 1)
+
+
+@njit(**JIT_NORC)
+def heap_push(I, D, t, code):
+    """``heapq.heappush(heap, (t, seq, ...))`` with ``IT[seq] = code``."""
+    seq = rd(I, R0 + R_SEQ)
+    n = rd(I, R0 + R_HN)
+    if seq >= rd(I, H_CAP_H):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    wr(I, rd(I, H_IT) + seq, code)
+    wr(I, R0 + R_SEQ, seq + 1)
+    hs = rd(I, H_HS)
+    ht = rd(I, H_HT)
+    i = n
+    while i > 0:
+        parent = (i - 1) >> 1
+        pt = rd(D, ht + parent)
+        ps = rd(I, hs + parent)
+        # (t, seq) < (pt, ps), without a second branch
+        if (t < pt) | ((t == pt) & (seq < ps)):
+            wr(D, ht + i, pt)
+            wr(I, hs + i, ps)
+            i = parent
+        else:
+            break
+    wr(D, ht + i, t)
+    wr(I, hs + i, seq)
+    wr(I, R0 + R_HN, n + 1)
+
+
+@njit(**JIT_NORC)
+def heap_pop(I, D):
+    """Remove the smallest (t, seq) and return it."""
+    hs = rd(I, H_HS)
+    ht = rd(I, H_HT)
+    t0 = rd(D, ht)
+    s0 = rd(I, hs)
+    n = rd(I, R0 + R_HN) - 1
+    wr(I, R0 + R_HN, n)
+    if n > 0:
+        t = rd(D, ht + n)
+        s = rd(I, hs + n)
+        i = 0
+        c = 1
+        while c < n:
+            tc = rd(D, ht + c)
+            sc = rd(I, hs + c)
+            if c + 1 < n:
+                t2 = rd(D, ht + c + 1)
+                s2 = rd(I, hs + c + 1)
+                right = (t2 < tc) | ((t2 == tc) & (s2 < sc))
+                c = c + 1 if right else c
+                tc = t2 if right else tc
+                sc = s2 if right else sc
+            if (tc < t) | ((tc == t) & (sc < s)):
+                wr(D, ht + i, tc)
+                wr(I, hs + i, sc)
+                i = c
+                c = 2 * i + 1
+            else:
+                break
+        wr(D, ht + i, t)
+        wr(I, hs + i, s)
+    return t0, s0
+
+
+@njit(**JIT_NORC)
+def new_msg(I, src, dst, dirty, level, err, send_ord, k):
+    mid = rd(I, R0 + R_NMSG)
+    if mid >= rd(I, H_CAP_M):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return -1
+    wr(I, R0 + R_NMSG, mid + 1)
+    m = rd(I, H_MS) + mid * N_MS
+    wr(I, m + MS_SRC, src)
+    wr(I, m + MS_DST, dst)
+    wr(I, m + MS_DIRTY, dirty)
+    wr(I, m + MS_LEVEL, level)
+    wr(I, m + MS_ERR, err)
+    wr(I, m + MS_SEND_ORD, send_ord)
+    wr(I, m + MS_K, k)
+    wr(I, m + MS_CONSUME_ORD, -1)
+    wr(I, m + MS_DELIVERED, 0)
+    wr(I, m + MS_TWIN_NO, 0)
+    wr(I, m + MS_DSEQ, -1)
+    if rd(I, IP_COORDINATED_CKPT) != 0 and role_of(I, dst) != LOW:
+        wr(I, R0 + R_TRANSIT, rd(I, R0 + R_TRANSIT) + 1)   # in a line's channel if taken now
+    return mid
+
+
+@njit(**JIT_NORC)
+def list_append(I, p, f_head, base, width, f_next, item):
+    """Append pool row ``item`` to the list (head, tail, length at ``f_head``...) of ``p``."""
+    wr(I, base + item * width + f_next, -1)
+    tail = rd(I, pp(p, f_head + 1))
+    if tail < 0:
+        wr(I, pp(p, f_head), item)
+    else:
+        wr(I, base + tail * width + f_next, item)
+    wr(I, pp(p, f_head + 1), item)
+    wr(I, pp(p, f_head + 2), rd(I, pp(p, f_head + 2)) + 1)
+
+
+@njit(**JIT_NORC)
+def list_remove_le(I, p, f_head, base, width, f_next, f_key, thr):
+    """Keep, in order, the items of ``p``'s list whose key is ``> thr``."""
+    prev = -1
+    cur = rd(I, pp(p, f_head))
+    n = 0
+    while cur >= 0:
+        row = base + cur * width
+        nxt = rd(I, row + f_next)
+        if rd(I, row + f_key) > thr:
+            if prev < 0:
+                wr(I, pp(p, f_head), cur)
+            else:
+                wr(I, base + prev * width + f_next, cur)
+            prev = cur
+            n += 1
+        cur = nxt
+    if prev < 0:
+        wr(I, pp(p, f_head), -1)
+    else:
+        wr(I, base + prev * width + f_next, -1)
+    wr(I, pp(p, f_head + 1), prev)
+    wr(I, pp(p, f_head + 2), n)
+
+
+@njit(**JIT_NORC)
+def application_msg_reception(I, p, mid):
+    """``application_msg_reception``."""
+    m = rd(I, H_MS) + mid * N_MS
+    wr(I, m + MS_CONSUME_ORD, rd(I, pp(p, P_NRECV)))
+    wr(I, m + MS_DELIVERED, 1)
+    wr(I, m + MS_RECV_NSENT, rd(I, pp(p, P_NSENT)))
+    wr(I, m + MS_RECV_NTWINS, rd(I, pp(p, P_NTWINS)))
+    wr(I, pp(p, P_NRECV), rd(I, pp(p, P_NRECV)) + 1)
+    if rd(I, m + MS_ERR) != 0 and rd(I, pp(p, P_ERR)) == 0:
+        wr(I, pp(p, P_ERR), 1)

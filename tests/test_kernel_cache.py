@@ -1,0 +1,184 @@
+"""The kernel package: no import cycle, and numba's cache never serves stale code.
+
+numba keys a function's on-disk cache on its own source file; the kernels are
+spread over several modules, so ``mdcd_lab.fast.kernels`` compiles into a
+directory keyed on a hash of every kernel source (``kernels/__init__.py``).
+The slow test edits a leaf kernel in a copy of the package and checks, in fresh
+interpreters, that a cached caller in another module sees the edit, and that
+reverting it finds the first cache again.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mdcd_lab
+from mdcd_lab.fast import kernels
+
+PKG = Path(mdcd_lab.__file__).resolve().parent
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """Modules of ``mdcd_lab`` that ``path`` imports (anywhere in the file)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            names = [mod] + [f"{mod}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        out.update(n for n in names if n.startswith("mdcd_lab"))
+    return out
+
+
+def _graph(root: Path) -> dict[str, set[str]]:
+    mods = {}
+    for f in root.rglob("*.py"):
+        rel = f.relative_to(PKG.parent).with_suffix("")
+        name = ".".join(rel.parts)
+        is_pkg = f.name == "__init__.py"
+        if is_pkg:
+            name = name[: -len(".__init__")]
+        mods[name] = (f, name if is_pkg else name.rsplit(".", 1)[0])
+    graph = {}
+    for name, (f, package) in mods.items():
+        graph[name] = {m for m in _imports(f, package) if m in mods and m != name}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of ``graph`` (ignoring a package's imports of its own submodules)."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for m in sorted(graph[n]):
+            if m.startswith(n + "."):   # a package importing its submodules
+                continue
+            if state.get(m) == 1:
+                return stack[stack.index(m):] + [m]
+            if m not in state:
+                found = visit(m)
+                if found:
+                    return found
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for n in sorted(graph):
+        if n not in state:
+            found = visit(n)
+            if found:
+                return found
+    return None
+
+
+def test_fast_engine_has_no_import_cycle():
+    graph = _graph(PKG / "fast")
+    assert "mdcd_lab.fast.kernels.engine" in graph
+    assert _cycle(graph) is None, _cycle(graph)
+
+
+def test_cycle_detector_finds_a_cycle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_kernel_modules_are_listed_in_dependency_order():
+    graph = _graph(PKG / "fast" / "kernels")
+    order = list(kernels.MODULES)
+    names = {f"mdcd_lab.fast.kernels.{m}" for m in order}
+    assert names == set(graph) - {"mdcd_lab.fast.kernels"}
+    for i, m in enumerate(order):
+        for dep in graph[f"mdcd_lab.fast.kernels.{m}"]:
+            assert dep.rsplit(".", 1)[1] in order[:i], (m, dep)
+
+
+def test_kernel_modules_are_small():
+    # the code after the imports (long ``from .layout import (...)`` blocks, one name a
+    # line, do not count)
+    for f in (PKG / "fast" / "kernels").glob("*.py"):
+        tree = ast.parse(f.read_text())
+        last_import = max((n.end_lineno for n in tree.body
+                           if isinstance(n, (ast.Import, ast.ImportFrom))), default=0)
+        code = len(f.read_text().splitlines()) - last_import
+        assert code <= 400, (f.name, code)
+
+
+def test_cache_dir_is_keyed_on_every_source():
+    names = {f.name for f in kernels.key_files()}
+    assert {"_config.py", "gen.py", "rng.py", "engine.py", "__init__.py"} <= names
+    assert kernels.source_key() in str(kernels.CACHE_DIR)
+
+
+CHILD = r"""
+import json, sys
+import numpy as np
+import mdcd_lab
+from mdcd_lab import Scenario
+from mdcd_lab.fast import kernels
+from mdcd_lab.fast._rng import seed_words
+from mdcd_lab.fast.engine import scenario_params
+from mdcd_lab.fast.kernels import gen
+sc = Scenario(n_low=1, n_act=1, horizon=20.0, rate_low_low=0.0, rate_sdw_sdw=0.0,
+              rate_act_act=0.0)
+fp, ip = scenario_params(sc, "mdcd")
+counts = np.zeros(4, dtype=np.int64)
+gen.count_rows(seed_words(5), 0, 4, fp, ip, 8, counts)
+print("RESULT " + json.dumps({"file": mdcd_lab.__file__, "cache": str(kernels.CACHE_DIR),
+      "counts": counts.tolist(), "hits": sum(gen.count_rows.stats.cache_hits.values())}))
+"""
+
+
+def _child(root: Path, cache: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(cache),
+               NUMBA_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            out = json.loads(line[7:])
+            assert out["file"].startswith(str(root)), out["file"]
+            return out
+    raise AssertionError(proc.stdout + proc.stderr)
+
+
+@pytest.mark.slow
+def test_an_edited_leaf_kernel_takes_effect_in_its_cached_callers(tmp_path):
+    root = tmp_path / "src"
+    shutil.copytree(PKG, root / "mdcd_lab", ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+    rng = root / "mdcd_lab" / "fast" / "kernels" / "rng.py"
+    original = rng.read_text()
+    old = "return np.float64(x >> SH11) * TWO_M53"
+    assert original.count(old) == 1
+
+    first = _child(root, cache)             # compiles gen.count_rows and rng into cache
+    again = _child(root, cache)             # loads them
+    assert again["counts"] == first["counts"] and again["hits"] > 0
+    # halve every uniform: shorter gaps, more rows; the caller lives in gen.py
+    rng.write_text(original.replace(old, old + " * 0.5"))
+    edited = _child(root, cache)
+    assert edited["cache"] != first["cache"]
+    assert sum(edited["counts"]) > sum(first["counts"])
+    rng.write_text(original)                # reverting finds the first directory again
+    reverted = _child(root, cache)
+    assert reverted["cache"] == first["cache"]
+    assert reverted["counts"] == first["counts"] and reverted["hits"] > 0
