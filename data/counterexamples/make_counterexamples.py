@@ -27,8 +27,8 @@ HERE = Path(__file__).parent
 CORRECTIONS = ("reclaim_by_interval", "log_all_when_dirty", "coordinated_recovery",
                "suppress_redone_outputs")
 #: scopes searched, smallest first
-PAPER_SCOPES = ("ci", "lag", "lag5")
-ABLATION_SCOPES = ("ci", "lag", "comp")
+PAPER_SCOPES = ("ci", "lag", "lag5", "comp")
+ABLATION_SCOPES = ("ci", "lag", "comp", "lag5")
 
 
 def ablated(switch: str) -> protocols.Rules:

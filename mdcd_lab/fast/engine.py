@@ -30,6 +30,7 @@ from .kernels.layout import (
     FP_W0,
     INT_COLUMNS,
     IP_CHECKPOINT_EVERY_RECEIVE,
+    IP_CKPT_INDEX_BY_TRIGGER,
     IP_COORDINATED_CKPT,
     IP_COORDINATED_RECOVERY,
     IP_DEDUP_REGENERATED,
@@ -41,6 +42,7 @@ from .kernels.layout import (
     IP_OUTPUTS_BY_COUNT,
     IP_PRGT_OUT_ON_LOW_SEND,
     IP_RECLAIM_BY_INTERVAL,
+    IP_RECLAIM_VALIDATED_TWINS,
     IP_S2_CHECKPOINTS,
     IP_SCOPE_CLUSTER,
     IP_SUPPRESS_REDONE_OUTPUTS,
@@ -67,6 +69,8 @@ SUPPORTED_SWITCHES = {
     "dedup_regenerated": IP_DEDUP_REGENERATED,
     "unclustered": IP_UNCLUSTERED,
     "coordinated_ckpt": IP_COORDINATED_CKPT,
+    "ckpt_index_by_trigger": IP_CKPT_INDEX_BY_TRIGGER,
+    "reclaim_validated_twins": IP_RECLAIM_VALIDATED_TWINS,
 }
 _NOT_SWITCHES = ("name",)
 
