@@ -82,6 +82,12 @@ class Rules:
         "passed AT" notifications have not reclaimed): a twin whose number is
         already validated when the shadow generates it (shadow lag) is reclaimed at
         once.  ``False`` keeps it in the log, and the takeover re-sends it.
+    s2_every_level : bool
+        A correction that competes with ``reclaim_by_interval`` and
+        ``log_all_when_dirty``: rule S2 without its conditions 1) and 2), i.e. a
+        dirty process checkpoints before absorbing *any* level above its own, so
+        every checkpoint interval absorbs one level (more checkpoints, less log;
+        docs/protocol.md, section 6).
     coordinated_ckpt : bool
         ``"coordinated"``: periodic coordinated checkpoints of all G_act and G_sdw
         processes every ``coord_period`` with their channel state, instead of
@@ -107,6 +113,7 @@ class Rules:
     coordinated_ckpt: bool = False
     ckpt_index_by_trigger: bool = True
     reclaim_validated_twins: bool = True
+    s2_every_level: bool = False
 
 
 PROTOCOLS: dict[str, Rules] = {

@@ -44,6 +44,7 @@ from .kernels.layout import (
     IP_RECLAIM_BY_INTERVAL,
     IP_RECLAIM_VALIDATED_TWINS,
     IP_S2_CHECKPOINTS,
+    IP_S2_EVERY_LEVEL,
     IP_SCOPE_CLUSTER,
     IP_SUPPRESS_REDONE_OUTPUTS,
     IP_UNCLUSTERED,
@@ -71,6 +72,7 @@ SUPPORTED_SWITCHES = {
     "coordinated_ckpt": IP_COORDINATED_CKPT,
     "ckpt_index_by_trigger": IP_CKPT_INDEX_BY_TRIGGER,
     "reclaim_validated_twins": IP_RECLAIM_VALIDATED_TWINS,
+    "s2_every_level": IP_S2_EVERY_LEVEL,
 }
 _NOT_SWITCHES = ("name",)
 

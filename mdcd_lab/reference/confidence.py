@@ -92,7 +92,7 @@ def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
 def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
     """Reception of an application message by a G_act (Figure 3) or G_sdw (Figure 4) process."""
     rules = run.rules
-    gate = p.role == SDW or p.dirty_bit == 0 or p.prgt_bit == 1
+    gate = p.role == SDW or p.dirty_bit == 0 or p.prgt_bit == 1 or rules.s2_every_level
     if rules.checkpoint_every_receive:
         trigger = True
     elif not rules.s2_checkpoints:   # "static": one checkpoint per dirty period

@@ -38,6 +38,7 @@ from .layout import (
     IP_OUTPUTS_BY_COUNT,
     IP_RECLAIM_BY_INTERVAL,
     IP_S2_CHECKPOINTS,
+    IP_S2_EVERY_LEVEL,
     LG_CKPT,
     LG_INDEX,
     LG_MID,
@@ -253,7 +254,8 @@ def receive_application_msg(I, D, p, role, mid):
     m = rd(I, H_MS) + mid * N_MS
     m_dirty = rd(I, m + MS_DIRTY)
     m_level = rd(I, m + MS_LEVEL)
-    gate = role == SDW or rd(I, pp(p, P_DIRTY)) == 0 or rd(I, pp(p, P_PRGT)) == 1
+    gate = (role == SDW or rd(I, pp(p, P_DIRTY)) == 0 or rd(I, pp(p, P_PRGT)) == 1
+            or rd(I, IP_S2_EVERY_LEVEL) != 0)
     every = rd(I, IP_CHECKPOINT_EVERY_RECEIVE) != 0
     if every:
         trigger = True
