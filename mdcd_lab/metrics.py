@@ -9,40 +9,53 @@ the scenario's time unit; "logs" means every message log of every process
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Metric", "METRICS", "METRIC_NAMES", "OUTCOMES", "VIOLATIONS", "empty_results",
-           "metrics_markdown", "finalize_frame"]
+from .constants import OUTCOMES
 
-OUTCOMES = ("completed", "failed", "recovered")
+__all__ = ["Metric", "METRICS", "METRIC_NAMES", "ENGINE_METRICS", "INT_METRICS",
+           "FLOAT_METRICS", "OUTCOMES", "VIOLATIONS", "empty_results", "metrics_markdown",
+           "finalize_frame"]
+
 
 
 @dataclass(frozen=True)
 class Metric:
-    """One per-run metric."""
+    """One per-run metric.
+
+    ``default`` is its value in a run that never sets it (a counter that never
+    counts, a recovery metric of a run without recovery); both engines start
+    every run with it.
+    """
 
     name: str
     dtype: str
     unit: str
     definition: str
+    default: float | int | str = 0
 
 
-def _m(name: str, dtype: str, unit: str, definition: str) -> Metric:
-    return Metric(name, dtype, unit, definition)
+def _m(name: str, dtype: str, unit: str, definition: str,
+       default: float | int | str = 0) -> Metric:
+    return Metric(name, dtype, unit, definition, default)
 
 
 METRICS: tuple[Metric, ...] = (
     _m("run", "int64", "", "run index r; its stream is SeedSequence(seed, spawn_key=(r,))"),
     _m("seed", "int64", "", "study seed (-1 when a trace was replayed)"),
     _m("outcome", "category", "", "'completed' (reached the horizon), 'failed' (an erroneous "
-       "external message reached the device) or 'recovered' (error recovery completed)"),
-    _m("t_end", "float64", "time", "time the run ended: horizon, failure or recovery"),
+       "external message reached the device) or 'recovered' (error recovery completed)",
+       "completed"),
+    _m("t_end", "float64", "time", "time the run ended: horizon, failure or recovery",
+       math.nan),
     _m("n_events", "int64", "rows", "trace rows processed (rows with t <= t_end)"),
-    _m("t_fault", "float64", "time", "first design-fault activation (NaN if none)"),
-    _m("t_detect", "float64", "time", "time of the failed AT that invoked recovery (NaN if none)"),
+    _m("t_fault", "float64", "time", "first design-fault activation (NaN if none)", math.nan),
+    _m("t_detect", "float64", "time", "time of the failed AT that invoked recovery (NaN if none)",
+       math.nan),
     _m("ckpt_total", "int64", "checkpoints", "checkpoints established (ckpt_act + ckpt_sdw)"),
     _m("ckpt_act", "int64", "checkpoints", "checkpoints established by G_act processes"),
     _m("ckpt_sdw", "int64", "checkpoints", "checkpoints established by G_sdw processes"),
@@ -52,7 +65,7 @@ METRICS: tuple[Metric, ...] = (
        "all processes together"),
     _m("log_entries_peak", "int64", "entries", "peak over time of the entries in all logs"),
     _m("log_entries_mean", "float64", "entries", "time-average over [0, t_end] of the entries "
-       "in all logs"),
+       "in all logs", 0.0),
     _m("log_bytes_peak", "int64", "bytes", "log_entries_peak * msg_bytes"),
     _m("log_sender_peak", "int64", "entries", "peak of the sender-side logs (shadows' "
        "int_msg_log and ext_msg_log)"),
@@ -63,8 +76,9 @@ METRICS: tuple[Metric, ...] = (
     _m("n_compensated", "int64", "messages", "failed ATs whose error compensation succeeded"),
     _m("rollback_procs", "int64", "processes", "processes rolled back at recovery"),
     _m("rollback_dist_max", "float64", "time", "largest time from a restored checkpoint to "
-       "the recovery"),
-    _m("rollback_dist_sum", "float64", "time", "sum over rolled-back processes of that time"),
+       "the recovery", math.nan),
+    _m("rollback_dist_sum", "float64", "time", "sum over rolled-back processes of that time",
+       0.0),
     _m("rollback_events_max", "int64", "receptions", "largest number of message receptions "
        "undone by one rollback"),
     _m("n_replayed", "int64", "messages", "logged messages replayed after rollback"),
@@ -88,6 +102,14 @@ METRICS: tuple[Metric, ...] = (
 )
 
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+#: The metrics an engine computes for a run: all but ``run`` and ``seed`` (the
+#: drivers add those).
+ENGINE_METRICS: tuple[Metric, ...] = tuple(m for m in METRICS if m.name not in ("run", "seed"))
+#: The numba kernel's output rows, in this order: integer-valued metrics
+#: (``outcome`` as its code in ``OUTCOMES``) ...
+INT_METRICS: tuple[str, ...] = tuple(m.name for m in ENGINE_METRICS if m.dtype != "float64")
+#: ... and floating-point ones.
+FLOAT_METRICS: tuple[str, ...] = tuple(m.name for m in ENGINE_METRICS if m.dtype == "float64")
 #: Oracle columns whose sum is the number of violations of one run.
 VIOLATIONS = ("orphans", "lost", "duplicates", "lost_outputs", "contaminated_restore",
               "unsafe_clean", "cascade")

@@ -19,6 +19,22 @@ import numpy as np
 import pandas as pd
 
 from .checks import check_runs_seed
+from .constants import (
+    CAT_ACT_ACT,
+    CAT_ACT_LOW,
+    CAT_EXT_ACT,
+    CAT_EXT_LOW,
+    CAT_FAULT,
+    CAT_LOW_ACT,
+    CAT_LOW_LOW,
+    CAT_SDW_SDW,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    KIND_SEND,
+    KINDS,
+    U_AT_MISSING,
+    U_COMP_MISSING,
+)
 from .scenario import Scenario
 
 __all__ = [
@@ -27,23 +43,11 @@ __all__ = [
     "U_AT_MISSING", "U_COMP_MISSING", "DRAWS_PER_EVENT", "trace_from_rows",
 ]
 
-KIND_SEND, KIND_OUTPUT, KIND_FAULT = 0, 1, 2
-KINDS = ("send", "output", "fault")
 TRACE_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp", "d_notify")
 REQUIRED_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver")
 
-#: Fill value of a missing ``u_at``: detected iff ``u_at < at_coverage`` then means
-#: "detected iff at_coverage == 1".
-U_AT_MISSING = float(np.nextafter(1.0, 0.0))
-#: Fill value of a missing ``u_comp``: compensation succeeds iff ``u_comp < compensation``,
-#: i.e. fails iff ``compensation == 0``.
-U_COMP_MISSING = 0.0
 #: Uniform draws consumed per trace event, whatever its kind (keeps streams aligned).
 DRAWS_PER_EVENT = 9
-
-# Event categories, in the fixed order in which the total rate is split.
-CAT_LOW_ACT, CAT_LOW_LOW, CAT_EXT_LOW, CAT_FAULT = 0, 1, 2, 3
-CAT_ACT_LOW, CAT_ACT_ACT, CAT_EXT_ACT, CAT_SDW_SDW = 4, 5, 6, 7
 
 
 def proc_names(scenario: Scenario) -> list[str]:

@@ -4,7 +4,9 @@ import pandas as pd
 import pytest
 
 import mdcd_lab as m
+from mdcd_lab.constants import EVENT_KINDS
 from mdcd_lab.metrics import METRIC_NAMES, OUTCOMES
+from mdcd_lab.reference.events import EVENT_COLUMNS
 
 SC = m.Scenario(fault_rate=0.03, horizon=40.0, latency=0.2)
 
@@ -40,7 +42,8 @@ def test_run_events_matches_metrics():
     assert res["ckpt_total"] == df.loc[r, "ckpt_total"]
     assert (events["event"].isin(["ckpt_s1", "ckpt_s2"])).sum() == res["ckpt_total"]
     assert (events["event"] == "at_pass").sum() == res["n_at_passed"]
-    assert list(events.columns) == ["t", "proc", "event", "peer", "level", "index", "info"]
+    assert list(events.columns) == list(EVENT_COLUMNS)
+    assert list(events["event"].cat.categories) == list(EVENT_KINDS)
     assert (trace["run"] == r).all()
 
 

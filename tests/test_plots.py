@@ -322,8 +322,7 @@ def test_spacetime_recovery_line_and_rollbacks(recovered_run):
     ax = fig.axes[0]
     (line,) = _gid(ax, "recovery_line")
     rb = events[events.event == "rollback"]
-    restore = {p: float(i.split("to t=")[1].split(",")[0])
-               for p, i in zip(rb["proc"], rb["info"], strict=True)}
+    restore = dict(zip(rb["proc"], rb["t_restore"], strict=True))
     y = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks(), strict=True))
     pts = dict(zip(line.get_ydata(), line.get_xdata(), strict=True))
     assert len(pts) == sc.n_act + sc.n_low               # every G_act and G_sdw process
@@ -448,7 +447,7 @@ def test_spacetime_without_scenario_and_trace_checks(recovered_run):
         spacetime_data(two, events, sc)
     assert len(spacetime_data(two, events, sc, run=0).messages) == len(d.messages)
     with pytest.raises(ValueError, match="events lacks"):
-        spacetime_data(trace, events.drop(columns="info"), sc)
+        spacetime_data(trace, events.drop(columns="t_restore"), sc)
 
 
 def test_spacetime_every_protocol_draws():

@@ -57,10 +57,9 @@ SPACETIME_COLORS: dict[str, str] = {
 _GROUPS = (("low", "G_low", r"$G_\mathrm{low}$"), ("sdw", "G_sdw", r"$G_\mathrm{sdw}$"),
            ("act", "G_act", r"$G_\mathrm{act}$"))
 _NAME_RE = re.compile(r"^(low|act|sdw)(\d+)$")
-_KV_RE = re.compile(r"([A-Za-z_]+)=([-+0-9.eE]+)")
-_DELETED_RE = re.compile(r"deleted (\d+) ckpt, (\d+) rcv log, (\d+) sender log")
-_TO_T_RE = re.compile(r"to t=([-+0-9.eE]+)")
-_UNDOES_RE = re.compile(r"undoes (\d+) receptions")
+#: Event-log columns the diagram reads (never ``info``, which is text for people).
+_EVENT_COLUMNS = ("t", "proc", "event", "peer", "level", "index", "ckpt", "t_restore",
+                  "dirty", "err", "k", "n", "n_rcv_log", "n_sender_log", "metric")
 _TOL = 1e-9
 
 
@@ -91,12 +90,12 @@ class SpacetimeData:
     twins : DataFrame
         Suppressed shadow twins: ``sdw``, ``dst``, ``t``, ``k``.
     marks : DataFrame
-        Point events drawn as markers: ``t``, ``proc``, ``event``, ``level``,
-        ``index``, ``info``.
+        Point events drawn as markers: the event-log rows (all their columns).
     checkpoints : DataFrame
         ``proc``, ``t``, ``rule`` (``"S1"``, ``"S2"`` or ``"line"`` for a
-        coordinated checkpoint), ``t_reclaimed`` (NaN if kept) and
-        ``restored`` (the checkpoint a rollback restores).
+        coordinated checkpoint), ``ckpt`` (its ordinal in its process, the
+        line number for a line), ``t_reclaimed`` (NaN if kept) and ``restored``
+        (the checkpoint a rollback restores, by its ordinal).
     notifications : DataFrame
         "passed AT" notifications: ``origin``, ``recipient``, ``t_send``,
         ``t_arrive`` (``inf`` if unknown), ``arrived``, ``level``.
@@ -121,8 +120,10 @@ class SpacetimeData:
         undone) and ``replayed`` (log entries replayed).
     resent : dict
         ``sdw -> n``: messages and outputs re-sent by that shadow at takeover.
-    suppress_note, violation_note : str or None
-        The engine's "to suppress" and oracle "violation" notes.
+    n_suppress : int
+        Regenerated messages the shadows will still suppress after takeover.
+    violations : dict
+        ``oracle metric -> count`` of the oracle's violations (empty if none).
     """
 
     procs: list[str]
@@ -142,8 +143,8 @@ class SpacetimeData:
     erroneous_from: dict[str, float]
     rollbacks: pd.DataFrame
     resent: dict[str, int] = field(default_factory=dict)
-    suppress_note: str | None = None
-    violation_note: str | None = None
+    n_suppress: int = 0
+    violations: dict[str, int] = field(default_factory=dict)
 
 
 def _split(name: str) -> tuple[str, int] | None:
@@ -151,8 +152,9 @@ def _split(name: str) -> tuple[str, int] | None:
     return (m.group(1), int(m.group(2))) if m else None
 
 
-def _kv(info: Any) -> dict[str, float]:
-    return {k: float(v) for k, v in _KV_RE.findall(str(info))}
+def _known(v: Any) -> float:
+    """An event field as a float; its "not set" value -1 as NaN."""
+    return math.nan if v < 0 else float(v)
 
 
 def _select_run(trace: pd.DataFrame | None, run: int | None) -> pd.DataFrame | None:
@@ -218,22 +220,22 @@ def _messages(events: pd.DataFrame, trace: pd.DataFrame | None) -> pd.DataFrame:
         for s, d, td in zip(sends["src"].astype(str), sends["dst"].astype(str), tds,
                             strict=True):
             trace_td[s, d].append(float(td))
-    delivered: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
+    delivered: dict[tuple[str, str], list[tuple[float, float, float]]] = defaultdict(list)
     dl = events[events["event"] == "deliver"]
-    for t, proc, peer, info in zip(dl["t"], dl["proc"], dl["peer"], dl["info"], strict=True):
-        delivered[str(peer), str(proc)].append((float(t), str(info)))
+    for t, proc, peer, dirty, err in zip(*(dl[c] for c in ("t", "proc", "peer", "dirty", "err")),
+                                         strict=True):
+        delivered[str(peer), str(proc)].append((float(t), _known(dirty), _known(err)))
     n_sent: dict[tuple[str, str], int] = defaultdict(int)
     n_recv: dict[tuple[str, str], int] = defaultdict(int)
     rows = []
     sd = events[events["event"] == "send"]
-    for t, src, dst, level, info in zip(sd["t"], sd["proc"], sd["peer"], sd["level"],
-                                        sd["info"], strict=True):
+    for t, src, dst, level, s_dirty, s_err in zip(
+            *(sd[c] for c in ("t", "proc", "peer", "level", "dirty", "err")), strict=True):
         src, dst = str(src), str(dst)
         k = n_sent[src, dst]
         n_sent[src, dst] += 1
         tds = trace_td.get((src, dst), [])
         td = tds[k] if k < len(tds) else math.nan
-        send_kv = _kv(info)
         receivers = [(dst, False)]
         s_parts, d_parts = _split(src), _split(dst)
         if s_parts and d_parts and s_parts[0] == "act" and d_parts[0] == "low":
@@ -243,14 +245,14 @@ def _messages(events: pd.DataFrame, trace: pd.DataFrame | None) -> pd.DataFrame:
             n_recv[src, rcv] += 1
             got = delivered.get((src, rcv), [])
             if j < len(got):
-                t_del, dinfo = got[j]
+                t_del, d_dirty, d_err = got[j]
                 ok = True
             else:
-                t_del, dinfo, ok = td, "", False
-            kv = {**_kv(dinfo), **send_kv}
-            dirty = kv.get("dirty", 1.0 if s_parts and s_parts[0] == "low" else math.nan)
-            rows.append((src, rcv, float(t), t_del, ok, dirty, kv.get("err", math.nan),
-                         int(level), is_copy))
+                t_del, d_dirty, d_err, ok = td, math.nan, math.nan, False
+            # what the sender piggybacked, else what the receiver saw
+            dirty = _known(s_dirty) if s_dirty >= 0 else d_dirty
+            err = _known(s_err) if s_err >= 0 else d_err
+            rows.append((src, rcv, float(t), t_del, ok, dirty, err, int(level), is_copy))
     return pd.DataFrame(rows, columns=["src", "dst", "t_send", "t_deliver", "delivered",
                                        "dirty", "err", "level", "copy"])
 
@@ -335,8 +337,7 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
     if not isinstance(events, pd.DataFrame):
         raise TypeError(f"events must be the event DataFrame of run_events, got "
                         f"{type(events).__name__}")
-    missing = [c for c in ("t", "proc", "event", "peer", "level", "index", "info")
-               if c not in events.columns]
+    missing = [c for c in _EVENT_COLUMNS if c not in events.columns]
     if missing:
         raise ValueError(f"events lacks column(s) {missing}; pass the event log of "
                          f"mdcd_lab.run_events")
@@ -354,12 +355,12 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
     twins = pd.DataFrame({"sdw": tw["proc"].astype(str).to_numpy(),
                           "dst": tw["peer"].astype(str).to_numpy(),
                           "t": tw["t"].to_numpy(float),
-                          "k": [int(_kv(i).get("k", -1)) for i in tw["info"]]})
+                          "k": tw["k"].to_numpy(np.int64)})
     mark_events = ("at_pass", "at_fail", "compensated", "output", "failure", "fault",
                    "reclaim", "log_ext")
     marks = ev[ev["event"].isin(mark_events)]
-    empty_reclaim = (marks["event"] == "reclaim") & marks["info"].astype(str).str.fullmatch(
-        r"deleted 0 ckpt, 0 rcv log, 0 sender log")
+    empty_reclaim = ((marks["event"] == "reclaim") & (marks["n"] == 0)
+                     & (marks["n_rcv_log"] == 0) & (marks["n_sender_log"] == 0))
     marks = marks[~empty_reclaim].reset_index(drop=True)
 
     # checkpoints, reclamation, logs
@@ -368,44 +369,42 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
     held_changes: dict[str, list] = defaultdict(list)
     coordinated = bool((ev["event"] == "coord_ckpt").any())
     members = [p for p in procs if not p.startswith("low")]
-    for t, proc, event, index, info in zip(ev["t"], ev["proc"], ev["event"], ev["index"],
-                                           ev["info"], strict=True):
+    for t, proc, event, index, ckpt, n_ck, n_rcv, n_snd in zip(
+            *(ev[c] for c in ("t", "proc", "event", "index", "ckpt", "n", "n_rcv_log",
+                              "n_sender_log")), strict=True):
         t = float(t)
         if event in ("ckpt_s1", "ckpt_s2"):
-            ckpts[proc].append([t, "S1" if event == "ckpt_s1" else "S2", math.nan, False])
+            ckpts[proc].append([t, "S1" if event == "ckpt_s1" else "S2", int(ckpt), math.nan,
+                                False])
             held_changes[proc].append((t, 1, "+"))
         elif event == "coord_ckpt":
             for p in members:
-                ckpts[p].append([t, "line", math.nan, False])
+                ckpts[p].append([t, "line", int(ckpt), math.nan, False])
         elif event in ("log_rcv", "log_sdr", "log_ext"):
             log_changes[proc].append((t, 1, "+"))
         elif event == "reclaim":
-            m = _DELETED_RE.search(str(info))
-            if m:
-                n_ck, n_rcv, n_snd = (int(g) for g in m.groups())
-                kept = [c for c in ckpts[proc] if math.isnan(c[2])]
-                for c in kept[:n_ck]:
-                    c[2] = t
-                if n_rcv or n_snd:
-                    log_changes[proc].append((t, -(n_rcv + n_snd), "+"))
+            # reclamation deletes the oldest checkpoints (indices grow with time)
+            kept = [c for c in ckpts[proc] if math.isnan(c[3])]
+            for c in kept[:int(n_ck)]:
+                c[3] = t
+            if n_rcv or n_snd:
+                log_changes[proc].append((t, -int(n_rcv + n_snd), "+"))
             if not coordinated:
                 held_changes[proc].append((t, int(index), "="))
     rollbacks = []
     replayed = ev[ev["event"] == "replay"]["proc"].value_counts()
-    for t, proc, info in zip(*(ev.loc[ev["event"] == "rollback", c]
-                               for c in ("t", "proc", "info")), strict=True):
-        m, u = _TO_T_RE.search(str(info)), _UNDOES_RE.search(str(info))
-        t_restore = float(m.group(1)) if m else math.nan
-        rollbacks.append((proc, float(t), t_restore, int(u.group(1)) if u else -1,
+    for t, proc, ckpt, t_restore, undone in zip(
+            *(ev.loc[ev["event"] == "rollback", c]
+              for c in ("t", "proc", "ckpt", "t_restore", "n")), strict=True):
+        rollbacks.append((proc, float(t), float(t_restore), int(undone),
                           int(replayed.get(proc, 0))))
-        kept = [c for c in ckpts[proc] if math.isnan(c[2])]
-        if kept and not math.isnan(t_restore):   # the restored one: nearest in time
-            best = min(kept, key=lambda c: abs(c[0] - t_restore))
-            best[3] = True
+        for c in ckpts[proc]:    # the restored checkpoint, by its ordinal
+            if c[2] == ckpt and math.isnan(c[3]):
+                c[4] = True
     rollbacks_df = pd.DataFrame(rollbacks, columns=["proc", "t", "t_restore", "undone",
                                                     "replayed"])
     ck_rows = [(p, *c) for p in procs for c in ckpts.get(p, [])]
-    checkpoints = pd.DataFrame(ck_rows, columns=["proc", "t", "rule", "t_reclaimed",
+    checkpoints = pd.DataFrame(ck_rows, columns=["proc", "t", "rule", "ckpt", "t_reclaimed",
                                                  "restored"])
     # G_act and G_sdw, plus any G_low process that checkpoints or logs (a protocol
     # variant may run some cluster members as ordinary high-confidence processes)
@@ -443,8 +442,8 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
         erroneous_from.setdefault(str(proc), float(t))
 
     resent = ev[ev["event"] == "resend"]["proc"].value_counts()
-    sup = ev[ev["event"] == "suppress"]["info"]
-    vio = ev[ev["event"] == "violation"]["info"]
+    sup = ev[ev["event"] == "suppress"]["n"]
+    vio = ev[ev["event"] == "violation"]
     return SpacetimeData(
         procs=procs, groups=groups, outcome=outcome, t_end=t_end, t_fault=t_fault,
         t_detect=t_detect, messages=messages, twins=twins, marks=marks,
@@ -452,8 +451,8 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
         notifications=_notifications(ev, trace, procs, t_end), logs=logs,
         ckpts_held=ckpts_held, dirty=dirty, erroneous_from=erroneous_from,
         rollbacks=rollbacks_df, resent={str(k): int(v) for k, v in resent.items()},
-        suppress_note=str(sup.iloc[0]) if len(sup) else None,
-        violation_note=str(vio.iloc[0]) if len(vio) else None)
+        n_suppress=int(sup.iloc[0]) if len(sup) else 0,
+        violations={str(m): int(n) for m, n in zip(vio["metric"], vio["n"], strict=True)})
 
 
 # --------------------------------------------------------------------------- drawing
@@ -523,9 +522,8 @@ def _title(data: SpacetimeData) -> str:
         r = sum(data.resent.values())
         if r:
             text += f", shadows re-send {r}"
-    if data.violation_note:
-        bad = [f"{k}={int(v)}" for k, v in _kv(data.violation_note).items() if v]
-        text += "\noracle violation: " + (", ".join(bad) if bad else data.violation_note)
+    if data.violations:
+        text += "\noracle violation: " + ", ".join(f"{k}={v}" for k, v in data.violations.items())
     return text
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ..constants import ACT, LOW, Event
 from .common import end_failed, notify
-from .state import ACT, LOW, Proc, Run
+from .state import Proc, Run
 
 
 def act_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
@@ -24,41 +25,41 @@ def act_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
         m2 = run.new_msg(p.idx, twin.idx, t_deliver, p.dirty_bit, p.int_mSN_G_low,
                          p.erroneous, ords)
         run.push(t_deliver, 0, m2)
-    run.log(p.idx, "send", dst, p.int_mSN_G_low, -1,
-            f"dirty={p.dirty_bit} err={int(p.erroneous)}")
+    run.log(p.idx, Event.SEND, dst, p.int_mSN_G_low, -1, dirty=p.dirty_bit,
+            err=int(p.erroneous), k=0)
 
 
 def act_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -> None:
     """External message: AT if dirty (then reclamation and "passed AT"), else sent as is."""
     if p.dirty_bit == 0:
         if p.erroneous:
-            run.log(p.idx, "failure", -1, p.int_mSN_G_low, -1, "erroneous output, dirty_bit 0")
+            run.log(p.idx, Event.FAILURE, -1, p.int_mSN_G_low, -1, dirty=0)
             end_failed(run)
             return
         p.outputs_delivered.append(p.n_out)
         p.n_out += 1
-        run.log(p.idx, "output", -1, p.int_mSN_G_low)
+        run.log(p.idx, Event.OUTPUT, -1, p.int_mSN_G_low)
         return
-    run.c["n_at"] += 1
+    run.m["n_at"] += 1
     detected = p.erroneous and u_at < run.s.at_coverage
     if not detected:
         if p.erroneous:
-            run.log(p.idx, "failure", -1, p.int_mSN_G_low, -1, "undetected erroneous output")
+            run.log(p.idx, Event.FAILURE, -1, p.int_mSN_G_low, -1, dirty=1)
             end_failed(run)
             return
-        run.c["n_at_passed"] += 1
-        run.log(p.idx, "at_pass", -1, p.int_mSN_G_low)
+        run.m["n_at_passed"] += 1
+        run.log(p.idx, Event.AT_PASS, -1, p.int_mSN_G_low)
         run.family.validate(run, p, p.int_mSN_G_low, -1)
         p.outputs_delivered.append(p.n_out)
         p.n_out += 1
         notify(run, p, p.int_mSN_G_low, -1, d_notify)
         return
-    run.log(p.idx, "at_fail", -1, p.int_mSN_G_low)
+    run.log(p.idx, Event.AT_FAIL, -1, p.int_mSN_G_low)
     if u_comp < run.s.compensation:
-        run.c["n_compensated"] += 1
+        run.m["n_compensated"] += 1
         p.outputs_delivered.append(p.n_out)
         p.n_out += 1
-        run.log(p.idx, "compensated", -1, p.int_mSN_G_low)
+        run.log(p.idx, Event.COMPENSATED, -1, p.int_mSN_G_low)
         return
     p.n_out += 1
     run.family.recover(run, p)
@@ -71,5 +72,5 @@ def act_receive(run: Run, p: Proc, m) -> None:
 
 def act_notify(run: Run, p: Proc, v_int: int, v_ext: int) -> None:
     """Incoming "passed AT": ``memory_reclamation(m.int_mSN_G_low)``, dirty bit update."""
-    run.log(p.idx, "notified", -1, v_int, v_ext)
+    run.log(p.idx, Event.NOTIFIED, -1, v_int, v_ext)
     run.family.validate(run, p, v_int, v_ext)

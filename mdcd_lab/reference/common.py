@@ -12,7 +12,8 @@ and the protocol families (:mod:`.confidence` with :mod:`.recovery`, and
 
 from __future__ import annotations
 
-from .state import ACT, SDW, Msg, Proc, Run
+from ..constants import ACT, SDW, Event
+from .state import Msg, Proc, Run
 
 
 def application_msg_reception(run: Run, p: Proc, m: Msg) -> None:
@@ -25,7 +26,7 @@ def application_msg_reception(run: Run, p: Proc, m: Msg) -> None:
     p.consumed.append(m)
     if m.erroneous and not p.erroneous:
         p.erroneous = True
-        run.log(p.idx, "contaminated", m.src, m.int_mSN_G_low)
+        run.log(p.idx, Event.CONTAMINATED, m.src, m.int_mSN_G_low)
 
 
 def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> None:
@@ -35,12 +36,12 @@ def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> N
     (:attr:`~.state.Family.on_passed_at`); the other G_act and G_sdw processes
     after ``d_notify``.
     """
-    run.c["n_notifications"] += 1
+    run.m["n_notifications"] += 1
     run.passed_levels.append(v_int)
     run.family.on_passed_at(run)
     recipients = [q.idx for q in run.procs if q.role in (ACT, SDW) and q.idx != origin.idx]
     run.push(run.now + d_notify, 1, (v_int, v_ext, tuple(recipients)))
-    run.log(origin.idx, "notify", -1, v_int, v_ext)
+    run.log(origin.idx, Event.NOTIFY, -1, v_int, v_ext)
 
 
 def end_failed(run: Run) -> None:
@@ -56,17 +57,17 @@ def begin_recovery(run: Run, trigger: Proc) -> None:
     run.outcome = "recovered"
     run.ended = True
     run.t_end = run.now
-    run.log(trigger.idx, "recovery", -1, run.int_mSN_G_low, run.int_mSN_G_sdw)
+    run.log(trigger.idx, Event.RECOVERY, -1, run.int_mSN_G_low, run.int_mSN_G_sdw)
 
 
 def record_takeover(run: Run, restore: dict, replayed: dict, resent: list,
                     n_suppressed: int, ivr: int) -> None:
     """Log the shadows' pending work and store the rollback metrics of a recovery."""
     for w in resent:
-        run.log(w.sdw, "resend", -1, w.index, w.k or w.e, "output" if w.e else "message")
+        run.log(w.sdw, Event.RESEND, -1, w.index, w.k or w.e, k=w.k, e=w.e)
     if n_suppressed:
-        run.log(-1, "suppress", -1, ivr, run.int_mSN_G_sdw, f"{n_suppressed} to suppress")
-    run.result.update(
+        run.log(-1, Event.SUPPRESS, -1, ivr, run.int_mSN_G_sdw, n=n_suppressed)
+    run.m.update(
         rollback_procs=len(restore),
         rollback_dist_max=max((run.now - c.t for c in restore.values()), default=0.0),
         rollback_dist_sum=sum(run.now - c.t for c in restore.values()),

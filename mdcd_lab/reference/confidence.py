@@ -12,8 +12,9 @@ plugs in :mod:`.coordinated` instead.
 
 from __future__ import annotations
 
+from ..constants import ACT, LOW, SDW, Event
 from .common import application_msg_reception
-from .state import ACT, LOW, SDW, Checkpoint, LogEntry, Msg, Proc, Run
+from .state import Checkpoint, LogEntry, Msg, Proc, Run
 
 
 def checkpointing(run: Run, p: Proc, m: Msg) -> None:
@@ -25,15 +26,15 @@ def checkpointing(run: Run, p: Proc, m: Msg) -> None:
     ``ckpt_index_by_trigger`` off, the local level of the saved state.
     """
     index = m.int_mSN_G_low if run.rules.ckpt_index_by_trigger else p.int_mSN_G_low
-    rule = "ckpt_s1" if p.dirty_bit == 0 else "ckpt_s2"
+    rule = Event.CKPT_S1 if p.dirty_bit == 0 else Event.CKPT_S2
     c = Checkpoint(index, p.int_mSN_G_low, run.now, p.n_recv, p.n_sent, p.n_twins, p.n_out,
                    p.erroneous, p.n_ckpt_made)
     p.n_ckpt_made += 1
     p.ckpt_array.append(c)
-    run.c[rule] += 1
-    run.c["ckpt_act" if p.role == ACT else "ckpt_sdw"] += 1
+    run.m[rule.value] += 1
+    run.m["ckpt_act" if p.role == ACT else "ckpt_sdw"] += 1
     run.change_ckpts(1)
-    run.log(p.idx, rule, m.src, m.int_mSN_G_low, index)
+    run.log(p.idx, rule, m.src, m.int_mSN_G_low, index, ckpt=c.ord)
 
 
 def msg_logging(run: Run, p: Proc, m: Msg) -> None:
@@ -41,7 +42,7 @@ def msg_logging(run: Run, p: Proc, m: Msg) -> None:
     ckpt_ord = p.ckpt_array[-1].ord if p.ckpt_array else -1
     p.rcv_msg_log.append(LogEntry(p.int_mSN_G_low, m, ckpt_ord))
     run.change_logs(0, 1)
-    run.log(p.idx, "log_rcv", m.src, m.int_mSN_G_low, p.int_mSN_G_low)
+    run.log(p.idx, Event.LOG_RCV, m.src, m.int_mSN_G_low, p.int_mSN_G_low)
 
 
 def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
@@ -83,9 +84,9 @@ def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
     run.change_logs(d_send, len(p.rcv_msg_log) - before_l)
     p.dirty_bit = 1 if p.ckpt_array else 0
     if before_c or before_l or d_send:
-        run.log(p.idx, "reclaim", -1, v_int, len(p.ckpt_array),
-                f"deleted {before_c - len(p.ckpt_array)} ckpt, "
-                f"{before_l - len(p.rcv_msg_log)} rcv log, {-d_send} sender log")
+        run.log(p.idx, Event.RECLAIM, -1, v_int, len(p.ckpt_array),
+                n=before_c - len(p.ckpt_array), n_rcv_log=before_l - len(p.rcv_msg_log),
+                n_sender_log=-d_send)
     run.check_unsafe(p)
 
 
@@ -113,8 +114,8 @@ def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
         msg_logging(run, p, m)
     application_msg_reception(run, p, m)
     p.int_mSN_G_low = max(m.int_mSN_G_low, p.int_mSN_G_low)
-    run.log(p.idx, "deliver", m.src, m.int_mSN_G_low, m.k,
-            f"dirty={m.dirty_bit} err={int(m.erroneous)}")
+    run.log(p.idx, Event.DELIVER, m.src, m.int_mSN_G_low, m.k, dirty=m.dirty_bit,
+            err=int(m.erroneous), k=m.k)
     if rules.checkpoint_every_receive:   # drop checkpoints already validated
         memory_reclamation(run, p, p.v_known)
     run.check_unsafe(p)

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..constants import ACT, SDW, Event
 from .common import application_msg_reception, begin_recovery, record_takeover
 from .oracle import check_recovery
-from .state import ACT, SDW, Checkpoint, Msg, Proc, Run
+from .state import Checkpoint, Msg, Proc, Run
 
 
 @dataclass
@@ -63,16 +64,16 @@ def take_line(run: Run, k: int) -> None:
     members = _members(run)
     ckpts = {p.idx: _ckpt(run, p, k) for p in members}
     n_act = sum(1 for p in members if p.role == ACT)
-    run.c["ckpt_act"] += n_act
-    run.c["ckpt_sdw"] += len(members) - n_act
+    run.m["ckpt_act"] += n_act
+    run.m["ckpt_sdw"] += len(members) - n_act
     channel = [m for m in run.messages if not m.delivered and run.role(m.dst) in (ACT, SDW)]
     line = Line(run.now, max((p.int_mSN_G_low for p in members), default=0), ckpts, channel,
                 {m.mid for m in channel})
     run.lines.append(line)
     run.change_ckpts(len(ckpts))
     run.change_logs(0, len(channel))
-    run.log(-1, "coord_ckpt", -1, line.level, k, f"{len(ckpts)} checkpoints, "
-            f"{len(channel)} in-transit messages logged")
+    run.log(-1, Event.COORD_CKPT, -1, line.level, k, ckpt=k, n=len(ckpts),
+            n_rcv_log=len(channel))
     validate_lines(run)
 
 
@@ -127,8 +128,8 @@ def receive(run: Run, p: Proc, m: Msg) -> None:
     application_msg_reception(run, p, m)
     p.int_mSN_G_low = max(m.int_mSN_G_low, p.int_mSN_G_low)
     p.dirty_bit = int(p.int_mSN_G_low > p.v_known)
-    run.log(p.idx, "deliver", m.src, m.int_mSN_G_low, m.k,
-            f"dirty={m.dirty_bit} err={int(m.erroneous)}")
+    run.log(p.idx, Event.DELIVER, m.src, m.int_mSN_G_low, m.k, dirty=m.dirty_bit,
+            err=int(m.erroneous), k=m.k)
     run.check_unsafe(p)
 
 
@@ -153,11 +154,11 @@ def recover(run: Run, trigger: Proc) -> None:
         elif (w.k and w.k not in held) or (w.e and w.e > ext_star):
             resent.append(w)
     for i, c in restore.items():
-        run.log(i, "rollback", -1, c.index, c.ord,
-                f"to t={c.t:.6g}, undoes {run.procs[i].n_recv - c.n_recv} receptions")
+        run.log(i, Event.ROLLBACK, -1, c.index, c.ord, ckpt=c.ord, t_restore=c.t,
+                n=run.procs[i].n_recv - c.n_recv)
     for i, ms in replayed.items():
         for m in ms:
-            run.log(i, "replay", m.src, m.int_mSN_G_low, m.k)
+            run.log(i, Event.REPLAY, m.src, m.int_mSN_G_low, m.k, k=m.k)
     n_gen = run.int_mSN_G_sdw
     n_suppressed = sum(1 for j in held if j > n_gen) + sum(
         1 for w in undone if w.k and w.k in held)

@@ -11,19 +11,18 @@ horizon are processed.
 from __future__ import annotations
 
 import heapq
-import math
 
 import numpy as np
 import pandas as pd
 
+from ..constants import ABSENT, ACT, KIND_FAULT, KIND_OUTPUT, LOW, SDW
 from ..metrics import METRIC_NAMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
-from ..traces import KIND_FAULT, KIND_OUTPUT, proc_names, validate_trace
+from ..traces import proc_names, validate_trace
 from . import act, confidence, coordinated, low, recovery, sdw
-from .state import ABSENT, ACT, LOW, SDW, Family, Run
-
-EVENT_COLUMNS = ("t", "proc", "event", "peer", "level", "index", "info")
+from .events import EVENT_COLUMNS, event_frame
+from .state import Family, Run
 
 
 def _nothing(run: Run) -> None:
@@ -151,43 +150,27 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     run.now = run.t_end   # the horizon unless the run ended earlier
     run.change_logs(0, 0)   # close the time integral of the log sizes
     res = _collect(run, n_events)
-    events = None
-    if record:
-        names = proc_names(scenario)
-        ev = pd.DataFrame(run.events, columns=list(EVENT_COLUMNS))
-        ev["proc"] = [names[i] if i >= 0 else "system" for i in ev["proc"]]
-        ev["peer"] = [names[i] if i >= 0 else "" for i in ev["peer"]]
-        events = ev
+    events = event_frame(run.events, proc_names(scenario)) if record else None
     return res, events
 
 
 def _collect(run: Run, n_events: int) -> dict:
-    s = run.s
-    res = {
-        "outcome": run.outcome, "t_end": run.t_end, "n_events": n_events,
-        "t_fault": run.t_fault, "t_detect": run.t_detect,
-        "ckpt_total": run.c["ckpt_act"] + run.c["ckpt_sdw"],
-        "ckpt_array_peak": run.ckpt_peak,
-        "log_entries_peak": run.log_peak,
-        "log_entries_mean": run.log_area / run.t_end if run.t_end > 0 else 0.0,
-        "log_bytes_peak": run.log_peak * s.msg_bytes,
-        "log_sender_peak": run.log_sender_peak,
-        "log_receiver_peak": run.log_receiver_peak,
-        "unsafe_clean": sum(1 for p in run.procs if p.role in (ACT, SDW) and p.unsafe),
-    }
-    for k, v in run.c.items():
-        res[k] = v
-    defaults = dict(rollback_procs=0, rollback_dist_max=math.nan, rollback_dist_sum=0.0,
-                    rollback_events_max=0, n_replayed=0, n_resent=0, n_suppressed=0,
-                    orphans=0, lost=0, duplicates=0, lost_outputs=0, dup_outputs=0,
-                    contaminated_restore=0, cascade=0)
-    for k, v in defaults.items():
-        res[k] = run.result.get(k, v)
-    if run.outcome == "recovered" and res["rollback_procs"] == 0:
-        res["rollback_dist_max"] = 0.0
-    missing = set(METRIC_NAMES) - {"run", "seed"} - set(res)
-    assert not missing, missing
-    return res
+    """The run's metrics: ``run.m`` (schema defaults, counted and set by the protocol
+    code) completed with the ones derived from the end state."""
+    m = run.m
+    m.update(
+        outcome=run.outcome, t_end=run.t_end, n_events=n_events,
+        t_fault=run.t_fault, t_detect=run.t_detect,
+        ckpt_total=m["ckpt_act"] + m["ckpt_sdw"],
+        ckpt_array_peak=run.ckpt_peak,
+        log_entries_peak=run.log_peak,
+        log_entries_mean=run.log_area / run.t_end if run.t_end > 0 else 0.0,
+        log_bytes_peak=run.log_peak * run.s.msg_bytes,
+        log_sender_peak=run.log_sender_peak,
+        log_receiver_peak=run.log_receiver_peak,
+        unsafe_clean=sum(1 for p in run.procs if p.role in (ACT, SDW) and p.unsafe),
+    )
+    return dict(m)
 
 
 def replay_reference(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd",
@@ -204,4 +187,4 @@ def replay_reference(trace: pd.DataFrame, scenario: Scenario, protocol: str = "m
     return finalize_frame(pd.DataFrame(rows, columns=list(METRIC_NAMES)))
 
 
-__all__ = ["play_run", "replay_reference", "EVENT_COLUMNS", "SDW"]
+__all__ = ["play_run", "replay_reference", "family_of", "EVENT_COLUMNS"]

@@ -7,8 +7,9 @@ the cluster, D6) and piggybacks it; an external message is checked by an AT.
 
 from __future__ import annotations
 
+from ..constants import ACT, Event
 from .common import application_msg_reception, end_failed, notify
-from .state import ACT, Proc, Run
+from .state import Proc, Run
 
 
 def low_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
@@ -24,31 +25,31 @@ def low_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
         m.twin_no = run.n_low_act
         run.originals[m.twin_no] = m
     run.push(t_deliver, 0, m)
-    run.log(p.idx, "send", dst, run.int_mSN_G_low, k, f"err={int(p.erroneous)}")
+    run.log(p.idx, Event.SEND, dst, run.int_mSN_G_low, k, dirty=1, err=int(p.erroneous), k=k)
 
 
 def low_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -> None:
     """External message of ``P_i^low``: AT, then device and "passed AT", or compensation."""
     run.ext_mSN_G_low += 1
     e = run.ext_mSN_G_low
-    run.c["n_at"] += 1
+    run.m["n_at"] += 1
     detected = p.erroneous and u_at < run.s.at_coverage
     if not detected:
         if p.erroneous:   # an AT missed the error: it reaches the device
-            run.log(p.idx, "failure", -1, run.int_mSN_G_low, e, "undetected erroneous output")
+            run.log(p.idx, Event.FAILURE, -1, run.int_mSN_G_low, e, dirty=1, e=e)
             run.cluster_outputs.append((e, run.int_mSN_G_low, True))
             end_failed(run)
             return
-        run.c["n_at_passed"] += 1
+        run.m["n_at_passed"] += 1
         run.cluster_outputs.append((e, run.int_mSN_G_low, True))
-        run.log(p.idx, "at_pass", -1, run.int_mSN_G_low, e)
+        run.log(p.idx, Event.AT_PASS, -1, run.int_mSN_G_low, e, e=e)
         notify(run, p, run.int_mSN_G_low, e, d_notify)
         return
-    run.log(p.idx, "at_fail", -1, run.int_mSN_G_low, e)
+    run.log(p.idx, Event.AT_FAIL, -1, run.int_mSN_G_low, e, e=e)
     if u_comp < run.s.compensation:
-        run.c["n_compensated"] += 1
+        run.m["n_compensated"] += 1
         run.cluster_outputs.append((e, run.int_mSN_G_low, True))
-        run.log(p.idx, "compensated", -1, run.int_mSN_G_low, e)
+        run.log(p.idx, Event.COMPENSATED, -1, run.int_mSN_G_low, e, e=e)
         return
     run.cluster_outputs.append((e, run.int_mSN_G_low, False))
     run.family.recover(run, p)
@@ -57,7 +58,8 @@ def low_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -
 def low_receive(run: Run, p: Proc, m) -> None:
     """``application_msg_reception(m)``: a G_low process only consumes."""
     application_msg_reception(run, p, m)
-    run.log(p.idx, "deliver", m.src, m.int_mSN_G_low, m.k, f"err={int(m.erroneous)}")
+    run.log(p.idx, Event.DELIVER, m.src, m.int_mSN_G_low, m.k, dirty=m.dirty_bit,
+            err=int(m.erroneous), k=m.k)
 
 
 def fault(run: Run, p: Proc) -> None:
@@ -67,4 +69,4 @@ def fault(run: Run, p: Proc) -> None:
     targets = ([q for q in run.procs[: run.n_low]] if run.s.fault_scope == "cluster" else [p])
     for q in targets:
         q.erroneous = True
-    run.log(p.idx, "fault", -1, run.int_mSN_G_low)
+    run.log(p.idx, Event.FAULT, -1, run.int_mSN_G_low)

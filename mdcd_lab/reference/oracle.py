@@ -15,7 +15,8 @@ be held exactly once, one whose send is undone not at all.  See docs/protocol.md
 
 from __future__ import annotations
 
-from .state import ACT, LOW, SDW, Run
+from ..constants import ACT, LOW, SDW, Event
+from .state import Run
 
 
 def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: list,
@@ -118,10 +119,11 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
         if state_err or any(m.erroneous for m in replayed.get(p.idx, ())):
             contaminated += 1
     contaminated += sum(1 for w in resent if w.erroneous)
-    run.result.update(orphans=orphans, lost=lost, duplicates=dups, lost_outputs=lost_out,
+    run.m.update(orphans=orphans, lost=lost, duplicates=dups, lost_outputs=lost_out,
                       dup_outputs=dup_out, contaminated_restore=contaminated,
                       cascade=len(cascade))
     if orphans or lost or dups or lost_out or contaminated or cascade:
-        run.log(-1, "violation", -1, -1, -1,
-                f"orphans={orphans} lost={lost} duplicates={dups} lost_outputs={lost_out} "
-                f"dup_outputs={dup_out} contaminated={contaminated}")
+        for metric in ("orphans", "lost", "duplicates", "lost_outputs", "dup_outputs",
+                       "contaminated_restore", "cascade"):
+            if run.m[metric]:
+                run.log(-1, Event.VIOLATION, -1, -1, -1, metric=metric, n=run.m[metric])

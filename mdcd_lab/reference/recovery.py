@@ -11,10 +11,11 @@ recovered global state.  This is the recovery of the confidence-driven family;
 
 from __future__ import annotations
 
+from ..constants import ACT, SDW, Event
 from .common import begin_recovery, record_takeover
 from .confidence import memory_reclamation
 from .oracle import check_recovery
-from .state import ACT, SDW, Proc, Run
+from .state import Proc, Run
 
 
 def error_recovery(run: Run, trigger: Proc) -> None:
@@ -49,10 +50,10 @@ def error_recovery(run: Run, trigger: Proc) -> None:
             entries = [e for e in entries if e.msg.consume_ord >= c.n_recv
                        and e.msg.int_mSN_G_low <= p.v_known]
         replayed[p.idx] = [e.msg for e in entries]
-        run.log(p.idx, "rollback", -1, c.index, c.ord,
-                f"to t={c.t:.6g}, undoes {p.n_recv - c.n_recv} receptions")
+        run.log(p.idx, Event.ROLLBACK, -1, c.index, c.ord, ckpt=c.ord, t_restore=c.t,
+                n=p.n_recv - c.n_recv)
         for m in replayed[p.idx]:
-            run.log(p.idx, "replay", m.src, m.int_mSN_G_low, m.k)
+            run.log(p.idx, Event.REPLAY, m.src, m.int_mSN_G_low, m.k, k=m.k)
     # what a rollback undoes: sends (and shadow twins) after the restored checkpoint,
     # or, with deterministic re-execution and duplicate suppression, after the first
     # consumed message that is not replayed

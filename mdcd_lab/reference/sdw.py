@@ -7,6 +7,7 @@ and to the device are suppressed: logged, indexed by the shared
 
 from __future__ import annotations
 
+from ..constants import Event
 from .state import Proc, Run, Twin
 
 
@@ -17,11 +18,12 @@ def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
     p.n_twins += 1
     run.twins.append(w)
     if run.rules.reclaim_validated_twins and w.index <= p.ivr_low:
-        run.log(p.idx, "reclaim_twin", dst, p.int_mSN_G_low, w.index, f"twin k={w.k}")
+        run.log(p.idx, Event.RECLAIM, dst, p.int_mSN_G_low, w.index, n=0, n_rcv_log=0,
+                n_sender_log=1)
         return   # already validated: reclaimed at once (its original was consumed)
     p.int_msg_log.append(w)
     run.change_logs(1, 0)
-    run.log(p.idx, "log_sdr", dst, p.int_mSN_G_low, w.index, f"twin k={w.k}")
+    run.log(p.idx, Event.LOG_SDR, dst, p.int_mSN_G_low, w.index, k=w.k)
 
 
 def sdw_twin_output(run: Run, p: Proc) -> None:
@@ -32,11 +34,12 @@ def sdw_twin_output(run: Run, p: Proc) -> None:
     run.twins.append(w)
     if run.rules.reclaim_validated_twins and (
             w.e <= p.ext_ivr if run.rules.outputs_by_count else w.index <= p.ivr_low):
-        run.log(p.idx, "reclaim_twin", -1, p.int_mSN_G_low, w.index, f"twin output e={w.e}")
+        run.log(p.idx, Event.RECLAIM, -1, p.int_mSN_G_low, w.index, n=0, n_rcv_log=0,
+                n_sender_log=1)
         return   # already validated: reclaimed at once (the device has the original)
     p.ext_msg_log.append(w)
     run.change_logs(1, 0)
-    run.log(p.idx, "log_ext", -1, p.int_mSN_G_low, w.index, f"twin output e={w.e}")
+    run.log(p.idx, Event.LOG_EXT, -1, p.int_mSN_G_low, w.index, e=w.e)
 
 
 def sdw_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
@@ -45,7 +48,8 @@ def sdw_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
                     p.n_sent)
     p.n_sent += 1
     run.push(t_deliver, 0, m)
-    run.log(p.idx, "send", dst, p.int_mSN_G_low, -1, f"dirty={p.dirty_bit}")
+    run.log(p.idx, Event.SEND, dst, p.int_mSN_G_low, -1, dirty=p.dirty_bit,
+            err=int(p.erroneous), k=0)
 
 
 def sdw_receive(run: Run, p: Proc, m) -> None:
@@ -55,7 +59,7 @@ def sdw_receive(run: Run, p: Proc, m) -> None:
 
 def sdw_notify(run: Run, p: Proc, v_int: int, v_ext: int) -> None:
     """Incoming "passed AT": reclamation, dirty bit, ``ivr_low = max(m.int_mSN_G_low, ivr_low)``."""
-    run.log(p.idx, "notified", -1, v_int, v_ext)
+    run.log(p.idx, Event.NOTIFIED, -1, v_int, v_ext)
     run.family.validate(run, p, v_int, v_ext)
     p.ivr_low = max(v_int, p.ivr_low)
     if v_ext >= 0:

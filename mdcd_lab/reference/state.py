@@ -15,10 +15,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..constants import ABSENT, ACT, LOW, SDW, Event
+from ..metrics import ENGINE_METRICS
 from ..protocols import Rules
 from ..scenario import Scenario
-
-LOW, ACT, SDW, ABSENT = 0, 1, 2, 3
 
 
 @dataclass
@@ -185,9 +185,9 @@ class Run:
         self.t_fault = math.nan
         self.t_detect = math.nan
         self.events: list[tuple] | None = [] if record else None
-        # counters
-        self.c = dict.fromkeys(("ckpt_act", "ckpt_sdw", "ckpt_s1", "ckpt_s2", "n_at",
-                                "n_at_passed", "n_notifications", "n_compensated"), 0)
+        #: the run's metrics (docs/metrics.md), each at its schema default until the
+        #: protocol code counts or sets it; the event loop adds the derived ones
+        self.m: dict = {mt.name: mt.default for mt in ENGINE_METRICS}
         self.ckpt_now = 0
         self.ckpt_peak = 0
         self.log_sender = 0
@@ -197,7 +197,6 @@ class Run:
         self.log_receiver_peak = 0
         self.log_area = 0.0
         self.log_t = 0.0
-        self.result: dict = {}
 
     # -- bookkeeping -----------------------------------------------------------------
     def role(self, p: int) -> int:
@@ -212,11 +211,14 @@ class Run:
         """The shadow ``sdw_i`` of ``low_i``."""
         return self.procs[self.n_low + self.n_act + low_idx]
 
-    def log(self, proc: int, event: str, peer: int = -1, level: int = -1,
-            index: int = -1, info: str = "") -> None:
-        """Append to the event log when recording."""
+    def log(self, proc: int, event: Event, peer: int = -1, level: int = -1,
+            index: int = -1, **fields: object) -> None:
+        """Append to the event log when recording.
+
+        ``fields`` are the event's own columns (:data:`.events.EVENT_FIELDS`).
+        """
         if self.events is not None:
-            self.events.append((self.now, proc, event, peer, level, index, info))
+            self.events.append((self.now, proc, event, peer, level, index, fields))
 
     def push(self, t: float, kind: int, payload: object) -> None:
         """Schedule a delivery (kind 0) or a notification (kind 1) at time ``t``."""

@@ -1,0 +1,84 @@
+"""Every code shared by the two engines, defined once.
+
+Process roles, trace row kinds, the event categories the generator draws from,
+the fill values of missing trace draws, run outcomes and the kinds of the
+reference engine's event log.  Both engines import these names (the numba
+kernels read them as compile-time constants; their cache key covers this file,
+docs/scaling.md), and the tables built from them (the trace's ``kind``
+categories, the ``outcome`` categories, the event log's ``event`` categories)
+take their order from the tuples here.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+
+__all__ = [
+    "LOW", "ACT", "SDW", "ABSENT", "ROLES",
+    "KIND_SEND", "KIND_OUTPUT", "KIND_FAULT", "KINDS",
+    "CAT_LOW_ACT", "CAT_LOW_LOW", "CAT_EXT_LOW", "CAT_FAULT", "CAT_ACT_LOW", "CAT_ACT_ACT",
+    "CAT_EXT_ACT", "CAT_SDW_SDW", "N_CATEGORIES",
+    "U_AT_MISSING", "U_COMP_MISSING",
+    "OUT_COMPLETED", "OUT_FAILED", "OUT_RECOVERED", "OUTCOMES",
+    "Event", "EVENT_KINDS",
+]
+
+# -- process roles (under a protocol; docs/protocols.md) ------------------------------
+#: ``ABSENT``: a shadow that does not exist under ``mdcd-unclustered``.
+LOW, ACT, SDW, ABSENT = 0, 1, 2, 3
+ROLES = ("low", "act", "sdw", "absent")
+
+# -- trace rows (docs/trace-format.md) ------------------------------------------------
+KIND_SEND, KIND_OUTPUT, KIND_FAULT = 0, 1, 2
+KINDS = ("send", "output", "fault")
+
+#: Event categories, in the fixed order in which the generator splits the total rate.
+CAT_LOW_ACT, CAT_LOW_LOW, CAT_EXT_LOW, CAT_FAULT = 0, 1, 2, 3
+CAT_ACT_LOW, CAT_ACT_ACT, CAT_EXT_ACT, CAT_SDW_SDW = 4, 5, 6, 7
+N_CATEGORIES = 8
+
+#: Fill value of a missing ``u_at``: detected iff ``u_at < at_coverage`` then means
+#: "detected iff at_coverage == 1".
+U_AT_MISSING = math.nextafter(1.0, 0.0)
+#: Fill value of a missing ``u_comp``: compensation succeeds iff ``u_comp < compensation``,
+#: i.e. fails iff ``compensation == 0``.
+U_COMP_MISSING = 0.0
+
+# -- run outcomes (the ``outcome`` column; codes are the kernel's) --------------------
+OUT_COMPLETED, OUT_FAILED, OUT_RECOVERED = 0, 1, 2
+OUTCOMES = ("completed", "failed", "recovered")
+
+# -- the event log of the reference engine (docs/trace-format.md, "Event log") -------
+class Event(StrEnum):
+    """Kinds of event-log rows; ``EVENT_KINDS`` (their values, in this order) are the
+    ``event`` column's categories.  docs/trace-format.md lists the columns each
+    kind fills."""
+
+    SEND = "send"                 # an application message is sent
+    DELIVER = "deliver"           # ... and consumed by its receiver
+    CONTAMINATED = "contaminated"  # ground truth: the receiver became erroneous
+    CKPT_S1 = "ckpt_s1"           # checkpoint by rule S1 (clean process)
+    CKPT_S2 = "ckpt_s2"           # checkpoint by rule S2 (already dirty)
+    LOG_RCV = "log_rcv"           # receiver-side logging
+    RECLAIM = "reclaim"           # memory reclamation after a validation
+    OUTPUT = "output"             # an external message sent without AT
+    AT_PASS = "at_pass"
+    AT_FAIL = "at_fail"
+    COMPENSATED = "compensated"   # error compensation of a failed AT succeeded
+    FAILURE = "failure"           # an erroneous external message reached the device
+    NOTIFY = "notify"             # "passed AT" broadcast
+    NOTIFIED = "notified"         # ... received
+    LOG_SDR = "log_sdr"           # a shadow's suppressed send, logged
+    LOG_EXT = "log_ext"           # a shadow's suppressed output, logged
+    FAULT = "fault"               # design-fault activation
+    COORD_CKPT = "coord_ckpt"     # "coordinated": a checkpoint line
+    RECOVERY = "recovery"         # error_recovery invoked
+    ROLLBACK = "rollback"         # a process restores a checkpoint
+    REPLAY = "replay"             # ... and replays a logged message
+    RESEND = "resend"             # a shadow re-sends a logged message or output
+    SUPPRESS = "suppress"         # shadows will suppress regenerated messages
+    VIOLATION = "violation"       # the oracle found a violation (one row per metric)
+
+
+EVENT_KINDS: tuple[str, ...] = tuple(e.value for e in Event)

@@ -1,0 +1,134 @@
+"""The reference engine's event log: structured columns, and a diagram that reads only them."""
+
+import ast
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mdcd_lab as m
+from mdcd_lab.constants import EVENT_KINDS
+from mdcd_lab.plots import spacetime_data
+from mdcd_lab.reference.events import EVENT_COLUMNS, EVENT_FIELDS
+
+SC = m.Scenario(fault_rate=0.05, horizon=30, latency=0.3, coord_period=2.0)
+ORACLE = ("orphans", "lost", "duplicates", "lost_outputs", "dup_outputs",
+          "contaminated_restore", "cascade")
+
+
+@pytest.fixture(scope="module")
+def logs():
+    """(protocol, run) -> (trace, events, metrics); run 4 of mdcd-paper has violations."""
+    out = {}
+    for protocol in m.protocol_names():
+        for run in (0, 4):
+            out[protocol, run] = m.run_events(SC, 1, run, protocol)
+    return out
+
+
+def test_columns_dtypes_and_kinds(logs):
+    for (protocol, run), (_trace, ev, _res) in logs.items():
+        assert list(ev.columns) == list(EVENT_COLUMNS), protocol
+        assert list(ev["event"].cat.categories) == list(EVENT_KINDS)
+        assert ev["event"].notna().all()
+        for f, (dtype, _missing, _doc) in EVENT_FIELDS.items():
+            assert ev[f].dtype == dtype, (protocol, run, f)
+
+
+def test_fields_agree_with_the_metrics(logs):
+    for (protocol, run), (_trace, ev, res) in logs.items():
+        rb = ev[ev.event == "rollback"]
+        assert len(rb) == res["rollback_procs"], (protocol, run)
+        if len(rb):
+            assert rb["n"].max() == res["rollback_events_max"]
+            assert (res["t_end"] - rb["t_restore"]).max() == res["rollback_dist_max"]
+        sup = ev[ev.event == "suppress"]
+        assert (int(sup["n"].iloc[0]) if len(sup) else 0) == res["n_suppressed"]
+        vio = ev[ev.event == "violation"]
+        logged = dict(zip(vio["metric"], vio["n"], strict=True))
+        if any(res[c] for c in ORACLE if c != "dup_outputs"):
+            assert logged == {c: res[c] for c in ORACLE if res[c]}, (protocol, run)
+        else:
+            assert logged == {}
+        if protocol == "coordinated":
+            lines = ev[ev.event == "coord_ckpt"]
+            assert list(lines["ckpt"]) == list(range(1, len(lines) + 1))
+    assert any(len(ev[ev.event == "violation"]) for _t, ev, _r in logs.values())
+
+
+def test_rollbacks_restore_the_logged_checkpoint(logs):
+    """The diagram finds a restored checkpoint by its ordinal, not by its time."""
+    n = 0
+    for (protocol, _run), (trace, ev, _res) in logs.items():
+        d = spacetime_data(trace, ev, SC)
+        for proc, ckpt, t_restore in zip(*(ev.loc[ev.event == "rollback", c]
+                                           for c in ("proc", "ckpt", "t_restore")),
+                                         strict=True):
+            restored = d.checkpoints[(d.checkpoints.proc == proc) & d.checkpoints.restored]
+            if protocol == "coordinated" and ckpt == 0:
+                assert restored.empty and t_restore == 0.0   # line 0: the initial state
+                continue
+            assert list(restored["ckpt"]) == [ckpt], (protocol, proc)
+            assert list(restored["t"]) == [t_restore]
+            n += 1
+    assert n > 5
+
+
+def _assert_same(a, b):
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, pd.DataFrame):
+            pd.testing.assert_frame_equal(x.drop(columns="info", errors="ignore"),
+                                          y.drop(columns="info", errors="ignore"))
+        elif isinstance(x, dict) and x and isinstance(next(iter(x.values())), tuple):
+            assert x.keys() == y.keys(), f.name
+            for k in x:
+                for u, v in zip(x[k], y[k], strict=True):
+                    np.testing.assert_array_equal(u, v)
+        elif isinstance(x, float) and math.isnan(x):
+            assert math.isnan(y), f.name
+        else:
+            assert x == y, f.name
+
+
+def test_the_diagram_never_reads_the_text(logs):
+    for trace, ev, _res in logs.values():
+        ref = spacetime_data(trace, ev, SC)
+        reworded = ev.assign(info=[f"reworded {i}: to t=99, deleted 7 ckpt, dirty=1 err=1"
+                                   for i in range(len(ev))])
+        _assert_same(ref, spacetime_data(trace, reworded, SC))
+        _assert_same(ref, spacetime_data(trace, ev.drop(columns="info"), SC))
+    # and the marks it draws still carry the text for people
+    assert "info" in ref.marks.columns
+
+
+def test_protocol_code_logs_named_kinds_only():
+    """Every ``run.log(...)`` in the reference names its kind by an ``Event`` member and
+    passes structured fields, never prose."""
+    ref = Path(m.__file__).parent / "reference"
+    calls = 0
+    for path in ref.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "log"):
+                calls += 1
+                kind = node.args[1]
+                assert not isinstance(kind, ast.Constant), f"{path.name}:{node.lineno}"
+                for a in [*node.args, *(k.value for k in node.keywords)]:
+                    assert not (isinstance(a, ast.Constant) and isinstance(a.value, str)), \
+                        f"{path.name}:{node.lineno}: text in the event log"
+                    assert not isinstance(a, ast.JoinedStr), f"{path.name}:{node.lineno}"
+                assert {k.arg for k in node.keywords} <= set(EVENT_FIELDS), path.name
+    assert calls > 30
+
+
+def test_every_column_is_documented():
+    doc = (Path(m.__file__).parent.parent / "docs" / "trace-format.md").read_text()
+    section = doc.split("## The event log of one run", 1)[1]
+    for c in EVENT_COLUMNS:
+        assert f"| `{c}` |" in section, c
+    for kind in EVENT_KINDS:
+        assert f"`{kind}`" in section, kind
