@@ -52,10 +52,11 @@ def combinations(runs: int) -> None:
             df.insert(0, "protocol", "mdcd" if letters == "RLCS" else f"paper+{letters}")
             frames.append(df)
         df = pd.concat(frames, ignore_index=True)
-        bad = (df[list(VIOLATIONS)].sum(axis=1) > 0) | (df["outcome"] == "failed")
-        print(f"== {name} ({runs} common traces; runs with a violation or failure: "
-              f"{int(bad.sum())})")
-        print(df.groupby("protocol", sort=False)[COST_ALL].mean().round(2).to_string())
+        df["bad"] = (df[[*VIOLATIONS, "dup_outputs"]].sum(axis=1) > 0) | (
+            df["outcome"] == "failed")
+        print(f"== {name} ({runs} common traces)")
+        print(df.groupby("protocol", sort=False)[[*COST_ALL, "bad"]].agg(
+            {**dict.fromkeys(COST_ALL, "mean"), "bad": "sum"}).round(2).to_string())
         d = paired_differences(df, COST_ALL, baseline="mdcd")
         print(d[["protocol", "metric", "mean_diff", "half_width"]].round(2)
               .to_string(index=False))
@@ -65,7 +66,7 @@ def both(sc, runs, seed):
     trace = m.generate_traces(sc, runs, seed)
     frames = []
     for proto in ("mdcd", "mdcd-paper"):
-        df = m.replay(trace, sc, proto)
+        df = m.replay(trace, sc, proto, engine="numba")
         df.insert(0, "protocol", proto)
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
