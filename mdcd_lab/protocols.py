@@ -130,8 +130,9 @@ PROTOCOLS: dict[str, Rules] = {
 }
 
 
-#: Less charitable readings of the paper, for study (``protocol=VARIANTS[...]``):
-#: ``mdcd-paper`` with one reading switched back (docs/protocol.md, section 3).
+#: Readings and corrections kept for study (``protocol=VARIANTS[...]``): ``mdcd-paper``
+#: with one reading switched back (docs/protocol.md, section 3), and the sound
+#: ``mdcd-every-level`` (section 6).
 VARIANTS: dict[str, Rules] = {
     "paper-index-before": replace(PROTOCOLS["mdcd-paper"], name="paper-index-before",
                                   ckpt_index_by_trigger=False),
@@ -141,6 +142,10 @@ VARIANTS: dict[str, Rules] = {
                                     outputs_by_count=False),
     "paper-keep-late-twins": replace(PROTOCOLS["mdcd-paper"], name="paper-keep-late-twins",
                                      reclaim_validated_twins=False),
+    # the other end of the frontier of sound corrections (docs/protocol.md, section 6):
+    # a checkpoint before every higher level instead of interval reclamation
+    "mdcd-every-level": replace(PROTOCOLS["mdcd"], name="mdcd-every-level",
+                                reclaim_by_interval=False, s2_every_level=True),
     # the reading main shipped as "mdcd-paper" before issue 9: all four switched back
     "paper-uncharitable": replace(PROTOCOLS["mdcd-paper"], name="paper-uncharitable",
                                   ckpt_index_by_trigger=False, prgt_out_on_low_send=False,

@@ -110,3 +110,9 @@ def test_cli(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "distinct traces" in text and out.exists()
     assert main(["explore", "--scope", "nope", "--quiet"]) == 2
+
+
+def test_every_level_variant_is_clean_in_the_ci_scope():
+    # the other end of the frontier of sound corrections (docs/protocol.md, section 6)
+    df = m.explore("ci", protocols=(m.protocols.VARIANTS["mdcd-every-level"],))
+    assert df["clean"].iloc[0] == df["traces"].iloc[0]
