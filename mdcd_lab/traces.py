@@ -47,7 +47,6 @@ TRACE_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp"
 REQUIRED_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver")
 
 
-
 def proc_names(scenario: Scenario) -> list[str]:
     """Process names in index order: ``low*``, ``act*``, ``sdw*``."""
     return ([f"low{i}" for i in range(scenario.n_low)]
