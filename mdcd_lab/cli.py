@@ -295,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--only", help="comma-separated figure names (default: all)")
     f.add_argument("--quiet", action="store_true", help=QUIET)
     f.set_defaults(func=cmd_figures)
+    from .cli_explore import add_explore_parser  # `mdcd-lab explore` (docs/explore.md)
+    add_explore_parser(sub)
     return p
 
 
