@@ -19,7 +19,7 @@ import pandas as pd
 from ..metrics import METRIC_NAMES, finalize_frame
 from ..protocols import get_rules
 from ..scenario import Scenario
-from ..traces import KIND_FAULT, KIND_OUTPUT, proc_names, validate_trace
+from ..traces import KIND_FAULT, KIND_OUTPUT, proc_names, realised_means, validate_trace
 from . import act, low, sdw
 from .state import ABSENT, ACT, LOW, SDW, Run
 
@@ -120,6 +120,8 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     run.now = run.t_end
     run.change_logs(0, 0)   # close the time integral of the log sizes
     res = _collect(run, n_events)
+    res["delivery_delay_mean"], res["twin_offset_mean"] = realised_means(
+        t_arr, kind, src, dst, td, scenario.n_low, scenario.n_act)
     events = None
     if record:
         names = proc_names(scenario)
@@ -154,7 +156,8 @@ def _collect(run: Run, n_events: int) -> dict:
         res[k] = run.result.get(k, v)
     if run.outcome == "recovered" and res["rollback_procs"] == 0:
         res["rollback_dist_max"] = 0.0
-    missing = set(METRIC_NAMES) - {"run", "seed"} - set(res)
+    missing = set(METRIC_NAMES) - {"run", "seed", "delivery_delay_mean", "twin_offset_mean"
+                                    } - set(res)
     assert not missing, missing
     return res
 

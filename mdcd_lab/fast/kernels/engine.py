@@ -16,9 +16,11 @@ from .._config import JIT_NORC
 from .act import act_notify, act_output, act_send
 from .confidence import receive_application_msg
 from .coordinated import receive, schedule_lines, take_line, validate_lines
+from .gen import realised_means
 from .layout import (
     ABSENT,
     ACT,
+    F_DELAY_MEAN,
     F_LOG_AREA,
     F_LOG_T,
     F_NOW,
@@ -27,6 +29,7 @@ from .layout import (
     F_T_DETECT,
     F_T_END,
     F_T_FAULT,
+    F_TWIN_MEAN,
     FP_HORIZON,
     H_HT,
     H_IT,
@@ -188,6 +191,10 @@ def play_run(I, D, token,
     """
     horizon = rd(D, FP_HORIZON)
     reset_state(I, D, token)
+    delay, offset = realised_means(rd(I, IP_NLOW), rd(I, IP_NACT), p_t, p_kind, p_src, p_dst,
+                                   p_td, n_p, w_t, w_kind, w_src, w_dst, n_w)
+    wr(D, F_DELAY_MEAN, delay)
+    wr(D, F_TWIN_MEAN, offset)
     if rd(I, IP_COORDINATED_CKPT) != 0:
         schedule_lines(I, D)
     a = 0
@@ -308,3 +315,5 @@ def collect(I, D, OI, OF, col):
         rb_max = 0.0
     OF[4, col] = rb_max
     OF[5, col] = rd(D, F_RB_SUM)
+    OF[6, col] = rd(D, F_DELAY_MEAN)
+    OF[7, col] = rd(D, F_TWIN_MEAN)

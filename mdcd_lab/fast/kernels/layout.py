@@ -41,7 +41,8 @@ IP_RECLAIM_BY_INTERVAL, IP_PRGT_OUT_ON_LOW_SEND, IP_LOG_ALL_WHEN_DIRTY = 3, 4, 5
 IP_COORDINATED_RECOVERY, IP_OUTPUTS_BY_COUNT, IP_SUPPRESS_REDONE_OUTPUTS = 6, 7, 8
 IP_CHECKPOINT_EVERY_RECEIVE, IP_MSG_BYTES, IP_S2_CHECKPOINTS, IP_DEDUP_REGENERATED = 9, 10, 11, 12
 IP_UNCLUSTERED, IP_COORDINATED_CKPT, IP_N_LINES = 13, 14, 15   # N_LINES: line events
-N_IP = 16
+IP_NON_FIFO = 16   # Scenario.channel == "non-fifo"
+N_IP = 17
 
 LOW, ACT, SDW, ABSENT = 0, 1, 2, 3
 OUT_COMPLETED, OUT_FAILED, OUT_RECOVERED = 0, 1, 2
@@ -93,9 +94,9 @@ N_CO = 3
 N_TWO = 2    # twin outputs by e: token, TW row
 N_EF = 2     # by e: in a re-sent log, undone
 # -- D: fp (0 .. N_FP - 1), then the run floats F, then checkpoint times, heap times ----
-F_NOW, F_T_END, F_T_FAULT, F_T_DETECT, F_LOG_AREA, F_LOG_T, F_RB_MAX, F_RB_SUM = range(
-    N_FP, N_FP + 8)
-D_CKT = N_FP + 8
+(F_NOW, F_T_END, F_T_FAULT, F_T_DETECT, F_LOG_AREA, F_LOG_T, F_RB_MAX, F_RB_SUM,
+ F_DELAY_MEAN, F_TWIN_MEAN) = range(N_FP, N_FP + 10)
+D_CKT = N_FP + 10
 
 #: Error codes left in ``R_ERROR`` (a capacity was exceeded: never expected, the
 #: capacities are upper bounds derived from the number of rows).
@@ -109,7 +110,7 @@ INT_COLUMNS = ("outcome", "n_events", "ckpt_total", "ckpt_act", "ckpt_sdw", "ckp
                "lost_outputs", "dup_outputs", "contaminated_restore", "unsafe_clean",
                "cascade")
 FLOAT_COLUMNS = ("t_end", "t_fault", "t_detect", "log_entries_mean", "rollback_dist_max",
-                 "rollback_dist_sum")
+                 "rollback_dist_sum", "delivery_delay_mean", "twin_offset_mean")
 N_OUT_I = len(INT_COLUMNS)
 N_OUT_F = len(FLOAT_COLUMNS)
 
