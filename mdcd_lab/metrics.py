@@ -130,6 +130,13 @@ METRICS: tuple[Metric, ...] = (
        "dirty bit was 0"),
     _m("cascade", "int64", "processes", "oracle: processes that keep an orphan and would have "
        "to roll back again"),
+    _m("delivery_delay_mean", "float64", "time", "realised channel delay: mean of t_deliver - t "
+       "over the run's sends with a delivery time (all rows of the trace, t <= horizon; NaN if "
+       "none); above latency under channel='fifo' (docs/trace-format.md)", math.nan,
+       support="nonnegative"),
+    _m("twin_offset_mean", "float64", "time", "realised shadow-twin offset: mean of t_twin - t "
+       "over the run's twins (twin k of cluster event k; NaN if none); above 0 because twins "
+       "are made non-decreasing (docs/trace-format.md)", math.nan),
 )
 
 #: Axis label of each metric (without its unit), for figures and the explorers.
@@ -154,6 +161,7 @@ METRIC_LABELS: dict[str, str] = {
     "lost_outputs": "lost external messages", "dup_outputs": "duplicate external messages",
     "contaminated_restore": "contaminated restores (states)",
     "unsafe_clean": "unsafe clean processes", "cascade": "cascading processes",
+    "delivery_delay_mean": "mean delivery delay", "twin_offset_mean": "mean shadow-twin offset",
 }
 METRICS = tuple(replace(m, label=METRIC_LABELS.get(m.name, m.name.replace("_", " ")))
                 for m in METRICS)

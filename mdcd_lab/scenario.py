@@ -16,9 +16,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Scenario", "FIELDS", "FieldInfo", "FAULT_SCOPES"]
+__all__ = ["Scenario", "FIELDS", "FieldInfo", "FAULT_SCOPES", "CHANNELS"]
 
 FAULT_SCOPES = ("cluster", "process")
+CHANNELS = ("fifo", "non-fifo")
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,22 @@ FIELDS: dict[str, FieldInfo] = {
     "compensation": FieldInfo("float", 0.0, 1.0, False, "probability",
                               "P[error compensation succeeds after a failed AT]", (), 1.0),
     "latency": FieldInfo("float", 0.0, math.inf, False, "time units",
-                         "mean channel delay (exponential, FIFO per channel); 0 delivers at once",
+                         "mean L of each message's own channel delay D ~ Exp(mean L); 0 "
+                         "delivers at once.  The realised delay W is D under "
+                         "channel='non-fifo'; under 'fifo' it is max(D, backlog), so its mean "
+                         "exceeds L: for Poisson traffic of rate lam on the channel, a message "
+                         "sent at t has P(W <= w) = (1 - e^{-w/L}) "
+                         "exp(-lam L e^{-w/L} (1 - e^{-t/L})) (docs/trace-format.md)",
                          (), 2.0),
+    "channel": FieldInfo("choice", help="'fifo': a message is delivered after every earlier "
+                         "message on its channel (t_deliver = max(t + D, previous delivery)); "
+                         "'non-fifo': t_deliver = t + D, reordering allowed (protocols that "
+                         "assume FIFO refuse it)", choices=CHANNELS),
     "shadow_lag": FieldInfo("float", 0.0, math.inf, False, "time units",
-                            "half-width of the uniform offset of a shadow twin from its cluster "
-                            "message (twins keep the cluster's order)", (), 2.0),
+                            "half-width of the offset U(-lag, lag) drawn for a shadow twin from "
+                            "its cluster message; twins then keep the cluster's order "
+                            "(t_twin = max(t + U, previous twin)), so the realised offset is "
+                            "biased upwards (docs/trace-format.md, twin_offset_mean)", (), 2.0),
     "msg_bytes": FieldInfo("int", 0, math.inf, False, "bytes", "size of one logged message",
                            (), 4096),
     "ckpt_bytes": FieldInfo("int", 0, math.inf, False, "bytes", "size of one checkpoint",
@@ -143,6 +155,7 @@ class Scenario:
     at_coverage: float = 0.95
     compensation: float = 0.0
     latency: float = 0.0
+    channel: str = "fifo"
     shadow_lag: float = 0.0
     msg_bytes: int = 256
     ckpt_bytes: int = 65536

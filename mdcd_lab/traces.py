@@ -40,7 +40,7 @@ from .scenario import Scenario
 __all__ = [
     "KIND_SEND", "KIND_OUTPUT", "KIND_FAULT", "KINDS", "TRACE_COLUMNS",
     "proc_names", "proc_index", "generate_traces", "validate_trace", "run_seed_sequence",
-    "U_AT_MISSING", "U_COMP_MISSING", "trace_from_rows",
+    "U_AT_MISSING", "U_COMP_MISSING", "trace_from_rows", "realised_means",
 ]
 
 TRACE_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp", "d_notify")
@@ -128,6 +128,7 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
     # events up to horizon + shadow_lag: a twin of an event just past the horizon can
     # fall before it (the prefix property: a longer horizon adds rows after, only)
     last_t = s.horizon + s.shadow_lag
+    fifo = s.channel == "fifo"
     uniform = rng.random
     while True:
         t = t + exponential() / total
@@ -182,9 +183,12 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
             dst = _pick(u_dst, n_low - 1)
             dst = sdw0 + (dst + 1 if dst >= src - sdw0 else dst)
         delay = s.latency * exponential()
-        ch = src * n_procs + dst
-        td = max(t + delay, last_deliver[ch])
-        last_deliver[ch] = td
+        if fifo:   # after every earlier message on the channel
+            ch = src * n_procs + dst
+            td = max(t + delay, last_deliver[ch])
+            last_deliver[ch] = td
+        else:
+            td = t + delay
         if keep:
             primary.append((t, KIND_SEND, src, dst, td, nan, nan, nan))
         if cat == CAT_LOW_ACT:
@@ -204,6 +208,51 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
             out.append(twins[b])
             b += 1
     return out
+
+
+def realised_means(t: np.ndarray, kind: np.ndarray, src: np.ndarray, dst: np.ndarray,
+                   t_deliver: np.ndarray, n_low: int, n_act: int) -> tuple[float, float]:
+    """Mean realised delivery delay and mean realised twin offset of one run's rows.
+
+    ``delivery_delay_mean``: the mean of ``t_deliver - t`` over the sends that have
+    a delivery time (every send but the suppressed ``sdw -> act`` twins), in row
+    order.  ``twin_offset_mean``: the mean of ``t_twin - t`` over the twins, the
+    ``k``-th ``sdw -> act`` send paired with the ``k``-th ``low -> act`` send and
+    the ``k``-th ``sdw`` output with the ``k``-th ``low`` output, in twin order.
+    NaN when there is none.  Sums run in that order, one addition at a time (the
+    numba engine's ``gen.realised_means`` gives the same bits).
+    """
+    total, n = 0.0, 0
+    for i in range(len(t)):
+        if kind[i] == KIND_SEND and t_deliver[i] == t_deliver[i]:
+            total += float(t_deliver[i]) - float(t[i])
+            n += 1
+    delay = total / n if n > 0 else math.nan
+
+    def original(k: int) -> bool:
+        return bool(src[k] < n_low and (kind[k] == KIND_OUTPUT or (
+            kind[k] == KIND_SEND and n_low <= dst[k] < n_low + n_act)))
+
+    sends = [float(t[k]) for k in range(len(t)) if original(k) and kind[k] == KIND_SEND]
+    outputs = [float(t[k]) for k in range(len(t)) if original(k) and kind[k] == KIND_OUTPUT]
+    total, n, n_s, n_o = 0.0, 0, 0, 0
+    for k in range(len(t)):
+        if src[k] < n_low + n_act or not (kind[k] == KIND_OUTPUT or (
+                kind[k] == KIND_SEND and n_low <= dst[k] < n_low + n_act)):
+            continue
+        if kind[k] == KIND_SEND:
+            if n_s >= len(sends):
+                continue
+            total += float(t[k]) - sends[n_s]
+            n_s += 1
+        else:
+            if n_o >= len(outputs):
+                continue
+            total += float(t[k]) - outputs[n_o]
+            n_o += 1
+        n += 1
+    offset = total / n if n > 0 else math.nan
+    return delay, offset
 
 
 def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0) -> pd.DataFrame:

@@ -53,6 +53,7 @@ def scenarios(draw):
         latency=draw(st.sampled_from([0.0, 0.0, 0.3, 1.2])),
         shadow_lag=draw(st.sampled_from([0.0, 0.4, 1.5])),
         msg_bytes=draw(st.sampled_from([1, 256, 4096])),
+        channel=draw(st.sampled_from(["fifo", "fifo", "non-fifo"])),
     )
     per_time = (n_low * (kw["rate_low_act"] * 2 + kw["rate_low_low"] + kw["rate_ext_low"] * 2
                          + kw["fault_rate"] + kw["rate_sdw_sdw"])

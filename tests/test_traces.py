@@ -85,7 +85,8 @@ def test_missing_draw_columns_use_documented_fills():
                                 dict(n_low=3, n_act=2, latency=2.0, shadow_lag=1.5,
                                      rate_ext_low=0.8, rate_low_act=2.0),
                                 # twins of events just past the short horizon fall before it
-                                dict(shadow_lag=3.0, rate_low_act=3.0, rate_ext_low=1.0)])
+                                dict(shadow_lag=3.0, rate_low_act=3.0, rate_ext_low=1.0),
+                                dict(latency=1.0, shadow_lag=0.5, channel="non-fifo")])
 def test_prefix_property_over_the_horizon(engine, kw):
     """A run of horizon h2 > h1 starts with the rows of the same run of horizon h1."""
     from mdcd_lab.fast import generate_traces_numba

@@ -37,6 +37,7 @@ from .kernels.layout import (
     IP_N_LINES,
     IP_NACT,
     IP_NLOW,
+    IP_NON_FIFO,
     IP_OUTPUTS_BY_COUNT,
     IP_PRGT_OUT_ON_LOW_SEND,
     IP_RECLAIM_BY_INTERVAL,
@@ -125,6 +126,7 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
     for name, value in rule_flags(rules).items():
         ip[SUPPORTED_SWITCHES[name]] = value
     ip[IP_MSG_BYTES] = scenario.msg_bytes
+    ip[IP_NON_FIFO] = int(scenario.channel == "non-fifo")
     fp[FP_COORD_PERIOD] = scenario.coord_period
     if rules.coordinated_ckpt:   # line events k * coord_period <= horizon (the reference's loop)
         k = 1

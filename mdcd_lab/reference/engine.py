@@ -19,7 +19,7 @@ from ..constants import ABSENT, ACT, KIND_FAULT, KIND_OUTPUT, LOW, SDW
 from ..metrics import METRIC_NAMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
-from ..traces import proc_names, validate_trace
+from ..traces import proc_names, realised_means, validate_trace
 from . import act, confidence, coordinated, low, recovery, sdw
 from .events import EVENT_COLUMNS, event_frame
 from .state import Family, Run
@@ -150,6 +150,8 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     run.now = run.t_end   # the horizon unless the run ended earlier
     run.change_logs(0, 0)   # close the time integral of the log sizes
     res = _collect(run, n_events)
+    res["delivery_delay_mean"], res["twin_offset_mean"] = realised_means(
+        t_arr, kind, src, dst, td, scenario.n_low, scenario.n_act)
     events = event_frame(run.events, proc_names(scenario)) if record else None
     return res, events
 

@@ -16,6 +16,7 @@ from .._config import JIT_NORC
 from .act import act_notify, act_output, act_send
 from .confidence import receive_application_msg
 from .coordinated import receive, schedule_lines, take_line, validate_lines
+from .gen import realised_means
 from .layout import (
     ABSENT,
     ACT,
@@ -46,9 +47,11 @@ from .layout import (
     M_OUTCOME,
     M_ROLLBACK_PROCS,
     M_UNSAFE_CLEAN,
+    MF_DELIVERY_DELAY_MEAN,
     MF_LOG_ENTRIES_MEAN,
     MF_ROLLBACK_DIST_MAX,
     MF_T_END,
+    MF_TWIN_OFFSET_MEAN,
     MS_DST,
     N_MS,
     N_NT,
@@ -175,6 +178,10 @@ def play_run(I, D, token,
     """
     horizon = rd(D, FP_HORIZON)
     reset_state(I, D, token)
+    delay, offset = realised_means(rd(I, IP_NLOW), rd(I, IP_NACT), p_t, p_kind, p_src, p_dst,
+                                   p_td, n_p, w_t, w_kind, w_src, w_dst, n_w)
+    wr(D, MF_DELIVERY_DELAY_MEAN, delay)
+    wr(D, MF_TWIN_OFFSET_MEAN, offset)
     if rd(I, IP_COORDINATED_CKPT) != 0:
         schedule_lines(I, D)
     a = 0

@@ -31,6 +31,7 @@ from .layout import (
     FP_W0,
     IP_NACT,
     IP_NLOW,
+    IP_NON_FIFO,
     KIND_FAULT,
     KIND_OUTPUT,
     KIND_SEND,
@@ -81,6 +82,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     n_act = ip[IP_NACT]
     sdw0 = n_low + n_act
     n_procs = 2 * n_low + n_act
+    fifo = ip[IP_NON_FIFO] == 0
     for c in range(n_procs * n_procs):
         last_deliver[c] = 0.0
     if total <= 0.0:
@@ -179,11 +181,14 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             dst = sdw0 + (dst + 1 if dst >= src - sdw0 else dst)
         s_hi, s_lo, e = next_exponential(s_hi, s_lo, i_hi, i_lo)
         delay = latency * e
-        ch = src * n_procs + dst
         a = t + delay
-        last = last_deliver[ch]
-        td = last if last > a else a
-        last_deliver[ch] = td
+        if fifo:   # after every earlier message on the channel
+            ch = src * n_procs + dst
+            last = last_deliver[ch]
+            td = last if last > a else a
+            last_deliver[ch] = td
+        else:
+            td = a
         p_t[n_p] = t
         p_kind[n_p] = KIND_SEND
         p_src[n_p] = src
@@ -294,3 +299,68 @@ def fill_rows(seed_words, first_run, n_runs, fp, ip, cap, offsets,
                          w_t, w_kind, w_src, w_dst, o, t, kind, src, dst, td, uat, ucomp, dn)
         for k in range(o, end):
             run_col[k] = first_run + i
+
+
+@njit(**JIT_NORC)
+def _is_twin(n_low, n_act, kind, src, dst):
+    """A shadow twin: an ``sdw`` output, or an ``sdw -> act`` send."""
+    return src >= n_low + n_act and (kind == KIND_OUTPUT or (
+        kind == KIND_SEND and n_low <= dst < n_low + n_act))
+
+
+@njit(**JIT_NORC)
+def _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, i, kind):
+    """Index of the first cluster event of ``kind`` at or after row ``i`` (``n_p`` if none)."""
+    while i < n_p:
+        if p_src[i] < n_low and p_kind[i] == kind and (
+                kind == KIND_OUTPUT or n_low <= p_dst[i] < n_low + n_act):
+            return i
+        i += 1
+    return n_p
+
+
+@njit(**JIT_NORC)
+def realised_means(n_low, n_act, p_t, p_kind, p_src, p_dst, p_td, n_p,
+                   w_t, w_kind, w_src, w_dst, n_w):
+    """``traces.realised_means``: (mean delivery delay, mean twin offset) of one run.
+
+    Over the run's rows ``p`` (all rows of a replayed trace, the cluster's rows of
+    a generated one) and twin rows ``w``: the mean of ``t_deliver - t`` over the
+    sends with a delivery time, in row order, and the mean of ``t_twin - t`` over
+    the twins, the ``k``-th ``sdw -> act`` send paired with the ``k``-th
+    ``low -> act`` send and the ``k``-th ``sdw`` output with the ``k``-th ``low``
+    output, in twin order.  NaN when there is none.
+    """
+    total = 0.0
+    n = 0
+    for i in range(n_p):
+        if p_kind[i] == KIND_SEND and p_td[i] == p_td[i]:
+            total += p_td[i] - p_t[i]
+            n += 1
+    delay = total / n if n > 0 else math.nan
+    total = 0.0
+    n = 0
+    i_send = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, 0, KIND_SEND)
+    i_out = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, 0, KIND_OUTPUT)
+    for j in range(n_p + n_w):
+        if j < n_p:
+            kind, src, dst, t = p_kind[j], p_src[j], p_dst[j], p_t[j]
+        else:
+            kind, src, dst, t = w_kind[j - n_p], w_src[j - n_p], w_dst[j - n_p], w_t[j - n_p]
+        if not _is_twin(n_low, n_act, kind, src, dst):
+            continue
+        if kind == KIND_SEND:
+            if i_send >= n_p:
+                continue
+            total += t - p_t[i_send]
+            i_send = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, i_send + 1,
+                                    KIND_SEND)
+        else:
+            if i_out >= n_p:
+                continue
+            total += t - p_t[i_out]
+            i_out = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, i_out + 1,
+                                   KIND_OUTPUT)
+        n += 1
+    offset = total / n if n > 0 else math.nan
+    return delay, offset
