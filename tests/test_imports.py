@@ -154,3 +154,41 @@ def test_protocol_family_is_chosen_once_in_the_reference():
             if isinstance(node, ast.Attribute) and node.attr == "coordinated_ckpt":
                 readers.append(f"{path.name}:{node.lineno}")
     assert len(readers) == 1 and readers[0].startswith("engine.py:"), readers
+
+
+def _kernel_readers(name: str) -> list[str]:
+    """``file:function`` of every kernel function that reads the global ``name``."""
+    readers = []
+    for m, path in _modules().items():
+        if not m.startswith(PKG + ".fast.kernels."):
+            continue
+        for fn in ast.parse(path.read_text()).body:
+            if not isinstance(fn, ast.FunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Name) and node.id == name:
+                    readers.append(f"{path.name}:{fn.name}")
+    return readers
+
+
+def test_protocol_family_is_chosen_once_in_the_kernels():
+    """The kernels mirror the reference: only ``families`` reads the coordinated switch
+    (``layout.alloc_state`` sizes the arena's line table with it, no rule), and only
+    ``families`` calls into the coordinated protocol's module."""
+    readers = _kernel_readers("IP_COORDINATED_CKPT")
+    assert sorted(readers) == ["families.py:coordinated_family", "layout.py:alloc_state"], \
+        readers
+    importers = []
+    for m, path in _modules().items():
+        if not m.startswith(PKG + ".fast.kernels."):   # the package's __init__ aside
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and (
+                    node.module == "coordinated" or node.module is None
+                    and any(a.name == "coordinated" for a in node.names)):
+                importers.append(path.name)
+    assert sorted(set(importers)) == ["families.py"], importers
+
+
+def test_the_kernel_reader_check_sees_a_reader():
+    assert "engine.py:play_run" in _kernel_readers("R_PENDING_RECOVERY")

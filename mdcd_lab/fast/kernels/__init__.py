@@ -16,6 +16,8 @@ module          what (reference counterpart)
 ``sdw``         ``reference/sdw.py``: ``sdw_twin_send``, ``sdw_send``, ...
 ``coordinated`` ``reference/coordinated.py``: lines, validation, ``recover``
 ``recovery``    ``reference/recovery.py``: ``error_recovery``
+``families``    ``reference/engine.py``'s ``family_of``: the hooks of ``state.Family``,
+                the only reader of the ``coordinated`` switch
 ``oracle``      ``reference/oracle.py``: ``check_recovery``
 ``engine``      ``reference/engine.py``: ``play_run``, ``drain``, ``collect``
 ``drivers``     threads and buffers: ``simulate_chunk``, ``replay_runs``
@@ -49,7 +51,7 @@ _HERE = Path(__file__).resolve().parent
 
 #: Modules of the package, in dependency order (each imports only earlier ones).
 MODULES = ("layout", "rng", "gen", "state", "oracle", "coordinated", "confidence", "low",
-           "act", "sdw", "recovery", "engine", "drivers")
+           "recovery", "families", "act", "sdw", "engine", "drivers")
 
 
 def key_files() -> list[Path]:
@@ -102,6 +104,7 @@ try:
         coordinated,
         drivers,
         engine,
+        families,
         gen,
         layout,
         low,
@@ -115,5 +118,5 @@ finally:
     numba.config.CACHE_DIR = _saved
 
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act",
-           "confidence", "coordinated", "drivers", "engine", "gen", "layout", "low", "oracle",
-           "recovery", "rng", "sdw", "state"]
+           "confidence", "coordinated", "drivers", "engine", "families", "gen", "layout", "low",
+           "oracle", "recovery", "rng", "sdw", "state"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from numba import njit
 
 from .._config import JIT_NORC
-from .confidence import memory_reclamation
+from .families import validate
 from .layout import (
     ACT,
     ERR_CAPACITY,
@@ -73,7 +73,7 @@ def act_output(I, D, p, u_at, u_comp, d_notify):
             end_failed(I, D)
             return
         wr(I, R0 + M_N_AT_PASSED, rd(I, R0 + M_N_AT_PASSED) + 1)
-        memory_reclamation(I, D, p, ACT, rd(I, pp(p, P_LEVEL)), -1)
+        validate(I, D, p, ACT, rd(I, pp(p, P_LEVEL)), -1)
         output_delivered(I, p)
         wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
         notify(I, D, p, rd(I, pp(p, P_LEVEL)), -1, d_notify)
@@ -84,7 +84,7 @@ def act_output(I, D, p, u_at, u_comp, d_notify):
         wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
         return
     wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
-    wr(I, R0 + R_PENDING_RECOVERY, 1)   # error_recovery, called by play_run at once
+    wr(I, R0 + R_PENDING_RECOVERY, 1)   # families.recover, called by play_run at once
 
 
 @njit(**JIT_NORC)
@@ -115,4 +115,4 @@ def act_send(I, D, p, dst, t_deliver):
 @njit(**JIT_NORC)
 def act_notify(I, D, p, v_int, v_ext):
     """``act.act_notify``: a "passed AT" received (Figure 3)."""
-    memory_reclamation(I, D, p, ACT, v_int, v_ext)
+    validate(I, D, p, ACT, v_int, v_ext)

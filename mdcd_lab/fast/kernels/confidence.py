@@ -10,7 +10,6 @@ from __future__ import annotations
 from numba import njit
 
 from .._config import JIT_NORC
-from .coordinated import on_validation
 from .layout import (
     ACT,
     CK_ERR,
@@ -33,7 +32,6 @@ from .layout import (
     H_TW,
     IP_CHECKPOINT_EVERY_RECEIVE,
     IP_CKPT_INDEX_BY_TRIGGER,
-    IP_COORDINATED_CKPT,
     IP_LOG_ALL_WHEN_DIRTY,
     IP_OUTPUTS_BY_COUNT,
     IP_RECLAIM_BY_INTERVAL,
@@ -129,15 +127,8 @@ def log_remove_stamped(I, p, stamp):
 
 @njit(**JIT_NORC)
 def memory_reclamation(I, D, p, role, v_int, v_ext):
-    """``confidence.memory_reclamation(run, p, v_int, v_ext)``."""
-    if rd(I, IP_COORDINATED_CKPT) != 0:
-        on_validation(I, p, role, v_int)   # then the shadow's output log
-        if role == SDW and v_ext >= 0:
-            n = rd(I, pp(p, P_TE_LEN))
-            if n > 0:
-                list_remove_le(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, TW_E, v_ext)
-            change_logs(I, D, rd(I, pp(p, P_TE_LEN)) - n, 0)
-        return
+    """``confidence.memory_reclamation(run, p, v_int, v_ext)``: the ``validate`` hook of
+    the confidence-driven family (``families.validate``)."""
     ck = rd(I, H_CK)
     before_c = rd(I, pp(p, P_CK_LEN))
     before_l = rd(I, pp(p, P_LG_LEN))

@@ -2,7 +2,7 @@
 
 Checkpoint lines every ``coord_period`` (:func:`schedule_lines`,
 :func:`take_line`), their validation (:func:`validate_lines`,
-:func:`on_validation`), reception without checkpointing (:func:`receive`) and
+:func:`validate`), reception without checkpointing (:func:`receive`) and
 the rollback of every member to the newest validated line (:func:`recover`).
 """
 
@@ -80,6 +80,8 @@ from .layout import (
     P_NRECV,
     P_NSENT,
     P_NTWINS,
+    P_TE_HEAD,
+    P_TE_LEN,
     P_TI_HEAD,
     P_TI_LEN,
     P_TI_TAIL,
@@ -113,10 +115,12 @@ from .layout import (
 from .oracle import check_recovery
 from .state import (
     application_msg_reception,
+    begin_recovery,
     change_ckpts,
     change_logs,
     check_unsafe,
     heap_push,
+    list_remove_le,
     role_of,
 )
 
@@ -291,8 +295,9 @@ def validate_lines(I, D):
 
 
 @njit(**JIT_NORC)
-def recover(I, D, v_star, ext_star):
+def recover(I, D):
     """``coordinated.recover``: every member rolls back to the newest validated line."""
+    v_star, ext_star = begin_recovery(I, D)
     n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
     ck = rd(I, H_CK)
     ms = rd(I, H_MS)
@@ -402,12 +407,18 @@ def recover(I, D, v_star, ext_star):
 
 
 @njit(**JIT_NORC)
-def on_validation(I, p, role, v_int):
-    """``coordinated.on_validation``: ``p`` learns that level ``v_int`` is validated."""
+def validate(I, D, p, role, v_int, v_ext):
+    """``coordinated.validate``: ``p`` learns that level ``v_int`` is validated, then a
+    shadow drops the logged cluster outputs up to ``v_ext``."""
     if v_int > rd(I, pp(p, P_V_KNOWN)):
         wr(I, pp(p, P_V_KNOWN), v_int)
     wr(I, pp(p, P_DIRTY), 1 if rd(I, pp(p, P_LEVEL)) > rd(I, pp(p, P_V_KNOWN)) else 0)
     check_unsafe(I, p, role)
+    if role == SDW and v_ext >= 0:
+        n = rd(I, pp(p, P_TE_LEN))
+        if n > 0:
+            list_remove_le(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, TW_E, v_ext)
+        change_logs(I, D, rd(I, pp(p, P_TE_LEN)) - n, 0)
 
 
 @njit(**JIT_NORC)

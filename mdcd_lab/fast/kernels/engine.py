@@ -14,8 +14,7 @@ from numba import njit
 
 from .._config import JIT_NORC
 from .act import act_notify, act_output, act_send
-from .confidence import receive_application_msg
-from .coordinated import receive, schedule_lines, take_line, validate_lines
+from .families import on_passed_at, on_timer, receive, recover, start
 from .gen import realised_means
 from .layout import (
     ABSENT,
@@ -31,7 +30,6 @@ from .layout import (
     H_MS,
     H_NT,
     INT_DEFAULTS,
-    IP_COORDINATED_CKPT,
     IP_MSG_BYTES,
     IP_NACT,
     IP_NLOW,
@@ -86,7 +84,6 @@ from .layout import (
     wr,
 )
 from .low import fault, low_output, low_receive, low_send
-from .recovery import error_recovery
 from .sdw import sdw_notify, sdw_send, sdw_twin_output, sdw_twin_send
 from .state import change_logs, heap_pop, role_of
 
@@ -115,17 +112,17 @@ def drain(I, D, until):
     """``engine._drain``: process the heap items due by ``until`` (deliveries,
     "passed AT" notifications, coordinated line events), each at its own time.
 
-    A delivery goes to the reception rule of its recipient: ``low.low_receive``,
-    ``coordinated.receive`` (protocol ``coordinated``) or
-    ``confidence.receive_application_msg`` (Figures 3 and 4, S1 / S2).
+    A delivery goes to the reception rule of its recipient: ``low.low_receive`` or the
+    family's (``families.receive``: ``confidence.receive_application_msg`` with S1 / S2,
+    Figures 3 and 4, or ``coordinated.receive``).
     """
     ht = rd(I, H_HT)
     while rd(I, R0 + R_HN) > 0 and rd(D, ht) <= until and rd(I, R0 + R_ENDED) == 0:
         t, seq = heap_pop(I, D)
         wr(D, F_NOW, t)
         code = rd(I, rd(I, H_IT) + seq)
-        if code < 0:   # "coordinated": line event -code
-            take_line(I, D, -code)
+        if code < 0:   # a family timer event -code ("coordinated": a line)
+            on_timer(I, D, -code)
             continue
         payload = code >> 1
         if code & 1 != 0:
@@ -135,10 +132,8 @@ def drain(I, D, until):
         role = role_of(I, dst)
         if role == LOW:
             low_receive(I, dst, payload)
-        elif rd(I, IP_COORDINATED_CKPT) != 0:
-            receive(I, dst, role, payload)
-        else:   # act_receive and sdw_receive
-            receive_application_msg(I, D, dst, role, payload)
+        else:   # act_receive and sdw_receive: the family's reception rule
+            receive(I, D, dst, role, payload)
 
 
 @njit(**JIT_NORC)
@@ -182,8 +177,7 @@ def play_run(I, D, token,
                                    p_td, n_p, w_t, w_kind, w_src, w_dst, n_w)
     wr(D, MF_DELIVERY_DELAY_MEAN, delay)
     wr(D, MF_TWIN_OFFSET_MEAN, offset)
-    if rd(I, IP_COORDINATED_CKPT) != 0:
-        schedule_lines(I, D)
+    start(I, D)
     a = 0
     b = 0
     n_events = 0
@@ -231,10 +225,10 @@ def play_run(I, D, token,
             # their compiled code stays small (compile time); nothing runs in between
             if rd(I, R0 + R_PENDING_VALIDATE) != 0:
                 wr(I, R0 + R_PENDING_VALIDATE, 0)
-                validate_lines(I, D)
+                on_passed_at(I, D)
             if rd(I, R0 + R_PENDING_RECOVERY) != 0:
                 wr(I, R0 + R_PENDING_RECOVERY, 0)
-                error_recovery(I, D)
+                recover(I, D)
         elif role == LOW:
             low_send(I, D, src, dst, td)
         elif role == ACT:

@@ -24,7 +24,6 @@ from .layout import (
     H_MS,
     H_NT,
     H_TN,
-    IP_COORDINATED_CKPT,
     IP_NLOW,
     IP_SCOPE_CLUSTER,
     M_N_AT,
@@ -75,8 +74,7 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
     if rd(I, R0 + R_NPASSED) == 0 or v_int > rd(I, R0 + R_PASSED_MAX):
         wr(I, R0 + R_PASSED_MAX, v_int)
     wr(I, R0 + R_NPASSED, rd(I, R0 + R_NPASSED) + 1)
-    if rd(I, IP_COORDINATED_CKPT) != 0:   # the checkpoint coordinator learns at once
-        wr(I, R0 + R_PENDING_VALIDATE, 1)   # done by play_run right after this row
+    wr(I, R0 + R_PENDING_VALIDATE, 1)   # families.on_passed_at, by play_run after this row
     nid = rd(I, R0 + R_NNT)
     if nid >= rd(I, H_CAP_R):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
@@ -125,7 +123,7 @@ def low_output(I, D, p, u_at, u_comp, d_notify):
         cluster_output(I, e, level, 1)
         return
     cluster_output(I, e, level, 0)
-    wr(I, R0 + R_PENDING_RECOVERY, 1)   # error_recovery, called by play_run at once
+    wr(I, R0 + R_PENDING_RECOVERY, 1)   # families.recover, called by play_run at once
 
 
 @njit(**JIT_NORC)

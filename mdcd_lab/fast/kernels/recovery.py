@@ -6,7 +6,6 @@ from numba import njit
 
 from .._config import JIT_NORC
 from .confidence import memory_reclamation
-from .coordinated import recover
 from .layout import (
     ACT,
     CK_NEXT,
@@ -14,15 +13,12 @@ from .layout import (
     CK_NSENT,
     CK_NTWINS,
     CK_ORD,
-    CO_OK,
-    CO_TOKEN,
     D_CKT,
     ERR_CAPACITY,
     F_NOW,
     H_CAP_R,
     H_CAS,
     H_CK,
-    H_CO,
     H_CUT,
     H_EF,
     H_KF,
@@ -32,7 +28,6 @@ from .layout import (
     H_RPE,
     H_RST,
     H_TW,
-    IP_COORDINATED_CKPT,
     IP_COORDINATED_RECOVERY,
     IP_DEDUP_REGENERATED,
     IP_LOG_ALL_WHEN_DIRTY,
@@ -43,13 +38,10 @@ from .layout import (
     M_N_REPLAYED,
     M_N_RESENT,
     M_N_SUPPRESSED,
-    M_OUTCOME,
     M_ROLLBACK_EVENTS_MAX,
     M_ROLLBACK_PROCS,
     MF_ROLLBACK_DIST_MAX,
     MF_ROLLBACK_DIST_SUM,
-    MF_T_DETECT,
-    MF_T_END,
     MS_CONSUME_ORD,
     MS_DELIVERED,
     MS_DST,
@@ -58,12 +50,10 @@ from .layout import (
     MS_RECV_NSENT,
     MS_RECV_NTWINS,
     N_CK,
-    N_CO,
     N_EF,
     N_LG,
     N_MS,
     N_TW,
-    OUT_RECOVERED,
     P_CK_HEAD,
     P_CK_LEN,
     P_DIRTY,
@@ -78,16 +68,12 @@ from .layout import (
     P_V_KNOWN,
     R0,
     R_CO_MAX,
-    R_ENDED,
     R_ERROR,
     R_EXT_SDW,
     R_INT_LOW,
     R_INT_SDW,
     R_NMSG,
-    R_NPASSED,
     R_NTW,
-    R_PASSED_MAX,
-    R_TOKEN,
     SDW,
     TW_E,
     TW_ERR,
@@ -100,12 +86,13 @@ from .layout import (
     wr,
 )
 from .oracle import check_recovery
-from .state import role_of
+from .state import begin_recovery, role_of
 
 
 @njit(**JIT_NORC)
 def error_recovery(I, D):
-    """``recovery.error_recovery`` followed by ``oracle.check_recovery``."""
+    """``recovery.error_recovery`` followed by ``oracle.check_recovery``: the recovery of
+    the confidence-driven family (``families.recover`` calls it)."""
     n_low = rd(I, IP_NLOW)
     sdw0 = n_low + rd(I, IP_NACT)
     n_procs = sdw0 + n_low
@@ -115,7 +102,6 @@ def error_recovery(I, D):
     ms = rd(I, H_MS)
     lg = rd(I, H_LG)
     tw = rd(I, H_TW)
-    co = rd(I, H_CO)
     rst = rd(I, H_RST)
     cas = rd(I, H_CAS)
     rpe = rd(I, H_RPE)
@@ -123,20 +109,8 @@ def error_recovery(I, D):
     kf = rd(I, H_KF)
     ef = rd(I, H_EF)
     now = rd(D, F_NOW)
-    wr(D, MF_T_DETECT, now)
-    wr(I, R0 + M_OUTCOME, OUT_RECOVERED)
-    wr(I, R0 + R_ENDED, 1)
-    wr(D, MF_T_END, now)
-    v_star = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
-    token = rd(I, R0 + R_TOKEN)
+    v_star, ext_star = begin_recovery(I, D)
     co_max = rd(I, R0 + R_CO_MAX)
-    ext_star = 0
-    for e in range(1, co_max + 1):
-        if rd(I, co + e * N_CO + CO_TOKEN) == token and rd(I, co + e * N_CO + CO_OK) != 0:
-            ext_star += 1
-    if rd(I, IP_COORDINATED_CKPT) != 0:
-        recover(I, D, v_star, ext_star)
-        return
     if coordinated:
         # D10: distribute the highest validated level and the device's output count
         for p in range(n_procs):

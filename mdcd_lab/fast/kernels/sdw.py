@@ -9,7 +9,7 @@ from __future__ import annotations
 from numba import njit
 
 from .._config import JIT_NORC
-from .confidence import memory_reclamation
+from .families import validate
 from .layout import (
     ERR_CAPACITY,
     H_CAP_R,
@@ -118,7 +118,7 @@ def sdw_send(I, D, p, dst, t_deliver):
 @njit(**JIT_NORC)
 def sdw_notify(I, D, p, v_int, v_ext):
     """``sdw.sdw_notify``: reclamation, ``ivr_low = max(m.int_mSN_G_low, ivr_low)``."""
-    memory_reclamation(I, D, p, SDW, v_int, v_ext)
+    validate(I, D, p, SDW, v_int, v_ext)
     if v_int > rd(I, pp(p, P_IVR)):
         wr(I, pp(p, P_IVR), v_int)
     if v_ext >= 0 and v_ext > rd(I, pp(p, P_EXT_IVR)):

@@ -5,7 +5,8 @@
 2 + kind``), :func:`new_msg`, the log and checkpoint counters
 (:func:`change_logs`, :func:`change_ckpts`), :func:`check_unsafe`, the pool
 lists (:func:`list_append`, :func:`list_remove_le`) and
-:func:`application_msg_reception` (a message consumed).
+:func:`application_msg_reception` (a message consumed) and
+:func:`begin_recovery` (``reference/common.py``: a recovery starts, the run ends).
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ from .._config import JIT_NORC
 from .layout import (
     ABSENT,
     ACT,
+    CO_OK,
+    CO_TOKEN,
     ERR_CAPACITY,
     F_LOG_AREA,
     F_LOG_T,
     F_NOW,
     H_CAP_H,
     H_CAP_M,
+    H_CO,
     H_HS,
     H_HT,
     H_IT,
     H_MS,
-    IP_COORDINATED_CKPT,
     IP_NACT,
     IP_NLOW,
     IP_UNCLUSTERED,
@@ -35,6 +38,9 @@ from .layout import (
     M_LOG_ENTRIES_PEAK,
     M_LOG_RECEIVER_PEAK,
     M_LOG_SENDER_PEAK,
+    M_OUTCOME,
+    MF_T_DETECT,
+    MF_T_END,
     MS_CONSUME_ORD,
     MS_DELIVERED,
     MS_DIRTY,
@@ -48,7 +54,9 @@ from .layout import (
     MS_SEND_ORD,
     MS_SRC,
     MS_TWIN_NO,
+    N_CO,
     N_MS,
+    OUT_RECOVERED,
     P_DIRTY,
     P_ERR,
     P_NRECV,
@@ -57,12 +65,17 @@ from .layout import (
     P_UNSAFE,
     R0,
     R_CK_NOW,
+    R_CO_MAX,
+    R_ENDED,
     R_ERROR,
     R_HN,
     R_LOG_R,
     R_LOG_S,
     R_NMSG,
+    R_NPASSED,
+    R_PASSED_MAX,
     R_SEQ,
+    R_TOKEN,
     R_TRANSIT,
     SDW,
     pp,
@@ -204,8 +217,8 @@ def new_msg(I, src, dst, dirty, level, err, send_ord, k):
     wr(I, m + MS_DELIVERED, 0)
     wr(I, m + MS_TWIN_NO, 0)
     wr(I, m + MS_DSEQ, -1)
-    if rd(I, IP_COORDINATED_CKPT) != 0 and role_of(I, dst) != LOW:
-        wr(I, R0 + R_TRANSIT, rd(I, R0 + R_TRANSIT) + 1)   # in a line's channel if taken now
+    if role_of(I, dst) != LOW:   # in transit to G_act / G_sdw (read by "coordinated" only)
+        wr(I, R0 + R_TRANSIT, rd(I, R0 + R_TRANSIT) + 1)
     return mid
 
 
@@ -258,3 +271,22 @@ def application_msg_reception(I, p, mid):
     wr(I, pp(p, P_NRECV), rd(I, pp(p, P_NRECV)) + 1)
     if rd(I, m + MS_ERR) != 0 and rd(I, pp(p, P_ERR)) == 0:
         wr(I, pp(p, P_ERR), 1)
+
+
+@njit(**JIT_NORC)
+def begin_recovery(I, D):
+    """``common.begin_recovery``: the run ends recovered now; returns ``(v_star, ext_star)``,
+    the highest level that passed an AT and the number of correct cluster outputs."""
+    now = rd(D, F_NOW)
+    wr(D, MF_T_DETECT, now)
+    wr(I, R0 + M_OUTCOME, OUT_RECOVERED)
+    wr(I, R0 + R_ENDED, 1)
+    wr(D, MF_T_END, now)
+    v_star = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
+    token = rd(I, R0 + R_TOKEN)
+    co = rd(I, H_CO)
+    ext_star = 0
+    for e in range(1, rd(I, R0 + R_CO_MAX) + 1):
+        if rd(I, co + e * N_CO + CO_TOKEN) == token and rd(I, co + e * N_CO + CO_OK) != 0:
+            ext_star += 1
+    return v_star, ext_star
