@@ -110,10 +110,14 @@ def test_adding_a_metric_is_metrics_py_plus_the_code_that_computes_it(tmp_path):
         assert text.count(old) == 1, (rel, old)
         f.write_text(text.replace(old, new))
 
-    edit("metrics.py", '''"to roll back again"),
-)''', '''"to roll back again"),
+    edit("metrics.py", '''
+)
+
+#: Axis label of each metric''', '''
     _m("n_low_sends", "int64", "messages", "application messages sent by G_low processes"),
-)''')
+)
+
+#: Axis label of each metric''')
     edit("reference/low.py", "    p.n_sent += 1\n",
          '    p.n_sent += 1\n    run.m["n_low_sends"] += 1\n')
     edit("fast/kernels/low.py", "    wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)\n    if k",

@@ -22,7 +22,7 @@ FIELD_LABELS: dict[str, str] = {
     "rate_act_act": "G_act \u2192 G_act message rate",
     "rate_ext_low": "G_low external-message (AT) rate",
     "rate_ext_act": "G_act external-message rate", "fault_rate": "fault rate per G_low process",
-    "fault_scope": "fault scope", "at_coverage": "AT coverage",
+    "fault_scope": "fault scope", "channel": "channel model", "at_coverage": "AT coverage",
     "compensation": "P(compensation succeeds)", "latency": "mean channel delay",
     "shadow_lag": "shadow lag", "msg_bytes": "message size", "ckpt_bytes": "checkpoint size",
     "coord_period": "coordinated-checkpoint period",
