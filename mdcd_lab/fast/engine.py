@@ -23,6 +23,7 @@ from .kernels.layout import (
     FP_COORD_PERIOD,
     FP_COVERAGE,
     FP_CUM0,
+    FP_GUARD_END,
     FP_HORIZON,
     FP_LAG,
     FP_LATENCY,
@@ -45,6 +46,7 @@ from .kernels.layout import (
     IP_SCOPE_CLUSTER,
     IP_SUPPRESS_REDONE_OUTPUTS,
     IP_UNCLUSTERED,
+    IP_UNGUARDED,
     N_FP,
     N_IP,
     N_OUT_F,
@@ -67,6 +69,7 @@ SUPPORTED_SWITCHES = {
     "dedup_regenerated": IP_DEDUP_REGENERATED,
     "unclustered": IP_UNCLUSTERED,
     "coordinated_ckpt": IP_COORDINATED_CKPT,
+    "unguarded": IP_UNGUARDED,
 }
 _NOT_SWITCHES = ("name",)
 
@@ -103,7 +106,8 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
     total = 0.0
     for w in weights:          # the reference's summation order
         total += w
-    fp[FP_HORIZON] = scenario.horizon
+    fp[FP_HORIZON] = scenario.t_end   # the trace's end: the mission's if set
+    fp[FP_GUARD_END] = 0.0 if rules.unguarded else scenario.horizon
     fp[FP_TOTAL] = total
     fp[FP_W0:FP_W0 + 8] = weights
     acc = 0.0

@@ -16,6 +16,7 @@ module          what (reference counterpart)
 ``sdw``         ``reference/sdw.py``: ``sdw_twin_send``, ``sdw_send``, ...
 ``coordinated`` ``reference/coordinated.py``: lines, validation, ``recover``
 ``recovery``    ``reference/recovery.py``: ``error_recovery``
+``unguarded``   ``reference/unguarded.py``: the unguarded phase of a mission run
 ``oracle``      ``reference/oracle.py``: ``check_recovery``
 ``engine``      ``reference/engine.py``: ``play_run``, ``drain``, ``collect``
 ``drivers``     threads and buffers: ``simulate_chunk``, ``replay_runs``
@@ -48,7 +49,7 @@ _HERE = Path(__file__).resolve().parent
 
 #: Modules of the package, in dependency order (each imports only earlier ones).
 MODULES = ("layout", "rng", "gen", "state", "oracle", "coordinated", "confidence", "low",
-           "act", "sdw", "recovery", "engine", "drivers")
+           "act", "sdw", "recovery", "unguarded", "engine", "drivers")
 
 
 def key_files() -> list[Path]:
@@ -105,10 +106,11 @@ try:
         rng,
         sdw,
         state,
+        unguarded,
     )
 finally:
     numba.config.CACHE_DIR = _saved
 
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act",
            "confidence", "coordinated", "drivers", "engine", "gen", "layout", "low", "oracle",
-           "recovery", "rng", "sdw", "state"]
+           "recovery", "rng", "sdw", "state", "unguarded"]

@@ -27,6 +27,7 @@ from .layout import (
     F_T_DETECT,
     F_T_END,
     F_T_FAULT,
+    FP_GUARD_END,
     FP_HORIZON,
     H_HT,
     H_IT,
@@ -36,6 +37,7 @@ from .layout import (
     IP_MSG_BYTES,
     IP_NACT,
     IP_NLOW,
+    IP_UNGUARDED,
     KIND_FAULT,
     KIND_OUTPUT,
     LOW,
@@ -43,6 +45,7 @@ from .layout import (
     N_MS,
     N_NT,
     N_P,
+    OUT_FAILED,
     OUT_RECOVERED,
     P0,
     P_CK_HEAD,
@@ -77,6 +80,7 @@ from .layout import (
     R_N_AT_PASSED,
     R_N_COMP,
     R_N_EVENTS,
+    R_N_LOGGED,
     R_N_NOTIF,
     R_N_REPLAYED,
     R_N_RESENT,
@@ -85,6 +89,7 @@ from .layout import (
     R_OUTCOME,
     R_PENDING_RECOVERY,
     R_PENDING_VALIDATE,
+    R_PHASE,
     R_RB_EVMAX,
     R_RB_PROCS,
     R_TOKEN,
@@ -99,6 +104,7 @@ from .low import fault, low_output, low_receive, low_send
 from .recovery import error_recovery
 from .sdw import sdw_notify, sdw_send, sdw_twin_output, sdw_twin_send
 from .state import change_logs, heap_pop, role_of
+from .unguarded import is_twin, play_unguarded, twin_limit
 
 
 @njit(**JIT_NORC)
@@ -167,7 +173,7 @@ def reset_state(I, D, token):
             wr(I, pp(p, P_DIRTY), 1)
     wr(I, R0 + R_TOKEN, token)
     wr(D, F_NOW, 0.0)
-    wr(D, F_T_END, rd(D, FP_HORIZON))
+    wr(D, F_T_END, rd(D, FP_GUARD_END))
     wr(D, F_T_FAULT, math.nan)
     wr(D, F_T_DETECT, math.nan)
     wr(D, F_LOG_AREA, 0.0)
@@ -186,7 +192,7 @@ def play_run(I, D, token,
     ``token`` must differ between the runs played on one arena.  Returns the
     error code (``ERR_NONE`` unless a capacity was exceeded).
     """
-    horizon = rd(D, FP_HORIZON)
+    horizon = rd(D, FP_GUARD_END)   # phi; rows after it are the unguarded phase's
     reset_state(I, D, token)
     if rd(I, IP_COORDINATED_CKPT) != 0:
         schedule_lines(I, D)
@@ -194,8 +200,15 @@ def play_run(I, D, token,
     b = 0
     n_events = 0
     ht = rd(I, H_HT)
-    while a < n_p or b < n_w:
-        if b >= n_w or (a < n_p and p_t[a] <= w_t[b]):
+    guarded = rd(I, IP_UNGUARDED) == 0
+    mission = rd(D, FP_HORIZON) > horizon
+    k_phi = twin_limit(I, p_t, p_kind, p_src, p_dst, n_p, horizon) if mission else 0
+    twins = 0
+    while guarded and (a < n_p or b < n_w):
+        take_p = b >= n_w or (a < n_p and p_t[a] <= w_t[b])
+        if (p_t[a] if take_p else w_t[b]) > horizon:
+            break   # a mission run: the unguarded phase begins
+        if take_p:
             t = p_t[a]
             kind = p_kind[a]
             src = p_src[a]
@@ -215,6 +228,10 @@ def play_run(I, D, token,
             u_comp = 0.0
             d_notify = 0.0
             b += 1
+        if mission and is_twin(I, kind, src, dst):
+            twins += 1
+            if twins > k_phi:
+                continue   # the twin of a cluster row after phi
         if rd(I, R0 + R_HN) > 0 and rd(D, ht) <= t:
             drain(I, D, t)
             if rd(I, R0 + R_ENDED) != 0:
@@ -257,6 +274,8 @@ def play_run(I, D, token,
         wr(D, F_NOW, horizon)
     wr(D, F_NOW, rd(D, F_T_END))
     change_logs(I, D, 0, 0)   # close the time integral of the log sizes
+    if rd(I, R0 + R_ENDED) == 0 and rd(D, FP_HORIZON) > horizon:
+        n_events += play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w)
     wr(I, R0 + R_N_EVENTS, n_events)
     unsafe = 0
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
@@ -298,13 +317,18 @@ def collect(I, D, OI, OF, col):
     OI[26, col] = rd(I, R0 + R_CONTAMINATED)
     OI[27, col] = rd(I, R0 + R_UNSAFE)
     OI[28, col] = rd(I, R0 + R_CASCADE)
+    OI[29, col] = rd(I, R0 + R_PHASE)
+    OI[30, col] = rd(I, R0 + R_N_LOGGED)
     t_end = rd(D, F_T_END)
+    t_guarded = min(t_end, rd(D, FP_GUARD_END))
     OF[0, col] = t_end
     OF[1, col] = rd(D, F_T_FAULT)
     OF[2, col] = rd(D, F_T_DETECT)
-    OF[3, col] = rd(D, F_LOG_AREA) / t_end if t_end > 0 else 0.0
+    OF[3, col] = rd(D, F_LOG_AREA) / t_guarded if t_guarded > 0 else 0.0
     rb_max = rd(D, F_RB_MAX)
     if rd(I, R0 + R_OUTCOME) == OUT_RECOVERED and rd(I, R0 + R_RB_PROCS) == 0:
         rb_max = 0.0
     OF[4, col] = rb_max
     OF[5, col] = rd(D, F_RB_SUM)
+    OF[6, col] = t_end if rd(I, R0 + R_OUTCOME) == OUT_FAILED else math.nan
+    OF[7, col] = t_guarded

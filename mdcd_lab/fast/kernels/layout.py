@@ -34,14 +34,18 @@ FP_HORIZON, FP_TOTAL, FP_W0 = 0, 1, 2          # FP_W0 .. FP_W0 + 7: category we
 FP_LATENCY, FP_LAG, FP_COVERAGE, FP_COMPENSATION = 10, 11, 12, 13
 FP_CUM0 = 14       # FP_CUM0 .. FP_CUM0 + 7: running sums w0, w0 + w1, ... (reference order)
 FP_COORD_PERIOD = 22
-N_FP = 23
+# FP_HORIZON is the end of the trace (the mission's end if ``Scenario.mission`` is set);
+# FP_GUARD_END the end of guarded operation (the horizon phi; 0 under "unguarded")
+FP_GUARD_END = 23
+N_FP = 24
 # int parameters ``ip`` (also the first N_IP slots of the int arena I)
 IP_NLOW, IP_NACT, IP_SCOPE_CLUSTER = 0, 1, 2
 IP_RECLAIM_BY_INTERVAL, IP_PRGT_OUT_ON_LOW_SEND, IP_LOG_ALL_WHEN_DIRTY = 3, 4, 5
 IP_COORDINATED_RECOVERY, IP_OUTPUTS_BY_COUNT, IP_SUPPRESS_REDONE_OUTPUTS = 6, 7, 8
 IP_CHECKPOINT_EVERY_RECEIVE, IP_MSG_BYTES, IP_S2_CHECKPOINTS, IP_DEDUP_REGENERATED = 9, 10, 11, 12
 IP_UNCLUSTERED, IP_COORDINATED_CKPT, IP_N_LINES = 13, 14, 15   # N_LINES: line events
-N_IP = 16
+IP_UNGUARDED = 16
+N_IP = 17
 
 LOW, ACT, SDW, ABSENT = 0, 1, 2, 3
 OUT_COMPLETED, OUT_FAILED, OUT_RECOVERED = 0, 1, 2
@@ -61,8 +65,9 @@ HDR = N_IP + 24
  R_TOKEN, R_CO_MAX, R_ERROR, R_N_EVENTS,
  R_RB_PROCS, R_RB_EVMAX, R_N_REPLAYED, R_N_RESENT, R_N_SUPPRESSED, R_ORPHANS, R_LOST,
  R_DUPS, R_LOST_OUT, R_DUP_OUT, R_CONTAMINATED, R_CASCADE, R_UNSAFE, R_N_LOW_ACT,
- R_L0, R_NL, R_DSEQ, R_TRANSIT, R_PENDING_VALIDATE, R_PENDING_RECOVERY) = range(56)
-N_R = 56
+ R_L0, R_NL, R_DSEQ, R_TRANSIT, R_PENDING_VALIDATE, R_PENDING_RECOVERY,
+ R_PHASE, R_N_LOGGED) = range(58)
+N_R = 58
 R0 = HDR
 # -- processes P at P0: one row of N_P per process ------------------------------------
 (P_DIRTY, P_PRGT, P_LEVEL, P_IVR, P_EXT_IVR, P_V_KNOWN, P_NCKPT, P_ERR, P_UNSAFE, P_NRECV,
@@ -107,9 +112,9 @@ INT_COLUMNS = ("outcome", "n_events", "ckpt_total", "ckpt_act", "ckpt_sdw", "ckp
                "n_notifications", "n_compensated", "rollback_procs", "rollback_events_max",
                "n_replayed", "n_resent", "n_suppressed", "orphans", "lost", "duplicates",
                "lost_outputs", "dup_outputs", "contaminated_restore", "unsafe_clean",
-               "cascade")
+               "cascade", "phase", "n_logged")
 FLOAT_COLUMNS = ("t_end", "t_fault", "t_detect", "log_entries_mean", "rollback_dist_max",
-                 "rollback_dist_sum")
+                 "rollback_dist_sum", "t_fail", "t_guarded")
 N_OUT_I = len(INT_COLUMNS)
 N_OUT_F = len(FLOAT_COLUMNS)
 
