@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test lab figures bench clean
+.PHONY: demo test test-browser lab figures bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-browser: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
+
 $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
 	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
@@ -30,6 +34,20 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# JupyterLab in headless Chromium (Debian's chromium + chromium-driver, installed here
+# when missing), driven by selenium: notebooks 02 and 03 show their figures and the run
+# explorer answers a click.  Screenshots: out/browser/.
+test-browser: $(VENV)/.installed-browser
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		echo "installing Debian's chromium and chromium-driver"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium chromium-driver; \
+	fi
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests_browser
+
+figures: $(VENV)/.installed
+	$(BIN)/mdcd-lab figures --out data/figures --runs 2000
 
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab notebooks/

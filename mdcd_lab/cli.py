@@ -235,21 +235,12 @@ def cmd_demo(args) -> int:
     print(f"\nwrote {outdir / 'results.csv'} and {outdir / 'summary.csv'} (with .meta.json)")
     if args.figure_runs:
         from .figures import make_figures
-        from .io import load_results
         written = make_figures(outdir / "figures", runs=args.figure_runs, engine="auto",
                                progress=not args.quiet)
-        cost = load_results(outdir / "figures" / "cost_by_protocol.csv")
-        viol = cost[cost["metric"] == "p_violation"].set_index("protocol")["mean"]
-        scope = load_results(outdir / "figures" / "violations_by_scope.csv")
-        sv = scope[scope["metric"] == "p_violation"]
         print(f"\nfigure set: {len(written)} figures ({args.figure_runs} runs per point) "
               f"in {outdir / 'figures'} (PDF, PNG, CSV)")
-        print("P(run with an oracle violation), default scenario: "
-              + ", ".join(f"{p} {v:.3f}" for p, v in viol.items()))
-        for scope_name, g in sv.groupby("fault_scope", observed=True):
-            print(f"  perfect ATs, fault_scope={scope_name}: "
-                  + ", ".join(f"{p} {v:.3f}" for p, v in zip(g["protocol"], g["mean"],
-                                                               strict=True)))
+        from .figures import scope_summary_lines
+        print("\n".join(scope_summary_lines(outdir / "figures", spec.scenario)))
     return 0
 
 

@@ -17,9 +17,9 @@ import pandas as pd
 
 from .constants import OUTCOMES
 
-__all__ = ["Metric", "METRICS", "METRIC_NAMES", "ENGINE_METRICS", "INT_METRICS",
-           "FLOAT_METRICS", "OUTCOMES", "VIOLATIONS", "empty_results", "metrics_markdown",
-           "finalize_frame"]
+__all__ = ["Metric", "METRICS", "METRIC_NAMES", "METRIC_LABELS", "ENGINE_METRICS",
+           "INT_METRICS", "FLOAT_METRICS", "OUTCOMES", "VIOLATIONS", "empty_results",
+           "metrics_markdown", "finalize_frame"]
 
 
 
@@ -37,6 +37,19 @@ class Metric:
     unit: str
     definition: str
     default: float | int | str = 0
+    #: Axis label of the metric in figures, without the unit (see :attr:`axis_label`).
+    label: str = ""
+
+    @property
+    def axis_label(self) -> str:
+        """The label with its unit, as on a figure axis: ``"checkpoints per run"``,
+        ``"largest rollback distance (time units)"``.  A unit that the label already
+        names (counts such as checkpoints, entries, messages) is not repeated."""
+        label = self.label or self.name
+        unit = {"time": "time units"}.get(self.unit, self.unit)
+        if not unit or unit in label or unit in ("rows",):
+            return label
+        return f"{label} ({unit})"
 
 
 def _m(name: str, dtype: str, unit: str, definition: str,
@@ -108,6 +121,35 @@ METRICS: tuple[Metric, ...] = (
     _m("cascade", "int64", "processes", "oracle: processes that keep an orphan and would have "
        "to roll back again"),
 )
+
+#: Axis label of each metric (without its unit), for figures and the explorers.
+METRIC_LABELS: dict[str, str] = {
+    "run": "run", "seed": "seed", "outcome": "outcome",
+    "t_end": "end of run", "n_events": "trace events played",
+    "t_fault": "time of the first fault", "t_detect": "time of detection",
+    "ckpt_total": "checkpoints per run", "ckpt_act": "G_act checkpoints per run",
+    "ckpt_sdw": "G_sdw checkpoints per run", "ckpt_s1": "S1 checkpoints per run",
+    "ckpt_s2": "S2 checkpoints per run", "ckpt_array_peak": "peak checkpoints held",
+    "log_entries_peak": "peak log entries", "log_entries_mean": "mean log entries",
+    "log_bytes_peak": "peak log memory", "log_sender_peak": "peak sender-log entries",
+    "log_receiver_peak": "peak receiver-log entries", "n_at": "acceptance tests",
+    "n_at_passed": "acceptance tests passed", "n_notifications": "'passed AT' broadcasts",
+    "n_compensated": "compensated AT failures (messages)",
+    "rollback_procs": "processes rolled back", "rollback_dist_max": "largest rollback distance",
+    "rollback_dist_sum": "total rollback distance",
+    "rollback_events_max": "receptions undone by one rollback",
+    "n_replayed": "replayed messages", "n_resent": "re-sent messages",
+    "n_suppressed": "suppressed twin messages", "orphans": "orphan messages",
+    "lost": "lost messages", "duplicates": "duplicate messages",
+    "lost_outputs": "lost external messages", "dup_outputs": "duplicate external messages",
+    "contaminated_restore": "contaminated restores (states)",
+    "unsafe_clean": "unsafe clean processes", "cascade": "cascading processes",
+    "t_fail": "time of failure", "t_guarded": "guarded-operation time",
+    "phase": "phase of the end", "n_logged": "logged messages",
+}
+METRICS = tuple(Metric(m.name, m.dtype, m.unit, m.definition, m.default,
+                       METRIC_LABELS.get(m.name, m.name.replace("_", " ")))
+                for m in METRICS)
 
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 #: The metrics an engine computes for a run: all but ``run`` and ``seed`` (the

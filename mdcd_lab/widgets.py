@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import html
 import importlib
-import io
 import math
 import time
 from collections.abc import Sequence
@@ -37,7 +36,8 @@ from .protocols import protocol_names
 from .scenario import FIELDS, FieldInfo, Scenario
 
 __all__ = ["field_widget", "scenario_controls", "scenario_from_controls", "SweepExplorer",
-           "RunExplorer", "sweep_explorer", "run_explorer", "sweep_metric_options"]
+           "RunExplorer", "sweep_explorer", "run_explorer", "sweep_metric_options",
+           "seed_widget", "seed_value", "default_window"]
 
 _INT_SLIDER_SPAN = 1000     # wider integer ranges get a text box instead of a slider
 _SEED_MAX = 2**63 - 1
@@ -152,15 +152,40 @@ def sweep_metric_options() -> list[tuple[str, str]]:
     return [(metric_label(m), m) for m in [*probs, *numeric]]
 
 
-def _png_output(output: widgets.Output, fig: Figure, dpi: int = 144) -> None:
+def seed_widget(value: int, description: str = "seed") -> widgets.Text:
+    """A text box for a study seed: exact for any integer up to 2**63 - 1.
+
+    A numeric widget would hold the seed as a JavaScript number in the browser
+    (a double: integers above 2**53 are rounded, so the box would show, and send
+    back, another seed); a text box keeps every digit.  Read it with
+    :func:`seed_value`.
+    """
+    return widgets.Text(value=str(int(value)), description=description,
+                        tooltip="integer seed, 0 .. 2**63 - 1 (run r uses "
+                                "SeedSequence(seed, spawn_key=(r,)))",
+                        continuous_update=False, style=_DESCRIPTION, layout=_ROW)
+
+
+def seed_value(widget: widgets.Text) -> int:
+    """The seed in a :func:`seed_widget`; ``ValueError`` naming the problem if it is not one."""
+    text = str(widget.value).strip().replace("_", "")
+    if not text.isdigit():
+        raise ValueError(f"seed must be a non-negative integer, got {widget.value!r}")
+    seed = int(text)
+    if seed > _SEED_MAX:
+        raise ValueError(f"seed must be at most 2**63 - 1 = {_SEED_MAX}, got {seed}")
+    return seed
+
+
+def _png_output(output: widgets.Output, fig: Figure) -> None:
     """Show a figure in an Output widget as a PNG (works without a kernel)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    width = int(round(fig.get_figwidth() * 96))
+    from .plots.style import figure_png
+
+    png, size = figure_png(fig)
+    data = base64.b64encode(png).decode("ascii")
     output.outputs = ({"output_type": "display_data",
                        "data": {"image/png": data, "text/plain": repr(fig)},
-                       "metadata": {"image/png": {"width": width}}},)
+                       "metadata": {"image/png": {"width": size["width"]}}},)
 
 
 def _error_html(exc: BaseException) -> str:
@@ -242,8 +267,7 @@ class SweepExplorer(_Explorer):
         self.runs = widgets.BoundedIntText(min=1, max=1_000_000, value=runs,
                                      description="runs per point", style=_DESCRIPTION,
                                      layout=_ROW)
-        self.seed = widgets.BoundedIntText(min=0, max=_SEED_MAX, value=seed, description="seed",
-                                     style=_DESCRIPTION, layout=_ROW)
+        self.seed = seed_widget(seed)
         self.engine = widgets.Dropdown(options=list(ENGINES), value=engine, description="engine",
                                  style=_DESCRIPTION, layout=_ROW)
         self.run_button = widgets.Button(description="Run sweep", button_style="primary",
@@ -315,7 +339,7 @@ class SweepExplorer(_Explorer):
             self.status.value = (f"running {n} points \u00d7 {len(protocols)} protocol(s) "
                                  f"\u00d7 {self.runs.value} runs \u2026")
             t0 = time.perf_counter()
-            df = studies.sweep(base, grid, runs=int(self.runs.value), seed=int(self.seed.value),
+            df = studies.sweep(base, grid, runs=int(self.runs.value), seed=seed_value(self.seed),
                                protocols=protocols, engine=self.engine.value, progress=False)
         except Exception as exc:   # shown to the user, kept for inspection
             self._fail(exc)
@@ -352,7 +376,7 @@ class SweepExplorer(_Explorer):
         if not provenance:
             provenance = {"base": self._base.to_dict(), "grid": self._grid,
                           "protocols": list(self._protocols), "runs": int(self.runs.value),
-                          "seed": int(self.seed.value), "engine": self.engine.value}
+                          "seed": seed_value(self.seed), "engine": self.engine.value}
         provenance.setdefault("explorer", "mdcd_lab.widgets.sweep_explorer")
         try:
             path = to_csv(self.result, self.export_path.value.strip(), provenance=provenance)
@@ -409,6 +433,39 @@ def _metrics_html(metrics: dict[str, Any]) -> str:
             + "</table></div>")
 
 
+def default_window(events: pd.DataFrame, t_end: float, max_messages: int = 40
+                   ) -> tuple[float, float]:
+    """A readable time window of a run: its end, with at most ``max_messages`` messages.
+
+    The end of a run is where its story is (the fault, the failed AT, the
+    recovery or the failure); a whole horizon of a busy scenario is a mass of
+    lines.  The window ends at ``t_end`` and starts just before the earliest of
+    the last ``max_messages`` deliveries (or at 0 when the run has fewer).
+
+    Parameters
+    ----------
+    events : DataFrame
+        The event log of :func:`mdcd_lab.run_events` (its ``deliver`` rows count).
+    t_end : float
+        End of the run.
+    max_messages : int
+        Largest number of delivered messages in the window.
+
+    Returns
+    -------
+    (float, float)
+    """
+    t_end = float(t_end)
+    deliver = events.loc[events["event"] == "deliver", "t"].to_numpy(dtype=float)
+    deliver = np.sort(deliver[deliver <= t_end])
+    if deliver.size <= max_messages:
+        return 0.0, t_end
+    first = float(deliver[-max_messages])
+    before = float(deliver[-max_messages - 1])
+    start = (first + before) / 2.0          # halfway to the previous delivery
+    return max(0.0, start), t_end
+
+
 class RunExplorer(_Explorer):
     """Widgets of :func:`run_explorer`; display the object to show them.
 
@@ -418,12 +475,17 @@ class RunExplorer(_Explorer):
         Scenario control per field.
     seed, run, protocol : widgets
         Which run to replay (run ``r`` of seed ``s`` is the same in every
-        engine and study).
+        engine and study).  ``seed`` is a text box (:func:`seed_widget`), exact
+        for seeds above 2**53.
     row : BoundedIntText or None
         Row (position) of the ``results`` table; changing it copies the row's
         scenario fields, seed, run and protocol into the controls.
     zoom : FloatRangeSlider
-        Time window of the diagram (re-drawn without re-simulating).
+        Time window of the diagram (re-drawn without re-simulating).  A new run
+        opens on :func:`default_window`: the end of the run with at most
+        ``max_messages`` messages; widen it to the whole run at will.
+    max_messages : int
+        Messages in the default window (default 40).
     run_button : Button
         Replay the run and draw it.
     metrics_html : HTML
@@ -439,12 +501,16 @@ class RunExplorer(_Explorer):
 
     def __init__(self, scenario: Scenario | None = None, *, seed: int = 2026, run: int = 0,
                  protocol: str = "mdcd", results: pd.DataFrame | None = None,
-                 width: str | float = "double") -> None:
+                 width: str | float = "double", max_messages: int = 40) -> None:
         scenario = Scenario() if scenario is None else scenario
         self.width = width
+        if isinstance(max_messages, bool) or not isinstance(max_messages, int) \
+                or max_messages < 1:
+            raise ValueError(f"max_messages must be an integer >= 1, got {max_messages!r}")
+        self.max_messages = max_messages
+        self._drawn_window: tuple[float, float] | None = None
         self.controls = scenario_controls(scenario)
-        self.seed = widgets.BoundedIntText(min=0, max=_SEED_MAX, value=seed, description="seed",
-                                     style=_DESCRIPTION, layout=_ROW)
+        self.seed = seed_widget(seed)
         self.run = widgets.BoundedIntText(min=0, max=2**31 - 1, value=run, description="run",
                                     style=_DESCRIPTION, layout=_ROW)
         names = list(protocol_names())
@@ -506,7 +572,7 @@ class RunExplorer(_Explorer):
             if int(row["seed"]) < 0:
                 raise ValueError("this row comes from a replayed trace (seed -1); replay its "
                                  "trace with mdcd_lab.run_events(..., trace=...) instead")
-            self.seed.value = int(row["seed"])
+            self.seed.value = str(int(row["seed"]))
             self.run.value = int(row["run"])
             if "protocol" in row.index and str(row["protocol"]) in self.protocol.options:
                 self.protocol.value = str(row["protocol"])
@@ -527,7 +593,7 @@ class RunExplorer(_Explorer):
         self.last_error = None
         try:
             sc = self.scenario()
-            trace, events, metrics = run_events(sc, int(self.seed.value), int(self.run.value),
+            trace, events, metrics = run_events(sc, seed_value(self.seed), int(self.run.value),
                                                 self.protocol.value)
         except Exception as exc:
             self._fail(exc)
@@ -537,12 +603,18 @@ class RunExplorer(_Explorer):
         t_end = float(metrics["t_end"]) if math.isfinite(float(metrics["t_end"])) \
             else sc.horizon
         t_end = max(t_end, 1e-9)
+        window = default_window(events, t_end, self.max_messages)
+        self._drawn_window = None
         with self.zoom.hold_trait_notifications():
             self.zoom.max = max(t_end, self.zoom.min + 1e-9)
             self.zoom.step = t_end / 1000.0
-            self.zoom.value = (0.0, t_end)
-        self.status.value = (f"{metrics['outcome']} at t = {t_end:.4g}; {len(events)} events. "
-                             f"Narrow the time window to zoom.")
+            self.zoom.value = window
+        shown = ("the whole run" if window[0] <= 0.0 else
+                 f"t = {window[0]:.4g} .. {window[1]:.4g} (the last {self.max_messages} "
+                 f"messages at most); widen the time window to see more")
+        self.status.value = (f"{html.escape(str(metrics['outcome']))} at t = {t_end:.4g}; "
+                             f"{int(metrics['n_events'])} events (n_events), "
+                             f"{int(metrics['ckpt_total'])} checkpoints. Showing {shown}.")
         self._redraw()
 
     def _redraw(self) -> None:
@@ -551,6 +623,9 @@ class RunExplorer(_Explorer):
         from .plots import plot_spacetime
 
         lo, hi = self.zoom.value
+        if self._drawn_window == (lo, hi) and self.figure is not None:
+            return
+        self._drawn_window = (lo, hi)
         full = lo <= self.zoom.min and hi >= self.zoom.max
         try:
             fig = plot_spacetime(self.trace, self.events, self._scenario,
@@ -572,7 +647,8 @@ def run_explorer(scenario: Scenario | None = None, **kwargs: Any) -> RunExplorer
         Initial scenario.
     **kwargs
         ``seed`` (2026), ``run`` (0), ``protocol`` ("mdcd"), ``width``
-        ("double", the diagram's width), and ``results``: a per-run table
+        ("double", the diagram's width), ``max_messages`` (40, messages in
+        the default time window), and ``results``: a per-run table
         (from :func:`mdcd_lab.simulate` or a sweep) whose rows can be picked
         with the ``row`` control; a row sets the scenario fields it has,
         the seed, the run and the protocol.

@@ -64,3 +64,15 @@ def test_committed_figure_csvs_are_reproduced(tmp_path, name):
     written = make_figures(tmp_path, runs=2000, only=[name])
     csv = [p for p in written[name] if p.suffix == ".csv"][0]
     assert csv.read_bytes() == committed.read_bytes()
+
+
+def test_demo_summary_states_the_figure_scenario(tmp_path):
+    """The demo prints figure numbers under the figure's own scenario, not the demo's."""
+    from mdcd_lab.figures import BASE, scope_summary_lines
+    make_figures(tmp_path, runs=8, only=["violations_by_scope"], formats=("png",))
+    lines = scope_summary_lines(tmp_path, BASE)
+    assert "fault_rate=0.01" in lines[0] and "at_coverage=1" in lines[0]
+    assert "fault_scope" not in lines[0] and "latency" not in lines[0]   # swept / equal
+    assert [ln.split(":")[0].strip() for ln in lines[1:]] == [
+        "P(oracle violation), fault_scope=cluster", "P(oracle violation), fault_scope=process"]
+    assert all("mdcd-paper" in ln for ln in lines[1:])

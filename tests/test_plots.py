@@ -123,11 +123,27 @@ def test_figure_sizes_are_column_widths():
     assert isinstance(fig, Figure) and fig.get_figwidth() == pytest.approx(3.5)
 
 
-def test_labels_carry_units():
-    assert style.field_label("latency") == "latency (time units)"
-    assert style.metric_label("ckpt_total") == "ckpt_total (checkpoints)"
-    assert style.metric_label("rollback_dist_max") == "rollback_dist_max (time units)"
+def test_labels_are_readable_and_carry_units():
+    assert style.field_label("latency") == "mean channel delay (time units)"
+    assert style.field_label("at_coverage") == "AT coverage"
+    assert style.field_label("rate_low_act") == "G_low \u2192 G_act message rate (1/time unit)"
+    assert style.metric_label("ckpt_total") == "checkpoints per run"
+    assert style.metric_label("rollback_dist_max") == "largest rollback distance (time units)"
+    assert style.metric_label("log_bytes_peak") == "peak log memory (bytes)"
     assert style.metric_label("p_failed") == "P(failed)"
+    assert style.metric_label("not_a_metric") == "not_a_metric"
+
+
+def test_every_metric_and_field_has_a_human_label():
+    from mdcd_lab.metrics import METRIC_LABELS, METRICS
+    from mdcd_lab.scenario import FIELDS
+    assert {metric.name for metric in METRICS} <= set(METRIC_LABELS)
+    assert set(FIELDS) <= set(style.FIELD_LABELS)
+    labels = [style.metric_label(metric.name) for metric in METRICS]
+    assert len(set(labels)) == len(labels)     # explorers offer them by label
+    for metric in METRICS:                     # no raw column name on an axis
+        if metric.name not in ("run", "seed", "outcome"):
+            assert style.metric_label(metric.name) != metric.name
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -145,8 +161,8 @@ def test_plot_sweep_lines_bands_labels(sweep_df):
         np.testing.assert_allclose(ln.get_ydata(), part["mean"])
     bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert len(bands) == 2
-    assert ax.get_xlabel() == "at_coverage (probability)"
-    assert ax.get_ylabel() == "ckpt_total (checkpoints)"
+    assert ax.get_xlabel() == "AT coverage"
+    assert ax.get_ylabel() == "checkpoints per run"
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts == ["mdcd", "mdcd-paper", "95% CI (Student t)"]
     _legend_clear_of_axes(fig)
@@ -216,7 +232,7 @@ def test_plot_outcomes_panels(sweep_df):
     fig = plot_outcomes(sweep_df, "at_coverage")
     axes = fig.axes
     assert [a.get_ylabel() for a in axes] == ["P(failed)", "P(recovered)", "P(completed)"]
-    assert axes[-1].get_xlabel() == "at_coverage (probability)"
+    assert axes[-1].get_xlabel() == "AT coverage"
     for a, outcome in zip(axes, ["failed", "recovered", "completed"], strict=True):
         lines = _gid(a, "mean")
         assert len(lines) == 2
@@ -250,7 +266,7 @@ def test_ecdf_reaches_one_and_counts_missing(sweep_df):
     n_ok = int(mdcd.notna().sum())
     expected = f"mdcd (n={n_ok}" + (f" of {len(mdcd)})" if n_ok < len(mdcd) else ")")
     assert label == expected
-    assert ax.get_xlabel() == "rollback_dist_max (time units)"
+    assert ax.get_xlabel() == "largest rollback distance (time units)"
     _legend_clear_of_axes(fig)
 
 

@@ -101,8 +101,8 @@ def test_sweep_explorer_run_plot_and_replot(monkeypatch):
     assert calls[0]["grid"] == {"latency": [0.0, 0.5, 1.0]} and calls[0]["runs"] == 12
     assert calls[0]["protocols"] == ("mdcd", "mdcd-paper") and calls[0]["progress"] is False
     ax = ex.figure.axes[0]
-    assert ax.get_xlabel() == "latency (time units)"
-    assert ax.get_ylabel() == "ckpt_total (checkpoints)"
+    assert ax.get_xlabel() == "mean channel delay (time units)"
+    assert ax.get_ylabel() == "checkpoints per run"
     assert len([ln for ln in ax.get_lines() if ln.get_gid() == "mean"]) == 2
     first = _png(ex.output)
     # another metric re-plots from the stored result, without simulating again
@@ -217,7 +217,7 @@ def test_run_explorer_picks_a_row_of_a_result_table():
     ex = mw.run_explorer(base, results=results)
     ex.row.value = 6
     row = results.iloc[6]
-    assert ex.controls["n_act"].value == 4 and ex.seed.value == int(row.seed)
+    assert ex.controls["n_act"].value == 4 and ex.seed.value == str(int(row.seed))
     assert ex.run.value == int(row.run) and ex.protocol.value == "mdcd-paper"
     ex.run_button.click()
     assert ex.last_error is None, ex.status.value
@@ -243,3 +243,92 @@ def test_lazy_sweep_import_uses_a_module_installed_later(monkeypatch):
     ex.points.value = 2
     ex.run_button.click()
     assert len(calls) == 1 and ex.figure is not None
+
+
+# --------------------------------------------------------------------------- seeds, status, window
+BIG_SEED = 119020656076467254          # > 2**53: a float (a JavaScript number) rounds it
+
+
+def test_a_seed_above_2_53_round_trips_exactly_through_the_run_explorer():
+    assert BIG_SEED > 2**53 and int(float(BIG_SEED)) != BIG_SEED
+    sc = m.Scenario(horizon=10.0, fault_rate=0.05)
+    ex = mw.run_explorer(sc, seed=BIG_SEED, run=3)
+    assert isinstance(ex.seed, widgets.Text)           # a string in the browser, every digit
+    assert ex.seed.value == "119020656076467254"
+    assert mw.seed_value(ex.seed) == BIG_SEED
+    ex.run_button.click()
+    assert ex.last_error is None, ex.status.value
+    assert ex.metrics == m.run_events(sc, BIG_SEED, 3)[2]
+    assert ex.metrics != m.run_events(sc, int(float(BIG_SEED)), 3)[2]
+    # a result row with such a seed is copied into the box digit for digit
+    df = m.simulate(sc, 2, BIG_SEED, "mdcd")
+    ex2 = mw.run_explorer(sc, results=df)
+    ex2.row.value = 1
+    assert ex2.seed.value == str(BIG_SEED) and mw.seed_value(ex2.seed) == BIG_SEED
+
+
+def test_sweep_explorer_seed_is_exact_too(monkeypatch):
+    studies = importlib.import_module("mdcd_lab.studies")
+    calls = []
+    monkeypatch.setattr(studies, "sweep", _stand_in_sweep(calls))
+    ex = mw.sweep_explorer(BASE, runs=2, engine="reference", protocols=("mdcd",))
+    assert isinstance(ex.seed, widgets.Text)
+    ex.seed.value = str(BIG_SEED)
+    ex.points.value = 2
+    ex.run_button.click()
+    assert calls and calls[0]["seed"] == BIG_SEED
+
+
+@pytest.mark.parametrize("text,needle", [("12.5", "non-negative integer"),
+                                         ("-3", "non-negative integer"),
+                                         ("abc", "non-negative integer"),
+                                         (str(2**63), "at most 2**63 - 1")])
+def test_bad_seeds_are_reported_before_any_work(text, needle):
+    ex = mw.run_explorer(BASE)
+    ex.seed.value = text
+    ex.run_button.click()
+    assert isinstance(ex.last_error, ValueError) and needle in ex.status.value
+    assert ex.figure is None
+
+
+def test_status_line_and_metrics_table_agree_on_the_number_of_events():
+    import re
+    sc = m.Scenario(fault_rate=0.02)                   # a busy default-size run
+    ex = mw.run_explorer(sc, seed=2026, run=0)
+    ex.run_button.click()
+    assert ex.last_error is None, ex.status.value
+    n_events = int(ex.metrics["n_events"])
+    assert len(ex.events) != n_events                  # the log has more records than events
+    said = [int(v) for v in re.findall(r"(\d+) events", ex.status.value)]
+    assert said == [n_events]
+    assert re.search(rf"n_events</td><td[^>]*>{n_events}</td>", ex.metrics_html.value)
+
+
+def test_default_diagram_shows_the_end_of_the_run_with_few_messages():
+    sc = m.Scenario(fault_rate=0.0)                     # runs to t = 100: hundreds of messages
+    ex = mw.run_explorer(sc, seed=2026, run=1, max_messages=30)
+    ex.run_button.click()
+    assert ex.last_error is None, ex.status.value
+    t_end = float(ex.metrics["t_end"])
+    lo, hi = ex.zoom.value
+    assert hi == pytest.approx(t_end) and 0.0 < lo < t_end
+    delivered = ex.events[(ex.events.event == "deliver") & (ex.events.t <= t_end)]
+    assert len(delivered) > 100
+    assert 0 < int((delivered.t >= lo).sum()) <= 30
+    ax = ex.figure.axes[0]
+    xlo, xhi = ax.get_xlim()
+    assert xlo > 0.0 and xlo == pytest.approx(lo, abs=0.05 * (t_end - lo))
+    arrows = [p for p in ax.patches if p.get_gid() == "message"]
+    assert 0 < len(arrows) <= 40                        # the window's, not the horizon's mass
+    # widening the window to the whole run shows everything
+    ex.zoom.value = (0.0, ex.zoom.max)
+    whole = [p for p in ex.figure.axes[0].patches if p.get_gid() == "message"]
+    assert len(whole) > 100
+
+
+def test_default_window_is_the_whole_run_when_it_is_short():
+    import pandas as pd
+    events = pd.DataFrame({"t": [1.0, 2.0, 3.0], "event": ["deliver"] * 3})
+    assert mw.default_window(events, 5.0, max_messages=3) == (0.0, 5.0)
+    lo, hi = mw.default_window(events, 5.0, max_messages=2)
+    assert (lo, hi) == (1.5, 5.0)

@@ -5,15 +5,18 @@
 - :func:`plot_outcomes`: P(failed), P(recovered), P(completed) against a swept
   parameter, one panel each;
 - :func:`plot_distribution`: ECDF or histogram of a per-run metric per protocol;
+- :func:`plot_bars`: bars per protocol with confidence intervals, from a summary;
 - :func:`plot_spacetime`: the space-time diagram of one run
   (:func:`mdcd_lab.run_events`), and :func:`spacetime_data`, its tables.
 
-Every function returns the :class:`~matplotlib.figure.Figure`, accepts an
+Every function returns a :class:`~mdcd_lab.plots.style.LabFigure` (a matplotlib
+Figure that notebooks show as a PNG and that saves TrueType PDFs), accepts an
 optional ``ax`` and draws with :mod:`mdcd_lab.plots.style` (print sizes, the
 Okabe-Ito palette, one colour per protocol in every figure).  See
 ``docs/plots-and-widgets.md``.
 """
 
+from .bars import plot_bars
 from .distributions import plot_distribution
 from .spacetime import SpacetimeData, plot_spacetime, spacetime_data
 from .style import (
@@ -27,6 +30,6 @@ from .style import (
 )
 from .sweeps import plot_outcomes, plot_sweep
 
-__all__ = ["plot_sweep", "plot_outcomes", "plot_distribution", "plot_spacetime",
+__all__ = ["plot_sweep", "plot_outcomes", "plot_distribution", "plot_bars", "plot_spacetime",
            "spacetime_data", "SpacetimeData", "apply_style", "style_context", "protocol_color",
            "protocol_style", "OKABE_ITO", "SINGLE_COLUMN", "DOUBLE_COLUMN"]

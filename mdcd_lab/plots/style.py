@@ -27,10 +27,14 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.transforms import ScaledTranslation
 
+from .figure import NOTEBOOK_DPI, SAVE_PARAMS, LabFigure, figure_png
+from .labels import FIELD_LABELS, field_label, metric_label
+
 __all__ = ["OKABE_ITO", "PROTOCOL_STYLES", "OUTCOME_COLORS", "SINGLE_COLUMN", "DOUBLE_COLUMN",
            "RC_PARAMS", "apply_style", "style_context", "protocol_color", "protocol_style",
            "group_style", "figsize", "new_figure", "legend_below", "metric_label",
-           "field_label", "plain_log_axis", "style_axes"]
+           "field_label", "FIELD_LABELS", "plain_log_axis", "log_axis_at", "style_axes",
+           "LabFigure", "SAVE_PARAMS", "NOTEBOOK_DPI", "figure_png"]
 
 #: The Okabe-Ito palette (Okabe & Ito 2008), by name.
 OKABE_ITO: dict[str, str] = {
@@ -223,9 +227,9 @@ def new_figure(width: str | float = "single", height: float | None = None, nrows
                ncols: int = 1, **subplot_kw: Any) -> tuple[Figure, Any]:
     """A constrained-layout figure of print size, not registered with pyplot.
 
-    The figure is a plain :class:`matplotlib.figure.Figure`: it is shown by a
-    notebook when it is the value of a cell (or ``display(fig)``), saved with
-    ``fig.savefig``, and never accumulates in pyplot's figure list.
+    The figure is a :class:`LabFigure`: it is shown as a PNG by a notebook when
+    it is the value of a cell (or ``display(fig)``), saved with ``fig.savefig``
+    (TrueType fonts in PDF), and never accumulates in pyplot's figure list.
 
     Parameters
     ----------
@@ -240,12 +244,12 @@ def new_figure(width: str | float = "single", height: float | None = None, nrows
 
     Returns
     -------
-    (Figure, Axes or array of Axes)
+    (LabFigure, Axes or array of Axes)
     """
     w, h = figsize(width)
     if height is not None:
         h = float(height)
-    fig = Figure(figsize=(w, h), layout="constrained")
+    fig = LabFigure(figsize=(w, h), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
     return fig, axes
 
@@ -334,39 +338,6 @@ def legend_below(ax: Axes, handles: Sequence[Any], labels: Sequence[str],
     return leg
 
 
-# --------------------------------------------------------------------------- labels
-_PROB_LABELS = {"p_failed": "P(failed)", "p_recovered": "P(recovered)",
-                "p_completed": "P(completed)", "p_violation": "P(oracle violation)"}
-_UNIT_WORDS = {"time": "time units"}
-
-
-def metric_label(name: str) -> str:
-    """Axis label of a metric with its unit, e.g. ``"ckpt_total (checkpoints)"``.
-
-    Outcome probabilities read ``"P(failed)"``; times use ``"time units"``;
-    columns that are not in :data:`mdcd_lab.metrics.METRICS` keep their name.
-    """
-    from ..metrics import METRICS
-
-    if name in _PROB_LABELS:
-        return _PROB_LABELS[name]
-    for m in METRICS:
-        if m.name == name:
-            unit = _UNIT_WORDS.get(m.unit, m.unit)
-            return f"{name} ({unit})" if unit else name
-    return str(name)
-
-
-def field_label(name: str) -> str:
-    """Axis label of a Scenario field with its unit, e.g. ``"latency (time units)"``."""
-    from ..scenario import FIELDS
-
-    info = FIELDS.get(name)
-    if info is None or not info.unit:
-        return str(name)
-    return f"{name} ({info.unit})"
-
-
 def plain_log_axis(axis: Any) -> None:
     """Logarithmic ticks at 1, 2, 5 x 10^k, written as plain numbers (``20``, not ``2x10^1``).
 
@@ -380,6 +351,38 @@ def plain_log_axis(axis: Any) -> None:
     axis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
     axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def log_axis_at(axis: Any, values: Any, max_ticks: int = 12) -> None:
+    """Logarithmic ticks at the swept values, so the first and last points are labelled.
+
+    With up to ``max_ticks`` distinct positive values every value gets a
+    labelled tick (``25, 50, 100, 200, 400``); with more, the ticks of
+    :func:`plain_log_axis` plus the two end values.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        ``ax.xaxis`` or ``ax.yaxis`` of an axes already in log scale.
+    values : array-like
+        The data values along that axis.
+    """
+    from matplotlib import ticker
+
+    v = np.asarray(values, dtype=float)
+    v = np.unique(v[np.isfinite(v) & (v > 0)])
+    if v.size == 0:
+        plain_log_axis(axis)
+        return
+    if v.size > max_ticks:
+        lo, hi = float(v[0]), float(v[-1])
+        decades = np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)) + 1)
+        grid = np.array([m * 10.0 ** d for d in decades for m in (1.0, 2.0, 5.0)])
+        inner = grid[(grid > lo * 1.15) & (grid < hi / 1.15)]
+        v = np.concatenate([[lo], inner, [hi]])
+    axis.set_major_locator(ticker.FixedLocator(v))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda x, _pos: f"{x:g}"))
+    axis.set_minor_locator(ticker.NullLocator())
 
 
 def style_axes(ax: Axes) -> None:

@@ -24,6 +24,7 @@ from .style import (
     field_label,
     group_style,
     legend_below,
+    log_axis_at,
     metric_label,
     new_figure,
     plain_log_axis,
@@ -155,10 +156,14 @@ def _ci_entry(summary: pd.DataFrame, level: float,
     return handle, f"{level:.0%} CI ({', '.join(methods)})"
 
 
-def _finish_axis(ax: Axes, metric: str, logx: bool, logy: bool) -> None:
+def _finish_axis(ax: Axes, metric: str, logx: bool, logy: bool,
+                 xs: np.ndarray | None = None) -> None:
     if logx:
         ax.set_xscale("log")
-        plain_log_axis(ax.xaxis)
+        if xs is None:
+            plain_log_axis(ax.xaxis)
+        else:   # label every swept value, so the first and last points have a tick label
+            log_axis_at(ax.xaxis, xs)
     if logy:
         ax.set_yscale("log")
         plain_log_axis(ax.yaxis)
@@ -238,7 +243,8 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
         handles, labels = _draw_lines(ax, summary, x, by_cols, ticklabels)
         ax.set_xlabel(field_label(x))
         ax.set_ylabel(metric_label(metric))
-        _finish_axis(ax, metric, logx, logy)
+        _finish_axis(ax, metric, logx, logy, summary[x].to_numpy(dtype=float)
+                     if ticklabels is None else None)
         style_axes(ax)
         if legend:
             patch, text = _ci_entry(summary, level, ticklabels is not None)
@@ -314,7 +320,8 @@ def plot_outcomes(df: pd.DataFrame, x: str, by: str | Sequence[str] | None = "pr
             part = summary[summary["metric"] == m]
             handles, labels = _draw_lines(a, part, x, by_cols, ticklabels)
             a.set_ylabel(metric_label(m))
-            _finish_axis(a, m, logx, False)
+            _finish_axis(a, m, logx, False, part[x].to_numpy(dtype=float)
+                         if ticklabels is None else None)
         for a in axes[:-1]:
             if a.get_shared_x_axes().joined(a, axes[-1]):
                 a.tick_params(labelbottom=False)
