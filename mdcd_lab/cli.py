@@ -1,9 +1,10 @@
 """The ``mdcd-lab`` command line.
 
 ``mdcd-lab run SCENARIO.toml``, ``mdcd-lab sweep STUDY.toml``,
-``mdcd-lab trace SCENARIO.toml --run R``, ``mdcd-lab summarize RESULTS`` and
-``mdcd-lab demo``.  Input is validated before any work starts; a problem prints
-one message naming the key and exits with status 2, writing no output file.
+``mdcd-lab trace SCENARIO.toml --run R``, ``mdcd-lab summarize RESULTS``,
+``mdcd-lab duration`` (docs/performability.md) and ``mdcd-lab demo``.  Input is
+validated before any work starts; a problem prints one message naming the key and
+exits with status 2, writing no output file.
 """
 
 from __future__ import annotations
@@ -297,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--only", help="comma-separated figure names (default: all)")
     f.add_argument("--quiet", action="store_true")
     f.set_defaults(func=cmd_figures)
+    from .cli_duration import add_parser as add_duration
+    add_duration(sub)
     return p
 
 
