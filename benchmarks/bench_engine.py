@@ -104,7 +104,8 @@ elif cfg["mode"] == "bounds":
     OI = np.zeros((layout.N_OUT_I, runs), dtype=np.int64)
     OF = np.zeros((layout.N_OUT_F, runs))
     err = np.zeros((1, 3), dtype=np.int64)
-    drivers.replay_runs(offsets[:65], *cols, fp, ip, 1, OI[:, :64], OF[:, :64], err)  # compile
+    drivers.replay_runs(offsets[:65], *cols, fp, ip, 1, np.zeros((layout.N_OUT_I, 64),
+                        dtype=np.int64), np.zeros((layout.N_OUT_F, 64)), err)   # compile
     t0 = time.perf_counter()
     drivers.replay_runs(offsets, *cols, fp, ip, 1, OI, OF, err)
     t_play = time.perf_counter() - t0
@@ -216,7 +217,8 @@ def run(quick: bool) -> tuple[list[tuple], dict]:
 
 
 def export_revision(rev: str, dest: Path) -> str:
-    """Write the tree of git revision ``rev`` into ``dest``; returns its short hash."""
+    """Write the package of git revision ``rev`` into ``dest``; returns its short hash."""
+    dest.mkdir(parents=True, exist_ok=True)
     sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout.strip()
     archive = subprocess.run(["git", "archive", sha, "mdcd_lab"], cwd=ROOT, check=True,
@@ -243,32 +245,41 @@ def bounds_table(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compare(rev: str, quick: bool, repeat: int, bounds: bool = False
-            ) -> tuple[list[tuple], str, dict]:
-    """Working tree vs revision ``rev``: warm rate (1 thread) and first-call times."""
+def compare(rev: str, quick: bool, repeat: int, bounds: bool = False,
+            after: str | None = None) -> tuple[list[tuple], str, dict]:
+    """Revision ``rev`` vs the working tree (or revision ``after``) in one run.
+
+    Each tree gets its own numba cache directory for the whole comparison: the
+    first call compiles into it (cold), the second loads it (warm), the
+    throughput and timing children load it too.
+    """
     runs = 20_000 if quick else 131_072
     base = {"scenario": SCENARIO, "protocol": PROTOCOL, "seed": SEED}
     one = {"NUMBA_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory(prefix="mdcd-baseline-") as tmp:
-        sha = export_revision(rev, Path(tmp))
-        trees = {"before": Path(tmp), "after": ROOT}
+        sha = export_revision(rev, Path(tmp) / "before")
+        trees = {"before": Path(tmp) / "before", "after": ROOT}
+        if after is not None:
+            sha += ".." + export_revision(after, Path(tmp) / "after")
+            trees["after"] = Path(tmp) / "after"
         res: dict[str, dict] = {k: {"rates": []} for k in trees}
+        envs = {}
         for name, root in trees.items():
-            with tempfile.TemporaryDirectory(prefix="mdcd-numba-cache-") as cache:
-                env = dict(one, NUMBA_CACHE_DIR=cache)
-                print(f"{name}: first call, cold then warm cache ...", flush=True)
-                res[name]["cold"] = child(dict(base, mode="first_call", runs=100), env, root)
-                res[name]["warm"] = child(dict(base, mode="first_call", runs=100), env, root)
+            cache = Path(tmp) / f"cache-{name}"
+            envs[name] = dict(one, NUMBA_CACHE_DIR=str(cache))
+            print(f"{name}: first call, cold then warm cache ...", flush=True)
+            res[name]["cold"] = child(dict(base, mode="first_call", runs=100), envs[name], root)
+            res[name]["warm"] = child(dict(base, mode="first_call", runs=100), envs[name], root)
         for i in range(repeat):
             for name, root in trees.items():
                 print(f"{name}: throughput {i + 1}/{repeat} ...", flush=True)
                 r = child(dict(base, mode="throughput", engine="numba", runs=runs, repeat=1),
-                          one, root)
+                          envs[name], root)
                 res[name]["rates"].append(r["events"] / r["seconds"])
                 res[name]["events"] = r["events"]
                 if bounds:
                     print(f"{name}: where the time goes {i + 1}/{repeat} ...", flush=True)
-                    r = child(dict(base, mode="bounds", runs=runs // 2), one, root)
+                    r = child(dict(base, mode="bounds", runs=runs // 2), envs[name], root)
                     old = res[name].get("bounds")
                     if old is not None:   # best of the repeats, part by part
                         r.update({k: min(r[k], old[k]) for k in ("t_gen", "t_play", "t_sim")})
@@ -313,6 +324,8 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="do not update results.md")
     ap.add_argument("--baseline", metavar="REV",
                     help="compare the working tree with git revision REV instead")
+    ap.add_argument("--after", metavar="REV",
+                    help="with --baseline: compare with revision REV, not the working tree")
     ap.add_argument("--bounds", action="store_true",
                     help="with --baseline: also time generation and protocol apart")
     ap.add_argument("--repeat", type=int, default=3,
@@ -320,7 +333,8 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     if args.baseline:
-        rows, sha, res = compare(args.baseline, args.quick, args.repeat, args.bounds)
+        rows, sha, res = compare(args.baseline, args.quick, args.repeat, args.bounds,
+                                 args.after)
         m = machine()
         lines = ["| measure | before | after | after / before |",
                  "| --- | ---: | ---: | ---: |"]
@@ -329,17 +343,19 @@ def main() -> None:
         if args.bounds:
             body += "\nWhat bounds the rate:\n\n" + bounds_table(res)
         cmd = (f"python benchmarks/bench_engine.py --baseline {args.baseline} "
+               f"{f'--after {args.after} ' if args.after else ''}"
                f"--repeat {args.repeat}{' --quick' if args.quick else ''}"
                f"{' --bounds' if args.bounds else ''}")
         text = (
-            f"{SECTION_AB}\n\n`{cmd}` ({m['date']}, {time.perf_counter() - t0:.0f} s; before = "
-            f"`{sha}`, after = the working tree)\n\n"
+            f"{SECTION_AB}\n\n`{cmd}` ({m['date']}, {time.perf_counter() - t0:.0f} s; "
+            f"before..after = `{sha}`{'' if args.after else ' + the working tree'})\n\n"
             f"Machine: {m['cpu']}, {m['cores']} logical CPUs, {m['ram']} RAM; Python "
             f"{m['python']}, numpy {m['numpy']}, numba {m['numba']}.  Load average when it "
             f"started: {m['load']:.2f}.  Scenario and protocol as in \"Engine: numba vs "
             "reference\"; the two trees alternate "
             "(before, after, before, ...) so that load from other processes hits both alike; "
-            "first calls use a fresh `NUMBA_CACHE_DIR` per tree (cold), then the same (warm).\n\n"
+            "each tree has its own `NUMBA_CACHE_DIR`: the first call compiles (cold), the "
+            "second and every measurement load it (warm).\n\n"
             + body)
         print()
         print(body)

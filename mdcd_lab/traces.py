@@ -41,14 +41,11 @@ from .scenario import Scenario
 __all__ = [
     "KIND_SEND", "KIND_OUTPUT", "KIND_FAULT", "KINDS", "TRACE_COLUMNS",
     "proc_names", "proc_index", "generate_traces", "validate_trace", "run_seed_sequence",
-    "U_AT_MISSING", "U_COMP_MISSING", "DRAWS_PER_EVENT", "trace_from_rows",
+    "U_AT_MISSING", "U_COMP_MISSING", "trace_from_rows",
 ]
 
 TRACE_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp", "d_notify")
 REQUIRED_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver")
-
-#: Uniform draws consumed per trace event, whatever its kind (keeps streams aligned).
-DRAWS_PER_EVENT = 9
 
 
 def proc_names(scenario: Scenario) -> list[str]:
@@ -89,12 +86,17 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
 
     Superposed Poisson processes: the next event comes after an exponential gap
     with the total rate; its category is chosen in proportion to the category
-    rates, the source and destination uniformly.  Every event consumes exactly
-    ``DRAWS_PER_EVENT`` uniforms: gap, category, source, destination, channel
-    delay, AT draw, compensation draw, shadow offset, notification delay.  Shadow
-    twins of cluster messages to G_act and of cluster outputs are emitted at
-    ``t + U(-shadow_lag, shadow_lag)``, made non-decreasing so they keep the
-    cluster's order (twin k is the twin of cluster message k, Section 3.2).
+    rates, the source and destination uniformly.  A row draws only what its kind
+    uses, in this order: gap (``standard_exponential``), category, source
+    (``random``); a send: destination, channel delay (exponential), and a
+    ``low -> act`` send its twin offset; an output: AT draw, compensation draw,
+    notification delay (exponential), and a ``low`` output its twin offset; a
+    fault: nothing more.  Shadow twins of cluster messages to G_act and of
+    cluster outputs are emitted at ``t + U(-shadow_lag, shadow_lag)``, made
+    non-decreasing so they keep the cluster's order (twin k is the twin of
+    cluster message k, Section 3.2).  The draws do not depend on ``latency`` or
+    ``shadow_lag`` (a zero value multiplies them by 0), so scenarios that differ
+    only there share their rows' times, kinds and endpoints.
     """
     weights = category_weights(s)
     total = 0.0
@@ -111,12 +113,13 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
     if total <= 0.0:
         return []
     nan = math.nan
+    exponential = rng.standard_exponential
+    uniform = rng.random
     while True:
-        u = rng.random(DRAWS_PER_EVENT)
-        t = t - math.log1p(-u[0]) / total
+        t = t + exponential() / total
         if t > s.horizon:
             break
-        x = u[1] * total
+        x = uniform() * total
         cat = 7
         acc = 0.0
         for c in range(8):
@@ -126,44 +129,48 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
                 break
         while weights[cat] <= 0.0:  # guard against x == total by rounding
             cat -= 1
+        u_src = uniform()
         if cat in (CAT_LOW_ACT, CAT_LOW_LOW, CAT_EXT_LOW, CAT_FAULT, CAT_SDW_SDW):
-            i = _pick(u[2], n_low)
+            i = _pick(u_src, n_low)
             src = i if cat != CAT_SDW_SDW else sdw0 + i
         else:
-            src = n_low + _pick(u[2], n_act)
-        delay = -s.latency * math.log1p(-u[4]) if s.latency > 0 else 0.0
+            src = n_low + _pick(u_src, n_act)
         if cat == CAT_FAULT:
             primary.append((t, KIND_FAULT, src, -1, nan, nan, nan, nan))
             continue
         if cat in (CAT_EXT_LOW, CAT_EXT_ACT):
-            d_notify = -s.latency * math.log1p(-u[8]) if s.latency > 0 else 0.0
-            primary.append((t, KIND_OUTPUT, src, -1, nan, u[5], u[6], d_notify))
+            u_at = uniform()
+            u_comp = uniform()
+            d_notify = s.latency * exponential()
+            primary.append((t, KIND_OUTPUT, src, -1, nan, u_at, u_comp, d_notify))
             if cat == CAT_EXT_LOW:
-                lag = (2.0 * u[7] - 1.0) * s.shadow_lag if s.shadow_lag > 0 else 0.0
+                lag = (2.0 * uniform() - 1.0) * s.shadow_lag
                 tt = max(t + lag, last_twin)
                 last_twin = tt
                 if tt <= s.horizon:
                     twins.append((tt, KIND_OUTPUT, sdw0 + src, -1, nan, nan, nan, nan))
             continue
+        u_dst = uniform()
         if cat == CAT_LOW_ACT:
-            dst = n_low + _pick(u[3], n_act)
+            dst = n_low + _pick(u_dst, n_act)
         elif cat == CAT_LOW_LOW:
-            dst = _pick(u[3], n_low - 1)
+            dst = _pick(u_dst, n_low - 1)
             dst = dst + 1 if dst >= src else dst
         elif cat == CAT_ACT_LOW:
-            dst = _pick(u[3], n_low)
+            dst = _pick(u_dst, n_low)
         elif cat == CAT_ACT_ACT:
-            dst = _pick(u[3], n_act - 1)
+            dst = _pick(u_dst, n_act - 1)
             dst = n_low + (dst + 1 if dst >= src - n_low else dst)
         else:  # CAT_SDW_SDW
-            dst = _pick(u[3], n_low - 1)
+            dst = _pick(u_dst, n_low - 1)
             dst = sdw0 + (dst + 1 if dst >= src - sdw0 else dst)
+        delay = s.latency * exponential()
         ch = src * n_procs + dst
         td = max(t + delay, last_deliver[ch])
         last_deliver[ch] = td
         primary.append((t, KIND_SEND, src, dst, td, nan, nan, nan))
         if cat == CAT_LOW_ACT:
-            lag = (2.0 * u[7] - 1.0) * s.shadow_lag if s.shadow_lag > 0 else 0.0
+            lag = (2.0 * uniform() - 1.0) * s.shadow_lag
             tt = max(t + lag, last_twin)
             last_twin = tt
             if tt <= s.horizon:

@@ -125,6 +125,8 @@ def test_kernel_modules_are_small():
 def test_cache_dir_is_keyed_on_every_source():
     names = {f.name for f in kernels.key_files()}
     assert {"_config.py", "gen.py", "rng.py", "engine.py", "__init__.py"} <= names
+    # the schemas compiled in as constants: roles, kinds, fill values, metric slots
+    assert {"constants.py", "metrics.py"} <= names
     assert kernels.source_key() in str(kernels.CACHE_DIR)
 
 

@@ -398,15 +398,15 @@ def test_spacetime_log_and_checkpoint_counts_agree_with_metrics(protocol):
 def test_spacetime_zoom(recovered_run):
     sc, trace, events, res = recovered_run
     full = plot_spacetime(trace, events, sc)
-    zoom = plot_spacetime(trace, events, sc, t_range=(2.2, 2.75))
+    zoom = plot_spacetime(trace, events, sc, t_range=(4.8, 5.45))
     ax = zoom.axes[0]
     lo, hi = ax.get_xlim()
-    assert 2.19 < lo < 2.2 and 2.75 < hi < 2.76
+    assert 4.79 < lo < 4.8 and 5.45 < hi < 5.46
     arrows = _gid(ax, "message", kind="patches")
     assert 0 < len(arrows) < len(_gid(full.axes[0], "message", kind="patches"))
     for a in arrows:                                     # only arrows in the window
         (x0, _), (x1, _) = a._posA_posB
-        assert x1 >= 2.2 and x0 <= 2.75
+        assert x1 >= 4.8 and x0 <= 5.45
     assert _gid(ax, "recovery_line")
     _legend_clear_of_axes(zoom)
     with pytest.raises(ValueError, match="t_range"):

@@ -75,3 +75,32 @@ def test_missing_draw_columns_use_documented_fills():
     assert m.replay(tr, SC.replace(at_coverage=0.999)).iloc[0]["outcome"] == "failed"
     ok = m.replay(tr, SC.replace(at_coverage=1.0, compensation=0.01)).iloc[0]
     assert ok["outcome"] == "completed" and ok["n_compensated"] == 1
+
+
+@pytest.mark.parametrize("engine", ["reference", "numba"])
+@pytest.mark.parametrize("kw", [dict(latency=0.4, shadow_lag=0.6, fault_rate=0.05),
+                                dict(n_low=3, n_act=2, latency=2.0, shadow_lag=1.5,
+                                     rate_ext_low=0.8, rate_low_act=2.0)])
+def test_prefix_property_over_the_horizon(engine, kw):
+    """A run of horizon h2 > h1 starts with the rows of the same run of horizon h1."""
+    from mdcd_lab.fast import generate_traces_numba
+    gen = m.generate_traces if engine == "reference" else generate_traces_numba
+    short = gen(m.Scenario(horizon=15.0, **kw), 6, 3)
+    long = gen(m.Scenario(horizon=40.0, **kw), 6, 3)
+    assert len(long) > len(short)
+    head = long[long["t"] <= 15.0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(short, head, check_exact=True)
+
+
+def test_draws_do_not_depend_on_latency_or_lag():
+    """Scenarios that differ only in latency / shadow_lag share times, kinds and endpoints."""
+    a = m.generate_traces(m.Scenario(latency=0.0, shadow_lag=0.0, horizon=30.0), 3, 5)
+    b = m.generate_traces(m.Scenario(latency=1.5, shadow_lag=0.0, horizon=30.0), 3, 5)
+    cols = ["run", "t", "kind", "src", "dst", "u_at", "u_comp"]
+    pd.testing.assert_frame_equal(a[cols], b[cols], check_exact=True)
+    sends = a["kind"] == "send"
+    assert (a.loc[sends & a["t_deliver"].notna(), "t_deliver"]
+            == a.loc[sends & a["t_deliver"].notna(), "t"]).all()
+    assert (a.loc[a["kind"] == "output", "d_notify"].dropna() == 0.0).all()
+    assert (b.loc[sends & b["t_deliver"].notna(), "t_deliver"]
+            > b.loc[sends & b["t_deliver"].notna(), "t"]).mean() > 0.9

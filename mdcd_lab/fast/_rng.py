@@ -54,3 +54,10 @@ def mulhi_numba(a, b) -> np.ndarray:
     out = np.zeros((a.shape[0], 2), dtype=np.uint64)
     kern.mulhi_both(a, b, out)
     return out
+
+
+def exponentials_numba(seed: int, run: int, n: int) -> np.ndarray:
+    """First ``n`` standard exponentials (numpy's ziggurat) of run ``run``'s stream."""
+    out = np.zeros(n, dtype=np.float64)
+    kern.rng_exponentials(seed_words(seed), np.int64(run), out)
+    return out

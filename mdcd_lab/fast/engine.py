@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..checks import check_runs_seed
-from ..metrics import METRIC_NAMES, OUTCOMES, finalize_frame
+from ..metrics import FLOAT_METRICS, INT_METRICS, METRIC_NAMES, OUTCOMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
 from ..traces import KINDS, category_weights, proc_names, validate_trace
@@ -18,7 +18,6 @@ from ._rng import seed_words
 from .kernels import drivers, gen
 from .kernels.layout import (
     ERR_CAPACITY,
-    FLOAT_COLUMNS,
     FP_COMPENSATION,
     FP_COORD_PERIOD,
     FP_COVERAGE,
@@ -29,7 +28,6 @@ from .kernels.layout import (
     FP_LATENCY,
     FP_TOTAL,
     FP_W0,
-    INT_COLUMNS,
     IP_CHECKPOINT_EVERY_RECEIVE,
     IP_COORDINATED_CKPT,
     IP_COORDINATED_RECOVERY,
@@ -159,11 +157,11 @@ def _raise_errors(err: np.ndarray, what: str) -> None:
 
 def _frame(OI: np.ndarray, OF: np.ndarray, run_col: np.ndarray, seed: int) -> pd.DataFrame:
     cols: dict[str, np.ndarray] = {}
-    for k, name in enumerate(INT_COLUMNS):
+    for k, name in enumerate(INT_METRICS):   # the kernel's output rows (kernels/layout.py)
         cols[name] = OI[k]
-    for k, name in enumerate(FLOAT_COLUMNS):
+    for k, name in enumerate(FLOAT_METRICS):
         cols[name] = OF[k]
-    cols["outcome"] = np.asarray(OUTCOMES, dtype=object)[OI[0]]
+    cols["outcome"] = np.asarray(OUTCOMES, dtype=object)[cols["outcome"]]
     cols["run"] = run_col
     cols["seed"] = np.full(len(run_col), seed, dtype=np.int64)
     df = pd.DataFrame({name: cols[name] for name in METRIC_NAMES}, copy=False)

@@ -29,7 +29,8 @@ numba's on-disk cache
 numba keys the cache of a function on *its own* source file only: after an edit
 to a callee in another module, a cached caller would keep the callee's old
 machine code.  So the kernels are compiled into a cache directory whose name is a
-hash of every kernel source, of ``fast/_config.py`` and of numba's version
+hash of every kernel source, of ``fast/_config.py``, of the schemas they compile in
+(``mdcd_lab/constants.py``, ``mdcd_lab/metrics.py``) and of numba's version
 (:func:`cache_dir`): any edit selects a fresh directory and everything is
 compiled again, once.  The directory is set (``numba.config.CACHE_DIR``) only
 while the kernel modules are imported, i.e. while their functions are decorated.
@@ -53,8 +54,12 @@ MODULES = ("layout", "rng", "gen", "state", "oracle", "coordinated", "confidence
 
 
 def key_files() -> list[Path]:
-    """The files whose content keys the cache: every kernel source and ``_config.py``."""
-    return sorted(_HERE.glob("*.py")) + [_HERE.parent / "_config.py"]
+    """The files whose content keys the cache: every kernel source, ``_config.py``, and
+    the schemas the kernels compile in as constants (``mdcd_lab/constants.py``, and
+    ``mdcd_lab/metrics.py`` for the metric slots)."""
+    pkg = _HERE.parent.parent
+    return sorted(_HERE.glob("*.py")) + [_HERE.parent / "_config.py", pkg / "constants.py",
+                                         pkg / "metrics.py"]
 
 
 def source_key() -> str:

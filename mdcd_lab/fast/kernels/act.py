@@ -22,6 +22,9 @@ from .layout import (
     IP_PRGT_OUT_ON_LOW_SEND,
     IP_UNCLUSTERED,
     LOW,
+    M_N_AT,
+    M_N_AT_PASSED,
+    M_N_COMPENSATED,
     N_OD,
     P_DIRTY,
     P_ERR,
@@ -31,9 +34,6 @@ from .layout import (
     P_PRGT,
     R0,
     R_ERROR,
-    R_N_AT,
-    R_N_AT_PASSED,
-    R_N_COMP,
     R_NOD,
     R_PENDING_RECOVERY,
     pp,
@@ -66,20 +66,20 @@ def act_output(I, D, p, u_at, u_comp, d_notify):
         output_delivered(I, p)
         wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
         return
-    wr(I, R0 + R_N_AT, rd(I, R0 + R_N_AT) + 1)
+    wr(I, R0 + M_N_AT, rd(I, R0 + M_N_AT) + 1)
     detected = err and u_at < rd(D, FP_COVERAGE)
     if not detected:
         if err:
             end_failed(I, D)
             return
-        wr(I, R0 + R_N_AT_PASSED, rd(I, R0 + R_N_AT_PASSED) + 1)
+        wr(I, R0 + M_N_AT_PASSED, rd(I, R0 + M_N_AT_PASSED) + 1)
         memory_reclamation(I, D, p, ACT, rd(I, pp(p, P_LEVEL)), -1)
         output_delivered(I, p)
         wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
         notify(I, D, p, rd(I, pp(p, P_LEVEL)), -1, d_notify)
         return
     if u_comp < rd(D, FP_COMPENSATION):
-        wr(I, R0 + R_N_COMP, rd(I, R0 + R_N_COMP) + 1)
+        wr(I, R0 + M_N_COMPENSATED, rd(I, R0 + M_N_COMPENSATED) + 1)
         output_delivered(I, p)
         wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
         return

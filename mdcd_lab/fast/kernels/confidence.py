@@ -42,6 +42,10 @@ from .layout import (
     LG_MID,
     LG_NEXT,
     LOW,
+    M_CKPT_ACT,
+    M_CKPT_S1,
+    M_CKPT_S2,
+    M_CKPT_SDW,
     MS_DIRTY,
     MS_LEVEL,
     MS_SRC,
@@ -70,10 +74,6 @@ from .layout import (
     P_TI_LEN,
     P_V_KNOWN,
     R0,
-    R_CKPT_ACT,
-    R_CKPT_S1,
-    R_CKPT_S2,
-    R_CKPT_SDW,
     R_ERROR,
     R_NCK,
     R_NLG,
@@ -211,13 +211,13 @@ def checkpointing(I, D, p, role):
     wr(I, pp(p, P_NCKPT), rd(I, pp(p, P_NCKPT)) + 1)
     list_append(I, p, P_CK_HEAD, rd(I, H_CK), N_CK, CK_NEXT, c)
     if rd(I, pp(p, P_DIRTY)) == 0:
-        wr(I, R0 + R_CKPT_S1, rd(I, R0 + R_CKPT_S1) + 1)
+        wr(I, R0 + M_CKPT_S1, rd(I, R0 + M_CKPT_S1) + 1)
     else:
-        wr(I, R0 + R_CKPT_S2, rd(I, R0 + R_CKPT_S2) + 1)
+        wr(I, R0 + M_CKPT_S2, rd(I, R0 + M_CKPT_S2) + 1)
     if role == ACT:
-        wr(I, R0 + R_CKPT_ACT, rd(I, R0 + R_CKPT_ACT) + 1)
+        wr(I, R0 + M_CKPT_ACT, rd(I, R0 + M_CKPT_ACT) + 1)
     else:
-        wr(I, R0 + R_CKPT_SDW, rd(I, R0 + R_CKPT_SDW) + 1)
+        wr(I, R0 + M_CKPT_SDW, rd(I, R0 + M_CKPT_SDW) + 1)
     change_ckpts(I, 1)
 
 

@@ -25,8 +25,6 @@ from .layout import (
     D_CKT,
     ERR_CAPACITY,
     F_NOW,
-    F_RB_MAX,
-    F_RB_SUM,
     FP_COORD_PERIOD,
     H_CAP_M,
     H_CAP_R,
@@ -53,6 +51,15 @@ from .layout import (
     LN_NMEM,
     LN_NMSG,
     LOW,
+    M_CKPT_ACT,
+    M_CKPT_SDW,
+    M_N_REPLAYED,
+    M_N_RESENT,
+    M_N_SUPPRESSED,
+    M_ROLLBACK_EVENTS_MAX,
+    M_ROLLBACK_PROCS,
+    MF_ROLLBACK_DIST_MAX,
+    MF_ROLLBACK_DIST_SUM,
     MS_CONSUME_ORD,
     MS_DELIVERED,
     MS_DSEQ,
@@ -78,8 +85,6 @@ from .layout import (
     P_TI_TAIL,
     P_V_KNOWN,
     R0,
-    R_CKPT_ACT,
-    R_CKPT_SDW,
     R_CO_MAX,
     R_DSEQ,
     R_ERROR,
@@ -88,16 +93,11 @@ from .layout import (
     R_INT_SDW,
     R_L0,
     R_N_LOW_ACT,
-    R_N_REPLAYED,
-    R_N_RESENT,
-    R_N_SUPPRESSED,
     R_NL,
     R_NMSG,
     R_NPASSED,
     R_NTW,
     R_PASSED_MAX,
-    R_RB_EVMAX,
-    R_RB_PROCS,
     R_TRANSIT,
     SDW,
     TW_E,
@@ -189,8 +189,8 @@ def take_line(I, D, k):
         return
     ln = rd(I, H_LN) + (rd(I, R0 + R_NL) - 1) * N_LN
     n_mem = rd(I, ln + LN_NMEM)
-    wr(I, R0 + R_CKPT_ACT, rd(I, R0 + R_CKPT_ACT) + n_act)
-    wr(I, R0 + R_CKPT_SDW, rd(I, R0 + R_CKPT_SDW) + n_mem - n_act)
+    wr(I, R0 + M_CKPT_ACT, rd(I, R0 + M_CKPT_ACT) + n_act)
+    wr(I, R0 + M_CKPT_SDW, rd(I, R0 + M_CKPT_SDW) + n_mem - n_act)
     change_ckpts(I, n_mem)
     change_logs(I, D, 0, rd(I, ln + LN_NCHAN))
     validate_lines(I, D)
@@ -391,13 +391,13 @@ def recover(I, D, v_star, ext_star):
     n_suppressed = n_undone_held
     for t in range(int_sdw + 1, nla + 1):
         n_suppressed += rd(I, held + t)
-    wr(I, R0 + R_RB_PROCS, n_restore)
-    wr(D, F_RB_MAX, rb_max)
-    wr(D, F_RB_SUM, rb_sum)
-    wr(I, R0 + R_RB_EVMAX, ev_max)
-    wr(I, R0 + R_N_REPLAYED, n_replayed)
-    wr(I, R0 + R_N_RESENT, n_resent)
-    wr(I, R0 + R_N_SUPPRESSED, n_suppressed)
+    wr(I, R0 + M_ROLLBACK_PROCS, n_restore)
+    wr(D, MF_ROLLBACK_DIST_MAX, rb_max)
+    wr(D, MF_ROLLBACK_DIST_SUM, rb_sum)
+    wr(I, R0 + M_ROLLBACK_EVENTS_MAX, ev_max)
+    wr(I, R0 + M_N_REPLAYED, n_replayed)
+    wr(I, R0 + M_N_RESENT, n_resent)
+    wr(I, R0 + M_N_SUPPRESSED, n_suppressed)
     check_recovery(I, D, v_star, ext_star, n_k, resent_err, True)
 
 

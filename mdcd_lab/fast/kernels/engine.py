@@ -21,18 +21,16 @@ from .layout import (
     ACT,
     F_LOG_AREA,
     F_LOG_T,
+    F_M0,
     F_NOW,
-    F_RB_MAX,
-    F_RB_SUM,
-    F_T_DETECT,
-    F_T_END,
-    F_T_FAULT,
+    FLOAT_DEFAULTS,
     FP_GUARD_END,
     FP_HORIZON,
     H_HT,
     H_IT,
     H_MS,
     H_NT,
+    INT_DEFAULTS,
     IP_COORDINATED_CKPT,
     IP_MSG_BYTES,
     IP_NACT,
@@ -41,9 +39,25 @@ from .layout import (
     KIND_FAULT,
     KIND_OUTPUT,
     LOW,
+    M_CKPT_ACT,
+    M_CKPT_SDW,
+    M_CKPT_TOTAL,
+    M_LOG_BYTES_PEAK,
+    M_LOG_ENTRIES_PEAK,
+    M_N_EVENTS,
+    M_OUTCOME,
+    M_ROLLBACK_PROCS,
+    M_UNSAFE_CLEAN,
+    MF_LOG_ENTRIES_MEAN,
+    MF_ROLLBACK_DIST_MAX,
+    MF_T_END,
+    MF_T_FAIL,
+    MF_T_GUARDED,
     MS_DST,
     N_MS,
     N_NT,
+    N_OUT_F,
+    N_OUT_I,
     N_P,
     OUT_FAILED,
     OUT_RECOVERED,
@@ -59,43 +73,16 @@ from .layout import (
     P_TI_TAIL,
     P_UNSAFE,
     R0,
-    R_CASCADE,
-    R_CK_PEAK,
-    R_CKPT_ACT,
-    R_CKPT_S1,
-    R_CKPT_S2,
-    R_CKPT_SDW,
-    R_CONTAMINATED,
-    R_DUP_OUT,
-    R_DUPS,
     R_ENDED,
     R_ERROR,
     R_HN,
-    R_LOG_PEAK,
-    R_LOG_RPEAK,
-    R_LOG_SPEAK,
-    R_LOST,
-    R_LOST_OUT,
-    R_N_AT,
-    R_N_AT_PASSED,
-    R_N_COMP,
-    R_N_EVENTS,
-    R_N_LOGGED,
-    R_N_NOTIF,
-    R_N_REPLAYED,
-    R_N_RESENT,
-    R_N_SUPPRESSED,
-    R_ORPHANS,
-    R_OUTCOME,
+    R_M0,
     R_PENDING_RECOVERY,
     R_PENDING_VALIDATE,
-    R_PHASE,
-    R_RB_EVMAX,
-    R_RB_PROCS,
     R_TOKEN,
-    R_UNSAFE,
     SDW,
     U_AT_MISSING,
+    U_COMP_MISSING,
     pp,
     rd,
     wr,
@@ -173,13 +160,13 @@ def reset_state(I, D, token):
             wr(I, pp(p, P_DIRTY), 1)
     wr(I, R0 + R_TOKEN, token)
     wr(D, F_NOW, 0.0)
-    wr(D, F_T_END, rd(D, FP_GUARD_END))
-    wr(D, F_T_FAULT, math.nan)
-    wr(D, F_T_DETECT, math.nan)
     wr(D, F_LOG_AREA, 0.0)
     wr(D, F_LOG_T, 0.0)
-    wr(D, F_RB_MAX, math.nan)
-    wr(D, F_RB_SUM, 0.0)
+    for k in range(N_OUT_I):   # the metrics start at the schema's defaults
+        wr(I, R0 + R_M0 + k, INT_DEFAULTS[k])
+    for k in range(N_OUT_F):
+        wr(D, F_M0 + k, FLOAT_DEFAULTS[k])
+    wr(D, MF_T_END, rd(D, FP_GUARD_END))
 
 
 @njit(**JIT_NORC)
@@ -225,7 +212,7 @@ def play_run(I, D, token,
             dst = w_dst[b]
             td = math.nan
             u_at = U_AT_MISSING
-            u_comp = 0.0
+            u_comp = U_COMP_MISSING
             d_notify = 0.0
             b += 1
         if mission and is_twin(I, kind, src, dst):
@@ -270,65 +257,34 @@ def play_run(I, D, token,
             break
     if rd(I, R0 + R_ENDED) == 0:
         drain(I, D, horizon)
-    if rd(I, R0 + R_ENDED) == 0:
-        wr(D, F_NOW, horizon)
-    wr(D, F_NOW, rd(D, F_T_END))
+    t_guarded = rd(D, MF_T_END)
+    wr(D, F_NOW, t_guarded)   # the horizon unless the run ended earlier
     change_logs(I, D, 0, 0)   # close the time integral of the log sizes
     if rd(I, R0 + R_ENDED) == 0 and rd(D, FP_HORIZON) > horizon:
         n_events += play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w)
-    wr(I, R0 + R_N_EVENTS, n_events)
+    # the metrics derived from the end state (engine._collect)
+    wr(I, R0 + M_N_EVENTS, n_events)
+    wr(D, MF_T_GUARDED, t_guarded)
+    if rd(I, R0 + M_OUTCOME) == OUT_FAILED:
+        wr(D, MF_T_FAIL, rd(D, MF_T_END))
     unsafe = 0
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         if role_of(I, p) == ACT or role_of(I, p) == SDW:
             unsafe += rd(I, pp(p, P_UNSAFE))
-    wr(I, R0 + R_UNSAFE, unsafe)
+    wr(I, R0 + M_UNSAFE_CLEAN, unsafe)
+    wr(I, R0 + M_CKPT_TOTAL, rd(I, R0 + M_CKPT_ACT) + rd(I, R0 + M_CKPT_SDW))
+    wr(I, R0 + M_LOG_BYTES_PEAK, rd(I, R0 + M_LOG_ENTRIES_PEAK) * rd(I, IP_MSG_BYTES))
+    wr(D, MF_LOG_ENTRIES_MEAN, rd(D, F_LOG_AREA) / t_guarded if t_guarded > 0 else 0.0)
+    if rd(I, R0 + M_OUTCOME) == OUT_RECOVERED and rd(I, R0 + M_ROLLBACK_PROCS) == 0:
+        wr(D, MF_ROLLBACK_DIST_MAX, 0.0)
     return rd(I, R0 + R_ERROR)
 
 
 @njit(**JIT_NORC)
 def collect(I, D, OI, OF, col):
-    """``engine._collect``: the run's metrics into column ``col`` of OI and OF."""
-    OI[0, col] = rd(I, R0 + R_OUTCOME)
-    OI[1, col] = rd(I, R0 + R_N_EVENTS)
-    OI[2, col] = rd(I, R0 + R_CKPT_ACT) + rd(I, R0 + R_CKPT_SDW)
-    OI[3, col] = rd(I, R0 + R_CKPT_ACT)
-    OI[4, col] = rd(I, R0 + R_CKPT_SDW)
-    OI[5, col] = rd(I, R0 + R_CKPT_S1)
-    OI[6, col] = rd(I, R0 + R_CKPT_S2)
-    OI[7, col] = rd(I, R0 + R_CK_PEAK)
-    OI[8, col] = rd(I, R0 + R_LOG_PEAK)
-    OI[9, col] = rd(I, R0 + R_LOG_PEAK) * rd(I, IP_MSG_BYTES)
-    OI[10, col] = rd(I, R0 + R_LOG_SPEAK)
-    OI[11, col] = rd(I, R0 + R_LOG_RPEAK)
-    OI[12, col] = rd(I, R0 + R_N_AT)
-    OI[13, col] = rd(I, R0 + R_N_AT_PASSED)
-    OI[14, col] = rd(I, R0 + R_N_NOTIF)
-    OI[15, col] = rd(I, R0 + R_N_COMP)
-    OI[16, col] = rd(I, R0 + R_RB_PROCS)
-    OI[17, col] = rd(I, R0 + R_RB_EVMAX)
-    OI[18, col] = rd(I, R0 + R_N_REPLAYED)
-    OI[19, col] = rd(I, R0 + R_N_RESENT)
-    OI[20, col] = rd(I, R0 + R_N_SUPPRESSED)
-    OI[21, col] = rd(I, R0 + R_ORPHANS)
-    OI[22, col] = rd(I, R0 + R_LOST)
-    OI[23, col] = rd(I, R0 + R_DUPS)
-    OI[24, col] = rd(I, R0 + R_LOST_OUT)
-    OI[25, col] = rd(I, R0 + R_DUP_OUT)
-    OI[26, col] = rd(I, R0 + R_CONTAMINATED)
-    OI[27, col] = rd(I, R0 + R_UNSAFE)
-    OI[28, col] = rd(I, R0 + R_CASCADE)
-    OI[29, col] = rd(I, R0 + R_PHASE)
-    OI[30, col] = rd(I, R0 + R_N_LOGGED)
-    t_end = rd(D, F_T_END)
-    t_guarded = min(t_end, rd(D, FP_GUARD_END))
-    OF[0, col] = t_end
-    OF[1, col] = rd(D, F_T_FAULT)
-    OF[2, col] = rd(D, F_T_DETECT)
-    OF[3, col] = rd(D, F_LOG_AREA) / t_guarded if t_guarded > 0 else 0.0
-    rb_max = rd(D, F_RB_MAX)
-    if rd(I, R0 + R_OUTCOME) == OUT_RECOVERED and rd(I, R0 + R_RB_PROCS) == 0:
-        rb_max = 0.0
-    OF[4, col] = rb_max
-    OF[5, col] = rd(D, F_RB_SUM)
-    OF[6, col] = t_end if rd(I, R0 + R_OUTCOME) == OUT_FAILED else math.nan
-    OF[7, col] = t_guarded
+    """``engine._collect``: the run's metric slots into column ``col`` of OI and OF
+    (rows in the order of ``metrics.INT_METRICS`` and ``metrics.FLOAT_METRICS``)."""
+    for k in range(N_OUT_I):
+        OI[k, col] = rd(I, R0 + R_M0 + k)
+    for k in range(N_OUT_F):
+        OF[k, col] = rd(D, F_M0 + k)

@@ -35,7 +35,7 @@ from .layout import (
     KIND_OUTPUT,
     KIND_SEND,
 )
-from .rng import pcg_next, pcg_seed, seed_state, to_double
+from .rng import next_exponential, pcg_next, pcg_seed, seed_state, to_double
 
 #: ``generate_run`` returns this when a buffer is too small (the caller grows it).
 OVERFLOW = -1
@@ -55,12 +55,18 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
 
     The cluster's own rows ("primary") and the shadow twins are written to two
     buffers; the reference's stable merge is :func:`merge_rows` (or done on the
-    fly by :func:`play_run`).  Every floating-point operation has the
-    reference's operands and order (``t - log1p(-u) / total``,
-    ``-latency * log1p(-u)``, ``(2u - 1) * shadow_lag``, ``max(a, b)`` as Python's
-    "``b`` if ``b > a`` else ``a``"), and ``math.log1p`` is the C library's, like
-    CPython's.  Returns ``(OVERFLOW, OVERFLOW)`` as soon as a buffer would
-    overflow: the caller grows the buffers and generates the run again.
+    fly by ``engine.play_run``).  A row draws only what its kind uses, in the
+    reference's order: the gap (exponential), the category and the source
+    (uniforms); then a send: the destination (uniform), the channel delay
+    (exponential), a ``low -> act`` send its twin offset (uniform); an output:
+    the AT and compensation draws (uniforms), the notification delay
+    (exponential), a ``low`` output its twin offset (uniform); a fault nothing.
+    Exponentials are numpy's ziggurat (:func:`rng.next_exponential`), uniforms
+    ``next_double``; every floating-point operation has the reference's
+    operands and order (``t + e / total``, ``latency * e``, ``(2u - 1) *
+    shadow_lag``, ``max(a, b)`` as Python's "``b`` if ``b > a`` else ``a``").
+    Returns ``(OVERFLOW, OVERFLOW)`` as soon as a buffer would overflow: the
+    caller grows the buffers and generates the run again.
     """
     horizon = fp[FP_HORIZON]
     total = fp[FP_TOTAL]
@@ -84,20 +90,13 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     n_p = 0
     n_w = 0
     while True:
-        s_hi, s_lo, x0 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-        s_hi, s_lo, x1 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-        s_hi, s_lo, x2 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-        s_hi, s_lo, x3 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-        s_hi, s_lo, x4 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-        s_hi, s_lo, x5 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-        s_hi, s_lo, x6 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-        s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-        s_hi, s_lo, x8 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-        t = t - math.log1p(-to_double(x0)) / total
+        s_hi, s_lo, e = next_exponential(s_hi, s_lo, i_hi, i_lo)
+        t = t + e / total
         if t > horizon:
             break
         if n_p >= cap_p:
             return OVERFLOW, OVERFLOW
+        s_hi, s_lo, x1 = pcg_next(s_hi, s_lo, i_hi, i_lo)
         x = to_double(x1) * total
         # the first c with x < w0 + ... + wc (sums formed in the reference's order),
         # else 7: counted without branches
@@ -109,6 +108,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         while fp[FP_W0 + (cat % 8)] <= 0.0:  # guard against x == total by rounding
             cat -= 1
         cat = cat % 8
+        s_hi, s_lo, x2 = pcg_next(s_hi, s_lo, i_hi, i_lo)
         u2 = to_double(x2)
         if (cat == CAT_LOW_ACT or cat == CAT_LOW_LOW or cat == CAT_EXT_LOW
                 or cat == CAT_FAULT or cat == CAT_SDW_SDW):
@@ -128,7 +128,10 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             n_p += 1
             continue
         if cat == CAT_EXT_LOW or cat == CAT_EXT_ACT:
-            d_notify = -latency * math.log1p(-to_double(x8)) if latency > 0 else 0.0
+            s_hi, s_lo, x5 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+            s_hi, s_lo, x6 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+            s_hi, s_lo, e = next_exponential(s_hi, s_lo, i_hi, i_lo)
+            d_notify = latency * e
             p_t[n_p] = t
             p_kind[n_p] = KIND_OUTPUT
             p_src[n_p] = src
@@ -139,7 +142,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             p_dn[n_p] = d_notify
             n_p += 1
             if cat == CAT_EXT_LOW:
-                lag = (2.0 * to_double(x7) - 1.0) * shadow_lag if shadow_lag > 0 else 0.0
+                s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+                lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
                 a = t + lag
                 tt = last_twin if last_twin > a else a
                 last_twin = tt
@@ -152,6 +156,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                     w_dst[n_w] = -1
                     n_w += 1
             continue
+        s_hi, s_lo, x3 = pcg_next(s_hi, s_lo, i_hi, i_lo)
         u3 = to_double(x3)
         if cat == CAT_LOW_ACT:
             dst = n_low + _pick(u3, n_act)
@@ -166,7 +171,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         else:  # CAT_SDW_SDW
             dst = _pick(u3, n_low - 1)
             dst = sdw0 + (dst + 1 if dst >= src - sdw0 else dst)
-        delay = -latency * math.log1p(-to_double(x4)) if latency > 0 else 0.0
+        s_hi, s_lo, e = next_exponential(s_hi, s_lo, i_hi, i_lo)
+        delay = latency * e
         ch = src * n_procs + dst
         a = t + delay
         last = last_deliver[ch]
@@ -182,7 +188,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         p_dn[n_p] = nan
         n_p += 1
         if cat == CAT_LOW_ACT:
-            lag = (2.0 * to_double(x7) - 1.0) * shadow_lag if shadow_lag > 0 else 0.0
+            s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+            lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
             a = t + lag
             tt = last_twin if last_twin > a else a
             last_twin = tt

@@ -3,11 +3,21 @@
 * parameter vectors: ``fp`` (``FP_*``, float) and ``ip`` (``IP_*``, int, one
   slot per rule switch), filled by ``fast/engine.py: scenario_params``; they are
   also the first slots of the arenas ``D`` and ``I``;
-* trace kinds and generator categories (as ``traces.py``), roles (as
-  ``reference/state.py``), outcomes, ``U_AT_MISSING``;
+* trace kinds and generator categories, roles, outcome codes and
+  ``U_AT_MISSING``, re-exported from :mod:`mdcd_lab.constants` (both engines
+  import them from there);
 * the layout of the arenas (header ``H_*``, run integers ``R_*``, process rows
   ``P_*``, pool rows ``CK_*``, ``LG_*``, ``TW_*``, ``MS_*``, ``LN_*`` ...), built
-  by :func:`alloc_state`; the output rows ``INT_COLUMNS`` / ``FLOAT_COLUMNS``;
+  by :func:`alloc_state`;
+* the metric slots, generated from :mod:`mdcd_lab.metrics`: the integer-valued
+  metrics (``INT_METRICS``, ``outcome`` as its code) are the run integers
+  ``R0 + M_<NAME>`` (``M_ORPHANS``, ...) and the floating-point ones
+  (``FLOAT_METRICS``) the floats ``D[MF_<NAME>]`` (``MF_T_END``, ...), in the
+  schema's order, which is also the order of the output rows ``OI`` / ``OF``.
+  ``engine.reset_state`` starts them at the schema's defaults, the protocol code
+  counts and sets them by name, ``engine.play_run`` adds the derived ones and
+  ``engine.collect`` copies the blocks.  Adding a metric is a row in
+  ``metrics.py`` plus the code that computes it (in both engines);
 * the accessors :func:`rd` / :func:`wr` (``A[i]`` with an unsigned index: no
   negative-index wraparound code) and :func:`pp` (index of a process field).
 
@@ -23,11 +33,31 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ...constants import (  # noqa: F401  (re-exported for the kernel modules)
+    ABSENT,
+    ACT,
+    CAT_ACT_ACT,
+    CAT_ACT_LOW,
+    CAT_EXT_ACT,
+    CAT_EXT_LOW,
+    CAT_FAULT,
+    CAT_LOW_ACT,
+    CAT_LOW_LOW,
+    CAT_SDW_SDW,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    KIND_SEND,
+    LOW,
+    OUT_COMPLETED,
+    OUT_FAILED,
+    OUT_RECOVERED,
+    OUTCOMES,
+    SDW,
+    U_AT_MISSING,
+    U_COMP_MISSING,
+)
+from ...metrics import ENGINE_METRICS, FLOAT_METRICS, INT_METRICS
 from .._config import JIT, JIT_NORC
-
-KIND_SEND, KIND_OUTPUT, KIND_FAULT = 0, 1, 2
-CAT_LOW_ACT, CAT_LOW_LOW, CAT_EXT_LOW, CAT_FAULT = 0, 1, 2, 3
-CAT_ACT_LOW, CAT_ACT_ACT, CAT_EXT_ACT, CAT_SDW_SDW = 4, 5, 6, 7
 
 # float parameters ``fp`` (also the first N_FP slots of the float arena D)
 FP_HORIZON, FP_TOTAL, FP_W0 = 0, 1, 2          # FP_W0 .. FP_W0 + 7: category weights
@@ -47,11 +77,6 @@ IP_UNCLUSTERED, IP_COORDINATED_CKPT, IP_N_LINES = 13, 14, 15   # N_LINES: line e
 IP_UNGUARDED = 16
 N_IP = 17
 
-LOW, ACT, SDW, ABSENT = 0, 1, 2, 3
-OUT_COMPLETED, OUT_FAILED, OUT_RECOVERED = 0, 1, 2
-#: ``validate_trace``'s fill value of a missing ``u_at`` (twin rows never read it).
-U_AT_MISSING = float(np.nextafter(1.0, 0.0))
-
 # -- I header: ip (0 .. N_IP - 1), then base offsets of the pools ---------------------
 (H_CK, H_MS, H_LG, H_TW, H_HS, H_IT, H_NT, H_OD, H_CO, H_TWO, H_RST, H_CAS, H_RPE,
  H_REPL, H_KF, H_EF, H_CUT, H_LN, H_TN, H_HELD, H_CAP_M, H_CAP_R, H_HT, H_CAP_H) = range(
@@ -59,15 +84,13 @@ U_AT_MISSING = float(np.nextafter(1.0, 0.0))
 HDR = N_IP + 24
 # -- run integers R at R0 -------------------------------------------------------------
 (R_INT_LOW, R_EXT_LOW, R_INT_SDW, R_EXT_SDW, R_SEQ, R_HN, R_NMSG, R_NCK, R_NLG, R_NTW,
- R_NNT, R_NOD, R_ENDED, R_OUTCOME, R_NPASSED, R_PASSED_MAX,
- R_CKPT_ACT, R_CKPT_SDW, R_CKPT_S1, R_CKPT_S2, R_N_AT, R_N_AT_PASSED, R_N_NOTIF, R_N_COMP,
- R_CK_NOW, R_CK_PEAK, R_LOG_S, R_LOG_R, R_LOG_PEAK, R_LOG_SPEAK, R_LOG_RPEAK, R_STAMP,
- R_TOKEN, R_CO_MAX, R_ERROR, R_N_EVENTS,
- R_RB_PROCS, R_RB_EVMAX, R_N_REPLAYED, R_N_RESENT, R_N_SUPPRESSED, R_ORPHANS, R_LOST,
- R_DUPS, R_LOST_OUT, R_DUP_OUT, R_CONTAMINATED, R_CASCADE, R_UNSAFE, R_N_LOW_ACT,
- R_L0, R_NL, R_DSEQ, R_TRANSIT, R_PENDING_VALIDATE, R_PENDING_RECOVERY,
- R_PHASE, R_N_LOGGED) = range(58)
-N_R = 58
+ R_NNT, R_NOD, R_ENDED, R_NPASSED, R_PASSED_MAX, R_CK_NOW, R_LOG_S, R_LOG_R, R_STAMP,
+ R_TOKEN, R_CO_MAX, R_ERROR, R_N_LOW_ACT, R_L0, R_NL, R_DSEQ, R_TRANSIT,
+ R_PENDING_VALIDATE, R_PENDING_RECOVERY) = range(29)
+#: The integer-valued metrics follow the run state: ``R0 + R_M0 + k`` is INT_METRICS[k].
+R_M0 = 29
+N_OUT_I = len(INT_METRICS)
+N_R = R_M0 + N_OUT_I
 R0 = HDR
 # -- processes P at P0: one row of N_P per process ------------------------------------
 (P_DIRTY, P_PRGT, P_LEVEL, P_IVR, P_EXT_IVR, P_V_KNOWN, P_NCKPT, P_ERR, P_UNSAFE, P_NRECV,
@@ -98,25 +121,28 @@ N_CO = 3
 N_TWO = 2    # twin outputs by e: token, TW row
 N_EF = 2     # by e: in a re-sent log, undone
 # -- D: fp (0 .. N_FP - 1), then the run floats F, then checkpoint times, heap times ----
-F_NOW, F_T_END, F_T_FAULT, F_T_DETECT, F_LOG_AREA, F_LOG_T, F_RB_MAX, F_RB_SUM = range(
-    N_FP, N_FP + 8)
-D_CKT = N_FP + 8
+F_NOW, F_LOG_AREA, F_LOG_T = range(N_FP, N_FP + 3)
+#: The floating-point metrics: ``D[F_M0 + k]`` is FLOAT_METRICS[k].
+F_M0 = N_FP + 3
+N_OUT_F = len(FLOAT_METRICS)
+D_CKT = F_M0 + N_OUT_F
 
 #: Error codes left in ``R_ERROR`` (a capacity was exceeded: never expected, the
 #: capacities are upper bounds derived from the number of rows).
 ERR_NONE, ERR_CAPACITY = 0, 1
 
-INT_COLUMNS = ("outcome", "n_events", "ckpt_total", "ckpt_act", "ckpt_sdw", "ckpt_s1",
-               "ckpt_s2", "ckpt_array_peak", "log_entries_peak", "log_bytes_peak",
-               "log_sender_peak", "log_receiver_peak", "n_at", "n_at_passed",
-               "n_notifications", "n_compensated", "rollback_procs", "rollback_events_max",
-               "n_replayed", "n_resent", "n_suppressed", "orphans", "lost", "duplicates",
-               "lost_outputs", "dup_outputs", "contaminated_restore", "unsafe_clean",
-               "cascade", "phase", "n_logged")
-FLOAT_COLUMNS = ("t_end", "t_fault", "t_detect", "log_entries_mean", "rollback_dist_max",
-                 "rollback_dist_sum", "t_fail", "t_guarded")
-N_OUT_I = len(INT_COLUMNS)
-N_OUT_F = len(FLOAT_COLUMNS)
+# -- metric slots, generated from metrics.py ---------------------------------------------
+_DEFAULTS = {m.name: m.default for m in ENGINE_METRICS}
+#: Schema defaults of the integer-valued metrics (``outcome``: its code), in slot order.
+INT_DEFAULTS = tuple(OUTCOMES.index(_DEFAULTS[n]) if n == "outcome" else int(_DEFAULTS[n])
+                     for n in INT_METRICS)
+#: Schema defaults of the floating-point metrics, in slot order.
+FLOAT_DEFAULTS = tuple(float(_DEFAULTS[n]) for n in FLOAT_METRICS)
+#: ``M_<NAME>``: offset from ``R0`` of int metric ``name``; ``MF_<NAME>``: index in ``D``
+#: of float metric ``name`` (module globals, so numba reads them as constants).
+METRIC_SLOTS = {**{f"M_{n.upper()}": R_M0 + k for k, n in enumerate(INT_METRICS)},
+                **{f"MF_{n.upper()}": F_M0 + k for k, n in enumerate(FLOAT_METRICS)}}
+globals().update(METRIC_SLOTS)
 
 
 @njit(**JIT_NORC)

@@ -17,8 +17,6 @@ from .layout import (
     CO_TOKEN,
     ERR_CAPACITY,
     F_NOW,
-    F_T_END,
-    F_T_FAULT,
     FP_COMPENSATION,
     FP_COVERAGE,
     H_CAP_R,
@@ -29,6 +27,13 @@ from .layout import (
     IP_COORDINATED_CKPT,
     IP_NLOW,
     IP_SCOPE_CLUSTER,
+    M_N_AT,
+    M_N_AT_PASSED,
+    M_N_COMPENSATED,
+    M_N_NOTIFICATIONS,
+    M_OUTCOME,
+    MF_T_END,
+    MF_T_FAULT,
     MS_TWIN_NO,
     N_CO,
     N_MS,
@@ -42,14 +47,9 @@ from .layout import (
     R_ERROR,
     R_EXT_LOW,
     R_INT_LOW,
-    R_N_AT,
-    R_N_AT_PASSED,
-    R_N_COMP,
     R_N_LOW_ACT,
-    R_N_NOTIF,
     R_NNT,
     R_NPASSED,
-    R_OUTCOME,
     R_PASSED_MAX,
     R_PENDING_RECOVERY,
     R_PENDING_VALIDATE,
@@ -63,15 +63,15 @@ from .state import application_msg_reception, heap_push, new_msg, role_of
 
 @njit(**JIT_NORC)
 def end_failed(I, D):
-    wr(I, R0 + R_OUTCOME, OUT_FAILED)
+    wr(I, R0 + M_OUTCOME, OUT_FAILED)
     wr(I, R0 + R_ENDED, 1)
-    wr(D, F_T_END, rd(D, F_NOW))
+    wr(D, MF_T_END, rd(D, F_NOW))
 
 
 @njit(**JIT_NORC)
 def notify(I, D, origin, v_int, v_ext, d_notify):
     """``low.notify``: one heap item for every recipient."""
-    wr(I, R0 + R_N_NOTIF, rd(I, R0 + R_N_NOTIF) + 1)
+    wr(I, R0 + M_N_NOTIFICATIONS, rd(I, R0 + M_N_NOTIFICATIONS) + 1)
     if rd(I, R0 + R_NPASSED) == 0 or v_int > rd(I, R0 + R_PASSED_MAX):
         wr(I, R0 + R_PASSED_MAX, v_int)
     wr(I, R0 + R_NPASSED, rd(I, R0 + R_NPASSED) + 1)
@@ -107,7 +107,7 @@ def low_output(I, D, p, u_at, u_comp, d_notify):
     """``low.low_output``."""
     wr(I, R0 + R_EXT_LOW, rd(I, R0 + R_EXT_LOW) + 1)
     e = rd(I, R0 + R_EXT_LOW)
-    wr(I, R0 + R_N_AT, rd(I, R0 + R_N_AT) + 1)
+    wr(I, R0 + M_N_AT, rd(I, R0 + M_N_AT) + 1)
     err = rd(I, pp(p, P_ERR)) != 0
     level = rd(I, R0 + R_INT_LOW)
     detected = err and u_at < rd(D, FP_COVERAGE)
@@ -116,12 +116,12 @@ def low_output(I, D, p, u_at, u_comp, d_notify):
             cluster_output(I, e, level, 1)
             end_failed(I, D)
             return
-        wr(I, R0 + R_N_AT_PASSED, rd(I, R0 + R_N_AT_PASSED) + 1)
+        wr(I, R0 + M_N_AT_PASSED, rd(I, R0 + M_N_AT_PASSED) + 1)
         cluster_output(I, e, level, 1)
         notify(I, D, p, level, e, d_notify)
         return
     if u_comp < rd(D, FP_COMPENSATION):
-        wr(I, R0 + R_N_COMP, rd(I, R0 + R_N_COMP) + 1)
+        wr(I, R0 + M_N_COMPENSATED, rd(I, R0 + M_N_COMPENSATED) + 1)
         cluster_output(I, e, level, 1)
         return
     cluster_output(I, e, level, 0)
@@ -131,8 +131,8 @@ def low_output(I, D, p, u_at, u_comp, d_notify):
 @njit(**JIT_NORC)
 def fault(I, D, p):
     """``low.fault``."""
-    if rd(D, F_T_FAULT) != rd(D, F_T_FAULT):   # NaN: first activation
-        wr(D, F_T_FAULT, rd(D, F_NOW))
+    if rd(D, MF_T_FAULT) != rd(D, MF_T_FAULT):   # NaN: first activation
+        wr(D, MF_T_FAULT, rd(D, F_NOW))
     if rd(I, IP_SCOPE_CLUSTER) != 0:
         for q in range(rd(I, IP_NLOW)):
             wr(I, pp(q, P_ERR), 1)

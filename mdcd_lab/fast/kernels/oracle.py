@@ -33,6 +33,13 @@ from .layout import (
     IP_SUPPRESS_REDONE_OUTPUTS,
     IP_UNCLUSTERED,
     LOW,
+    M_CASCADE,
+    M_CONTAMINATED_RESTORE,
+    M_DUP_OUTPUTS,
+    M_DUPLICATES,
+    M_LOST,
+    M_LOST_OUTPUTS,
+    M_ORPHANS,
     MS_CONSUME_ORD,
     MS_DELIVERED,
     MS_DST,
@@ -50,18 +57,11 @@ from .layout import (
     N_TWO,
     P_ERR,
     R0,
-    R_CASCADE,
     R_CO_MAX,
-    R_CONTAMINATED,
-    R_DUP_OUT,
-    R_DUPS,
     R_EXT_SDW,
-    R_LOST,
-    R_LOST_OUT,
     R_N_LOW_ACT,
     R_NMSG,
     R_NOD,
-    R_ORPHANS,
     R_TOKEN,
     SDW,
     TW_INDEX,
@@ -205,10 +205,10 @@ def check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, coord):
     cascade = 0
     for p in range(n_procs):
         cascade += rd(I, cas + p)
-    wr(I, R0 + R_ORPHANS, orphans)
-    wr(I, R0 + R_LOST, lost)
-    wr(I, R0 + R_DUPS, dups)
-    wr(I, R0 + R_LOST_OUT, lost_out)
-    wr(I, R0 + R_DUP_OUT, dup_out)
-    wr(I, R0 + R_CONTAMINATED, contaminated)
-    wr(I, R0 + R_CASCADE, cascade)
+    wr(I, R0 + M_ORPHANS, orphans)
+    wr(I, R0 + M_LOST, lost)
+    wr(I, R0 + M_DUPLICATES, dups)
+    wr(I, R0 + M_LOST_OUTPUTS, lost_out)
+    wr(I, R0 + M_DUP_OUTPUTS, dup_out)
+    wr(I, R0 + M_CONTAMINATED_RESTORE, contaminated)
+    wr(I, R0 + M_CASCADE, cascade)

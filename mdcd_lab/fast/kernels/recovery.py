@@ -20,10 +20,6 @@ from .layout import (
     D_CKT,
     ERR_CAPACITY,
     F_NOW,
-    F_RB_MAX,
-    F_RB_SUM,
-    F_T_DETECT,
-    F_T_END,
     H_CAP_R,
     H_CAS,
     H_CK,
@@ -45,6 +41,16 @@ from .layout import (
     IP_NLOW,
     LG_MID,
     LG_NEXT,
+    M_N_REPLAYED,
+    M_N_RESENT,
+    M_N_SUPPRESSED,
+    M_OUTCOME,
+    M_ROLLBACK_EVENTS_MAX,
+    M_ROLLBACK_PROCS,
+    MF_ROLLBACK_DIST_MAX,
+    MF_ROLLBACK_DIST_SUM,
+    MF_T_DETECT,
+    MF_T_END,
     MS_CONSUME_ORD,
     MS_DELIVERED,
     MS_DST,
@@ -78,16 +84,10 @@ from .layout import (
     R_EXT_SDW,
     R_INT_LOW,
     R_INT_SDW,
-    R_N_REPLAYED,
-    R_N_RESENT,
-    R_N_SUPPRESSED,
     R_NMSG,
     R_NPASSED,
     R_NTW,
-    R_OUTCOME,
     R_PASSED_MAX,
-    R_RB_EVMAX,
-    R_RB_PROCS,
     R_TOKEN,
     SDW,
     TW_E,
@@ -124,10 +124,10 @@ def error_recovery(I, D):
     kf = rd(I, H_KF)
     ef = rd(I, H_EF)
     now = rd(D, F_NOW)
-    wr(D, F_T_DETECT, now)
-    wr(I, R0 + R_OUTCOME, OUT_RECOVERED)
+    wr(D, MF_T_DETECT, now)
+    wr(I, R0 + M_OUTCOME, OUT_RECOVERED)
     wr(I, R0 + R_ENDED, 1)
-    wr(D, F_T_END, now)
+    wr(D, MF_T_END, now)
     v_star = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
     token = rd(I, R0 + R_TOKEN)
     co_max = rd(I, R0 + R_CO_MAX)
@@ -281,11 +281,11 @@ def error_recovery(I, D):
                     if rd(I, row + TW_ERR) != 0:
                         resent_err += 1
                 w = rd(I, row + TW_NEXT)
-    wr(I, R0 + R_RB_PROCS, n_restore)
-    wr(D, F_RB_MAX, rb_max)
-    wr(D, F_RB_SUM, rb_sum)
-    wr(I, R0 + R_RB_EVMAX, ev_max)
-    wr(I, R0 + R_N_REPLAYED, n_replayed)
-    wr(I, R0 + R_N_RESENT, n_resent)
-    wr(I, R0 + R_N_SUPPRESSED, max(0, ivr - int_sdw) + n_undone_k)
+    wr(I, R0 + M_ROLLBACK_PROCS, n_restore)
+    wr(D, MF_ROLLBACK_DIST_MAX, rb_max)
+    wr(D, MF_ROLLBACK_DIST_SUM, rb_sum)
+    wr(I, R0 + M_ROLLBACK_EVENTS_MAX, ev_max)
+    wr(I, R0 + M_N_REPLAYED, n_replayed)
+    wr(I, R0 + M_N_RESENT, n_resent)
+    wr(I, R0 + M_N_SUPPRESSED, max(0, ivr - int_sdw) + n_undone_k)
     check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, False)

@@ -2,18 +2,23 @@
 
 :func:`seed_state` is ``SeedSequence(seed, spawn_key=(run,)).generate_state(4,
 uint64)``, :func:`pcg_seed` is ``pcg64_set_seed``, :func:`pcg_next` one
-``pcg64_random_r`` (XSL-RR output) and :func:`to_double` numpy's
-``next_double``.  128-bit arithmetic runs on (high, low) ``uint64`` pairs; the
-high half of a 64x64 product is the LLVM intrinsic :func:`umulhi`.  The
+``pcg64_random_r`` (XSL-RR output), :func:`to_double` numpy's ``next_double``
+and :func:`next_exponential` numpy's ziggurat ``random_standard_exponential``
+(``Generator.standard_exponential()``).  128-bit arithmetic runs on (high,
+low) ``uint64`` pairs; the high half of a 64x64 product is the LLVM intrinsic
+:func:`umulhi`.  The
 ``rng_*`` / ``mulhi_both`` kernels serve ``fast/_rng.py`` and the tests.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
+from numba.np.random import _constants as _zig
 
 from .._config import JIT, JIT_NORC
 
@@ -219,3 +224,50 @@ def mulhi_both(a, b, out):
     for n in range(a.shape[0]):
         out[n, 0] = umulhi(a[n], b[n])
         out[n, 1] = umulhi_portable(a[n], b[n])
+
+
+# numpy's ziggurat tables for the standard exponential (numpy's
+# ziggurat_constants.h, as numba ships them for its own np.random support)
+KE = _zig.ke_double
+WE = _zig.we_double
+FE = _zig.fe_double
+ZIGGURAT_EXP_R = float(_zig.ziggurat_exp_r)
+SH3 = U64(3)
+SH8 = U64(8)
+MASK8 = U64(0xFF)
+
+
+@njit(**JIT_NORC)
+def next_exponential(s_hi, s_lo, i_hi, i_lo):
+    """numpy's ``random_standard_exponential`` (ziggurat) on the stream.
+
+    ``Generator.standard_exponential()`` bit for bit: one 64-bit draw, ``ri >>=
+    3``, ``idx = ri & 0xFF``, ``ri >>= 8``, ``x = ri * we[idx]``, accepted if
+    ``ri < ke[idx]`` (~98.9 % of calls); otherwise the base strip (``idx == 0``:
+    ``r - log1p(-next_double)``) or a wedge test with ``exp(-x)``, else a new
+    draw.  Returns ``(s_hi, s_lo, x)``.
+    """
+    while True:
+        s_hi, s_lo, r = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        ri = r >> SH3
+        idx = ri & MASK8
+        ri = ri >> SH8
+        x = np.float64(ri) * WE[idx]
+        if ri < KE[idx]:
+            return s_hi, s_lo, x
+        s_hi, s_lo, r = pcg_next(s_hi, s_lo, i_hi, i_lo)
+        if idx == ZERO:
+            return s_hi, s_lo, ZIGGURAT_EXP_R - math.log1p(-to_double(r))
+        if (FE[idx - ONE] - FE[idx]) * to_double(r) + FE[idx] < math.exp(-x):
+            return s_hi, s_lo, x
+
+
+@njit(**JIT)
+def rng_exponentials(words, run, out):
+    """The first standard exponentials of one run's stream (test support)."""
+    mixer = np.zeros(4, dtype=np.uint64)
+    buf = np.zeros(4, dtype=np.uint64)
+    seed_state(words, run, mixer, buf)
+    s_hi, s_lo, i_hi, i_lo = pcg_seed(buf)
+    for k in range(out.shape[0]):
+        s_hi, s_lo, out[k] = next_exponential(s_hi, s_lo, i_hi, i_lo)

@@ -31,6 +31,11 @@ from .layout import (
     IP_NLOW,
     IP_UNCLUSTERED,
     LOW,
+    M_CKPT_ARRAY_PEAK,
+    M_LOG_ENTRIES_PEAK,
+    M_LOG_RECEIVER_PEAK,
+    M_LOG_SENDER_PEAK,
+    M_N_LOGGED,
     MS_CONSUME_ORD,
     MS_DELIVERED,
     MS_DIRTY,
@@ -53,15 +58,10 @@ from .layout import (
     P_UNSAFE,
     R0,
     R_CK_NOW,
-    R_CK_PEAK,
     R_ERROR,
     R_HN,
-    R_LOG_PEAK,
     R_LOG_R,
-    R_LOG_RPEAK,
     R_LOG_S,
-    R_LOG_SPEAK,
-    R_N_LOGGED,
     R_NMSG,
     R_SEQ,
     R_TRANSIT,
@@ -95,25 +95,25 @@ def change_logs(I, D, d_sender, d_receiver):
     size = rd(I, R0 + R_LOG_S) + rd(I, R0 + R_LOG_R)
     wr(D, F_LOG_AREA, rd(D, F_LOG_AREA) + size * (rd(D, F_NOW) - rd(D, F_LOG_T)))
     wr(D, F_LOG_T, rd(D, F_NOW))
-    wr(I, R0 + R_N_LOGGED, rd(I, R0 + R_N_LOGGED) + max(d_sender, 0) + max(d_receiver, 0))
+    wr(I, R0 + M_N_LOGGED, rd(I, R0 + M_N_LOGGED) + max(d_sender, 0) + max(d_receiver, 0))
     s = rd(I, R0 + R_LOG_S) + d_sender
     r = rd(I, R0 + R_LOG_R) + d_receiver
     wr(I, R0 + R_LOG_S, s)
     wr(I, R0 + R_LOG_R, r)
-    if s + r > rd(I, R0 + R_LOG_PEAK):
-        wr(I, R0 + R_LOG_PEAK, s + r)
-    if s > rd(I, R0 + R_LOG_SPEAK):
-        wr(I, R0 + R_LOG_SPEAK, s)
-    if r > rd(I, R0 + R_LOG_RPEAK):
-        wr(I, R0 + R_LOG_RPEAK, r)
+    if s + r > rd(I, R0 + M_LOG_ENTRIES_PEAK):
+        wr(I, R0 + M_LOG_ENTRIES_PEAK, s + r)
+    if s > rd(I, R0 + M_LOG_SENDER_PEAK):
+        wr(I, R0 + M_LOG_SENDER_PEAK, s)
+    if r > rd(I, R0 + M_LOG_RECEIVER_PEAK):
+        wr(I, R0 + M_LOG_RECEIVER_PEAK, r)
 
 
 @njit(**JIT_NORC)
 def change_ckpts(I, d):
     n = rd(I, R0 + R_CK_NOW) + d
     wr(I, R0 + R_CK_NOW, n)
-    if n > rd(I, R0 + R_CK_PEAK):
-        wr(I, R0 + R_CK_PEAK, n)
+    if n > rd(I, R0 + M_CKPT_ARRAY_PEAK):
+        wr(I, R0 + M_CKPT_ARRAY_PEAK, n)
 
 
 @njit(**JIT_NORC)

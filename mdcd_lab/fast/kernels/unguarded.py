@@ -15,7 +15,6 @@ from .._config import JIT_NORC
 from .layout import (
     ABSENT,
     F_NOW,
-    F_T_END,
     FP_HORIZON,
     H_HT,
     H_IT,
@@ -25,13 +24,14 @@ from .layout import (
     KIND_FAULT,
     KIND_OUTPUT,
     KIND_SEND,
+    M_PHASE,
+    MF_T_END,
     MS_DST,
     MS_ERR,
     N_MS,
     P_ERR,
     R0,
     R_HN,
-    R_PHASE,
     SDW,
     pp,
     rd,
@@ -94,7 +94,7 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w):
 
     Returns the number of rows processed.
     """
-    wr(I, R0 + R_PHASE, 1)
+    wr(I, R0 + M_PHASE, 1)
     ht = rd(I, H_HT)
     n_rows = 0
     while a < n_p or b < n_w:
@@ -126,6 +126,6 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w):
             if mid < 0:
                 return n_rows   # capacity exceeded: R_ERROR is set
             heap_push(I, D, td, mid * 2)
-    wr(D, F_T_END, rd(D, FP_HORIZON))
+    wr(D, MF_T_END, rd(D, FP_HORIZON))
     wr(D, F_NOW, rd(D, FP_HORIZON))
     return n_rows
