@@ -2,51 +2,40 @@
 
 ``mdcd-lab run SCENARIO.toml``, ``mdcd-lab sweep STUDY.toml``,
 ``mdcd-lab trace SCENARIO.toml --run R``, ``mdcd-lab summarize RESULTS``,
-``mdcd-lab duration`` (docs/performability.md) and ``mdcd-lab demo``.  Input is
-validated before any work starts; a problem prints one message naming the key and
-exits with status 2, writing no output file.
+``mdcd-lab figures``, ``mdcd-lab duration`` (docs/performability.md) and
+``mdcd-lab demo``.  Input is validated before any work starts; a problem prints one
+message naming the key or option and exits with status 2, writing no output file.
+Ctrl-C exits with status 130 after one line saying what was kept; a closed output
+pipe (``| head``) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from . import api
+from ._cli_run import (
+    COMPILING,
+    _engines,
+    _out_path,
+    _overrides,
+    _write,
+    announce_compilation,
+    cmd_run,
+    simulate_spec,
+)
 from .metrics import VIOLATIONS
 from .specs import SpecError, load_spec
 
+__all__ = ["main", "build_parser", "one_screen", "simulate_spec", "COMPILING"]
 
-def _out_path(out: str | None, default: str | None = None) -> Path | None:
-    if out is None and default is None:
-        return None
-    p = Path(out if out is not None else default)
-    if p.suffix not in (".csv", ".parquet", ".pq"):
-        raise SpecError(f"--out {p}: the file name must end in .csv, .parquet or .pq")
-    if not p.parent.exists():
-        raise SpecError(f"--out {p}: the directory {p.parent} does not exist")
-    return p
-
-
-def _write(df: pd.DataFrame, path: Path, provenance: dict) -> None:
-    from .io import to_csv, to_parquet
-    (to_csv if path.suffix == ".csv" else to_parquet)(df, path, provenance=provenance)
-
-
-def simulate_spec(spec, progress: bool = True) -> pd.DataFrame:
-    """Run every protocol of a scenario spec on common traces; one row per run."""
-    frames = []
-    for proto in spec.protocols:
-        df = api.simulate(spec.scenario, spec.runs, spec.seed, protocol=proto,
-                          engine=spec.engine, progress=progress)
-        df.insert(0, "protocol", proto)
-        frames.append(df)
-    out = pd.concat(frames, ignore_index=True)
-    out["protocol"] = pd.Categorical(out["protocol"], categories=list(spec.protocols))
-    return out
+DESCRIPTION = ("Simulate the clustered MDCD protocol: scenario runs, parameter sweeps, "
+               "one run's trace, summaries with confidence intervals, the paper figures.")
 
 
 def one_screen(df: pd.DataFrame, by: list[str] | None = None) -> str:
@@ -63,17 +52,6 @@ def one_screen(df: pd.DataFrame, by: list[str] | None = None) -> str:
                                      include_groups=False),
     })
     return tab.to_string(float_format=lambda x: f"{x:.4g}")
-
-
-def cmd_run(args) -> int:
-    spec = load_spec(args.spec)
-    out = _out_path(args.out)
-    df = simulate_spec(spec, progress=not args.quiet)
-    if out is not None:
-        _write(df, out, spec.provenance())
-        print(f"wrote {out} ({len(df)} rows) and {out}.meta.json")
-    print(one_screen(df))
-    return 0
 
 
 def _client(args):
@@ -100,7 +78,7 @@ def cmd_sweep(args) -> int:
     """``mdcd-lab sweep``: run a study file, optionally resumable and on dask."""
     from .io import sidecar_path
     from .studies import sweep, sweep_status
-    spec = load_spec(args.study, allow_grid=True)
+    spec = _overrides(args, load_spec(args.study, allow_grid=True))
     if not spec.grid:
         raise SpecError(f"{spec.path}: [grid] is missing or empty; a study file needs at least "
                         f"one 'field = [values]' line (use 'mdcd-lab run' for one scenario)")
@@ -116,11 +94,13 @@ def cmd_sweep(args) -> int:
         raise SpecError(f"--store {store}: exists and is not a directory")
     stop = {k: spec.extra[k] for k in ("target_rel_halfwidth", "max_runs", "metrics")
             if k in spec.extra}
+    engine = api.resolve_engine(spec.engine, spec.protocols)
     client, to_close = _client(args)
+    announce_compilation([engine])
     try:
         df = sweep(spec.scenario, spec.grid, spec.runs, spec.seed, protocols=spec.protocols,
                    client=client, store=store, resume=args.resume, progress=not args.quiet,
-                   engine=spec.engine, **stop)
+                   engine=engine, **stop)
     except KeyboardInterrupt:
         where = (f"the finished units are in {store}; run the same command with --resume to "
                  f"finish the sweep" if store is not None else
@@ -136,7 +116,7 @@ def cmd_sweep(args) -> int:
         print(f"wrote {out} ({len(df)} rows) and {sidecar_path(out)}")
     keys = list(spec.grid)
     print(f"{len(spec.protocols)} protocol(s) x {df['point'].nunique()} point(s), "
-          f"{len(df)} runs on the {spec.engine} engine")
+          f"{len(df)} runs on the {engine} engine")
     print(one_screen(df, keys + ["protocol"]))
     if "target_rel_halfwidth" in stop:
         st = sweep_status(df)
@@ -206,6 +186,7 @@ def _check_figure_args(args) -> list[str] | None:
 def cmd_figures(args) -> int:
     from .figures import FIGURES, make_figures
     only = _check_figure_args(args)
+    announce_compilation([api.resolve_engine(args.engine, ["mdcd"])])
     written = make_figures(args.out, runs=args.runs, engine=args.engine,
                            progress=not args.quiet, only=only)
     captions = {f.name: f.caption for f in FIGURES}
@@ -224,14 +205,17 @@ def cmd_demo(args) -> int:
         _check_figure_args(argparse.Namespace(runs=args.figure_runs, engine="auto",
                                               out=outdir / "figures"))
     outdir.mkdir(parents=True, exist_ok=True)
+    engines = _engines(spec)
+    announce_compilation(engines.values())
     df = simulate_spec(spec, progress=not args.quiet)
-    _write(df, outdir / "results.csv", spec.provenance())
+    _write(df, outdir / "results.csv", spec.provenance() | {"engine_per_protocol": engines})
     from .summary import summarize
     s = summarize(df, by=["protocol"], metrics=["ckpt_total", "log_entries_peak",
                                                 "rollback_dist_max", "p_failed", "p_recovered"])
     _write(s, outdir / "summary.csv", spec.provenance())
+    used = ", ".join(sorted(set(engines.values())))
     print(f"mdcd_lab demo: {spec.runs} runs x {len(spec.protocols)} protocols of "
-          f"{spec.path.name} on the {spec.engine} engine")
+          f"{spec.path.name} on the {used} engine")
     print(one_screen(df))
     print(f"\nwrote {outdir / 'results.csv'} and {outdir / 'summary.csv'} (with .meta.json)")
     if args.figure_runs:
@@ -245,14 +229,36 @@ def cmd_demo(args) -> int:
     return 0
 
 
+QUIET = "no progress bars (the one-time notice that numba is compiling still prints)"
+
+
+def _add_overrides(parser: argparse.ArgumentParser) -> None:
+    """``--runs``, ``--seed``, ``--engine``, ``--protocol``: the [run] keys of the file."""
+    g = parser.add_argument_group("overrides of the file's [run] table")
+    g.add_argument("--runs", type=int, help="runs per protocol (and study point)")
+    g.add_argument("--seed", type=int, help="study seed (>= 0); run r uses "
+                                            "SeedSequence(seed, spawn_key=(r,))")
+    g.add_argument("--engine", help="auto (default: numba where it implements the protocol), "
+                                    "numba or reference; the numbers are identical")
+    g.add_argument("--protocol", help="comma-separated protocol names, e.g. mdcd,mdcd-paper")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs)."""
-    p = argparse.ArgumentParser(prog="mdcd-lab", description=__doc__.split("\n")[0])
-    sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="simulate a scenario file")
-    r.add_argument("spec")
-    r.add_argument("--out", help="results file (.csv, .parquet), with a .meta.json sidecar")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    p = argparse.ArgumentParser(prog="mdcd-lab", description=DESCRIPTION)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    r = sub.add_parser("run", help="simulate a scenario file (resumable after Ctrl-C)",
+                       description="Simulate every protocol of a scenario file on common "
+                                   "traces and print a one-screen summary.  Ctrl-C keeps the "
+                                   "finished runs in the output file; --resume finishes them.")
+    r.add_argument("spec", help="scenario file (.toml) with [scenario] and [run]")
+    r.add_argument("--out", help="results file (.csv, .parquet, .pq), with a .meta.json "
+                                 "sidecar (default: SPEC-results.csv in the current directory)")
+    r.add_argument("--resume", action="store_true",
+                   help="keep the runs already in --out (written by an interrupted run of "
+                        "the same command) and play only the missing ones")
+    r.add_argument("--quiet", action="store_true", help=QUIET)
+    _add_overrides(r)
     r.set_defaults(func=cmd_run)
     w = sub.add_parser("sweep", help="run a study file: a grid of scenarios x protocols",
                        description="Run every protocol at every point of a study file's "
@@ -266,37 +272,47 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--workers", type=int,
                    help="run on a local dask cluster of this many single-threaded processes")
     w.add_argument("--scheduler", help="address of a running dask scheduler (tcp://host:8786)")
-    w.add_argument("--quiet", action="store_true", help="no progress bars")
+    w.add_argument("--quiet", action="store_true", help=QUIET)
+    _add_overrides(w)
     w.set_defaults(func=cmd_sweep)
-    t = sub.add_parser("trace", help="one run's trace and event log as CSV")
-    t.add_argument("spec")
-    t.add_argument("--run", type=int, required=True)
-    t.add_argument("--seed", type=int)
-    t.add_argument("--protocol")
-    t.add_argument("--out", default="trace-out", help="output directory")
+    t = sub.add_parser("trace", help="one run's trace and event log as CSV",
+                       description="Re-play one run on the reference engine and write its "
+                                   "trace and event log (docs/trace-format.md).")
+    t.add_argument("spec", help="scenario file (.toml)")
+    t.add_argument("--run", type=int, required=True, help="index of the run (>= 0)")
+    t.add_argument("--seed", type=int, help="study seed (default: the file's [run] seed)")
+    t.add_argument("--protocol", help="protocol (default: the file's first protocol)")
+    t.add_argument("--out", default="trace-out", help="output directory (default: trace-out)")
     t.set_defaults(func=cmd_trace)
-    s = sub.add_parser("summarize", help="confidence intervals of a results file")
-    s.add_argument("results")
+    s = sub.add_parser("summarize", help="confidence intervals of a results file",
+                       description="Means with Student-t intervals and probabilities with "
+                                   "Wilson intervals, per group (docs/results-and-summaries.md).")
+    s.add_argument("results", help="results file (.csv, .parquet, .pq) written by run or sweep")
     s.add_argument("--by", help="comma-separated grouping columns (default: protocol)")
     s.add_argument("--metrics", help="comma-separated metrics (default: all)")
-    s.add_argument("--level", type=float, default=0.95)
-    s.add_argument("--out")
+    s.add_argument("--level", type=float, default=0.95,
+                   help="confidence level of the intervals (default: 0.95)")
+    s.add_argument("--out", help="also write the summary to this file (.csv, .parquet, .pq)")
     s.set_defaults(func=cmd_summarize)
-    d = sub.add_parser("demo", help="the main job of `make demo`")
+    d = sub.add_parser("demo", help="the main job of `make demo`",
+                       description="Simulate data/demo.toml, write results and summary, print "
+                                   "a one-screen summary and a small figure set.")
     d.add_argument("--spec", default=str(Path(__file__).resolve().parent.parent
-                                         / "data" / "demo.toml"))
-    d.add_argument("--out", default="out/demo")
-    d.add_argument("--quiet", action="store_true")
+                                         / "data" / "demo.toml"),
+                   help="scenario file (default: data/demo.toml)")
+    d.add_argument("--out", default="out/demo", help="output directory (default: out/demo)")
+    d.add_argument("--quiet", action="store_true", help=QUIET)
     d.add_argument("--figure-runs", type=int, default=400,
                    help="runs per point of the figure set (0: no figures)")
     d.set_defaults(func=cmd_demo)
-    f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)")
+    f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)",
+                       description="Regenerate the paper figure set (docs/figures.md).")
     f.add_argument("--out", default="figures-out", help="output directory")
     f.add_argument("--runs", type=int, default=2000, help="runs per study point and protocol")
     f.add_argument("--engine", default="auto",
                    help="auto (numba where implemented), numba or reference")
     f.add_argument("--only", help="comma-separated figure names (default: all)")
-    f.add_argument("--quiet", action="store_true")
+    f.add_argument("--quiet", action="store_true", help=QUIET)
     f.set_defaults(func=cmd_figures)
     from .cli_duration import add_parser as add_duration
     add_duration(sub)
@@ -304,13 +320,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``mdcd-lab``."""
+    """Entry point of ``mdcd-lab``: the exit status (0, 2 bad input, 130 Ctrl-C, 141 pipe)."""
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
     except (SpecError, ValueError, FileNotFoundError) as exc:
         print(f"mdcd-lab: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"mdcd-lab: interrupted ({args.command})", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) closed the pipe: stop quietly, like other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ A file has up to three tables::
     runs = 1000
     seed = 2026
     protocols = ["mdcd", "mdcd-paper"]
-    engine = "numba"
+    engine = "auto"                 # auto (default: numba where implemented), numba, reference
     target_rel_halfwidth = 0.05   # study files only: sequential stopping
     max_runs = 100000             #   (see docs/studies.md)
     metrics = ["ckpt_total", "p_failed"]
@@ -25,6 +25,7 @@ the key.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import tomllib
@@ -32,12 +33,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checks import ENGINES
 from .protocols import get_rules
 from .scenario import FIELDS, Scenario
 
-__all__ = ["SpecError", "Spec", "load_spec", "RUN_KEYS", "STOP_KEYS"]
+__all__ = ["SpecError", "Spec", "load_spec", "RUN_KEYS", "STOP_KEYS", "OVERRIDE_KEYS"]
 
+#: Values of ``[run] engine`` (and ``--engine``): ``auto`` is numba where it
+#: implements the protocol, else the reference engine.
+ENGINES = ("auto", "reference", "numba")
+#: [run] keys that ``mdcd-lab run`` and ``sweep`` take as options, with the option name.
+OVERRIDE_KEYS = {"runs": "--runs", "seed": "--seed", "engine": "--engine",
+                 "protocols": "--protocol"}
 RUN_KEYS = {"runs": int, "seed": int, "protocols": list, "engine": str,
             "target_rel_halfwidth": float, "max_runs": int, "metrics": list}
 
@@ -56,14 +62,66 @@ class Spec:
     runs: int = 1000
     seed: int = 0
     protocols: tuple[str, ...] = ("mdcd",)
-    engine: str = "numba"
+    engine: str = "auto"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **values: Any) -> Spec:
+        """This spec with [run] values given on the command line, validated like the file's.
+
+        Parameters
+        ----------
+        **values
+            ``runs``, ``seed``, ``engine`` or ``protocols``; ``None`` leaves the
+            file's value.
+
+        Raises
+        ------
+        SpecError
+            Naming the option (``--runs``, ``--seed``, ``--engine``,
+            ``--protocol``) and the problem.
+        """
+        out = dataclasses.replace(self, extra=dict(self.extra))
+        for key, value in values.items():
+            if value is None:
+                continue
+            problem = _run_value_problem(key, value)
+            if problem:
+                raise SpecError(f"{OVERRIDE_KEYS[key]} {problem}")
+            setattr(out, key, tuple(value) if key == "protocols" else value)
+        if "max_runs" in out.extra and out.runs > out.extra["max_runs"]:
+            raise SpecError(f"--runs {out.runs} exceeds [run] max_runs "
+                            f"({out.extra['max_runs']}) of {self.path}")
+        return out
 
     def provenance(self) -> dict[str, Any]:
         """What to store beside results so they can be reproduced."""
         return {"spec_file": str(self.path), "scenario": self.scenario.to_dict(),
                 "grid": self.grid, "runs": self.runs, "seed": self.seed,
                 "protocols": list(self.protocols), "engine": self.engine, **self.extra}
+
+
+def _run_value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with the value of [run] ``runs``, ``seed``, ``protocols`` or ``engine``."""
+    want = RUN_KEYS[key]
+    if isinstance(value, bool) or not isinstance(value, want):
+        return f"must be {_type_name(want)}, got {value!r}"
+    if key == "runs" and value < 1:
+        return f"must be >= 1, got {value}"
+    if key == "seed" and not 0 <= value < 2 ** 63:
+        return f"must be >= 0 and < 2**63, got {value}"
+    if key == "engine" and value not in ENGINES:
+        return f"must be one of {ENGINES}, got {value!r}"
+    if key == "protocols":
+        if not value:
+            return "is an empty list"
+        if len(set(map(str, value))) != len(value):
+            return f"lists a protocol twice: {value!r}"
+        for proto in value:
+            try:
+                get_rules(proto)
+            except ValueError as exc:
+                return f"has {exc}"
+    return None
 
 
 def _type_name(t: type) -> str:
@@ -191,30 +249,12 @@ def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
         if not ok:
             raise SpecError(f"{p}: [run] {key} must be {_type_name(want)}, got {value!r}")
     spec = Spec(p, scenario, grid)
-    if "runs" in run:
-        if run["runs"] < 1:
-            raise SpecError(f"{p}: [run] runs must be >= 1, got {run['runs']}")
-        spec.runs = run["runs"]
-    if "seed" in run:
-        if run["seed"] < 0:
-            raise SpecError(f"{p}: [run] seed must be >= 0, got {run['seed']}")
-        spec.seed = run["seed"]
-    if "protocols" in run:
-        if not run["protocols"]:
-            raise SpecError(f"{p}: [run] protocols is an empty list")
-        if len(set(map(str, run["protocols"]))) != len(run["protocols"]):
-            raise SpecError(f"{p}: [run] protocols lists a protocol twice: "
-                            f"{run['protocols']!r}")
-        for proto in run["protocols"]:
-            try:
-                get_rules(proto)
-            except ValueError as exc:
-                raise SpecError(f"{p}: [run] protocols: {exc}") from None
-        spec.protocols = tuple(run["protocols"])
-    if "engine" in run:
-        if run["engine"] not in ENGINES:
-            raise SpecError(f"{p}: [run] engine must be one of {ENGINES}, got {run['engine']!r}")
-        spec.engine = run["engine"]
+    for key in OVERRIDE_KEYS:
+        if key in run:
+            problem = _run_value_problem(key, run[key])
+            if problem:
+                raise SpecError(f"{p}: [run] {key} {problem}")
+            setattr(spec, key, tuple(run[key]) if key == "protocols" else run[key])
     stop_keys = [k for k in STOP_KEYS if k in run]
     if stop_keys and not allow_grid:
         raise SpecError(f"{p}: [run] {stop_keys[0]} belongs in a study file (sequential "

@@ -42,8 +42,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .api import simulate
-from .checks import ENGINES, check_int
+from .api import _simulate as simulate
+from .api import resolve_engine
+from .checks import check_int
 from .grid import _grid_values, expand_grid, point_seed, validate_points
 from .metrics import METRIC_NAMES, METRICS, OUTCOMES
 from .protocols import get_rules
@@ -210,8 +211,7 @@ def _plan(base: Any, grid: Any, runs: Any, seed: Any, protocols: Any, engine: An
     runs = check_int("runs", runs, 1)
     seed = check_int("seed", seed, 0)
     names = _as_protocols(protocols)
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINES}")
+    engine = resolve_engine(engine, names)   # "auto": numba if it implements every protocol
     if engine == "numba":
         try:
             from . import fast  # noqa: F401
@@ -643,7 +643,7 @@ def _bars(progress: bool, n_runs: int, n_points: int) -> tuple[Any, Any]:
 def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]], runs: int,
           seed: int, protocols: str | Sequence[str] = ("mdcd",), client: Any = None,
           store: str | os.PathLike[str] | None = None, resume: bool = False,
-          progress: bool = True, engine: str = "numba",
+          progress: bool = True, engine: str = "auto",
           target_rel_halfwidth: float | None = None, max_runs: int | None = None,
           metrics: str | Sequence[str] | None = None,
           chunk_runs: int | None = None) -> pd.DataFrame:
@@ -690,8 +690,10 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         starts.
     progress : bool, default True
         Show ``tqdm.auto`` bars (runs and finished points) on stderr.
-    engine : {"numba", "reference"}
-        Simulation engine; both give identical numbers.
+    engine : {"auto", "numba", "reference"}, default "auto"
+        Simulation engine; both give identical numbers.  ``"auto"`` is numba
+        when it implements every protocol of the study, else the reference
+        engine; the provenance records the engine used.
     target_rel_halfwidth : float, optional
         Sequential stopping: after every batch of ``runs`` runs of a point
         (all protocols), stop the point when for every protocol and every

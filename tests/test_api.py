@@ -1,4 +1,4 @@
-"""simulate / replay / run_events on the reference engine."""
+"""simulate / replay / run_events: schema, engines, argument checks."""
 
 import pandas as pd
 import pytest
@@ -12,8 +12,10 @@ SC = m.Scenario(fault_rate=0.03, horizon=40.0, latency=0.2)
 
 
 def test_schema_and_dtypes():
-    df = m.simulate(SC, 6, 3)
-    assert list(df.columns) == list(METRIC_NAMES)
+    df = m.simulate(SC, 6, 3, engine="reference")
+    assert list(df.columns) == ["protocol", *METRIC_NAMES]
+    assert isinstance(df["protocol"].dtype, pd.CategoricalDtype)
+    assert (df["protocol"] == "mdcd").all()
     assert isinstance(df["outcome"].dtype, pd.CategoricalDtype)
     assert list(df["outcome"].cat.categories) == list(OUTCOMES)
     assert df["ckpt_total"].dtype == "int64" and df["t_end"].dtype == "float64"
@@ -32,6 +34,46 @@ def test_replay_equals_simulate():
     sim = m.simulate(SC, 5, 9)
     rep = m.replay(tr, SC)
     pd.testing.assert_frame_equal(sim.drop(columns="seed"), rep.drop(columns="seed"))
+
+
+@pytest.mark.parametrize("engine", ["reference", "numba", "auto"])
+def test_protocol_column(engine):
+    tr = m.generate_traces(SC, 3, 9)
+    for protocol in ("mdcd-paper", "static"):
+        for df in (m.simulate(SC, 3, 9, protocol=protocol, engine=engine),
+                   m.replay(tr, SC, protocol=protocol, engine=engine)):
+            assert list(df.columns[:2]) == ["protocol", "run"]
+            assert df["protocol"].tolist() == [protocol] * 3
+    both = pd.concat([m.simulate(SC, 2, 1, protocol=p) for p in ("mdcd", "mdcd-paper")])
+    assert both.groupby("protocol", observed=True).size().to_dict() == {"mdcd": 2,
+                                                                         "mdcd-paper": 2}
+
+
+def test_auto_engine_is_the_default_and_gives_the_reference_numbers(monkeypatch):
+    from mdcd_lab import fast
+    assert m.api.resolve_engine("auto", ["mdcd"]) == "numba"
+    assert m.api.resolve_engine("auto", m.protocol_names()) == "numba"
+    assert m.api.resolve_engine("reference", ["mdcd"]) == "reference"
+    calls = []
+    real = fast.simulate_numba
+    monkeypatch.setattr(fast, "simulate_numba", lambda *a, **k: calls.append(a) or real(*a, **k))
+    df = m.simulate(SC, 8, 4)
+    assert len(calls) == 1          # the default ran on numba
+    pd.testing.assert_frame_equal(df, m.simulate(SC, 8, 4, engine="reference"),
+                                  check_exact=True)
+    # a protocol the numba engine does not implement falls back to the reference engine
+    monkeypatch.setattr(m.api, "numba_supports", lambda p: p != "static")
+    assert m.api.resolve_engine("auto", ["static"]) == "reference"
+    assert m.api.resolve_engine("auto", ["mdcd", "static"]) == "reference"
+    m.simulate(SC, 2, 4, protocol="static")
+    assert len(calls) == 1
+
+
+def test_run_events_names_run_in_its_errors():
+    with pytest.raises(ValueError, match=r"^run must be an integer >= 0, got -1$"):
+        m.run_events(SC, 2, -1)
+    with pytest.raises(ValueError, match=r"^seed must be an integer >= 0"):
+        m.run_events(SC, -2, 1)
 
 
 def test_run_events_matches_metrics():

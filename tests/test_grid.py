@@ -100,8 +100,10 @@ def test_validate_points_prefixes_point_and_fails_before_work():
 
 def test_validate_points_cross_field_rule_and_numpy_ints():
     base = Scenario()
-    with pytest.raises(ValueError, match=r"grid point \{'n_low': 1\}: .*rate_low_low"):
-        validate_points(base, [{"n_low": 1}])
+    with pytest.raises(ValueError, match=r"grid point \{'n_low': 0\}: .*n_low must be"):
+        validate_points(base, [{"n_low": 0}])
+    (one,) = validate_points(base, [{"n_low": 1}])   # a lone member: its rate makes no traffic
+    assert one.n_low == 1 and one.rate_low_low == base.rate_low_low
     (s,) = validate_points(base, [{"n_low": np.int64(4)}])
     assert s.n_low == 4 and type(s.n_low) is int
 

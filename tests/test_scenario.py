@@ -2,6 +2,7 @@
 
 import re
 
+import pandas as pd
 import pytest
 
 import mdcd_lab as m
@@ -25,12 +26,31 @@ def test_bad_values_name_the_field(field, value, needle):
         m.Scenario(**{field: value})
 
 
-def test_cross_field_rules():
-    with pytest.raises(ValueError, match="rate_low_low must be 0 when n_low == 1"):
-        m.Scenario(n_low=1, rate_sdw_sdw=0.0)
-    with pytest.raises(ValueError, match="rate_act_act must be 0 when n_act == 1"):
-        m.Scenario(n_act=1)
-    m.Scenario(n_low=1, n_act=1, rate_low_low=0, rate_sdw_sdw=0, rate_act_act=0)
+def test_rates_towards_a_lone_member_generate_no_traffic():
+    """A one-member group accepts the default rates; its 'to the others' rate makes no event."""
+    m.Scenario(n_low=1)
+    m.Scenario(n_act=1)
+    lone = m.Scenario(n_low=1, n_act=1, horizon=200.0)
+    silent = lone.replace(rate_low_low=0.0, rate_sdw_sdw=0.0, rate_act_act=0.0)
+    a = m.generate_traces(lone, 3, 5)
+    pd.testing.assert_frame_equal(a, m.generate_traces(silent, 3, 5))
+    sends = a[a["kind"] == "send"]
+    assert len(sends) > 50     # the other categories do generate traffic
+    pairs = set(zip(sends["src"].str[:3], sends["dst"].str[:3], strict=True))
+    assert pairs <= {("low", "act"), ("act", "low"), ("sdw", "act")}
+    # the rates still count where the group has other members
+    two = m.generate_traces(m.Scenario(n_low=2, n_act=2, horizon=200.0), 3, 5)
+    two_sends = two[two["kind"] == "send"]
+    two_pairs = set(zip(two_sends["src"].str[:3], two_sends["dst"].str[:3], strict=True))
+    assert {("low", "low"), ("act", "act"), ("sdw", "sdw")} <= two_pairs
+
+
+def test_sweep_over_n_act_from_the_default_scenario():
+    df = m.sweep(m.Scenario(), {"n_act": [1, 2, 4]}, runs=50, seed=1, progress=False)
+    assert sorted(df["n_act"].unique().tolist()) == [1, 2, 4]
+    assert (df.groupby("n_act").size() == 50).all()
+    df_low = m.sweep(m.Scenario(), {"n_low": [1, 2]}, runs=20, seed=1, progress=False)
+    assert sorted(df_low["n_low"].unique().tolist()) == [1, 2]
 
 
 def test_normalised_types_and_replace():

@@ -1,0 +1,299 @@
+"""The command line as a user meets it: Ctrl-C, pipes, default files, overrides, help, compiling.
+
+Signals and pipes are real: the command runs in a subprocess.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mdcd_lab import batch, cli, studies
+from mdcd_lab.batch import run_spec
+from mdcd_lab.io import load_results, read_provenance, to_csv
+from mdcd_lab.specs import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCENARIO = """
+[scenario]
+n_act = 1
+horizon = 20.0
+fault_rate = 0.03
+
+[run]
+runs = 6
+seed = 4
+protocols = ["mdcd", "mdcd-paper"]
+engine = "reference"
+"""
+
+STUDY = """
+[scenario]
+horizon = 20.0
+fault_rate = 0.03
+
+[grid]
+n_act = [1, 2]
+
+[run]
+runs = 4
+seed = 8
+protocols = ["mdcd"]
+engine = "reference"
+"""
+
+
+def _file(tmp_path, text, name="spec.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def _run(argv, capsys):
+    code = cli.main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _popen(args, cwd, **env):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_NUM_THREADS="1", **env)
+    return subprocess.Popen([sys.executable, "-m", "mdcd_lab.cli", *map(str, args)], cwd=cwd,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _read_until(proc, pattern: re.Pattern, timeout: float = 120.0) -> bytes:
+    """Read the child's stderr until ``pattern`` matches (fail on exit or timeout)."""
+    buf, t0 = b"", time.monotonic()
+    while not pattern.search(buf):
+        chunk = os.read(proc.stderr.fileno(), 4096)
+        if not chunk or time.monotonic() - t0 > timeout:
+            proc.kill()
+            pytest.fail(f"the command ended or stalled before {pattern.pattern!r}: {buf!r}")
+        buf += chunk
+    return buf
+
+
+def _messages(stderr: str) -> list[str]:
+    """The lines the CLI itself printed (progress bars aside)."""
+    return [ln for ln in stderr.replace("\r", "\n").splitlines() if ln.startswith("mdcd-lab")]
+
+
+# --------------------------------------------------------------------------- Ctrl-C on run
+def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
+    spec = _file(tmp_path, SCENARIO)
+    out = tmp_path / "r.csv"
+    proc = _popen(["run", spec, "--runs", "400", "--out", out], tmp_path)
+    # the progress bar counts finished chunks of 100 runs: wait for the second one
+    head = _read_until(proc, re.compile(rb"\b(2|3|4|5|6|7)00/800\b"))
+    proc.send_signal(signal.SIGINT)
+    stdout, rest = proc.communicate(timeout=120)
+    stderr = (head + rest).decode()
+    assert proc.returncode == 130, stderr
+    msgs = _messages(stderr)
+    assert len(msgs) == 1, stderr
+    m = re.fullmatch(r"mdcd-lab: interrupted; kept (\d+) of 800 runs \(mdcd (\d+)/400, "
+                     r"mdcd-paper (\d+)/400\) in (\S+); to finish them: (.*)", msgs[0])
+    assert m, msgs[0]
+    kept = int(m[1])
+    assert kept >= 200 and kept % 100 == 0 and int(m[2]) + int(m[3]) == kept
+    assert m[4] == str(out)
+    again = f"mdcd-lab run {spec} --out {out} --runs 400 --resume"
+    assert m[5] == again and stdout == b""
+    # the finished runs are in the file, with provenance saying they are partial
+    part = load_results(out)
+    assert len(part) == kept
+    prov = read_provenance(out)
+    assert prov["partial"] == {"runs_done": {"mdcd": int(m[2]), "mdcd-paper": int(m[3])},
+                               "runs": 400, "continue": again}
+    full = run_spec(load_spec(spec).with_overrides(runs=400), progress=False)
+    names = full["protocol"].astype(str)
+    expect = pd.concat([full[names == "mdcd"].head(int(m[2])),
+                        full[names == "mdcd-paper"].head(int(m[3]))], ignore_index=True)
+    pd.testing.assert_frame_equal(part, expect, check_exact=True)
+    # the command it printed finishes the job: the same table as an uninterrupted run
+    fin = subprocess.run([sys.executable, "-m", "mdcd_lab.cli", *again.split()[1:], "--quiet"],
+                         cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                         capture_output=True, text=True, timeout=300)
+    assert fin.returncode == 0, fin.stderr
+    pd.testing.assert_frame_equal(load_results(out), full, check_exact=True)
+    assert "partial" not in read_provenance(out)
+    to_csv(full, tmp_path / "uninterrupted.csv")
+    assert out.read_bytes() == (tmp_path / "uninterrupted.csv").read_bytes()
+
+
+def test_sigint_while_the_kernels_compile(tmp_path):
+    """A cold numba cache: the notice comes first (even with --quiet); Ctrl-C then keeps none."""
+    spec = _file(tmp_path, SCENARIO)
+    out = tmp_path / "r.csv"
+    proc = _popen(["run", spec, "--engine", "numba", "--out", out, "--quiet"], tmp_path,
+                  NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+    head = _read_until(proc, re.compile(rb"compiling the numba kernels.*\n"))
+    proc.send_signal(signal.SIGINT)
+    stdout, rest = proc.communicate(timeout=300)
+    stderr = (head + rest).decode()
+    assert proc.returncode == 130, stderr
+    assert _messages(stderr) == [
+        cli.COMPILING,
+        "mdcd-lab: interrupted before a chunk of runs finished; nothing new was written"]
+    assert not out.exists() and stdout == b""
+
+
+def test_compile_notice_only_when_the_cache_is_cold(tmp_path, capsys, monkeypatch):
+    from mdcd_lab.fast import _cache
+    spec = _file(tmp_path, SCENARIO)
+    for cached in (True, False):
+        monkeypatch.setattr(_cache, "kernels_cached", lambda c=cached: c)
+        code, _, err = _run(["run", spec, "--out", tmp_path / "r.csv", "--engine", "numba",
+                             "--quiet"], capsys)
+        assert code == 0
+        assert (cli.COMPILING in err) is (not cached)
+    # never for the reference engine
+    _, _, err = _run(["run", spec, "--out", tmp_path / "r.csv", "--quiet"], capsys)
+    assert cli.COMPILING not in err
+
+
+def test_kernels_cached_after_a_numba_run():
+    import mdcd_lab as m
+    from mdcd_lab.fast._cache import kernels_cached
+    m.simulate(m.Scenario(horizon=5.0), 2, 1, engine="numba")
+    assert kernels_cached()
+
+
+# --------------------------------------------------------------------------- pipes
+def test_summarize_into_a_closed_pipe_ends_quietly(tmp_path, capsys):
+    spec = _file(tmp_path, SCENARIO)
+    res = tmp_path / "r.csv"
+    assert _run(["run", spec, "--out", res, "--quiet"], capsys)[0] == 0
+    proc = _popen(["summarize", res], tmp_path)
+    proc.stdout.close()          # the reader is gone before anything is written (| head)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert err == ""
+
+
+def test_summarize_piped_into_head(tmp_path, capsys):
+    study = _file(tmp_path, STUDY.replace("n_act = [1, 2]", "n_act = [1, 2, 3, 4, 5, 6]"),
+                  "study.toml")
+    res = tmp_path / "r.csv"
+    assert _run(["sweep", study, "--out", res, "--quiet"], capsys)[0] == 0
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(["bash", "-c", f"'{sys.executable}' -m mdcd_lab.cli summarize "
+                           f"'{res}' --by point | head -n 3"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert len(proc.stdout.splitlines()) == 3
+
+
+# --------------------------------------------------------------------------- default --out
+def test_run_without_out_writes_a_default_file(tmp_path, capsys, monkeypatch):
+    spec = _file(tmp_path, SCENARIO, "small.toml")
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = _run(["run", spec, "--quiet"], capsys)
+    assert code == 0 and err == ""
+    lines = [ln for ln in stdout.splitlines() if "small-results.csv" in ln]
+    assert lines == ["wrote small-results.csv (12 rows) and small-results.csv.meta.json "
+                     "(no --out given: the default file)"]
+    assert len(load_results(tmp_path / "small-results.csv")) == 12
+
+
+# --------------------------------------------------------------------------- overrides
+def test_run_overrides(tmp_path, capsys):
+    spec = _file(tmp_path, SCENARIO)
+    out = tmp_path / "r.csv"
+    code, _, err = _run(["run", spec, "--out", out, "--quiet", "--runs", "3", "--seed", "9",
+                         "--protocol", "mdcd-paper", "--engine", "numba"], capsys)
+    assert code == 0, err
+    df = load_results(out)
+    assert len(df) == 3 and set(df["protocol"]) == {"mdcd-paper"} and (df["seed"] == 9).all()
+    prov = read_provenance(out)
+    assert (prov["runs"], prov["seed"], prov["protocols"], prov["engine"]) == \
+        (3, 9, ["mdcd-paper"], "numba")
+
+
+def test_sweep_overrides(tmp_path, capsys):
+    study = _file(tmp_path, STUDY, "study.toml")
+    out = tmp_path / "r.csv"
+    code, stdout, err = _run(["sweep", study, "--out", out, "--quiet", "--runs", "2",
+                              "--seed", "3", "--protocol", "mdcd,mdcd-paper"], capsys)
+    assert code == 0, err
+    df = load_results(out)
+    assert len(df) == 2 * 2 * 2 and list(df["protocol"].cat.categories) == ["mdcd",
+                                                                             "mdcd-paper"]
+    assert read_provenance(out)["seed"] == 3
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--runs", "0"], "--runs must be >= 1, got 0"),
+    (["--seed", "-1"], "--seed must be >= 0"),
+    (["--engine", "gpu"], "--engine must be one of ('auto', 'reference', 'numba'), got 'gpu'"),
+    (["--protocol", "mdcd,mdcd-v2"], "--protocol has unknown protocol 'mdcd-v2'"),
+    (["--protocol", "mdcd,mdcd"], "--protocol lists a protocol twice"),
+    (["--protocol", ","], "--protocol is an empty list"),
+])
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_bad_overrides_name_the_option(tmp_path, capsys, monkeypatch, command, argv, needle):
+    monkeypatch.setattr(studies, "_run_task", lambda payload: pytest.fail("work started"))
+    monkeypatch.setattr(batch, "run_spec", lambda *a, **k: pytest.fail("work started"))
+    spec = _file(tmp_path, SCENARIO if command == "run" else STUDY)
+    out = tmp_path / "r.csv"
+    code, stdout, err = _run([command, spec, "--out", out, *argv], capsys)
+    assert code == 2 and err.startswith(f"mdcd-lab: error: {needle}"), err
+    assert err.count("\n") == 1 and stdout == ""
+    assert not out.exists()
+
+
+def test_resume_refuses_a_file_of_another_command(tmp_path, capsys):
+    spec = _file(tmp_path, SCENARIO)
+    out = tmp_path / "r.csv"
+    assert _run(["run", spec, "--out", out, "--quiet"], capsys)[0] == 0
+    before = out.read_bytes()
+    code, _, err = _run(["run", spec, "--out", out, "--seed", "5", "--resume"], capsys)
+    assert code == 2 and "--resume" in err and "seed" in err
+    assert out.read_bytes() == before
+    code, _, err = _run(["run", spec, "--out", out, "--runs", "2", "--resume"], capsys)
+    assert code == 2 and "holds more than 2 runs of mdcd, mdcd-paper" in err
+    # resuming a finished file changes nothing
+    assert _run(["run", spec, "--out", out, "--resume", "--quiet"], capsys)[0] == 0
+    assert out.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- help
+def test_every_option_has_help_and_no_rst_markup(capsys):
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    texts = [parser.format_help()]
+    for name, p in sub.choices.items():
+        for action in p._actions:
+            if action.dest != "help":
+                assert action.help, f"mdcd-lab {name}: {action.option_strings or action.dest}"
+        texts.append(p.format_help())
+    for text in texts:
+        assert not re.search(r"``|:func:|:class:|:data:|`[^`]+`_", text), text
+
+
+def test_help_runs_as_a_user_types_it(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "mdcd_lab.cli", "run", "--help"],
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0
+    for opt in ("--runs", "--seed", "--engine", "--protocol", "--resume", "--out"):
+        assert opt in proc.stdout
+    assert "``" not in proc.stdout
+
+
+def test_partial_provenance_is_json(tmp_path, capsys):
+    """A finished run has no 'partial' entry; the engine of each protocol is recorded."""
+    spec = _file(tmp_path, SCENARIO.replace('engine = "reference"', ""))
+    out = tmp_path / "r.csv"
+    assert _run(["run", spec, "--out", out, "--quiet"], capsys)[0] == 0
+    prov = json.loads(Path(f"{out}.meta.json").read_text())
+    assert "partial" not in prov and prov["engine"] == "auto"
+    assert prov["engine_per_protocol"] == {"mdcd": "numba", "mdcd-paper": "numba"}

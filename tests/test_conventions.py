@@ -1,0 +1,73 @@
+"""Research-software conventions: licence, citation, changelog, docs site, ignored outputs."""
+
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_license_is_the_declared_mit_license():
+    assert PYPROJECT["project"]["license"] == "MIT"
+    assert PYPROJECT["project"]["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
+
+
+def test_citation_file_matches_the_package():
+    text = (ROOT / "CITATION.cff").read_text()
+    assert re.search(r"^cff-version: 1\.2\.0$", text, re.M)
+    version = re.search(r'^version: "([^"]+)"$', text, re.M)
+    assert version and version[1] == PYPROJECT["project"]["version"]
+    assert re.search(r"^license: MIT$", text, re.M)
+    assert re.search(r"^authors:\n  - ", text, re.M) and "Tai" in text and "Tso" in text
+
+
+def test_changelog_has_an_unreleased_section_and_the_current_version():
+    text = (ROOT / "CHANGELOG.md").read_text()
+    assert "## [Unreleased]" in text
+    assert f"## [{PYPROJECT['project']['version']}]" in text
+
+
+def _mkdocs_pages() -> set[str]:
+    nav = (ROOT / "mkdocs.yml").read_text()
+    return set(re.findall(r":\s*([\w/.-]+\.md)\s*$", nav, re.M))
+
+
+def test_every_doc_page_is_in_the_site_navigation():
+    pages = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md")}
+    assert pages == _mkdocs_pages()
+
+
+def test_every_public_module_has_an_api_page():
+    documented = set()
+    for page in (ROOT / "docs" / "api").glob("*.md"):
+        documented |= set(re.findall(r"^::: ([\w.]+)", page.read_text(), re.M))
+    public = {"mdcd_lab"}
+    for path in (ROOT / "mdcd_lab").iterdir():
+        if path.name.startswith("_") or path.name == "__pycache__":
+            continue
+        if path.suffix == ".py" or (path / "__init__.py").exists():
+            public.add(f"mdcd_lab.{path.stem}")
+    assert public <= documented, sorted(public - documented)
+
+
+def test_docs_extra_and_make_target():
+    extra = " ".join(PYPROJECT["project"]["optional-dependencies"]["docs"])
+    assert "mkdocs-material" in extra and "mkdocstrings[python]" in extra
+    make = (ROOT / "Makefile").read_text()
+    assert re.search(r"^docs: ", make, re.M) and "mkdocs build --strict" in make
+    assert "make docs" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
+                    reason="not a git checkout")
+def test_outputs_are_git_ignored():
+    for path in ("notebooks/out/01_quickstart.ipynb", "site/index.html", "out/demo/x.csv"):
+        proc = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
+        assert proc.returncode == 0, f"{path} is not ignored"
