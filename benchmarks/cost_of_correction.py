@@ -4,9 +4,16 @@ Prints the tables of docs/protocol.md, sections 6 and 7: per-run means of
 checkpoint and log metrics of ``mdcd`` and ``mdcd-paper`` on 1000 common traces
 per scenario with paired differences, then failure and violation rates under
 both fault scopes.  Usage: ``python benchmarks/cost_of_correction.py [--runs N]``.
+
+``--combinations`` instead compares the combinations of corrections that the
+exhaustive exploration finds sound (docs/protocol.md, section 6;
+``benchmarks/explore_scopes.py --corrections``) on common traces: per-run means
+of the cost metrics and paired differences against ``mdcd`` with 95% CIs, at
+three scenarios, numba engine.
 """
 
 import argparse
+import dataclasses
 
 import pandas as pd
 
@@ -15,13 +22,51 @@ from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.summary import paired_differences
 
 COST = ["ckpt_total", "ckpt_array_peak", "log_entries_peak", "log_entries_mean"]
+COST_ALL = ["ckpt_total", "ckpt_array_peak", "log_entries_peak", "log_entries_mean",
+            "log_bytes_peak", "rollback_dist_max"]
+#: sound combinations (letters: R reclaim_by_interval, L log_all_when_dirty,
+#: C coordinated_recovery, S suppress_redone_outputs, E s2_every_level)
+LETTERS = {"R": "reclaim_by_interval", "L": "log_all_when_dirty", "C": "coordinated_recovery",
+           "S": "suppress_redone_outputs", "E": "s2_every_level"}
+SOUND = ("RLCS", "CSE", "LCSE", "RCSE", "RLCSE")
+
+
+def combination(letters: str) -> m.protocols.Rules:
+    """``mdcd-paper`` plus the corrections named by ``letters``."""
+    on = {LETTERS[c]: True for c in letters}
+    return dataclasses.replace(m.protocols.PROTOCOLS["mdcd-paper"], name=f"paper+{letters}",
+                               **on)
+
+
+def combinations(runs: int) -> None:
+    """Cost of every sound combination on common traces, paired against ``mdcd``."""
+    for name, sc in [("default, at_coverage = 1", m.Scenario(at_coverage=1.0)),
+                     ("latency 0.5, shadow lag 0.5, compensation 0.5",
+                      m.Scenario(at_coverage=1.0, latency=0.5, shadow_lag=0.5,
+                                 compensation=0.5)),
+                     ("no faults", m.Scenario(fault_rate=0.0))]:
+        trace = m.generate_traces(sc, runs, 2026)
+        frames = []
+        for letters in SOUND:
+            df = m.replay(trace, sc, combination(letters), engine="numba")
+            df.insert(0, "protocol", "mdcd" if letters == "RLCS" else f"paper+{letters}")
+            frames.append(df)
+        df = pd.concat(frames, ignore_index=True)
+        df["bad"] = (df[[*VIOLATIONS, "dup_outputs"]].sum(axis=1) > 0) | (
+            df["outcome"] == "failed")
+        print(f"== {name} ({runs} common traces)")
+        print(df.groupby("protocol", sort=False)[[*COST_ALL, "bad"]].agg(
+            {**dict.fromkeys(COST_ALL, "mean"), "bad": "sum"}).round(2).to_string())
+        d = paired_differences(df, COST_ALL, baseline="mdcd")
+        print(d[["protocol", "metric", "mean_diff", "half_width"]].round(2)
+              .to_string(index=False))
 
 
 def both(sc, runs, seed):
     trace = m.generate_traces(sc, runs, seed)
     frames = []
     for proto in ("mdcd", "mdcd-paper"):
-        df = m.replay(trace, sc, proto)
+        df = m.replay(trace, sc, proto, engine="numba")
         df.insert(0, "protocol", proto)
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
@@ -30,7 +75,11 @@ def both(sc, runs, seed):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--combinations", action="store_true")
     args = ap.parse_args()
+    if args.combinations:
+        combinations(args.runs)
+        return
     for name, sc in [("default, at_coverage = 1", m.Scenario(at_coverage=1.0)),
                      ("latency 0.5, shadow lag 0.5",
                       m.Scenario(at_coverage=1.0, latency=0.5, shadow_lag=0.5)),

@@ -316,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.set_defaults(func=cmd_figures)
     from .cli_duration import add_parser as add_duration
     add_duration(sub)
+    from .cli_explore import add_explore_parser  # `mdcd-lab explore` (docs/explore.md)
+    add_explore_parser(sub)
     return p
 
 

@@ -1,17 +1,18 @@
 """Protocol variants: the rule switches both engines read.
 
-``"mdcd-paper"`` is the literal reading of Figures 2-4 and the recovery text of
-Section 3.2; ``"mdcd"`` is the minimal correction that the oracle shows to be
-recoverable and safe (docs/protocol.md, "Findings" and "The correction").  Each
-switch is one interpretation decision; the docs name them by these attribute
-names.
+``"mdcd-paper"`` is the most charitable literal reading of Figures 2-4 and the
+recovery text of Section 3.2 (where the text admits several readings, the one
+under which the paper is right); ``"mdcd"`` adds the corrections that the oracle
+and the exhaustive exploration show to be needed (docs/protocol.md, "Findings"
+and "The correction").  Each switch is one interpretation decision; the docs
+name them by these attribute names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["Rules", "PROTOCOLS", "get_rules", "protocol_names"]
+__all__ = ["Rules", "PROTOCOLS", "VARIANTS", "get_rules", "protocol_names"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,24 @@ class Rules:
         regenerated sends they already have (per-channel sequence numbers), so a
         send made before the first message that is not replayed survives.  Needed
         by ``"static"``, whose coarse checkpoints would otherwise orphan messages.
+    ckpt_index_by_trigger : bool
+        Index of a new checkpoint: ``True`` (both MDCD readings) the piggybacked
+        ``int_mSN_G_low`` of the message that triggers it, the level the checkpoint
+        guards against; ``False`` the local level before the trigger (the old
+        decision D1 of docs/protocol.md, under which Figure 3's reclamation "except
+        those whose index values are greater than m.int_mSN_G_low" deletes a
+        checkpoint that still guards an unvalidated level).
+    reclaim_validated_twins : bool
+        ``True``: a shadow logs only unvalidated twins (Figure 4's logs hold what
+        "passed AT" notifications have not reclaimed): a twin whose number is
+        already validated when the shadow generates it (shadow lag) is reclaimed at
+        once.  ``False`` keeps it in the log, and the takeover re-sends it.
+    s2_every_level : bool
+        A correction that competes with ``reclaim_by_interval`` and
+        ``log_all_when_dirty``: rule S2 without its conditions 1) and 2), i.e. a
+        dirty process checkpoints before absorbing *any* level above its own, so
+        every checkpoint interval absorbs one level (more checkpoints, less log;
+        docs/protocol.md, section 6).
     coordinated_ckpt : bool
         ``"coordinated"``: periodic coordinated checkpoints of all G_act and G_sdw
         processes every ``coord_period`` with their channel state, instead of
@@ -98,11 +117,14 @@ class Rules:
     unclustered: bool = False
     coordinated_ckpt: bool = False
     unguarded: bool = False
+    ckpt_index_by_trigger: bool = True
+    reclaim_validated_twins: bool = True
+    s2_every_level: bool = False
 
 
 PROTOCOLS: dict[str, Rules] = {
     "mdcd": Rules("mdcd", True, True, True, True, True, True),
-    "mdcd-paper": Rules("mdcd-paper", False, False, False, False, False, False),
+    "mdcd-paper": Rules("mdcd-paper", False, True, False, False, True, False),
     "mdcd-unclustered": Rules("mdcd-unclustered", True, True, True, True, True, True,
                               unclustered=True),
     "every-receive": Rules("every-receive", True, True, True, True, True, True,
@@ -112,6 +134,29 @@ PROTOCOLS: dict[str, Rules] = {
     "coordinated": Rules("coordinated", True, True, True, True, True, True,
                          coordinated_ckpt=True),
     "unguarded": Rules("unguarded", True, True, True, True, True, True, unguarded=True),
+}
+
+
+#: Readings and corrections kept for study (``protocol=VARIANTS[...]``): ``mdcd-paper``
+#: with one reading switched back (docs/protocol.md, section 3), and the sound
+#: ``mdcd-every-level`` (section 6).
+VARIANTS: dict[str, Rules] = {
+    "paper-index-before": replace(PROTOCOLS["mdcd-paper"], name="paper-index-before",
+                                  ckpt_index_by_trigger=False),
+    "paper-prgt-act-only": replace(PROTOCOLS["mdcd-paper"], name="paper-prgt-act-only",
+                                   prgt_out_on_low_send=False),
+    "paper-outputs-by-sdw": replace(PROTOCOLS["mdcd-paper"], name="paper-outputs-by-sdw",
+                                    outputs_by_count=False),
+    "paper-keep-late-twins": replace(PROTOCOLS["mdcd-paper"], name="paper-keep-late-twins",
+                                     reclaim_validated_twins=False),
+    # the other end of the frontier of sound corrections (docs/protocol.md, section 6):
+    # a checkpoint before every higher level instead of interval reclamation
+    "mdcd-every-level": replace(PROTOCOLS["mdcd"], name="mdcd-every-level",
+                                reclaim_by_interval=False, s2_every_level=True),
+    # the reading main shipped as "mdcd-paper" before issue 9: all four switched back
+    "paper-uncharitable": replace(PROTOCOLS["mdcd-paper"], name="paper-uncharitable",
+                                  ckpt_index_by_trigger=False, prgt_out_on_low_send=False,
+                                  outputs_by_count=False, reclaim_validated_twins=False),
 }
 
 

@@ -1,7 +1,6 @@
 """mdcd_lab.plots: figures carry the data they claim, with labels, units and legends
 that never cover the data area."""
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -430,21 +429,26 @@ def test_spacetime_failed_and_completed_runs_have_no_recovery_line():
 
 
 def test_spacetime_shows_unsafe_clean_of_the_literal_reading():
-    """F1: act1 is erroneous but declared clean; the diagram shows the red band on a
-    process line that is no longer dirty."""
-    cx = json.loads((REF / "counterexamples.json").read_text())["mdcd-paper-unsafe"]
-    sc = m.Scenario(**cx["scenario"])
-    trace = pd.read_csv(REF / "cx_mdcd-paper-unsafe.csv")
+    """The S2-skip finding: act0 absorbs level 3 (erroneous) without a checkpoint;
+    act1's passed AT at level 2 deletes act0's index-1 checkpoint and declares it
+    clean.  The diagram shows the red band on a process line that is no longer
+    dirty."""
+    sc = m.Scenario(n_low=1, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0,
+                    horizon=30.0)
+    trace = m.trace_from_rows([("send", 1.0, "low0", "act0"), ("send", 2.0, "low0", "act1"),
+                               ("fault", 3.0, "low0"), ("send", 4.0, "low0", "act0"),
+                               ("output", 5.0, "act1")])
     trace, events, res = m.run_events(sc, 0, 0, "mdcd-paper", trace=trace)
+    assert res["unsafe_clean"] == 1
     d = spacetime_data(trace, events, sc)
     t_notify = float(events[events.event == "notify"].t.iloc[0])
-    assert d.erroneous_from["act1"] < t_notify
-    assert d.dirty["act1"] and d.dirty["act1"][-1][1] == pytest.approx(t_notify)
+    assert d.erroneous_from["act0"] < t_notify
+    assert d.dirty["act0"] and d.dirty["act0"][-1][1] == pytest.approx(t_notify)
     fig = plot_spacetime(trace, events, sc)
     ax = fig.axes[0]
-    y_act1 = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks(),
-                      strict=True))["act1"]
-    bands = [ln for ln in _gid(ax, "erroneous") if ln.get_ydata()[0] == y_act1]
+    y_act0 = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks(),
+                      strict=True))["act0"]
+    bands = [ln for ln in _gid(ax, "erroneous") if ln.get_ydata()[0] == y_act0]
     assert bands and bands[0].get_xdata()[1] == pytest.approx(sc.horizon)
 
 

@@ -66,9 +66,11 @@ def test_metric_invariants(sc, seed):
 
 
 def test_the_literal_reading_breaks_on_random_traces():
-    # Not a hand-picked trace: over a modest random batch the literal reading shows
-    # unsafe clean states, orphans, lost and duplicated messages, and failures,
-    # while mdcd on the same traces shows none.
+    # Not a hand-picked trace: over a modest random batch the (charitable) literal
+    # reading shows unsafe clean states, orphans, lost and duplicated messages, while
+    # mdcd on the same traces shows none.  (A failure needs an unsafe process to
+    # emit an output afterwards: test_counterexamples.py::
+    # test_s2_skip_partial_validation_fails; none happens in this batch.)
     sc = m.Scenario(n_low=2, n_act=3, fault_rate=0.02, at_coverage=1.0, horizon=60.0,
                     latency=0.3, shadow_lag=0.3)
     trace = m.generate_traces(sc, 150, 11)
@@ -77,7 +79,7 @@ def test_the_literal_reading_breaks_on_random_traces():
     for col in ("unsafe_clean", "orphans", "lost", "duplicates"):
         assert paper[col].sum() > 0, col
     assert fixed[list(VIOLATIONS)].to_numpy().sum() == 0
-    assert (paper["outcome"] == "failed").sum() > 0 and (fixed["outcome"] == "failed").sum() == 0
+    assert (fixed["outcome"] == "failed").sum() == 0
 
 
 def test_coverage_below_one_can_fail_but_runs_are_reproducible():

@@ -5,11 +5,13 @@ test says otherwise, both readings of the paper give the same numbers.
 """
 
 import math
+from dataclasses import replace
 
 import pytest
 
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
+from mdcd_lab.protocols import PROTOCOLS, VARIANTS
 
 # one cluster member, two high-confidence processes, perfect ATs
 SC = m.Scenario(n_low=1, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0)
@@ -34,12 +36,12 @@ def no_violations(res):
 def test_s1_checkpoint_before_first_contamination(protocol):
     # act0 is clean (dirty_bit 0, local int_mSN_G_low 0).  low0's message to G_act
     # increments the shared counter to 1 and piggybacks (dirty_bit=1, 1).  Since
-    # 1 > 0 and act0 is clean, rule S1 fires: one checkpoint with index 0 (the
-    # local level of the saved state), then dirty_bit = 1.
+    # 1 > 0 and act0 is clean, rule S1 fires: one checkpoint with index 1 (the
+    # level of the triggering message, D1), then dirty_bit = 1.
     res, events = play([("send", 1.0, "low0", "act0")], protocol)
     assert (res["ckpt_s1"], res["ckpt_s2"], res["ckpt_act"]) == (1, 0, 1)
     ck = ev(events, "act0", "ckpt_s1")
-    assert list(ck["index"]) == [0] and list(ck["level"]) == [1]
+    assert list(ck["index"]) == [1] and list(ck["level"]) == [1]
     assert res["outcome"] == "completed" and res["ckpt_array_peak"] == 1
 
 
@@ -74,14 +76,15 @@ def test_s2_propagating_in(protocol):
 
 
 def test_propagating_out_on_send_to_g_low_reaches_the_shadow():
-    # act0 -> low0 is also delivered to sdw0 (G_high).  mdcd counts it as
-    # propagating out, so the next higher level takes an S2 checkpoint; the
-    # literal reading (G_act receivers only) does not.
+    # act0 -> low0 is also delivered to sdw0 (G_high).  Both readings count it as
+    # propagating out (S2's "a process in G_high"), so the next higher level takes
+    # an S2 checkpoint; the G_act-receivers-only variant does not.
     rows = [("send", 1.0, "low0", "act0"), ("send", 2.0, "act0", "low0"),
             ("send", 3.0, "low0", "act0")]
     fixed, _ = play(rows, "mdcd")
-    literal, _ = play(rows, "mdcd-paper")
-    assert fixed["ckpt_s2"] == 1 and literal["ckpt_s2"] == 0
+    paper, _ = play(rows, "mdcd-paper")
+    literal, _ = play(rows, VARIANTS["paper-prgt-act-only"])
+    assert fixed["ckpt_s2"] == paper["ckpt_s2"] == 1 and literal["ckpt_s2"] == 0
     # the shadow took an S1 checkpoint (Figure 4) on the dirty message in both
     assert fixed["ckpt_sdw"] == literal["ckpt_sdw"] == 1
 
@@ -133,10 +136,10 @@ def test_reclamation_on_notification(protocol):
 
 
 def test_partial_validation_keeps_the_checkpoint():
-    # The issue's case: act0 absorbs level 1 (S1, index 0) and then level 3 without
+    # The S2-skip case: act0 absorbs level 1 (S1, index 1) and then level 3 without
     # a checkpoint (no propagation); act1 absorbs level 2 and passes an AT.  The
     # notification (level 2) is below the level 3 act0 already absorbed.  Literal
-    # reclamation deletes the index-0 checkpoint (0 <= 2) and declares act0 clean;
+    # reclamation deletes the index-1 checkpoint (1 <= 2) and declares act0 clean;
     # mdcd keeps it because its interval reached level 3 > 2.
     rows = [("send", 1.0, "low0", "act0"), ("send", 2.0, "low0", "act1"),
             ("send", 3.0, "low0", "act0"), ("output", 4.0, "act1")]
@@ -155,10 +158,11 @@ def test_resend_path_ivr_below_int_mSN_G_sdw():
     # Twin 2 is logged at t=3.  The fault (t=4) makes the next output fail (t=5):
     # ivr_low 1 < int_mSN_G_sdw 2, so the shadow re-sends twin 2.
     # The twin of the validated output is generated at t=2 right *after* the
-    # notification was applied.  mdcd numbers outputs apart (D9) and the recovery
-    # round says the device has one cluster output: it is not re-sent.  The literal
-    # reading indexes it by int_mSN_G_sdw = 1, which no later notification covers:
-    # it is re-sent and the device gets that output twice (a finding).
+    # notification was applied (ext_ivr = 1, ivr_low = 1): it is validated when it
+    # is generated, so both readings reclaim it at once (reclaim_validated_twins)
+    # and only twin 2 is re-sent.  With that reading and Figure 4's output counter
+    # both switched back, the twin output indexed by int_mSN_G_sdw = 1 stays in the
+    # log and is re-sent: the device gets that output twice.
     rows = [("send", 1.0, "low0", "act0"), ("send", 1.0, "sdw0", "act0"),
             ("output", 2.0, "low0"), ("output", 2.0, "sdw0"),
             ("send", 3.0, "low0", "act1"), ("send", 3.0, "sdw0", "act1"),
@@ -169,6 +173,11 @@ def test_resend_path_ivr_below_int_mSN_G_sdw():
     assert list(ev(events, "sdw0", "resend")["index"]) == [2]
     assert no_violations(res) and res["dup_outputs"] == 0
     res, events = play(rows, "mdcd-paper")
+    assert res["n_resent"] == 1 and list(ev(events, "sdw0", "resend")["index"]) == [2]
+    assert res["dup_outputs"] == 0 and no_violations(res)
+    old = replace(PROTOCOLS["mdcd-paper"], name="x", outputs_by_count=False,
+                  reclaim_validated_twins=False)
+    res, events = play(rows, old)
     assert res["n_resent"] == 2 and list(ev(events, "sdw0", "resend")["index"]) == [2, 1]
     assert res["dup_outputs"] == 1 and no_violations(res)
 

@@ -1,29 +1,34 @@
-"""Find and shrink the smallest traces on which a reading of the paper breaks.
+"""The smallest traces on which a reading of the paper breaks, found by exhaustive exploration.
 
-Run ``python data/counterexamples/make_counterexamples.py`` to regenerate the CSV files
-beside this script.  For the literal reading (``mdcd-paper``) and for ``mdcd``
-with each correction switched off in turn, it searches generated traces of small
-scenarios for a run with an oracle violation or a failure, then greedily deletes
-rows while the violation persists (delta debugging).  The tests in
-``tests/test_counterexamples.py`` replay the saved traces.
+Run ``python data/counterexamples/make_counterexamples.py`` to regenerate the CSV
+files and ``counterexamples.json`` beside this script.  For the most charitable
+literal reading (``mdcd-paper``) it keeps the smallest trace of every class
+(``failed`` or a violation column) over the named scopes of
+:data:`mdcd_lab.exploration.SCOPES`; for ``mdcd`` with one correction switched off
+it keeps the smallest trace of any class.  "Smallest" is fewest rows, then the
+first found by :func:`mdcd_lab.explore` (not shrunk from random runs).
+``tests/test_counterexamples.py`` replays the saved traces.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
-
-import pandas as pd
 
 import mdcd_lab as m
 from mdcd_lab import protocols
+from mdcd_lab.exploration import CLASSES, SCOPES, scope_scenario
 from mdcd_lab.metrics import VIOLATIONS
-from mdcd_lab.reference.engine import replay_reference
 
 HERE = Path(__file__).parent
-SWITCHES = ("reclaim_by_interval", "prgt_out_on_low_send", "log_all_when_dirty",
-            "coordinated_recovery", "outputs_by_count", "suppress_redone_outputs")
+#: the corrections of ``mdcd`` (docs/protocol.md, section 6)
+CORRECTIONS = ("reclaim_by_interval", "log_all_when_dirty", "coordinated_recovery",
+               "suppress_redone_outputs")
+#: scopes searched, smallest first
+PAPER_SCOPES = ("ci", "lag", "lag5", "comp")
+ABLATION_SCOPES = ("ci", "lag", "comp", "lag5")
 
 
 def ablated(switch: str) -> protocols.Rules:
@@ -32,78 +37,46 @@ def ablated(switch: str) -> protocols.Rules:
                                **{switch: False})
 
 
-def badness(trace, sc, proto, cols=None) -> int:
-    """Violations (or only those in ``cols``) plus failures of one replay."""
-    r = replay_reference(trace, sc, proto)
-    if cols is None:
-        cols = list(VIOLATIONS) + ["dup_outputs"]
-        return int(r[cols].to_numpy().sum() + (r["outcome"] == "failed").sum())
-    return int(r[list(cols)].to_numpy().sum())
+def _entry(cx, scope_name, fs, comp, rules) -> dict:
+    sc = scope_scenario(SCOPES[scope_name], fs, comp)
+    r = m.replay(cx, sc, rules).iloc[0]
+    return {"protocol": rules.name, "scope": scope_name, "scenario": sc.to_dict(),
+            "rows": len(cx), "outcome": str(r["outcome"]),
+            "violations": {c: int(r[c]) for c in [*VIOLATIONS, "dup_outputs"] if r[c]}}
 
 
-def shrink(trace, sc, proto, cols=None):
-    tr = trace.reset_index(drop=True)
-    changed = True
-    while changed:
-        changed = False
-        i = 0
-        while i < len(tr):
-            cand = tr.drop(index=i).reset_index(drop=True)
-            try:
-                ok = badness(cand, sc, proto, cols) > 0
-            except ValueError:
-                ok = False
-            if ok:
-                tr, changed = cand, True
-            else:
-                i += 1
-    return tr
-
-
-SCENARIOS = [
-    dict(n_low=1, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, fault_rate=0.05,
-         at_coverage=1.0, horizon=30.0, rate_ext_low=0.2, rate_ext_act=0.3),
-    dict(n_low=2, n_act=2, fault_rate=0.05, at_coverage=1.0, horizon=30.0, latency=0.5,
-         shadow_lag=0.5, compensation=0.5, rate_ext_low=0.2, rate_ext_act=0.3),
-]
-
-
-def find(proto: str, cols=None, max_seed: int = 400):
-    best = None
-    for kw in SCENARIOS:
-        sc = m.Scenario(**kw)
-        for seed in range(max_seed):
-            tr = m.generate_traces(sc, 1, seed)
-            if badness(tr, sc, proto, cols) > 0:
-                small = shrink(tr, sc, proto, cols)
-                if best is None or len(small) < len(best[1]):
-                    best = (kw, small)
-                break
+def search(rules, scopes, engine: str) -> dict:
+    """Smallest trace per class over ``scopes``: class -> (trace, scope, fault_scope, comp)."""
+    best: dict = {}
+    for name in scopes:
+        df = m.explore(name, protocols=(rules,), engine=engine)
+        for _, row in df.iterrows():
+            for c in CLASSES:
+                cx = row[f"cx_{c}"]
+                if cx is not None and (c not in best or len(cx) < len(best[c][0])):
+                    best[c] = (cx, name, row["fault_scope"], bool(row["compensation"]))
     return best
 
 
-def main() -> None:
-    targets = {"mdcd-paper": ("mdcd-paper", None),
-               "mdcd-paper-unsafe": ("mdcd-paper", ["unsafe_clean"]),
-               "mdcd-paper-orphan": ("mdcd-paper", ["orphans"]),
-               "mdcd-paper-lost": ("mdcd-paper", ["lost"])}
-    targets |= {s: (ablated(s), None) for s in SWITCHES}
+def main(engine: str = "numba") -> None:
     index = {}
-    for label, (proto, cols) in targets.items():
-        found = find(proto, cols)
-        if found is None:
+    for old in HERE.glob("cx_*.csv"):
+        old.unlink()
+    paper = protocols.PROTOCOLS["mdcd-paper"]
+    for c, (cx, name, fs, comp) in search(paper, PAPER_SCOPES, engine).items():
+        label = f"mdcd-paper-{c}"
+        cx.to_csv(HERE / f"cx_{label}.csv", index=False)
+        index[label] = _entry(cx, name, fs, comp, paper) | {"class": c}
+    for switch in CORRECTIONS:
+        rules = ablated(switch)
+        found = search(rules, ABLATION_SCOPES, engine)
+        if not found:
             continue
-        kw, tr = found
-        path = HERE / f"cx_{label}.csv"
-        tr.drop(columns=["run"]).assign(run=0).to_csv(path, index=False)
-        r = replay_reference(tr, m.Scenario(**kw), proto).iloc[0]
-        index[label] = {"protocol": getattr(proto, "name", proto), "scenario": kw, "rows": len(tr),
-                        "outcome": str(r["outcome"]),
-                        "violations": {c: int(r[c]) for c in [*VIOLATIONS, "dup_outputs"]
-                                       if r[c]}}
+        c, (cx, name, fs, comp) = min(found.items(), key=lambda kv: len(kv[1][0]))
+        cx.to_csv(HERE / f"cx_{switch}.csv", index=False)
+        index[switch] = _entry(cx, name, fs, comp, rules) | {"class": c, "without": switch}
     (HERE / "counterexamples.json").write_text(json.dumps(index, indent=1) + "\n")
 
 
 if __name__ == "__main__":
-    pd.set_option("display.width", 200)
-    main()
+    main(*sys.argv[1:])

@@ -29,6 +29,7 @@ from .kernels.layout import (
     FP_TOTAL,
     FP_W0,
     IP_CHECKPOINT_EVERY_RECEIVE,
+    IP_CKPT_INDEX_BY_TRIGGER,
     IP_COORDINATED_CKPT,
     IP_COORDINATED_RECOVERY,
     IP_DEDUP_REGENERATED,
@@ -40,7 +41,9 @@ from .kernels.layout import (
     IP_OUTPUTS_BY_COUNT,
     IP_PRGT_OUT_ON_LOW_SEND,
     IP_RECLAIM_BY_INTERVAL,
+    IP_RECLAIM_VALIDATED_TWINS,
     IP_S2_CHECKPOINTS,
+    IP_S2_EVERY_LEVEL,
     IP_SCOPE_CLUSTER,
     IP_SUPPRESS_REDONE_OUTPUTS,
     IP_UNCLUSTERED,
@@ -52,7 +55,7 @@ from .kernels.layout import (
 )
 
 __all__ = ["simulate_numba", "replay_numba", "generate_traces_numba", "scenario_params",
-           "rule_flags", "SUPPORTED_SWITCHES"]
+           "rule_flags", "replay_flat", "SUPPORTED_SWITCHES"]
 
 #: Rule switches the kernel implements, with the ``ip`` slot each one is passed in.
 SUPPORTED_SWITCHES = {
@@ -68,6 +71,9 @@ SUPPORTED_SWITCHES = {
     "unclustered": IP_UNCLUSTERED,
     "coordinated_ckpt": IP_COORDINATED_CKPT,
     "unguarded": IP_UNGUARDED,
+    "ckpt_index_by_trigger": IP_CKPT_INDEX_BY_TRIGGER,
+    "reclaim_validated_twins": IP_RECLAIM_VALIDATED_TWINS,
+    "s2_every_level": IP_S2_EVERY_LEVEL,
 }
 _NOT_SWITCHES = ("name",)
 
@@ -295,3 +301,26 @@ def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
         "u_comp": ucomp,
         "d_notify": dn,
     })
+
+
+def replay_flat(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scenario,
+                protocol: str | Rules) -> pd.DataFrame:
+    """Play runs given as flat, already valid columns (``mdcd_lab.explore``'s batches).
+
+    ``cols`` holds ``t, kind, src, dst, t_deliver, u_at, u_comp, d_notify`` as
+    :func:`mdcd_lab.traces.validate_trace` returns them, run ``r`` being rows
+    ``offsets[r]:offsets[r + 1]``; runs are numbered from 0.  No validation: the
+    caller builds the columns.
+    """
+    fp, ip = scenario_params(scenario, protocol)
+    n_runs = len(offsets) - 1
+    OI = np.zeros((N_OUT_I, n_runs), dtype=np.int64)
+    OF = np.zeros((N_OUT_F, n_runs), dtype=np.float64)
+    if n_runs:
+        n_blocks = _n_blocks(n_runs)
+        err = np.zeros((n_blocks, 3), dtype=np.int64)
+        drivers.replay_runs(np.asarray(offsets, dtype=np.int64), cols["t"], cols["kind"],
+                            cols["src"], cols["dst"], cols["t_deliver"], cols["u_at"],
+                            cols["u_comp"], cols["d_notify"], fp, ip, n_blocks, OI, OF, err)
+        _raise_errors(err, "replay_flat")
+    return _frame(OI, OF, np.arange(n_runs, dtype=np.int64), -1)

@@ -21,10 +21,11 @@ def checkpointing(run: Run, p: Proc, m: Msg) -> None:
     """Establish a checkpoint of ``p`` immediately before it consumes ``m``.
 
     S1 if ``p`` is clean, S2 if it is already potentially contaminated.  The
-    index is the local ``int_mSN_G_low`` of the saved state (D1 in
-    docs/protocol.md).
+    index is the piggybacked ``int_mSN_G_low`` of the triggering message, the
+    level the checkpoint guards against (D1 in docs/protocol.md); with
+    ``ckpt_index_by_trigger`` off, the local level of the saved state.
     """
-    index = p.int_mSN_G_low
+    index = m.int_mSN_G_low if run.rules.ckpt_index_by_trigger else p.int_mSN_G_low
     rule = Event.CKPT_S1 if p.dirty_bit == 0 else Event.CKPT_S2
     c = Checkpoint(index, p.int_mSN_G_low, run.now, p.n_recv, p.n_sent, p.n_twins, p.n_out,
                    p.erroneous, p.n_ckpt_made)
@@ -92,7 +93,7 @@ def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
 def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
     """Reception of an application message by a G_act (Figure 3) or G_sdw (Figure 4) process."""
     rules = run.rules
-    gate = p.role == SDW or p.dirty_bit == 0 or p.prgt_bit == 1
+    gate = p.role == SDW or p.dirty_bit == 0 or p.prgt_bit == 1 or rules.s2_every_level
     if rules.checkpoint_every_receive:
         trigger = True
     elif not rules.s2_checkpoints:   # "static": one checkpoint per dirty period

@@ -40,7 +40,10 @@ def error_recovery(run: Run, trigger: Proc) -> None:
     for p in act_sdw:
         if p.dirty_bit != 1 or not p.ckpt_array:
             continue
-        c = min(p.ckpt_array, key=lambda ck: (ck.index, ck.ord))
+        # the smallest index: under S1/S2 a checkpoint's trigger level exceeds every
+        # level absorbed before it, so indices increase along the array and the
+        # smallest is the earliest (also for "every-receive", whose indices do not)
+        c = p.ckpt_array[0]
         restore[p.idx] = c
         entries = p.rcv_msg_log
         if rules.log_all_when_dirty:   # replay only what no sender will send again

@@ -16,10 +16,15 @@ def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
     run.int_mSN_G_sdw += 1
     w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, k=run.int_mSN_G_sdw)
     p.n_twins += 1
-    p.int_msg_log.append(w)
     run.twins.append(w)
-    run.change_logs(1, 0)
     run.log(p.idx, Event.LOG_SDR, dst, p.int_mSN_G_low, w.index, k=w.k)
+    if run.rules.reclaim_validated_twins and w.index <= p.ivr_low:
+        # already validated (its original was consumed): reclaimed at once (D18)
+        run.log(p.idx, Event.RECLAIM, -1, p.ivr_low, len(p.ckpt_array), n=0, n_rcv_log=0,
+                n_sender_log=1)
+        return
+    p.int_msg_log.append(w)
+    run.change_logs(1, 0)
 
 
 def sdw_twin_output(run: Run, p: Proc) -> None:
@@ -27,10 +32,16 @@ def sdw_twin_output(run: Run, p: Proc) -> None:
     run.ext_mSN_G_sdw += 1
     w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, e=run.ext_mSN_G_sdw)
     p.n_twins += 1
-    p.ext_msg_log.append(w)
     run.twins.append(w)
-    run.change_logs(1, 0)
     run.log(p.idx, Event.LOG_EXT, -1, p.int_mSN_G_low, w.index, e=w.e)
+    if run.rules.reclaim_validated_twins and (
+            w.e <= p.ext_ivr if run.rules.outputs_by_count else w.index <= p.ivr_low):
+        # already validated (the device has the original): reclaimed at once (D18)
+        run.log(p.idx, Event.RECLAIM, -1, p.ivr_low, len(p.ckpt_array), n=0, n_rcv_log=0,
+                n_sender_log=1)
+        return
+    p.ext_msg_log.append(w)
+    run.change_logs(1, 0)
 
 
 def sdw_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:

@@ -32,11 +32,13 @@ from .layout import (
     H_MS,
     H_TW,
     IP_CHECKPOINT_EVERY_RECEIVE,
+    IP_CKPT_INDEX_BY_TRIGGER,
     IP_COORDINATED_CKPT,
     IP_LOG_ALL_WHEN_DIRTY,
     IP_OUTPUTS_BY_COUNT,
     IP_RECLAIM_BY_INTERVAL,
     IP_S2_CHECKPOINTS,
+    IP_S2_EVERY_LEVEL,
     LG_CKPT,
     LG_INDEX,
     LG_MID,
@@ -190,15 +192,19 @@ def memory_reclamation(I, D, p, role, v_int, v_ext):
 
 
 @njit(**JIT_NORC)
-def checkpointing(I, D, p, role):
-    """``confidence.checkpointing``: index = the local ``int_mSN_G_low``."""
+def checkpointing(I, D, p, role, level):
+    """``confidence.checkpointing``: index = the trigger's ``level`` (D1), or the local
+    ``int_mSN_G_low`` with ``ckpt_index_by_trigger`` off."""
     c = rd(I, R0 + R_NCK)
     if c >= rd(I, H_CAP_M):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
         return
     wr(I, R0 + R_NCK, c + 1)
     row = rd(I, H_CK) + c * N_CK
-    wr(I, row + CK_INDEX, rd(I, pp(p, P_LEVEL)))
+    if rd(I, IP_CKPT_INDEX_BY_TRIGGER) != 0:
+        wr(I, row + CK_INDEX, level)
+    else:
+        wr(I, row + CK_INDEX, rd(I, pp(p, P_LEVEL)))
     wr(I, row + CK_LEVEL_BEFORE, rd(I, pp(p, P_LEVEL)))
     wr(I, row + CK_NRECV, rd(I, pp(p, P_NRECV)))
     wr(I, row + CK_NSENT, rd(I, pp(p, P_NSENT)))
@@ -248,7 +254,8 @@ def receive_application_msg(I, D, p, role, mid):
     m = rd(I, H_MS) + mid * N_MS
     m_dirty = rd(I, m + MS_DIRTY)
     m_level = rd(I, m + MS_LEVEL)
-    gate = role == SDW or rd(I, pp(p, P_DIRTY)) == 0 or rd(I, pp(p, P_PRGT)) == 1
+    gate = (role == SDW or rd(I, pp(p, P_DIRTY)) == 0 or rd(I, pp(p, P_PRGT)) == 1
+            or rd(I, IP_S2_EVERY_LEVEL) != 0)
     every = rd(I, IP_CHECKPOINT_EVERY_RECEIVE) != 0
     if every:
         trigger = True
@@ -258,7 +265,7 @@ def receive_application_msg(I, D, p, role, mid):
         trigger = m_dirty == 1 and m_level > rd(I, pp(p, P_LEVEL)) and gate
     log_all = rd(I, IP_LOG_ALL_WHEN_DIRTY) != 0
     if trigger:
-        checkpointing(I, D, p, role)
+        checkpointing(I, D, p, role, m_level)
         wr(I, pp(p, P_DIRTY), 1)
         if role == ACT:   # "propagating in"
             wr(I, pp(p, P_PRGT), 1 if role_of(I, rd(I, m + MS_SRC)) != LOW else 0)

@@ -134,8 +134,10 @@ def check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, coord):
             ri = transit and k <= ivr and not coord
             if coord:
                 d = not (twin_no <= nla and rd(I, held + twin_no) != 0)
+            elif 0 <= twin_no < n_k and (rd(I, kf + twin_no) & 2) != 0:
+                d = (rd(I, kf + twin_no) & 1) != 0   # a held twin: re-sent iff logged
             else:
-                d = twin_no > ivr
+                d = twin_no > ivr   # (re)generated after takeover: suppressed up to ivr
             if ri and rd(I, m + MS_ERR) != 0:
                 contaminated += 1
         else:
@@ -154,7 +156,7 @@ def check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, coord):
         if total == 0:
             lost += 1
         elif total > 1:
-            if rc and d and not (0 <= twin_no < n_k and rd(I, kf + twin_no) != 0):
+            if rc and d and not (0 <= twin_no < n_k and (rd(I, kf + twin_no) & 1) != 0):
                 orphans += 1
                 wr(I, cas + dst, 1)
             else:
@@ -173,10 +175,10 @@ def check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, coord):
         present = e <= co_max and rd(I, co + e * N_CO + CO_TOKEN) == token
         ok = present and rd(I, co + e * N_CO + CO_OK) != 0
         has_twin = e <= ext_sdw and rd(I, two + e * N_TWO) == token
-        if by_count:
-            will = e > ext_ivr
-        elif has_twin and rd(I, ef + e * N_EF + 1) == 0:
+        if has_twin and rd(I, ef + e * N_EF + 1) == 0:   # same rule as messages
             will = rd(I, ef + e * N_EF) != 0
+        elif by_count:
+            will = e > ext_ivr
         elif has_twin:   # generated after takeover: suppressed while int_mSN_G_sdw < ivr
             will = rd(I, tw + rd(I, two + e * N_TWO + 1) * N_TW + TW_INDEX) >= ivr
         elif present:

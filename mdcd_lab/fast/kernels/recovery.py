@@ -9,7 +9,6 @@ from .confidence import memory_reclamation
 from .coordinated import recover
 from .layout import (
     ACT,
-    CK_INDEX,
     CK_NEXT,
     CK_NRECV,
     CK_NSENT,
@@ -149,7 +148,8 @@ def error_recovery(I, D):
                 if v_star > rd(I, pp(p, P_IVR)):
                     wr(I, pp(p, P_IVR), v_star)
                 wr(I, pp(p, P_EXT_IVR), ext_star)
-    # rollback of dirty processes to the checkpoint with the smallest (index, ord)
+    # rollback of dirty processes to the checkpoint with the smallest index, i.e. the
+    # earliest (reference/recovery.py: indices increase along the array under S1/S2)
     n_msg = rd(I, R0 + R_NMSG)
     for m in range(n_msg):
         wr(I, repl + m, 0)
@@ -171,10 +171,7 @@ def error_recovery(I, D):
         best = rd(I, pp(p, P_CK_HEAD))
         c = rd(I, ck + best * N_CK + CK_NEXT)
         while c >= 0:
-            ci = rd(I, ck + c * N_CK + CK_INDEX)
-            bi = rd(I, ck + best * N_CK + CK_INDEX)
-            if ci < bi or (ci == bi and rd(I, ck + c * N_CK + CK_ORD)
-                           < rd(I, ck + best * N_CK + CK_ORD)):
+            if rd(I, ck + c * N_CK + CK_ORD) < rd(I, ck + best * N_CK + CK_ORD):
                 best = c
             c = rd(I, ck + c * N_CK + CK_NEXT)
         wr(I, rst + p, best)
@@ -263,6 +260,8 @@ def error_recovery(I, D):
                 n_undone_k += 1
             if rd(I, row + TW_E) != 0:
                 wr(I, ef + rd(I, row + TW_E) * N_EF + 1, 1)
+        elif rd(I, row + TW_K) != 0:   # bit 2: twin k generated and not undone
+            wr(I, kf + rd(I, row + TW_K), 2)
     n_resent = 0
     resent_err = 0
     for q in range(sdw0, n_procs):
@@ -274,8 +273,8 @@ def error_recovery(I, D):
                 row = tw + w * N_TW
                 if c < 0 or rd(I, row + TW_ORD) < lim:
                     n_resent += 1
-                    if rd(I, row + TW_K) != 0:
-                        wr(I, kf + rd(I, row + TW_K), 1)
+                    if rd(I, row + TW_K) != 0:   # bit 1: re-sent
+                        wr(I, kf + rd(I, row + TW_K), rd(I, kf + rd(I, row + TW_K)) | 1)
                     if rd(I, row + TW_E) != 0:
                         wr(I, ef + rd(I, row + TW_E) * N_EF, 1)
                     if rd(I, row + TW_ERR) != 0:

@@ -15,6 +15,8 @@ from .layout import (
     H_CAP_R,
     H_TW,
     H_TWO,
+    IP_OUTPUTS_BY_COUNT,
+    IP_RECLAIM_VALIDATED_TWINS,
     N_TW,
     N_TWO,
     P_DIRTY,
@@ -73,6 +75,8 @@ def sdw_twin_send(I, D, p):
     w = new_twin(I, p, k, k, 0)
     if w < 0:
         return
+    if rd(I, IP_RECLAIM_VALIDATED_TWINS) != 0 and k <= rd(I, pp(p, P_IVR)):
+        return   # already validated: reclaimed at once (D18)
     list_append(I, p, P_TI_HEAD, rd(I, H_TW), N_TW, TW_NEXT, w)
     change_logs(I, D, 1, 0)
 
@@ -90,6 +94,13 @@ def sdw_twin_output(I, D, p):
         return
     wr(I, rd(I, H_TWO) + e * N_TWO, rd(I, R0 + R_TOKEN))
     wr(I, rd(I, H_TWO) + e * N_TWO + 1, w)
+    if rd(I, IP_RECLAIM_VALIDATED_TWINS) != 0:
+        if rd(I, IP_OUTPUTS_BY_COUNT) != 0:
+            validated = e <= rd(I, pp(p, P_EXT_IVR))
+        else:
+            validated = rd(I, R0 + R_INT_SDW) <= rd(I, pp(p, P_IVR))
+        if validated:
+            return   # already validated: reclaimed at once (D18)
     list_append(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, w)
     change_logs(I, D, 1, 0)
 
