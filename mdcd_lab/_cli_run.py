@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import api
+from .metrics import VIOLATIONS
 from .specs import SpecError, load_spec
 
 
@@ -121,6 +122,21 @@ def cmd_run(args) -> int:
     _write(df, out, prov)
     note = " (no --out given: the default file)" if default else ""
     print(f"wrote {out} ({len(df)} rows) and {sidecar_path(out)}{note}")
-    from .cli import one_screen
     print(one_screen(df))
     return 0
+
+
+def one_screen(df: pd.DataFrame, by: list[str] | None = None) -> str:
+    """A short table per protocol (or per ``by`` group): outcomes, costs, oracle verdicts."""
+    g = df.groupby(by or "protocol", observed=True)
+    tab = pd.DataFrame({
+        "runs": g.size(),
+        "P(failed)": g["outcome"].apply(lambda s: (s == "failed").mean()),
+        "P(recovered)": g["outcome"].apply(lambda s: (s == "recovered").mean()),
+        "ckpts/run": g["ckpt_total"].mean(),
+        "log peak": g["log_entries_peak"].mean(),
+        "rollback dist": g["rollback_dist_max"].mean(),
+        "runs w/ violation": g.apply(lambda d: int((d[list(VIOLATIONS)].sum(axis=1) > 0).sum()),
+                                     include_groups=False),
+    })
+    return tab.to_string(float_format=lambda x: f"{x:.4g}")

@@ -16,8 +16,6 @@ import os
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from . import api
 from ._cli_run import (
     COMPILING,
@@ -27,31 +25,15 @@ from ._cli_run import (
     _write,
     announce_compilation,
     cmd_run,
+    one_screen,
     simulate_spec,
 )
-from .metrics import VIOLATIONS
 from .specs import SpecError, load_spec
 
 __all__ = ["main", "build_parser", "one_screen", "simulate_spec", "COMPILING"]
 
 DESCRIPTION = ("Simulate the clustered MDCD protocol: scenario runs, parameter sweeps, "
                "one run's trace, summaries with confidence intervals, the paper figures.")
-
-
-def one_screen(df: pd.DataFrame, by: list[str] | None = None) -> str:
-    """A short table per protocol (or per ``by`` group): outcomes, costs, oracle verdicts."""
-    g = df.groupby(by or "protocol", observed=True)
-    tab = pd.DataFrame({
-        "runs": g.size(),
-        "P(failed)": g["outcome"].apply(lambda s: (s == "failed").mean()),
-        "P(recovered)": g["outcome"].apply(lambda s: (s == "recovered").mean()),
-        "ckpts/run": g["ckpt_total"].mean(),
-        "log peak": g["log_entries_peak"].mean(),
-        "rollback dist": g["rollback_dist_max"].mean(),
-        "runs w/ violation": g.apply(lambda d: int((d[list(VIOLATIONS)].sum(axis=1) > 0).sum()),
-                                     include_groups=False),
-    })
-    return tab.to_string(float_format=lambda x: f"{x:.4g}")
 
 
 def _client(args):

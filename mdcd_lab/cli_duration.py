@@ -103,12 +103,15 @@ def add_parser(sub) -> None:
     d.add_argument("--mission", type=float, help="mission length theta (default 2000)")
     d.add_argument("--phis", help="comma-separated durations (default: 11 points from 0 to "
                                   "the mission)")
-    d.add_argument("--runs", type=int, help="runs per protocol and phi")
-    d.add_argument("--seed", type=int)
+    d.add_argument("--runs", type=int, help="runs per protocol and phi (default 2000 or "
+                                             "the scenario file's)")
+    d.add_argument("--seed", type=int, help="study seed (default 2026 or the scenario "
+                                             "file's)")
     d.add_argument("--protocols", help="comma-separated guarded protocols")
     d.add_argument("--cost", action="append", metavar="NAME=VALUE",
                    help=f"a cost ({', '.join(COST_FIELDS)}); repeatable")
-    d.add_argument("--engine", default="numba", choices=("numba", "reference"))
+    d.add_argument("--engine", default="numba", choices=("numba", "reference"),
+                   help="simulation engine (default numba)")
     d.add_argument("--out", default="duration-out", help="output directory")
-    d.add_argument("--quiet", action="store_true")
+    d.add_argument("--quiet", action="store_true", help="no progress bars")
     d.set_defaults(func=cmd_duration)

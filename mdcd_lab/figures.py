@@ -162,11 +162,13 @@ def fig_duration(runs: int, engine: str, progress: bool) -> FigureResult:
                         progress=progress)
     fig = plot_duration(st.table, st.optimum)
     data = st.table.merge(st.optimum, on="protocol", how="left")
-    scenarios = [REALISTIC_BASE.replace(horizon=phi if phi > 0 else REALISTIC_MISSION,
-                                        mission=REALISTIC_MISSION).to_dict() for phi in phis]
-    study = study_record(REALISTIC_BASE, {"phi": phis, "mission": REALISTIC_MISSION}, runs,
-                         SEED, [*protocols, "unguarded"], dict.fromkeys(
-                             [*protocols, "unguarded"], eng), scenarios)
+    # the scenarios the engines get: horizon = phi for phi > 0; "unguarded" (phi = 0)
+    # runs the base, whose horizon is the mission's
+    base = REALISTIC_BASE.replace(horizon=REALISTIC_MISSION, mission=REALISTIC_MISSION)
+    grid = {"horizon": [phi for phi in phis if phi > 0]}
+    scenarios = [base.replace(horizon=phi).to_dict() for phi in grid["horizon"]]
+    study = study_record(base, grid, runs, SEED, [*protocols, "unguarded"],
+                         dict.fromkeys([*protocols, "unguarded"], eng), scenarios)
     study["costs"] = REALISTIC_COSTS.to_dict()
     return FigureResult(fig, data, [study])
 

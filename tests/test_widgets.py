@@ -180,7 +180,7 @@ def test_sweep_explorer_displays_as_a_widget():
 # --------------------------------------------------------------------------- run explorer
 def test_run_explorer_draws_the_run_and_its_metrics():
     sc = m.Scenario(fault_rate=0.05, horizon=30, latency=0.3)
-    ex = mw.run_explorer(sc, seed=1, run=0)
+    ex = mw.run_explorer(sc, seed=1, run=0, max_messages=1000)   # the whole run
     ex.run_button.click()
     assert ex.last_error is None, ex.status.value
     _, events, metrics = m.run_events(sc, 1, 0)
