@@ -103,7 +103,10 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
     fault: nothing more.  Shadow twins of cluster messages to G_act and of
     cluster outputs are emitted at ``t + U(-shadow_lag, shadow_lag)``, made
     non-decreasing so they keep the cluster's order (twin k is the twin of
-    cluster message k, Section 3.2).  The draws do not depend on ``latency`` or
+    cluster message k, Section 3.2).  Events are drawn up to ``horizon +
+    shadow_lag``; those past the horizon keep only a twin that falls before it,
+    so that a run of a longer horizon only adds rows after the shorter one's
+    horizon (the prefix property).  The draws do not depend on ``latency`` or
     ``shadow_lag`` (a zero value multiplies them by 0), so scenarios that differ
     only there share their rows' times, kinds and endpoints.
     """
@@ -123,11 +126,15 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
         return []
     nan = math.nan
     exponential = rng.standard_exponential
+    # events up to horizon + shadow_lag: a twin of an event just past the horizon can
+    # fall before it (the prefix property: a longer horizon adds rows after, only)
+    last_t = s.horizon + s.shadow_lag
     uniform = rng.random
     while True:
         t = t + exponential() / total
-        if t > s.horizon:
+        if t > last_t:
             break
+        keep = t <= s.horizon   # past the horizon: only a twin may be kept
         x = uniform() * total
         cat = 7
         acc = 0.0
@@ -145,13 +152,15 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
         else:
             src = n_low + _pick(u_src, n_act)
         if cat == CAT_FAULT:
-            primary.append((t, KIND_FAULT, src, -1, nan, nan, nan, nan))
+            if keep:
+                primary.append((t, KIND_FAULT, src, -1, nan, nan, nan, nan))
             continue
         if cat in (CAT_EXT_LOW, CAT_EXT_ACT):
             u_at = uniform()
             u_comp = uniform()
             d_notify = s.latency * exponential()
-            primary.append((t, KIND_OUTPUT, src, -1, nan, u_at, u_comp, d_notify))
+            if keep:
+                primary.append((t, KIND_OUTPUT, src, -1, nan, u_at, u_comp, d_notify))
             if cat == CAT_EXT_LOW:
                 lag = (2.0 * uniform() - 1.0) * s.shadow_lag
                 tt = max(t + lag, last_twin)
@@ -177,7 +186,8 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
         ch = src * n_procs + dst
         td = max(t + delay, last_deliver[ch])
         last_deliver[ch] = td
-        primary.append((t, KIND_SEND, src, dst, td, nan, nan, nan))
+        if keep:
+            primary.append((t, KIND_SEND, src, dst, td, nan, nan, nan))
         if cat == CAT_LOW_ACT:
             lag = (2.0 * uniform() - 1.0) * s.shadow_lag
             tt = max(t + lag, last_twin)

@@ -25,9 +25,12 @@ def test_generated_trace_structure():
         # twin k mirrors cluster message k: same destinations in the same order
         low_act = sends[sends["src"].str.startswith("low") & sends["dst"].str.startswith("act")]
         twins = sends[sends["src"].str.startswith("sdw") & sends["dst"].str.startswith("act")]
-        n = len(twins)
-        assert list(twins["dst"]) == list(low_act["dst"])[:n]
-        assert list(twins["src"].str[3:]) == list(low_act["src"].str[3:])[:n]
+        # (a twin of a message just past the horizon may fall before it)
+        n = min(len(twins), len(low_act))
+        assert list(twins["dst"])[:n] == list(low_act["dst"])[:n]
+        assert list(twins["src"].str[3:])[:n] == list(low_act["src"].str[3:])[:n]
+        assert len(twins) - n <= 3
+        assert (twins["t"].iloc[n:] >= SC.horizon - SC.shadow_lag).all()
     outs = tr[tr["kind"] == "output"]
     cluster = outs[outs["src"].str.startswith("low") | outs["src"].str.startswith("act")]
     assert cluster["u_at"].between(0, 1).all() and (cluster["d_notify"] >= 0).all()
@@ -80,7 +83,9 @@ def test_missing_draw_columns_use_documented_fills():
 @pytest.mark.parametrize("engine", ["reference", "numba"])
 @pytest.mark.parametrize("kw", [dict(latency=0.4, shadow_lag=0.6, fault_rate=0.05),
                                 dict(n_low=3, n_act=2, latency=2.0, shadow_lag=1.5,
-                                     rate_ext_low=0.8, rate_low_act=2.0)])
+                                     rate_ext_low=0.8, rate_low_act=2.0),
+                                # twins of events just past the short horizon fall before it
+                                dict(shadow_lag=3.0, rate_low_act=3.0, rate_ext_low=1.0)])
 def test_prefix_property_over_the_horizon(engine, kw):
     """A run of horizon h2 > h1 starts with the rows of the same run of horizon h1."""
     from mdcd_lab.fast import generate_traces_numba

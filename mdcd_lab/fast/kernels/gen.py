@@ -61,6 +61,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     (exponential), a ``low -> act`` send its twin offset (uniform); an output:
     the AT and compensation draws (uniforms), the notification delay
     (exponential), a ``low`` output its twin offset (uniform); a fault nothing.
+    Events are drawn up to ``horizon + shadow_lag``; those past the horizon
+    keep only a twin that falls before it.
     Exponentials are numpy's ziggurat (:func:`rng.next_exponential`), uniforms
     ``next_double``; every floating-point operation has the reference's
     operands and order (``t + e / total``, ``latency * e``, ``(2u - 1) *
@@ -72,6 +74,9 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     total = fp[FP_TOTAL]
     latency = fp[FP_LATENCY]
     shadow_lag = fp[FP_LAG]
+    # events up to horizon + shadow_lag: a twin of an event just past the horizon can
+    # fall before it (the prefix property: a longer horizon adds rows after, only)
+    last_t = horizon + shadow_lag
     n_low = ip[IP_NLOW]
     n_act = ip[IP_NACT]
     sdw0 = n_low + n_act
@@ -92,8 +97,9 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     while True:
         s_hi, s_lo, e = next_exponential(s_hi, s_lo, i_hi, i_lo)
         t = t + e / total
-        if t > horizon:
+        if t > last_t:
             break
+        keep = 1 if t <= horizon else 0   # past the horizon: only a twin may be kept
         if n_p >= cap_p:
             return OVERFLOW, OVERFLOW
         s_hi, s_lo, x1 = pcg_next(s_hi, s_lo, i_hi, i_lo)
@@ -125,7 +131,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             p_uat[n_p] = nan
             p_ucomp[n_p] = nan
             p_dn[n_p] = nan
-            n_p += 1
+            n_p += keep
             continue
         if cat == CAT_EXT_LOW or cat == CAT_EXT_ACT:
             s_hi, s_lo, x5 = pcg_next(s_hi, s_lo, i_hi, i_lo)
@@ -140,7 +146,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             p_uat[n_p] = to_double(x5)
             p_ucomp[n_p] = to_double(x6)
             p_dn[n_p] = d_notify
-            n_p += 1
+            n_p += keep
             if cat == CAT_EXT_LOW:
                 s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
                 lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
@@ -186,7 +192,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         p_uat[n_p] = nan
         p_ucomp[n_p] = nan
         p_dn[n_p] = nan
-        n_p += 1
+        n_p += keep
         if cat == CAT_LOW_ACT:
             s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
             lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
