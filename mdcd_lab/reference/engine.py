@@ -122,17 +122,10 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     # guarded operation on [0, phi]; rows after phi (a mission run) are left to the
     # unguarded phase, from row ``first`` on
     first = n_guarded = 0 if rules.unguarded else len(t_arr)
-    mission = scenario.t_end > run.guard_end
-    k_phi = unguarded.twin_limit(arrays, run.n_low, run.n_act, run.guard_end) if mission else 0
-    twins = 0
     for n in range(n_guarded):
         if t_arr[n] > run.guard_end:
             first = n
             break
-        if mission and unguarded.is_twin(run.n_low, run.n_act, kind[n], src[n], dst[n]):
-            twins += 1
-            if twins > k_phi:
-                continue   # the twin of a cluster row after phi
         _drain(run, t_arr[n])
         if run.ended:
             break

@@ -17,33 +17,13 @@ import heapq
 
 import numpy as np
 
-from ..constants import ABSENT, KIND_FAULT, KIND_OUTPUT, KIND_SEND, SDW, Event
+from ..constants import ABSENT, KIND_FAULT, KIND_OUTPUT, SDW, Event
 from .common import end_failed
 from .low import fault
 from .state import Proc, Run
 
 #: Heap kind of a delivery sent in the unguarded phase: payload ``(dst, erroneous)``.
 UNGUARDED_DELIVERY = 3
-
-
-def is_twin(n_low: int, n_act: int, kind: int, src: int, dst: int) -> bool:
-    """Whether a trace row is a shadow twin (a suppressed send to G_act or output)."""
-    sdw0 = n_low + n_act
-    return src >= sdw0 and (kind == KIND_OUTPUT or (kind == KIND_SEND and n_low <= dst < sdw0))
-
-
-def twin_limit(arrays: dict[str, np.ndarray], n_low: int, n_act: int, phi: float) -> int:
-    """Twins the guarded operation of a mission run plays: one per cluster row by ``phi``.
-
-    Twin ``k`` is the twin of the ``k``-th cluster message to G_act or cluster output.
-    A twin at ``t <= phi`` of a cluster row after ``phi`` (a shadow ahead by up to
-    ``shadow_lag``) is not in the trace of the run without a mission, so the guarded
-    part skips it: that keeps the guarded part identical to that run.
-    """
-    t, kind, src, dst = arrays["t"], arrays["kind"], arrays["src"], arrays["dst"]
-    cluster = (t <= phi) & (src < n_low) & (
-        (kind == KIND_OUTPUT) | ((kind == KIND_SEND) & (dst >= n_low) & (dst < n_low + n_act)))
-    return int(np.count_nonzero(cluster))
 
 
 def _serving(run: Run, p: int) -> bool:

@@ -91,7 +91,7 @@ from .low import fault, low_output, low_receive, low_send
 from .recovery import error_recovery
 from .sdw import sdw_notify, sdw_send, sdw_twin_output, sdw_twin_send
 from .state import change_logs, heap_pop, role_of
-from .unguarded import is_twin, play_unguarded, twin_limit
+from .unguarded import play_unguarded
 
 
 @njit(**JIT_NORC)
@@ -188,9 +188,6 @@ def play_run(I, D, token,
     n_events = 0
     ht = rd(I, H_HT)
     guarded = rd(I, IP_UNGUARDED) == 0
-    mission = rd(D, FP_HORIZON) > horizon
-    k_phi = twin_limit(I, p_t, p_kind, p_src, p_dst, n_p, horizon) if mission else 0
-    twins = 0
     while guarded and (a < n_p or b < n_w):
         take_p = b >= n_w or (a < n_p and p_t[a] <= w_t[b])
         if (p_t[a] if take_p else w_t[b]) > horizon:
@@ -215,10 +212,6 @@ def play_run(I, D, token,
             u_comp = U_COMP_MISSING
             d_notify = 0.0
             b += 1
-        if mission and is_twin(I, kind, src, dst):
-            twins += 1
-            if twins > k_phi:
-                continue   # the twin of a cluster row after phi
         if rd(I, R0 + R_HN) > 0 and rd(D, ht) <= t:
             drain(I, D, t)
             if rd(I, R0 + R_ENDED) != 0:

@@ -19,11 +19,8 @@ from .layout import (
     H_HT,
     H_IT,
     H_MS,
-    IP_NACT,
-    IP_NLOW,
     KIND_FAULT,
     KIND_OUTPUT,
-    KIND_SEND,
     M_PHASE,
     MF_T_END,
     MS_DST,
@@ -39,30 +36,6 @@ from .layout import (
 )
 from .low import end_failed, fault
 from .state import heap_pop, heap_push, new_msg, role_of
-
-
-@njit(**JIT_NORC)
-def is_twin(I, kind, src, dst):
-    """``unguarded.is_twin``."""
-    n_low = rd(I, IP_NLOW)
-    sdw0 = n_low + rd(I, IP_NACT)
-    return src >= sdw0 and (kind == KIND_OUTPUT or (kind == KIND_SEND and dst >= n_low
-                                                    and dst < sdw0))
-
-
-@njit(**JIT_NORC)
-def twin_limit(I, p_t, p_kind, p_src, p_dst, n_p, phi):
-    """``unguarded.twin_limit`` over the primary rows."""
-    n_low = rd(I, IP_NLOW)
-    sdw0 = n_low + rd(I, IP_NACT)
-    k = 0
-    for a in range(n_p):
-        if p_t[a] > phi:
-            break
-        if p_src[a] < n_low and (p_kind[a] == KIND_OUTPUT or (
-                p_kind[a] == KIND_SEND and p_dst[a] >= n_low and p_dst[a] < sdw0)):
-            k += 1
-    return k
 
 
 @njit(**JIT_NORC)
