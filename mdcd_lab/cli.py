@@ -2,10 +2,11 @@
 
 ``mdcd-lab run SCENARIO.toml``, ``mdcd-lab sweep STUDY.toml``,
 ``mdcd-lab trace SCENARIO.toml --run R``, ``mdcd-lab summarize RESULTS``,
-``mdcd-lab figures`` and ``mdcd-lab demo``.  Input is validated before any work
-starts; a problem prints one message naming the key or option and exits with
-status 2, writing no output file.  Ctrl-C exits with status 130 after one line
-saying what was kept; a closed output pipe (``| head``) ends quietly.
+``mdcd-lab figures``, ``mdcd-lab duration`` (docs/performability.md) and
+``mdcd-lab demo``.  Input is validated before any work starts; a problem prints one
+message naming the key or option and exits with status 2, writing no output file.
+Ctrl-C exits with status 130 after one line saying what was kept; a closed output
+pipe (``| head``) ends quietly.
 """
 
 from __future__ import annotations
@@ -295,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--only", help="comma-separated figure names (default: all)")
     f.add_argument("--quiet", action="store_true", help=QUIET)
     f.set_defaults(func=cmd_figures)
+    from .cli_duration import add_parser as add_duration
+    add_duration(sub)
     from .cli_explore import add_explore_parser  # `mdcd-lab explore` (docs/explore.md)
     add_explore_parser(sub)
     return p

@@ -148,6 +148,31 @@ def fig_spacetime(runs: int, engine: str, progress: bool) -> FigureResult:
     return FigureResult(fig, events.assign(run=run), [study])
 
 
+def fig_duration(runs: int, engine: str, progress: bool) -> FigureResult:
+    """Mean worth and Y against the guarded-operation duration, optimum marked
+    (docs/performability.md, "A realistic setting")."""
+    from .duration import REALISTIC_BASE, REALISTIC_COSTS, REALISTIC_MISSION, duration_study
+    from .figure_studies import study_record
+    from .plots.duration import plot_duration
+    phis = [REALISTIC_MISSION * k / 10 for k in range(11)]
+    protocols = ("mdcd", "coordinated")
+    eng = "numba" if engine == "auto" else engine
+    st = duration_study(REALISTIC_BASE, phis, REALISTIC_MISSION, runs, SEED,
+                        protocols=protocols, costs=REALISTIC_COSTS, engine=eng,
+                        progress=progress)
+    fig = plot_duration(st.table, st.optimum)
+    data = st.table.merge(st.optimum, on="protocol", how="left")
+    # the scenarios the engines get: horizon = phi for phi > 0; "unguarded" (phi = 0)
+    # runs the base, whose horizon is the mission's
+    base = REALISTIC_BASE.replace(horizon=REALISTIC_MISSION, mission=REALISTIC_MISSION)
+    grid = {"horizon": [phi for phi in phis if phi > 0]}
+    scenarios = [base.replace(horizon=phi).to_dict() for phi in grid["horizon"]]
+    study = study_record(base, grid, runs, SEED, [*protocols, "unguarded"],
+                         dict.fromkeys([*protocols, "unguarded"], eng), scenarios)
+    study["costs"] = REALISTIC_COSTS.to_dict()
+    return FigureResult(fig, data, [study])
+
+
 def _figures() -> tuple[FigureSpec, ...]:
     from . import figures_review as rv
     return (
@@ -167,6 +192,9 @@ def _figures() -> tuple[FigureSpec, ...]:
                    "fault scope and protocol (perfect ATs)", fig_violations_by_scope),
         FigureSpec("spacetime", "Space-time diagram of a recovered mdcd run", fig_spacetime),
         *rv.FIGURES,
+        FigureSpec("duration", "Mission worth and performability index Y against the "
+                   "guarded-operation duration phi, optimum with its bootstrap interval",
+                   fig_duration),
     )
 
 

@@ -77,16 +77,22 @@ METRICS: tuple[Metric, ...] = (
     _m("run", "int64", "", "run index r; its stream is SeedSequence(seed, spawn_key=(r,))",
        support="label"),
     _m("seed", "int64", "", "study seed (-1 when a trace was replayed)", support="label"),
-    _m("outcome", "category", "", "'completed' (reached the horizon), 'failed' (an erroneous "
-       "external message reached the device) or 'recovered' (error recovery completed)",
-       "completed"),
-    _m("t_end", "float64", "time", "time the run ended: horizon, failure or recovery",
-       math.nan, support="nonnegative"),
+    _m("outcome", "category", "", "'completed' (reached the horizon, or the mission's end), "
+       "'failed' (an erroneous external message reached the device) or 'recovered' (error "
+       "recovery completed)", "completed"),
+    _m("t_end", "float64", "time", "time the run ended: horizon (mission if set), failure or "
+       "recovery", math.nan, support="nonnegative"),
     _m("n_events", "int64", "rows", "trace rows processed (rows with t <= t_end)"),
     _m("t_fault", "float64", "time", "first design-fault activation (NaN if none)", math.nan,
        support="nonnegative"),
     _m("t_detect", "float64", "time", "time of the failed AT that invoked recovery (NaN if none)",
        math.nan, support="nonnegative"),
+    _m("t_fail", "float64", "time", "time an erroneous external message reached the device "
+       "(t_end of a 'failed' run; NaN if none)", math.nan, support="nonnegative"),
+    _m("t_guarded", "float64", "time", "duration of guarded operation: min(t_end, horizon); 0 "
+       "under 'unguarded' (docs/performability.md)", 0.0, support="nonnegative"),
+    _m("phase", "int64", "", "phase in which the run ended: 0 guarded operation [0, horizon], "
+       "1 unguarded phase (horizon, mission] (docs/performability.md)", support="label"),
     _m("ckpt_total", "int64", "checkpoints", "checkpoints established (ckpt_act + ckpt_sdw)"),
     _m("ckpt_act", "int64", "checkpoints", "checkpoints established by G_act processes"),
     _m("ckpt_sdw", "int64", "checkpoints", "checkpoints established by G_sdw processes"),
@@ -95,12 +101,14 @@ METRICS: tuple[Metric, ...] = (
     _m("ckpt_array_peak", "int64", "checkpoints", "peak over time of the checkpoints held by "
        "all processes together"),
     _m("log_entries_peak", "int64", "entries", "peak over time of the entries in all logs"),
-    _m("log_entries_mean", "float64", "entries", "time-average over [0, t_end] of the entries "
-       "in all logs", 0.0, support="nonnegative"),
+    _m("log_entries_mean", "float64", "entries", "time-average over the guarded operation "
+       "[0, t_guarded] of the entries in all logs", 0.0, support="nonnegative"),
     _m("log_bytes_peak", "int64", "bytes", "log_entries_peak * msg_bytes"),
     _m("log_sender_peak", "int64", "entries", "peak of the sender-side logs (shadows' "
        "int_msg_log and ext_msg_log)"),
     _m("log_receiver_peak", "int64", "entries", "peak of the receiver-side logs"),
+    _m("n_logged", "int64", "entries", "log insertions: messages logged by receivers, by the "
+       "shadows' sender-side logs and with coordinated checkpoint lines"),
     _m("n_at", "int64", "tests", "acceptance tests performed"),
     _m("n_at_passed", "int64", "tests", "acceptance tests passed"),
     _m("n_notifications", "int64", "broadcasts", "'passed AT' notifications broadcast"),
@@ -162,6 +170,8 @@ METRIC_LABELS: dict[str, str] = {
     "contaminated_restore": "contaminated restores (states)",
     "unsafe_clean": "unsafe clean processes", "cascade": "cascading processes",
     "delivery_delay_mean": "mean delivery delay", "twin_offset_mean": "mean shadow-twin offset",
+    "t_fail": "time of failure", "t_guarded": "guarded-operation time",
+    "phase": "phase of the end", "n_logged": "logged messages",
 }
 METRICS = tuple(replace(m, label=METRIC_LABELS.get(m.name, m.name.replace("_", " ")))
                 for m in METRICS)

@@ -97,6 +97,11 @@ class Rules:
         confidence; the other ``G_low`` processes (its interface partners) run as
         high-confidence processes with Figure 3's rules and no shadows, and the
         new-interface messages between ``low0`` and them cross the boundary.
+    unguarded : bool
+        ``"unguarded"``: no guarded operation at all (phi = 0): the new version
+        serves from time 0 under the unguarded rules of docs/performability.md
+        (ground truth only; the first erroneous external message fails the run).
+        It gives the degradation ``D_0`` of the performability index ``Y``.
     """
 
     name: str
@@ -111,6 +116,7 @@ class Rules:
     dedup_regenerated: bool = False
     unclustered: bool = False
     coordinated_ckpt: bool = False
+    unguarded: bool = False
     ckpt_index_by_trigger: bool = True
     reclaim_validated_twins: bool = True
     s2_every_level: bool = False
@@ -127,6 +133,7 @@ PROTOCOLS: dict[str, Rules] = {
                     dedup_regenerated=True),
     "coordinated": Rules("coordinated", True, True, True, True, True, True,
                          coordinated_ckpt=True),
+    "unguarded": Rules("unguarded", True, True, True, True, True, True, unguarded=True),
 }
 
 

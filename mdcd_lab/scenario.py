@@ -121,6 +121,10 @@ FIELDS: dict[str, FieldInfo] = {
                             (), 1 << 20),
     "coord_period": FieldInfo("float", 0.0, math.inf, True, "time units",
                               "period of the 'coordinated' comparison protocol", (), 100.0),
+    "mission": FieldInfo("float", 0.0, math.inf, False, "time units",
+                         "mission length theta (docs/performability.md): after the guarded "
+                         "operation [0, horizon] the new version runs unguarded until theta; "
+                         "0 (default) means no unguarded phase", (), 5000.0),
 }
 
 
@@ -160,6 +164,7 @@ class Scenario:
     msg_bytes: int = 256
     ckpt_bytes: int = 65536
     coord_period: float = 10.0
+    mission: float = 0.0
 
     def __post_init__(self) -> None:
         validate_fields({k: getattr(self, k) for k in FIELDS})
@@ -190,6 +195,15 @@ class Scenario:
             raise ValueError(f"unknown Scenario field(s): {', '.join(sorted(unknown))}; "
                              f"known fields: {', '.join(FIELDS)}")
         return cls(**values)
+
+    @property
+    def t_end(self) -> float:
+        """End of a run: the mission length theta if set, else the horizon phi.
+
+        Traces are generated over ``[0, t_end]``; the protocol plays ``[0, horizon]``
+        and the unguarded rules ``(horizon, t_end]`` (docs/performability.md).
+        """
+        return self.mission if self.mission > 0 else self.horizon
 
     @property
     def n_procs(self) -> int:
@@ -227,3 +241,6 @@ def validate_fields(values: dict[str, Any]) -> None:
                                  f"got {value!r}")
         else:
             _check_number(name, value, info)
+    if 0 < values["mission"] < values["horizon"]:
+        raise ValueError(f"Scenario.mission must be 0 (no unguarded phase) or >= horizon "
+                         f"({values['horizon']:g}), got {values['mission']!r}")

@@ -13,6 +13,7 @@ Process numbering (used by both engines): ``low{i}`` is ``i``, ``act{j}`` is
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -279,9 +280,13 @@ def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0
     names = np.array(proc_names(scenario) + [""], dtype=object)
     rows_run: list[int] = []
     rows: list[tuple] = []
+    # a mission run's trace covers [0, mission] (docs/performability.md); its rows with
+    # t <= horizon are the trace of the same run without a mission (prefix property)
+    gen_scenario = scenario if scenario.t_end == scenario.horizon else dataclasses.replace(
+        scenario, horizon=scenario.t_end, mission=0.0)
     for r in range(first_run, first_run + runs):
         rng = np.random.Generator(np.random.PCG64(run_seed_sequence(seed, r)))
-        one = _generate_one(scenario, rng)
+        one = _generate_one(gen_scenario, rng)
         rows.extend(one)
         rows_run.extend([r] * len(one))
     arr = np.array(rows, dtype=float).reshape(-1, 8)
@@ -382,9 +387,10 @@ def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[st
             k = int(np.flatnonzero(np.diff(tr) < 0)[0])
             raise ValueError(f"trace run {r}: times are not sorted (row {sel[k + 1]} at "
                              f"t={tr[k + 1]} follows t={tr[k]})")
-        if tr.size and tr[-1] > scenario.horizon:
+        if tr.size and tr[-1] > scenario.t_end:
+            what = "mission" if scenario.mission > 0 else "horizon"
             raise ValueError(f"trace run {r}: an event at t={tr[-1]} lies beyond the "
-                             f"horizon {scenario.horizon}")
+                             f"{what} {scenario.t_end}")
         for n in sel:
             k, s_, d_ = kind[n], src[n], dst[n]
             if k == KIND_SEND:

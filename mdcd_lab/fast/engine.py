@@ -22,6 +22,7 @@ from .kernels.layout import (
     FP_COORD_PERIOD,
     FP_COVERAGE,
     FP_CUM0,
+    FP_GUARD_END,
     FP_HORIZON,
     FP_LAG,
     FP_LATENCY,
@@ -47,6 +48,7 @@ from .kernels.layout import (
     IP_SCOPE_CLUSTER,
     IP_SUPPRESS_REDONE_OUTPUTS,
     IP_UNCLUSTERED,
+    IP_UNGUARDED,
     N_FP,
     N_IP,
     N_OUT_F,
@@ -69,6 +71,7 @@ SUPPORTED_SWITCHES = {
     "dedup_regenerated": IP_DEDUP_REGENERATED,
     "unclustered": IP_UNCLUSTERED,
     "coordinated_ckpt": IP_COORDINATED_CKPT,
+    "unguarded": IP_UNGUARDED,
     "ckpt_index_by_trigger": IP_CKPT_INDEX_BY_TRIGGER,
     "reclaim_validated_twins": IP_RECLAIM_VALIDATED_TWINS,
     "s2_every_level": IP_S2_EVERY_LEVEL,
@@ -108,7 +111,8 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
     total = 0.0
     for w in weights:          # the reference's summation order
         total += w
-    fp[FP_HORIZON] = scenario.horizon
+    fp[FP_HORIZON] = scenario.t_end   # the trace's end: the mission's if set
+    fp[FP_GUARD_END] = 0.0 if rules.unguarded else scenario.horizon
     fp[FP_TOTAL] = total
     fp[FP_W0:FP_W0 + 8] = weights
     acc = 0.0

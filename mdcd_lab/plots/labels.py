@@ -26,6 +26,7 @@ FIELD_LABELS: dict[str, str] = {
     "compensation": "P(compensation succeeds)", "latency": "mean channel delay",
     "shadow_lag": "shadow lag", "msg_bytes": "message size", "ckpt_bytes": "checkpoint size",
     "coord_period": "coordinated-checkpoint period",
+    "mission": "mission length theta",
 }
 
 

@@ -5,12 +5,15 @@ delivery or "passed AT" notification with time ``<= t`` is processed, in the
 order (time, scheduling order); so a send whose ``t_deliver == t`` is delivered
 before the next row, and rows at equal times keep their order (D7 in
 docs/protocol.md).  After the last row, the remaining deliveries up to the
-horizon are processed.
+horizon are processed.  A mission run (``Scenario.mission``) then plays the
+rows after the horizon under the unguarded rules (:mod:`.unguarded`,
+docs/performability.md); ``"unguarded"`` plays every row so.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 
 import numpy as np
 import pandas as pd
@@ -20,7 +23,7 @@ from ..metrics import METRIC_NAMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
 from ..traces import proc_names, realised_means, validate_trace
-from . import act, confidence, coordinated, low, recovery, sdw
+from . import act, confidence, coordinated, low, recovery, sdw, unguarded
 from .events import EVENT_COLUMNS, event_frame
 from .state import Family, Run
 
@@ -116,7 +119,13 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     td, u_at, u_comp, d_notify = (arrays["t_deliver"], arrays["u_at"], arrays["u_comp"],
                                   arrays["d_notify"])
     n_events = 0
-    for n in range(len(t_arr)):
+    # guarded operation on [0, phi]; rows after phi (a mission run) are left to the
+    # unguarded phase, from row ``first`` on
+    first = n_guarded = 0 if rules.unguarded else len(t_arr)
+    for n in range(n_guarded):
+        if t_arr[n] > run.guard_end:
+            first = n
+            break
         _drain(run, t_arr[n])
         if run.ended:
             break
@@ -146,27 +155,32 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
         if run.ended:
             break
     if not run.ended:
-        _drain(run, scenario.horizon)
+        _drain(run, run.guard_end)
     run.now = run.t_end   # the horizon unless the run ended earlier
     run.change_logs(0, 0)   # close the time integral of the log sizes
-    res = _collect(run, n_events)
+    t_guarded = run.t_end
+    if not run.ended and scenario.t_end > run.guard_end:
+        n_events += unguarded.play_unguarded(run, arrays, first)
+    res = _collect(run, n_events, t_guarded)
     res["delivery_delay_mean"], res["twin_offset_mean"] = realised_means(
         t_arr, kind, src, dst, td, scenario.n_low, scenario.n_act)
     events = event_frame(run.events, proc_names(scenario)) if record else None
     return res, events
 
 
-def _collect(run: Run, n_events: int) -> dict:
+def _collect(run: Run, n_events: int, t_guarded: float) -> dict:
     """The run's metrics: ``run.m`` (schema defaults, counted and set by the protocol
     code) completed with the ones derived from the end state."""
     m = run.m
     m.update(
         outcome=run.outcome, t_end=run.t_end, n_events=n_events,
         t_fault=run.t_fault, t_detect=run.t_detect,
+        t_fail=run.t_end if run.outcome == "failed" else math.nan,
+        t_guarded=t_guarded, phase=run.phase,
         ckpt_total=m["ckpt_act"] + m["ckpt_sdw"],
         ckpt_array_peak=run.ckpt_peak,
         log_entries_peak=run.log_peak,
-        log_entries_mean=run.log_area / run.t_end if run.t_end > 0 else 0.0,
+        log_entries_mean=run.log_area / t_guarded if t_guarded > 0 else 0.0,
         log_bytes_peak=run.log_peak * run.s.msg_bytes,
         log_sender_peak=run.log_sender_peak,
         log_receiver_peak=run.log_receiver_peak,

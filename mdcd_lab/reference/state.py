@@ -181,7 +181,10 @@ class Run:
         self.lines: list = []   # "coordinated" only
         self.ended = False
         self.outcome = "completed"
-        self.t_end = scenario.horizon
+        #: end of the guarded operation: the horizon phi, 0 under ``"unguarded"``
+        self.guard_end = 0.0 if rules.unguarded else scenario.horizon
+        self.phase = 0          # 1 once the unguarded phase has begun
+        self.t_end = self.guard_end
         self.t_fault = math.nan
         self.t_detect = math.nan
         self.events: list[tuple] | None = [] if record else None
@@ -241,6 +244,7 @@ class Run:
     def change_logs(self, d_sender: int, d_receiver: int) -> None:
         """Account for log entries added (positive) or removed (negative)."""
         self._advance_log_clock()
+        self.m["n_logged"] += max(d_sender, 0) + max(d_receiver, 0)
         self.log_sender += d_sender
         self.log_receiver += d_receiver
         tot = self.log_sender + self.log_receiver

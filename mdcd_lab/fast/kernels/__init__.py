@@ -18,6 +18,7 @@ module          what (reference counterpart)
 ``recovery``    ``reference/recovery.py``: ``error_recovery``
 ``families``    ``reference/engine.py``'s ``family_of``: the hooks of ``state.Family``,
                 the only reader of the ``coordinated`` switch
+``unguarded``   ``reference/unguarded.py``: the unguarded phase of a mission run
 ``oracle``      ``reference/oracle.py``: ``check_recovery``
 ``engine``      ``reference/engine.py``: ``play_run``, ``drain``, ``collect``
 ``drivers``     threads and buffers: ``simulate_chunk``, ``replay_runs``
@@ -51,7 +52,7 @@ _HERE = Path(__file__).resolve().parent
 
 #: Modules of the package, in dependency order (each imports only earlier ones).
 MODULES = ("layout", "rng", "gen", "state", "oracle", "coordinated", "confidence", "low",
-           "recovery", "families", "act", "sdw", "engine", "drivers")
+           "recovery", "families", "act", "sdw", "unguarded", "engine", "drivers")
 
 
 def key_files() -> list[Path]:
@@ -113,10 +114,11 @@ try:
         rng,
         sdw,
         state,
+        unguarded,
     )
 finally:
     numba.config.CACHE_DIR = _saved
 
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act",
            "confidence", "coordinated", "drivers", "engine", "families", "gen", "layout", "low",
-           "oracle", "recovery", "rng", "sdw", "state"]
+           "oracle", "recovery", "rng", "sdw", "state", "unguarded"]

@@ -24,6 +24,7 @@ from .layout import (
     F_M0,
     F_NOW,
     FLOAT_DEFAULTS,
+    FP_GUARD_END,
     FP_HORIZON,
     H_HT,
     H_IT,
@@ -33,6 +34,7 @@ from .layout import (
     IP_MSG_BYTES,
     IP_NACT,
     IP_NLOW,
+    IP_UNGUARDED,
     KIND_FAULT,
     KIND_OUTPUT,
     LOW,
@@ -49,6 +51,8 @@ from .layout import (
     MF_LOG_ENTRIES_MEAN,
     MF_ROLLBACK_DIST_MAX,
     MF_T_END,
+    MF_T_FAIL,
+    MF_T_GUARDED,
     MF_TWIN_OFFSET_MEAN,
     MS_DST,
     N_MS,
@@ -56,6 +60,7 @@ from .layout import (
     N_OUT_F,
     N_OUT_I,
     N_P,
+    OUT_FAILED,
     OUT_RECOVERED,
     P0,
     P_CK_HEAD,
@@ -86,6 +91,7 @@ from .layout import (
 from .low import fault, low_output, low_receive, low_send
 from .sdw import sdw_notify, sdw_send, sdw_twin_output, sdw_twin_send
 from .state import change_logs, heap_pop, role_of
+from .unguarded import play_unguarded
 
 
 @njit(**JIT_NORC)
@@ -158,7 +164,7 @@ def reset_state(I, D, token):
         wr(I, R0 + R_M0 + k, INT_DEFAULTS[k])
     for k in range(N_OUT_F):
         wr(D, F_M0 + k, FLOAT_DEFAULTS[k])
-    wr(D, MF_T_END, rd(D, FP_HORIZON))
+    wr(D, MF_T_END, rd(D, FP_GUARD_END))
 
 
 @njit(**JIT_NORC)
@@ -171,7 +177,7 @@ def play_run(I, D, token,
     ``token`` must differ between the runs played on one arena.  Returns the
     error code (``ERR_NONE`` unless a capacity was exceeded).
     """
-    horizon = rd(D, FP_HORIZON)
+    horizon = rd(D, FP_GUARD_END)   # phi; rows after it are the unguarded phase's
     reset_state(I, D, token)
     delay, offset = realised_means(rd(I, IP_NLOW), rd(I, IP_NACT), p_t, p_kind, p_src, p_dst,
                                    p_td, n_p, w_t, w_kind, w_src, w_dst, n_w)
@@ -182,8 +188,12 @@ def play_run(I, D, token,
     b = 0
     n_events = 0
     ht = rd(I, H_HT)
-    while a < n_p or b < n_w:
-        if b >= n_w or (a < n_p and p_t[a] <= w_t[b]):
+    guarded = rd(I, IP_UNGUARDED) == 0
+    while guarded and (a < n_p or b < n_w):
+        take_p = b >= n_w or (a < n_p and p_t[a] <= w_t[b])
+        if (p_t[a] if take_p else w_t[b]) > horizon:
+            break   # a mission run: the unguarded phase begins
+        if take_p:
             t = p_t[a]
             kind = p_kind[a]
             src = p_src[a]
@@ -241,11 +251,16 @@ def play_run(I, D, token,
             break
     if rd(I, R0 + R_ENDED) == 0:
         drain(I, D, horizon)
-    t_end = rd(D, MF_T_END)
-    wr(D, F_NOW, t_end)   # the horizon unless the run ended earlier
+    t_guarded = rd(D, MF_T_END)
+    wr(D, F_NOW, t_guarded)   # the horizon unless the run ended earlier
     change_logs(I, D, 0, 0)   # close the time integral of the log sizes
+    if rd(I, R0 + R_ENDED) == 0 and rd(D, FP_HORIZON) > horizon:
+        n_events += play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w)
     # the metrics derived from the end state (engine._collect)
     wr(I, R0 + M_N_EVENTS, n_events)
+    wr(D, MF_T_GUARDED, t_guarded)
+    if rd(I, R0 + M_OUTCOME) == OUT_FAILED:
+        wr(D, MF_T_FAIL, rd(D, MF_T_END))
     unsafe = 0
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         if role_of(I, p) == ACT or role_of(I, p) == SDW:
@@ -253,7 +268,7 @@ def play_run(I, D, token,
     wr(I, R0 + M_UNSAFE_CLEAN, unsafe)
     wr(I, R0 + M_CKPT_TOTAL, rd(I, R0 + M_CKPT_ACT) + rd(I, R0 + M_CKPT_SDW))
     wr(I, R0 + M_LOG_BYTES_PEAK, rd(I, R0 + M_LOG_ENTRIES_PEAK) * rd(I, IP_MSG_BYTES))
-    wr(D, MF_LOG_ENTRIES_MEAN, rd(D, F_LOG_AREA) / t_end if t_end > 0 else 0.0)
+    wr(D, MF_LOG_ENTRIES_MEAN, rd(D, F_LOG_AREA) / t_guarded if t_guarded > 0 else 0.0)
     if rd(I, R0 + M_OUTCOME) == OUT_RECOVERED and rd(I, R0 + M_ROLLBACK_PROCS) == 0:
         wr(D, MF_ROLLBACK_DIST_MAX, 0.0)
     return rd(I, R0 + R_ERROR)

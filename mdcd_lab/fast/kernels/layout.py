@@ -64,7 +64,10 @@ FP_HORIZON, FP_TOTAL, FP_W0 = 0, 1, 2          # FP_W0 .. FP_W0 + 7: category we
 FP_LATENCY, FP_LAG, FP_COVERAGE, FP_COMPENSATION = 10, 11, 12, 13
 FP_CUM0 = 14       # FP_CUM0 .. FP_CUM0 + 7: running sums w0, w0 + w1, ... (reference order)
 FP_COORD_PERIOD = 22
-N_FP = 23
+# FP_HORIZON is the end of the trace (the mission's end if ``Scenario.mission`` is set);
+# FP_GUARD_END the end of guarded operation (the horizon phi; 0 under "unguarded")
+FP_GUARD_END = 23
+N_FP = 24
 # int parameters ``ip`` (also the first N_IP slots of the int arena I)
 IP_NLOW, IP_NACT, IP_SCOPE_CLUSTER = 0, 1, 2
 IP_RECLAIM_BY_INTERVAL, IP_PRGT_OUT_ON_LOW_SEND, IP_LOG_ALL_WHEN_DIRTY = 3, 4, 5
@@ -73,7 +76,8 @@ IP_CHECKPOINT_EVERY_RECEIVE, IP_MSG_BYTES, IP_S2_CHECKPOINTS, IP_DEDUP_REGENERAT
 IP_UNCLUSTERED, IP_COORDINATED_CKPT, IP_N_LINES = 13, 14, 15   # N_LINES: line events
 IP_CKPT_INDEX_BY_TRIGGER, IP_RECLAIM_VALIDATED_TWINS, IP_S2_EVERY_LEVEL = 16, 17, 18
 IP_NON_FIFO = 19   # Scenario.channel == "non-fifo"
-N_IP = 20
+IP_UNGUARDED = 20
+N_IP = 21
 
 # -- I header: ip (0 .. N_IP - 1), then base offsets of the pools ---------------------
 (H_CK, H_MS, H_LG, H_TW, H_HS, H_IT, H_NT, H_OD, H_CO, H_TWO, H_RST, H_CAS, H_RPE,

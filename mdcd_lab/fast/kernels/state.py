@@ -38,6 +38,7 @@ from .layout import (
     M_LOG_ENTRIES_PEAK,
     M_LOG_RECEIVER_PEAK,
     M_LOG_SENDER_PEAK,
+    M_N_LOGGED,
     M_OUTCOME,
     MF_T_DETECT,
     MF_T_END,
@@ -107,6 +108,7 @@ def change_logs(I, D, d_sender, d_receiver):
     size = rd(I, R0 + R_LOG_S) + rd(I, R0 + R_LOG_R)
     wr(D, F_LOG_AREA, rd(D, F_LOG_AREA) + size * (rd(D, F_NOW) - rd(D, F_LOG_T)))
     wr(D, F_LOG_T, rd(D, F_NOW))
+    wr(I, R0 + M_N_LOGGED, rd(I, R0 + M_N_LOGGED) + max(d_sender, 0) + max(d_receiver, 0))
     s = rd(I, R0 + R_LOG_S) + d_sender
     r = rd(I, R0 + R_LOG_R) + d_receiver
     wr(I, R0 + R_LOG_S, s)

@@ -1,0 +1,104 @@
+"""``reference/unguarded.py``: the unguarded phase of a mission run.
+
+Ground truth only (docs/performability.md): faults contaminate their scope,
+erroneous messages contaminate their receivers, and the first external message
+of an erroneous ``G_low`` or ``G_act`` process fails the mission.  The shadows
+are retired; notifications and checkpoint-line events left on the heap at
+``phi`` are dropped.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .._config import JIT_NORC
+from .layout import (
+    ABSENT,
+    F_NOW,
+    FP_HORIZON,
+    H_HT,
+    H_IT,
+    H_MS,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    M_PHASE,
+    MF_T_END,
+    MS_DST,
+    MS_ERR,
+    N_MS,
+    P_ERR,
+    R0,
+    R_HN,
+    SDW,
+    pp,
+    rd,
+    wr,
+)
+from .low import end_failed, fault
+from .state import heap_pop, heap_push, new_msg, role_of
+
+
+@njit(**JIT_NORC)
+def serving(I, p):
+    """Whether process ``p`` still serves after ``phi`` (all but the shadows)."""
+    role = role_of(I, p)
+    return role != SDW and role != ABSENT
+
+
+@njit(**JIT_NORC)
+def drain_unguarded(I, D, until):
+    """``unguarded._drain``: deliveries due by ``until`` change the ground truth only."""
+    ht = rd(I, H_HT)
+    while rd(I, R0 + R_HN) > 0 and rd(D, ht) <= until:
+        t, seq = heap_pop(I, D)
+        wr(D, F_NOW, t)
+        code = rd(I, rd(I, H_IT) + seq)
+        if code < 0 or code & 1 != 0:   # a line event or a notification: dropped
+            continue
+        m = rd(I, H_MS) + (code >> 1) * N_MS
+        dst = rd(I, m + MS_DST)
+        if serving(I, dst) and rd(I, m + MS_ERR) != 0:
+            wr(I, pp(dst, P_ERR), 1)
+
+
+@njit(**JIT_NORC)
+def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w):
+    """``unguarded.play_unguarded`` from primary row ``a`` and twin row ``b`` on.
+
+    Returns the number of rows processed.
+    """
+    wr(I, R0 + M_PHASE, 1)
+    ht = rd(I, H_HT)
+    n_rows = 0
+    while a < n_p or b < n_w:
+        twin = not (b >= n_w or (a < n_p and p_t[a] <= w_t[b]))
+        if twin:
+            t = w_t[b]
+            b += 1
+        else:
+            t = p_t[a]
+            kind = p_kind[a]
+            src = p_src[a]
+            dst = p_dst[a]
+            td = p_td[a]
+            a += 1
+        if rd(I, R0 + R_HN) > 0 and rd(D, ht) <= t:
+            drain_unguarded(I, D, t)
+        wr(D, F_NOW, t)
+        n_rows += 1
+        if twin or not serving(I, src) or (dst >= 0 and not serving(I, dst)):
+            continue   # the shadows no longer run
+        if kind == KIND_FAULT:
+            fault(I, D, src)
+        elif kind == KIND_OUTPUT:
+            if rd(I, pp(src, P_ERR)) != 0:
+                end_failed(I, D)
+                return n_rows
+        else:
+            mid = new_msg(I, src, dst, 0, 0, rd(I, pp(src, P_ERR)), 0, 0)
+            if mid < 0:
+                return n_rows   # capacity exceeded: R_ERROR is set
+            heap_push(I, D, td, mid * 2)
+    wr(D, MF_T_END, rd(D, FP_HORIZON))
+    wr(D, F_NOW, rd(D, FP_HORIZON))
+    return n_rows

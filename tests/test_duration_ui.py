@@ -1,0 +1,78 @@
+"""The duration study's figure, explorer and command line (docs/performability.md)."""
+
+import pytest
+
+import mdcd_lab as m
+from mdcd_lab import cli, duration
+from mdcd_lab.io import load_results, read_provenance
+from mdcd_lab.plots.duration import plot_duration
+from mdcd_lab.widgets_duration import duration_explorer
+
+SMALL = m.Scenario(n_low=1, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, fault_rate=0.01,
+                   at_coverage=0.9)
+
+
+@pytest.fixture(scope="module")
+def study():
+    return m.duration_study(SMALL, [10.0, 40.0, 100.0], 100.0, 150, 3,
+                            protocols=("mdcd", "coordinated"), n_boot=100)
+
+
+def test_plot_duration(study):
+    fig = plot_duration(study.table, study.optimum)
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_ylabel() == "mean worth E[W]"
+    with pytest.raises(ValueError, match="lacks the column"):
+        plot_duration(study.table.drop(columns=["Y"]))
+
+
+def test_explorer_sliders_replot_without_simulating(study, monkeypatch):
+    ex = duration_explorer(study)
+    assert ex.n_draws == 1 and ex.output.outputs[0]["data"]["image/png"]
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("the explorer must not simulate")
+
+    monkeypatch.setattr(duration, "simulate", no_simulation)
+    monkeypatch.setattr(m.api, "simulate", no_simulation)
+    before = ex.study.table["worth_mean"].copy()
+    ex.sliders["shadow_rate"].value = 0.25
+    assert ex.study.costs.shadow_rate == 0.25 and ex.n_draws == 2
+    guarded = (ex.study.table["phi"] > 0).to_numpy()
+    assert (ex.study.table["worth_mean"][guarded] < before[guarded]).all()
+    assert (ex.study.table["worth_mean"][~guarded] == before[~guarded]).all()
+    assert ex.study.runs is study.runs
+    ex.sliders["delta"].value = 0.0
+    assert ex.study.costs.delta == 0.0 and ex.n_draws == 3
+    assert "optimal phi" in ex.optimum.value and ex.last_error is None
+    with pytest.raises(ValueError, match="DurationStudy"):
+        duration_explorer(study.table)
+
+
+def test_cli_duration(tmp_path, capsys):
+    out = tmp_path / "d"
+    code = cli.main(["duration", "--mission", "100", "--phis", "0,30,100", "--runs", "40",
+                     "--protocols", "mdcd", "--cost", "shadow_rate=0.1", "--out", str(out),
+                     "--quiet"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "optimal phi" in text
+    table = load_results(out / "duration.csv")
+    assert list(table["phi"]) == [0.0, 30.0, 100.0]
+    assert read_provenance(out / "optimum.csv")["costs"]["shadow_rate"] == 0.1
+    assert len(load_results(out / "runs.parquet")) == 3 * 40
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--cost", "shadow=1"], "NAME=VALUE"),
+    (["--cost", "delta=2"], "Costs.delta"),
+    (["--phis", "0,x"], "comma-separated numbers"),
+    (["--phis", "50,10", "--mission", "100"], "strictly increasing"),
+    (["--mission", "-1"], "--mission must be > 0"),
+    (["--protocols", "unguarded"], "guarded protocol"),
+])
+def test_cli_duration_rejects_bad_input_before_work(tmp_path, capsys, argv, needle):
+    out = tmp_path / "d"
+    assert cli.main(["duration", *argv, "--runs", "5", "--out", str(out), "--quiet"]) == 2
+    assert needle in capsys.readouterr().err
+    assert not out.exists()
