@@ -10,7 +10,9 @@ JupyterLab's own "run all cells" command, and checks what the page shows:
 - every cell tagged ``figure`` has a rendered ``<img>`` in its output area
   (loaded, non-zero size);
 - the run explorer of notebook 03 works: after changing its ``run`` box and
-  clicking **Show run**, its diagram and status change.
+  clicking **Show run**, its diagram and status change;
+- the duration explorer of notebook 03 re-draws its figure when a cost is typed
+  into a slider's readout.
 
 Screenshots go to ``out/browser/`` (git-ignored).  Every process started here
 (the server, its kernels, the browser) is stopped, also on failure.
@@ -221,6 +223,18 @@ def _explorer_status(driver) -> str:
         "  .map(e => e.textContent).filter(t => t.includes('events')).join(' | ');")
 
 
+def _duration_image(driver) -> str | None:
+    """The image of the duration explorer (notebook 03), or None before it is drawn."""
+    return driver.execute_script(
+        "const h = Array.from(document.querySelectorAll('.widget-html-content')).find("
+        "  e => e.textContent.includes('Mission worth against phi'));"
+        "if (!h) return null;"
+        "let box = h; while (box && !(box.classList && box.classList.contains('widget-vbox')"
+        "  && box.querySelector('.widget-output'))) box = box.parentElement;"
+        "if (!box) return null;"
+        "const im = box.querySelector('.widget-output img');"
+        "return im && im.complete && im.naturalWidth > 50 ? im.src : null;")
+
 def test_notebook_03_figures_and_a_working_run_explorer(lab, browser):
     cells = _open_and_run_all(browser, lab, "03_parameter_studies.ipynb")
     assert not [c["index"] for c in cells if c["errors"]], "cells with an error"
@@ -259,3 +273,21 @@ def test_notebook_03_figures_and_a_working_run_explorer(lab, browser):
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", panel)
     panel.screenshot(str(SHOTS / "nb03_run_explorer.png"))
     browser.save_screenshot(str(SHOTS / "nb03_explorer_page.png"))
+
+    # the duration explorer (issue 14): type a new shadow cost into its slider's readout;
+    # the figure is re-drawn from the stored runs, without re-simulating
+    first = _wait(lambda: _duration_image(browser), 120, "the duration explorer's figure")
+    readout = browser.find_element(
+        By.XPATH, "//label[normalize-space()='shadow_rate']"
+                  "/following-sibling::div[contains(@class,'widget-readout')]")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", readout)
+    readout.click()
+    readout.send_keys(Keys.CONTROL, "a")
+    readout.send_keys("0.3", Keys.ENTER)
+    second = _wait(lambda: (lambda s: s if s and s != first else None)(
+        _duration_image(browser)), 120, "the duration explorer's figure to change")
+    assert second != first
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    panel = readout.find_element(By.XPATH, "ancestor::div[contains(@class,'jp-OutputArea')]")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", panel)
+    panel.screenshot(str(SHOTS / "nb03_duration_explorer.png"))
