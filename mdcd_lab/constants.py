@@ -21,6 +21,7 @@ __all__ = [
     "CAT_EXT_ACT", "CAT_SDW_SDW", "N_CATEGORIES",
     "U_AT_MISSING", "U_COMP_MISSING",
     "OUT_COMPLETED", "OUT_FAILED", "OUT_RECOVERED", "OUTCOMES",
+    "PIGGYBACK_FLAG_BYTES", "PIGGYBACK_COUNTER_BYTES",
     "Event", "EVENT_KINDS",
 ]
 
@@ -44,6 +45,13 @@ U_AT_MISSING = math.nextafter(1.0, 0.0)
 #: Fill value of a missing ``u_comp``: compensation succeeds iff ``u_comp < compensation``,
 #: i.e. fails iff ``compensation == 0``.
 U_COMP_MISSING = 0.0
+
+# -- piggyback size model (docs/metrics.md, "Piggyback size model") ---------------------
+#: Bytes of the piggybacked ``dirty_bit`` of every application message.
+PIGGYBACK_FLAG_BYTES = 1
+#: Bytes of one counter: the scalar ``int_mSN_G_low``, one entry of a per-member level
+#: vector, or a member number.
+PIGGYBACK_COUNTER_BYTES = 4
 
 # -- run outcomes (the ``outcome`` column; codes are the kernel's) --------------------
 OUT_COMPLETED, OUT_FAILED, OUT_RECOVERED = 0, 1, 2

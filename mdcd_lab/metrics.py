@@ -111,6 +111,11 @@ METRICS: tuple[Metric, ...] = (
        "shadows' sender-side logs and with coordinated checkpoint lines"),
     _m("n_at", "int64", "tests", "acceptance tests performed"),
     _m("n_at_passed", "int64", "tests", "acceptance tests passed"),
+    _m("n_app_msgs", "int64", "messages", "application messages sent during guarded "
+       "operation (a G_act message to low_i and its copy to sdw_i count twice; shadow twins "
+       "are suppressed, not sent)"),
+    _m("piggyback_bytes", "int64", "bytes", "bytes those messages piggyback: a dirty_bit "
+       "and a level (docs/metrics.md, \"Piggyback size model\")"),
     _m("n_notifications", "int64", "broadcasts", "'passed AT' notifications broadcast"),
     _m("n_compensated", "int64", "messages", "failed ATs whose error compensation succeeded"),
     _m("rollback_procs", "int64", "processes", "processes rolled back at recovery"),

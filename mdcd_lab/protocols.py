@@ -102,6 +102,14 @@ class Rules:
         serves from time 0 under the unguarded rules of docs/performability.md
         (ground truth only; the first erroneous external message fails the run).
         It gives the degradation ``D_0`` of the performability index ``Y``.
+    per_member_validation : bool
+        ``"mdcd-vector"``: each cluster member numbers its own messages to G_act
+        and a level is a vector with one counter per member
+        (:mod:`mdcd_lab.reference.levels`); a passed AT of ``low_i`` validates
+        only what ``low_i``'s correct state vouches for (its own messages and
+        the member counts that reached it), so the protocol stays sound when a
+        fault contaminates one member (``fault_scope="process"``;
+        docs/protocol.md, section 8).
     """
 
     name: str
@@ -120,6 +128,18 @@ class Rules:
     ckpt_index_by_trigger: bool = True
     reclaim_validated_twins: bool = True
     s2_every_level: bool = False
+    per_member_validation: bool = False
+
+    def __post_init__(self) -> None:
+        if self.per_member_validation:
+            bad = [f for f, ok in (("outputs_by_count", self.outputs_by_count),
+                                   ("coordinated_ckpt", not self.coordinated_ckpt),
+                                   ("unclustered", not self.unclustered)) if not ok]
+            if bad:
+                raise ValueError(
+                    f"protocol {self.name!r}: per_member_validation works with "
+                    "outputs_by_count=True, coordinated_ckpt=False and unclustered=False; "
+                    f"change {', '.join(bad)}")
 
 
 PROTOCOLS: dict[str, Rules] = {
@@ -134,6 +154,8 @@ PROTOCOLS: dict[str, Rules] = {
     "coordinated": Rules("coordinated", True, True, True, True, True, True,
                          coordinated_ckpt=True),
     "unguarded": Rules("unguarded", True, True, True, True, True, True, unguarded=True),
+    "mdcd-vector": Rules("mdcd-vector", True, True, True, True, True, True,
+                         per_member_validation=True),
 }
 
 

@@ -40,6 +40,7 @@ from .kernels.layout import (
     IP_NLOW,
     IP_NON_FIFO,
     IP_OUTPUTS_BY_COUNT,
+    IP_PER_MEMBER,
     IP_PRGT_OUT_ON_LOW_SEND,
     IP_RECLAIM_BY_INTERVAL,
     IP_RECLAIM_VALIDATED_TWINS,
@@ -75,6 +76,7 @@ SUPPORTED_SWITCHES = {
     "ckpt_index_by_trigger": IP_CKPT_INDEX_BY_TRIGGER,
     "reclaim_validated_twins": IP_RECLAIM_VALIDATED_TWINS,
     "s2_every_level": IP_S2_EVERY_LEVEL,
+    "per_member_validation": IP_PER_MEMBER,
 }
 _NOT_SWITCHES = ("name",)
 

@@ -55,30 +55,31 @@ def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
     reclaim their sender-side logs.  Then ``dirty_bit = (size(ckpt_array) > 1)``
     counting a permanent base entry (D2), i.e. dirty iff a checkpoint remains.
     """
+    lv = run.lv
     before_c, before_l = len(p.ckpt_array), len(p.rcv_msg_log)
-    p.v_known = max(p.v_known, v_int)
+    p.v_known = lv.join(p.v_known, v_int)
     if run.rules.reclaim_by_interval:
         while p.ckpt_array:
             hi = (p.ckpt_array[1].level_before if len(p.ckpt_array) > 1
                   else p.int_mSN_G_low)
-            if hi > v_int:
+            if not lv.leq(hi, v_int):
                 break
             gone = p.ckpt_array.pop(0)
             p.rcv_msg_log = [e for e in p.rcv_msg_log if e.ckpt_ord != gone.ord]
         if not p.ckpt_array:
             p.rcv_msg_log = []
     else:
-        p.ckpt_array = [c for c in p.ckpt_array if c.index > v_int]
-        p.rcv_msg_log = [e for e in p.rcv_msg_log if e.index > v_int]
+        p.ckpt_array = [c for c in p.ckpt_array if not lv.leq(c.index, v_int)]
+        p.rcv_msg_log = [e for e in p.rcv_msg_log if not lv.leq(e.index, v_int)]
     d_send = 0
     if p.role == SDW:
         n_int, n_ext = len(p.int_msg_log), len(p.ext_msg_log)
-        p.int_msg_log = [w for w in p.int_msg_log if w.index > v_int]
+        p.int_msg_log = [w for w in p.int_msg_log if not lv.leq(w.index, v_int)]
         if run.rules.outputs_by_count:   # outputs are counted apart (D9)
             if v_ext >= 0:
                 p.ext_msg_log = [w for w in p.ext_msg_log if w.e > v_ext]
         else:
-            p.ext_msg_log = [w for w in p.ext_msg_log if w.index > v_int]
+            p.ext_msg_log = [w for w in p.ext_msg_log if not lv.leq(w.index, v_int)]
         d_send = len(p.int_msg_log) + len(p.ext_msg_log) - n_int - n_ext
     run.change_ckpts(len(p.ckpt_array) - before_c)
     run.change_logs(d_send, len(p.rcv_msg_log) - before_l)
@@ -92,14 +93,15 @@ def memory_reclamation(run: Run, p: Proc, v_int: int, v_ext: int = -1) -> None:
 
 def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
     """Reception of an application message by a G_act (Figure 3) or G_sdw (Figure 4) process."""
-    rules = run.rules
+    rules, lv = run.rules, run.lv
     gate = p.role == SDW or p.dirty_bit == 0 or p.prgt_bit == 1 or rules.s2_every_level
     if rules.checkpoint_every_receive:
         trigger = True
     elif not rules.s2_checkpoints:   # "static": one checkpoint per dirty period
         trigger = m.dirty_bit == 1 and p.dirty_bit == 0
     else:
-        trigger = m.dirty_bit == 1 and m.int_mSN_G_low > p.int_mSN_G_low and gate
+        trigger = (m.dirty_bit == 1 and not lv.leq(m.int_mSN_G_low, p.int_mSN_G_low)
+                   and gate)
     if trigger:
         checkpointing(run, p, m)
         p.dirty_bit = 1
@@ -113,7 +115,7 @@ def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
     elif m.dirty_bit == 0 and p.dirty_bit == 1:
         msg_logging(run, p, m)
     application_msg_reception(run, p, m)
-    p.int_mSN_G_low = max(m.int_mSN_G_low, p.int_mSN_G_low)
+    p.int_mSN_G_low = lv.join(m.int_mSN_G_low, p.int_mSN_G_low)
     run.log(p.idx, Event.DELIVER, m.src, m.int_mSN_G_low, m.k, dirty=m.dirty_bit,
             err=int(m.erroneous), k=m.k)
     if rules.checkpoint_every_receive:   # drop checkpoints already validated

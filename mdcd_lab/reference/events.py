@@ -78,6 +78,14 @@ def describe(row: dict) -> str:
     return ""
 
 
+def _levels(values: list) -> pd.Series:
+    """A level column: ``int64``, or tuples (``object``) under ``"mdcd-vector"``,
+    whose levels have one counter per cluster member (:mod:`.levels`)."""
+    if all(isinstance(v, int) for v in values):
+        return pd.Series(values, dtype="int64")
+    return pd.Series(values, dtype=object)
+
+
 def event_frame(records: list[tuple], names: list[str]) -> pd.DataFrame:
     """The event log as a DataFrame with :data:`EVENT_COLUMNS`.
 
@@ -107,8 +115,8 @@ def event_frame(records: list[tuple], names: list[str]) -> pd.DataFrame:
         "proc": pd.Series(cols["proc"], dtype=object),
         "event": pd.Categorical(cols["event"], categories=list(EVENT_KINDS)),
         "peer": pd.Series(cols["peer"], dtype=object),
-        "level": pd.Series(cols["level"], dtype="int64"),
-        "index": pd.Series(cols["index"], dtype="int64"),
+        "level": _levels(cols["level"]),
+        "index": _levels(cols["index"]),
         **{f: pd.Series(cols[f], dtype=dtype) for f, (dtype, _m, _d) in EVENT_FIELDS.items()},
     })
     df["info"] = pd.Series([describe(r) for r in df.to_dict("records")], dtype=object)

@@ -30,7 +30,17 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
     what is needed).
     """
     coord = held is not None
-    rules = run.rules
+    rules, lv = run.rules, run.lv
+    if lv.vector:   # a cluster message is validated by its own level (its member's number)
+        def validated(m) -> bool:
+            return lv.leq(m.int_mSN_G_low, ivr)
+        twin_validated = validated
+    else:
+        def validated(m) -> bool:
+            return m.k <= ivr
+
+        def twin_validated(m) -> bool:
+            return m.twin_no <= ivr
     replayed_ids = {m.mid for ms in replayed.values() for m in ms}
     resent_k = {w.k for w in resent if w.k}
     undone_k = {w.k for w in undone if w.k}
@@ -53,18 +63,18 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
         if run.role(m.src) == LOW and not m.twin_no:
             # mdcd-unclustered: a new-interface message of low0 to a partner; the old
             # version never sends it, so a partner state that holds it is an orphan
-            if rc or rp or (transit and m.k <= ivr):
+            if rc or rp or (transit and validated(m)):
                 orphans += 1
                 cascade.add(m.dst)
             continue
         if run.role(m.src) == LOW:
-            ri = transit and m.k <= ivr and not coord
+            ri = transit and validated(m) and not coord
             if coord:
                 d = m.twin_no not in held
             elif m.twin_no in made_k:   # a twin the shadows hold: re-sent iff still logged
                 d = m.twin_no in resent_k
             else:                       # (re)generated after takeover: suppressed up to ivr
-                d = m.twin_no > ivr
+                d = not twin_validated(m)
             if ri and m.erroneous:
                 contaminated += 1
         else:

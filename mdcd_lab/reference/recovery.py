@@ -20,11 +20,13 @@ from .state import Proc, Run
 
 def error_recovery(run: Run, trigger: Proc) -> None:
     """``error_recovery({G_act, G_sdw, G_low})`` invoked by ``trigger`` at ``run.now``."""
-    rules = run.rules
+    rules, lv = run.rules, run.lv
     begin_recovery(run, trigger)
     act_sdw = [p for p in run.procs if p.role in (ACT, SDW)]
     shadows = [p for p in run.procs if p.role == SDW]
-    v_star = max(run.passed_levels, default=0)
+    v_star = lv.zero
+    for v in run.passed_levels:
+        v_star = lv.join(v_star, v)
     ext_star = sum(1 for _e, _lvl, ok in run.cluster_outputs if ok)
     if rules.coordinated_recovery:
         # D10: the recovery round distributes the highest validated level and the
@@ -32,7 +34,7 @@ def error_recovery(run: Run, trigger: Proc) -> None:
         for p in act_sdw:
             memory_reclamation(run, p, v_star, ext_star)
             if p.role == SDW:
-                p.ivr_low = max(p.ivr_low, v_star)
+                p.ivr_low = lv.join(p.ivr_low, v_star)
                 p.ext_ivr = ext_star
     # rollback of dirty processes to the checkpoint with the smallest index
     restore = {}
@@ -48,7 +50,7 @@ def error_recovery(run: Run, trigger: Proc) -> None:
         entries = p.rcv_msg_log
         if rules.log_all_when_dirty:   # replay only what no sender will send again
             entries = [e for e in entries if e.msg.consume_ord >= c.n_recv
-                       and e.msg.int_mSN_G_low <= p.v_known]
+                       and lv.leq(e.msg.int_mSN_G_low, p.v_known)]
         replayed[p.idx] = [e.msg for e in entries]
         run.log(p.idx, Event.ROLLBACK, -1, c.index, c.ord, ckpt=c.ord, t_restore=c.t,
                 n=p.n_recv - c.n_recv)
@@ -68,7 +70,9 @@ def error_recovery(run: Run, trigger: Proc) -> None:
             n_twins = first.recv_n_twins if first is not None else p.n_twins
         cut[i] = (n_sent, n_twins)
     # shadow takeover
-    ivr = max((q.ivr_low for q in shadows), default=0)
+    ivr = lv.zero
+    for q in shadows:
+        ivr = lv.join(ivr, q.ivr_low)
     ext_ivr = ext_star if rules.coordinated_recovery else max(
         (q.ext_ivr for q in shadows), default=0)
     undone = []
@@ -80,8 +84,12 @@ def error_recovery(run: Run, trigger: Proc) -> None:
         q.ext_msg_log = [w for w in q.ext_msg_log if w.twin_ord < n_twins]
         undone += [w for w in run.twins if w.sdw == q.idx and w.twin_ord >= n_twins]
     resent = [w for q in shadows for w in q.int_msg_log + q.ext_msg_log]
-    n_suppressed = max(0, ivr - run.int_mSN_G_sdw) + sum(
-        1 for w in undone if w.k and w.k <= ivr)
+    # twins the shadows have not generated yet but will suppress, and undone ones
+    made = run.int_mSN_G_sdw
+    if lv.vector:   # each shadow's own numbers
+        made = tuple(run.twin_of(i).mSN_own for i in range(run.n_low))
+    n_suppressed = lv.excess(ivr, made) + sum(
+        1 for w in undone if w.k and lv.leq(w.index, ivr))
     record_takeover(run, restore, replayed, resent, n_suppressed, ivr)
     check_recovery(run, restore, cut, replayed, resent, undone, ivr, ext_ivr)
 

@@ -12,13 +12,25 @@ from .state import Proc, Run, Twin
 
 
 def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
-    """A suppressed message to G_act: ``int_mSN_G_sdw++`` and sender-side logging."""
+    """A suppressed message to G_act: ``int_mSN_G_sdw++`` and sender-side logging.
+
+    ``"mdcd-vector"``: the log index is ``sdw_i``'s own number of the twin
+    (``mSN_own``, the level with it at ``i``), the number its cluster message
+    got from ``low_i``; the shared counter stays the twin's identity.
+    """
+    lv = run.lv
     run.int_mSN_G_sdw += 1
-    w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, k=run.int_mSN_G_sdw)
+    k = run.int_mSN_G_sdw
+    if lv.vector:
+        p.mSN_own += 1
+        index = lv.unit(p.idx - run.n_low - run.n_act, p.mSN_own)
+    else:
+        index = k
+    w = Twin(p.idx, index, p.n_twins, p.erroneous, k=k)
     p.n_twins += 1
     run.twins.append(w)
     run.log(p.idx, Event.LOG_SDR, dst, p.int_mSN_G_low, w.index, k=w.k)
-    if run.rules.reclaim_validated_twins and w.index <= p.ivr_low:
+    if run.rules.reclaim_validated_twins and lv.leq(w.index, p.ivr_low):
         # already validated (its original was consumed): reclaimed at once (D18)
         run.log(p.idx, Event.RECLAIM, -1, p.ivr_low, len(p.ckpt_array), n=0, n_rcv_log=0,
                 n_sender_log=1)
@@ -29,13 +41,16 @@ def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
 
 def sdw_twin_output(run: Run, p: Proc) -> None:
     """A suppressed external message: saved to ``ext_msg_log`` indexed by ``int_mSN_G_sdw``."""
+    lv = run.lv
     run.ext_mSN_G_sdw += 1
-    w = Twin(p.idx, run.int_mSN_G_sdw, p.n_twins, p.erroneous, e=run.ext_mSN_G_sdw)
+    index = (lv.unit(p.idx - run.n_low - run.n_act, p.mSN_own) if lv.vector
+             else run.int_mSN_G_sdw)
+    w = Twin(p.idx, index, p.n_twins, p.erroneous, e=run.ext_mSN_G_sdw)
     p.n_twins += 1
     run.twins.append(w)
     run.log(p.idx, Event.LOG_EXT, -1, p.int_mSN_G_low, w.index, e=w.e)
     if run.rules.reclaim_validated_twins and (
-            w.e <= p.ext_ivr if run.rules.outputs_by_count else w.index <= p.ivr_low):
+            w.e <= p.ext_ivr if run.rules.outputs_by_count else lv.leq(w.index, p.ivr_low)):
         # already validated (the device has the original): reclaimed at once (D18)
         run.log(p.idx, Event.RECLAIM, -1, p.ivr_low, len(p.ckpt_array), n=0, n_rcv_log=0,
                 n_sender_log=1)
@@ -63,6 +78,6 @@ def sdw_notify(run: Run, p: Proc, v_int: int, v_ext: int) -> None:
     """Incoming "passed AT": reclamation, dirty bit, ``ivr_low = max(m.int_mSN_G_low, ivr_low)``."""
     run.log(p.idx, Event.NOTIFIED, -1, v_int, v_ext)
     run.family.validate(run, p, v_int, v_ext)
-    p.ivr_low = max(v_int, p.ivr_low)
+    p.ivr_low = run.lv.join(v_int, p.ivr_low)
     if v_ext >= 0:
         p.ext_ivr = max(v_ext, p.ext_ivr)

@@ -15,15 +15,28 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..constants import ABSENT, ACT, LOW, SDW, Event
+from ..constants import (
+    ABSENT,
+    ACT,
+    LOW,
+    PIGGYBACK_COUNTER_BYTES,
+    PIGGYBACK_FLAG_BYTES,
+    SDW,
+    Event,
+)
 from ..metrics import ENGINE_METRICS
 from ..protocols import Rules
 from ..scenario import Scenario
+from .levels import SCALAR, VectorLevels
 
 
 @dataclass
 class Msg:
-    """An application message and what it piggybacks (``dirty_bit``, ``int_mSN_G_low``)."""
+    """An application message and what it piggybacks (``dirty_bit``, ``int_mSN_G_low``).
+
+    ``int_mSN_G_low`` is a level (:mod:`.levels`): an ``int``, or under
+    ``"mdcd-vector"`` a tuple with one counter per cluster member.
+    """
 
     mid: int
     src: int
@@ -46,8 +59,8 @@ class Msg:
 class Checkpoint:
     """An entry of ``ckpt_array``: a saved state and where in the run it was taken."""
 
-    index: int          # the value of int_mSN_G_low the array is indexed by
-    level_before: int   # local int_mSN_G_low of the saved state
+    index: object       # the level (int_mSN_G_low) the array is indexed by
+    level_before: object  # local int_mSN_G_low of the saved state
     t: float
     n_recv: int
     n_sent: int
@@ -61,7 +74,7 @@ class Checkpoint:
 class LogEntry:
     """An entry of a receiver-side log (``rcv_msg_log``)."""
 
-    index: int
+    index: object       # a level
     msg: Msg
     ckpt_ord: int       # the checkpoint interval the entry belongs to
 
@@ -71,7 +84,7 @@ class Twin:
     """A suppressed shadow message: a twin send to G_act or a twin external output."""
 
     sdw: int
-    index: int          # int_mSN_G_sdw (sends) or the log index of an output
+    index: object       # level: int_mSN_G_sdw (sends) or the log index of an output
     twin_ord: int       # ordinal among the shadow's twin events
     erroneous: bool
     k: int = 0          # twin send number (= cluster message number)
@@ -87,10 +100,11 @@ class Proc:
     role: int
     dirty_bit: int = 0
     prgt_bit: int = 0
-    int_mSN_G_low: int = 0
-    ivr_low: int = 0            # G_sdw only: last validated level (Figure 4)
+    int_mSN_G_low: object = 0   # a level (.levels); G_low under mdcd-vector: its view
+    ivr_low: object = 0         # G_sdw only: last validated level (Figure 4)
     ext_ivr: int = 0            # G_sdw only: validated cluster outputs (mdcd)
-    v_known: int = 0            # highest validated level this process has applied
+    v_known: object = 0         # highest validated level this process has applied
+    mSN_own: int = 0            # mdcd-vector: low_i's messages to G_act, sdw_i's twin sends
     ckpt_array: list[Checkpoint] = field(default_factory=list)
     rcv_msg_log: list[LogEntry] = field(default_factory=list)
     int_msg_log: list[Twin] = field(default_factory=list)   # G_sdw sender side
@@ -151,18 +165,27 @@ class Run:
         self.family = family
         n_low, n_act = scenario.n_low, scenario.n_act
         self.n_low, self.n_act = n_low, n_act
+        #: the level algebra (:mod:`.levels`), plugged in once
+        self.lv = VectorLevels(n_low) if rules.per_member_validation else SCALAR
+        zero = self.lv.zero
+        #: piggyback bytes of a message: its dirty_bit and its level (docs/metrics.md)
+        self.pb_level = (PIGGYBACK_COUNTER_BYTES * n_low if self.lv.vector
+                         else PIGGYBACK_COUNTER_BYTES)
         self.procs: list[Proc] = []
         # mdcd-unclustered: only low0 is low confidence; its interface partners run
         # as high-confidence processes without shadows (docs/protocols.md)
         partner = ACT if rules.unclustered else LOW
         for i in range(n_low):
             role = LOW if i == 0 else partner
-            self.procs.append(Proc(i, f"low{i}", role, dirty_bit=int(role == LOW)))
+            self.procs.append(Proc(i, f"low{i}", role, dirty_bit=int(role == LOW),
+                                   int_mSN_G_low=zero, ivr_low=zero, v_known=zero))
         for j in range(n_act):
-            self.procs.append(Proc(n_low + j, f"act{j}", ACT))
+            self.procs.append(Proc(n_low + j, f"act{j}", ACT, int_mSN_G_low=zero,
+                                   ivr_low=zero, v_known=zero))
         for i in range(n_low):
             role = SDW if i == 0 or not rules.unclustered else ABSENT
-            self.procs.append(Proc(n_low + n_act + i, f"sdw{i}", role))
+            self.procs.append(Proc(n_low + n_act + i, f"sdw{i}", role, int_mSN_G_low=zero,
+                                   ivr_low=zero, v_known=zero))
         # shared counters (atomic inside their group: docs/protocol.md, D6)
         self.int_mSN_G_low = 0
         self.ext_mSN_G_low = 0
@@ -177,7 +200,7 @@ class Run:
         self.originals: dict[int, Msg] = {}      # k -> G_low message to G_act
         self.twins: list[Twin] = []
         self.cluster_outputs: list[tuple[int, int, bool]] = []  # (e, level, delivered)
-        self.passed_levels: list[int] = []
+        self.passed_levels: list = []   # levels validated by passed ATs
         self.lines: list = []   # "coordinated" only
         self.ended = False
         self.outcome = "completed"
@@ -228,14 +251,26 @@ class Run:
         heapq.heappush(self.heap, (t, self.heap_seq, kind, payload))
         self.heap_seq += 1
 
-    def new_msg(self, src: int, dst: int, t_deliver: float, dirty_bit: int, level: int,
-                erroneous: bool, send_ord: int, k: int = 0) -> Msg:
-        """Create and register an application message."""
+    def new_msg(self, src: int, dst: int, t_deliver: float, dirty_bit: int, level: object,
+                erroneous: bool, send_ord: int, k: int = 0, pb_level: int = -1) -> Msg:
+        """Create and register an application message.
+
+        ``pb_level``: bytes its level piggybacks if not the run's usual
+        (:attr:`pb_level`); the piggyback size model is in docs/metrics.md.
+        """
         m = Msg(self.next_mid, src, dst, self.now, t_deliver, dirty_bit, level, erroneous,
                 send_ord, k)
         self.next_mid += 1
         self.messages.append(m)
+        self.m["n_app_msgs"] += 1
+        self.m["piggyback_bytes"] += PIGGYBACK_FLAG_BYTES + (
+            self.pb_level if pb_level < 0 else pb_level)
         return m
+
+    def low_level(self, p: Proc) -> object:
+        """The level a G_low process ``p`` piggybacks and validates: the cluster's
+        shared ``int_mSN_G_low`` (Figure 2), or ``p``'s own view under ``"mdcd-vector"``."""
+        return p.int_mSN_G_low if self.lv.vector else self.int_mSN_G_low
 
     def _advance_log_clock(self) -> None:
         self.log_area += (self.log_sender + self.log_receiver) * (self.now - self.log_t)

@@ -40,6 +40,7 @@ from .layout import (
     rd,
     wr,
 )
+from .levels import lv_bytes, lv_snap
 from .low import end_failed, notify
 from .state import heap_push, new_msg, role_of
 
@@ -99,15 +100,16 @@ def act_send(I, D, p, dst, t_deliver):
     ords = rd(I, pp(p, P_NSENT))
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
     dirty = rd(I, pp(p, P_DIRTY))
-    level = rd(I, pp(p, P_LEVEL))
+    level = lv_snap(I, rd(I, pp(p, P_LEVEL)))   # the piggyback (both copies)
     err = rd(I, pp(p, P_ERR))
-    mid = new_msg(I, p, dst, dirty, level, err, ords, 0)
+    pb = lv_bytes(I)
+    mid = new_msg(I, p, dst, dirty, level, err, ords, 0, pb)
     if mid >= 0:
         heap_push(I, D, t_deliver, mid * 2)
     # a partner's new-interface message to low0 (unclustered) has no twin copy
     if drole == LOW and not (rd(I, IP_UNCLUSTERED) != 0 and p < rd(I, IP_NLOW)):
         twin = rd(I, IP_NLOW) + rd(I, IP_NACT) + dst
-        mid = new_msg(I, p, twin, dirty, level, err, ords, 0)
+        mid = new_msg(I, p, twin, dirty, level, err, ords, 0, pb)
         if mid >= 0:
             heap_push(I, D, t_deliver, mid * 2)
 

@@ -86,6 +86,7 @@ from .layout import (
     rd,
     wr,
 )
+from .levels import lv_join, lv_leq, lv_snap
 from .state import (
     application_msg_reception,
     change_ckpts,
@@ -132,8 +133,7 @@ def memory_reclamation(I, D, p, role, v_int, v_ext):
     ck = rd(I, H_CK)
     before_c = rd(I, pp(p, P_CK_LEN))
     before_l = rd(I, pp(p, P_LG_LEN))
-    if v_int > rd(I, pp(p, P_V_KNOWN)):
-        wr(I, pp(p, P_V_KNOWN), v_int)
+    wr(I, pp(p, P_V_KNOWN), lv_join(I, rd(I, pp(p, P_V_KNOWN)), v_int))
     if rd(I, IP_RECLAIM_BY_INTERVAL) != 0:
         wr(I, R0 + R_STAMP, rd(I, R0 + R_STAMP) + 1)
         stamp = rd(I, R0 + R_STAMP)
@@ -144,7 +144,7 @@ def memory_reclamation(I, D, p, role, v_int, v_ext):
                 hi = rd(I, ck + rd(I, ck + h * N_CK + CK_NEXT) * N_CK + CK_LEVEL_BEFORE)
             else:
                 hi = rd(I, pp(p, P_LEVEL))
-            if hi > v_int:
+            if not lv_leq(I, hi, v_int):
                 break
             wr(I, ck + h * N_CK + CK_STAMP, stamp)
             wr(I, pp(p, P_CK_HEAD), rd(I, ck + h * N_CK + CK_NEXT))
@@ -160,21 +160,22 @@ def memory_reclamation(I, D, p, role, v_int, v_ext):
             log_remove_stamped(I, p, stamp)
     else:
         if before_c > 0:
-            list_remove_le(I, p, P_CK_HEAD, ck, N_CK, CK_NEXT, CK_INDEX, v_int)
+            list_remove_le(I, p, P_CK_HEAD, ck, N_CK, CK_NEXT, CK_INDEX, v_int, True)
         if before_l > 0:
-            list_remove_le(I, p, P_LG_HEAD, rd(I, H_LG), N_LG, LG_NEXT, LG_INDEX, v_int)
+            list_remove_le(I, p, P_LG_HEAD, rd(I, H_LG), N_LG, LG_NEXT, LG_INDEX, v_int,
+                           True)
     d_send = 0
     if role == SDW:
         tw = rd(I, H_TW)
         n_int = rd(I, pp(p, P_TI_LEN))
         n_ext = rd(I, pp(p, P_TE_LEN))
         if n_int > 0:
-            list_remove_le(I, p, P_TI_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int)
+            list_remove_le(I, p, P_TI_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int, True)
         if rd(I, IP_OUTPUTS_BY_COUNT) != 0:   # outputs are counted apart (D9)
             if v_ext >= 0 and n_ext > 0:
-                list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_E, v_ext)
+                list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_E, v_ext, False)
         elif n_ext > 0:
-            list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int)
+            list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int, True)
         d_send = rd(I, pp(p, P_TI_LEN)) + rd(I, pp(p, P_TE_LEN)) - n_int - n_ext
     change_ckpts(I, rd(I, pp(p, P_CK_LEN)) - before_c)
     change_logs(I, D, d_send, rd(I, pp(p, P_LG_LEN)) - before_l)
@@ -192,11 +193,12 @@ def checkpointing(I, D, p, role, level):
         return
     wr(I, R0 + R_NCK, c + 1)
     row = rd(I, H_CK) + c * N_CK
+    before = lv_snap(I, rd(I, pp(p, P_LEVEL)))   # the saved state's level
     if rd(I, IP_CKPT_INDEX_BY_TRIGGER) != 0:
         wr(I, row + CK_INDEX, level)
     else:
-        wr(I, row + CK_INDEX, rd(I, pp(p, P_LEVEL)))
-    wr(I, row + CK_LEVEL_BEFORE, rd(I, pp(p, P_LEVEL)))
+        wr(I, row + CK_INDEX, before)
+    wr(I, row + CK_LEVEL_BEFORE, before)
     wr(I, row + CK_NRECV, rd(I, pp(p, P_NRECV)))
     wr(I, row + CK_NSENT, rd(I, pp(p, P_NSENT)))
     wr(I, row + CK_NTWINS, rd(I, pp(p, P_NTWINS)))
@@ -226,7 +228,7 @@ def msg_logging(I, D, p, mid):
         return
     wr(I, R0 + R_NLG, e + 1)
     row = rd(I, H_LG) + e * N_LG
-    wr(I, row + LG_INDEX, rd(I, pp(p, P_LEVEL)))
+    wr(I, row + LG_INDEX, lv_snap(I, rd(I, pp(p, P_LEVEL))))
     wr(I, row + LG_MID, mid)
     wr(I, row + LG_CKPT, rd(I, pp(p, P_CK_TAIL)))
     list_append(I, p, P_LG_HEAD, rd(I, H_LG), N_LG, LG_NEXT, e)
@@ -253,7 +255,7 @@ def receive_application_msg(I, D, p, role, mid):
     elif rd(I, IP_S2_CHECKPOINTS) == 0:   # "static": one checkpoint per dirty period
         trigger = m_dirty == 1 and rd(I, pp(p, P_DIRTY)) == 0
     else:
-        trigger = m_dirty == 1 and m_level > rd(I, pp(p, P_LEVEL)) and gate
+        trigger = m_dirty == 1 and not lv_leq(I, m_level, rd(I, pp(p, P_LEVEL))) and gate
     log_all = rd(I, IP_LOG_ALL_WHEN_DIRTY) != 0
     if trigger:
         checkpointing(I, D, p, role, m_level)
@@ -268,8 +270,7 @@ def receive_application_msg(I, D, p, role, mid):
     elif m_dirty == 0 and rd(I, pp(p, P_DIRTY)) == 1:
         msg_logging(I, D, p, mid)
     application_msg_reception(I, p, mid)
-    if m_level > rd(I, pp(p, P_LEVEL)):
-        wr(I, pp(p, P_LEVEL), m_level)
+    wr(I, pp(p, P_LEVEL), lv_join(I, rd(I, pp(p, P_LEVEL)), m_level))
     if every:   # drop checkpoints already validated
         memory_reclamation(I, D, p, role, rd(I, pp(p, P_V_KNOWN)), -1)
     check_unsafe(I, p, role)

@@ -417,7 +417,7 @@ def validate(I, D, p, role, v_int, v_ext):
     if role == SDW and v_ext >= 0:
         n = rd(I, pp(p, P_TE_LEN))
         if n > 0:
-            list_remove_le(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, TW_E, v_ext)
+            list_remove_le(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, TW_E, v_ext, False)
         change_logs(I, D, rd(I, pp(p, P_TE_LEN)) - n, 0)
 
 

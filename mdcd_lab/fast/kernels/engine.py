@@ -38,6 +38,10 @@ from .layout import (
     KIND_FAULT,
     KIND_OUTPUT,
     LOW,
+    LV_IVR,
+    LV_LEVEL,
+    LV_PASSED,
+    LV_V_KNOWN,
     M_CKPT_ACT,
     M_CKPT_SDW,
     M_CKPT_TOTAL,
@@ -66,6 +70,8 @@ from .layout import (
     P_CK_HEAD,
     P_CK_TAIL,
     P_DIRTY,
+    P_IVR,
+    P_LEVEL,
     P_LG_HEAD,
     P_LG_TAIL,
     P_TE_HEAD,
@@ -73,11 +79,13 @@ from .layout import (
     P_TI_HEAD,
     P_TI_TAIL,
     P_UNSAFE,
+    P_V_KNOWN,
     R0,
     R_ENDED,
     R_ERROR,
     R_HN,
     R_M0,
+    R_PASSED_MAX,
     R_PENDING_RECOVERY,
     R_PENDING_VALIDATE,
     R_TOKEN,
@@ -88,6 +96,7 @@ from .layout import (
     rd,
     wr,
 )
+from .levels import lv_owned, lv_reset, lv_run_row, lv_vector
 from .low import fault, low_output, low_receive, low_send
 from .sdw import sdw_notify, sdw_send, sdw_twin_output, sdw_twin_send
 from .state import change_logs, heap_pop, role_of
@@ -156,6 +165,13 @@ def reset_state(I, D, token):
     for p in range(n_low):
         if role_of(I, p) == LOW:
             wr(I, pp(p, P_DIRTY), 1)
+    if lv_vector(I):   # "mdcd-vector": the levels are the rows each process owns
+        lv_reset(I)
+        for p in range(n_procs):
+            wr(I, pp(p, P_LEVEL), lv_owned(I, p, LV_LEVEL))
+            wr(I, pp(p, P_V_KNOWN), lv_owned(I, p, LV_V_KNOWN))
+            wr(I, pp(p, P_IVR), lv_owned(I, p, LV_IVR))
+        wr(I, R0 + R_PASSED_MAX, lv_run_row(I, LV_PASSED))
     wr(I, R0 + R_TOKEN, token)
     wr(D, F_NOW, 0.0)
     wr(D, F_LOG_AREA, 0.0)

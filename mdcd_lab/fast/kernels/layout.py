@@ -52,6 +52,8 @@ from ...constants import (  # noqa: F401  (re-exported for the kernel modules)
     OUT_FAILED,
     OUT_RECOVERED,
     OUTCOMES,
+    PIGGYBACK_COUNTER_BYTES,
+    PIGGYBACK_FLAG_BYTES,
     SDW,
     U_AT_MISSING,
     U_COMP_MISSING,
@@ -77,28 +79,30 @@ IP_UNCLUSTERED, IP_COORDINATED_CKPT, IP_N_LINES = 13, 14, 15   # N_LINES: line e
 IP_CKPT_INDEX_BY_TRIGGER, IP_RECLAIM_VALIDATED_TWINS, IP_S2_EVERY_LEVEL = 16, 17, 18
 IP_NON_FIFO = 19   # Scenario.channel == "non-fifo"
 IP_UNGUARDED = 20
-N_IP = 21
+IP_PER_MEMBER = 21   # "mdcd-vector": levels are per-member vectors (kernels/levels.py)
+N_IP = 22
 
 # -- I header: ip (0 .. N_IP - 1), then base offsets of the pools ---------------------
 (H_CK, H_MS, H_LG, H_TW, H_HS, H_IT, H_NT, H_OD, H_CO, H_TWO, H_RST, H_CAS, H_RPE,
- H_REPL, H_KF, H_EF, H_CUT, H_LN, H_TN, H_HELD, H_CAP_M, H_CAP_R, H_HT, H_CAP_H) = range(
-    N_IP, N_IP + 24)
-HDR = N_IP + 24
+ H_REPL, H_KF, H_EF, H_CUT, H_LN, H_TN, H_HELD, H_LV, H_CAP_M, H_CAP_R, H_HT, H_CAP_H,
+ H_CAP_LV) = range(N_IP, N_IP + 26)
+HDR = N_IP + 26
 # -- run integers R at R0 -------------------------------------------------------------
 (R_INT_LOW, R_EXT_LOW, R_INT_SDW, R_EXT_SDW, R_SEQ, R_HN, R_NMSG, R_NCK, R_NLG, R_NTW,
  R_NNT, R_NOD, R_ENDED, R_NPASSED, R_PASSED_MAX, R_CK_NOW, R_LOG_S, R_LOG_R, R_STAMP,
  R_TOKEN, R_CO_MAX, R_ERROR, R_N_LOW_ACT, R_L0, R_NL, R_DSEQ, R_TRANSIT,
- R_PENDING_VALIDATE, R_PENDING_RECOVERY) = range(29)
+ R_PENDING_VALIDATE, R_PENDING_RECOVERY, R_LV_N) = range(30)
 #: The integer-valued metrics follow the run state: ``R0 + R_M0 + k`` is INT_METRICS[k].
-R_M0 = 29
+R_M0 = 30
 N_OUT_I = len(INT_METRICS)
 N_R = R_M0 + N_OUT_I
 R0 = HDR
 # -- processes P at P0: one row of N_P per process ------------------------------------
 (P_DIRTY, P_PRGT, P_LEVEL, P_IVR, P_EXT_IVR, P_V_KNOWN, P_NCKPT, P_ERR, P_UNSAFE, P_NRECV,
  P_NSENT, P_NTWINS, P_NOUT, P_CK_HEAD, P_CK_TAIL, P_CK_LEN, P_LG_HEAD, P_LG_TAIL,
- P_LG_LEN, P_TI_HEAD, P_TI_TAIL, P_TI_LEN, P_TE_HEAD, P_TE_TAIL, P_TE_LEN) = range(25)
-N_P = 25
+ P_LG_LEN, P_TI_HEAD, P_TI_TAIL, P_TI_LEN, P_TE_HEAD, P_TE_TAIL, P_TE_LEN,
+ P_MSN_OWN) = range(26)
+N_P = 26
 P0 = R0 + N_R
 # -- pools (rows of N_* ints from the base offset in the header) ------------------------
 (CK_INDEX, CK_LEVEL_BEFORE, CK_NRECV, CK_NSENT, CK_NTWINS, CK_NOUT, CK_ERR, CK_ORD,
@@ -122,6 +126,15 @@ CO_TOKEN, CO_LEVEL, CO_OK = range(3)                # cluster outputs by e
 N_CO = 3
 N_TWO = 2    # twin outputs by e: token, TW row
 N_EF = 2     # by e: in a re-sent log, undone
+#: piggyback size model (docs/metrics.md): bytes of a dirty_bit and of one counter
+PB_FLAG, PB_COUNTER = PIGGYBACK_FLAG_BYTES, PIGGYBACK_COUNTER_BYTES
+# "mdcd-vector" level rows (kernels/levels.py): each process owns LV_OWNED rows (its
+# int_mSN_G_low, v_known, ivr_low: rows LV_OWNED * p + LV_LEVEL ...), then the run's
+# own rows (the join of the passed levels, and two for recovery), then the snapshots
+LV_LEVEL, LV_V_KNOWN, LV_IVR = range(3)
+LV_OWNED = 3
+LV_PASSED, LV_V_STAR, LV_IVR_ALL = range(3)   # offsets after the processes' rows
+LV_RUN_ROWS = 3
 # -- D: fp (0 .. N_FP - 1), then the run floats F, then checkpoint times, heap times ----
 F_NOW, F_LOG_AREA, F_LOG_T = range(N_FP, N_FP + 3)
 #: The floating-point metrics: ``D[F_M0 + k]`` is FLOAT_METRICS[k].
@@ -181,9 +194,16 @@ def alloc_state(fp, ip, rows):
     n_lines = ip[IP_N_LINES] + 1 if ip[IP_COORDINATED_CKPT] != 0 else 0
     cap_ck = cap_m + n_lines * n_procs
     cap_h = cap_m + ip[IP_N_LINES]
+    # "mdcd-vector": level vectors of IP_NLOW counters (kernels/levels.py): the rows
+    # each process owns, then one per message, checkpoint (two), log entry, twin,
+    # notification and cluster output
+    cap_lv = 0
+    if ip[IP_PER_MEMBER] != 0:
+        cap_lv = LV_OWNED * n_procs + LV_RUN_ROWS + 4 * cap_m + 3 * cap_r
     sizes = (cap_ck * N_CK, cap_m * N_MS, cap_m * N_LG, cap_r * N_TW, cap_h, cap_h,
              cap_r * N_NT, cap_r * N_OD, cap_r * N_CO, cap_r * N_TWO, n_procs, n_procs,
-             n_procs, cap_m, cap_r, cap_r * N_EF, 2 * n_procs, n_lines * N_LN, cap_r, cap_r)
+             n_procs, cap_m, cap_r, cap_r * N_EF, 2 * n_procs, n_lines * N_LN, cap_r, cap_r,
+             cap_lv * ip[IP_NLOW])
     total = P0 + n_procs * N_P
     for s in sizes:
         total += s
@@ -197,6 +217,7 @@ def alloc_state(fp, ip, rows):
     I[H_CAP_M] = cap_m
     I[H_CAP_R] = cap_r
     I[H_CAP_H] = cap_h
+    I[H_CAP_LV] = cap_lv
     D = np.zeros(D_CKT + cap_ck + cap_h)
     for k in range(N_FP):
         D[k] = fp[k]

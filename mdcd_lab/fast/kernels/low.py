@@ -33,13 +33,18 @@ from .layout import (
     M_OUTCOME,
     MF_T_END,
     MF_T_FAULT,
+    MS_LEVEL,
     MS_TWIN_NO,
     N_CO,
     N_MS,
     N_NT,
     OUT_FAILED,
     P_ERR,
+    P_LEVEL,
+    P_MSN_OWN,
     P_NSENT,
+    PB_COUNTER,
+    PB_FLAG,
     R0,
     R_CO_MAX,
     R_ENDED,
@@ -57,6 +62,7 @@ from .layout import (
     rd,
     wr,
 )
+from .levels import lv_join, lv_set, lv_snap, lv_unit, lv_vector
 from .state import application_msg_reception, heap_push, new_msg, role_of
 
 
@@ -71,7 +77,10 @@ def end_failed(I, D):
 def notify(I, D, origin, v_int, v_ext, d_notify):
     """``low.notify``: one heap item for every recipient."""
     wr(I, R0 + M_N_NOTIFICATIONS, rd(I, R0 + M_N_NOTIFICATIONS) + 1)
-    if rd(I, R0 + R_NPASSED) == 0 or v_int > rd(I, R0 + R_PASSED_MAX):
+    if lv_vector(I):   # the notification keeps the level as it is now
+        v_int = lv_snap(I, v_int)
+        lv_join(I, rd(I, R0 + R_PASSED_MAX), v_int)
+    elif rd(I, R0 + R_NPASSED) == 0 or v_int > rd(I, R0 + R_PASSED_MAX):
         wr(I, R0 + R_PASSED_MAX, v_int)
     wr(I, R0 + R_NPASSED, rd(I, R0 + R_NPASSED) + 1)
     wr(I, R0 + R_PENDING_VALIDATE, 1)   # families.on_passed_at, by play_run after this row
@@ -94,7 +103,7 @@ def cluster_output(I, e, level, ok):
         return
     row = rd(I, H_CO) + e * N_CO
     wr(I, row + CO_TOKEN, rd(I, R0 + R_TOKEN))
-    wr(I, row + CO_LEVEL, level)
+    wr(I, row + CO_LEVEL, lv_snap(I, level))
     wr(I, row + CO_OK, ok)
     if e > rd(I, R0 + R_CO_MAX):
         wr(I, R0 + R_CO_MAX, e)
@@ -107,7 +116,7 @@ def low_output(I, D, p, u_at, u_comp, d_notify):
     e = rd(I, R0 + R_EXT_LOW)
     wr(I, R0 + M_N_AT, rd(I, R0 + M_N_AT) + 1)
     err = rd(I, pp(p, P_ERR)) != 0
-    level = rd(I, R0 + R_INT_LOW)
+    level = low_level(I, p)
     detected = err and u_at < rd(D, FP_COVERAGE)
     if not detected:
         if err:   # an AT missed the error: it reaches the device
@@ -139,14 +148,34 @@ def fault(I, D, p):
 
 
 @njit(**JIT_NORC)
+def low_level(I, p):
+    """``Run.low_level``: the shared ``int_mSN_G_low``, or ``p``'s view (``"mdcd-vector"``)."""
+    if lv_vector(I):
+        return rd(I, pp(p, P_LEVEL))
+    return rd(I, R0 + R_INT_LOW)
+
+
+@njit(**JIT_NORC)
 def low_send(I, D, p, dst, t_deliver):
     """``low.low_send``: Figure 2's internal send (to G_act, or inside the cluster)."""
     k = 0
     if role_of(I, dst) == ACT:
         wr(I, R0 + R_INT_LOW, rd(I, R0 + R_INT_LOW) + 1)
         k = rd(I, R0 + R_INT_LOW)
-    mid = new_msg(I, p, dst, 1, rd(I, R0 + R_INT_LOW), rd(I, pp(p, P_ERR)),
-                  rd(I, pp(p, P_NSENT)), k)
+    if lv_vector(I):
+        if k != 0:   # the member and its own number (docs/protocol.md, section 8)
+            c = rd(I, pp(p, P_MSN_OWN)) + 1
+            wr(I, pp(p, P_MSN_OWN), c)
+            lv_set(I, rd(I, pp(p, P_LEVEL)), p, c)
+            level = lv_unit(I, p, c)
+            pb = PB_FLAG + 2 * PB_COUNTER
+        else:        # inside the cluster: the sender's view
+            level = lv_snap(I, rd(I, pp(p, P_LEVEL)))
+            pb = PB_FLAG + rd(I, IP_NLOW) * PB_COUNTER
+    else:
+        level = rd(I, R0 + R_INT_LOW)
+        pb = PB_FLAG + PB_COUNTER
+    mid = new_msg(I, p, dst, 1, level, rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), k, pb)
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
     if k != 0 and dst >= rd(I, IP_NLOW):   # is_act(dst): the twin number
         wr(I, R0 + R_N_LOW_ACT, rd(I, R0 + R_N_LOW_ACT) + 1)
@@ -159,5 +188,8 @@ def low_send(I, D, p, dst, t_deliver):
 
 @njit(**JIT_NORC)
 def low_receive(I, p, mid):
-    """``low.low_receive``: a G_low process only consumes."""
+    """``low.low_receive``: a G_low process only consumes (``"mdcd-vector"``: its view
+    absorbs the message's level)."""
     application_msg_reception(I, p, mid)
+    if lv_vector(I):
+        lv_join(I, rd(I, pp(p, P_LEVEL)), rd(I, rd(I, H_MS) + mid * N_MS + MS_LEVEL))

@@ -45,6 +45,7 @@ from .layout import (
     MS_DST,
     MS_ERR,
     MS_K,
+    MS_LEVEL,
     MS_SEND_ORD,
     MS_SRC,
     MS_TWIN_NO,
@@ -69,6 +70,7 @@ from .layout import (
     rd,
     wr,
 )
+from .levels import lv_leq, lv_vector
 from .state import role_of
 
 
@@ -104,6 +106,7 @@ def check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, coord):
     dups = 0
     contaminated = 0
     unclustered = rd(I, IP_UNCLUSTERED) != 0
+    vector = lv_vector(I)
     for mid in range(n_msg):
         m = ms + mid * N_MS
         dst = rd(I, m + MS_DST)
@@ -123,21 +126,27 @@ def check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, coord):
         transit = not delivered
         k = rd(I, m + MS_K)
         twin_no = rd(I, m + MS_TWIN_NO)
+        if vector:   # a cluster message is validated by its own level (its member's number)
+            valid = src_role == LOW and lv_leq(I, rd(I, m + MS_LEVEL), ivr)
+            twin_valid = valid
+        else:
+            valid = k <= ivr
+            twin_valid = twin_no <= ivr
         if src_role == LOW and twin_no == 0:
             # mdcd-unclustered: a new-interface message of low0 to a partner; the old
             # version never sends it, so a partner state that holds it is an orphan
-            if rc or rp or (transit and k <= ivr):
+            if rc or rp or (transit and valid):
                 orphans += 1
                 wr(I, cas + dst, 1)
             continue
         if src_role == LOW:
-            ri = transit and k <= ivr and not coord
+            ri = transit and valid and not coord
             if coord:
                 d = not (twin_no <= nla and rd(I, held + twin_no) != 0)
             elif 0 <= twin_no < n_k and (rd(I, kf + twin_no) & 2) != 0:
                 d = (rd(I, kf + twin_no) & 1) != 0   # a held twin: re-sent iff logged
             else:
-                d = twin_no > ivr   # (re)generated after takeover: suppressed up to ivr
+                d = not twin_valid   # (re)generated after takeover: suppressed up to ivr
             if ri and rd(I, m + MS_ERR) != 0:
                 contaminated += 1
         else:

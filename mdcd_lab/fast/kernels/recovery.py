@@ -35,6 +35,8 @@ from .layout import (
     IP_NLOW,
     LG_MID,
     LG_NEXT,
+    LV_IVR_ALL,
+    LV_V_STAR,
     M_N_REPLAYED,
     M_N_RESENT,
     M_N_SUPPRESSED,
@@ -60,6 +62,7 @@ from .layout import (
     P_EXT_IVR,
     P_IVR,
     P_LG_HEAD,
+    P_MSN_OWN,
     P_NRECV,
     P_NSENT,
     P_NTWINS,
@@ -77,6 +80,7 @@ from .layout import (
     SDW,
     TW_E,
     TW_ERR,
+    TW_INDEX,
     TW_K,
     TW_NEXT,
     TW_ORD,
@@ -85,6 +89,7 @@ from .layout import (
     rd,
     wr,
 )
+from .levels import lv_excess, lv_join, lv_leq, lv_run_row, lv_set, lv_vector
 from .oracle import check_recovery
 from .state import begin_recovery, role_of
 
@@ -119,8 +124,7 @@ def error_recovery(I, D):
                 continue
             memory_reclamation(I, D, p, role, v_star, ext_star)
             if role == SDW:
-                if v_star > rd(I, pp(p, P_IVR)):
-                    wr(I, pp(p, P_IVR), v_star)
+                wr(I, pp(p, P_IVR), lv_join(I, rd(I, pp(p, P_IVR)), v_star))
                 wr(I, pp(p, P_EXT_IVR), ext_star)
     # rollback of dirty processes to the checkpoint with the smallest index, i.e. the
     # earliest (reference/recovery.py: indices increase along the array under S1/S2)
@@ -165,7 +169,7 @@ def error_recovery(I, D):
             m = ms + mid * N_MS
             # replay only what no sender will send again
             if not log_all or (rd(I, m + MS_CONSUME_ORD) >= best_nrecv
-                               and rd(I, m + MS_LEVEL) <= v_known):
+                               and lv_leq(I, rd(I, m + MS_LEVEL), v_known)):
                 wr(I, repl + mid, 1)
                 n_replayed += 1
                 if rd(I, m + MS_ERR) != 0:
@@ -202,10 +206,17 @@ def error_recovery(I, D):
         wr(I, cut + 2 * p, n_sent)
         wr(I, cut + 2 * p + 1, n_twins)
     # shadow takeover
-    ivr = rd(I, pp(sdw0, P_IVR))
-    for q in range(sdw0 + 1, n_procs):
-        if rd(I, pp(q, P_IVR)) > ivr:
-            ivr = rd(I, pp(q, P_IVR))
+    if lv_vector(I):   # the join of the shadows' ivr_low, in a row of the run
+        ivr = lv_run_row(I, LV_IVR_ALL)
+        for i in range(n_low):
+            lv_set(I, ivr, i, 0)
+        for q in range(sdw0, n_procs):
+            lv_join(I, ivr, rd(I, pp(q, P_IVR)))
+    else:
+        ivr = rd(I, pp(sdw0, P_IVR))
+        for q in range(sdw0 + 1, n_procs):
+            if rd(I, pp(q, P_IVR)) > ivr:
+                ivr = rd(I, pp(q, P_IVR))
     if coordinated:
         ext_ivr = ext_star
     else:
@@ -230,7 +241,7 @@ def error_recovery(I, D):
         row = tw + w * N_TW
         c = rd(I, rst + rd(I, row + TW_SDW))
         if c >= 0 and rd(I, row + TW_ORD) >= rd(I, cut + 2 * rd(I, row + TW_SDW) + 1):
-            if rd(I, row + TW_K) != 0 and rd(I, row + TW_K) <= ivr:
+            if rd(I, row + TW_K) != 0 and lv_leq(I, rd(I, row + TW_INDEX), ivr):
                 n_undone_k += 1
             if rd(I, row + TW_E) != 0:
                 wr(I, ef + rd(I, row + TW_E) * N_EF + 1, 1)
@@ -260,5 +271,12 @@ def error_recovery(I, D):
     wr(I, R0 + M_ROLLBACK_EVENTS_MAX, ev_max)
     wr(I, R0 + M_N_REPLAYED, n_replayed)
     wr(I, R0 + M_N_RESENT, n_resent)
-    wr(I, R0 + M_N_SUPPRESSED, max(0, ivr - int_sdw) + n_undone_k)
+    if lv_vector(I):   # each shadow's own numbers (its twins made), in a row of the run
+        made = lv_run_row(I, LV_V_STAR)
+        for i in range(n_low):
+            lv_set(I, made, i, rd(I, pp(sdw0 + i, P_MSN_OWN)))
+        n_pending = lv_excess(I, ivr, made)
+    else:
+        n_pending = lv_excess(I, ivr, int_sdw)
+    wr(I, R0 + M_N_SUPPRESSED, n_pending + n_undone_k)
     check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, False)

@@ -15,6 +15,8 @@ from .layout import (
     H_CAP_R,
     H_TW,
     H_TWO,
+    IP_NACT,
+    IP_NLOW,
     IP_OUTPUTS_BY_COUNT,
     IP_RECLAIM_VALIDATED_TWINS,
     N_TW,
@@ -24,6 +26,7 @@ from .layout import (
     P_EXT_IVR,
     P_IVR,
     P_LEVEL,
+    P_MSN_OWN,
     P_NSENT,
     P_NTWINS,
     P_TE_HEAD,
@@ -46,6 +49,7 @@ from .layout import (
     rd,
     wr,
 )
+from .levels import lv_bytes, lv_join, lv_leq, lv_snap, lv_unit, lv_vector
 from .state import change_logs, heap_push, list_append, new_msg
 
 
@@ -72,10 +76,16 @@ def sdw_twin_send(I, D, p):
     """``sdw.sdw_twin_send``."""
     wr(I, R0 + R_INT_SDW, rd(I, R0 + R_INT_SDW) + 1)
     k = rd(I, R0 + R_INT_SDW)
-    w = new_twin(I, p, k, k, 0)
+    if lv_vector(I):   # the shadow's own number of the twin (docs/protocol.md, section 8)
+        c = rd(I, pp(p, P_MSN_OWN)) + 1
+        wr(I, pp(p, P_MSN_OWN), c)
+        index = lv_unit(I, p - rd(I, IP_NLOW) - rd(I, IP_NACT), c)
+    else:
+        index = k
+    w = new_twin(I, p, index, k, 0)
     if w < 0:
         return
-    if rd(I, IP_RECLAIM_VALIDATED_TWINS) != 0 and k <= rd(I, pp(p, P_IVR)):
+    if rd(I, IP_RECLAIM_VALIDATED_TWINS) != 0 and lv_leq(I, index, rd(I, pp(p, P_IVR))):
         return   # already validated: reclaimed at once (D18)
     list_append(I, p, P_TI_HEAD, rd(I, H_TW), N_TW, TW_NEXT, w)
     change_logs(I, D, 1, 0)
@@ -86,7 +96,11 @@ def sdw_twin_output(I, D, p):
     """``sdw.sdw_twin_output``."""
     wr(I, R0 + R_EXT_SDW, rd(I, R0 + R_EXT_SDW) + 1)
     e = rd(I, R0 + R_EXT_SDW)
-    w = new_twin(I, p, rd(I, R0 + R_INT_SDW), 0, e)
+    if lv_vector(I):
+        index = lv_unit(I, p - rd(I, IP_NLOW) - rd(I, IP_NACT), rd(I, pp(p, P_MSN_OWN)))
+    else:
+        index = rd(I, R0 + R_INT_SDW)
+    w = new_twin(I, p, index, 0, e)
     if w < 0:
         return
     if e >= rd(I, H_CAP_R):
@@ -98,7 +112,7 @@ def sdw_twin_output(I, D, p):
         if rd(I, IP_OUTPUTS_BY_COUNT) != 0:
             validated = e <= rd(I, pp(p, P_EXT_IVR))
         else:
-            validated = rd(I, R0 + R_INT_SDW) <= rd(I, pp(p, P_IVR))
+            validated = lv_leq(I, index, rd(I, pp(p, P_IVR)))
         if validated:
             return   # already validated: reclaimed at once (D18)
     list_append(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, w)
@@ -108,8 +122,8 @@ def sdw_twin_output(I, D, p):
 @njit(**JIT_NORC)
 def sdw_send(I, D, p, dst, t_deliver):
     """``sdw.sdw_send``: a message between shadows (old interface), delivered (D8)."""
-    mid = new_msg(I, p, dst, rd(I, pp(p, P_DIRTY)), rd(I, pp(p, P_LEVEL)),
-                  rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), 0)
+    mid = new_msg(I, p, dst, rd(I, pp(p, P_DIRTY)), lv_snap(I, rd(I, pp(p, P_LEVEL))),
+                  rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), 0, lv_bytes(I))
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
     if mid >= 0:
         heap_push(I, D, t_deliver, mid * 2)
@@ -119,7 +133,6 @@ def sdw_send(I, D, p, dst, t_deliver):
 def sdw_notify(I, D, p, v_int, v_ext):
     """``sdw.sdw_notify``: reclamation, ``ivr_low = max(m.int_mSN_G_low, ivr_low)``."""
     validate(I, D, p, SDW, v_int, v_ext)
-    if v_int > rd(I, pp(p, P_IVR)):
-        wr(I, pp(p, P_IVR), v_int)
+    wr(I, pp(p, P_IVR), lv_join(I, rd(I, pp(p, P_IVR)), v_int))
     if v_ext >= 0 and v_ext > rd(I, pp(p, P_EXT_IVR)):
         wr(I, pp(p, P_EXT_IVR), v_ext)

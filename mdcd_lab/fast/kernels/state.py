@@ -38,8 +38,10 @@ from .layout import (
     M_LOG_ENTRIES_PEAK,
     M_LOG_RECEIVER_PEAK,
     M_LOG_SENDER_PEAK,
+    M_N_APP_MSGS,
     M_N_LOGGED,
     M_OUTCOME,
+    M_PIGGYBACK_BYTES,
     MF_T_DETECT,
     MF_T_END,
     MS_CONSUME_ORD,
@@ -83,6 +85,7 @@ from .layout import (
     rd,
     wr,
 )
+from .levels import lv_leq, lv_vector
 
 
 @njit(**JIT_NORC)
@@ -201,7 +204,13 @@ def heap_pop(I, D):
 
 
 @njit(**JIT_NORC)
-def new_msg(I, src, dst, dirty, level, err, send_ord, k):
+def new_msg(I, src, dst, dirty, level, err, send_ord, k, pb):
+    """``Run.new_msg``: an application message of the guarded operation piggybacking
+    ``pb`` bytes (counted in ``n_app_msgs`` / ``piggyback_bytes``), or of the unguarded
+    phase (``pb < 0``, not counted)."""
+    if pb >= 0:
+        wr(I, R0 + M_N_APP_MSGS, rd(I, R0 + M_N_APP_MSGS) + 1)
+        wr(I, R0 + M_PIGGYBACK_BYTES, rd(I, R0 + M_PIGGYBACK_BYTES) + pb)
     mid = rd(I, R0 + R_NMSG)
     if mid >= rd(I, H_CAP_M):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
@@ -238,15 +247,17 @@ def list_append(I, p, f_head, base, width, f_next, item):
 
 
 @njit(**JIT_NORC)
-def list_remove_le(I, p, f_head, base, width, f_next, f_key, thr):
-    """Keep, in order, the items of ``p``'s list whose key is ``> thr``."""
+def list_remove_le(I, p, f_head, base, width, f_next, f_key, thr, level):
+    """Keep, in order, the items of ``p``'s list whose key is ``> thr``: not covered by
+    level ``thr`` if ``level`` (``levels.lv_leq``), else as integers."""
     prev = -1
     cur = rd(I, pp(p, f_head))
     n = 0
     while cur >= 0:
         row = base + cur * width
         nxt = rd(I, row + f_next)
-        if rd(I, row + f_key) > thr:
+        key = rd(I, row + f_key)
+        if (not lv_leq(I, key, thr)) if level else key > thr:
             if prev < 0:
                 wr(I, pp(p, f_head), cur)
             else:
@@ -284,7 +295,10 @@ def begin_recovery(I, D):
     wr(I, R0 + M_OUTCOME, OUT_RECOVERED)
     wr(I, R0 + R_ENDED, 1)
     wr(D, MF_T_END, now)
-    v_star = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
+    if lv_vector(I):   # the run's row of the passed levels' join (zero if none passed)
+        v_star = rd(I, R0 + R_PASSED_MAX)
+    else:
+        v_star = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
     token = rd(I, R0 + R_TOKEN)
     co = rd(I, H_CO)
     ext_star = 0
