@@ -10,7 +10,7 @@ from .metrics import METRIC_NAMES, finalize_frame
 from .protocols import get_rules
 from .reference.engine import play_run, replay_reference
 from .scenario import Scenario
-from .traces import generate_traces, validate_trace
+from .traces import check_twin_members, generate_traces, validate_trace
 
 __all__ = ["ENGINES", "ENGINE_CHOICES", "simulate", "replay", "run_events", "numba_supports",
            "resolve_engine"]
@@ -103,6 +103,8 @@ def replay(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd",
         ``docs/metrics.md``, one row per run of the trace.
     """
     engine = _check_common(scenario, protocol, engine)
+    if get_rules(protocol).per_member_validation:
+        check_twin_members(trace, scenario)
     if engine == "numba":
         from .fast import replay_numba
         return _with_protocol(replay_numba(trace, scenario, protocol), protocol)

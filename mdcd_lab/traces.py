@@ -305,6 +305,35 @@ def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0
     })
 
 
+def check_twin_members(trace: pd.DataFrame, scenario: Scenario) -> None:
+    """Refuse a trace whose ``k``-th shadow twin is not from the ``k``-th cluster
+    message's member.
+
+    Twin ``k`` is the twin of cluster message ``k`` (docs/trace-format.md);
+    ``"mdcd-vector"`` numbers each member's messages (and ``sdw_i`` its twins) on
+    their own, so the twin of ``low_i``'s message must come from ``sdw_i``.
+    Generated traces always satisfy this; a hand-written one may not.
+    ``ValueError`` names the run and the row.  A trace without the columns is left
+    to :func:`validate_trace`'s message.
+    """
+    if not isinstance(trace, pd.DataFrame) or not {"run", "kind", "src", "dst"} <= set(
+            trace.columns):
+        return
+    sends = trace[trace["kind"] == "send"]
+    to_act = sends["dst"].astype(str).str.startswith("act")
+    src = sends["src"].astype(str)
+    for run, rows in sends[to_act].groupby("run", sort=True):
+        s = src.loc[rows.index]
+        members = s[s.str.startswith("low")].str[3:].tolist()
+        twins = s[s.str.startswith("sdw")]
+        for k, (row, name) in enumerate(twins.items()):
+            if k < len(members) and name[3:] != members[k]:
+                raise ValueError(
+                    f"run {run}: row {row} is twin {k + 1} from {name}, but cluster message "
+                    f"{k + 1} (to G_act) is from low{members[k]}; under per-member "
+                    "validation the twin of low_i's message comes from sdw_i")
+
+
 def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[str, np.ndarray]]:
     """Check a trace against ``scenario`` and convert it to per-run arrays.
 

@@ -69,6 +69,8 @@ def protocols(draw):
     if draw(st.booleans()):
         return draw(st.sampled_from(PROTOCOL_NAMES))
     flags = {name: draw(st.booleans()) for name in SWITCHES if name in SUPPORTED_SWITCHES}
+    if flags.get("per_member_validation"):   # the switches it works with (protocols.Rules)
+        flags.update(outputs_by_count=True, coordinated_ckpt=False, unclustered=False)
     return Rules(name="ablation", **flags)
 
 
@@ -97,7 +99,8 @@ def test_named_protocols_are_covered():
     {name: st.booleans() for name in SWITCHES if name in SUPPORTED_SWITCHES}))
 def test_unclustered_numba_equals_reference(s, seed, flags):
     """``mdcd-unclustered`` and its ablations: partners (n_low >= 2), absent shadows."""
-    protocol = Rules(name="unclustered-ablation", **dict(flags, unclustered=True))
+    protocol = Rules(name="unclustered-ablation",
+                     **dict(flags, unclustered=True, per_member_validation=False))
     for p in ("mdcd-unclustered", protocol):
         assert_same(simulate(s, 6, seed, protocol=p),
                     simulate(s, 6, seed, protocol=p, engine="numba"))
@@ -139,7 +142,8 @@ def test_coordinated_numba_equals_reference(s, seed, period, flags):
     """``coordinated`` (lines every ``period * horizon``, some at the horizon or at a
     row's time) and its ablations, with and without ``unclustered``."""
     s = dataclasses.replace(s, coord_period=s.horizon * period)
-    protocol = Rules(name="coordinated-ablation", **dict(flags, coordinated_ckpt=True))
+    protocol = Rules(name="coordinated-ablation",
+                     **dict(flags, coordinated_ckpt=True, per_member_validation=False))
     for p in ("coordinated", protocol):
         assert_same(simulate(s, 6, seed, protocol=p),
                     simulate(s, 6, seed, protocol=p, engine="numba"))

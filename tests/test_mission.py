@@ -19,6 +19,13 @@ SWITCHES = tuple(f.name for f in dataclasses.fields(Rules) if f.name != "name")
 #: columns a mission changes for a run that reaches the horizon
 #: (and the trace means over all of the run's rows, which cover the mission)
 TRACE_MEANS = ("delivery_delay_mean", "twin_offset_mean")
+def _compatible(flags: dict) -> dict:
+    """The switches ``per_member_validation`` works with (``protocols.Rules``)."""
+    if flags.get("per_member_validation"):
+        return dict(flags, outputs_by_count=True, coordinated_ckpt=False, unclustered=False)
+    return flags
+
+
 MISSION_COLUMNS = ("outcome", "t_end", "n_events", "t_fault", "t_fail", "phase", *TRACE_MEANS)
 
 
@@ -27,7 +34,7 @@ MISSION_COLUMNS = ("outcome", "t_end", "n_events", "t_fault", "t_fail", "phase",
        factor=st.sampled_from([1.0, 1.5, 3.0, 6.0]),
        protocol=st.one_of(st.sampled_from(tuple(PROTOCOLS)), st.fixed_dictionaries(
            {n: st.booleans() for n in SWITCHES if n in SUPPORTED_SWITCHES}).map(
-           lambda f: Rules(name="ablation", **f))))
+           lambda f: Rules(name="ablation", **_compatible(f)))))
 def test_mission_numba_equals_reference(s, seed, factor, protocol):
     s = dataclasses.replace(s, mission=s.horizon * factor)
     assert_same(simulate(s, 5, seed, protocol=protocol),
