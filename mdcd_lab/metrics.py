@@ -177,6 +177,7 @@ METRIC_LABELS: dict[str, str] = {
     "delivery_delay_mean": "mean delivery delay", "twin_offset_mean": "mean shadow-twin offset",
     "t_fail": "time of failure", "t_guarded": "guarded-operation time",
     "phase": "phase of the end", "n_logged": "logged messages",
+    "n_app_msgs": "application messages", "piggyback_bytes": "piggybacked bytes",
 }
 METRICS = tuple(replace(m, label=METRIC_LABELS.get(m.name, m.name.replace("_", " ")))
                 for m in METRICS)

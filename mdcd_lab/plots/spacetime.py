@@ -252,9 +252,14 @@ def _messages(events: pd.DataFrame, trace: pd.DataFrame | None) -> pd.DataFrame:
             # what the sender piggybacked, else what the receiver saw
             dirty = _known(s_dirty) if s_dirty >= 0 else d_dirty
             err = _known(s_err) if s_err >= 0 else d_err
-            rows.append((src, rcv, float(t), t_del, ok, dirty, err, int(level), is_copy))
+            rows.append((src, rcv, float(t), t_del, ok, dirty, err, _level(level), is_copy))
     return pd.DataFrame(rows, columns=["src", "dst", "t_send", "t_deliver", "delivered",
                                        "dirty", "err", "level", "copy"])
+
+
+def _level(v: object) -> object:
+    """A level as drawn: an ``int``, or a tuple of per-member counters (``"mdcd-vector"``)."""
+    return tuple(int(x) for x in v) if isinstance(v, tuple) else int(v)
 
 
 def _notifications(events: pd.DataFrame, trace: pd.DataFrame | None, procs: list[str],
@@ -278,7 +283,8 @@ def _notifications(events: pd.DataFrame, trace: pd.DataFrame | None, procs: list
                 d = float(hit["d_notify"].iloc[0])
                 t_arr = t0 + (0.0 if math.isnan(d) else d)
         if math.isinf(t_arr):   # no trace: the first unused matching arrival
-            cand = notified[(notified["level"] == level) & (notified["index"] == index)
+            cand = notified[(notified["level"].map(lambda v, lv=level: v == lv))
+                            & (notified["index"] == index)
                             & (notified["t"] >= t0 - _TOL) & ~notified.index.isin(used)]
             if len(cand):
                 t_arr = float(cand["t"].iloc[0])
@@ -286,7 +292,7 @@ def _notifications(events: pd.DataFrame, trace: pd.DataFrame | None, procs: list
             used.update(notified.index[np.abs(notified["t"].to_numpy(float) - t_arr) <= _TOL])
         for r in recipients_all:
             if r != origin:
-                rows.append((origin, r, t0, t_arr, t_arr <= t_end + _TOL, int(level)))
+                rows.append((origin, r, t0, t_arr, t_arr <= t_end + _TOL, _level(level)))
     return pd.DataFrame(rows, columns=["origin", "recipient", "t_send", "t_arrive", "arrived",
                                        "level"])
 

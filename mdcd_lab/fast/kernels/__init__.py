@@ -51,7 +51,7 @@ import numba
 _HERE = Path(__file__).resolve().parent
 
 #: Modules of the package, in dependency order (each imports only earlier ones).
-MODULES = ("layout", "rng", "gen", "state", "oracle", "coordinated", "confidence", "low",
+MODULES = ("layout", "levels", "rng", "gen", "state", "oracle", "coordinated", "confidence", "low",
            "recovery", "families", "act", "sdw", "unguarded", "engine", "drivers")
 
 
@@ -120,5 +120,5 @@ finally:
     numba.config.CACHE_DIR = _saved
 
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act",
-           "confidence", "coordinated", "drivers", "engine", "families", "gen", "layout", "low",
+           "confidence", "coordinated", "drivers", "engine", "families", "gen", "layout", "levels", "low",
            "oracle", "recovery", "rng", "sdw", "state", "unguarded"]
