@@ -120,5 +120,5 @@ finally:
     numba.config.CACHE_DIR = _saved
 
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act",
-           "confidence", "coordinated", "drivers", "engine", "families", "gen", "layout", "levels", "low",
-           "oracle", "recovery", "rng", "sdw", "state", "unguarded"]
+           "confidence", "coordinated", "drivers", "engine", "families", "gen", "layout",
+           "levels", "low", "oracle", "recovery", "rng", "sdw", "state", "unguarded"]
