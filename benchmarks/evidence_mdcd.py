@@ -3,8 +3,8 @@
 ``python benchmarks/evidence_mdcd.py [--scenarios 24] [--runs 50000] [--seed 2026]
 [--protocol mdcd] [--fault-scope cluster] [--low-low] [--out evidence.csv]`` draws
 ``--scenarios`` scenarios (Latin hypercube over the ranges below,
-``fault_scope="cluster"``, ``at_coverage=1``), simulates ``--runs`` runs of ``mdcd`` in each on the numba engine, and prints one row per scenario:
-runs, recoveries, failures and the runs with any oracle violation (every column
+``fault_scope="cluster"``, ``at_coverage=1``), simulates ``--runs`` runs of
+``mdcd`` in each on the numba engine, and prints one row per scenario: runs, recoveries, failures and the runs with any oracle violation (every column
 of ``VIOLATIONS`` and ``dup_outputs``).  A sound protocol has 0 failures and 0
 violations in every row.  Fault rates are high on purpose, so that most runs
 recover and the oracle judges many recoveries.
