@@ -3,17 +3,17 @@
 ``python benchmarks/evidence_mdcd.py [--scenarios 24] [--runs 50000] [--seed 2026]
 [--protocol mdcd] [--fault-scope cluster] [--low-low] [--out evidence.csv]`` draws
 ``--scenarios`` scenarios (Latin hypercube over the ranges below,
-``fault_scope="cluster"``, ``at_coverage=1``), simulates ``--runs`` runs of
-``mdcd`` in each on the numba engine, and prints one row per scenario: runs, recoveries, failures and the runs with any oracle violation (every column
-of ``VIOLATIONS`` and ``dup_outputs``).  A sound protocol has 0 failures and 0
-violations in every row.  Fault rates are high on purpose, so that most runs
-recover and the oracle judges many recoveries.
+``fault_scope="cluster"``, ``at_coverage=1``), simulates ``--runs`` runs of ``mdcd`` in
+each on the numba engine, and prints one row per scenario: runs, recoveries, failures
+and the runs with any oracle violation (every column of ``VIOLATIONS`` and
+``dup_outputs``). A sound protocol has 0 failures and 0 violations in every row. Fault
+rates are high on purpose, so that most runs recover and the oracle judges many
+recoveries.
 
-``--low-low`` (the evidence for ``mdcd-vector``, docs/protocol.md, section 8)
-widens the hypercube to 1-4 cluster members with traffic inside the cluster and
-between shadows (``rate_low_low``, ``rate_sdw_sdw``: 0.1-1.0, the ranges
-``LOW_LOW_RANGES``); ``--fault-scope process`` lets a fault contaminate only
-its member.
+``--low-low`` (the evidence for ``mdcd-vector``, docs/protocol.md, section 8) widens the
+hypercube to 1-4 cluster members with traffic inside the cluster and between shadows
+(``rate_low_low``, ``rate_sdw_sdw``: 0.1-1.0, the ranges ``LOW_LOW_RANGES``); ``--fault-
+scope process`` lets a fault contaminate only its member.
 """
 
 from __future__ import annotations
