@@ -1,6 +1,6 @@
 """Coverage of the 95% intervals in the skewed, mostly-zero scenario of issue 11 (fast sizes).
 
-The full-size measurement is ``benchmarks/coverage.py`` (tables in docs/studies.md and
+The full-size measurement is ``benchmarks/interval_coverage.py`` (tables in docs/studies.md and
 docs/results-and-summaries.md).  Thresholds sit about 3 binomial standard errors below
 the coverage that benchmark measured, so an honest interval fails them with probability
 well below 1%, while the defects of issue 11 (zero-width stops, t intervals on
@@ -21,7 +21,7 @@ from mdcd_lab.summary import summarize
 SC = m.Scenario(n_low=1, n_act=1, horizon=60.0, rate_low_act=0.5, rate_low_low=0.0,
                 rate_sdw_sdw=0.0, rate_act_low=0.0, rate_act_act=0.0, rate_ext_low=0.0,
                 rate_ext_act=0.3, fault_rate=0.02, at_coverage=0.9, compensation=0.4)
-#: True mean of n_compensated and P(failed) in SC (benchmarks/coverage.py, 10^6 runs:
+#: True mean of n_compensated and P(failed) in SC (benchmarks/interval_coverage.py, 10^6 runs:
 #: 0.3655 +- 0.0008 and 0.1013 +- 0.0003).
 MU = 0.3655
 P_FAILED = 0.1013

@@ -15,8 +15,8 @@ Measures, on the numba engine:
 Usage (prints Markdown tables; about 10 minutes on the 2-vCPU AMD EPYC / 24 GiB
 development machine while it is shared)::
 
-    NUMBA_NUM_THREADS=2 .venv/bin/python benchmarks/coverage.py
-    NUMBA_NUM_THREADS=2 .venv/bin/python benchmarks/coverage.py --reps 500 --blocks 2000
+    NUMBA_NUM_THREADS=2 .venv/bin/python benchmarks/interval_coverage.py
+    NUMBA_NUM_THREADS=2 .venv/bin/python benchmarks/interval_coverage.py --reps 500 --blocks 2000
 """
 
 from __future__ import annotations
