@@ -68,7 +68,7 @@ def main() -> None:
                     help="1-4 members with traffic inside the cluster (LOW_LOW_RANGES)")
     ap.add_argument("--out")
     a = ap.parse_args()
-    m.get_rules(a.protocol)   # an unknown protocol fails before any work
+    m.protocols.get_rules(a.protocol)   # an unknown protocol fails before any work
     t0 = time.perf_counter()
     rows = []
     for i, sc in enumerate(scenarios(a.scenarios, a.seed, a.fault_scope, a.low_low)):
