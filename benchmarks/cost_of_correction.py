@@ -9,33 +9,26 @@ both fault scopes.  Usage: ``python benchmarks/cost_of_correction.py [--runs N]`
 exhaustive exploration finds sound (docs/protocol.md, section 6;
 ``benchmarks/explore_scopes.py --corrections``) on common traces: per-run means
 of the cost metrics and paired differences against ``mdcd`` with 95% CIs, at
-three scenarios, numba engine.
+three scenarios, numba engine.  The combinations come from
+:func:`mdcd_lab.protocols.correction_combinations` (letters R L C S E), the
+same ones the figure ``correction_space`` draws.
 """
 
 import argparse
-import dataclasses
 
 import pandas as pd
 
 import mdcd_lab as m
+from mdcd_lab.correction_space import bad_runs
 from mdcd_lab.metrics import VIOLATIONS
+from mdcd_lab.protocols import SOUND_IN_SCOPES, correction_combinations
 from mdcd_lab.summary import paired_differences
 
 COST = ["ckpt_total", "ckpt_array_peak", "log_entries_peak", "log_entries_mean"]
 COST_ALL = ["ckpt_total", "ckpt_array_peak", "log_entries_peak", "log_entries_mean",
             "log_bytes_peak", "rollback_dist_max"]
-#: sound combinations (letters: R reclaim_by_interval, L log_all_when_dirty,
-#: C coordinated_recovery, S suppress_redone_outputs, E s2_every_level)
-LETTERS = {"R": "reclaim_by_interval", "L": "log_all_when_dirty", "C": "coordinated_recovery",
-           "S": "suppress_redone_outputs", "E": "s2_every_level"}
-SOUND = ("RLCS", "CSE", "LCSE", "RCSE", "RLCSE")
-
-
-def combination(letters: str) -> m.protocols.Rules:
-    """``mdcd-paper`` plus the corrections named by ``letters``."""
-    on = {LETTERS[c]: True for c in letters}
-    return dataclasses.replace(m.protocols.PROTOCOLS["mdcd-paper"], name=f"paper+{letters}",
-                               **on)
+#: the combinations sound in the exhaustive scopes, mdcd (RLCS) first
+SOUND = ("RLCS", *(c for c in SOUND_IN_SCOPES if c != "RLCS"))
 
 
 def combinations(runs: int) -> None:
@@ -46,18 +39,18 @@ def combinations(runs: int) -> None:
                                  compensation=0.5)),
                      ("no faults", m.Scenario(fault_rate=0.0))]:
         trace = m.generate_traces(sc, runs, 2026)
+        combos = correction_combinations()
         frames = []
         for letters in SOUND:
-            df = m.replay(trace, sc, combination(letters), engine="numba")
-            df.insert(0, "protocol", "mdcd" if letters == "RLCS" else f"paper+{letters}")
+            df = m.replay(trace, sc, combos[letters], engine="numba")
+            df["protocol"] = f"{letters} ({combos[letters].name})"
             frames.append(df)
         df = pd.concat(frames, ignore_index=True)
-        df["bad"] = (df[[*VIOLATIONS, "dup_outputs"]].sum(axis=1) > 0) | (
-            df["outcome"] == "failed")
+        df["bad"] = bad_runs(df)
         print(f"== {name} ({runs} common traces)")
         print(df.groupby("protocol", sort=False)[[*COST_ALL, "bad"]].agg(
             {**dict.fromkeys(COST_ALL, "mean"), "bad": "sum"}).round(2).to_string())
-        d = paired_differences(df, COST_ALL, baseline="mdcd")
+        d = paired_differences(df, COST_ALL, baseline="RLCS (mdcd)")
         print(d[["protocol", "metric", "mean_diff", "half_width"]].round(2)
               .to_string(index=False))
 

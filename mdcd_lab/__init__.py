@@ -14,7 +14,7 @@ from .exploration import Scope, explore
 from .grid import expand_grid, point_seed, sample
 from .io import load_results, to_csv, to_parquet
 from .performability import Costs, worth
-from .protocols import protocol_names
+from .protocols import protocol_names, variant_names
 from .scenario import FIELDS, Scenario
 from .studies import sweep, sweep_status
 from .summary import paired_differences, summarize
@@ -23,7 +23,8 @@ from .traces import generate_traces, trace_from_rows, validate_trace
 __version__ = "0.1.0"
 
 __all__ = ["Scenario", "FIELDS", "generate_traces", "trace_from_rows", "validate_trace",
-           "replay", "simulate", "run_events", "protocol_names", "sweep", "sweep_status",
+           "replay", "simulate", "run_events", "protocol_names", "variant_names", "sweep",
+           "sweep_status",
            "expand_grid", "sample", "point_seed", "summarize", "paired_differences", "to_csv",
            "to_parquet", "load_results", "explore", "Scope", "worth", "Costs", "duration_study",
            "DurationStudy", "__version__"]

@@ -2,8 +2,9 @@
 
 Memory in bytes, checkpoints by rule and by group, P(failed | a fault occurred)
 against AT coverage, the types of oracle violation per protocol, the
-sensitivity to channel latency and shadow lag, and the cost against the sizes
-of ``G_low`` and ``G_act``.  Each builder returns a
+sensitivity to channel latency and shadow lag, the cost against the sizes
+of ``G_low`` and ``G_act``, and the correction space (docs/protocol.md,
+section 6).  Each builder returns a
 :class:`~mdcd_lab.figure_studies.FigureResult` like those of
 :mod:`mdcd_lab.figures`, which registers them; the studies they share with the
 paper figures (same scenario, grid and protocols) are simulated once per
@@ -15,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .figure_studies import ALL, BASE, SEED, FigureResult, FigureSpec, sweep
+from .figure_studies import ALL, BASE, SEED, FigureResult, FigureSpec, study_record, sweep
 from .metrics import VIOLATIONS
+from .scenario import Scenario
 from .summary import summarize, wilson_interval
 
 __all__ = ["FIGURES"]
@@ -182,6 +184,38 @@ def fig_cost_vs_size(runs: int, engine: str, progress: bool) -> FigureResult:
     return _result(fig, data, low, act)
 
 
+#: The scenarios of ``correction_space``: those of the cost table of docs/protocol.md,
+#: section 6 (``benchmarks/cost_of_correction.py --combinations``), as (title, scenario).
+CORRECTION_SCENARIOS = (
+    ("default scenario, perfect ATs", Scenario(at_coverage=1.0)),
+    ("latency 0.5, shadow lag 0.5, compensation 0.5",
+     Scenario(at_coverage=1.0, latency=0.5, shadow_lag=0.5, compensation=0.5)),
+)
+
+
+def fig_correction_space(runs: int, engine: str, progress: bool) -> FigureResult:
+    """Mean checkpoints against mean peak log entries of the 32 combinations of
+    corrections on common traces, sound ones and their Pareto frontier marked."""
+    from .correction_space import correction_study, correction_table
+    from .plots.correction import plot_correction_space
+    from .plots.style import style_context
+    tables, studies = [], []
+    for title, sc in CORRECTION_SCENARIOS:
+        df = correction_study(sc, runs, SEED, engine=engine, progress=progress)
+        engines = df.attrs["engines"]
+        studies.append(study_record(sc, {}, runs, SEED, list(engines), engines,
+                                    [sc.to_dict()]))
+        table = correction_table(df)
+        for i, col in enumerate(("scenario", "latency", "shadow_lag", "compensation")):
+            table.insert(i, col, title if col == "scenario" else getattr(sc, col))
+        tables.append(table)
+    data = pd.concat(tables, ignore_index=True)
+    with style_context():
+        fig = plot_correction_space(data, panel="scenario",
+                                    titles=[t for t, _ in CORRECTION_SCENARIOS])
+    return FigureResult(fig, data, studies)
+
+
 def _specs() -> tuple[FigureSpec, ...]:
     return (
         FigureSpec("memory_bytes", "Peak log memory and peak checkpoint memory per run, in "
@@ -197,6 +231,9 @@ def _specs() -> tuple[FigureSpec, ...]:
                    fig_sensitivity_latency_lag),
         FigureSpec("cost_vs_size", "Checkpoints and peak log entries against the sizes of "
                    "G_low and G_act", fig_cost_vs_size),
+        FigureSpec("correction_space", "Checkpoints against peak log entries of every "
+                   "combination of the corrections R L C S E on common traces: sound ones "
+                   "filled, their Pareto frontier drawn", fig_correction_space),
     )
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["Rules", "PROTOCOLS", "VARIANTS", "get_rules", "protocol_names"]
+__all__ = ["Rules", "PROTOCOLS", "VARIANTS", "get_rules", "protocol_names", "variant_names",
+           "CORRECTIONS", "SOUND_IN_SCOPES", "correction_combinations"]
 
 
 @dataclass(frozen=True)
@@ -183,14 +184,70 @@ VARIANTS: dict[str, Rules] = {
 
 
 def protocol_names() -> tuple[str, ...]:
-    """Names accepted by ``protocol=``."""
+    """The main comparison set: the protocols that figures, widgets and tests compare.
+
+    ``protocol=`` also accepts every name of :func:`variant_names`.
+    """
     return tuple(PROTOCOLS)
+
+
+def variant_names() -> tuple[str, ...]:
+    """Names of the readings and corrections kept for study (:data:`VARIANTS`).
+
+    ``simulate(..., protocol="mdcd-every-level")`` and every other entry point
+    that takes a protocol name accept them on both engines; they are not part of
+    :func:`protocol_names`.
+    """
+    return tuple(VARIANTS)
+
+
+#: The five switches of the correction space (docs/protocol.md, section 6), by
+#: letter, in the order the letters are written: R L C S E.
+CORRECTIONS: dict[str, str] = {"R": "reclaim_by_interval", "L": "log_all_when_dirty",
+                               "C": "coordinated_recovery", "S": "suppress_redone_outputs",
+                               "E": "s2_every_level"}
+
+#: Combinations sound in all four exhaustive scopes of docs/protocol.md, section 6
+#: (``python benchmarks/explore_scopes.py --corrections SCOPE``).  CSE and RCSE
+#: still lose messages on random traces of larger scenarios: the sound
+#: combinations are RLCS (``mdcd``), LCSE (``mdcd-every-level``) and RLCSE.
+SOUND_IN_SCOPES: tuple[str, ...] = ("CSE", "LCSE", "RCSE", "RLCS", "RLCSE")
+
+
+def correction_combinations() -> dict[str, Rules]:
+    """Every combination of the corrections :data:`CORRECTIONS` on top of ``mdcd-paper``.
+
+    Returns
+    -------
+    dict
+        ``letters -> Rules``, 2^5 = 32 entries ordered by the number of
+        corrections, then as the letters R L C S E.  A combination whose
+        switches are those of a registered protocol is that protocol (``""``
+        is ``PROTOCOLS["mdcd-paper"]``, ``"RLCS"`` is ``PROTOCOLS["mdcd"]``,
+        ``"LCSE"`` is ``VARIANTS["mdcd-every-level"]``); the others are named
+        ``paper+LETTERS``.
+    """
+    from itertools import combinations
+
+    registered = [*PROTOCOLS.values(), *VARIANTS.values()]
+    base = PROTOCOLS["mdcd-paper"]
+    out: dict[str, Rules] = {}
+    for k in range(len(CORRECTIONS) + 1):
+        for letters in combinations(CORRECTIONS, k):
+            name = "".join(letters)
+            rules = replace(base, name=f"paper+{name}",
+                            **{CORRECTIONS[c]: True for c in letters})
+            same = [r for r in registered if replace(r, name=rules.name) == rules]
+            out[name] = same[0] if same else rules
+    return out
 
 
 def get_rules(protocol: str | Rules) -> Rules:
     """Rules of a protocol; ``ValueError`` naming the allowed ones otherwise.
 
-    A :class:`Rules` object is accepted as it is (for ablation experiments such as
+    ``protocol`` is a name of :data:`PROTOCOLS` (:func:`protocol_names`) or of
+    :data:`VARIANTS` (:func:`variant_names`).  A :class:`Rules` object is
+    accepted as it is (for ablation experiments such as
     ``dataclasses.replace(PROTOCOLS["mdcd"], name="x", log_all_when_dirty=False)``).
     """
     if isinstance(protocol, Rules):
@@ -198,5 +255,10 @@ def get_rules(protocol: str | Rules) -> Rules:
     try:
         return PROTOCOLS[protocol]
     except (KeyError, TypeError):
+        pass
+    try:
+        return VARIANTS[protocol]
+    except (KeyError, TypeError):
         raise ValueError(f"unknown protocol {protocol!r}; choose one of "
-                         f"{', '.join(repr(p) for p in PROTOCOLS)}") from None
+                         f"{', '.join(repr(p) for p in PROTOCOLS)} or a variant kept for "
+                         f"study: {', '.join(repr(p) for p in VARIANTS)}") from None

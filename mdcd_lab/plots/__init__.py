@@ -7,7 +7,9 @@
 - :func:`plot_distribution`: ECDF or histogram of a per-run metric per protocol;
 - :func:`plot_bars`: bars per protocol with confidence intervals, from a summary;
 - :func:`plot_spacetime`: the space-time diagram of one run
-  (:func:`mdcd_lab.run_events`), and :func:`spacetime_data`, its tables.
+  (:func:`mdcd_lab.run_events`), and :func:`spacetime_data`, its tables;
+- :func:`plot_correction_space`: checkpoints against peak log entries of every
+  combination of corrections (:mod:`mdcd_lab.correction_space`).
 
 Every function returns a :class:`~mdcd_lab.plots.style.LabFigure` (a matplotlib
 Figure that notebooks show as a PNG and that saves TrueType PDFs), accepts an
@@ -17,6 +19,7 @@ Okabe-Ito palette, one colour per protocol in every figure).  See
 """
 
 from .bars import plot_bars
+from .correction import plot_correction_space
 from .distributions import plot_distribution
 from .spacetime import SpacetimeData, plot_spacetime, spacetime_data
 from .style import (
@@ -31,5 +34,6 @@ from .style import (
 from .sweeps import plot_outcomes, plot_sweep
 
 __all__ = ["plot_sweep", "plot_outcomes", "plot_distribution", "plot_bars", "plot_spacetime",
+           "plot_correction_space",
            "spacetime_data", "SpacetimeData", "apply_style", "style_context", "protocol_color",
            "protocol_style", "OKABE_ITO", "SINGLE_COLUMN", "DOUBLE_COLUMN"]
