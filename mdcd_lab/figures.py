@@ -128,6 +128,25 @@ def fig_violations_by_scope(runs: int, engine: str, progress: bool) -> FigureRes
     return _result(fig, summary, df)
 
 
+#: ``per_member``: mdcd, the paper's reading and per-member validation (docs/protocol.md, 8)
+PER_MEMBER = ("mdcd", "mdcd-paper", "mdcd-vector")
+
+
+def fig_per_member(runs: int, engine: str, progress: bool) -> FigureResult:
+    """Failures, violations and costs of ``mdcd-vector`` under both fault scopes."""
+    from .plots.bars import plot_bars
+    sc = BASE.replace(fault_rate=0.01, at_coverage=1.0)
+    df = sweep(sc, {"fault_scope": ["cluster", "process"]}, runs, SEED, protocols=PER_MEMBER,
+               engine=engine, progress=progress)
+    metrics = ["p_failed", "p_violation", "ckpt_total", "log_entries_peak",
+               "piggyback_bytes", "rollback_dist_max"]
+    summary = summarize(df, by=["protocol", "fault_scope"], metrics=metrics)
+    fig = plot_bars(summary, metrics, hue="fault_scope", hue_order=["cluster", "process"],
+                    hue_labels={"cluster": "fault scope: cluster",
+                                "process": "fault scope: process"}, nrows=2)
+    return _result(fig, summary, df)
+
+
 SPACETIME_SCENARIO = Scenario(n_low=2, n_act=3, horizon=30.0, rate_low_act=0.6,
                               rate_low_low=0.3, rate_sdw_sdw=0.3, rate_act_low=0.3,
                               rate_act_act=0.4, rate_ext_low=0.15, rate_ext_act=0.25,
@@ -190,6 +209,9 @@ def _figures() -> tuple[FigureSpec, ...]:
                    fig_cost_by_protocol),
         FigureSpec("violations_by_scope", "Runs with an oracle violation or a failure, by "
                    "fault scope and protocol (perfect ATs)", fig_violations_by_scope),
+        FigureSpec("per_member", "Per-member validation: failures, violations and costs of "
+                   "mdcd-vector, mdcd and mdcd-paper under both fault scopes (perfect ATs)",
+                   fig_per_member),
         FigureSpec("spacetime", "Space-time diagram of a recovered mdcd run", fig_spacetime),
         *rv.FIGURES,
         FigureSpec("duration", "Mission worth and performability index Y against the "

@@ -55,7 +55,8 @@ def test_make_figures_validates(tmp_path):
         make_figures(tmp_path, runs=0)
 
 
-@pytest.mark.parametrize("name", ["cost_by_protocol", "outcomes_vs_horizon", "correction_space"])
+@pytest.mark.parametrize("name", ["cost_by_protocol", "outcomes_vs_horizon", "correction_space",
+                                  "per_member"])
 def test_committed_figure_csvs_are_reproduced(tmp_path, name):
     # data/figures/ was made with `mdcd-lab figures --out data/figures --runs 2000`;
     # the code on main must give the same bytes
