@@ -91,7 +91,7 @@ def test_coverage_below_one_can_fail_but_runs_are_reproducible():
     assert np.isfinite(a["t_end"]).all()
 
 
-SOUND = ("mdcd", "every-receive", "static", "coordinated")
+SOUND = ("mdcd", "every-receive", "static", "coordinated", "mdcd-vector")
 
 
 @settings(max_examples=60)

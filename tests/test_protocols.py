@@ -9,7 +9,7 @@ import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.summary import paired_differences, summarize
 
-SOUND = ("mdcd", "every-receive", "static", "coordinated")
+SOUND = ("mdcd", "every-receive", "static", "coordinated", "mdcd-vector")
 
 
 @settings(max_examples=80)
