@@ -100,7 +100,6 @@ from .layout import (
     R_NPASSED,
     R_NTW,
     R_PASSED_MAX,
-    R_TRANSIT,
     SDW,
     TW_E,
     TW_ERR,
@@ -163,11 +162,18 @@ def new_line(I, D, ordinal):
             n_act += 1
         if rd(I, pp(p, P_LEVEL)) > level:
             level = rd(I, pp(p, P_LEVEL))
+    # the line's channel state: messages to G_act / G_sdw created and not yet delivered
+    n_chan = 0
+    ms = rd(I, H_MS)
+    for mid in range(rd(I, R0 + R_NMSG)):
+        m = ms + mid * N_MS
+        if rd(I, m + MS_DELIVERED) == 0 and role_of(I, rd(I, m + MS_DST)) != LOW:
+            n_chan += 1
     ln = rd(I, H_LN) + j * N_LN
     wr(I, ln + LN_LEVEL, level)
     wr(I, ln + LN_NMSG, rd(I, R0 + R_NMSG))
     wr(I, ln + LN_DSTAMP, rd(I, R0 + R_DSEQ))
-    wr(I, ln + LN_NCHAN, rd(I, R0 + R_TRANSIT))
+    wr(I, ln + LN_NCHAN, n_chan)
     wr(I, ln + LN_NMEM, n_mem)
     wr(I, ln + LN_CK, base)
     wr(I, R0 + R_NL, j + 1)
@@ -428,7 +434,6 @@ def receive(I, p, role, mid):
     application_msg_reception(I, p, mid)
     wr(I, m + MS_DSEQ, rd(I, R0 + R_DSEQ))   # the delivery's rank (line channels)
     wr(I, R0 + R_DSEQ, rd(I, R0 + R_DSEQ) + 1)
-    wr(I, R0 + R_TRANSIT, rd(I, R0 + R_TRANSIT) - 1)
     if rd(I, m + MS_LEVEL) > rd(I, pp(p, P_LEVEL)):
         wr(I, pp(p, P_LEVEL), rd(I, m + MS_LEVEL))
     wr(I, pp(p, P_DIRTY), 1 if rd(I, pp(p, P_LEVEL)) > rd(I, pp(p, P_V_KNOWN)) else 0)

@@ -48,6 +48,28 @@ def _pick(u, n):
     return n - 1 if k >= n else k
 
 
+
+@njit(**JIT_NORC)
+def shadow_twin(s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
+                w_t, w_kind, w_src, w_dst, n_w, cap_w, kind, src, dst):
+    """The shadow twin of a cluster event at ``t``: its offset (one draw), made
+    non-decreasing so twins keep the cluster's order (D12), appended to the twin rows
+    if it falls before ``horizon``.  Returns ``(s_hi, s_lo, last_twin, n_w)``;
+    ``n_w = -1`` when the twin buffer is full."""
+    s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
+    lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
+    a = t + lag
+    tt = last_twin if last_twin > a else a
+    if tt <= horizon:
+        if n_w >= cap_w:
+            return s_hi, s_lo, tt, -1
+        w_t[n_w] = tt
+        w_kind[n_w] = kind
+        w_src[n_w] = src
+        w_dst[n_w] = dst
+        n_w += 1
+    return s_hi, s_lo, tt, n_w
+
 @njit(**JIT_NORC)
 def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                  p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
@@ -150,19 +172,11 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             p_dn[n_p] = d_notify
             n_p += keep
             if cat == CAT_EXT_LOW:
-                s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-                lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
-                a = t + lag
-                tt = last_twin if last_twin > a else a
-                last_twin = tt
-                if tt <= horizon:
-                    if n_w >= cap_w:
-                        return OVERFLOW, OVERFLOW
-                    w_t[n_w] = tt
-                    w_kind[n_w] = KIND_OUTPUT
-                    w_src[n_w] = sdw0 + src
-                    w_dst[n_w] = -1
-                    n_w += 1
+                s_hi, s_lo, last_twin, n_w = shadow_twin(
+                    s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
+                    w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_OUTPUT, sdw0 + src, -1)
+                if n_w < 0:
+                    return OVERFLOW, OVERFLOW
             continue
         s_hi, s_lo, x3 = pcg_next(s_hi, s_lo, i_hi, i_lo)
         u3 = to_double(x3)
@@ -199,19 +213,11 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         p_dn[n_p] = nan
         n_p += keep
         if cat == CAT_LOW_ACT:
-            s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
-            lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
-            a = t + lag
-            tt = last_twin if last_twin > a else a
-            last_twin = tt
-            if tt <= horizon:
-                if n_w >= cap_w:
-                    return OVERFLOW, OVERFLOW
-                w_t[n_w] = tt
-                w_kind[n_w] = KIND_SEND
-                w_src[n_w] = sdw0 + src
-                w_dst[n_w] = dst
-                n_w += 1
+            s_hi, s_lo, last_twin, n_w = shadow_twin(
+                s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
+                w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_SEND, sdw0 + src, dst)
+            if n_w < 0:
+                return OVERFLOW, OVERFLOW
     return n_p, n_w
 
 

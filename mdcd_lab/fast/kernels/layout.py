@@ -90,10 +90,10 @@ HDR = N_IP + 26
 # -- run integers R at R0 -------------------------------------------------------------
 (R_INT_LOW, R_EXT_LOW, R_INT_SDW, R_EXT_SDW, R_SEQ, R_HN, R_NMSG, R_NCK, R_NLG, R_NTW,
  R_NNT, R_NOD, R_ENDED, R_NPASSED, R_PASSED_MAX, R_CK_NOW, R_LOG_S, R_LOG_R, R_STAMP,
- R_TOKEN, R_CO_MAX, R_ERROR, R_N_LOW_ACT, R_L0, R_NL, R_DSEQ, R_TRANSIT,
- R_PENDING_VALIDATE, R_PENDING_RECOVERY, R_LV_N) = range(30)
+ R_TOKEN, R_CO_MAX, R_ERROR, R_N_LOW_ACT, R_L0, R_NL, R_DSEQ,
+ R_PENDING_VALIDATE, R_PENDING_RECOVERY, R_LV_N) = range(29)
 #: The integer-valued metrics follow the run state: ``R0 + R_M0 + k`` is INT_METRICS[k].
-R_M0 = 30
+R_M0 = 29
 N_OUT_I = len(INT_METRICS)
 N_R = R_M0 + N_OUT_I
 R0 = HDR

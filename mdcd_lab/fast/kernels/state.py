@@ -79,7 +79,6 @@ from .layout import (
     R_PASSED_MAX,
     R_SEQ,
     R_TOKEN,
-    R_TRANSIT,
     SDW,
     pp,
     rd,
@@ -228,8 +227,6 @@ def new_msg(I, src, dst, dirty, level, err, send_ord, k, pb):
     wr(I, m + MS_DELIVERED, 0)
     wr(I, m + MS_TWIN_NO, 0)
     wr(I, m + MS_DSEQ, -1)
-    if role_of(I, dst) != LOW:   # in transit to G_act / G_sdw (read by "coordinated" only)
-        wr(I, R0 + R_TRANSIT, rd(I, R0 + R_TRANSIT) + 1)
     return mid
 
 
