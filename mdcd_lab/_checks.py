@@ -13,7 +13,7 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["ENGINES", "ENGINE_CHOICES", "check_int", "check_runs_seed",
+__all__ = ["ENGINES", "ENGINE_CHOICES", "check_int", "check_nonnegative_real", "check_runs_seed",
            "check_level", "check_positive_real"]
 
 #: Simulation engines; both give identical numbers.
@@ -71,4 +71,18 @@ def check_positive_real(name: str, value: Any) -> float:
     if (isinstance(value, bool) or not isinstance(value, numbers.Real)
             or not math.isfinite(value) or value <= 0):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def check_nonnegative_real(name: str, value: Any) -> float:
+    """A finite real number ``>= 0``, as a ``float``.
+
+    Raises
+    ------
+    ValueError
+        ``"{name} must be a finite number >= 0, got ..."``.
+    """
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value) or value < 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)

@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 import pandas as pd
 
+from ._checks import check_nonnegative_real
+
 __all__ = ["Costs", "COST_FIELDS", "worth", "WORTH_COLUMNS"]
 
 #: Engine columns :func:`worth` reads.
@@ -62,11 +64,8 @@ class Costs:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
-                    or v < 0:
-                raise ValueError(f"Costs.{f.name} must be a finite number >= 0, got {v!r}")
-            object.__setattr__(self, f.name, float(v))
+            object.__setattr__(self, f.name,
+                               check_nonnegative_real(f"Costs.{f.name}", getattr(self, f.name)))
         if self.delta > 1:
             raise ValueError(f"Costs.delta must lie in [0, 1], got {self.delta!r}")
 
