@@ -15,13 +15,13 @@ import time
 import numpy as np
 import pandas as pd
 
-from .exploration_walk import HORIZON, Scope, walk
+from .exploration_walk import ACTIONS, HORIZON, Scope, walk
 from .metrics import OUTCOMES, VIOLATIONS
-from .protocols import Rules, get_rules
+from .protocols import PROTOCOLS, VARIANTS, Rules, get_rules, protocol_names
 from .scenario import Scenario
 from .traces import KINDS, proc_names
 
-__all__ = ["Scope", "SCOPES", "explore", "scope_scenario", "CLASSES"]
+__all__ = ["Scope", "SCOPES", "explore", "scope_scenario", "CLASSES", "resolve_protocols"]
 
 #: what a trace can be counted for: the run failed, or a violation column is > 0
 CLASSES = ("failed", *VIOLATIONS, "dup_outputs")
@@ -39,7 +39,37 @@ SCOPES: dict[str, Scope] = {
                   fault_scopes=("cluster", "process"), name="low2"),
     "comp": Scope(n_low=1, n_act=1, max_actions=4, max_delay=2, compensation=(False, True),
                   name="comp"),
+    # per-member faults: two or three members, traffic inside G_low and inside G_sdw,
+    # both fault scopes.  ``ci2`` runs in the test suite (numba engine).
+    "ci2": Scope(n_low=2, n_act=1, max_actions=4, max_delay=1, actions=ACTIONS,
+                 fault_scopes=("cluster", "process"), name="ci2"),
+    "low2ll": Scope(n_low=2, n_act=1, max_actions=4, max_delay=2, actions=ACTIONS,
+                    fault_scopes=("cluster", "process"), name="low2ll"),
+    "low3ll": Scope(n_low=3, n_act=1, max_actions=4, max_delay=0, actions=ACTIONS,
+                    fault_scopes=("cluster", "process"), name="low3ll"),
+    "act2ll": Scope(n_low=2, n_act=2, max_actions=5, max_delay=0, actions=ACTIONS,
+                    fault_scopes=("cluster", "process"), name="act2ll"),
 }
+
+
+def resolve_protocols(protocols) -> list[Rules]:
+    """The :class:`Rules` of ``protocols``: ``"all"`` (every name of
+    :func:`~mdcd_lab.protocols.protocol_names`, as registered when called), one name
+    or Rules, or a sequence of them; names of :data:`~mdcd_lab.protocols.VARIANTS`
+    are accepted too.  ``ValueError`` on an unknown name, none, or a repeated name.
+    """
+    if isinstance(protocols, str) and protocols == "all":
+        protocols = protocol_names()
+    if isinstance(protocols, (str, Rules)):
+        protocols = (protocols,)
+    rules = [VARIANTS[p] if isinstance(p, str) and p in VARIANTS and p not in PROTOCOLS
+             else get_rules(p) for p in protocols]
+    if not rules:
+        raise ValueError("protocols must name at least one protocol")
+    names = [r.name for r in rules]
+    if len(set(names)) != len(names):
+        raise ValueError(f"protocols: a protocol name is repeated in {names}")
+    return rules
 
 
 def scope_scenario(scope: Scope, fault_scope: str = "cluster",
@@ -114,7 +144,11 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
     ----------
     scope : Scope or str
         A :class:`Scope` or the name of one of :data:`SCOPES`.
-    protocols : sequence of str or Rules
+    protocols : "all", str, Rules or a sequence of them
+        Protocol names (of :func:`~mdcd_lab.protocols.protocol_names` or
+        :data:`~mdcd_lab.protocols.VARIANTS`) or :class:`Rules` objects; ``"all"``:
+        every registered protocol.  Nothing here lists protocols: a protocol
+        registered later is explored by name.
     engine : {"numba", "reference"}
         The numba engine gives the same numbers, fast (it refuses rule switches it
         does not implement).
@@ -142,15 +176,13 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
         raise ValueError(f"scope must be a Scope or a scope name, got {type(scope).__name__}")
     if engine not in ("numba", "reference"):
         raise ValueError(f"unknown engine {engine!r}; choose 'numba' or 'reference'")
-    if isinstance(protocols, (str, Rules)):
-        protocols = (protocols,)
-    rules = [get_rules(p) for p in protocols]
-    if not rules:
-        raise ValueError("protocols must name at least one protocol")
+    rules = resolve_protocols(protocols)
     if engine == "numba":
         from .fast.engine import rule_flags
         for r in rules:
             rule_flags(r)   # refuses a switch the kernel does not implement, before work
+    # members that are not interchangeable (mdcd-unclustered) switch the symmetry off
+    partners = scope.n_low > 1 and any(r.unclustered for r in rules)
     t0 = time.perf_counter()
     bar = None
     if progress:
@@ -179,7 +211,7 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
                     if len(batch) >= batch_size:
                         flush()
 
-                walk(scope, fs, comp, emit)
+                walk(scope, fs, comp, emit, partners=partners)
                 flush()
                 for r in rules:
                     records.append(acc[r.name].record(scope, fs, comp, r.name, sc))
