@@ -181,8 +181,11 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
         from .fast.engine import rule_flags
         for r in rules:
             rule_flags(r)   # refuses a switch the kernel does not implement, before work
-    # members that are not interchangeable (mdcd-unclustered) switch the symmetry off
-    partners = scope.n_low > 1 and any(r.unclustered for r in rules)
+    # members that are not interchangeable (mdcd-unclustered) need a walk without the
+    # symmetry among members: such protocols get a walk of their own, the others keep
+    # the reduced one (so their counts do not depend on the company they are in)
+    groups = [(p, g) for p in (False, True)
+              if (g := [r for r in rules if (scope.n_low > 1 and r.unclustered) == p])]
     t0 = time.perf_counter()
     bar = None
     if progress:
@@ -194,25 +197,9 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
             for comp in scope.compensation:
                 sc = scope_scenario(scope, fs, comp)
                 acc = {r.name: _Acc() for r in rules}
-                batch = _Batch()
-
-                def flush(batch=batch, sc=sc, acc=acc):
-                    if not len(batch):
-                        return
-                    for r in rules:
-                        acc[r.name].add(_replay_batch(batch, sc, r, engine), batch)
-                    if bar is not None:
-                        bar.update(len(batch))
-                    batch.rows.clear()
-                    batch.offsets[:] = [0]
-
-                def emit(rows, ended, batch=batch, flush=flush):
-                    batch.add(rows)
-                    if len(batch) >= batch_size:
-                        flush()
-
-                walk(scope, fs, comp, emit, partners=partners)
-                flush()
+                for partners, group in groups:
+                    _walk_and_replay(scope, fs, comp, partners, group, sc, acc, engine,
+                                     batch_size, bar)
                 for r in rules:
                     records.append(acc[r.name].record(scope, fs, comp, r.name, sc))
     finally:
@@ -221,6 +208,30 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
     df = pd.DataFrame(records)
     df.attrs["seconds"] = time.perf_counter() - t0
     return df
+
+
+def _walk_and_replay(scope: Scope, fs: str, comp: bool, partners: bool, rules: list,
+                     sc: Scenario, acc: dict, engine: str, batch_size: int, bar) -> None:
+    """Walk the traces once and replay them, in batches, under each of ``rules``."""
+    batch = _Batch()
+
+    def flush():
+        if not len(batch):
+            return
+        for r in rules:
+            acc[r.name].add(_replay_batch(batch, sc, r, engine), batch)
+        if bar is not None:
+            bar.update(len(batch))
+        batch.rows.clear()
+        batch.offsets[:] = [0]
+
+    def emit(rows, ended):
+        batch.add(rows)
+        if len(batch) >= batch_size:
+            flush()
+
+    walk(scope, fs, comp, emit, partners=partners)
+    flush()
 
 
 class _Acc:

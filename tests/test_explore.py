@@ -232,11 +232,44 @@ def test_ci2_scope():
         assert ok["outcome"].iloc[0] != "failed"
 
 
+def test_low3ll_a_break_through_low_low_traffic():
+    # Three members, no delay: under "process" mdcd breaks on a trace that needs its
+    # low -> low message (python benchmarks/explore_scopes.py --internal low3ll):
+    # low0's fault reaches low1 through the new interface, low1's erroneous message
+    # to act0 is then "validated" by low2's passed AT.  Without the low -> low row,
+    # or under "cluster", the same trace is clean.
+    df = m.explore("low3ll", protocols="mdcd")
+    cl, pr = df.iloc[0], df.iloc[1]
+    assert cl["clean"] == cl["traces"] and pr["unsafe_clean"] > 0
+    rows = [("fault", 1.0, "low0"), ("send", 2.0, "low0", "low1", 3.0),
+            ("send", 4.0, "low1", "act0", 5.0), ("send", 6.0, "sdw1", "act0"),
+            ("output", 7.0, "low2", 0.5, 0.75, 1.0), ("output", 9.0, "sdw2")]
+    scope = SCOPES["low3ll"]
+    cols = [*VIOLATIONS, "dup_outputs"]
+    for engine in ("reference", "numba"):
+        bad = m.replay(m.trace_from_rows(rows), scope_scenario(scope, "process"), "mdcd",
+                       engine=engine).iloc[0]
+        assert bad["unsafe_clean"] > 0 and bad["outcome"] == "completed"
+    no_ll = m.replay(m.trace_from_rows([r for r in rows if r[2:4] != ("low0", "low1")]),
+                     scope_scenario(scope, "process"), "mdcd")
+    assert no_ll[cols].to_numpy().sum() == 0
+    ok = m.replay(m.trace_from_rows(rows), scope_scenario(scope, "cluster"), "mdcd")
+    assert ok[cols].to_numpy().sum() == 0 and ok["outcome"].iloc[0] != "failed"
+
+
 def test_explore_takes_any_protocol():
     # names of protocol_names() and VARIANTS, Rules objects, "all": nothing is hard-coded
     scope = Scope(n_low=1, n_act=1, max_actions=2, name="t")
     df = m.explore(scope, protocols="all")
     assert tuple(df["protocol"]) == m.protocol_names()
+    # mdcd-unclustered gets a walk without member symmetry of its own; the counts of
+    # the others do not depend on its company
+    two = Scope(n_low=2, n_act=1, max_actions=2, actions=ACTIONS, name="t")
+    df = m.explore(two, protocols=("mdcd", "mdcd-unclustered"))
+    alone = m.explore(two, protocols="mdcd")
+    assert df["traces"].iloc[0] == alone["traces"].iloc[0] < df["traces"].iloc[1]
+    assert df.drop(columns=[f"cx_{c}" for c in CLASSES]).iloc[[0]].equals(
+        alone.drop(columns=[f"cx_{c}" for c in CLASSES]))
     df = m.explore(scope, protocols=("mdcd-every-level",
                                      m.protocols.VARIANTS["paper-index-before"]))
     assert list(df["protocol"]) == ["mdcd-every-level", "paper-index-before"]
