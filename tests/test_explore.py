@@ -1,5 +1,6 @@
 """Bounded exhaustive exploration (docs/explore.md)."""
 
+import pandas as pd
 import pytest
 
 import mdcd_lab as m
@@ -257,6 +258,17 @@ def test_low3ll_a_break_through_low_low_traffic():
     assert ok[cols].to_numpy().sum() == 0 and ok["outcome"].iloc[0] != "failed"
 
 
+@pytest.mark.parametrize("scope", ["ci2", "low3ll"])
+def test_mdcd_vector_is_clean_in_the_per_member_scopes(scope):
+    # issue 12's "done when": per-member validation is clean under both fault scopes
+    # in the per-member scopes (runs once "mdcd-vector" is registered)
+    if "mdcd-vector" not in m.protocol_names():
+        pytest.skip("protocol 'mdcd-vector' is not registered (issue 12)")
+    df = m.explore(scope, protocols="mdcd-vector")
+    assert list(df["fault_scope"]) == ["cluster", "process"]
+    assert (df["clean"] == df["traces"]).all() and (df["recovered"] > 0).all()
+
+
 def test_explore_takes_any_protocol():
     # names of protocol_names() and VARIANTS, Rules objects, "all": nothing is hard-coded
     scope = Scope(n_low=1, n_act=1, max_actions=2, name="t")
@@ -295,6 +307,10 @@ def test_cli(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "distinct traces" in text and out.exists()
     assert main(["explore", "--scope", "nope", "--quiet"]) == 2
+    all_csv = tmp_path / "all.csv"
+    assert main(["explore", "--scope", "ci", "--protocols", "all", "--out", str(all_csv),
+                 "--quiet"]) == 0
+    assert list(pd.read_csv(all_csv)["protocol"]) == list(m.protocol_names())
 
 
 def test_every_level_variant_is_clean_in_the_ci_scope():
