@@ -261,9 +261,7 @@ def test_low3ll_a_break_through_low_low_traffic():
 @pytest.mark.parametrize("scope", ["ci2", "low3ll"])
 def test_mdcd_vector_is_clean_in_the_per_member_scopes(scope):
     # issue 12's "done when": per-member validation is clean under both fault scopes
-    # in the per-member scopes (runs once "mdcd-vector" is registered)
-    if "mdcd-vector" not in m.protocol_names():
-        pytest.skip("protocol 'mdcd-vector' is not registered (issue 12)")
+    # in the per-member scopes (docs/protocol.md, section 8)
     df = m.explore(scope, protocols="mdcd-vector")
     assert list(df["fault_scope"]) == ["cluster", "process"]
     assert (df["clean"] == df["traces"]).all() and (df["recovered"] > 0).all()
