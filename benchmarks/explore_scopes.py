@@ -32,6 +32,7 @@ import pandas as pd
 import mdcd_lab as m
 from mdcd_lab.exploration import (
     CLASSES,
+    LARGE_SCOPES,
     SCOPES,
     _Batch,
     _replay_batch,
@@ -110,7 +111,8 @@ def needs_internal(name: str, protocols) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--scopes", default=",".join(SCOPES))
+    ap.add_argument("--scopes", default=",".join(n for n in SCOPES if n not in LARGE_SCOPES),
+                    help="comma-separated scope names (default: all but LARGE_SCOPES)")
     ap.add_argument("--protocols", default="mdcd,mdcd-paper",
                     help="comma-separated protocol names, or 'all'")
     ap.add_argument("--corrections", help="a scope name: explore all 32 combinations in it")

@@ -21,7 +21,8 @@ from .protocols import PROTOCOLS, VARIANTS, Rules, get_rules, protocol_names
 from .scenario import Scenario
 from .traces import KINDS, proc_names
 
-__all__ = ["Scope", "SCOPES", "explore", "scope_scenario", "CLASSES", "resolve_protocols"]
+__all__ = ["Scope", "SCOPES", "LARGE_SCOPES", "explore", "scope_scenario", "CLASSES",
+           "resolve_protocols"]
 
 #: what a trace can be counted for: the run failed, or a violation column is > 0
 CLASSES = ("failed", *VIOLATIONS, "dup_outputs")
@@ -49,7 +50,15 @@ SCOPES: dict[str, Scope] = {
                     fault_scopes=("cluster", "process"), name="low3ll"),
     "act2ll": Scope(n_low=2, n_act=2, max_actions=5, max_delay=0, actions=ACTIONS,
                     fault_scopes=("cluster", "process"), name="act2ll"),
+    # the largest per-member scopes run (minutes each; not in the default of
+    # benchmarks/explore_scopes.py): five actions
+    "low2ll5": Scope(n_low=2, n_act=1, max_actions=5, max_delay=1, actions=ACTIONS,
+                     fault_scopes=("cluster", "process"), name="low2ll5"),
+    "low3ll5": Scope(n_low=3, n_act=1, max_actions=5, max_delay=0, actions=ACTIONS,
+                     fault_scopes=("cluster", "process"), name="low3ll5"),
 }
+#: Scopes that take minutes (left out of ``benchmarks/explore_scopes.py``'s default).
+LARGE_SCOPES = ("low2ll5", "low3ll5")
 
 
 def resolve_protocols(protocols) -> list[Rules]:
