@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .exploration import CLASSES, SCOPES, explore, summary_columns
-from .protocols import get_rules
+from .exploration import CLASSES, SCOPES, explore, resolve_protocols, summary_columns
 
 
 def add_explore_parser(sub) -> None:
@@ -14,7 +13,7 @@ def add_explore_parser(sub) -> None:
                        description="Bounded exhaustive exploration; see docs/explore.md.")
     e.add_argument("--scope", default="ci", help=f"one of {', '.join(SCOPES)} (default ci)")
     e.add_argument("--protocols", default="mdcd,mdcd-paper",
-                   help="comma-separated protocol names (default mdcd,mdcd-paper)")
+                   help="comma-separated protocol names, or 'all' (default mdcd,mdcd-paper)")
     e.add_argument("--engine", default="numba", help="numba (default) or reference")
     e.add_argument("--out", help="summary CSV (no counterexample columns)")
     e.add_argument("--cx-dir", help="directory receiving the smallest counterexample of "
@@ -26,8 +25,9 @@ def add_explore_parser(sub) -> None:
 def cmd_explore(args) -> int:
     """Run ``mdcd-lab explore``: print the table, write the optional files."""
     protocols = tuple(p.strip() for p in args.protocols.split(",") if p.strip())
-    for p in protocols:
-        get_rules(p)
+    if protocols == ("all",):
+        protocols = "all"
+    resolve_protocols(protocols)
     if args.scope not in SCOPES:
         raise ValueError(f"--scope {args.scope!r}: choose one of {', '.join(SCOPES)}")
     out = Path(args.out) if args.out else None

@@ -15,13 +15,13 @@ import time
 import numpy as np
 import pandas as pd
 
-from .exploration_walk import HORIZON, Scope, walk
+from .exploration_walk import ACTIONS, HORIZON, Scope, walk
 from .metrics import OUTCOMES, VIOLATIONS
-from .protocols import Rules, get_rules
+from .protocols import PROTOCOLS, VARIANTS, Rules, get_rules, protocol_names
 from .scenario import Scenario
 from .traces import KINDS, proc_names
 
-__all__ = ["Scope", "SCOPES", "explore", "scope_scenario", "CLASSES"]
+__all__ = ["Scope", "SCOPES", "explore", "scope_scenario", "CLASSES", "resolve_protocols"]
 
 #: what a trace can be counted for: the run failed, or a violation column is > 0
 CLASSES = ("failed", *VIOLATIONS, "dup_outputs")
@@ -39,7 +39,37 @@ SCOPES: dict[str, Scope] = {
                   fault_scopes=("cluster", "process"), name="low2"),
     "comp": Scope(n_low=1, n_act=1, max_actions=4, max_delay=2, compensation=(False, True),
                   name="comp"),
+    # per-member faults: two or three members, traffic inside G_low and inside G_sdw,
+    # both fault scopes.  ``ci2`` runs in the test suite (numba engine).
+    "ci2": Scope(n_low=2, n_act=1, max_actions=4, max_delay=1, actions=ACTIONS,
+                 fault_scopes=("cluster", "process"), name="ci2"),
+    "low2ll": Scope(n_low=2, n_act=1, max_actions=4, max_delay=2, actions=ACTIONS,
+                    fault_scopes=("cluster", "process"), name="low2ll"),
+    "low3ll": Scope(n_low=3, n_act=1, max_actions=4, max_delay=0, actions=ACTIONS,
+                    fault_scopes=("cluster", "process"), name="low3ll"),
+    "act2ll": Scope(n_low=2, n_act=2, max_actions=5, max_delay=0, actions=ACTIONS,
+                    fault_scopes=("cluster", "process"), name="act2ll"),
 }
+
+
+def resolve_protocols(protocols) -> list[Rules]:
+    """The :class:`Rules` of ``protocols``: ``"all"`` (every name of
+    :func:`~mdcd_lab.protocols.protocol_names`, as registered when called), one name
+    or Rules, or a sequence of them; names of :data:`~mdcd_lab.protocols.VARIANTS`
+    are accepted too.  ``ValueError`` on an unknown name, none, or a repeated name.
+    """
+    if isinstance(protocols, str) and protocols == "all":
+        protocols = protocol_names()
+    if isinstance(protocols, (str, Rules)):
+        protocols = (protocols,)
+    rules = [VARIANTS[p] if isinstance(p, str) and p in VARIANTS and p not in PROTOCOLS
+             else get_rules(p) for p in protocols]
+    if not rules:
+        raise ValueError("protocols must name at least one protocol")
+    names = [r.name for r in rules]
+    if len(set(names)) != len(names):
+        raise ValueError(f"protocols: a protocol name is repeated in {names}")
+    return rules
 
 
 def scope_scenario(scope: Scope, fault_scope: str = "cluster",
@@ -114,7 +144,11 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
     ----------
     scope : Scope or str
         A :class:`Scope` or the name of one of :data:`SCOPES`.
-    protocols : sequence of str or Rules
+    protocols : "all", str, Rules or a sequence of them
+        Protocol names (of :func:`~mdcd_lab.protocols.protocol_names` or
+        :data:`~mdcd_lab.protocols.VARIANTS`) or :class:`Rules` objects; ``"all"``:
+        every registered protocol.  Nothing here lists protocols: a protocol
+        registered later is explored by name.
     engine : {"numba", "reference"}
         The numba engine gives the same numbers, fast (it refuses rule switches it
         does not implement).
@@ -142,15 +176,16 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
         raise ValueError(f"scope must be a Scope or a scope name, got {type(scope).__name__}")
     if engine not in ("numba", "reference"):
         raise ValueError(f"unknown engine {engine!r}; choose 'numba' or 'reference'")
-    if isinstance(protocols, (str, Rules)):
-        protocols = (protocols,)
-    rules = [get_rules(p) for p in protocols]
-    if not rules:
-        raise ValueError("protocols must name at least one protocol")
+    rules = resolve_protocols(protocols)
     if engine == "numba":
         from .fast.engine import rule_flags
         for r in rules:
             rule_flags(r)   # refuses a switch the kernel does not implement, before work
+    # members that are not interchangeable (mdcd-unclustered) need a walk without the
+    # symmetry among members: such protocols get a walk of their own, the others keep
+    # the reduced one (so their counts do not depend on the company they are in)
+    groups = [(p, g) for p in (False, True)
+              if (g := [r for r in rules if (scope.n_low > 1 and r.unclustered) == p])]
     t0 = time.perf_counter()
     bar = None
     if progress:
@@ -162,25 +197,9 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
             for comp in scope.compensation:
                 sc = scope_scenario(scope, fs, comp)
                 acc = {r.name: _Acc() for r in rules}
-                batch = _Batch()
-
-                def flush(batch=batch, sc=sc, acc=acc):
-                    if not len(batch):
-                        return
-                    for r in rules:
-                        acc[r.name].add(_replay_batch(batch, sc, r, engine), batch)
-                    if bar is not None:
-                        bar.update(len(batch))
-                    batch.rows.clear()
-                    batch.offsets[:] = [0]
-
-                def emit(rows, ended, batch=batch, flush=flush):
-                    batch.add(rows)
-                    if len(batch) >= batch_size:
-                        flush()
-
-                walk(scope, fs, comp, emit)
-                flush()
+                for partners, group in groups:
+                    _walk_and_replay(scope, fs, comp, partners, group, sc, acc, engine,
+                                     batch_size, bar)
                 for r in rules:
                     records.append(acc[r.name].record(scope, fs, comp, r.name, sc))
     finally:
@@ -189,6 +208,30 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
     df = pd.DataFrame(records)
     df.attrs["seconds"] = time.perf_counter() - t0
     return df
+
+
+def _walk_and_replay(scope: Scope, fs: str, comp: bool, partners: bool, rules: list,
+                     sc: Scenario, acc: dict, engine: str, batch_size: int, bar) -> None:
+    """Walk the traces once and replay them, in batches, under each of ``rules``."""
+    batch = _Batch()
+
+    def flush():
+        if not len(batch):
+            return
+        for r in rules:
+            acc[r.name].add(_replay_batch(batch, sc, r, engine), batch)
+        if bar is not None:
+            bar.update(len(batch))
+        batch.rows.clear()
+        batch.offsets[:] = [0]
+
+    def emit(rows, ended):
+        batch.add(rows)
+        if len(batch) >= batch_size:
+            flush()
+
+    walk(scope, fs, comp, emit, partners=partners)
+    flush()
 
 
 class _Acc:

@@ -28,13 +28,18 @@ import numpy as np
 
 from .traces import KIND_FAULT, KIND_OUTPUT, KIND_SEND
 
-__all__ = ["Scope", "walk", "HORIZON", "U_AT", "U_COMP_OK", "U_COMP_FAIL"]
+__all__ = ["Scope", "walk", "HORIZON", "U_AT", "U_COMP_OK", "U_COMP_FAIL", "ACTIONS",
+           "INTERNAL"]
 
 #: draws written into the traces: perfect ATs detect every erroneous output
 #: (``u_at < at_coverage = 1``); with compensation on (``compensation = 0.5``)
 #: ``U_COMP_OK`` succeeds and ``U_COMP_FAIL`` fails.
 U_AT, U_COMP_OK, U_COMP_FAIL = 0.5, 0.25, 0.75
 _GLOBAL = frozenset({"*"})
+#: every action kind a scope may use; the default of :class:`Scope` leaves out
+#: :data:`INTERNAL` (traffic inside G_low and inside G_sdw)
+ACTIONS = ("low_act", "act_act", "act_low", "output", "fault", "low_low", "sdw_sdw")
+INTERNAL = ("low_low", "sdw_sdw")
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,12 @@ class Scope:
     actions : tuple of str
         Action kinds: ``"low_act"`` (cluster message to G_act), ``"act_act"``,
         ``"act_low"`` (delivered to ``low_i`` and ``sdw_i``), ``"output"`` (of any
-        ``low`` or ``act`` process), ``"fault"`` (in a ``low`` process).
+        ``low`` or ``act`` process), ``"fault"`` (in a ``low`` process), and
+        the internal traffic :data:`INTERNAL`, off by default: ``"low_low"``
+        (``low_i -> low_k``, the new interface, no shadow twin) and ``"sdw_sdw"``
+        (``sdw_i -> sdw_k``, the old interface between shadows).  A kind between
+        members of a group of one process (``act_act`` with ``n_act = 1``, the
+        internal kinds with ``n_low = 1``) is dropped.
     fault_scopes : tuple of str
         ``Scenario.fault_scope`` values to replay under.
     compensation : tuple of bool
@@ -77,7 +87,7 @@ class Scope:
     name: str = "custom"
 
     def __post_init__(self) -> None:
-        allowed = ("low_act", "act_act", "act_low", "output", "fault")
+        allowed = ACTIONS
         for f in ("n_low", "n_act", "max_actions"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -90,8 +100,12 @@ class Scope:
         bad = [a for a in self.actions if a not in allowed]
         if bad or not self.actions:
             raise ValueError(f"Scope.actions: unknown or no action kinds {bad}; allowed {allowed}")
-        if self.n_act == 1 and "act_act" in self.actions:
-            object.__setattr__(self, "actions", tuple(a for a in self.actions if a != "act_act"))
+        if len(set(self.actions)) != len(self.actions):
+            raise ValueError(f"Scope.actions: an action kind is repeated in {self.actions}")
+        alone = ({"act_act"} if self.n_act == 1 else set()) | (
+            set(INTERNAL) if self.n_low == 1 else set())
+        if alone & set(self.actions):
+            object.__setattr__(self, "actions", tuple(a for a in self.actions if a not in alone))
         for fs in self.fault_scopes:
             if fs not in ("cluster", "process"):
                 raise ValueError(f"Scope.fault_scopes: {fs!r} is not 'cluster' or 'process'")
@@ -112,9 +126,10 @@ class _Walk:
     """Depth-first walk with sleep sets; calls ``emit(seq, rows, ended)`` per trace."""
 
     def __init__(self, scope: Scope, fault_scope: str, comp: bool, emit,
-                 reduce: bool = True) -> None:
+                 reduce: bool = True, partners: bool = False) -> None:
         self.s = scope
         self.reduce = reduce
+        self.sym_low = reduce and not partners   # are the members interchangeable?
         self.fault_scope = fault_scope
         self.comp = comp
         self.emit = emit
@@ -122,7 +137,9 @@ class _Walk:
         self.low = list(range(nl))
         self.act = list(range(nl, nl + na))
         self.sdw = list(range(nl + na, 2 * nl + na))
-        self.high = frozenset(self.act + self.sdw)
+        # who a "passed AT" notification reaches (and, to be safe, every member when
+        # the members are interface partners of low0)
+        self.high = frozenset(self.act + self.sdw + (self.low if partners else []))
         self.fp: dict = {}           # event id -> footprint (set of processes/counters)
         self.payload: dict = {}      # uid of a send -> (erroneous, maybe dirty, receivers)
         self.seq: list = []          # the interleaving so far: ("R", uid), ("D", uid), ("N", uid)
@@ -146,7 +163,7 @@ class _Walk:
             return []
         if s.max_delay is not None and self._overdue():
             return []
-        lows = range(min(self.used_low + 1, s.n_low) if self.reduce else s.n_low)
+        lows = range(min(self.used_low + 1, s.n_low) if self.sym_low else s.n_low)
         acts = range(min(self.used_act + 1, s.n_act) if self.reduce else s.n_act)
         out = []
         for a in s.actions:
@@ -159,6 +176,11 @@ class _Walk:
                     out += [("act_act", j, k, False) for k in ks if k != j]
             elif a == "act_low":
                 out += [("act_low", j, i, False) for j in acts for i in lows]
+            elif a in ("low_low", "sdw_sdw"):   # sdw_i is named with low_i (renamed together)
+                for i in lows:
+                    ks = range(min(max(self.used_low, i + 1) + 1, s.n_low) if self.sym_low
+                               else s.n_low)
+                    out += [(a, i, k, False) for k in ks if k != i]
             elif a == "output":
                 out += [("out_low", i, -1, False) for i in lows]
                 # an output of a process that never received a dirty message is a
@@ -179,8 +201,10 @@ class _Walk:
 
     def _footprint(self, sym: tuple) -> frozenset:
         kind, a, _b, _ = sym
-        if kind == "low_act":
+        if kind in ("low_act", "low_low"):   # both piggyback the shared int_mSN_G_low
             return frozenset({self.low[a], "lowctr"})
+        if kind == "sdw_sdw":
+            return frozenset({self.sdw[a]})
         if kind in ("act_act", "act_low"):
             return frozenset({self.act[a]})
         if kind == "fault":
@@ -250,7 +274,8 @@ class _Walk:
     def _send(self, src: int, dst: int) -> None:
         uid = self._row(KIND_SEND, src, dst)
         self.chan[(src, dst)] = self.chan.get((src, dst), ()) + (uid,)
-        targets = (dst, self.sdw[dst]) if dst in self.low else (dst,)
+        # act -> low reaches the twin shadow at the same time (D16); low -> low does not
+        targets = (dst, self.sdw[dst]) if src in self.act and dst in self.low else (dst,)
         self.fp[("D", uid)] = frozenset(targets)
         self.born[("D", uid)] = self.n_actions
         self.payload[uid] = (self.err[src], self.maybe_dirty[src], targets)
@@ -281,8 +306,16 @@ class _Walk:
         elif kind == "act_low":
             self.used_act, self.used_low = max(self.used_act, a + 1), max(self.used_low, b + 1)
             self._send(self.act[a], self.low[b])
+        elif kind == "low_low":
+            self.used_low = max(self.used_low, a + 1, b + 1)
+            self._send(self.low[a], self.low[b])
+        elif kind == "sdw_sdw":
+            self.used_low = max(self.used_low, a + 1, b + 1)
+            self._send(self.sdw[a], self.sdw[b])
         elif kind == "fault":
             self.n_faults += 1
+            if self.fault_scope == "process":   # under "cluster" the member is immaterial
+                self.used_low = max(self.used_low, a + 1)
             for q in (self.low if self.fault_scope == "cluster" else [self.low[a]]):
                 self.err[q] = True
             self._row(KIND_FAULT, self.low[a], -1)
@@ -335,7 +368,8 @@ class _Walk:
         self._restore(st)
 
 
-def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool = True) -> None:
+def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool = True,
+         partners: bool = False) -> None:
     """Walk every trace of ``scope`` (one fault scope, compensation on or off).
 
     ``emit(rows, ended)`` is called once per trace with its rows, each
@@ -347,6 +381,10 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool 
     the distance to its arrival event (``HORIZON`` if the run ended before);
     shadow twins to G_act have no delivery (NaN).  ``reduce=False`` switches the
     symmetry and sleep-set reductions off (every interleaving; for tests).
+    ``partners=True`` is for protocols under which the members are not
+    interchangeable (``mdcd-unclustered``: ``low1``, ... are ``low0``'s interface
+    partners and receive "passed AT" notifications): no symmetry among members,
+    and notifications touch the members too.
     """
     first_sdw = scope.n_low + scope.n_act
 
@@ -360,14 +398,14 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool 
             t = pos[e]
             td, dn = NAN, 0.0
             if kind == KIND_SEND:
-                if src < first_sdw:
+                if src < first_sdw or dst >= first_sdw:   # all but the twins to G_act
                     td = pos.get(("D", e[1]), HORIZON)
             elif kind == KIND_OUTPUT and src < first_sdw:
                 dn = pos[("N", e[1])] - t if ("N", e[1]) in pos else HORIZON
             out.append((t, kind, src, dst, td, U_AT, ucomp, dn))
         emit(out, ended)
 
-    _Walk(scope, fault_scope, compensation, to_rows, reduce).run()
+    _Walk(scope, fault_scope, compensation, to_rows, reduce, partners).run()
 
 
 #: horizon of every explored trace (longer than any interleaving a scope allows)
