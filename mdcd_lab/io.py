@@ -13,34 +13,42 @@ never leaves a half-written table behind.
 recorded in the sidecar (categoricals with their categories and order,
 integer widths, floats, bools, strings); :func:`read_provenance` returns the
 sidecar alone.  See ``docs/results-and-summaries.md``.
+
+This module writes and reads the tables; the sidecar's path, the hash and
+the JSON conversion of ``provenance`` are in
+:mod:`mdcd_lab.io_provenance`, the record and restore of the dtypes in
+``mdcd_lab._io_dtypes``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
-import hashlib
 import importlib.metadata
 import json
-import math
 import os
 import platform
 import sys
 import uuid
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+
+from ._io_dtypes import _csv_read_dtype, _restore, _schema
+from .io_provenance import (
+    SIDECAR_SUFFIX,
+    _jsonable,
+    _sha256,
+    read_provenance,
+    sidecar_path,
+)
 
 __all__ = ["to_csv", "to_parquet", "load_results", "read_provenance", "sidecar_path",
            "atomic_files", "mdcd_lab_version", "SIDECAR_SUFFIX", "RESERVED_KEYS", "CSV_SUFFIXES",
            "PARQUET_SUFFIXES", "TMP_SUFFIX"]
 
-SIDECAR_SUFFIX = ".meta.json"
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _FORMAT = "mdcd_lab.results"
@@ -98,12 +106,6 @@ def atomic_files(*targets: Path) -> Iterator[list[Path]]:
             tmp.unlink(missing_ok=True)
 
 
-def sidecar_path(path: str | os.PathLike[str]) -> Path:
-    """Path of the sidecar of a table: ``<path>.meta.json``."""
-    p = Path(path)
-    return p.with_name(p.name + SIDECAR_SUFFIX)
-
-
 def _package_version(name: str) -> str | None:
     try:
         return importlib.metadata.version(name)
@@ -117,53 +119,6 @@ def mdcd_lab_version() -> str:
     if version is None:
         version = getattr(sys.modules.get("mdcd_lab"), "__version__", None)
     return str(version) if version else "unknown"
-
-
-def _jsonable(obj: Any, where: str) -> Any:
-    """Convert ``obj`` to plain JSON types or raise ValueError naming ``where``."""
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-        if isinstance(obj, (bool, str, int, float)) or obj is None:
-            return obj
-        raise ValueError(f"{where}: cannot store a NumPy value of type "
-                         f"{type(obj).__name__} in JSON")
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        if obj.dtype.kind not in "biufUS":
-            raise ValueError(f"{where}: cannot store a NumPy array of dtype {obj.dtype} in JSON")
-        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(obj.tolist())]
-    if isinstance(obj, Mapping):
-        out = {}
-        for k, v in obj.items():
-            if not isinstance(k, str):
-                raise ValueError(f"{where}: mapping keys must be str for JSON, got {k!r}")
-            out[str(k)] = _jsonable(v, f"{where}[{k!r}]")
-        return out
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(obj)]
-    if isinstance(obj, (set, frozenset)):
-        try:
-            items = sorted(obj)
-        except TypeError:
-            raise ValueError(f"{where}: cannot store an unsortable set in JSON") from None
-        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(items)]
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        to_dict = getattr(obj, "to_dict", None)
-        data = to_dict() if callable(to_dict) else {
-            f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)
-            if not f.name.startswith("_")}
-        return _jsonable(data, where)
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    if isinstance(obj, (_dt.datetime, _dt.date)):
-        return obj.isoformat()
-    raise ValueError(f"{where}: cannot store a value of type {type(obj).__name__} in JSON "
-                     f"({obj!r:.60})")
 
 
 def _check_frame(df: Any) -> None:
@@ -182,57 +137,6 @@ def _check_frame(df: Any) -> None:
                          "columns first (df.reset_index())")
 
 
-def _string_info(s: pd.Series) -> dict[str, Any] | None:
-    """How missing values and empty strings of a text column look (None if neither)."""
-    missing = s[s.isna()]
-    empty = bool((s.dropna().astype(object) == "").any())
-    if missing.empty and not empty:
-        return None
-    kind = None
-    if not missing.empty:
-        kind = "None" if all(v is None for v in missing) else "nan"
-    return {"missing": kind, "empty": empty}
-
-
-def _is_text_dtype(dtype: Any) -> bool:
-    return dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype)
-
-
-def _schema(df: pd.DataFrame, fmt: str) -> dict[str, Any]:
-    dtypes: dict[str, str] = {}
-    categories: dict[str, Any] = {}
-    strings: dict[str, Any] = {}
-    for name in df.columns:
-        s = df[name]
-        dtypes[name] = str(s.dtype)
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            cats = s.dtype.categories
-            categories[name] = {
-                "categories": _jsonable(cats.to_numpy(dtype=object).tolist(),
-                                        f"categories of column {name!r}"),
-                "ordered": bool(s.dtype.ordered),
-                "categories_dtype": str(cats.dtype),
-            }
-        elif _is_text_dtype(s.dtype):
-            if fmt == "csv" and s.dtype == np.dtype(object):
-                values = s.dropna()
-                if not all(isinstance(v, str) for v in values):
-                    kinds = sorted({type(v).__name__ for v in values if not isinstance(v, str)})
-                    raise ValueError(f"column {name!r} has object dtype with non-str values "
-                                     f"({', '.join(kinds)}); CSV would turn them into text. "
-                                     f"Convert the column or write Parquet")
-            info = _string_info(s)
-            if info is not None:
-                strings[name] = info
-                if fmt == "csv" and info["empty"] and info["missing"] is not None:
-                    warnings.warn(f"column {name!r} holds both empty strings and missing "
-                                  f"values; CSV cannot tell them apart and both will load as "
-                                  f"missing (write Parquet to keep the difference)",
-                                  UserWarning, stacklevel=4)
-    return {"columns": list(df.columns), "dtypes": dtypes, "categories": categories,
-            "strings": strings}
-
-
 def _check_target(path: str | os.PathLike[str], suffixes: tuple[str, ...], what: str) -> Path:
     p = Path(path)
     if p.suffix.lower() not in suffixes:
@@ -244,14 +148,6 @@ def _check_target(path: str | os.PathLike[str], suffixes: tuple[str, ...], what:
     if p.is_dir():
         raise ValueError(f"cannot write {str(p)!r}: it is a directory")
     return p
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _write(df: pd.DataFrame, path: str | os.PathLike[str], provenance: Mapping[str, Any] | None,
@@ -372,133 +268,6 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str],
 
 
 # --------------------------------------------------------------------------- readers
-def read_provenance(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read the sidecar of a table.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The table (``results.csv``) or the sidecar itself
-        (``results.csv.meta.json``).
-
-    Returns
-    -------
-    dict
-        The sidecar contents.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the sidecar does not exist.
-    ValueError
-        If it is not a JSON object.
-    """
-    p = Path(path)
-    meta_path = p if p.name.endswith(SIDECAR_SUFFIX) else sidecar_path(p)
-    if not meta_path.is_file():
-        raise FileNotFoundError(f"provenance sidecar not found: {str(meta_path)!r}")
-    try:
-        with open(meta_path, encoding="utf-8") as f:
-            meta = json.load(f)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"provenance sidecar {str(meta_path)!r} is not valid JSON: {exc}") \
-            from exc
-    if not isinstance(meta, dict):
-        raise ValueError(f"provenance sidecar {str(meta_path)!r} does not hold a JSON object")
-    return meta
-
-
-def _pandas_dtype(name: str) -> Any:
-    if name == "str" and pd.api.types.pandas_dtype("str") == np.dtype(str):  # pandas < 3
-        return np.dtype(object)
-    return pd.api.types.pandas_dtype(name)
-
-
-def _csv_read_dtype(name: str) -> Any:
-    """The dtype to ask read_csv for, given the recorded dtype name."""
-    if name in ("category", "object", "str", "string"):
-        return object
-    try:
-        dtype = _pandas_dtype(name)
-    except TypeError:
-        return object
-    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-        return dtype
-    return object
-
-
-def _convert_category_values(values: np.ndarray, cats_dtype: str, column: str) -> list[Any]:
-    """Values read from text (or Parquet) converted to the categories' type."""
-    try:
-        kind = np.dtype(cats_dtype).kind
-    except TypeError:
-        kind = "O"
-    out: list[Any] = []
-    for v in values:
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-            out.append(np.nan)
-        elif isinstance(v, str) and kind in "iu":
-            out.append(int(v))
-        elif isinstance(v, str) and kind == "f":
-            out.append(float(v))
-        elif isinstance(v, str) and kind == "b":
-            if v not in ("True", "False"):
-                raise ValueError(f"column {column!r}: {v!r} is not a boolean category")
-            out.append(v == "True")
-        else:
-            out.append(v)
-    return out
-
-
-def _restore_column(s: pd.Series, name: str, meta: dict[str, Any]) -> pd.Series:
-    dtype_name = meta["dtypes"][name]
-    if dtype_name == "category":
-        spec = meta.get("categories", {}).get(name)
-        if spec is None:
-            return s.astype("category")
-        cats_dtype = spec.get("categories_dtype", "object")
-        cats = pd.Index(spec["categories"], dtype=_pandas_dtype(cats_dtype))
-        dtype = pd.CategoricalDtype(cats, ordered=spec.get("ordered", False))
-        raw = s.astype(object).to_numpy()
-        values = _convert_category_values(raw, cats_dtype, name)
-        present = pd.Series(values, dtype=object).dropna()
-        unknown = present[~present.isin(list(cats))]
-        if not unknown.empty:
-            bad = sorted({str(v) for v in unknown})
-            raise ValueError(f"column {name!r} holds values that are not among its recorded "
-                             f"categories: {bad[:5]}")
-        out = pd.Series(pd.Categorical(values, dtype=dtype), index=s.index, name=name)
-        return out
-    dtype = _pandas_dtype(dtype_name)
-    out = s if s.dtype == dtype else s.astype(dtype)
-    info = meta.get("strings", {}).get(name)
-    if info is not None and _is_text_dtype(dtype):
-        missing = out.isna()
-        if missing.any():
-            is_object = dtype == np.dtype(object)
-            if info.get("missing") is None and info.get("empty"):
-                out = out.copy()
-                out[missing] = ""  # CSV wrote the empty strings as empty fields
-            elif is_object:
-                out = out.copy()
-                out[missing] = None if info.get("missing") == "None" else np.nan
-    return out
-
-
-def _restore(df: pd.DataFrame, meta: dict[str, Any], path: Path) -> pd.DataFrame:
-    columns = meta.get("columns")
-    if columns is not None and list(df.columns) != list(columns):
-        raise ValueError(f"{str(path)!r}: columns {list(df.columns)!r} differ from the ones "
-                         f"recorded in the sidecar {columns!r}")
-    rows = meta.get("rows")
-    if rows is not None and len(df) != rows:
-        raise ValueError(f"{str(path)!r}: {len(df)} rows but the sidecar records {rows}")
-    dtypes = meta.get("dtypes", {})
-    out = {}
-    for name in df.columns:
-        out[name] = _restore_column(df[name], name, meta) if name in dtypes else df[name]
-    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
-
 
 def load_results(path: str | os.PathLike[str], check: bool = True) -> pd.DataFrame:
     """Read a table written by :func:`to_csv` or :func:`to_parquet` (or any CSV/Parquet).

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 
 from .duration import DurationStudy
 from .performability import COST_FIELDS, Costs
-from .widgets import _Explorer, _png_output
+from .widgets_common import _Explorer, _png_output
 
 __all__ = ["DurationExplorer", "duration_explorer"]
 

@@ -1,0 +1,124 @@
+"""The provenance sidecar of a result table: its path, its contents, reading it back.
+
+Next to a table ``results.csv`` lies ``results.csv.meta.json``
+(:func:`sidecar_path`).  This module holds what goes into it besides the
+table's schema and the versions: the SHA-256 of the table file and the
+caller's provenance converted to plain JSON types (``_jsonable``, which names
+the offending key when a value cannot be stored); :func:`read_provenance` reads
+a sidecar back.  The tables themselves are written and read by
+:mod:`mdcd_lab.io`.  See ``docs/results-and-summaries.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["sidecar_path", "read_provenance", "SIDECAR_SUFFIX"]
+
+SIDECAR_SUFFIX = ".meta.json"
+
+
+def sidecar_path(path: str | os.PathLike[str]) -> Path:
+    """Path of the sidecar of a table: ``<path>.meta.json``."""
+    p = Path(path)
+    return p.with_name(p.name + SIDECAR_SUFFIX)
+
+
+def _jsonable(obj: Any, where: str) -> Any:
+    """Convert ``obj`` to plain JSON types or raise ValueError naming ``where``."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+        if isinstance(obj, (bool, str, int, float)) or obj is None:
+            return obj
+        raise ValueError(f"{where}: cannot store a NumPy value of type "
+                         f"{type(obj).__name__} in JSON")
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind not in "biufUS":
+            raise ValueError(f"{where}: cannot store a NumPy array of dtype {obj.dtype} in JSON")
+        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(obj.tolist())]
+    if isinstance(obj, Mapping):
+        out = {}
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                raise ValueError(f"{where}: mapping keys must be str for JSON, got {k!r}")
+            out[str(k)] = _jsonable(v, f"{where}[{k!r}]")
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+    if isinstance(obj, (set, frozenset)):
+        try:
+            items = sorted(obj)
+        except TypeError:
+            raise ValueError(f"{where}: cannot store an unsortable set in JSON") from None
+        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(items)]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        to_dict = getattr(obj, "to_dict", None)
+        data = to_dict() if callable(to_dict) else {
+            f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)
+            if not f.name.startswith("_")}
+        return _jsonable(data, where)
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if isinstance(obj, (_dt.datetime, _dt.date)):
+        return obj.isoformat()
+    raise ValueError(f"{where}: cannot store a value of type {type(obj).__name__} in JSON "
+                     f"({obj!r:.60})")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_provenance(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read the sidecar of a table.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The table (``results.csv``) or the sidecar itself
+        (``results.csv.meta.json``).
+
+    Returns
+    -------
+    dict
+        The sidecar contents.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the sidecar does not exist.
+    ValueError
+        If it is not a JSON object.
+    """
+    p = Path(path)
+    meta_path = p if p.name.endswith(SIDECAR_SUFFIX) else sidecar_path(p)
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"provenance sidecar not found: {str(meta_path)!r}")
+    try:
+        with open(meta_path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"provenance sidecar {str(meta_path)!r} is not valid JSON: {exc}") \
+            from exc
+    if not isinstance(meta, dict):
+        raise ValueError(f"provenance sidecar {str(meta_path)!r} does not hold a JSON object")
+    return meta
