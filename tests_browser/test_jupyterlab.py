@@ -195,7 +195,8 @@ def test_notebook_02_shows_its_pictures(lab, browser):
     assert len(figures) >= 6
     missing = [c["index"] for c in figures if c["images"] < 1]
     assert not missing, f"figure cells without a rendered image: {missing}"
-    assert [c for c in cells if c["index"] == figures[-1]["index"]][0]["images"] == 2
+    # the cells that compare two protocols on one trace draw both diagrams
+    assert sum(c["images"] == 2 for c in figures) >= 2
     shots = _shot_cells(browser, cells, "nb02")
     assert all(p.stat().st_size > 5000 for p in shots)
 
