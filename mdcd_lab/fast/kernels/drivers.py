@@ -11,7 +11,7 @@ from numba import njit, prange
 
 from .._config import JIT, PJIT
 from .engine import collect, play_run
-from .gen import OVERFLOW, alloc_rows, generate_run
+from .gen import OVERFLOW, alloc_rows, generate_run, means_of, realised_means
 from .layout import ERR_NONE, IP_NACT, IP_NLOW, alloc_state
 
 #: Largest number of trace rows per run buffer (buffers stop doubling here).
@@ -34,6 +34,7 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
     mixer = np.zeros(4, dtype=np.uint64)
     words4 = np.zeros(4, dtype=np.uint64)
     last_deliver = np.zeros(n_procs * n_procs)
+    means = np.zeros(4)
     for i in range(lo, hi):
         run = first_run + i
         while True:
@@ -41,7 +42,7 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
              w_t, w_kind, w_src, w_dst) = rows
             n_p, n_w = generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                                     p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
-                                    w_t, w_kind, w_src, w_dst)
+                                    w_t, w_kind, w_src, w_dst, means)
             if n_p != OVERFLOW:
                 break
             if 2 * cap > MAX_ROWS:
@@ -52,9 +53,10 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
             cap *= 2
             rows = alloc_rows(cap)
             I, D = alloc_state(fp, ip, 2 * cap)
+        delay, offset = means_of(means)   # the realised means, summed while generating
         code = play_run(I, D, i - lo + 1,
                         p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
-                        w_t, w_kind, w_src, w_dst, n_w)
+                        w_t, w_kind, w_src, w_dst, n_w, delay, offset)
         if code != ERR_NONE:
             err[b, 0] = code
             err[b, 1] = run
@@ -86,10 +88,13 @@ def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip,
     for i in range(lo, hi):
         a0 = offsets[i]
         a1 = offsets[i + 1]
+        delay, offset = realised_means(ip[IP_NLOW], ip[IP_NACT], t[a0:a1], kind[a0:a1],
+                                       src[a0:a1], dst[a0:a1], td[a0:a1], a1 - a0,
+                                       w_t, w_i, w_i, w_i, 0)
         code = play_run(I, D, i - lo + 1,
                         t[a0:a1], kind[a0:a1], src[a0:a1], dst[a0:a1], td[a0:a1],
                         uat[a0:a1], ucomp[a0:a1], dn[a0:a1], a1 - a0,
-                        w_t, w_i, w_i, w_i, 0)
+                        w_t, w_i, w_i, w_i, 0, delay, offset)
         if code != ERR_NONE:
             err[b, 0] = code
             err[b, 1] = i

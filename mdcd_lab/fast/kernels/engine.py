@@ -15,7 +15,6 @@ from numba import njit
 from .._config import JIT_NORC
 from .act import act_notify, act_output, act_send
 from .families import on_passed_at, on_timer, receive, recover, start
-from .gen import realised_means
 from .layout import (
     ABSENT,
     ACT,
@@ -186,17 +185,17 @@ def reset_state(I, D, token):
 @njit(**JIT_NORC)
 def play_run(I, D, token,
              p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
-             w_t, w_kind, w_src, w_dst, n_w):
+             w_t, w_kind, w_src, w_dst, n_w, delay, offset):
     """``engine.play_run`` over the stable merge of primary rows and twin rows.
 
     A replayed trace passes all its rows as primary rows and ``n_w = 0``.
-    ``token`` must differ between the runs played on one arena.  Returns the
-    error code (``ERR_NONE`` unless a capacity was exceeded).
+    ``delay`` and ``offset`` are the run's realised means (``gen.realised_means``;
+    a simulated run's are summed by ``gen.generate_run``).  ``token`` must differ
+    between the runs played on one arena.  Returns the error code (``ERR_NONE``
+    unless a capacity was exceeded).
     """
     horizon = rd(D, FP_GUARD_END)   # phi; rows after it are the unguarded phase's
     reset_state(I, D, token)
-    delay, offset = realised_means(rd(I, IP_NLOW), rd(I, IP_NACT), p_t, p_kind, p_src, p_dst,
-                                   p_td, n_p, w_t, w_kind, w_src, w_dst, n_w)
     wr(D, MF_DELIVERY_DELAY_MEAN, delay)
     wr(D, MF_TWIN_OFFSET_MEAN, offset)
     start(I, D)

@@ -73,8 +73,13 @@ def shadow_twin(s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
 @njit(**JIT_NORC)
 def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                  p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
-                 w_t, w_kind, w_src, w_dst):
+                 w_t, w_kind, w_src, w_dst, means):
     """``traces._generate_one`` for run ``run``: returns ``(n_primary, n_twins)``.
+
+    ``means`` (4 floats) receives the sums and counts of :func:`realised_means`
+    as the rows are made (``t_deliver - t`` over the kept sends, ``t_twin - t``
+    over the kept twins whose cluster event is kept, in row order), so a
+    simulated run needs no second pass over its rows (:func:`means_of`).
 
     The cluster's own rows ("primary") and the shadow twins are written to two
     buffers; the reference's stable merge is :func:`merge_rows` (or done on the
@@ -107,6 +112,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     fifo = ip[IP_NON_FIFO] == 0
     for c in range(n_procs * n_procs):
         last_deliver[c] = 0.0
+    for c in range(4):
+        means[c] = 0.0
     if total <= 0.0:
         return 0, 0
     cap_p = p_t.shape[0]
@@ -172,11 +179,15 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             p_dn[n_p] = d_notify
             n_p += keep
             if cat == CAT_EXT_LOW:
+                n_w0 = n_w
                 s_hi, s_lo, last_twin, n_w = shadow_twin(
                     s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
                     w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_OUTPUT, sdw0 + src, -1)
                 if n_w < 0:
                     return OVERFLOW, OVERFLOW
+                if n_w > n_w0 and keep == 1:
+                    means[2] += w_t[n_w0] - t
+                    means[3] += 1.0
             continue
         s_hi, s_lo, x3 = pcg_next(s_hi, s_lo, i_hi, i_lo)
         u3 = to_double(x3)
@@ -212,13 +223,29 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         p_ucomp[n_p] = nan
         p_dn[n_p] = nan
         n_p += keep
+        if keep == 1:
+            means[0] += td - t
+            means[1] += 1.0
         if cat == CAT_LOW_ACT:
+            n_w0 = n_w
             s_hi, s_lo, last_twin, n_w = shadow_twin(
                 s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
                 w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_SEND, sdw0 + src, dst)
             if n_w < 0:
                 return OVERFLOW, OVERFLOW
+            if n_w > n_w0 and keep == 1:
+                means[2] += w_t[n_w0] - t
+                means[3] += 1.0
     return n_p, n_w
+
+
+@njit(**JIT_NORC)
+def means_of(means):
+    """``(mean delivery delay, mean twin offset)`` from :func:`generate_run`'s sums,
+    exactly :func:`realised_means` of the rows it made (NaN when there is none)."""
+    delay = means[0] / means[1] if means[1] > 0 else math.nan
+    offset = means[2] / means[3] if means[3] > 0 else math.nan
+    return delay, offset
 
 
 @njit(**JIT_NORC)
@@ -270,6 +297,7 @@ def count_rows(seed_words, first_run, n_runs, fp, ip, cap0, out_counts):
     mixer = np.zeros(4, dtype=np.uint64)
     words4 = np.zeros(4, dtype=np.uint64)
     last_deliver = np.zeros(n_procs * n_procs)
+    means = np.zeros(4)
     rows = alloc_rows(cap)
     for i in range(n_runs):
         while True:
@@ -277,7 +305,7 @@ def count_rows(seed_words, first_run, n_runs, fp, ip, cap0, out_counts):
              w_t, w_kind, w_src, w_dst) = rows
             n_p, n_w = generate_run(seed_words, first_run + i, fp, ip, mixer, words4,
                                     last_deliver, p_t, p_kind, p_src, p_dst, p_td, p_uat,
-                                    p_ucomp, p_dn, w_t, w_kind, w_src, w_dst)
+                                    p_ucomp, p_dn, w_t, w_kind, w_src, w_dst, means)
             if n_p != OVERFLOW:
                 break
             cap *= 2
@@ -294,12 +322,13 @@ def fill_rows(seed_words, first_run, n_runs, fp, ip, cap, offsets,
     mixer = np.zeros(4, dtype=np.uint64)
     words4 = np.zeros(4, dtype=np.uint64)
     last_deliver = np.zeros(n_procs * n_procs)
+    means = np.zeros(4)
     (p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
      w_t, w_kind, w_src, w_dst) = alloc_rows(cap)
     for i in range(n_runs):
         n_p, n_w = generate_run(seed_words, first_run + i, fp, ip, mixer, words4,
                                 last_deliver, p_t, p_kind, p_src, p_dst, p_td, p_uat,
-                                p_ucomp, p_dn, w_t, w_kind, w_src, w_dst)
+                                p_ucomp, p_dn, w_t, w_kind, w_src, w_dst, means)
         o = offsets[i]
         end = merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
                          w_t, w_kind, w_src, w_dst, o, t, kind, src, dst, td, uat, ucomp, dn)

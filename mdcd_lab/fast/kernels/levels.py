@@ -1,9 +1,12 @@
 """``reference/levels.py`` over the arenas: the level algebra of both protocol kinds.
 
 A level is an ``int64``.  Under the paper's scalar levels it *is*
-``int_mSN_G_low``; under ``"mdcd-vector"`` (``IP_PER_MEMBER``) it is a handle:
-the row of a pool of ``IP_NLOW`` counters per row (``H_LV``), one counter per
-cluster member.  :func:`lv_leq`, :func:`lv_join` and :func:`lv_excess` are the
+``int_mSN_G_low`` (``>= 0``); under ``"mdcd-vector"`` (``IP_PER_MEMBER``) it is a
+handle ``~row < 0``: ``row`` is a row of a pool of ``IP_NLOW`` counters per row
+(``H_LV``), one counter per cluster member.  The sign tells the two apart, so the
+scalar path of every operation is one comparison of values already at hand and
+costs the paper's protocols little (``benchmarks/results.md``).  :func:`lv_leq`,
+:func:`lv_join` and :func:`lv_excess` are the
 reference's ``leq``, ``join`` and ``excess`` for both kinds, so the rules call
 them and never ask which kind runs.
 
@@ -49,21 +52,21 @@ def lv_vector(I):
 
 @njit(**JIT_NORC)
 def lv_row(I, h):
-    """Offset in ``I`` of level row ``h``."""
-    return rd(I, H_LV) + h * rd(I, IP_NLOW)
+    """Offset in ``I`` of the counters of vector level ``h`` (a handle ``~row``)."""
+    return rd(I, H_LV) + (~h) * rd(I, IP_NLOW)
 
 
 @njit(**JIT_NORC)
 def lv_owned(I, p, f):
     """Handle of the row process ``p`` owns for its field ``f`` (``LV_LEVEL`` ...)."""
-    return p * LV_OWNED + f
+    return ~(p * LV_OWNED + f)
 
 
 @njit(**JIT_NORC)
 def lv_run_row(I, f):
     """Handle of a row the run owns (``LV_PASSED``, ``LV_V_STAR``, ``LV_IVR_ALL``)."""
     n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
-    return n_procs * LV_OWNED + f
+    return ~(n_procs * LV_OWNED + f)
 
 
 @njit(**JIT_NORC)
@@ -79,23 +82,27 @@ def lv_reset(I):
 
 @njit(**JIT_NORC)
 def lv_new(I):
-    """A new row (its counters are the caller's to write); -1 if the pool is full."""
+    """A new row (its counters are the caller's to write), as a handle; the first row
+    (and ``R_ERROR`` set) if the pool is full."""
     h = rd(I, R0 + R_LV_N)
     if h >= rd(I, H_CAP_LV):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
-        return -1
+        return ~0
     wr(I, R0 + R_LV_N, h + 1)
-    return h
+    return ~h
 
 
 @njit(**JIT_NORC)
 def lv_snap(I, a):
     """A level that stays as ``a`` is now (a copy of a vector row; scalar: ``a``)."""
-    if rd(I, IP_PER_MEMBER) == 0:
+    if a >= 0:
         return a
+    return _vec_snap(I, a)
+
+
+@njit(**JIT_NORC)
+def _vec_snap(I, a):
     h = lv_new(I)
-    if h < 0:
-        return 0
     n = rd(I, IP_NLOW)
     src = lv_row(I, a)
     dst = lv_row(I, h)
@@ -108,8 +115,6 @@ def lv_snap(I, a):
 def lv_unit(I, i, c):
     """``VectorLevels.unit``: the level of ``low_i``'s ``c``-th message to G_act."""
     h = lv_new(I)
-    if h < 0:
-        return 0
     dst = lv_row(I, h)
     for j in range(rd(I, IP_NLOW)):
         wr(I, dst + j, c if j == i else 0)
@@ -119,8 +124,13 @@ def lv_unit(I, i, c):
 @njit(**JIT_NORC)
 def lv_leq(I, a, b):
     """``leq``: ``a <= b`` (componentwise for vectors)."""
-    if rd(I, IP_PER_MEMBER) == 0:
+    if (a | b) >= 0:
         return a <= b
+    return _vec_leq(I, a, b)
+
+
+@njit(**JIT_NORC)
+def _vec_leq(I, a, b):
     ra = lv_row(I, a)
     rb = lv_row(I, b)
     for i in range(rd(I, IP_NLOW)):
@@ -132,8 +142,13 @@ def lv_leq(I, a, b):
 @njit(**JIT_NORC)
 def lv_join(I, a, b):
     """``join``: ``max(a, b)``; for vectors ``a`` must be an owned row, updated in place."""
-    if rd(I, IP_PER_MEMBER) == 0:
+    if (a | b) >= 0:
         return a if a >= b else b
+    return _vec_join(I, a, b)
+
+
+@njit(**JIT_NORC)
+def _vec_join(I, a, b):
     ra = lv_row(I, a)
     rb = lv_row(I, b)
     for i in range(rd(I, IP_NLOW)):
@@ -158,7 +173,7 @@ def lv_get(I, a, i):
 def lv_excess(I, a, b):
     """``excess``: scalar ``max(0, a - b)``; vector ``a`` against the per-member counts
     in row ``b``: ``sum_i max(0, a[i] - b[i])``."""
-    if rd(I, IP_PER_MEMBER) == 0:
+    if (a | b) >= 0:
         return a - b if a > b else 0
     ra = lv_row(I, a)
     rb = lv_row(I, b)
