@@ -60,6 +60,15 @@ def check_level(level: Any) -> float:
     return float(level)
 
 
+def _check_real(name: str, value: Any, zero_ok: bool) -> float:
+    """A finite real number ``> 0`` (``>= 0`` if ``zero_ok``), as a ``float``."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok)):
+        raise ValueError(f"{name} must be a finite number {'>=' if zero_ok else '>'} 0, "
+                         f"got {value!r}")
+    return float(value)
+
+
 def check_positive_real(name: str, value: Any) -> float:
     """A finite real number ``> 0``, as a ``float``.
 
@@ -68,10 +77,7 @@ def check_positive_real(name: str, value: Any) -> float:
     ValueError
         ``"{name} must be a finite number > 0, got ..."``.
     """
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(value) or value <= 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
+    return _check_real(name, value, zero_ok=False)
 
 
 def check_nonnegative_real(name: str, value: Any) -> float:
@@ -82,7 +88,4 @@ def check_nonnegative_real(name: str, value: Any) -> float:
     ValueError
         ``"{name} must be a finite number >= 0, got ..."``.
     """
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(value) or value < 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return _check_real(name, value, zero_ok=True)
