@@ -207,7 +207,8 @@ def cmd_demo(args) -> int:
         print(f"\nfigure set: {len(written)} figures ({args.figure_runs} runs per point) "
               f"in {outdir / 'figures'} (PDF, PNG, CSV)")
         from .figures import scope_summary_lines
-        print("\n".join(scope_summary_lines(outdir / "figures", spec.scenario)))
+        for figure in ("violations_by_scope", "per_member"):
+            print("\n".join(scope_summary_lines(outdir / "figures", spec.scenario, figure)))
     return 0
 
 

@@ -307,15 +307,17 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
     return written
 
 
-def scope_summary_lines(fig_dir: str | Path, scenario: Scenario) -> list[str]:
-    """Lines of the demo's summary about ``violations_by_scope``, stating its scenario.
+def scope_summary_lines(fig_dir: str | Path, scenario: Scenario,
+                        figure: str = "violations_by_scope") -> list[str]:
+    """Lines of the demo's summary about a figure swept over ``fault_scope``
+    (``violations_by_scope`` or ``per_member``), stating its scenario.
 
     The figure's scenario is not the demo's: the first line names every field in
     which it differs from ``scenario`` (read from the figure's sidecar), so no
     number is shown under another scenario's heading.
     """
     from .io import load_results, read_provenance
-    path = Path(fig_dir) / "violations_by_scope.csv"
+    path = Path(fig_dir) / f"{figure}.csv"
     meta = read_provenance(path)
     (study,) = meta["studies"]
     swept = set(study["grid"])
@@ -324,7 +326,7 @@ def scope_summary_lines(fig_dir: str | Path, scenario: Scenario) -> list[str]:
     table = table[table["metric"] == "p_violation"]
     changed = ", ".join(f"{k}={v:g}" if not isinstance(v, str) else f"{k}={v}"
                         for k, v in diff.items())
-    lines = [f"figure violations_by_scope ({study['runs']} runs per point): the scenario above "
+    lines = [f"figure {figure} ({study['runs']} runs per point): the scenario above "
              f"with {changed}"]
     for scope_name, g in table.groupby("fault_scope", observed=True):
         lines.append(f"  P(oracle violation), fault_scope={scope_name}: " + ", ".join(

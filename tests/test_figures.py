@@ -77,3 +77,8 @@ def test_demo_summary_states_the_figure_scenario(tmp_path):
     assert [ln.split(":")[0].strip() for ln in lines[1:]] == [
         "P(oracle violation), fault_scope=cluster", "P(oracle violation), fault_scope=process"]
     assert all("mdcd-paper" in ln for ln in lines[1:])
+    make_figures(tmp_path, runs=8, only=["per_member"], formats=("png",))
+    lines = scope_summary_lines(tmp_path, BASE, "per_member")
+    assert lines[0].startswith("figure per_member (8 runs per point)")
+    assert "fault_rate=0.01" in lines[0] and "fault_scope" not in lines[0]
+    assert all("mdcd-vector 0.000" in ln for ln in lines[1:])
