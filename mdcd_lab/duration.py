@@ -219,7 +219,12 @@ def summarize_duration(runs: pd.DataFrame, costs: Costs, seed: int, level: float
         Y = (mean - mean[0]) / d0 if d0 > 0 else np.full_like(mean, np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             Yb = (boot - boot[:, :1]) / d0b
-        Y_lo, Y_hi = np.nanquantile(Yb, [alpha / 2, 1 - alpha / 2], axis=0)
+        # Y is undefined (NaN) where no resample has an unguarded degradation D_0 > 0
+        Y_lo, Y_hi = np.full(len(phis), np.nan), np.full(len(phis), np.nan)
+        some = np.isfinite(Yb).any(axis=0)
+        if some.any():
+            Y_lo[some], Y_hi[some] = np.nanquantile(Yb[:, some], [alpha / 2, 1 - alpha / 2],
+                                                    axis=0)
         by_phi = sub.groupby("phi")
         outcome = by_phi["outcome"]
         p_failed = outcome.apply(lambda s: float((s == "failed").mean()))

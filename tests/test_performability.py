@@ -221,3 +221,16 @@ def test_realistic_costs_give_an_interior_optimum():
                         costs=REALISTIC_COSTS, n_boot=400)
     opt = st.optimum.iloc[0]
     assert 0.0 < opt["phi_low"] <= opt["phi_opt"] <= opt["phi_high"] < REALISTIC_MISSION
+
+
+def test_y_is_nan_without_unguarded_degradation_and_warns_nothing():
+    """No fault: the unguarded runs lose nothing (D_0 = 0), so Y and its interval are
+    undefined (NaN) at every phi, and no numpy warning reaches the user."""
+    import warnings
+    s = SMALL.replace(fault_rate=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        st = duration_study(s, [0.0, 20.0, THETA], THETA, runs=30, seed=3, n_boot=100)
+    table = st.table
+    assert table[["Y", "Y_low", "Y_high"]].isna().all().all()
+    assert np.isfinite(table["worth_mean"]).all()
