@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..constants import PIGGYBACK_COUNTER_BYTES, PIGGYBACK_FLAG_BYTES
+
 
 @dataclass(frozen=True)
 class ScalarLevels:
@@ -48,6 +50,11 @@ class ScalarLevels:
     def excess(a: int, b: int) -> int:
         """``max(0, a - b)``."""
         return a - b if a > b else 0
+
+    @staticmethod
+    def piggyback_bytes(numbered: bool = False) -> int:
+        """Bytes a message piggybacks: its ``dirty_bit`` and one counter (docs/metrics.md)."""
+        return PIGGYBACK_FLAG_BYTES + PIGGYBACK_COUNTER_BYTES
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,11 @@ class VectorLevels:
     def excess(a: tuple[int, ...], b: tuple[int, ...]) -> int:
         """``sum_i max(0, a[i] - b[i])``."""
         return sum(x - y for x, y in zip(a, b, strict=True) if x > y)
+
+    def piggyback_bytes(self, numbered: bool = False) -> int:
+        """Bytes a message piggybacks: its ``dirty_bit`` and, for a ``low_i -> G_act``
+        message (``numbered``), the member and its number, else ``n`` counters."""
+        return PIGGYBACK_FLAG_BYTES + PIGGYBACK_COUNTER_BYTES * (2 if numbered else self.n)
 
 
 #: The paper's scalar levels (every protocol except ``"mdcd-vector"``).

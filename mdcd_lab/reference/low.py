@@ -7,7 +7,7 @@ the cluster, D6) and piggybacks it; an external message is checked by an AT.
 
 from __future__ import annotations
 
-from ..constants import ACT, PIGGYBACK_COUNTER_BYTES, Event
+from ..constants import ACT, Event
 from .common import application_msg_reception, end_failed, notify
 from .state import Proc, Run
 
@@ -25,21 +25,20 @@ def low_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
     """
     k = 0
     lv = run.lv
-    pb = -1
     if run.role(dst) == ACT:
         run.int_mSN_G_low += 1
         k = run.int_mSN_G_low
     if lv.vector:
-        if k:
+        if k:   # the member and its own number
             p.mSN_own += 1
-            p.int_mSN_G_low = lv.join(p.int_mSN_G_low, lv.unit(p.idx, p.mSN_own))
-            level = lv.unit(p.idx, p.mSN_own)
-            pb = 2 * PIGGYBACK_COUNTER_BYTES   # the member and its number
+            level = lv.unit(run.member_of(p), p.mSN_own)
+            p.int_mSN_G_low = lv.join(p.int_mSN_G_low, level)
         else:
             level = p.int_mSN_G_low
     else:
         level = run.int_mSN_G_low
-    m = run.new_msg(p.idx, dst, t_deliver, 1, level, p.erroneous, p.n_sent, k, pb)
+    m = run.new_msg(p.idx, dst, t_deliver, 1, level, p.erroneous, p.n_sent, k,
+                    numbered=lv.vector and k > 0)
     p.n_sent += 1
     if k and run.is_act(dst):
         run.n_low_act += 1

@@ -23,7 +23,7 @@ def sdw_twin_send(run: Run, p: Proc, dst: int) -> None:
     k = run.int_mSN_G_sdw
     if lv.vector:
         p.mSN_own += 1
-        index = lv.unit(p.idx - run.n_low - run.n_act, p.mSN_own)
+        index = lv.unit(run.member_of(p), p.mSN_own)
     else:
         index = k
     w = Twin(p.idx, index, p.n_twins, p.erroneous, k=k)
@@ -43,8 +43,7 @@ def sdw_twin_output(run: Run, p: Proc) -> None:
     """A suppressed external message: saved to ``ext_msg_log`` indexed by ``int_mSN_G_sdw``."""
     lv = run.lv
     run.ext_mSN_G_sdw += 1
-    index = (lv.unit(p.idx - run.n_low - run.n_act, p.mSN_own) if lv.vector
-             else run.int_mSN_G_sdw)
+    index = lv.unit(run.member_of(p), p.mSN_own) if lv.vector else run.int_mSN_G_sdw
     w = Twin(p.idx, index, p.n_twins, p.erroneous, e=run.ext_mSN_G_sdw)
     p.n_twins += 1
     run.twins.append(w)

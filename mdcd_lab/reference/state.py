@@ -15,15 +15,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..constants import (
-    ABSENT,
-    ACT,
-    LOW,
-    PIGGYBACK_COUNTER_BYTES,
-    PIGGYBACK_FLAG_BYTES,
-    SDW,
-    Event,
-)
+from ..constants import ABSENT, ACT, LOW, SDW, Event
 from ..metrics import ENGINE_METRICS
 from ..protocols import Rules
 from ..scenario import Scenario
@@ -167,25 +159,20 @@ class Run:
         self.n_low, self.n_act = n_low, n_act
         #: the level algebra (:mod:`.levels`), plugged in once
         self.lv = VectorLevels(n_low) if rules.per_member_validation else SCALAR
-        zero = self.lv.zero
-        #: piggyback bytes of a message: its dirty_bit and its level (docs/metrics.md)
-        self.pb_level = (PIGGYBACK_COUNTER_BYTES * n_low if self.lv.vector
-                         else PIGGYBACK_COUNTER_BYTES)
         self.procs: list[Proc] = []
         # mdcd-unclustered: only low0 is low confidence; its interface partners run
         # as high-confidence processes without shadows (docs/protocols.md)
         partner = ACT if rules.unclustered else LOW
         for i in range(n_low):
             role = LOW if i == 0 else partner
-            self.procs.append(Proc(i, f"low{i}", role, dirty_bit=int(role == LOW),
-                                   int_mSN_G_low=zero, ivr_low=zero, v_known=zero))
+            self.procs.append(Proc(i, f"low{i}", role, dirty_bit=int(role == LOW)))
         for j in range(n_act):
-            self.procs.append(Proc(n_low + j, f"act{j}", ACT, int_mSN_G_low=zero,
-                                   ivr_low=zero, v_known=zero))
+            self.procs.append(Proc(n_low + j, f"act{j}", ACT))
         for i in range(n_low):
             role = SDW if i == 0 or not rules.unclustered else ABSENT
-            self.procs.append(Proc(n_low + n_act + i, f"sdw{i}", role, int_mSN_G_low=zero,
-                                   ivr_low=zero, v_known=zero))
+            self.procs.append(Proc(n_low + n_act + i, f"sdw{i}", role))
+        for p in self.procs:   # every level starts at the algebra's zero
+            p.int_mSN_G_low = p.ivr_low = p.v_known = self.lv.zero
         # shared counters (atomic inside their group: docs/protocol.md, D6)
         self.int_mSN_G_low = 0
         self.ext_mSN_G_low = 0
@@ -252,20 +239,24 @@ class Run:
         self.heap_seq += 1
 
     def new_msg(self, src: int, dst: int, t_deliver: float, dirty_bit: int, level: object,
-                erroneous: bool, send_ord: int, k: int = 0, pb_level: int = -1) -> Msg:
+                erroneous: bool, send_ord: int, k: int = 0, numbered: bool = False) -> Msg:
         """Create and register an application message.
 
-        ``pb_level``: bytes its level piggybacks if not the run's usual
-        (:attr:`pb_level`); the piggyback size model is in docs/metrics.md.
+        ``numbered``: a ``low_i -> G_act`` message under ``"mdcd-vector"``, which
+        piggybacks its member and number instead of a whole level
+        (``piggyback_bytes`` of :mod:`.levels`; docs/metrics.md).
         """
         m = Msg(self.next_mid, src, dst, self.now, t_deliver, dirty_bit, level, erroneous,
                 send_ord, k)
         self.next_mid += 1
         self.messages.append(m)
         self.m["n_app_msgs"] += 1
-        self.m["piggyback_bytes"] += PIGGYBACK_FLAG_BYTES + (
-            self.pb_level if pb_level < 0 else pb_level)
+        self.m["piggyback_bytes"] += self.lv.piggyback_bytes(numbered)
         return m
+
+    def member_of(self, p: Proc) -> int:
+        """``i`` of ``low_i`` or of its shadow ``sdw_i``."""
+        return p.idx - self.n_low - self.n_act if p.role == SDW else p.idx
 
     def low_level(self, p: Proc) -> object:
         """The level a G_low process ``p`` piggybacks and validates: the cluster's

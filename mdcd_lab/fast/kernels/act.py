@@ -102,7 +102,7 @@ def act_send(I, D, p, dst, t_deliver):
     dirty = rd(I, pp(p, P_DIRTY))
     level = lv_snap(I, rd(I, pp(p, P_LEVEL)))   # the piggyback (both copies)
     err = rd(I, pp(p, P_ERR))
-    pb = lv_bytes(I)
+    pb = lv_bytes(I, False)
     mid = new_msg(I, p, dst, dirty, level, err, ords, 0, pb)
     if mid >= 0:
         heap_push(I, D, t_deliver, mid * 2)

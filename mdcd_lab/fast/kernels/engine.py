@@ -15,6 +15,7 @@ from numba import njit
 from .._config import JIT_NORC
 from .act import act_notify, act_output, act_send
 from .families import on_passed_at, on_timer, receive, recover, start
+from .gen import primary_first
 from .layout import (
     ABSENT,
     ACT,
@@ -205,7 +206,7 @@ def play_run(I, D, token,
     ht = rd(I, H_HT)
     guarded = rd(I, IP_UNGUARDED) == 0
     while guarded and (a < n_p or b < n_w):
-        take_p = b >= n_w or (a < n_p and p_t[a] <= w_t[b])
+        take_p = primary_first(a, b, n_p, n_w, p_t, w_t)
         if (p_t[a] if take_p else w_t[b]) > horizon:
             break   # a mission run: the unguarded phase begins
         if take_p:

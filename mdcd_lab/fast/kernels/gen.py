@@ -249,6 +249,13 @@ def means_of(means):
 
 
 @njit(**JIT_NORC)
+def primary_first(a, b, n_p, n_w, p_t, w_t):
+    """Whether the stable merge takes primary row ``a`` before twin row ``b``: a cluster
+    row comes before a twin at equal times (``traces.generate_traces``)."""
+    return b >= n_w or (a < n_p and p_t[a] <= w_t[b])
+
+
+@njit(**JIT_NORC)
 def merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
                w_t, w_kind, w_src, w_dst, o, t, kind, src, dst, td, uat, ucomp, dn):
     """The reference's stable merge (a cluster row before a twin at equal times)."""
@@ -256,7 +263,7 @@ def merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
     b = 0
     nan = math.nan
     while a < n_p or b < n_w:
-        if b >= n_w or (a < n_p and p_t[a] <= w_t[b]):
+        if primary_first(a, b, n_p, n_w, p_t, w_t):
             t[o] = p_t[a]
             kind[o] = p_kind[a]
             src[o] = p_src[a]

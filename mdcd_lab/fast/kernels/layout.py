@@ -130,10 +130,11 @@ N_EF = 2     # by e: in a re-sent log, undone
 PB_FLAG, PB_COUNTER = PIGGYBACK_FLAG_BYTES, PIGGYBACK_COUNTER_BYTES
 # "mdcd-vector" level rows (kernels/levels.py): each process owns LV_OWNED rows (its
 # int_mSN_G_low, v_known, ivr_low: rows LV_OWNED * p + LV_LEVEL ...), then the run's
-# own rows (the join of the passed levels, and two for recovery), then the snapshots
+# own rows (the join of the passed levels; at recovery the shadows' own numbers and the
+# join of their ivr_low), then the snapshots
 LV_LEVEL, LV_V_KNOWN, LV_IVR = range(3)
 LV_OWNED = 3
-LV_PASSED, LV_V_STAR, LV_IVR_ALL = range(3)   # offsets after the processes' rows
+LV_PASSED, LV_MADE, LV_IVR_ALL = range(3)   # offsets after the processes' rows
 LV_RUN_ROWS = 3
 # -- D: fp (0 .. N_FP - 1), then the run floats F, then checkpoint times, heap times ----
 F_NOW, F_LOG_AREA, F_LOG_T = range(N_FP, N_FP + 3)

@@ -64,7 +64,7 @@ def lv_owned(I, p, f):
 
 @njit(**JIT_NORC)
 def lv_run_row(I, f):
-    """Handle of a row the run owns (``LV_PASSED``, ``LV_V_STAR``, ``LV_IVR_ALL``)."""
+    """Handle of a row the run owns (``LV_PASSED``, ``LV_MADE``, ``LV_IVR_ALL``)."""
     n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
     return ~(n_procs * LV_OWNED + f)
 
@@ -186,9 +186,10 @@ def lv_excess(I, a, b):
 
 
 @njit(**JIT_NORC)
-def lv_bytes(I):
-    """Piggyback bytes of a message that carries a whole level: its ``dirty_bit`` and
-    one counter, or one counter per member (docs/metrics.md)."""
+def lv_bytes(I, numbered):
+    """``piggyback_bytes``: a message's ``dirty_bit`` and one counter; under per-member
+    levels the member and its number (``numbered``: ``low_i -> G_act``) or ``IP_NLOW``
+    counters (docs/metrics.md)."""
     if rd(I, IP_PER_MEMBER) == 0:
         return PB_FLAG + PB_COUNTER
-    return PB_FLAG + rd(I, IP_NLOW) * PB_COUNTER
+    return PB_FLAG + (2 if numbered else rd(I, IP_NLOW)) * PB_COUNTER

@@ -43,8 +43,6 @@ from .layout import (
     P_LEVEL,
     P_MSN_OWN,
     P_NSENT,
-    PB_COUNTER,
-    PB_FLAG,
     R0,
     R_CO_MAX,
     R_ENDED,
@@ -62,7 +60,7 @@ from .layout import (
     rd,
     wr,
 )
-from .levels import lv_join, lv_set, lv_snap, lv_unit, lv_vector
+from .levels import lv_bytes, lv_join, lv_set, lv_snap, lv_unit, lv_vector
 from .state import application_msg_reception, heap_push, new_msg, role_of
 
 
@@ -168,14 +166,12 @@ def low_send(I, D, p, dst, t_deliver):
             wr(I, pp(p, P_MSN_OWN), c)
             lv_set(I, rd(I, pp(p, P_LEVEL)), p, c)
             level = lv_unit(I, p, c)
-            pb = PB_FLAG + 2 * PB_COUNTER
         else:        # inside the cluster: the sender's view
             level = lv_snap(I, rd(I, pp(p, P_LEVEL)))
-            pb = PB_FLAG + rd(I, IP_NLOW) * PB_COUNTER
     else:
         level = rd(I, R0 + R_INT_LOW)
-        pb = PB_FLAG + PB_COUNTER
-    mid = new_msg(I, p, dst, 1, level, rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), k, pb)
+    mid = new_msg(I, p, dst, 1, level, rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), k,
+                  lv_bytes(I, k != 0))
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
     if k != 0 and dst >= rd(I, IP_NLOW):   # is_act(dst): the twin number
         wr(I, R0 + R_N_LOW_ACT, rd(I, R0 + R_N_LOW_ACT) + 1)

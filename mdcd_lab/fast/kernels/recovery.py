@@ -36,7 +36,7 @@ from .layout import (
     LG_MID,
     LG_NEXT,
     LV_IVR_ALL,
-    LV_V_STAR,
+    LV_MADE,
     M_N_REPLAYED,
     M_N_RESENT,
     M_N_SUPPRESSED,
@@ -272,7 +272,7 @@ def error_recovery(I, D):
     wr(I, R0 + M_N_REPLAYED, n_replayed)
     wr(I, R0 + M_N_RESENT, n_resent)
     if lv_vector(I):   # each shadow's own numbers (its twins made), in a row of the run
-        made = lv_run_row(I, LV_V_STAR)
+        made = lv_run_row(I, LV_MADE)
         for i in range(n_low):
             lv_set(I, made, i, rd(I, pp(sdw0 + i, P_MSN_OWN)))
         n_pending = lv_excess(I, ivr, made)

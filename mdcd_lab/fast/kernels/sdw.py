@@ -15,8 +15,6 @@ from .layout import (
     H_CAP_R,
     H_TW,
     H_TWO,
-    IP_NACT,
-    IP_NLOW,
     IP_OUTPUTS_BY_COUNT,
     IP_RECLAIM_VALIDATED_TWINS,
     N_TW,
@@ -50,7 +48,7 @@ from .layout import (
     wr,
 )
 from .levels import lv_bytes, lv_join, lv_leq, lv_snap, lv_unit, lv_vector
-from .state import change_logs, heap_push, list_append, new_msg
+from .state import change_logs, heap_push, list_append, member_of, new_msg
 
 
 @njit(**JIT_NORC)
@@ -79,7 +77,7 @@ def sdw_twin_send(I, D, p):
     if lv_vector(I):   # the shadow's own number of the twin (docs/protocol.md, section 8)
         c = rd(I, pp(p, P_MSN_OWN)) + 1
         wr(I, pp(p, P_MSN_OWN), c)
-        index = lv_unit(I, p - rd(I, IP_NLOW) - rd(I, IP_NACT), c)
+        index = lv_unit(I, member_of(I, p), c)
     else:
         index = k
     w = new_twin(I, p, index, k, 0)
@@ -97,7 +95,7 @@ def sdw_twin_output(I, D, p):
     wr(I, R0 + R_EXT_SDW, rd(I, R0 + R_EXT_SDW) + 1)
     e = rd(I, R0 + R_EXT_SDW)
     if lv_vector(I):
-        index = lv_unit(I, p - rd(I, IP_NLOW) - rd(I, IP_NACT), rd(I, pp(p, P_MSN_OWN)))
+        index = lv_unit(I, member_of(I, p), rd(I, pp(p, P_MSN_OWN)))
     else:
         index = rd(I, R0 + R_INT_SDW)
     w = new_twin(I, p, index, 0, e)
@@ -123,7 +121,7 @@ def sdw_twin_output(I, D, p):
 def sdw_send(I, D, p, dst, t_deliver):
     """``sdw.sdw_send``: a message between shadows (old interface), delivered (D8)."""
     mid = new_msg(I, p, dst, rd(I, pp(p, P_DIRTY)), lv_snap(I, rd(I, pp(p, P_LEVEL))),
-                  rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), 0, lv_bytes(I))
+                  rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), 0, lv_bytes(I, False))
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
     if mid >= 0:
         heap_push(I, D, t_deliver, mid * 2)

@@ -104,6 +104,13 @@ def role_of(I, p):
 
 
 @njit(**JIT_NORC)
+def member_of(I, p):
+    """``Run.member_of``: ``i`` of ``low_i`` or of its shadow ``sdw_i``."""
+    n_low = rd(I, IP_NLOW)
+    return p if p < n_low else p - n_low - rd(I, IP_NACT)
+
+
+@njit(**JIT_NORC)
 def change_logs(I, D, d_sender, d_receiver):
     """``Run.change_logs``: advance the log-size integral, then the sizes and peaks."""
     # log_area += (log_sender + log_receiver) * (now - log_t), the reference's operations

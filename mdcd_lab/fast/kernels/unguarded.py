@@ -12,6 +12,7 @@ from __future__ import annotations
 from numba import njit
 
 from .._config import JIT_NORC
+from .gen import primary_first
 from .layout import (
     ABSENT,
     F_NOW,
@@ -71,7 +72,7 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w):
     ht = rd(I, H_HT)
     n_rows = 0
     while a < n_p or b < n_w:
-        twin = not (b >= n_w or (a < n_p and p_t[a] <= w_t[b]))
+        twin = not primary_first(a, b, n_p, n_w, p_t, w_t)
         if twin:
             t = w_t[b]
             b += 1
