@@ -24,6 +24,12 @@ def _check_common(scenario: Scenario, protocol: str, engine: str) -> str:
     return resolve_engine(engine, [protocol])
 
 
+def _check_twins(trace: pd.DataFrame, scenario: Scenario, protocol) -> None:
+    """A per-member protocol pairs twins by member: refuse a trace that does not."""
+    if get_rules(protocol).per_member_validation:
+        check_twin_members(trace, scenario)
+
+
 def resolve_engine(engine: str, protocols) -> str:
     """The engine that ``engine`` means for ``protocols``.
 
@@ -103,8 +109,7 @@ def replay(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd",
         ``docs/metrics.md``, one row per run of the trace.
     """
     engine = _check_common(scenario, protocol, engine)
-    if get_rules(protocol).per_member_validation:
-        check_twin_members(trace, scenario)
+    _check_twins(trace, scenario, protocol)
     if engine == "numba":
         from .fast import replay_numba
         return _with_protocol(replay_numba(trace, scenario, protocol), protocol)
@@ -204,5 +209,6 @@ def run_events(scenario: Scenario, seed: int, run: int, protocol: str = "mdcd",
             raise ValueError(f"{name} must be an integer >= 0, got {v!r}")
     if trace is None:
         trace = generate_traces(scenario, 1, seed, first_run=run)
+    _check_twins(trace, scenario, protocol)
     res, events = play_run(_run_arrays(trace, scenario, run), scenario, protocol, record=True)
     return trace, events, res

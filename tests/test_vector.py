@@ -192,3 +192,5 @@ def test_a_twin_from_the_wrong_shadow_is_refused():
     with pytest.raises(ValueError, match=r"row 1 is twin 1 from sdw1.*low0"):
         m.replay(m.trace_from_rows(rows), SC, protocol="mdcd-vector")
     m.replay(m.trace_from_rows(rows), SC, protocol="mdcd")   # the shared counter: fine
+    with pytest.raises(ValueError, match=r"row 1 is twin 1 from sdw1"):
+        m.run_events(SC, 0, 0, "mdcd-vector", trace=m.trace_from_rows(rows))
