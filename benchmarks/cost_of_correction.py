@@ -19,10 +19,10 @@ import argparse
 import pandas as pd
 
 import mdcd_lab as m
-from mdcd_lab.correction_space import bad_runs
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.protocols import SOUND_IN_SCOPES, correction_combinations
-from mdcd_lab.summary import paired_differences
+from mdcd_lab.stats.summary import paired_differences
+from mdcd_lab.studies.correction_space import bad_runs
 
 COST = ["ckpt_total", "ckpt_array_peak", "log_entries_peak", "log_entries_mean"]
 COST_ALL = ["ckpt_total", "ckpt_array_peak", "log_entries_peak", "log_entries_mean",

@@ -20,7 +20,7 @@ import pandas as pd
 
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
-from mdcd_lab.summary import paired_differences, summarize
+from mdcd_lab.stats.summary import paired_differences, summarize
 
 COST = ["ckpt_total", "ckpt_array_peak", "log_entries_peak", "log_entries_mean",
         "log_bytes_peak", "pb_per_msg", "rollback_dist_max"]

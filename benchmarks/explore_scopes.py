@@ -40,7 +40,7 @@ from mdcd_lab.exploration import (
     scope_scenario,
     summary_columns,
 )
-from mdcd_lab.exploration_walk import walk
+from mdcd_lab.exploration.walk import walk
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.protocols import PROTOCOLS
 

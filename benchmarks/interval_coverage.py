@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import mdcd_lab as m  # noqa: E402
-from mdcd_lab.summary import summarize  # noqa: E402
+from mdcd_lab.stats.summary import summarize  # noqa: E402
 
 #: The scenario of issue 11, items 3 and 4.
 SCENARIO = m.Scenario(n_low=1, n_act=1, horizon=60.0, rate_low_act=0.5, rate_low_low=0.0,

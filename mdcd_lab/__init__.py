@@ -9,15 +9,13 @@ explorers in :mod:`mdcd_lab.widgets`, the figure set in :mod:`mdcd_lab.figures`.
 """
 
 from .api import replay, run_events, simulate
-from .duration import DurationStudy, duration_study
 from .exploration import Scope, explore
-from .grid import expand_grid, point_seed, sample
 from .io import load_results, to_csv, to_parquet
-from .performability import Costs, worth
+from .performability import Costs, DurationStudy, duration_study, worth
 from .protocols import protocol_names, variant_names
 from .scenario import FIELDS, Scenario
-from .studies import sweep, sweep_status
-from .summary import paired_differences, summarize
+from .stats import paired_differences, summarize
+from .studies import expand_grid, point_seed, sample, sweep, sweep_status
 from .traces import generate_traces, trace_from_rows, validate_trace
 
 __version__ = "0.1.0"

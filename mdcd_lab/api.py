@@ -10,7 +10,7 @@ from .metrics import METRIC_NAMES, finalize_frame
 from .protocols import get_rules
 from .reference.engine import play_run, replay_reference
 from .scenario import Scenario
-from .traces import check_twin_members, generate_traces, validate_trace
+from .traces.table import check_twin_members, generate_traces, validate_trace
 
 __all__ = ["ENGINES", "ENGINE_CHOICES", "simulate", "replay", "run_events", "numba_supports",
            "resolve_engine"]

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from mdcd_lab import cli, studies
-from mdcd_lab.grid import point_seed
 from mdcd_lab.io import load_results, read_provenance
 from mdcd_lab.scenario import Scenario
 from mdcd_lab.studies import pools, sweep
+from mdcd_lab.studies.grid import point_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -334,7 +334,7 @@ def test_subprocess_sweep_success_and_failure(tmp_path):
 @pytest.mark.parametrize("path", sorted((ROOT / "data").glob("study_*.toml")),
                          ids=lambda p: p.name)
 def test_example_study_files_are_valid(path):
-    from mdcd_lab.specs import load_spec
+    from mdcd_lab.cli.specs import load_spec
     spec = load_spec(path, allow_grid=True)
     assert spec.grid and spec.protocols == ("mdcd", "mdcd-paper")
     assert spec.engine == "reference" and spec.runs >= 100

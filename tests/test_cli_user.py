@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mdcd_lab import batch, cli
-from mdcd_lab.batch import run_spec
+from mdcd_lab import cli
+from mdcd_lab.cli.specs import load_spec
 from mdcd_lab.io import load_results, read_provenance, to_csv
-from mdcd_lab.specs import load_spec
-from mdcd_lab.studies import pools
+from mdcd_lab.studies import batch, pools
+from mdcd_lab.studies.batch import run_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from test_variants import SMALL
 
-from mdcd_lab.correction_space import correction_study, correction_table, pareto_frontier
 from mdcd_lab.io import load_results
 from mdcd_lab.plots.correction import plot_correction_space
+from mdcd_lab.studies.correction_space import correction_study, correction_table, pareto_frontier
 
 ROOT = Path(__file__).parent.parent
 

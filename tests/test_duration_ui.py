@@ -3,10 +3,11 @@
 import pytest
 
 import mdcd_lab as m
-from mdcd_lab import cli, duration
+from mdcd_lab import cli
 from mdcd_lab.io import load_results, read_provenance
+from mdcd_lab.performability import duration
 from mdcd_lab.plots.duration import plot_duration
-from mdcd_lab.widgets_duration import duration_explorer
+from mdcd_lab.widgets.duration import duration_explorer
 
 SMALL = m.Scenario(n_low=1, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, fault_rate=0.01,
                    at_coverage=0.9)

@@ -5,10 +5,10 @@ import pytest
 
 import mdcd_lab as m
 from mdcd_lab.cli import main
-from mdcd_lab.exploration import CLASSES, SCOPES, _Batch, _replay_batch, scope_scenario
-from mdcd_lab.exploration_walk import ACTIONS, Scope, walk
+from mdcd_lab.constants import KIND_FAULT, KIND_OUTPUT, KIND_SEND
+from mdcd_lab.exploration.verdicts import CLASSES, SCOPES, _Batch, _replay_batch, scope_scenario
+from mdcd_lab.exploration.walk import ACTIONS, Scope, walk
 from mdcd_lab.metrics import VIOLATIONS
-from mdcd_lab.traces import KIND_FAULT, KIND_OUTPUT, KIND_SEND
 
 
 def traces_of(scope, reduce=True, fault_scope="cluster", comp=False, partners=False):

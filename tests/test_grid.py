@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdcd_lab.grid import expand_grid, point_seed, sample, validate_points
 from mdcd_lab.scenario import FIELDS, Scenario
+from mdcd_lab.studies.grid import expand_grid, point_seed, sample, validate_points
 
 # --------------------------------------------------------------------------- expand_grid
 

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mdcd_lab import io as mio
 from mdcd_lab.io import (
     RESERVED_KEYS,
     load_results,
@@ -19,6 +18,7 @@ from mdcd_lab.io import (
     to_csv,
     to_parquet,
 )
+from mdcd_lab.io import results as mio
 from mdcd_lab.metrics import OUTCOMES, empty_results, finalize_frame
 from mdcd_lab.scenario import Scenario
 

@@ -42,8 +42,8 @@ from scipy import stats
 from scipy.linalg import expm
 
 import mdcd_lab as m
-from mdcd_lab.duration import duration_study
 from mdcd_lab.performability import Costs, worth
+from mdcd_lab.performability.duration import duration_study
 
 LAM, A, B, E = 0.02, 0.5, 0.2, 0.3
 THETA = 100.0
@@ -215,7 +215,7 @@ def test_with_costs_resummarizes_without_simulating():
 def test_realistic_costs_give_an_interior_optimum():
     """docs/performability.md's setting (fewer runs): the optimum's interval excludes
     both ends of the grid."""
-    from mdcd_lab.duration import REALISTIC_BASE, REALISTIC_COSTS, REALISTIC_MISSION
+    from mdcd_lab.performability.duration import REALISTIC_BASE, REALISTIC_COSTS, REALISTIC_MISSION
     phis = [REALISTIC_MISSION * k / 10 for k in range(11)]
     st = duration_study(REALISTIC_BASE, phis, REALISTIC_MISSION, runs=1000, seed=2026,
                         costs=REALISTIC_COSTS, n_boot=400)

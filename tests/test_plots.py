@@ -21,7 +21,7 @@ from mdcd_lab.plots import (
     spacetime_data,
     style,
 )
-from mdcd_lab.summary import summarize
+from mdcd_lab.stats.summary import summarize
 
 # mdcd_lab.plots never imports pyplot, so the backend can be chosen here
 matplotlib.use("Agg")

@@ -7,7 +7,7 @@ from test_properties import scenarios
 
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
-from mdcd_lab.summary import paired_differences, summarize
+from mdcd_lab.stats.summary import paired_differences, summarize
 
 SOUND = ("mdcd", "every-receive", "static", "coordinated", "mdcd-vector")
 

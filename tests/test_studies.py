@@ -17,13 +17,13 @@ import pytest
 
 from mdcd_lab import studies
 from mdcd_lab.api import simulate
-from mdcd_lab.grid import point_seed, sample
 from mdcd_lab.io import load_results, to_csv, to_parquet
 from mdcd_lab.metrics import METRIC_NAMES
 from mdcd_lab.scenario import FIELDS, Scenario
+from mdcd_lab.stats.summary import paired_differences, summarize
 from mdcd_lab.studies import STOP_LEVEL, pools, read_manifest, sweep, sweep_status
+from mdcd_lab.studies.grid import point_seed, sample
 from mdcd_lab.studies.stopping import MIN_STOP_RUNS, STRUCTURAL_ZEROS, structural_zeros
-from mdcd_lab.summary import paired_differences, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = Scenario(horizon=20.0, fault_rate=0.02)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from mdcd_lab.metrics import METRIC_NAMES, METRICS, OUTCOMES, VIOLATIONS, finalize_frame
-from mdcd_lab.summary import (
+from mdcd_lab.stats.summary import (
     INTERVAL_METHODS,
     PAIRED_COLUMNS,
     SUMMARY_COLUMNS,

@@ -95,7 +95,7 @@ def test_sweep_and_specs_accept_variant_names(tmp_path):
                  protocols=["mdcd", "mdcd-every-level"], engine="numba", progress=False)
     assert list(df["protocol"].cat.categories) == ["mdcd", "mdcd-every-level"]
     assert len(df) == 2 * 2 * 3
-    from mdcd_lab.specs import load_spec
+    from mdcd_lab.cli.specs import load_spec
     p = tmp_path / "s.toml"
     p.write_text('[scenario]\nhorizon = 10.0\n\n[run]\nruns = 2\nseed = 1\n'
                  'protocols = ["mdcd", "paper-index-before"]\n')

@@ -12,7 +12,7 @@ from .._checks import check_runs_seed
 from ..metrics import FLOAT_METRICS, INT_METRICS, METRIC_NAMES, OUTCOMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
-from ..traces import KINDS, category_weights, proc_names, validate_trace
+from ..traces.table import KINDS, category_weights, proc_names, validate_trace
 from ._config import DEFAULT_CHUNK
 from ._rng import seed_words
 from .kernels import drivers, gen

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..summary import summarize
+from ..stats.summary import summarize
 from .style import (
     field_label,
     group_style,

@@ -22,7 +22,7 @@ from ..constants import ABSENT, ACT, KIND_FAULT, KIND_OUTPUT, LOW, SDW
 from ..metrics import METRIC_NAMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
-from ..traces import proc_names, realised_means, validate_trace
+from ..traces.table import proc_names, realised_means, validate_trace
 from . import act, confidence, coordinated, low, recovery, sdw, unguarded
 from .events import EVENT_COLUMNS, event_frame
 from .state import Family, Run

@@ -14,9 +14,9 @@ from typing import Any
 
 from .._checks import check_int
 from ..api import resolve_engine
-from ..grid import expand_grid, grid_values, point_seed, validate_points
 from ..protocols import get_rules
 from ..scenario import FIELDS, Scenario
+from .grid import expand_grid, grid_values, point_seed, validate_points
 from .stopping import StopRule, as_stop
 
 __all__ = ["Study", "plan", "as_points", "as_protocols"]

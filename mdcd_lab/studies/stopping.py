@@ -22,7 +22,7 @@ import pandas as pd
 from .._checks import check_int, check_positive_real
 from ..metrics import METRICS
 from ..scenario import Scenario
-from ..summary import PROBABILITY_METRICS, summarize
+from ..stats.summary import PROBABILITY_METRICS, summarize
 
 __all__ = ["StopRule", "as_stop", "decide", "structural_zeros", "STOP_LEVEL", "STOP_METRICS",
            "DEFAULT_STOP_METRICS", "MIN_STOP_RUNS", "STRUCTURAL_ZEROS"]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..io import TMP_SUFFIX, atomic_files, mdcd_lab_version
+from ..io.results import TMP_SUFFIX, atomic_files, mdcd_lab_version
 from ..metrics import METRIC_NAMES
 from .plan import Study
 

@@ -1,0 +1,117 @@
+"""``mdcd-lab duration``: the optimal guarded-operation duration (docs/performability.md).
+
+Writes ``DIR/duration.csv`` (one row per protocol and phi), ``DIR/optimum.csv``
+(the optimal phi per protocol with its interval) and ``DIR/runs.parquet`` (the
+per-run table, so other costs can be summarized without simulating), each with
+a ``.meta.json`` sidecar, and prints the optimum.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..performability.worth import COST_FIELDS, Costs
+from .specs import SpecError, load_spec
+
+
+def _floats(text: str, what: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise SpecError(f"{what} must be comma-separated numbers, got {text!r}") from None
+
+
+def _costs(items: list[str] | None) -> Costs:
+    values: dict[str, float] = {}
+    for item in items or []:
+        key, sep, val = item.partition("=")
+        if not sep or key not in COST_FIELDS:
+            raise SpecError(f"--cost {item!r}: use NAME=VALUE with NAME one of "
+                            f"{', '.join(COST_FIELDS)}")
+        try:
+            values[key] = float(val)
+        except ValueError:
+            raise SpecError(f"--cost {item!r}: {val!r} is not a number") from None
+    try:
+        return Costs(**values)
+    except ValueError as exc:
+        raise SpecError(f"--cost: {exc}") from None
+
+
+def cmd_duration(args: argparse.Namespace) -> int:
+    """Run a duration study; every argument is checked before any simulation."""
+    from ..io.results import to_csv, to_parquet
+    from ..performability.duration import (
+        REALISTIC_BASE,
+        REALISTIC_COSTS,
+        REALISTIC_MISSION,
+        _check_phis,
+        duration_study,
+    )
+    from ..protocols import get_rules
+    if args.scenario:
+        spec = load_spec(args.scenario)
+        base, runs, seed, protocols = spec.scenario, spec.runs, spec.seed, spec.protocols
+        costs = _costs(args.cost)
+    else:
+        base, runs, seed, protocols = REALISTIC_BASE, 2000, 2026, ("mdcd",)
+        costs = _costs(args.cost) if args.cost else REALISTIC_COSTS
+    mission = REALISTIC_MISSION if args.mission is None else args.mission
+    if mission <= 0:
+        raise SpecError(f"--mission must be > 0, got {mission}")
+    phis = (_floats(args.phis, "--phis") if args.phis
+            else [mission * k / 10 for k in range(11)])
+    _check_phis(phis, mission)
+    runs = args.runs if args.runs is not None else runs
+    seed = args.seed if args.seed is not None else seed
+    if runs < 2:
+        raise SpecError(f"--runs must be >= 2, got {runs}")
+    if args.protocols:
+        protocols = tuple(p.strip() for p in args.protocols.split(",") if p.strip())
+    protocols = tuple(p for p in protocols if not get_rules(p).unguarded)
+    if not protocols:
+        raise SpecError("--protocols must name at least one guarded protocol")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise SpecError(f"--out {out} exists and is not a directory")
+    st = duration_study(base, phis, mission, runs, seed, protocols=protocols, costs=costs,
+                        engine=args.engine, progress=not args.quiet)
+    out.mkdir(parents=True, exist_ok=True)
+    prov = {"study": "duration", "base": base.to_dict(), "phis": phis, "mission": mission,
+            "runs": runs, "seed": seed, "protocols": list(protocols),
+            "costs": costs.to_dict(), "engine": args.engine}
+    to_csv(st.table, out / "duration.csv", provenance=prov)
+    to_csv(st.optimum, out / "optimum.csv", provenance=prov)
+    to_parquet(st.runs, out / "runs.parquet", provenance=prov)
+    print(st.table[["protocol", "phi", "worth_mean", "worth_low", "worth_high", "Y",
+                    "p_failed", "p_recovered", "p_failed_after_phi"]].to_string(
+        index=False, float_format=lambda x: f"{x:.4g}"))
+    for o in st.optimum.itertuples():
+        print(f"{o.protocol}: optimal phi {o.phi_opt:g} (interval {o.phi_low:g} .. "
+              f"{o.phi_high:g}), mean worth {o.worth_opt:.5g} of {mission:g}")
+    print(f"wrote {out / 'duration.csv'}, {out / 'optimum.csv'}, {out / 'runs.parquet'}")
+    return 0
+
+
+def add_parser(sub) -> None:
+    """Register the ``duration`` subcommand."""
+    d = sub.add_parser("duration", help="optimal guarded-operation duration: worth and Y "
+                                        "against phi (docs/performability.md)")
+    d.add_argument("scenario", nargs="?", help="scenario file (.toml); default: the "
+                   "documented realistic setting (mdcd_lab.duration.REALISTIC_BASE)")
+    d.add_argument("--mission", type=float, help="mission length theta (default 2000)")
+    d.add_argument("--phis", help="comma-separated durations (default: 11 points from 0 to "
+                                  "the mission)")
+    d.add_argument("--runs", type=int, help="runs per protocol and phi (default 2000 or "
+                                             "the scenario file's)")
+    d.add_argument("--seed", type=int, help="study seed (default 2026 or the scenario "
+                                             "file's)")
+    d.add_argument("--protocols", help="comma-separated guarded protocols")
+    d.add_argument("--cost", action="append", metavar="NAME=VALUE",
+                   help=f"a cost ({', '.join(COST_FIELDS)}); repeatable")
+    d.add_argument("--engine", default="numba", choices=("numba", "reference"),
+                   help="simulation engine (default numba)")
+    d.add_argument("--out", default="duration-out", help="output directory")
+    d.add_argument("--quiet", action="store_true", help="no progress bars")
+    d.set_defaults(func=cmd_duration)

@@ -1,0 +1,328 @@
+"""The ``mdcd-lab`` command line.
+
+``mdcd-lab run SCENARIO.toml``, ``mdcd-lab sweep STUDY.toml``,
+``mdcd-lab trace SCENARIO.toml --run R``, ``mdcd-lab summarize RESULTS``,
+``mdcd-lab figures``, ``mdcd-lab duration`` (docs/performability.md) and
+``mdcd-lab demo``.  Input is validated before any work starts; a problem prints one
+message naming the key or option and exits with status 2, writing no output file.
+Ctrl-C exits with status 130 after one line saying what was kept; a closed output
+pipe (``| head``) ends quietly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .. import api
+from .run import (
+    COMPILING,
+    _engines,
+    _out_path,
+    _overrides,
+    _write,
+    announce_compilation,
+    cmd_run,
+    one_screen,
+    simulate_spec,
+)
+from .specs import SpecError, load_spec
+
+__all__ = ["main", "build_parser", "one_screen", "simulate_spec", "COMPILING"]
+
+DESCRIPTION = ("Simulate the clustered MDCD protocol: scenario runs, parameter sweeps, "
+               "one run's trace, summaries with confidence intervals, the paper figures.")
+
+
+def _client(args):
+    """The dask client asked for on the command line (or None), and what to close."""
+    if args.workers is not None and args.scheduler is not None:
+        raise SpecError("--workers and --scheduler exclude each other")
+    if args.workers is None and args.scheduler is None:
+        return None, []
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise SpecError("--workers/--scheduler need dask.distributed "
+                        "(pip install 'dask[distributed]')") from None
+    if args.scheduler is not None:
+        client = Client(args.scheduler)
+        return client, [client]
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
+    client = Client(cluster)
+    return client, [client, cluster]
+
+
+def cmd_sweep(args) -> int:
+    """``mdcd-lab sweep``: run a study file, optionally resumable and on dask."""
+    from ..io.results import sidecar_path
+    from ..studies import sweep, sweep_status
+    spec = _overrides(args, load_spec(args.study, allow_grid=True))
+    if not spec.grid:
+        raise SpecError(f"{spec.path}: [grid] is missing or empty; a study file needs at least "
+                        f"one 'field = [values]' line (use 'mdcd-lab run' for one scenario)")
+    out = _out_path(args.out)
+    if out is not None and out.is_dir():
+        raise SpecError(f"--out {out}: is a directory")
+    if args.resume and args.store is None:
+        raise SpecError("--resume needs --store DIR (the store of the interrupted sweep)")
+    if args.workers is not None and args.workers < 1:
+        raise SpecError(f"--workers must be >= 1, got {args.workers}")
+    store = Path(args.store) if args.store is not None else None
+    if store is not None and store.exists() and not store.is_dir():
+        raise SpecError(f"--store {store}: exists and is not a directory")
+    stop = {k: spec.extra[k] for k in ("target_rel_halfwidth", "max_runs", "metrics")
+            if k in spec.extra}
+    engine = api.resolve_engine(spec.engine, spec.protocols)
+    client, to_close = _client(args)
+    announce_compilation([engine])
+    try:
+        df = sweep(spec.scenario, spec.grid, spec.runs, spec.seed, protocols=spec.protocols,
+                   client=client, store=store, resume=args.resume, progress=not args.quiet,
+                   engine=engine, **stop)
+    except KeyboardInterrupt:
+        where = (f"the finished units are in {store}; run the same command with --resume to "
+                 f"finish the sweep" if store is not None else
+                 "nothing was kept (use --store DIR to make a sweep resumable)")
+        print(f"mdcd-lab: interrupted; {where}", file=sys.stderr)
+        return 130
+    finally:
+        for obj in to_close:
+            obj.close()
+    provenance = {"spec_file": str(spec.path), **df.attrs["provenance"]}
+    if out is not None:
+        _write(df, out, provenance)
+        print(f"wrote {out} ({len(df)} rows) and {sidecar_path(out)}")
+    keys = list(spec.grid)
+    print(f"{len(spec.protocols)} protocol(s) x {df['point'].nunique()} point(s), "
+          f"{len(df)} runs on the {engine} engine")
+    print(one_screen(df, keys + ["protocol"]))
+    if "target_rel_halfwidth" in stop:
+        st = sweep_status(df)
+        print("\nsequential stopping (runs per protocol, why each point stopped):")
+        print(st.drop(columns=["seed"]).to_string(index=False,
+                                                  float_format=lambda x: f"{x:.4g}"))
+    return 0
+
+
+def cmd_trace(args) -> int:
+    spec = load_spec(args.spec)
+    if args.run < 0:
+        raise SpecError(f"--run must be >= 0, got {args.run}")
+    outdir = Path(args.out)
+    if outdir.exists() and not outdir.is_dir():
+        raise SpecError(f"--out {outdir} exists and is not a directory")
+    seed = spec.seed if args.seed is None else args.seed
+    proto = args.protocol or spec.protocols[0]
+    trace, events, res = api.run_events(spec.scenario, seed, args.run, proto)
+    outdir.mkdir(parents=True, exist_ok=True)
+    prov = spec.provenance() | {"run": args.run, "seed": seed, "protocol": proto}
+    from ..io.results import to_csv
+    to_csv(trace, outdir / "trace.csv", provenance=prov)
+    to_csv(events, outdir / "events.csv", provenance=prov)
+    print(f"wrote {outdir / 'trace.csv'} ({len(trace)} rows) and {outdir / 'events.csv'} "
+          f"({len(events)} events); outcome {res['outcome']}")
+    return 0
+
+
+def cmd_summarize(args) -> int:
+    from ..io.results import load_results
+    from ..stats.summary import summarize
+    p = Path(args.results)
+    if not p.exists():
+        raise SpecError(f"{p}: no such file")
+    df = load_results(p)
+    by = [c for c in (args.by or "").split(",") if c]
+    if not by and "protocol" in df.columns:
+        by = ["protocol"]
+    metrics = [c for c in (args.metrics or "").split(",") if c] or None
+    out = _out_path(args.out)
+    s = summarize(df, by=by or None, metrics=metrics, level=args.level)
+    if out is not None:
+        _write(s, out, {"summarized": str(p), "by": by, "level": args.level})
+    print(s.to_string(index=False, float_format=lambda x: f"{x:.5g}"))
+    return 0
+
+
+def _check_figure_args(args) -> list[str] | None:
+    from ..figures.paper import FIGURES
+    if args.runs < 1:
+        raise SpecError(f"--runs must be >= 1, got {args.runs}")
+    if args.engine not in ("auto", *api.ENGINES):
+        raise SpecError(f"--engine must be one of {('auto', *api.ENGINES)}, "
+                        f"got {args.engine!r}")
+    only = [c for c in (getattr(args, "only", None) or "").split(",") if c] or None
+    names = [f.name for f in FIGURES]
+    for name in only or ():
+        if name not in names:
+            raise SpecError(f"--only: unknown figure {name!r}; known: {', '.join(names)}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise SpecError(f"--out {out} exists and is not a directory")
+    return only
+
+
+def cmd_figures(args) -> int:
+    from ..figures.paper import FIGURES, make_figures
+    only = _check_figure_args(args)
+    announce_compilation([api.resolve_engine(args.engine, ["mdcd"])])
+    written = make_figures(args.out, runs=args.runs, engine=args.engine,
+                           progress=not args.quiet, only=only)
+    captions = {f.name: f.caption for f in FIGURES}
+    for name, files in written.items():
+        print(f"{name}: {captions[name]}")
+        print("    " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    spec = load_spec(args.spec)
+    outdir = Path(args.out)
+    if args.figure_runs < 0:
+        raise SpecError(f"--figure-runs must be >= 0, got {args.figure_runs}")
+    if args.figure_runs:
+        _check_figure_args(argparse.Namespace(runs=args.figure_runs, engine="auto",
+                                              out=outdir / "figures"))
+    outdir.mkdir(parents=True, exist_ok=True)
+    engines = _engines(spec)
+    announce_compilation(engines.values())
+    df = simulate_spec(spec, progress=not args.quiet)
+    _write(df, outdir / "results.csv", spec.provenance() | {"engine_per_protocol": engines})
+    from ..stats.summary import summarize
+    s = summarize(df, by=["protocol"], metrics=["ckpt_total", "log_entries_peak",
+                                                "rollback_dist_max", "p_failed", "p_recovered"])
+    _write(s, outdir / "summary.csv", spec.provenance())
+    used = ", ".join(sorted(set(engines.values())))
+    print(f"mdcd_lab demo: {spec.runs} runs x {len(spec.protocols)} protocols of "
+          f"{spec.path.name} on the {used} engine")
+    print(one_screen(df))
+    print(f"\nwrote {outdir / 'results.csv'} and {outdir / 'summary.csv'} (with .meta.json)")
+    if args.figure_runs:
+        from ..figures.paper import make_figures
+        written = make_figures(outdir / "figures", runs=args.figure_runs, engine="auto",
+                               progress=not args.quiet)
+        print(f"\nfigure set: {len(written)} figures ({args.figure_runs} runs per point) "
+              f"in {outdir / 'figures'} (PDF, PNG, CSV)")
+        from ..figures.paper import scope_summary_lines
+        for figure in ("violations_by_scope", "per_member"):
+            print("\n".join(scope_summary_lines(outdir / "figures", spec.scenario, figure)))
+    return 0
+
+
+QUIET = "no progress bars (the one-time notice that numba is compiling still prints)"
+
+
+def _add_overrides(parser: argparse.ArgumentParser) -> None:
+    """``--runs``, ``--seed``, ``--engine``, ``--protocol``: the [run] keys of the file."""
+    g = parser.add_argument_group("overrides of the file's [run] table")
+    g.add_argument("--runs", type=int, help="runs per protocol (and study point)")
+    g.add_argument("--seed", type=int, help="study seed (>= 0); run r uses "
+                                            "SeedSequence(seed, spawn_key=(r,))")
+    g.add_argument("--engine", help="auto (default: numba where it implements the protocol), "
+                                    "numba or reference; the numbers are identical")
+    g.add_argument("--protocol", help="comma-separated protocol names, e.g. mdcd,mdcd-paper")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the docs)."""
+    p = argparse.ArgumentParser(prog="mdcd-lab", description=DESCRIPTION)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    r = sub.add_parser("run", help="simulate a scenario file (resumable after Ctrl-C)",
+                       description="Simulate every protocol of a scenario file on common "
+                                   "traces and print a one-screen summary.  Ctrl-C keeps the "
+                                   "finished runs in the output file; --resume finishes them.")
+    r.add_argument("spec", help="scenario file (.toml) with [scenario] and [run]")
+    r.add_argument("--out", help="results file (.csv, .parquet, .pq), with a .meta.json "
+                                 "sidecar (default: SPEC-results.csv in the current directory)")
+    r.add_argument("--resume", action="store_true",
+                   help="keep the runs already in --out (written by an interrupted run of "
+                        "the same command) and play only the missing ones")
+    r.add_argument("--quiet", action="store_true", help=QUIET)
+    _add_overrides(r)
+    r.set_defaults(func=cmd_run)
+    w = sub.add_parser("sweep", help="run a study file: a grid of scenarios x protocols",
+                       description="Run every protocol at every point of a study file's "
+                                   "[grid]; see docs/studies.md.")
+    w.add_argument("study", help="study file (.toml) with [scenario], [grid] and [run]")
+    w.add_argument("--out", help="results file (.csv, .parquet, .pq), with a .meta.json sidecar")
+    w.add_argument("--store", help="directory receiving every finished unit of work, so that "
+                                   "an interrupted sweep can be resumed")
+    w.add_argument("--resume", action="store_true",
+                   help="finish the sweep held in --store (only the missing work runs)")
+    w.add_argument("--workers", type=int,
+                   help="run on a local dask cluster of this many single-threaded processes")
+    w.add_argument("--scheduler", help="address of a running dask scheduler (tcp://host:8786)")
+    w.add_argument("--quiet", action="store_true", help=QUIET)
+    _add_overrides(w)
+    w.set_defaults(func=cmd_sweep)
+    t = sub.add_parser("trace", help="one run's trace and event log as CSV",
+                       description="Re-play one run on the reference engine and write its "
+                                   "trace and event log (docs/trace-format.md).")
+    t.add_argument("spec", help="scenario file (.toml)")
+    t.add_argument("--run", type=int, required=True, help="index of the run (>= 0)")
+    t.add_argument("--seed", type=int, help="study seed (default: the file's [run] seed)")
+    t.add_argument("--protocol", help="protocol (default: the file's first protocol)")
+    t.add_argument("--out", default="trace-out", help="output directory (default: trace-out)")
+    t.set_defaults(func=cmd_trace)
+    s = sub.add_parser("summarize", help="confidence intervals of a results file",
+                       description="Means with Student-t intervals and probabilities with "
+                                   "Wilson intervals, per group (docs/results-and-summaries.md).")
+    s.add_argument("results", help="results file (.csv, .parquet, .pq) written by run or sweep")
+    s.add_argument("--by", help="comma-separated grouping columns (default: protocol)")
+    s.add_argument("--metrics", help="comma-separated metrics (default: all)")
+    s.add_argument("--level", type=float, default=0.95,
+                   help="confidence level of the intervals (default: 0.95)")
+    s.add_argument("--out", help="also write the summary to this file (.csv, .parquet, .pq)")
+    s.set_defaults(func=cmd_summarize)
+    d = sub.add_parser("demo", help="the main job of `make demo`",
+                       description="Simulate data/demo.toml, write results and summary, print "
+                                   "a one-screen summary and a small figure set.")
+    d.add_argument("--spec", default=str(Path(__file__).resolve().parent.parent
+                                         / "data" / "demo.toml"),
+                   help="scenario file (default: data/demo.toml)")
+    d.add_argument("--out", default="out/demo", help="output directory (default: out/demo)")
+    d.add_argument("--quiet", action="store_true", help=QUIET)
+    d.add_argument("--figure-runs", type=int, default=400,
+                   help="runs per point of the figure set (0: no figures)")
+    d.set_defaults(func=cmd_demo)
+    f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)",
+                       description="Regenerate the paper figure set (docs/figures.md).")
+    f.add_argument("--out", default="figures-out", help="output directory")
+    f.add_argument("--runs", type=int, default=2000, help="runs per study point and protocol")
+    f.add_argument("--engine", default="auto",
+                   help="auto (numba where implemented), numba or reference")
+    f.add_argument("--only", help="comma-separated figure names (default: all)")
+    f.add_argument("--quiet", action="store_true", help=QUIET)
+    f.set_defaults(func=cmd_figures)
+    from .duration import add_parser as add_duration
+    add_duration(sub)
+    from .explore import add_explore_parser  # `mdcd-lab explore` (docs/explore.md)
+    add_explore_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``mdcd-lab``: the exit status (0, 2 bad input, 130 Ctrl-C, 141 pipe)."""
+    args = build_parser().parse_args(argv)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except (SpecError, ValueError, FileNotFoundError) as exc:
+        print(f"mdcd-lab: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"mdcd-lab: interrupted ({args.command})", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) closed the pipe: stop quietly, like other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""``mdcd-lab run`` (resumable after Ctrl-C) and the helpers every command shares.
+
+See :mod:`mdcd_lab.cli` for the commands; docs/cli.md for what a user sees.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .. import api
+from ..metrics import VIOLATIONS
+from .specs import SpecError, load_spec
+
+
+def one_screen(df: pd.DataFrame, by: list[str] | None = None) -> str:
+    """A short table per protocol (or per ``by`` group): outcomes, costs, oracle verdicts."""
+    g = df.groupby(by or "protocol", observed=True)
+    tab = pd.DataFrame({
+        "runs": g.size(),
+        "P(failed)": g["outcome"].apply(lambda s: (s == "failed").mean()),
+        "P(recovered)": g["outcome"].apply(lambda s: (s == "recovered").mean()),
+        "ckpts/run": g["ckpt_total"].mean(),
+        "log peak": g["log_entries_peak"].mean(),
+        "rollback dist": g["rollback_dist_max"].mean(),
+        "runs w/ violation": g.apply(lambda d: int((d[list(VIOLATIONS)].sum(axis=1) > 0).sum()),
+                                     include_groups=False),
+    })
+    return tab.to_string(float_format=lambda x: f"{x:.4g}")
+
+
+def _out_path(out: str | None, default: str | None = None) -> Path | None:
+    if out is None and default is None:
+        return None
+    p = Path(out if out is not None else default)
+    if p.suffix not in (".csv", ".parquet", ".pq"):
+        raise SpecError(f"--out {p}: the file name must end in .csv, .parquet or .pq")
+    if not p.parent.exists():
+        raise SpecError(f"--out {p}: the directory {p.parent} does not exist")
+    return p
+
+
+def _write(df: pd.DataFrame, path: Path, provenance: dict) -> None:
+    from ..io.results import to_csv, to_parquet
+    (to_csv if path.suffix == ".csv" else to_parquet)(df, path, provenance=provenance)
+
+
+#: Printed once before the numba kernels compile (they are cached afterwards).
+COMPILING = ("mdcd-lab: compiling the numba kernels (first run on this machine only, "
+             "about a minute)...")
+
+
+def simulate_spec(spec, progress: bool = True) -> pd.DataFrame:
+    """Run every protocol of a scenario spec on common traces; one row per run."""
+    from ..studies.batch import run_spec
+    return run_spec(spec, progress=progress)
+
+
+def _engines(spec) -> dict[str, str]:
+    """The engine each protocol of ``spec`` runs on (``auto`` resolved)."""
+    return {p: api.resolve_engine(spec.engine, [p]) for p in spec.protocols}
+
+
+def announce_compilation(engines) -> None:
+    """Say so on stderr when the numba kernels are about to be compiled (cold cache)."""
+    if "numba" not in set(engines):
+        return
+    from ..fast._cache import kernels_cached
+    if not kernels_cached():
+        print(COMPILING, file=sys.stderr, flush=True)
+
+
+def _overrides(args, spec):
+    """``spec`` with the ``--runs``, ``--seed``, ``--engine``, ``--protocol`` options applied."""
+    protocols = None
+    if args.protocol is not None:
+        protocols = [p.strip() for p in args.protocol.split(",") if p.strip()]
+    return spec.with_overrides(runs=args.runs, seed=args.seed, engine=args.engine,
+                               protocols=protocols)
+
+
+def _override_argv(args) -> list[str]:
+    out = []
+    for opt in ("runs", "seed", "engine", "protocol"):
+        if getattr(args, opt) is not None:
+            out += [f"--{opt}", str(getattr(args, opt))]
+    return out
+
+
+def cmd_run(args) -> int:
+    """``mdcd-lab run``: every protocol of a scenario file; Ctrl-C keeps finished runs."""
+    from ..io.results import load_results, sidecar_path
+    from ..studies.batch import RunInterruptedError, check_resumable, run_spec, runs_done
+    spec = _overrides(args, load_spec(args.spec))
+    default = args.out is None
+    out = _out_path(args.out, f"{Path(args.spec).stem}-results.csv")
+    if out.is_dir():
+        raise SpecError(f"--out {out}: is a directory")
+    done = None
+    if args.resume and out.exists():
+        done = load_results(out)
+        try:
+            check_resumable(done.attrs["provenance"], spec)
+            over = sorted(p for p, n in runs_done(done, spec.protocols).items()
+                          if n > spec.runs)
+            if over:
+                raise ValueError(f"it holds more than {spec.runs} runs of {', '.join(over)}")
+        except ValueError as exc:
+            raise SpecError(f"--resume: {out} cannot be continued by this command: {exc}") \
+                from None
+    engines = _engines(spec)
+    prov = spec.provenance() | {"engine_per_protocol": engines}
+    nothing = ("mdcd-lab: interrupted before a chunk of runs finished; nothing new was "
+               "written" + (f"; {out} is unchanged" if done is not None else ""))
+    try:
+        announce_compilation(engines.values())
+        df = run_spec(spec, done=done, progress=not args.quiet)
+    except KeyboardInterrupt:          # before run_spec had anything to keep
+        print(nothing, file=sys.stderr)
+        return 130
+    except RunInterruptedError as exc:
+        part = exc.partial
+        if len(part) == (0 if done is None else len(done)):
+            print(nothing, file=sys.stderr)
+            return 130
+        have = runs_done(part, spec.protocols)
+        again = shlex.join(["mdcd-lab", "run", str(args.spec), "--out", str(out),
+                            *_override_argv(args), "--resume"])
+        _write(part, out, prov | {"partial": {"runs_done": have, "runs": spec.runs,
+                                              "continue": again}})
+        per = ", ".join(f"{p} {n}/{spec.runs}" for p, n in have.items())
+        print(f"mdcd-lab: interrupted; kept {len(part)} of {spec.runs * len(have)} runs "
+              f"({per}) in {out}; to finish them: {again}", file=sys.stderr)
+        return 130
+    _write(df, out, prov)
+    note = " (no --out given: the default file)" if default else ""
+    print(f"wrote {out} ({len(df)} rows) and {sidecar_path(out)}{note}")
+    print(one_screen(df))
+    return 0

@@ -1,0 +1,15 @@
+"""The figure set: the paper's figures, the review figures and the studies behind them.
+
+- :mod:`~mdcd_lab.figures.paper`: :data:`FIGURES` and :func:`make_figures`;
+- :mod:`~mdcd_lab.figures.review`: the figures a reviewer asks for;
+- :mod:`~mdcd_lab.figures.studies`: the studies behind every figure, with the
+  provenance of each.
+
+See ``docs/figures.md``.
+"""
+
+from .paper import FIGURES, FigureResult, FigureSpec, make_figures, scope_summary_lines
+from .studies import BASE, SEED
+
+__all__ = ["FIGURES", "make_figures", "scope_summary_lines", "FigureSpec", "FigureResult",
+           "BASE", "SEED"]

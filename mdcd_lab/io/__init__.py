@@ -1,0 +1,27 @@
+"""Result tables on disk: CSV or Parquet plus a JSON provenance sidecar.
+
+- :mod:`~mdcd_lab.io.results`: :func:`to_csv`, :func:`to_parquet`,
+  :func:`load_results`, written atomically;
+- :mod:`~mdcd_lab.io.provenance`: the sidecar's path, its hash and the JSON
+  form of ``provenance``;
+- :mod:`~mdcd_lab.io.dtypes`: the record and restore of the column dtypes.
+
+See ``docs/results-and-summaries.md``.
+"""
+
+from .provenance import SIDECAR_SUFFIX, read_provenance, sidecar_path
+from .results import (
+    CSV_SUFFIXES,
+    PARQUET_SUFFIXES,
+    RESERVED_KEYS,
+    TMP_SUFFIX,
+    atomic_files,
+    load_results,
+    mdcd_lab_version,
+    to_csv,
+    to_parquet,
+)
+
+__all__ = ["to_csv", "to_parquet", "load_results", "read_provenance", "sidecar_path",
+           "atomic_files", "mdcd_lab_version", "SIDECAR_SUFFIX", "RESERVED_KEYS", "CSV_SUFFIXES",
+           "PARQUET_SUFFIXES", "TMP_SUFFIX"]

@@ -1,0 +1,19 @@
+"""Statistics of per-run tables: summaries, confidence intervals, paired differences.
+
+- :mod:`~mdcd_lab.stats.summary`: :func:`summarize`, mean and confidence
+  interval of each metric per group;
+- :mod:`~mdcd_lab.stats.paired`: :func:`paired_differences` of protocols played
+  on the same traces (common random numbers);
+- :mod:`~mdcd_lab.stats.intervals`: the intervals themselves (Student t,
+  Wilson, quasi-Poisson, BCa bootstrap);
+- :mod:`~mdcd_lab.stats.tables`: what the three share (column checks, groups).
+
+See ``docs/results-and-summaries.md``.
+"""
+
+from .intervals import PROBABILITY_METRICS, quasi_poisson_interval, wilson_interval
+from .paired import PAIRED_COLUMNS, paired_differences
+from .summary import SUMMARY_COLUMNS, summarize
+
+__all__ = ["summarize", "paired_differences", "wilson_interval", "quasi_poisson_interval",
+           "SUMMARY_COLUMNS", "PAIRED_COLUMNS", "PROBABILITY_METRICS"]

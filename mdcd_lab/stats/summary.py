@@ -1,0 +1,244 @@
+"""Summaries of per-run result tables: means with confidence intervals.
+
+:func:`summarize` turns a tidy per-run frame (one row per run, see
+:mod:`mdcd_lab.metrics`) into a tidy long frame with one row per (group,
+metric): the sample size, mean, standard deviation and a two-sided confidence
+interval.  The interval's method is chosen per metric from its *support*
+(:data:`mdcd_lab.metrics.SUPPORTS`): a quasi-Poisson interval for counts
+(which Student's t under-covers when they are skewed and mostly zero), Wilson
+score for the outcome and violation shares, Student's t otherwise; or the one
+given as ``method=``.  No interval of a non-negative metric goes below 0.
+:func:`paired_differences` compares protocols run on the same traces (common
+random numbers) through per-run differences.
+
+Every distribution function and the bootstrap come from :mod:`scipy.stats`.
+See ``docs/results-and-summaries.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_int, check_level
+from ..metrics import NONNEGATIVE_SUPPORTS
+from .intervals import (
+    BOOTSTRAP_RESAMPLES,
+    INTERVAL_METHODS,
+    PROBABILITY_METRICS,
+    auto_method,
+    bca_interval,
+    metric_support,
+    quasi_poisson_interval,
+    t_half_width,
+    wilson_bounds,
+    wilson_interval,
+    z_value,
+)
+from .paired import PAIRED_COLUMNS, paired_differences
+from .tables import (
+    as_by,
+    as_metrics,
+    check_frame,
+    group_stats,
+    is_probability,
+    key_frame,
+    metric_values,
+)
+
+__all__ = ["summarize", "paired_differences", "wilson_interval", "quasi_poisson_interval",
+           "metric_support", "PROBABILITY_METRICS", "SUMMARY_COLUMNS", "PAIRED_COLUMNS",
+           "INTERVAL_METHODS", "BOOTSTRAP_RESAMPLES"]
+
+#: Columns of :func:`summarize` after the ``by`` columns.
+SUMMARY_COLUMNS = ("metric", "n", "mean", "std", "ci_low", "ci_high", "half_width", "method")
+
+
+# --------------------------------------------------------------------------- summarize
+def _as_methods(df: pd.DataFrame, names: list[str], method: Any) -> list[str]:
+    """The interval method of every metric, checked against what the metric can take."""
+    if isinstance(method, str):
+        chosen = {name: method for name in names}
+    elif isinstance(method, Mapping):
+        unknown = [k for k in method if k not in names]
+        if unknown:
+            raise ValueError(f"method names metric(s) {unknown!r} that are not summarised; "
+                             f"metrics: {names!r}")
+        chosen = {name: method.get(name, "auto") for name in names}
+    else:
+        raise ValueError(f"method must be one of {INTERVAL_METHODS} or a mapping of metric to "
+                         f"method, got {method!r}")
+    out = []
+    for name in names:
+        m = chosen[name]
+        if m not in INTERVAL_METHODS:
+            raise ValueError(f"unknown interval method {m!r} for metric {name!r}; choose one "
+                             f"of {INTERVAL_METHODS}")
+        prob = is_probability(df, name)
+        if m == "auto":
+            m = auto_method(name, prob)
+        elif m == "wilson" and not prob:
+            raise ValueError(f"method 'wilson' is for the shares {PROBABILITY_METRICS}, not "
+                             f"for {name!r}")
+        elif m == "quasi-poisson":
+            support = metric_support(name)
+            if support not in NONNEGATIVE_SUPPORTS and support != "probability":
+                values = metric_values(df, name)
+                if np.any(values[~np.isnan(values)] < 0):
+                    raise ValueError(f"method 'quasi-poisson' needs non-negative values; "
+                                     f"metric {name!r} has negative ones")
+        out.append(m)
+    return out
+
+
+def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
+              metrics: str | Sequence[str] | None = None, level: float = 0.95,
+              method: str | Mapping[str, str] = "auto", seed: int = 0) -> pd.DataFrame:
+    """Mean and confidence interval of every metric, per group, in long format.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Per-run results (one row per run).
+    by : str or list of str, optional
+        Grouping columns (e.g. ``"protocol"``, ``["point", "protocol"]``).
+        Groups are sorted; only observed categories appear; missing keys form
+        their own group.
+    metrics : str or list of str, optional
+        Columns to summarise, plus any of ``p_completed``, ``p_failed``,
+        ``p_recovered`` (share of runs with that ``outcome``) and
+        ``p_violation`` (share of runs with any oracle column of
+        :data:`~mdcd_lab.metrics.VIOLATIONS` > 0).  Default: every numeric
+        column of :data:`~mdcd_lab.metrics.METRIC_NAMES` present in ``df``
+        except ``run`` and ``seed`` and the ``by`` columns, in that order, with
+        ``outcome`` replaced by the three outcome probabilities, then
+        ``p_violation`` if all violation columns are present.
+    level : float, default 0.95
+        Two-sided confidence level in ``(0, 1)``.
+    method : str or mapping of str to str, default "auto"
+        Interval method (:data:`INTERVAL_METHODS`), for every metric or per
+        metric (``{"n_compensated": "bca"}``; metrics not named get
+        ``"auto"``).  ``"auto"``: ``"wilson"`` for the ``p_*`` shares,
+        ``"quasi-poisson"`` for count metrics (support ``"count"`` in
+        :data:`mdcd_lab.metrics.METRICS`), ``"t"`` otherwise.
+    seed : int, default 0
+        Seed of the bootstrap resamples of ``"bca"`` (the group and metric
+        at row ``i`` of the result use ``SeedSequence(seed, spawn_key=(i,))``).
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns (with their original dtypes where possible), then
+        ``metric``, ``n`` (non-missing values), ``mean``, ``std`` (sample
+        standard deviation, ``ddof=1``), ``ci_low``, ``ci_high``,
+        ``half_width`` and ``method``.  One row per (group, metric), groups
+        outermost.  ``level`` is stored in ``attrs["level"]``.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``by`` column, unknown or non-numeric metric, ``level`` not in
+        ``(0, 1)``, an unknown method or one the metric cannot take
+        (``"wilson"`` for a non-share, ``"quasi-poisson"`` for negative
+        values), or an ``outcome`` value outside
+        :data:`~mdcd_lab.metrics.OUTCOMES`.
+
+    Notes
+    -----
+    Missing values (NaN, e.g. ``rollback_dist_max`` of a run without
+    rollback) are dropped per metric; ``n < 2`` gives NaN ``std``,
+    ``half_width`` and bounds (except Wilson, defined from ``n = 1``).
+
+    * ``"t"``: Student t, ``mean +- t(1 - a/2, n - 1) * std / sqrt(n)``.
+    * ``"quasi-poisson"``: :func:`quasi_poisson_interval`; skewed and never
+      of zero width (a sample of zeros gives ``[0, 3.69 / n]`` at 95%).
+    * ``"wilson"``: Wilson score interval of the proportion ``mean``; ``std``
+      is the sample standard deviation of the 0/1 indicator.  Runs with a
+      missing outcome (or a missing violation column and no positive one) are
+      left out of ``n``.
+    * ``"bca"``: bias-corrected and accelerated bootstrap
+      (``scipy.stats.bootstrap``, :data:`BOOTSTRAP_RESAMPLES` resamples);
+      NaN when every value is equal (the bootstrap law is degenerate).
+
+    The bounds of a non-negative metric (support ``"count"`` or
+    ``"nonnegative"``) are clipped at 0 and those of a share to ``[0, 1]``.
+    ``half_width`` is half the interval's length (``t * std / sqrt(n)`` for
+    an unclipped t interval).  Measured coverage: docs/results-and-summaries.md.
+    """
+    check_frame(df)
+    level = check_level(level)
+    seed = check_int("seed", seed, 0)
+    by_cols = as_by(df, by)
+    names = as_metrics(df, metrics, by_cols)
+    methods = _as_methods(df, names, method)
+    values = pd.DataFrame({i: metric_values(df, m) for i, m in enumerate(names)})
+    keys = [df[c].reset_index(drop=True) for c in by_cols]  # aligned with `values`
+    index, count, total, mean, std = group_stats(values, keys)
+    n_groups, n_metrics = count.shape
+
+    n_flat = count.ravel()
+    mean_flat = np.where(n_flat > 0, mean.ravel(), np.nan)
+    std_flat = np.where(n_flat >= 2, std.ravel(), np.nan)
+    method_flat = np.tile(np.array(methods, dtype=object), n_groups)
+    name_flat = np.tile(np.array(names, dtype=object), n_groups)
+
+    t_half = t_half_width(n_flat, std_flat, level)
+    lo, hi = mean_flat - t_half, mean_flat + t_half
+    is_t = method_flat == "t"
+    if (method_flat == "wilson").any():
+        w_lo, w_hi = wilson_bounds(total.ravel(), n_flat.astype(float), z_value(level))
+        lo = np.where(method_flat == "wilson", w_lo, lo)
+        hi = np.where(method_flat == "wilson", w_hi, hi)
+    if (method_flat == "quasi-poisson").any():
+        q_lo, q_hi = quasi_poisson_interval(mean_flat, std_flat, n_flat, level)
+        lo = np.where(method_flat == "quasi-poisson", q_lo, lo)
+        hi = np.where(method_flat == "quasi-poisson", q_hi, hi)
+    if (method_flat == "bca").any():
+        rows = np.flatnonzero(method_flat == "bca")
+        lo, hi = lo.copy(), hi.copy()
+        lo[rows], hi[rows] = _bca_rows(values, keys, rows, n_metrics, level, seed)
+
+    support = np.array([metric_support(nm) for nm in name_flat], dtype=object)
+    floor0 = np.isin(support, [*NONNEGATIVE_SUPPORTS, "probability"])
+    with np.errstate(invalid="ignore"):
+        clipped = (floor0 & (lo < 0)) | ((support == "probability") & (hi > 1))
+        lo = np.where(floor0 & (lo < 0), 0.0, lo)
+        hi = np.where((support == "probability") & (hi > 1), 1.0, hi)
+    half = np.where(is_t & ~clipped, t_half, (hi - lo) / 2.0)
+
+    body = pd.DataFrame({
+        "metric": name_flat,
+        "n": n_flat.astype(np.int64),
+        "mean": mean_flat,
+        "std": std_flat,
+        "ci_low": lo,
+        "ci_high": hi,
+        "half_width": half,
+        "method": method_flat,
+    })
+    if by_cols:
+        out = pd.concat([key_frame(index, by_cols, df, n_metrics), body], axis=1)
+    else:
+        out = body
+    out.attrs["level"] = level
+    return out
+
+
+def _bca_rows(values: pd.DataFrame, keys: list[pd.Series], rows: np.ndarray, n_metrics: int,
+              level: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """BCa bounds of the result rows ``rows`` (row = group * n_metrics + metric)."""
+    if keys:
+        codes = values[0].groupby(keys, observed=True, dropna=False, sort=True).ngroup()
+        codes = codes.to_numpy()
+    else:
+        codes = np.zeros(len(values), dtype=np.int64)
+    lo, hi = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+    for j, i in enumerate(rows):
+        arr = values[int(i % n_metrics)].to_numpy(dtype=float)[codes == i // n_metrics]
+        lo[j], hi[j] = bca_interval(arr[~np.isnan(arr)], level, seed, int(i))
+    return lo, hi
+
+

@@ -1,0 +1,106 @@
+"""The duration explorer: cost sliders re-plot a duration study without simulating.
+
+:func:`duration_explorer` takes a :class:`~mdcd_lab.duration.DurationStudy` (its
+per-run table is kept) and shows one slider per :class:`~mdcd_lab.Costs` field,
+the worth / ``Y`` figure (:func:`~mdcd_lab.plots.duration.plot_duration`) and the
+optimal phi per protocol.  Moving a slider re-summarizes the stored runs
+(:meth:`DurationStudy.with_costs`, milliseconds) and redraws; nothing is
+simulated again.  docs/performability.md.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..performability.duration import DurationStudy
+from ..performability.worth import COST_FIELDS, Costs
+from .common import _Explorer, _png_output
+
+__all__ = ["DurationExplorer", "duration_explorer"]
+
+#: Slider ranges (max, step) per cost field.
+_RANGES = {"checkpoint": (0.2, 0.005), "logged": (0.02, 0.0005), "at": (0.1, 0.002),
+           "shadow_rate": (0.3, 0.005), "delta": (1.0, 0.05), "failure_penalty": (500.0, 10.0)}
+
+
+class DurationExplorer(_Explorer):
+    """Widgets of :func:`duration_explorer`; display the object to show them.
+
+    Attributes
+    ----------
+    study : DurationStudy
+        The study under the current slider costs (its ``table`` and ``optimum``).
+    sliders : dict
+        One ``FloatSlider`` per :class:`Costs` field.
+    output : ipywidgets.Output
+        The figure (PNG).
+    optimum : ipywidgets.HTML
+        The optimal phi per protocol with its interval.
+    n_draws : int
+        Figures drawn so far.
+    """
+
+    def __init__(self, study: DurationStudy) -> None:
+        if not isinstance(study, DurationStudy):
+            raise ValueError(f"study must be a DurationStudy (mdcd_lab.duration_study), got "
+                             f"{type(study).__name__}")
+        self.study = study
+        self.n_draws = 0
+        self.sliders = {}
+        for name in COST_FIELDS:
+            hi, step = _RANGES[name]
+            value = getattr(study.costs, name)
+            self.sliders[name] = widgets.FloatSlider(
+                value=value, min=0.0, max=max(hi, value), step=step, description=name,
+                continuous_update=False, readout_format=".4g",
+                style={"description_width": "8em"})
+            self.sliders[name].observe(self._on_change, names="value")
+        self.output = widgets.Output()
+        self.optimum = widgets.HTML()
+        self.status = widgets.HTML()
+        self.widget = widgets.VBox([
+            widgets.HTML(f"<b>Mission worth against phi</b>: {len(study.runs):,} stored runs, "
+                         f"mission {study.mission:g}; the sliders re-summarize them"),
+            widgets.HBox([widgets.VBox(list(self.sliders.values())), self.optimum]),
+            self.status, self.output])
+        self.redraw()
+
+    def costs(self) -> Costs:
+        """The costs the sliders show."""
+        return Costs(**{name: s.value for name, s in self.sliders.items()})
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        try:
+            self.study = self.study.with_costs(self.costs())
+        except ValueError as exc:
+            self._fail(exc)
+            return
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the current study's figure and optimum table."""
+        from ..plots.duration import plot_duration
+        try:
+            fig = plot_duration(self.study.table, self.study.optimum)
+        except ValueError as exc:
+            self._fail(exc)
+            return
+        _png_output(self.output, fig)
+        self.n_draws += 1
+        self.last_error = None
+        self.status.value = ""
+        rows = "".join(
+            f"<tr><td>{html.escape(str(o.protocol))}</td><td>{o.phi_opt:g}</td>"
+            f"<td>{o.phi_low:g} .. {o.phi_high:g}</td><td>{o.worth_opt:.5g}</td></tr>"
+            for o in self.study.optimum.itertuples())
+        self.optimum.value = ("<table><tr><th>protocol</th><th>optimal phi</th>"
+                              f"<th>{self.study.level:.0%} interval</th><th>E[W]</th></tr>"
+                              f"{rows}</table>")
+
+
+def duration_explorer(study: DurationStudy) -> DurationExplorer:
+    """Cost sliders over a duration study's stored runs (no re-simulation)."""
+    return DurationExplorer(study)
