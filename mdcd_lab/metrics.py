@@ -22,7 +22,7 @@ __all__ = ["Metric", "METRICS", "METRIC_NAMES", "METRIC_LABELS", "ENGINE_METRICS
            "empty_results", "metrics_markdown", "finalize_frame"]
 
 #: What values a metric can take, which decides its default confidence interval in
-#: :func:`mdcd_lab.summary.summarize`: ``"count"`` (non-negative integers),
+#: :func:`mdcd_lab.stats.summary.summarize`: ``"count"`` (non-negative integers),
 #: ``"nonnegative"`` (non-negative reals), ``"real"`` (any sign), ``"label"`` (an
 #: identifier or category, not summarised by default).
 SUPPORTS = ("count", "nonnegative", "real", "label")

@@ -99,7 +99,7 @@ def add_parser(sub) -> None:
     d = sub.add_parser("duration", help="optimal guarded-operation duration: worth and Y "
                                         "against phi (docs/performability.md)")
     d.add_argument("scenario", nargs="?", help="scenario file (.toml); default: the "
-                   "documented realistic setting (mdcd_lab.duration.REALISTIC_BASE)")
+                   "documented realistic setting (mdcd_lab.performability.duration.REALISTIC_BASE)")
     d.add_argument("--mission", type=float, help="mission length theta (default 2000)")
     d.add_argument("--phis", help="comma-separated durations (default: 11 points from 0 to "
                                   "the mission)")

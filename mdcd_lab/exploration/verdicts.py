@@ -1,7 +1,7 @@
 """Bounded exhaustive exploration: every trace of a small scope, under every protocol.
 
 ``explore(scope, protocols=...)`` walks all traces of a :class:`Scope`
-(:mod:`mdcd_lab.exploration_walk`), replays each under every protocol with perfect
+(:mod:`mdcd_lab.exploration.walk`), replays each under every protocol with perfect
 ATs (``at_coverage = 1``), and counts the traces that fail or show an oracle
 violation, with the smallest counterexample of each class.  A sound protocol
 must be clean on every trace.  docs/explore.md defines the scopes and gives the

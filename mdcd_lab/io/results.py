@@ -16,8 +16,8 @@ sidecar alone.  See ``docs/results-and-summaries.md``.
 
 This module writes and reads the tables; the sidecar's path, the hash and
 the JSON conversion of ``provenance`` are in
-:mod:`mdcd_lab.io_provenance`, the record and restore of the dtypes in
-``mdcd_lab._io_dtypes``.
+:mod:`mdcd_lab.io.provenance`, the record and restore of the dtypes in
+``mdcd_lab.io.dtypes``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
 - :func:`plot_spacetime`: the space-time diagram of one run
   (:func:`mdcd_lab.run_events`), and :func:`spacetime_data`, its tables;
 - :func:`plot_correction_space`: checkpoints against peak log entries of every
-  combination of corrections (:mod:`mdcd_lab.correction_space`).
+  combination of corrections (:mod:`mdcd_lab.studies.correction_space`).
 
 Every function returns a :class:`~mdcd_lab.plots.style.LabFigure` (a matplotlib
 Figure that notebooks show as a PNG and that saves TrueType PDFs), accepts an

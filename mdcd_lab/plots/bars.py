@@ -1,6 +1,6 @@
 """Bar charts of summaries: one bar per protocol, with confidence intervals.
 
-:func:`plot_bars` draws a long-format summary (:func:`mdcd_lab.summary.summarize`
+:func:`plot_bars` draws a long-format summary (:func:`mdcd_lab.stats.summary.summarize`
 or any table with ``metric``, ``mean``, ``ci_low``, ``ci_high``) as bars per
 protocol, in the protocol's colour, with error bars.  A second grouping
 (``hue``: a column such as ``fault_scope``, or several metrics of one panel

@@ -3,7 +3,7 @@
 Both functions take a per-run sweep table (one row per run, every Scenario
 field as a column, plus ``protocol``, ``point``, ``run``, ``seed`` and the
 metrics; :func:`mdcd_lab.studies.sweep` makes one), summarise it with
-:func:`mdcd_lab.summary.summarize` and draw the means with their confidence
+:func:`mdcd_lab.stats.summary.summarize` and draw the means with their confidence
 intervals as shaded bands.  They never simulate.
 """
 
@@ -197,7 +197,7 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
         positions.
     metric : str
         A numeric column or an outcome probability understood by
-        :func:`~mdcd_lab.summary.summarize`: ``p_failed``, ``p_recovered``,
+        :func:`~mdcd_lab.stats.summary.summarize`: ``p_failed``, ``p_recovered``,
         ``p_completed`` (Wilson intervals) or ``p_violation``.
     by : str or list of str or None, default "protocol"
         One line per value.  Protocols keep their colour in every figure

@@ -1,6 +1,6 @@
 """Confidence intervals of a mean: Student t, Wilson, quasi-Poisson, BCa bootstrap.
 
-The interval functions behind :func:`mdcd_lab.summary.summarize`, vectorised
+The interval functions behind :func:`mdcd_lab.stats.summary.summarize`, vectorised
 over many samples, and the rule that picks a metric's default interval from
 its support (:data:`mdcd_lab.metrics.SUPPORTS`).  Every distribution function
 and the bootstrap come from :mod:`scipy.stats`.  Measured coverage:

@@ -1,7 +1,7 @@
 """Parameter studies: many scenarios, several protocols, optional sequential stopping.
 
 :func:`sweep` runs every protocol at every point of a grid (or of a list of
-points from :func:`mdcd_lab.grid.sample`) and returns one tidy per-run table.
+points from :func:`mdcd_lab.studies.grid.sample`) and returns one tidy per-run table.
 It can
 
 * stream the work to a ``dask.distributed.Client`` or any
@@ -16,9 +16,9 @@ It can
   stopped (:func:`sweep_status`).
 
 Seeds come from the study seed and the point's *values*
-(:func:`mdcd_lab.grid.point_seed`), never from its position, and all protocols
+(:func:`mdcd_lab.studies.grid.point_seed`), never from its position, and all protocols
 of a point share that seed (common random numbers), so
-:func:`mdcd_lab.summary.paired_differences` pairs them.  See
+:func:`mdcd_lab.stats.summary.paired_differences` pairs them.  See
 ``docs/studies.md``.
 
 The package has one job per module:

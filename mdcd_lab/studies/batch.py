@@ -83,7 +83,7 @@ def run_spec(spec: Any, done: pd.DataFrame | None = None, progress: bool = True,
 
     Parameters
     ----------
-    spec : mdcd_lab.specs.Spec
+    spec : mdcd_lab.cli.specs.Spec
         Scenario, runs, seed, protocols and engine (``"auto"`` resolved per
         protocol with :func:`mdcd_lab.api.resolve_engine`).
     done : DataFrame, optional

@@ -7,7 +7,7 @@ all 2^5 = 32 combinations (:func:`~mdcd_lab.protocols.correction_combinations`)
 on the same traces, :func:`correction_table` turns the runs into one row per
 combination (mean cost with its interval, runs with a failure or a violation,
 soundness, Pareto frontier of the sound ones), and the figure
-``correction_space`` (:mod:`mdcd_lab.figures_review`) draws it.
+``correction_space`` (:mod:`mdcd_lab.figures.review`) draws it.
 """
 
 from __future__ import annotations

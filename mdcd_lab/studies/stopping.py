@@ -1,7 +1,7 @@
 """Sequential stopping: the rule's arguments and the test of one point.
 
 After every batch of runs of a point, :func:`decide` summarises the watched
-metrics of every protocol (:func:`mdcd_lab.summary.summarize`, default
+metrics of every protocol (:func:`mdcd_lab.stats.summary.summarize`, default
 intervals: quasi-Poisson for counts, Wilson for shares, Student t otherwise)
 and says whether the point may stop.  Two guards keep the stopped intervals
 honest: no point stops before :data:`MIN_STOP_RUNS` runs, and an interval of

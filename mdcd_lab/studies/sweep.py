@@ -49,10 +49,10 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         The scenario every point modifies (``base.replace(**point)``).
     grid : mapping or list of mappings
         Either ``{field: values}``: the cartesian product of the values
-        (:func:`mdcd_lab.grid.expand_grid`; a list, tuple, ``range`` or 1-D
+        (:func:`mdcd_lab.studies.grid.expand_grid`; a list, tuple, ``range`` or 1-D
         array is a list of values, anything else, a string included, is one
         value; ``{}`` is the base scenario alone), or a list of point dicts such
-        as :func:`mdcd_lab.grid.sample` returns.
+        as :func:`mdcd_lab.studies.grid.sample` returns.
     runs : int
         Runs per point and protocol; with sequential stopping, the size of
         every batch (the first included).
@@ -93,7 +93,7 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         (all protocols), stop the point when it has at least
         :data:`~mdcd_lab.studies.stopping.MIN_STOP_RUNS` runs and for every
         protocol and every watched metric the 95% CI half-width
-        (:func:`mdcd_lab.summary.summarize`, default intervals:
+        (:func:`mdcd_lab.stats.summary.summarize`, default intervals:
         quasi-Poisson for counts, Wilson for ``p_*``, Student t otherwise) is
         ``> 0`` and ``<= target * |mean|``, or when ``max_runs`` runs are
         done.  An interval of zero width never converges, except for a metric

@@ -12,7 +12,7 @@ Process numbering (used by both engines): ``low{i}`` is ``i``, ``act{j}`` is
 
 This module holds the trace table: its columns, the process names, the
 generated traces (:func:`generate_traces`, from the rows that
-:mod:`mdcd_lab.trace_generation` draws), hand-written traces
+:mod:`mdcd_lab.traces.generation` draws), hand-written traces
 (:func:`trace_from_rows`) and their validation (:func:`validate_trace`).
 """
 

@@ -16,10 +16,10 @@ attributes (``.controls[field]``, ``.run_button``, ``.output``, ``.figure``
 are rendered to PNG into the ``Output`` widget, which needs no running kernel.
 
 This module gathers the explorers; each lives in its own module:
-:mod:`mdcd_lab.widgets_sweep`, :mod:`mdcd_lab.widgets_run` (and
-:mod:`mdcd_lab.widgets_duration`, the duration explorer), with what they share
+:mod:`mdcd_lab.widgets.sweep`, :mod:`mdcd_lab.widgets.run` (and
+:mod:`mdcd_lab.widgets.duration`, the duration explorer), with what they share
 (the scenario controls, the seed box, PNG output) in
-:mod:`mdcd_lab.widgets_common`.
+:mod:`mdcd_lab.widgets.common`.
 """
 
 from .common import (

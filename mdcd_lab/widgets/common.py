@@ -7,8 +7,8 @@ explorer without editing this module (:func:`field_widget`,
 text box (:func:`seed_widget`, :func:`seed_value`), exact for any integer up to
 2**63 - 1.  The explorer base class ``_Explorer`` (status line, notebook display)
 and ``_png_output`` (a figure as a PNG in an ``Output`` widget, which needs no
-running kernel) serve :mod:`mdcd_lab.widgets_sweep`, :mod:`mdcd_lab.widgets_run`
-and :mod:`mdcd_lab.widgets_duration`.  The explorers are listed in
+running kernel) serve :mod:`mdcd_lab.widgets.sweep`, :mod:`mdcd_lab.widgets.run`
+and :mod:`mdcd_lab.widgets.duration`.  The explorers are listed in
 :mod:`mdcd_lab.widgets`.
 """
 

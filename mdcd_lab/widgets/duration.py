@@ -1,6 +1,6 @@
 """The duration explorer: cost sliders re-plot a duration study without simulating.
 
-:func:`duration_explorer` takes a :class:`~mdcd_lab.duration.DurationStudy` (its
+:func:`duration_explorer` takes a :class:`~mdcd_lab.performability.duration.DurationStudy` (its
 per-run table is kept) and shows one slider per :class:`~mdcd_lab.Costs` field,
 the worth / ``Y`` figure (:func:`~mdcd_lab.plots.duration.plot_duration`) and the
 optimal phi per protocol.  Moving a slider re-summarizes the stored runs

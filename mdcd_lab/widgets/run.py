@@ -5,7 +5,7 @@ result table), replays the run on the reference engine
 (:func:`mdcd_lab.run_events`) and shows its space-time diagram
 (:func:`mdcd_lab.plots.plot_spacetime`) and its metrics; the time window opens
 on :func:`default_window` and is re-drawn without re-simulating.  The controls
-come from :mod:`mdcd_lab.widgets_common`; see :mod:`mdcd_lab.widgets`.
+come from :mod:`mdcd_lab.widgets.common`; see :mod:`mdcd_lab.widgets`.
 """
 
 from __future__ import annotations

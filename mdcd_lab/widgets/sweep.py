@@ -5,7 +5,7 @@ the protocols and the runs per point; *Run* calls :func:`mdcd_lab.studies.sweep`
 and shows the metric with its confidence bands (:func:`mdcd_lab.plots.plot_sweep`);
 changing the metric re-plots without re-running; *Export* writes the per-run
 table as CSV with its provenance sidecar (:func:`mdcd_lab.io.to_csv`).  The
-controls come from :mod:`mdcd_lab.widgets_common`; see :mod:`mdcd_lab.widgets`.
+controls come from :mod:`mdcd_lab.widgets.common`; see :mod:`mdcd_lab.widgets`.
 """
 
 from __future__ import annotations
