@@ -1,12 +1,12 @@
 """Every code shared by the two engines, defined once.
 
 Process roles, trace row kinds, the event categories the generator draws from,
-the fill values of missing trace draws, run outcomes and the kinds of the
-reference engine's event log.  Both engines import these names (the numba
-kernels read them as compile-time constants; their cache key covers this file,
-docs/scaling.md), and the tables built from them (the trace's ``kind``
-categories, the ``outcome`` categories, the event log's ``event`` categories)
-take their order from the tuples here.
+the fill values of missing trace draws, the kinds of the items on the event heap,
+run outcomes and the kinds of the reference engine's event log.  Both engines
+import these names (the numba kernels read them as compile-time constants; their
+cache key covers this file, docs/scaling.md), and the tables built from them
+(the trace's ``kind`` categories, the ``outcome`` categories, the event log's
+``event`` categories) take their order from the tuples here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ __all__ = [
     "CAT_LOW_ACT", "CAT_LOW_LOW", "CAT_EXT_LOW", "CAT_FAULT", "CAT_ACT_LOW", "CAT_ACT_ACT",
     "CAT_EXT_ACT", "CAT_SDW_SDW", "N_CATEGORIES",
     "U_AT_MISSING", "U_COMP_MISSING",
+    "HEAP_DELIVER", "HEAP_NOTIFY", "HEAP_TIMER", "HEAP_KINDS",
     "OUT_COMPLETED", "OUT_FAILED", "OUT_RECOVERED", "OUTCOMES",
     "PIGGYBACK_FLAG_BYTES", "PIGGYBACK_COUNTER_BYTES",
     "Event", "EVENT_KINDS",
@@ -45,6 +46,13 @@ U_AT_MISSING = math.nextafter(1.0, 0.0)
 #: Fill value of a missing ``u_comp``: compensation succeeds iff ``u_comp < compensation``,
 #: i.e. fails iff ``compensation == 0``.
 U_COMP_MISSING = 0.0
+
+# -- the event heap of a run (docs/protocol.md, D7) -------------------------------------
+#: What an item scheduled on a run's heap is: the delivery of an application message,
+#: the arrival of a "passed AT" notification, or a timer event of the protocol family
+#: (``"coordinated"``: a checkpoint line).  Items fire in (time, scheduling order).
+HEAP_DELIVER, HEAP_NOTIFY, HEAP_TIMER = 0, 1, 2
+HEAP_KINDS = ("deliver", "notify", "timer")
 
 # -- piggyback size model (docs/metrics.md, "Piggyback size model") ---------------------
 #: Bytes of the piggybacked ``dirty_bit`` of every application message.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..constants import ACT, LOW, Event
+from ..constants import ACT, HEAP_DELIVER, LOW, Event
 from .common import end_failed, notify
 from .state import Proc, Run
 
@@ -17,14 +17,14 @@ def act_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
     ords = p.n_sent
     p.n_sent += 1
     m = run.new_msg(p.idx, dst, t_deliver, p.dirty_bit, p.int_mSN_G_low, p.erroneous, ords)
-    run.push(t_deliver, 0, m)
+    run.push(t_deliver, HEAP_DELIVER, m)
     if run.role(dst) == LOW and not (run.rules.unclustered and p.idx < run.n_low):
         # the shadow sees the same input (a partner's new-interface message to low0
         # under mdcd-unclustered is not understood by the old version)
         twin = run.twin_of(dst)
         m2 = run.new_msg(p.idx, twin.idx, t_deliver, p.dirty_bit, p.int_mSN_G_low,
                          p.erroneous, ords)
-        run.push(t_deliver, 0, m2)
+        run.push(t_deliver, HEAP_DELIVER, m2)
     run.log(p.idx, Event.SEND, dst, p.int_mSN_G_low, -1, dirty=p.dirty_bit,
             err=int(p.erroneous), k=0)
 

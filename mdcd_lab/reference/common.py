@@ -12,7 +12,7 @@ and the protocol families (:mod:`.confidence` with :mod:`.recovery`, and
 
 from __future__ import annotations
 
-from ..constants import ACT, SDW, Event
+from ..constants import ACT, HEAP_NOTIFY, SDW, Event
 from .state import Msg, Proc, Run
 
 
@@ -40,7 +40,7 @@ def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> N
     run.passed_levels.append(v_int)
     run.family.on_passed_at(run)
     recipients = [q.idx for q in run.procs if q.role in (ACT, SDW) and q.idx != origin.idx]
-    run.push(run.now + d_notify, 1, (v_int, v_ext, tuple(recipients)))
+    run.push(run.now + d_notify, HEAP_NOTIFY, (v_int, v_ext, tuple(recipients)))
     run.log(origin.idx, Event.NOTIFY, -1, v_int, v_ext)
 
 

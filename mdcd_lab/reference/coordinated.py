@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..constants import ACT, SDW, Event
+from ..constants import ACT, HEAP_TIMER, SDW, Event
 from .common import application_msg_reception, begin_recovery, record_takeover
 from .oracle import check_recovery
 from .state import Checkpoint, Msg, Proc, Run
@@ -46,7 +46,7 @@ def schedule_lines(run: Run) -> None:
     run.lines = [Line(0.0, 0, {p.idx: _ckpt(run, p, 0) for p in _members(run)})]
     k = 1
     while k * run.s.coord_period <= run.s.horizon:
-        run.push(k * run.s.coord_period, 2, k)
+        run.push(k * run.s.coord_period, HEAP_TIMER, k)
         k += 1
 
 

@@ -18,11 +18,21 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..constants import ABSENT, ACT, KIND_FAULT, KIND_OUTPUT, LOW, SDW
+from ..constants import (
+    ABSENT,
+    ACT,
+    HEAP_DELIVER,
+    HEAP_TIMER,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    LOW,
+    SDW,
+)
 from ..metrics import METRIC_NAMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
-from ..traces.table import proc_names, realised_means, validate_trace
+from ..traces.generation import realised_means
+from ..traces.table import proc_names, validate_trace
 from . import act, confidence, coordinated, low, recovery, sdw, unguarded
 from .events import EVENT_COLUMNS, event_frame
 from .state import Family, Run
@@ -67,7 +77,7 @@ def family_of(rules: Rules) -> Family:
 def _dispatch_heap_item(run: Run, item: tuple) -> None:
     t, _seq, kind, payload = item
     run.now = t
-    if kind == 0:
+    if kind == HEAP_DELIVER:
         m = payload
         p = run.procs[m.dst]
         if p.role == LOW:
@@ -76,7 +86,7 @@ def _dispatch_heap_item(run: Run, item: tuple) -> None:
             act.act_receive(run, p, m)
         else:
             sdw.sdw_receive(run, p, m)
-    elif kind == 2:
+    elif kind == HEAP_TIMER:
         run.family.on_timer(run, payload)
     else:
         v_int, v_ext, recipients = payload

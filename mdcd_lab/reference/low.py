@@ -7,7 +7,7 @@ the cluster, D6) and piggybacks it; an external message is checked by an AT.
 
 from __future__ import annotations
 
-from ..constants import ACT, Event
+from ..constants import ACT, HEAP_DELIVER, Event
 from .common import application_msg_reception, end_failed, notify
 from .state import Proc, Run
 
@@ -44,7 +44,7 @@ def low_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
         run.n_low_act += 1
         m.twin_no = run.n_low_act
         run.originals[m.twin_no] = m
-    run.push(t_deliver, 0, m)
+    run.push(t_deliver, HEAP_DELIVER, m)
     run.log(p.idx, Event.SEND, dst, level, k, dirty=1, err=int(p.erroneous), k=k)
 
 

@@ -7,7 +7,7 @@ and to the device are suppressed: logged, indexed by the shared
 
 from __future__ import annotations
 
-from ..constants import Event
+from ..constants import HEAP_DELIVER, Event
 from .state import Proc, Run, Twin
 
 
@@ -63,7 +63,7 @@ def sdw_send(run: Run, p: Proc, dst: int, t_deliver: float) -> None:
     m = run.new_msg(p.idx, dst, t_deliver, p.dirty_bit, p.int_mSN_G_low, p.erroneous,
                     p.n_sent)
     p.n_sent += 1
-    run.push(t_deliver, 0, m)
+    run.push(t_deliver, HEAP_DELIVER, m)
     run.log(p.idx, Event.SEND, dst, p.int_mSN_G_low, -1, dirty=p.dirty_bit,
             err=int(p.erroneous), k=0)
 

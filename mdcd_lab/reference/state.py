@@ -127,7 +127,7 @@ class Family:
     start : callable ``(run)``
         Before the first trace row (``"coordinated"``: schedules its lines).
     on_timer : callable ``(run, payload)``
-        A family timer event (heap kind 2) fires.
+        A family timer event (``HEAP_TIMER``) fires.
     receive : callable ``(run, p, m)``
         A G_act or G_sdw process receives application message ``m``.
     validate : callable ``(run, p, v_int, v_ext)``
@@ -234,7 +234,8 @@ class Run:
             self.events.append((self.now, proc, event, peer, level, index, fields))
 
     def push(self, t: float, kind: int, payload: object) -> None:
-        """Schedule a delivery (kind 0) or a notification (kind 1) at time ``t``."""
+        """Schedule an item of ``kind`` (``HEAP_DELIVER``: a message, ``HEAP_NOTIFY``:
+        a "passed AT" notification, ``HEAP_TIMER``: a family timer event) at time ``t``."""
         heapq.heappush(self.heap, (t, self.heap_seq, kind, payload))
         self.heap_seq += 1
 

@@ -17,13 +17,10 @@ import heapq
 
 import numpy as np
 
-from ..constants import ABSENT, KIND_FAULT, KIND_OUTPUT, SDW, Event
+from ..constants import ABSENT, HEAP_DELIVER, KIND_FAULT, KIND_OUTPUT, SDW, Event
 from .common import end_failed
 from .low import fault
-from .state import Proc, Run
-
-#: Heap kind of a delivery sent in the unguarded phase: payload ``(dst, erroneous)``.
-UNGUARDED_DELIVERY = 3
+from .state import Msg, Proc, Run
 
 
 def _serving(run: Run, p: int) -> bool:
@@ -46,11 +43,8 @@ def _drain(run: Run, until: float) -> None:
     while run.heap and run.heap[0][0] <= until:
         t, _seq, kind, payload = heapq.heappop(run.heap)
         run.now = t
-        if kind == 0 and _serving(run, payload.dst):
+        if kind == HEAP_DELIVER and _serving(run, payload.dst):
             _consume(run, run.procs[payload.dst], payload.src, payload.erroneous)
-        elif kind == UNGUARDED_DELIVERY:
-            dst, src, erroneous = payload
-            _consume(run, run.procs[dst], src, erroneous)
 
 
 def play_unguarded(run: Run, arrays: dict[str, np.ndarray], first: int) -> int:
@@ -79,7 +73,10 @@ def play_unguarded(run: Run, arrays: dict[str, np.ndarray], first: int) -> int:
                 end_failed(run)
                 return n_rows
         else:
-            run.push(td[n], UNGUARDED_DELIVERY, (int(dst[n]), s, p.erroneous))
+            # a message of the unguarded phase: ground truth only (no piggyback, not
+            # counted among the guarded operation's messages)
+            m = Msg(-1, s, int(dst[n]), run.now, td[n], 0, 0, p.erroneous, 0)
+            run.push(td[n], HEAP_DELIVER, m)
     run.t_end = run.s.t_end
     run.now = run.t_end
     return n_rows

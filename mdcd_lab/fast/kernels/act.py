@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from numba import njit
 
+from ...constants import ACT, HEAP_DELIVER, LOW
 from .._config import JIT_NORC
 from .families import validate
 from .layout import (
-    ACT,
     ERR_CAPACITY,
     FP_COMPENSATION,
     FP_COVERAGE,
@@ -21,7 +21,6 @@ from .layout import (
     IP_NLOW,
     IP_PRGT_OUT_ON_LOW_SEND,
     IP_UNCLUSTERED,
-    LOW,
     M_N_AT,
     M_N_AT_PASSED,
     M_N_COMPENSATED,
@@ -105,13 +104,13 @@ def act_send(I, D, p, dst, t_deliver):
     pb = lv_bytes(I, False)
     mid = new_msg(I, p, dst, dirty, level, err, ords, 0, pb)
     if mid >= 0:
-        heap_push(I, D, t_deliver, mid * 2)
+        heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
     # a partner's new-interface message to low0 (unclustered) has no twin copy
     if drole == LOW and not (rd(I, IP_UNCLUSTERED) != 0 and p < rd(I, IP_NLOW)):
         twin = rd(I, IP_NLOW) + rd(I, IP_NACT) + dst
         mid = new_msg(I, p, twin, dirty, level, err, ords, 0, pb)
         if mid >= 0:
-            heap_push(I, D, t_deliver, mid * 2)
+            heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
 
 
 @njit(**JIT_NORC)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from numba import njit
 
+from ...constants import ACT, LOW, SDW
 from .._config import JIT_NORC
 from .layout import (
-    ACT,
     CK_ERR,
     CK_INDEX,
     CK_LEVEL_BEFORE,
@@ -41,7 +41,6 @@ from .layout import (
     LG_INDEX,
     LG_MID,
     LG_NEXT,
-    LOW,
     M_CKPT_ACT,
     M_CKPT_S1,
     M_CKPT_S2,
@@ -78,7 +77,6 @@ from .layout import (
     R_NCK,
     R_NLG,
     R_STAMP,
-    SDW,
     TW_E,
     TW_INDEX,
     TW_NEXT,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from numba import njit
 
+from ...constants import ACT, HEAP_TIMER, LOW, SDW
 from .._config import JIT_NORC
 from .layout import (
-    ACT,
     CK_ERR,
     CK_INDEX,
     CK_LEVEL_BEFORE,
@@ -50,7 +50,6 @@ from .layout import (
     LN_NCHAN,
     LN_NMEM,
     LN_NMSG,
-    LOW,
     M_CKPT_ACT,
     M_CKPT_SDW,
     M_N_REPLAYED,
@@ -100,7 +99,6 @@ from .layout import (
     R_NPASSED,
     R_NTW,
     R_PASSED_MAX,
-    SDW,
     TW_E,
     TW_ERR,
     TW_K,
@@ -188,7 +186,7 @@ def schedule_lines(I, D):
     new_line(I, D, 0)
     period = rd(D, FP_COORD_PERIOD)
     for k in range(1, rd(I, IP_N_LINES) + 1):
-        heap_push(I, D, k * period, -k)
+        heap_push(I, D, k * period, HEAP_TIMER, k)
 
 
 @njit(**JIT_NORC)

@@ -12,13 +12,25 @@ import math
 
 from numba import njit
 
+from ...constants import (
+    ABSENT,
+    ACT,
+    HEAP_NOTIFY,
+    HEAP_TIMER,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    LOW,
+    OUT_FAILED,
+    OUT_RECOVERED,
+    SDW,
+    U_AT_MISSING,
+    U_COMP_MISSING,
+)
 from .._config import JIT_NORC
 from .act import act_notify, act_output, act_send
 from .families import on_passed_at, on_timer, receive, recover, start
 from .gen import primary_first
 from .layout import (
-    ABSENT,
-    ACT,
     F_LOG_AREA,
     F_LOG_T,
     F_M0,
@@ -30,14 +42,13 @@ from .layout import (
     H_IT,
     H_MS,
     H_NT,
+    HEAP_BITS,
+    HEAP_KIND_MASK,
     INT_DEFAULTS,
     IP_MSG_BYTES,
     IP_NACT,
     IP_NLOW,
     IP_UNGUARDED,
-    KIND_FAULT,
-    KIND_OUTPUT,
-    LOW,
     LV_IVR,
     LV_LEVEL,
     LV_PASSED,
@@ -64,8 +75,6 @@ from .layout import (
     N_OUT_F,
     N_OUT_I,
     N_P,
-    OUT_FAILED,
-    OUT_RECOVERED,
     P0,
     P_CK_HEAD,
     P_CK_TAIL,
@@ -89,9 +98,6 @@ from .layout import (
     R_PENDING_RECOVERY,
     R_PENDING_VALIDATE,
     R_TOKEN,
-    SDW,
-    U_AT_MISSING,
-    U_COMP_MISSING,
     pp,
     rd,
     wr,
@@ -136,11 +142,12 @@ def drain(I, D, until):
         t, seq = heap_pop(I, D)
         wr(D, F_NOW, t)
         code = rd(I, rd(I, H_IT) + seq)
-        if code < 0:   # a family timer event -code ("coordinated": a line)
-            on_timer(I, D, -code)
+        kind = code & HEAP_KIND_MASK
+        payload = code >> HEAP_BITS
+        if kind == HEAP_TIMER:   # a family timer event ("coordinated": line ``payload``)
+            on_timer(I, D, payload)
             continue
-        payload = code >> 1
-        if code & 1 != 0:
+        if kind == HEAP_NOTIFY:
             notification(I, D, payload)
             continue
         dst = rd(I, rd(I, H_MS) + payload * N_MS + MS_DST)

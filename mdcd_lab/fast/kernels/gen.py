@@ -13,8 +13,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._config import JIT, JIT_NORC
-from .layout import (
+from ...constants import (
     CAT_ACT_ACT,
     CAT_ACT_LOW,
     CAT_EXT_ACT,
@@ -23,6 +22,12 @@ from .layout import (
     CAT_LOW_ACT,
     CAT_LOW_LOW,
     CAT_SDW_SDW,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    KIND_SEND,
+)
+from .._config import JIT, JIT_NORC
+from .layout import (
     FP_CUM0,
     FP_HORIZON,
     FP_LAG,
@@ -32,9 +37,6 @@ from .layout import (
     IP_NACT,
     IP_NLOW,
     IP_NON_FIFO,
-    KIND_FAULT,
-    KIND_OUTPUT,
-    KIND_SEND,
 )
 from .rng import next_exponential, pcg_next, pcg_seed, seed_state, to_double
 

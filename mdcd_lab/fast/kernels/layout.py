@@ -3,9 +3,6 @@
 * parameter vectors: ``fp`` (``FP_*``, float) and ``ip`` (``IP_*``, int, one
   slot per rule switch), filled by ``fast/engine.py: scenario_params``; they are
   also the first slots of the arenas ``D`` and ``I``;
-* trace kinds and generator categories, roles, outcome codes and
-  ``U_AT_MISSING``, re-exported from :mod:`mdcd_lab.constants` (both engines
-  import them from there);
 * the layout of the arenas (header ``H_*``, run integers ``R_*``, process rows
   ``P_*``, pool rows ``CK_*``, ``LG_*``, ``TW_*``, ``MS_*``, ``LN_*`` ...), built
   by :func:`alloc_state`;
@@ -33,31 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ...constants import (  # noqa: F401  (re-exported for the kernel modules)
-    ABSENT,
-    ACT,
-    CAT_ACT_ACT,
-    CAT_ACT_LOW,
-    CAT_EXT_ACT,
-    CAT_EXT_LOW,
-    CAT_FAULT,
-    CAT_LOW_ACT,
-    CAT_LOW_LOW,
-    CAT_SDW_SDW,
-    KIND_FAULT,
-    KIND_OUTPUT,
-    KIND_SEND,
-    LOW,
-    OUT_COMPLETED,
-    OUT_FAILED,
-    OUT_RECOVERED,
-    OUTCOMES,
-    PIGGYBACK_COUNTER_BYTES,
-    PIGGYBACK_FLAG_BYTES,
-    SDW,
-    U_AT_MISSING,
-    U_COMP_MISSING,
-)
+from ...constants import OUTCOMES, PIGGYBACK_COUNTER_BYTES, PIGGYBACK_FLAG_BYTES
 from ...metrics import ENGINE_METRICS, FLOAT_METRICS, INT_METRICS
 from .._config import JIT, JIT_NORC
 
@@ -146,6 +119,11 @@ D_CKT = F_M0 + N_OUT_F
 #: Error codes left in ``R_ERROR`` (a capacity was exceeded: never expected, the
 #: capacities are upper bounds derived from the number of rows).
 ERR_NONE, ERR_CAPACITY = 0, 1
+
+#: An item of the event heap, ``IT[seq]`` (``state.heap_push``), holds
+#: ``payload << HEAP_BITS | kind``: its kind (``HEAP_DELIVER``, ``HEAP_NOTIFY``,
+#: ``HEAP_TIMER`` of :mod:`mdcd_lab.constants`, as in the reference's heap) in the low bits.
+HEAP_BITS, HEAP_KIND_MASK = 2, 3
 
 # -- metric slots, generated from metrics.py ---------------------------------------------
 _DEFAULTS = {m.name: m.default for m in ENGINE_METRICS}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from numba import njit
 
+from ...constants import ACT, HEAP_DELIVER, HEAP_NOTIFY, OUT_FAILED
 from .._config import JIT_NORC
 from .layout import (
-    ACT,
     CO_LEVEL,
     CO_OK,
     CO_TOKEN,
@@ -38,7 +38,6 @@ from .layout import (
     N_CO,
     N_MS,
     N_NT,
-    OUT_FAILED,
     P_ERR,
     P_LEVEL,
     P_MSN_OWN,
@@ -91,7 +90,7 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
     wr(I, row, v_int)
     wr(I, row + 1, v_ext)
     wr(I, row + 2, origin)
-    heap_push(I, D, rd(D, F_NOW) + d_notify, nid * 2 + 1)
+    heap_push(I, D, rd(D, F_NOW) + d_notify, HEAP_NOTIFY, nid)
 
 
 @njit(**JIT_NORC)
@@ -179,7 +178,7 @@ def low_send(I, D, p, dst, t_deliver):
             wr(I, rd(I, H_MS) + mid * N_MS + MS_TWIN_NO, rd(I, R0 + R_N_LOW_ACT))
             wr(I, rd(I, H_TN) + rd(I, R0 + R_N_LOW_ACT), mid)
     if mid >= 0:
-        heap_push(I, D, t_deliver, mid * 2)
+        heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
 
 
 @njit(**JIT_NORC)

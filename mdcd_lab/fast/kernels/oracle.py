@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from numba import njit
 
+from ...constants import ACT, LOW, SDW
 from .._config import JIT_NORC
 from .layout import (
-    ACT,
     CK_ERR,
     CK_NOUT,
     CK_NRECV,
@@ -32,7 +32,6 @@ from .layout import (
     IP_OUTPUTS_BY_COUNT,
     IP_SUPPRESS_REDONE_OUTPUTS,
     IP_UNCLUSTERED,
-    LOW,
     M_CASCADE,
     M_CONTAMINATED_RESTORE,
     M_DUP_OUTPUTS,
@@ -64,7 +63,6 @@ from .layout import (
     R_NMSG,
     R_NOD,
     R_TOKEN,
-    SDW,
     TW_INDEX,
     pp,
     rd,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from numba import njit
 
+from ...constants import ACT, SDW
 from .._config import JIT_NORC
 from .confidence import memory_reclamation
 from .layout import (
-    ACT,
     CK_NEXT,
     CK_NRECV,
     CK_NSENT,
@@ -77,7 +77,6 @@ from .layout import (
     R_INT_SDW,
     R_NMSG,
     R_NTW,
-    SDW,
     TW_E,
     TW_ERR,
     TW_INDEX,

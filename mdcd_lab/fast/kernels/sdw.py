@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from numba import njit
 
+from ...constants import HEAP_DELIVER, SDW
 from .._config import JIT_NORC
 from .families import validate
 from .layout import (
@@ -35,7 +36,6 @@ from .layout import (
     R_INT_SDW,
     R_NTW,
     R_TOKEN,
-    SDW,
     TW_E,
     TW_ERR,
     TW_INDEX,
@@ -124,7 +124,7 @@ def sdw_send(I, D, p, dst, t_deliver):
                   rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), 0, lv_bytes(I, False))
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
     if mid >= 0:
-        heap_push(I, D, t_deliver, mid * 2)
+        heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
 
 
 @njit(**JIT_NORC)

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from numba import njit
 
+from ...constants import ABSENT, ACT, LOW, OUT_RECOVERED, SDW
 from .._config import JIT_NORC
 from .layout import (
-    ABSENT,
-    ACT,
     CO_OK,
     CO_TOKEN,
     ERR_CAPACITY,
@@ -30,10 +29,10 @@ from .layout import (
     H_HT,
     H_IT,
     H_MS,
+    HEAP_BITS,
     IP_NACT,
     IP_NLOW,
     IP_UNCLUSTERED,
-    LOW,
     M_CKPT_ARRAY_PEAK,
     M_LOG_ENTRIES_PEAK,
     M_LOG_RECEIVER_PEAK,
@@ -59,7 +58,6 @@ from .layout import (
     MS_TWIN_NO,
     N_CO,
     N_MS,
-    OUT_RECOVERED,
     P_DIRTY,
     P_ERR,
     P_NRECV,
@@ -79,7 +77,6 @@ from .layout import (
     R_PASSED_MAX,
     R_SEQ,
     R_TOKEN,
-    SDW,
     pp,
     rd,
     wr,
@@ -145,14 +142,15 @@ def check_unsafe(I, p, role):
 
 
 @njit(**JIT_NORC)
-def heap_push(I, D, t, code):
-    """``heapq.heappush(heap, (t, seq, ...))`` with ``IT[seq] = code``."""
+def heap_push(I, D, t, kind, payload):
+    """``Run.push``: ``heapq.heappush(heap, (t, seq, kind, payload))``, the item kept as
+    ``IT[seq] = payload << HEAP_BITS | kind``."""
     seq = rd(I, R0 + R_SEQ)
     n = rd(I, R0 + R_HN)
     if seq >= rd(I, H_CAP_H):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
         return
-    wr(I, rd(I, H_IT) + seq, code)
+    wr(I, rd(I, H_IT) + seq, (payload << HEAP_BITS) | kind)
     wr(I, R0 + R_SEQ, seq + 1)
     hs = rd(I, H_HS)
     ht = rd(I, H_HT)

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from numba import njit
 
+from ...constants import ABSENT, HEAP_DELIVER, KIND_FAULT, KIND_OUTPUT, SDW
 from .._config import JIT_NORC
 from .gen import primary_first
 from .layout import (
-    ABSENT,
     F_NOW,
     FP_HORIZON,
     H_HT,
     H_IT,
     H_MS,
-    KIND_FAULT,
-    KIND_OUTPUT,
+    HEAP_BITS,
+    HEAP_KIND_MASK,
     M_PHASE,
     MF_T_END,
     MS_DST,
@@ -30,7 +30,6 @@ from .layout import (
     P_ERR,
     R0,
     R_HN,
-    SDW,
     pp,
     rd,
     wr,
@@ -54,9 +53,9 @@ def drain_unguarded(I, D, until):
         t, seq = heap_pop(I, D)
         wr(D, F_NOW, t)
         code = rd(I, rd(I, H_IT) + seq)
-        if code < 0 or code & 1 != 0:   # a line event or a notification: dropped
+        if code & HEAP_KIND_MASK != HEAP_DELIVER:   # a line event or a notification: dropped
             continue
-        m = rd(I, H_MS) + (code >> 1) * N_MS
+        m = rd(I, H_MS) + (code >> HEAP_BITS) * N_MS
         dst = rd(I, m + MS_DST)
         if serving(I, dst) and rd(I, m + MS_ERR) != 0:
             wr(I, pp(dst, P_ERR), 1)
@@ -99,7 +98,7 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w):
             mid = new_msg(I, src, dst, 0, 0, rd(I, pp(src, P_ERR)), 0, 0, -1)
             if mid < 0:
                 return n_rows   # capacity exceeded: R_ERROR is set
-            heap_push(I, D, td, mid * 2)
+            heap_push(I, D, td, HEAP_DELIVER, mid)
     wr(D, MF_T_END, rd(D, FP_HORIZON))
     wr(D, F_NOW, rd(D, FP_HORIZON))
     return n_rows
