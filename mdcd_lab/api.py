@@ -10,7 +10,7 @@ from .metrics import METRIC_NAMES, finalize_frame
 from .protocols import get_rules
 from .reference.engine import play_run, replay_reference
 from .scenario import Scenario
-from .traces.table import check_twin_members, generate_traces, validate_trace
+from .traces.table import check_twin_members, empty_run_arrays, generate_traces, validate_trace
 
 __all__ = ["ENGINES", "ENGINE_CHOICES", "simulate", "replay", "run_events", "numba_supports",
            "resolve_engine"]
@@ -50,13 +50,29 @@ def resolve_engine(engine: str, protocols) -> str:
     Raises
     ------
     ValueError
-        If ``engine`` is not one of :data:`ENGINE_CHOICES`.
+        If ``engine`` is not one of :data:`ENGINE_CHOICES`, or is ``"numba"`` where
+        the numba engine cannot be imported.
     """
     if not isinstance(engine, str) or engine not in ENGINE_CHOICES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINE_CHOICES}")
+    if engine == "numba":
+        missing = _numba_missing()
+        if missing:
+            raise ValueError(f"engine 'numba' is not available here ({missing}); use "
+                             "engine='reference'")
+        return engine
     if engine != "auto":
         return engine
     return "numba" if all(numba_supports(p) for p in protocols) else "reference"
+
+
+def _numba_missing() -> str:
+    """Why the numba engine cannot be imported here, or ``""`` if it can."""
+    try:
+        from . import fast  # noqa: F401
+    except ImportError as exc:
+        return str(exc)
+    return ""
 
 
 def _with_protocol(df: pd.DataFrame, protocol) -> pd.DataFrame:
@@ -67,8 +83,11 @@ def _with_protocol(df: pd.DataFrame, protocol) -> pd.DataFrame:
 
 
 def numba_supports(protocol: str) -> bool:
-    """Whether the numba engine implements every rule switch of ``protocol``."""
+    """Whether the numba engine is available and implements every rule switch of
+    ``protocol``."""
     rules = get_rules(protocol)
+    if _numba_missing():
+        return False
     try:
         from .fast.engine import rule_flags
         rule_flags(rules)
@@ -80,10 +99,7 @@ def numba_supports(protocol: str) -> bool:
 def _run_arrays(trace: pd.DataFrame, scenario: Scenario, run: int) -> dict[str, np.ndarray]:
     """Arrays of run ``run`` of a validated trace (empty arrays if it has no rows)."""
     arrays = validate_trace(trace, scenario).get(run)
-    if arrays is None:
-        arrays = {k: np.zeros(0) for k in ("t", "t_deliver", "u_at", "u_comp", "d_notify")}
-        arrays.update({k: np.zeros(0, dtype=np.int64) for k in ("kind", "src", "dst")})
-    return arrays
+    return empty_run_arrays() if arrays is None else arrays
 
 
 def replay(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd",

@@ -42,6 +42,8 @@ class FieldInfo:
         Allowed values of a ``"choice"`` field.
     widget_max : float
         Upper end of slider ranges in the explorers.
+    label : str
+        Short human-readable name, without the unit (axis labels, explorers).
     """
 
     kind: str
@@ -52,6 +54,15 @@ class FieldInfo:
     help: str = ""
     choices: tuple = ()
     widget_max: float = 1.0
+    label: str = ""
+
+    @property
+    def axis_label(self) -> str:
+        """``label`` with its unit, e.g. ``"mean channel delay (time units)"``; a
+        probability or a count of processes carries no unit (its label names it)."""
+        if not self.unit or self.unit in ("probability", "processes"):
+            return self.label
+        return f"{self.label} ({self.unit})"
 
     def describe_range(self) -> str:
         """Human-readable allowed range, used in error messages."""
@@ -64,40 +75,54 @@ class FieldInfo:
         return f"{kind} in {left}{self.lo:g}, {hi}{right}"
 
 
-def _rate(help_: str, wmax: float = 5.0) -> FieldInfo:
-    return FieldInfo("float", 0.0, math.inf, False, "1/time unit", help_, (), wmax)
+def _rate(label: str, help_: str, wmax: float = 5.0) -> FieldInfo:
+    return FieldInfo("float", 0.0, math.inf, False, "1/time unit", help_, (), wmax, label)
 
 
 #: Field metadata, in the order of the dataclass fields.
 FIELDS: dict[str, FieldInfo] = {
     "n_low": FieldInfo("int", 1, 64, False, "processes",
                        "processes in the cluster G_low (upgraded components and their "
-                       "interface partners); each has an old version in G_sdw", (), 6),
+                       "interface partners); each has an old version in G_sdw", (), 6,
+                       label="cluster size n_low"),
     "n_act": FieldInfo("int", 1, 256, False, "processes",
-                       "high-confidence processes in G_act", (), 12),
+                       "high-confidence processes in G_act", (), 12,
+                       label="G_act size n_act"),
     "horizon": FieldInfo("float", 0.0, math.inf, True, "time units",
-                         "duration phi of the guarded operation", (), 1000.0),
-    "rate_low_act": _rate("rate of messages from one G_low process to all of G_act"),
-    "rate_low_low": _rate("rate of cluster-internal (new interface) messages from one G_low "
+                         "duration phi of the guarded operation", (), 1000.0,
+                         label="guarded-operation duration"),
+    "rate_low_act": _rate("G_low \u2192 G_act message rate",
+                          "rate of messages from one G_low process to all of G_act"),
+    "rate_low_low": _rate("G_low \u2192 G_low message rate",
+                          "rate of cluster-internal (new interface) messages from one G_low "
                           "process to the other G_low processes (no traffic when n_low == 1)"),
-    "rate_sdw_sdw": _rate("rate of internal (old interface) messages from one shadow to the "
+    "rate_sdw_sdw": _rate("G_sdw \u2192 G_sdw message rate",
+                          "rate of internal (old interface) messages from one shadow to the "
                           "other shadows (no traffic when n_low == 1)"),
-    "rate_act_low": _rate("rate of messages from one G_act process to all of G_low (each is "
+    "rate_act_low": _rate("G_act \u2192 G_low message rate",
+                          "rate of messages from one G_act process to all of G_low (each is "
                           "delivered to the twin shadow too)"),
-    "rate_act_act": _rate("rate of messages from one G_act process to the other G_act processes "
+    "rate_act_act": _rate("G_act \u2192 G_act message rate",
+                          "rate of messages from one G_act process to the other G_act processes "
                           "(no traffic when n_act == 1)"),
-    "rate_ext_low": _rate("rate of external (device) messages of one G_low process; each is "
+    "rate_ext_low": _rate("G_low external-message (AT) rate",
+                          "rate of external (device) messages of one G_low process; each is "
                           "checked by an acceptance test", 2.0),
-    "rate_ext_act": _rate("rate of external (device) messages of one G_act process", 2.0),
-    "fault_rate": _rate("rate of design-fault activations per G_low process", 0.05),
+    "rate_ext_act": _rate("G_act external-message rate",
+                          "rate of external (device) messages of one G_act process", 2.0),
+    "fault_rate": _rate("fault rate per G_low process",
+                        "rate of design-fault activations per G_low process", 0.05),
     "fault_scope": FieldInfo("choice", help="'cluster': an activation in any member makes every "
                              "member erroneous (the paper's view of G_low as one virtual "
                              "component); 'process': only that member",
-                             choices=FAULT_SCOPES),
+                             choices=FAULT_SCOPES,
+                             label="fault scope"),
     "at_coverage": FieldInfo("float", 0.0, 1.0, False, "probability",
-                             "P[an acceptance test detects an erroneous message]", (), 1.0),
+                             "P[an acceptance test detects an erroneous message]", (), 1.0,
+                             label="AT coverage"),
     "compensation": FieldInfo("float", 0.0, 1.0, False, "probability",
-                              "P[error compensation succeeds after a failed AT]", (), 1.0),
+                              "P[error compensation succeeds after a failed AT]", (), 1.0,
+                              label="P(compensation succeeds)"),
     "latency": FieldInfo("float", 0.0, math.inf, False, "time units",
                          "mean L of each message's own channel delay D ~ Exp(mean L); 0 "
                          "delivers at once.  The realised delay W is D under "
@@ -105,26 +130,33 @@ FIELDS: dict[str, FieldInfo] = {
                          "exceeds L: for Poisson traffic of rate lam on the channel, a message "
                          "sent at t has P(W <= w) = (1 - e^{-w/L}) "
                          "exp(-lam L e^{-w/L} (1 - e^{-t/L})) (docs/trace-format.md)",
-                         (), 2.0),
+                         (), 2.0,
+                         label="mean channel delay"),
     "channel": FieldInfo("choice", help="'fifo': a message is delivered after every earlier "
                          "message on its channel (t_deliver = max(t + D, previous delivery)); "
                          "'non-fifo': t_deliver = t + D, reordering allowed (protocols that "
-                         "assume FIFO refuse it)", choices=CHANNELS),
+                         "assume FIFO refuse it)", choices=CHANNELS,
+                         label="channel model"),
     "shadow_lag": FieldInfo("float", 0.0, math.inf, False, "time units",
                             "half-width of the offset U(-lag, lag) drawn for a shadow twin from "
                             "its cluster message; twins then keep the cluster's order "
                             "(t_twin = max(t + U, previous twin)), so the realised offset is "
-                            "biased upwards (docs/trace-format.md, twin_offset_mean)", (), 2.0),
+                            "biased upwards (docs/trace-format.md, twin_offset_mean)", (), 2.0,
+                            label="shadow lag"),
     "msg_bytes": FieldInfo("int", 0, math.inf, False, "bytes", "size of one logged message",
-                           (), 4096),
+                           (), 4096,
+                           label="message size"),
     "ckpt_bytes": FieldInfo("int", 0, math.inf, False, "bytes", "size of one checkpoint",
-                            (), 1 << 20),
+                            (), 1 << 20,
+                            label="checkpoint size"),
     "coord_period": FieldInfo("float", 0.0, math.inf, True, "time units",
-                              "period of the 'coordinated' comparison protocol", (), 100.0),
+                              "period of the 'coordinated' comparison protocol", (), 100.0,
+                              label="coordinated-checkpoint period"),
     "mission": FieldInfo("float", 0.0, math.inf, False, "time units",
                          "mission length theta (docs/performability.md): after the guarded "
                          "operation [0, horizon] the new version runs unguarded until theta; "
-                         "0 (default) means no unguarded phase", (), 5000.0),
+                         "0 (default) means no unguarded phase", (), 5000.0,
+                         label="mission length theta"),
 }
 
 

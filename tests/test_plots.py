@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 import mdcd_lab as m
+from mdcd_lab.plots import labels as lab
 from mdcd_lab.plots import (
     plot_distribution,
     plot_outcomes,
@@ -123,26 +124,26 @@ def test_figure_sizes_are_column_widths():
 
 
 def test_labels_are_readable_and_carry_units():
-    assert style.field_label("latency") == "mean channel delay (time units)"
-    assert style.field_label("at_coverage") == "AT coverage"
-    assert style.field_label("rate_low_act") == "G_low \u2192 G_act message rate (1/time unit)"
-    assert style.metric_label("ckpt_total") == "checkpoints per run"
-    assert style.metric_label("rollback_dist_max") == "largest rollback distance (time units)"
-    assert style.metric_label("log_bytes_peak") == "peak log memory (bytes)"
-    assert style.metric_label("p_failed") == "P(failed)"
-    assert style.metric_label("not_a_metric") == "not_a_metric"
+    assert lab.field_label("latency") == "mean channel delay (time units)"
+    assert lab.field_label("at_coverage") == "AT coverage"
+    assert lab.field_label("rate_low_act") == "G_low \u2192 G_act message rate (1/time unit)"
+    assert lab.metric_label("ckpt_total") == "checkpoints per run"
+    assert lab.metric_label("rollback_dist_max") == "largest rollback distance (time units)"
+    assert lab.metric_label("log_bytes_peak") == "peak log memory (bytes)"
+    assert lab.metric_label("p_failed") == "P(failed)"
+    assert lab.metric_label("not_a_metric") == "not_a_metric"
 
 
 def test_every_metric_and_field_has_a_human_label():
     from mdcd_lab.metrics import METRIC_LABELS, METRICS
     from mdcd_lab.scenario import FIELDS
     assert {metric.name for metric in METRICS} <= set(METRIC_LABELS)
-    assert set(FIELDS) <= set(style.FIELD_LABELS)
-    labels = [style.metric_label(metric.name) for metric in METRICS]
+    assert set(FIELDS) <= set(lab.FIELD_LABELS)
+    labels = [lab.metric_label(metric.name) for metric in METRICS]
     assert len(set(labels)) == len(labels)     # explorers offer them by label
     for metric in METRICS:                     # no raw column name on an axis
         if metric.name not in ("run", "seed", "outcome"):
-            assert style.metric_label(metric.name) != metric.name
+            assert lab.metric_label(metric.name) != metric.name
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -58,7 +58,7 @@ def _client(args):
 
 def cmd_sweep(args) -> int:
     """``mdcd-lab sweep``: run a study file, optionally resumable and on dask."""
-    from ..io.results import sidecar_path
+    from ..io.provenance import sidecar_path
     from ..studies import sweep, sweep_status
     spec = _overrides(args, load_spec(args.study, allow_grid=True))
     if not spec.grid:

@@ -92,7 +92,8 @@ def _override_argv(args) -> list[str]:
 
 def cmd_run(args) -> int:
     """``mdcd-lab run``: every protocol of a scenario file; Ctrl-C keeps finished runs."""
-    from ..io.results import load_results, sidecar_path
+    from ..io.provenance import sidecar_path
+    from ..io.results import load_results
     from ..studies.batch import RunInterruptedError, check_resumable, run_spec, runs_done
     spec = _overrides(args, load_spec(args.spec))
     default = args.out is None

@@ -15,10 +15,11 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..constants import KIND_OUTPUT
 from ..metrics import OUTCOMES, VIOLATIONS
-from ..protocols import PROTOCOLS, VARIANTS, Rules, get_rules, protocol_names
+from ..protocols import DEFAULT_PAIR, PROTOCOLS, VARIANTS, Rules, get_rules, protocol_names
 from ..scenario import Scenario
-from ..traces.table import KINDS, proc_names
+from ..traces.table import INT_ARRAYS, ROW_ARRAYS, trace_frame
 from .walk import ACTIONS, HORIZON, Scope, walk
 
 __all__ = ["Scope", "SCOPES", "LARGE_SCOPES", "explore", "scope_scenario", "CLASSES",
@@ -107,12 +108,11 @@ class _Batch:
         return len(self.offsets) - 1
 
     def arrays(self) -> dict:
-        a = np.array(self.rows, dtype=np.float64).reshape(-1, 8)
-        cols = {name: np.ascontiguousarray(a[:, i]) for i, name in enumerate(
-            ("t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp", "d_notify"))}
-        for name in ("kind", "src", "dst"):
-            cols[name] = cols[name].astype(np.int64)
-        return cols
+        """The rows as the flat arrays :data:`~mdcd_lab.traces.table.ROW_ARRAYS`."""
+        a = np.array(self.rows, dtype=np.float64).reshape(-1, len(ROW_ARRAYS))
+        return {name: np.ascontiguousarray(a[:, i], dtype=np.int64 if name in INT_ARRAYS
+                                           else np.float64)
+                for i, name in enumerate(ROW_ARRAYS)}
 
 
 def _replay_batch(batch: _Batch, sc: Scenario, rules: Rules, engine: str) -> pd.DataFrame:
@@ -131,20 +131,18 @@ def _replay_batch(batch: _Batch, sc: Scenario, rules: Rules, engine: str) -> pd.
 
 
 def _trace_frame(rows: list, sc: Scenario) -> pd.DataFrame:
-    names = proc_names(sc)
-    recs = []
-    for t, kind, src, dst, td, uat, ucomp, dn in rows:
-        kind = KINDS[int(kind)]
-        recs.append({"run": 0, "t": t, "kind": kind, "src": names[int(src)],
-                     "dst": names[int(dst)] if dst >= 0 else "",
-                     "t_deliver": td, "u_at": uat if kind == "output" else np.nan,
-                     "u_comp": ucomp if kind == "output" else np.nan,
-                     "d_notify": dn if kind == "output" else np.nan})
-    return pd.DataFrame(recs, columns=["run", "t", "kind", "src", "dst", "t_deliver", "u_at",
-                                       "u_comp", "d_notify"])
+    """A counterexample as a trace table (run 0); draws of rows that are no output
+    are left empty, as in a hand-written trace."""
+    a = np.array(rows, dtype=np.float64).reshape(-1, len(ROW_ARRAYS))
+    not_output = a[:, ROW_ARRAYS.index("kind")] != KIND_OUTPUT
+    for name in ("u_at", "u_comp", "d_notify"):
+        a[not_output, ROW_ARRAYS.index(name)] = np.nan
+    df = trace_frame(np.zeros(len(a), dtype=np.int64), a, sc)
+    df["kind"] = df["kind"].astype(str)
+    return df
 
 
-def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
+def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
             engine: str = "numba", progress: bool = False,
             batch_size: int = 50_000) -> pd.DataFrame:
     """Replay every trace of ``scope`` under each protocol; count failures and violations.

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..traces.table import KIND_FAULT, KIND_OUTPUT, KIND_SEND
+from ..constants import KIND_FAULT, KIND_OUTPUT, KIND_SEND
 
 __all__ = ["Scope", "walk", "HORIZON", "U_AT", "U_COMP_OK", "U_COMP_FAIL", "ACTIONS",
            "INTERNAL"]

@@ -12,7 +12,14 @@ from .._checks import check_runs_seed
 from ..metrics import FLOAT_METRICS, INT_METRICS, METRIC_NAMES, OUTCOMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
-from ..traces.table import KINDS, category_weights, proc_names, validate_trace
+from ..traces.generation import category_weights
+from ..traces.table import (
+    INT_ARRAYS,
+    ROW_ARRAYS,
+    empty_run_arrays,
+    trace_frame,
+    validate_trace,
+)
 from ._config import DEFAULT_CHUNK
 from ._rng import seed_words
 from .kernels import drivers, gen
@@ -237,37 +244,14 @@ def replay_numba(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd"
     fp, ip = scenario_params(scenario, protocol)
     per_run = validate_trace(trace, scenario)
     run_ids = np.array(list(per_run), dtype=np.int64)
-    n_runs = len(run_ids)
     lengths = np.array([len(a["t"]) for a in per_run.values()], dtype=np.int64)
-    offsets = np.zeros(n_runs + 1, dtype=np.int64)
+    offsets = np.zeros(len(run_ids) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-
-    def flat(key: str, dtype) -> np.ndarray:
-        if n_runs == 0:
-            return np.zeros(0, dtype=dtype)
-        return np.ascontiguousarray(np.concatenate([a[key] for a in per_run.values()]),
-                                    dtype=dtype)
-
-    t = flat("t", np.float64)
-    kind = flat("kind", np.int64)
-    src = flat("src", np.int64)
-    dst = flat("dst", np.int64)
-    td = flat("t_deliver", np.float64)
-    uat = flat("u_at", np.float64)
-    ucomp = flat("u_comp", np.float64)
-    dn = flat("d_notify", np.float64)
-    OI = np.zeros((N_OUT_I, n_runs), dtype=np.int64)
-    OF = np.zeros((N_OUT_F, n_runs), dtype=np.float64)
-    if n_runs:
-        n_blocks = _n_blocks(n_runs)
-        err = np.zeros((n_blocks, 3), dtype=np.int64)
-        drivers.replay_runs(offsets, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, n_blocks,
-                            OI, OF, err)
-        for row in err:          # report the run id, not its position
-            if row[0] != 0:
-                row[1] = run_ids[row[1]]
-        _raise_errors(err, "replay_numba")
-    return _frame(OI, OF, run_ids, -1)
+    empty = empty_run_arrays()
+    cols = {k: np.ascontiguousarray(np.concatenate([a[k] for a in per_run.values()])
+                                    if per_run else empty[k], dtype=empty[k].dtype)
+            for k in ROW_ARRAYS}
+    return _replay_columns(offsets, cols, fp, ip, run_ids, "replay_numba")
 
 
 def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
@@ -282,29 +266,15 @@ def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
     n = int(counts.sum())
     offsets = np.zeros(runs + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    t = np.empty(n)
-    kind = np.empty(n, dtype=np.int64)
-    src = np.empty(n, dtype=np.int64)
-    dst = np.empty(n, dtype=np.int64)
-    td = np.empty(n)
-    uat = np.empty(n)
-    ucomp = np.empty(n)
-    dn = np.empty(n)
+    rows = np.empty((len(ROW_ARRAYS), n))
+    ints = {k: np.empty(n, dtype=np.int64) for k in INT_ARRAYS}
+    t, _, _, _, td, uat, ucomp, dn = rows
     run_col = np.empty(n, dtype=np.int64)
-    gen.fill_rows(words, first_run, runs, fp, ip, cap, offsets, t, kind, src, dst, td, uat,
-                ucomp, dn, run_col)
-    names = np.array(proc_names(scenario) + [""], dtype=object)
-    return pd.DataFrame({
-        "run": run_col,
-        "t": t,
-        "kind": pd.Categorical.from_codes(kind.astype(np.int8), categories=list(KINDS)),
-        "src": names[src],
-        "dst": names[dst],
-        "t_deliver": td,
-        "u_at": uat,
-        "u_comp": ucomp,
-        "d_notify": dn,
-    })
+    gen.fill_rows(words, first_run, runs, fp, ip, cap, offsets, t, ints["kind"], ints["src"],
+                  ints["dst"], td, uat, ucomp, dn, run_col)
+    for k, v in ints.items():
+        rows[ROW_ARRAYS.index(k)] = v
+    return trace_frame(run_col, rows.T, scenario)
 
 
 def replay_flat(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scenario,
@@ -317,14 +287,25 @@ def replay_flat(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scen
     caller builds the columns.
     """
     fp, ip = scenario_params(scenario, protocol)
-    n_runs = len(offsets) - 1
+    run_ids = np.arange(len(offsets) - 1, dtype=np.int64)
+    return _replay_columns(np.asarray(offsets, dtype=np.int64), cols, fp, ip, run_ids,
+                           "replay_flat")
+
+
+def _replay_columns(offsets: np.ndarray, cols: dict[str, np.ndarray], fp: np.ndarray,
+                    ip: np.ndarray, run_ids: np.ndarray, what: str) -> pd.DataFrame:
+    """Play the runs of flat columns :data:`~mdcd_lab.traces.table.ROW_ARRAYS` (run
+    ``k``: rows ``offsets[k]:offsets[k + 1]``, reported as ``run_ids[k]``)."""
+    n_runs = len(run_ids)
     OI = np.zeros((N_OUT_I, n_runs), dtype=np.int64)
     OF = np.zeros((N_OUT_F, n_runs), dtype=np.float64)
     if n_runs:
         n_blocks = _n_blocks(n_runs)
         err = np.zeros((n_blocks, 3), dtype=np.int64)
-        drivers.replay_runs(np.asarray(offsets, dtype=np.int64), cols["t"], cols["kind"],
-                            cols["src"], cols["dst"], cols["t_deliver"], cols["u_at"],
-                            cols["u_comp"], cols["d_notify"], fp, ip, n_blocks, OI, OF, err)
-        _raise_errors(err, "replay_flat")
-    return _frame(OI, OF, np.arange(n_runs, dtype=np.int64), -1)
+        drivers.replay_runs(offsets, *(cols[k] for k in ROW_ARRAYS), fp, ip, n_blocks, OI, OF,
+                            err)
+        for row in err:          # report the run id, not its position
+            if row[0] != 0:
+                row[1] = run_ids[row[1]]
+        _raise_errors(err, what)
+    return _frame(OI, OF, run_ids, -1)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import api
 from ..io.results import to_csv
+from ..protocols import DEFAULT_PAIR
 from ..scenario import Scenario
 from ..stats.summary import summarize
 from .studies import (
@@ -91,7 +92,7 @@ def fig_outcomes_vs_coverage(runs: int, engine: str, progress: bool) -> FigureRe
     from ..plots import plot_outcomes
     df = sweep(BASE.replace(fault_rate=0.02),
                {"at_coverage": [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0]}, runs, SEED,
-               protocols=("mdcd", "mdcd-paper"), engine=engine, progress=progress)
+               protocols=DEFAULT_PAIR, engine=engine, progress=progress)
     fig = plot_outcomes(df, "at_coverage", outcomes=("failed", "recovered"))
     return _result(fig, _summary(df, "at_coverage", ["p_failed", "p_recovered", "p_completed"]),
                    df)
@@ -100,7 +101,7 @@ def fig_outcomes_vs_coverage(runs: int, engine: str, progress: bool) -> FigureRe
 def fig_outcomes_vs_horizon(runs: int, engine: str, progress: bool) -> FigureResult:
     from ..plots import plot_outcomes
     df = sweep(BASE.replace(at_coverage=0.9), {"horizon": [25.0, 50.0, 100.0, 200.0, 400.0]},
-               runs, SEED, protocols=("mdcd", "mdcd-paper"), engine=engine,
+               runs, SEED, protocols=DEFAULT_PAIR, engine=engine,
                progress=progress)
     fig = plot_outcomes(df, "horizon", outcomes=("failed", "recovered"), logx=True)
     return _result(fig, _summary(df, "horizon", ["p_failed", "p_recovered", "p_completed"]), df)
@@ -129,7 +130,7 @@ def fig_violations_by_scope(runs: int, engine: str, progress: bool) -> FigureRes
 
 
 #: ``per_member``: mdcd, the paper's reading and per-member validation (docs/protocol.md, 8)
-PER_MEMBER = ("mdcd", "mdcd-paper", "mdcd-vector")
+PER_MEMBER = (*DEFAULT_PAIR, "mdcd-vector")
 
 
 def fig_per_member(runs: int, engine: str, progress: bool) -> FigureResult:
@@ -321,7 +322,8 @@ def scope_summary_lines(fig_dir: str | Path, scenario: Scenario,
     which it differs from ``scenario`` (read from the figure's sidecar), so no
     number is shown under another scenario's heading.
     """
-    from ..io.results import load_results, read_provenance
+    from ..io.provenance import read_provenance
+    from ..io.results import load_results
     path = Path(fig_dir) / f"{figure}.csv"
     meta = read_provenance(path)
     (study,) = meta["studies"]

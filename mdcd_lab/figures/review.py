@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import VIOLATIONS
+from ..protocols import DEFAULT_PAIR
 from ..scenario import Scenario
 from ..stats.summary import summarize, wilson_interval
 from .studies import ALL, BASE, SEED, FigureResult, FigureSpec, study_record, sweep
@@ -63,7 +64,7 @@ def fig_failed_given_fault_vs_coverage(runs: int, engine: str, progress: bool) -
     from ..plots import plot_sweep
     df = sweep(BASE.replace(fault_rate=0.02),
                {"at_coverage": [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0]}, runs, SEED,
-               protocols=("mdcd", "mdcd-paper"), engine=engine, progress=progress)
+               protocols=DEFAULT_PAIR, engine=engine, progress=progress)
     faulty = df[df["t_fault"].notna()]
     fig = plot_sweep(faulty, "at_coverage", "p_failed")
     fig.axes[0].set_ylabel("P(failed | a fault occurred)")

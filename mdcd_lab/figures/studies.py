@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .. import api
+from ..protocols import DEFAULT_PAIR
 from ..scenario import FIELDS, Scenario
 from ..studies import sweep as _sweep_one_engine
 
@@ -39,8 +40,8 @@ BASE = Scenario(n_low=2, n_act=4, horizon=100.0, rate_low_act=1.0, rate_low_low=
                 shadow_lag=0.2, coord_period=10.0)
 SEED = 2026
 SOUND = ("mdcd", "every-receive", "static", "coordinated")
-ALL = ("mdcd", "mdcd-paper", "every-receive", "static", "coordinated")
-ALL6 = ("mdcd", "mdcd-paper", "mdcd-unclustered", "every-receive", "static", "coordinated")
+ALL = (*DEFAULT_PAIR, "every-receive", "static", "coordinated")
+ALL6 = (*DEFAULT_PAIR, "mdcd-unclustered", "every-receive", "static", "coordinated")
 
 
 @dataclass
@@ -119,10 +120,7 @@ def sweep(base: Scenario, grid: Any, runs: int, seed: int, protocols: Sequence[s
            engine)
     if _CACHE is not None and key in _CACHE:
         return _CACHE[key].copy()
-    if engine != "auto":
-        engines = dict.fromkeys(protocols, engine)
-    else:
-        engines = {p: "numba" if api.numba_supports(p) else "reference" for p in protocols}
+    engines = {p: api.resolve_engine(engine, [p]) for p in protocols}
     frames = []
     for eng in ("numba", "reference"):
         group = [p for p in protocols if engines[p] == eng]

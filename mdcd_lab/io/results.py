@@ -38,16 +38,14 @@ import pandas as pd
 
 from .dtypes import _csv_read_dtype, _restore, _schema
 from .provenance import (
-    SIDECAR_SUFFIX,
     _jsonable,
     _sha256,
     read_provenance,
     sidecar_path,
 )
 
-__all__ = ["to_csv", "to_parquet", "load_results", "read_provenance", "sidecar_path",
-           "atomic_files", "mdcd_lab_version", "SIDECAR_SUFFIX", "RESERVED_KEYS", "CSV_SUFFIXES",
-           "PARQUET_SUFFIXES", "TMP_SUFFIX"]
+__all__ = ["to_csv", "to_parquet", "load_results", "atomic_files", "mdcd_lab_version",
+           "RESERVED_KEYS", "CSV_SUFFIXES", "PARQUET_SUFFIXES", "TMP_SUFFIX"]
 
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")

@@ -21,7 +21,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .style import metric_label, new_figure, protocol_color, style_axes, style_context
+from .labels import metric_label
+from .style import new_figure, protocol_color, style_axes, style_context
 
 __all__ = ["plot_bars", "HATCHES"]
 
@@ -66,7 +67,7 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
     hue_title : str, optional
         Title of the hue legend.
     ylabels : sequence, optional
-        Axis label per panel (default: :func:`~mdcd_lab.plots.style.metric_label`
+        Axis label per panel (default: :func:`~mdcd_lab.plots.labels.metric_label`
         of the panel's metric).
     nrows : int
         Rows of panels.

@@ -17,7 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .style import metric_label, new_figure, protocol_style, style_axes
+from .labels import metric_label
+from .style import new_figure, protocol_style, style_axes
 
 __all__ = ["plot_correction_space"]
 

@@ -18,10 +18,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from .labels import metric_label
 from .style import (
     group_style,
     legend_below,
-    metric_label,
     new_figure,
     plain_log_axis,
     style_axes,

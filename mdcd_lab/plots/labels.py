@@ -1,33 +1,24 @@
 """Human-readable axis labels of metrics and Scenario fields, with their units.
 
 Figures never show raw column names: a metric reads its ``label`` and ``unit``
-from :data:`mdcd_lab.metrics.METRICS`, a Scenario field its entry of
-:data:`FIELD_LABELS` and its unit from :data:`mdcd_lab.scenario.FIELDS`.
+from :data:`mdcd_lab.metrics.METRICS`, a Scenario field its ``label`` and
+``unit`` from :data:`mdcd_lab.scenario.FIELDS` (the one place both are defined).
 """
 
 from __future__ import annotations
+
+from ..metrics import METRICS
+from ..scenario import FIELDS
 
 __all__ = ["FIELD_LABELS", "metric_label", "field_label"]
 
 _PROB_LABELS = {"p_failed": "P(failed)", "p_recovered": "P(recovered)",
                 "p_completed": "P(completed)", "p_violation": "P(oracle violation)"}
 
-#: Axis labels of the Scenario fields (without the unit), for figures.
-FIELD_LABELS: dict[str, str] = {
-    "n_low": "cluster size n_low", "n_act": "G_act size n_act",
-    "horizon": "guarded-operation duration", "rate_low_act": "G_low \u2192 G_act message rate",
-    "rate_low_low": "G_low \u2192 G_low message rate",
-    "rate_sdw_sdw": "G_sdw \u2192 G_sdw message rate",
-    "rate_act_low": "G_act \u2192 G_low message rate",
-    "rate_act_act": "G_act \u2192 G_act message rate",
-    "rate_ext_low": "G_low external-message (AT) rate",
-    "rate_ext_act": "G_act external-message rate", "fault_rate": "fault rate per G_low process",
-    "fault_scope": "fault scope", "channel": "channel model", "at_coverage": "AT coverage",
-    "compensation": "P(compensation succeeds)", "latency": "mean channel delay",
-    "shadow_lag": "shadow lag", "msg_bytes": "message size", "ckpt_bytes": "checkpoint size",
-    "coord_period": "coordinated-checkpoint period",
-    "mission": "mission length theta",
-}
+#: Axis labels of the Scenario fields (without the unit), read from
+#: :data:`mdcd_lab.scenario.FIELDS` (``FieldInfo.label``); a field without a label
+#: is missing here.
+FIELD_LABELS: dict[str, str] = {name: info.label for name, info in FIELDS.items() if info.label}
 
 
 def metric_label(name: str) -> str:
@@ -38,8 +29,6 @@ def metric_label(name: str) -> str:
     (:attr:`~mdcd_lab.metrics.Metric.axis_label`).  Outcome probabilities read
     ``"P(failed)"``; columns that are not metrics keep their name.
     """
-    from ..metrics import METRICS
-
     if name in _PROB_LABELS:
         return _PROB_LABELS[name]
     for m in METRICS:
@@ -49,14 +38,12 @@ def metric_label(name: str) -> str:
 
 
 def field_label(name: str) -> str:
-    """Axis label of a Scenario field with its unit, e.g. ``"mean channel delay (time units)"``.
+    """Axis label of a Scenario field with its unit, e.g. ``"mean channel delay (time units)"``
+    (:attr:`~mdcd_lab.scenario.FieldInfo.axis_label`); other columns keep their name.
 
     Probabilities and counts whose label names them carry no unit.
     """
-    from ..scenario import FIELDS
-
     info = FIELDS.get(name)
-    label = FIELD_LABELS.get(name, str(name))
-    if info is None or not info.unit or info.unit in ("probability", "processes"):
-        return label
-    return f"{label} ({info.unit})"
+    if info is None or not info.label:
+        return str(name)
+    return info.axis_label

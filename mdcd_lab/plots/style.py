@@ -28,12 +28,11 @@ from matplotlib.legend import Legend
 from matplotlib.transforms import ScaledTranslation
 
 from .figure import NOTEBOOK_DPI, SAVE_PARAMS, LabFigure, figure_png
-from .labels import FIELD_LABELS, field_label, metric_label
 
 __all__ = ["OKABE_ITO", "PROTOCOL_STYLES", "OUTCOME_COLORS", "SINGLE_COLUMN", "DOUBLE_COLUMN",
            "RC_PARAMS", "apply_style", "style_context", "protocol_color", "protocol_style",
-           "group_style", "figsize", "new_figure", "legend_below", "metric_label",
-           "field_label", "FIELD_LABELS", "plain_log_axis", "log_axis_at", "style_axes",
+           "group_style", "figsize", "new_figure", "legend_below",
+           "plain_log_axis", "log_axis_at", "style_axes",
            "LabFigure", "SAVE_PARAMS", "NOTEBOOK_DPI", "figure_png"]
 
 #: The Okabe-Ito palette (Okabe & Ito 2008), by name.

@@ -20,12 +20,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..stats.summary import summarize
+from .labels import field_label, metric_label
 from .style import (
-    field_label,
     group_style,
     legend_below,
     log_axis_at,
-    metric_label,
     new_figure,
     plain_log_axis,
     style_axes,

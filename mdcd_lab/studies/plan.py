@@ -102,18 +102,6 @@ def as_protocols(protocols: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _check_engine_available(engine: Any, protocols: tuple[str, ...]) -> str:
-    """The engine to use: ``"auto"`` is numba if it implements every protocol."""
-    engine = resolve_engine(engine, protocols)
-    if engine == "numba":
-        try:
-            from .. import fast  # noqa: F401
-        except ImportError as exc:
-            raise ValueError(f"engine 'numba' is not available here ({exc}); use "
-                             f"engine='reference'") from None
-    return engine
-
-
 def plan(base: Any, grid: Any, runs: Any, seed: Any, protocols: Any, engine: Any,
          target: Any, max_runs: Any, metrics: Any) -> Study:
     """Check the arguments of :func:`~mdcd_lab.studies.sweep` and build the study."""
@@ -122,7 +110,7 @@ def plan(base: Any, grid: Any, runs: Any, seed: Any, protocols: Any, engine: Any
     runs = check_int("runs", runs, 1)
     seed = check_int("seed", seed, 0)
     names = as_protocols(protocols)
-    engine = _check_engine_available(engine, names)
+    engine = resolve_engine(engine, names)
     stop = as_stop(runs, target, max_runs, metrics)
     points, grid_prov, scenarios = as_points(base, grid)
     seeds = tuple(point_seed(seed, p) for p in points)

@@ -27,28 +27,27 @@ import pandas as pd
 from .._checks import check_runs_seed
 from ..constants import (
     KIND_FAULT,
-    KIND_OUTPUT,
     KIND_SEND,
     KINDS,
     U_AT_MISSING,
     U_COMP_MISSING,
 )
 from ..scenario import Scenario
-from .generation import (
-    _generate_one,
-    category_weights,  # noqa: F401  (the engines import it from here)
-    realised_means,
-    run_seed_sequence,
-)
+from .generation import _generate_one, run_seed_sequence
 
-__all__ = [
-    "KIND_SEND", "KIND_OUTPUT", "KIND_FAULT", "KINDS", "TRACE_COLUMNS",
-    "proc_names", "proc_index", "generate_traces", "validate_trace", "run_seed_sequence",
-    "U_AT_MISSING", "U_COMP_MISSING", "trace_from_rows", "realised_means",
-]
+__all__ = ["TRACE_COLUMNS", "ROW_ARRAYS", "proc_names", "proc_index", "generate_traces",
+           "validate_trace", "check_twin_members", "trace_from_rows", "trace_frame",
+           "empty_run_arrays"]
 
+#: The columns of a trace table, in order (docs/trace-format.md).
 TRACE_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp", "d_notify")
+#: The columns a trace must have; the others are filled (:func:`validate_trace`).
 REQUIRED_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver")
+#: The arrays of one run that every engine plays (:func:`validate_trace`): the trace's
+#: columns but ``run``, with ``kind`` (an index of ``KINDS``), ``src`` and ``dst``
+#: (process indices, -1 for none) as integers, the others as floats.
+ROW_ARRAYS = TRACE_COLUMNS[1:]
+INT_ARRAYS = ("kind", "src", "dst")
 
 
 def proc_names(scenario: Scenario) -> list[str]:
@@ -61,6 +60,26 @@ def proc_names(scenario: Scenario) -> list[str]:
 def proc_index(scenario: Scenario) -> dict[str, int]:
     """Map a process name to its index."""
     return {name: i for i, name in enumerate(proc_names(scenario))}
+
+
+def trace_frame(run: np.ndarray, rows: np.ndarray, scenario: Scenario) -> pd.DataFrame:
+    """The trace table of numeric rows: ``rows[:, j]`` is column ``ROW_ARRAYS[j]``
+    (``kind``, ``src``, ``dst`` as codes and indices), ``run`` the run of each row."""
+    names = np.array(proc_names(scenario) + [""], dtype=object)
+    rows = np.asarray(rows, dtype=float).reshape(-1, len(ROW_ARRAYS))
+    cols = dict(zip(ROW_ARRAYS, rows.T, strict=True))
+    return pd.DataFrame({
+        "run": np.asarray(run, dtype=np.int64),
+        **cols,
+        "kind": pd.Categorical.from_codes(cols["kind"].astype(np.int8), categories=list(KINDS)),
+        "src": names[cols["src"].astype(np.int64)],
+        "dst": names[cols["dst"].astype(np.int64)],
+    }, columns=list(TRACE_COLUMNS))
+
+
+def empty_run_arrays() -> dict[str, np.ndarray]:
+    """The arrays of a run without rows (:data:`ROW_ARRAYS`, their dtypes)."""
+    return {k: np.zeros(0, dtype=np.int64 if k in INT_ARRAYS else float) for k in ROW_ARRAYS}
 
 
 def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0) -> pd.DataFrame:
@@ -84,7 +103,6 @@ def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0
         see ``docs/trace-format.md``.
     """
     check_runs_seed(runs, seed, first_run)
-    names = np.array(proc_names(scenario) + [""], dtype=object)
     rows_run: list[int] = []
     rows: list[tuple] = []
     # a mission run's trace covers [0, mission] (docs/performability.md); its rows with
@@ -96,20 +114,8 @@ def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0
         one = _generate_one(gen_scenario, rng)
         rows.extend(one)
         rows_run.extend([r] * len(one))
-    arr = np.array(rows, dtype=float).reshape(-1, 8)
-    src = arr[:, 2].astype(np.int64)
-    dst = arr[:, 3].astype(np.int64)
-    return pd.DataFrame({
-        "run": np.array(rows_run, dtype=np.int64),
-        "t": arr[:, 0],
-        "kind": pd.Categorical.from_codes(arr[:, 1].astype(np.int8), categories=list(KINDS)),
-        "src": names[src],
-        "dst": names[dst],
-        "t_deliver": arr[:, 4],
-        "u_at": arr[:, 5],
-        "u_comp": arr[:, 6],
-        "d_notify": arr[:, 7],
-    })
+    return trace_frame(np.array(rows_run, dtype=np.int64), np.array(rows, dtype=float),
+                       scenario)
 
 
 def check_twin_members(trace: pd.DataFrame, scenario: Scenario) -> None:
@@ -248,9 +254,8 @@ def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[st
                 if k == KIND_FAULT and role(s_) != "low":
                     raise ValueError(f"trace row {n}: faults are activated in G_low processes "
                                      f"only, not in {trace['src'].iloc[n]}")
-        out[int(r)] = {"t": tr, "kind": kind[sel], "src": src[sel], "dst": dst[sel],
-                       "t_deliver": td[sel], "u_at": u_at[sel], "u_comp": u_comp[sel],
-                       "d_notify": d_notify[sel]}
+        out[int(r)] = dict(zip(ROW_ARRAYS, (tr, kind[sel], src[sel], dst[sel], td[sel],
+                                            u_at[sel], u_comp[sel], d_notify[sel]), strict=True))
     return out
 
 

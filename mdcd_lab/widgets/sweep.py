@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..metrics import METRICS
-from ..protocols import protocol_names
+from ..protocols import DEFAULT_PAIR, protocol_names
 from ..scenario import FIELDS, Scenario
 from .common import (
     _DESCRIPTION,
@@ -44,7 +44,7 @@ __all__ = ["SweepExplorer", "sweep_explorer", "sweep_metric_options"]
 
 def sweep_metric_options() -> list[tuple[str, str]]:
     """``(label, metric)`` pairs offered by the sweep explorer: probabilities first."""
-    from ..plots.style import metric_label
+    from ..plots.labels import metric_label
 
     probs = ["p_failed", "p_recovered", "p_completed", "p_violation"]
     numeric = [m.name for m in METRICS if m.name not in ("run", "seed", "outcome")]
@@ -80,7 +80,7 @@ class SweepExplorer(_Explorer):
     """
 
     def __init__(self, base: Scenario | None = None, *, field: str = "at_coverage",
-                 metric: str = "p_failed", protocols: Sequence[str] = ("mdcd", "mdcd-paper"),
+                 metric: str = "p_failed", protocols: Sequence[str] = DEFAULT_PAIR,
                  runs: int = 100, seed: int = 2026, engine: str = "numba",
                  level: float = 0.95, points: int = 5) -> None:
         from ..api import ENGINES
@@ -238,7 +238,7 @@ def sweep_explorer(base: Scenario | None = None, **kwargs: Any) -> SweepExplorer
         Initial base scenario (every field stays editable).
     **kwargs
         Initial values: ``field`` ("at_coverage"), ``metric`` ("p_failed"),
-        ``protocols`` (("mdcd", "mdcd-paper")), ``runs`` (100), ``seed``
+        ``protocols`` (:data:`~mdcd_lab.protocols.DEFAULT_PAIR`), ``runs`` (100), ``seed``
         (2026), ``engine`` ("numba"), ``level`` (0.95, the CI level),
         ``points`` (5).
 
