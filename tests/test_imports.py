@@ -145,7 +145,7 @@ def test_the_graph_sees_function_local_imports(tmp_path):
 
 
 def test_protocol_family_is_chosen_once_in_the_reference():
-    """Only the event loop reads ``coordinated_ckpt`` (``engine.family_of``)."""
+    """Only ``families.family_of`` reads ``coordinated_ckpt``."""
     readers = []
     for m, path in _modules().items():
         if not m.startswith(PKG + ".reference"):
@@ -153,7 +153,7 @@ def test_protocol_family_is_chosen_once_in_the_reference():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Attribute) and node.attr == "coordinated_ckpt":
                 readers.append(f"{path.name}:{node.lineno}")
-    assert len(readers) == 1 and readers[0].startswith("engine.py:"), readers
+    assert len(readers) == 1 and readers[0].startswith("families.py:"), readers
 
 
 def _kernel_readers(name: str) -> list[str]:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..constants import KIND_OUTPUT
 from ..metrics import OUTCOMES, VIOLATIONS
-from ..protocols import DEFAULT_PAIR, PROTOCOLS, VARIANTS, Rules, get_rules, protocol_names
+from ..protocols import DEFAULT_PAIR, Rules, get_rules, protocol_names
 from ..scenario import Scenario
 from ..traces.table import INT_ARRAYS, ROW_ARRAYS, trace_frame
 from .walk import ACTIONS, HORIZON, Scope, walk
@@ -72,8 +72,7 @@ def resolve_protocols(protocols) -> list[Rules]:
         protocols = protocol_names()
     if isinstance(protocols, (str, Rules)):
         protocols = (protocols,)
-    rules = [VARIANTS[p] if isinstance(p, str) and p in VARIANTS and p not in PROTOCOLS
-             else get_rules(p) for p in protocols]
+    rules = [get_rules(p) for p in protocols]
     if not rules:
         raise ValueError("protocols must name at least one protocol")
     names = [r.name for r in rules]

@@ -51,13 +51,22 @@ def end_failed(run: Run) -> None:
     run.t_end = run.now
 
 
-def begin_recovery(run: Run, trigger: Proc) -> None:
-    """``error_recovery({G_act, G_sdw, G_low})`` invoked by ``trigger``: the run ends here."""
+def begin_recovery(run: Run, trigger: Proc) -> tuple[object, int]:
+    """``error_recovery({G_act, G_sdw, G_low})`` invoked by ``trigger``: the run ends here.
+
+    Returns ``(v_star, ext_star)``: the highest level a passed AT validated so far
+    (the join of ``run.passed_levels``) and the number of cluster outputs the device
+    has.
+    """
     run.t_detect = run.now
     run.outcome = "recovered"
     run.ended = True
     run.t_end = run.now
     run.log(trigger.idx, Event.RECOVERY, -1, run.int_mSN_G_low, run.int_mSN_G_sdw)
+    v_star = run.lv.zero
+    for v in run.passed_levels:
+        v_star = run.lv.join(v_star, v)
+    return v_star, sum(1 for _e, _lvl, ok in run.cluster_outputs if ok)
 
 
 def record_takeover(run: Run, restore: dict, replayed: dict, resent: list,

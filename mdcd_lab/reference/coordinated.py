@@ -14,7 +14,7 @@ replayed (cluster messages only if validated), every message still in transit is
 discarded, and the shadows deliver exactly the twins the line does not hold.
 See docs/protocols.md.
 
-The whole protocol family is in this module; :func:`.engine.family_of` plugs its
+The whole protocol family is in this module; :func:`.families.family_of` plugs its
 handlers into a run once (``start``: :func:`schedule_lines`, ``on_timer``:
 :func:`take_line`, ``receive``, ``validate``, ``on_passed_at``:
 :func:`validate_lines`, ``recover``).
@@ -134,33 +134,48 @@ def receive(run: Run, p: Proc, m: Msg) -> None:
 
 
 def recover(run: Run, trigger: Proc) -> None:
-    """``error_recovery``: roll every G_act and G_sdw process back to the newest validated line."""
-    begin_recovery(run, trigger)
-    ext_star = sum(1 for _e, _lvl, ok in run.cluster_outputs if ok)
-    v_star = max(run.passed_levels, default=0)
+    """``error_recovery``: roll every G_act and G_sdw process back to the newest validated
+    line; the shadows deliver exactly the twins it does not hold."""
+    v_star, ext_star = begin_recovery(run, trigger)
     line = next(ln for ln in reversed(run.lines) if ln.level <= v_star)
+    restore, cut, replayed = rollback_to_line(run, line, v_star)
+    held = held_by(run, line, v_star)
+    resent, undone, n_suppressed = takeover_from_line(run, restore, held, ext_star)
+    record_takeover(run, restore, replayed, resent, n_suppressed, v_star)
+    check_recovery(run, restore, cut, replayed, resent, undone, v_star, ext_star, held=held)
+
+
+def rollback_to_line(run: Run, line: Line, v_star: int) -> tuple[dict, dict, dict]:
+    """Every member restores its checkpoint of ``line`` and replays the line's channel
+    state (a cluster message only if validated).  Returns ``(restore, cut, replayed)``
+    as :func:`.recovery.rollback` and :func:`.recovery.restore_cut` do."""
     restore = dict(line.ckpts)
     cut = {i: (c.n_sent, c.n_twins) for i, c in restore.items()}
     replayed: dict[int, list[Msg]] = {}
     for m in line.channel:
         if run.role(m.src) in (ACT, SDW) or m.k <= v_star:
             replayed.setdefault(m.dst, []).append(m)
-    held = held_by(run, line, v_star)
-    undone, resent = [], []
-    for w in run.twins:
-        q = run.procs[w.sdw]
-        if w.twin_ord >= restore[q.idx].n_twins:
-            undone.append(w)
-        elif (w.k and w.k not in held) or (w.e and w.e > ext_star):
-            resent.append(w)
     for i, c in restore.items():
         run.log(i, Event.ROLLBACK, -1, c.index, c.ord, ckpt=c.ord, t_restore=c.t,
                 n=run.procs[i].n_recv - c.n_recv)
     for i, ms in replayed.items():
         for m in ms:
             run.log(i, Event.REPLAY, m.src, m.int_mSN_G_low, m.k, k=m.k)
+    return restore, cut, replayed
+
+
+def takeover_from_line(run: Run, restore: dict, held: set[int],
+                       ext_star: int) -> tuple[list, list, int]:
+    """The shadows take over: their twins after the line are undone, the others are
+    re-sent unless the line holds them (outputs: unless the device has them).
+    Returns ``(resent, undone, n_suppressed)`` as :func:`.recovery.takeover` does."""
+    undone, resent = [], []
+    for w in run.twins:
+        if w.twin_ord >= restore[w.sdw].n_twins:
+            undone.append(w)
+        elif (w.k and w.k not in held) or (w.e and w.e > ext_star):
+            resent.append(w)
     n_gen = run.int_mSN_G_sdw
     n_suppressed = sum(1 for j in held if j > n_gen) + sum(
         1 for w in undone if w.k and w.k in held)
-    record_takeover(run, restore, replayed, resent, n_suppressed, v_star)
-    check_recovery(run, restore, cut, replayed, resent, undone, v_star, ext_star, held=held)
+    return resent, undone, n_suppressed

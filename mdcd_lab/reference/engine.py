@@ -29,49 +29,14 @@ from ..constants import (
     SDW,
 )
 from ..metrics import METRIC_NAMES, finalize_frame
-from ..protocols import Rules, get_rules
+from ..protocols import get_rules
 from ..scenario import Scenario
 from ..traces.generation import realised_means
 from ..traces.table import proc_names, validate_trace
-from . import act, confidence, coordinated, low, recovery, sdw, unguarded
+from . import act, low, sdw, unguarded
 from .events import EVENT_COLUMNS, event_frame
-from .state import Family, Run
-
-
-def _nothing(run: Run) -> None:
-    """A family hook with nothing to do."""
-
-
-def _no_timer(run: Run, payload: object) -> None:
-    raise AssertionError("the confidence-driven family schedules no timer events")
-
-
-#: Confidence-driven checkpointing (Section 3.1, Figures 3 and 4): every protocol but one.
-CONFIDENCE_DRIVEN = Family(
-    name="confidence-driven",
-    start=_nothing,
-    on_timer=_no_timer,
-    receive=confidence.receive_application_msg,
-    validate=confidence.memory_reclamation,
-    on_passed_at=_nothing,
-    recover=recovery.error_recovery,
-)
-
-#: Periodic coordinated checkpointing (``"coordinated"``, docs/protocols.md).
-COORDINATED = Family(
-    name="coordinated",
-    start=coordinated.schedule_lines,
-    on_timer=coordinated.take_line,
-    receive=coordinated.receive,
-    validate=coordinated.validate,
-    on_passed_at=coordinated.validate_lines,
-    recover=coordinated.recover,
-)
-
-
-def family_of(rules: Rules) -> Family:
-    """The protocol family whose handlers a run of ``rules`` plugs in (chosen once)."""
-    return COORDINATED if rules.coordinated_ckpt else CONFIDENCE_DRIVEN
+from .families import family_of
+from .state import Run
 
 
 def _dispatch_heap_item(run: Run, item: tuple) -> None:
@@ -213,4 +178,4 @@ def replay_reference(trace: pd.DataFrame, scenario: Scenario, protocol: str = "m
     return finalize_frame(pd.DataFrame(rows, columns=list(METRIC_NAMES)))
 
 
-__all__ = ["play_run", "replay_reference", "family_of", "EVENT_COLUMNS"]
+__all__ = ["play_run", "replay_reference", "EVENT_COLUMNS"]

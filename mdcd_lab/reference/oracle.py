@@ -15,12 +15,46 @@ be held exactly once, one whose send is undone not at all.  See docs/protocol.md
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..constants import ACT, LOW, SDW, Event
-from .state import Run
+from .state import Checkpoint, Run, Twin
+
+#: The oracle's metrics, in the order of the event log's violation rows.
+ORACLE_METRICS = ("orphans", "lost", "duplicates", "lost_outputs", "dup_outputs",
+                  "contaminated_restore", "cascade")
 
 
-def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: list,
-                   undone: list, ivr: int, ext_ivr: int, held: set | None = None) -> None:
+@dataclass
+class OracleInputs:
+    """What the oracle reads of a takeover: twin numbers and output numbers.
+
+    ``resent_k`` / ``in_log``: twins (messages) / twin outputs the shadows re-send;
+    ``made_k``: twins generated and not undone; ``undone_e``: twin outputs undone by a
+    shadow's rollback; ``twin_out``: every twin output by number.
+    """
+
+    resent_k: set[int]
+    made_k: set[int]
+    in_log: set[int]
+    undone_e: set[int]
+    twin_out: dict[int, Twin]
+
+
+def oracle_inputs(run: Run, resent: list[Twin], undone: list[Twin]) -> OracleInputs:
+    """The takeover's re-sent and undone twins as the sets the oracle checks against
+    (the kernels' flags ``KF`` and ``EF``, ``fast/kernels/oracle.py``)."""
+    undone_k = {w.k for w in undone if w.k}
+    return OracleInputs(resent_k={w.k for w in resent if w.k},
+                        made_k={w.k for w in run.twins if w.k} - undone_k,
+                        in_log={w.e for w in resent if w.e},
+                        undone_e={w.e for w in undone if w.e},
+                        twin_out={w.e: w for w in run.twins if w.e})
+
+
+def check_recovery(run: Run, restore: dict[int, Checkpoint], cut: dict, replayed: dict,
+                   resent: list[Twin], undone: list[Twin], ivr: object, ext_ivr: int,
+                   held: set | None = None) -> None:
     """Count orphans, lost and duplicate messages and outputs, and contaminated restores.
 
     ``cut[p] = (n_sent, n_twins)``: the sends and twins of rolled-back ``p`` that
@@ -29,24 +63,51 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
     every message still in transit is discarded (the line's channel log replays
     what is needed).
     """
-    coord = held is not None
-    rules, lv = run.rules, run.lv
-    if lv.vector:   # a cluster message is validated by its own level (its member's number)
+    inputs = oracle_inputs(run, resent, undone)
+    orphans, lost, dups, contaminated, cascade = check_messages(
+        run, restore, cut, replayed, inputs, ivr, held)
+    lost_out, dup_out = check_outputs(run, restore, inputs, ivr, ext_ivr)
+    contaminated += check_states(run, restore, replayed, resent)
+    run.m.update(orphans=orphans, lost=lost, duplicates=dups, lost_outputs=lost_out,
+                 dup_outputs=dup_out, contaminated_restore=contaminated,
+                 cascade=len(cascade))
+    if orphans or lost or dups or lost_out or contaminated or cascade:
+        for metric in ORACLE_METRICS:
+            if run.m[metric]:
+                run.log(-1, Event.VIOLATION, -1, -1, -1, metric=metric, n=run.m[metric])
+
+
+def _validators(run: Run, ivr: object):
+    """Whether a cluster message and a twin are validated by ``ivr``: by the message's
+    own level under ``"mdcd-vector"`` (its member's number), else by their number."""
+    lv = run.lv
+    if lv.vector:
         def validated(m) -> bool:
             return lv.leq(m.int_mSN_G_low, ivr)
-        twin_validated = validated
-    else:
-        def validated(m) -> bool:
-            return m.k <= ivr
+        return validated, validated
 
-        def twin_validated(m) -> bool:
-            return m.twin_no <= ivr
+    def by_number(m) -> bool:
+        return m.k <= ivr
+
+    def twin_by_number(m) -> bool:
+        return m.twin_no <= ivr
+    return by_number, twin_by_number
+
+
+def check_messages(run: Run, restore: dict[int, Checkpoint], cut: dict, replayed: dict,
+                   inputs: OracleInputs, ivr: object,
+                   held: set | None) -> tuple[int, int, int, int, set[int]]:
+    """Application messages: how many times the recovered system holds or will deliver
+    each one (kept in a restored state, replayed, in transit, re-sent or regenerated).
+
+    Returns ``(orphans, lost, duplicates, contaminated, cascade)``: ``contaminated``
+    counts erroneous cluster messages delivered from transit, ``cascade`` the
+    processes left holding an orphan.
+    """
+    coord = held is not None
+    validated, twin_validated = _validators(run, ivr)
     replayed_ids = {m.mid for ms in replayed.values() for m in ms}
-    resent_k = {w.k for w in resent if w.k}
-    undone_k = {w.k for w in undone if w.k}
-    made_k = {w.k for w in run.twins if w.k} - undone_k   # generated and not undone
-    orphans = lost = dups = 0
-    contaminated = 0
+    orphans = lost = dups = contaminated = 0
     cascade: set[int] = set()
     for m in run.messages:
         if run.role(m.dst) == LOW:
@@ -71,8 +132,8 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
             ri = transit and validated(m) and not coord
             if coord:
                 d = m.twin_no not in held
-            elif m.twin_no in made_k:   # a twin the shadows hold: re-sent iff still logged
-                d = m.twin_no in resent_k
+            elif m.twin_no in inputs.made_k:   # a twin the shadows hold: re-sent iff logged
+                d = m.twin_no in inputs.resent_k
             else:                       # (re)generated after takeover: suppressed up to ivr
                 d = not twin_validated(m)
             if ri and m.erroneous:
@@ -91,26 +152,30 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
         if total == 0:
             lost += 1
         elif total > 1:
-            if rc and d and m.twin_no not in resent_k:
+            if rc and d and m.twin_no not in inputs.resent_k:
                 orphans += 1
                 cascade.add(m.dst)
             else:
                 dups += 1
-    # external messages of the cluster (Section 3.2: re-sent in the right order)
+    return orphans, lost, dups, contaminated, cascade
+
+
+def check_outputs(run: Run, restore: dict[int, Checkpoint], inputs: OracleInputs, ivr: object,
+                  ext_ivr: int) -> tuple[int, int]:
+    """External messages: each cluster output reaches the device exactly once (Section
+    3.2: re-sent in the right order), and G_act outputs a rollback undoes are not
+    emitted twice.  Returns ``(lost_outputs, dup_outputs)``."""
     lost_out = dup_out = 0
-    twin_out = {w.e: w for w in run.twins if w.e}
-    in_log = {w.e for w in resent if w.e}
-    undone_e = {w.e for w in undone if w.e}
     outs = {e: (lvl, ok) for e, lvl, ok in run.cluster_outputs}
-    n_e = max([0, *outs, *twin_out])
+    n_e = max([0, *outs, *inputs.twin_out])
     for e in range(1, n_e + 1):
         lvl, ok = outs.get(e, (None, False))
-        if e in twin_out and e not in undone_e:   # same rule as messages
-            will = e in in_log
-        elif rules.outputs_by_count:
+        if e in inputs.twin_out and e not in inputs.undone_e:   # same rule as messages
+            will = e in inputs.in_log
+        elif run.rules.outputs_by_count:
             will = e > ext_ivr
         else:   # generated after takeover: suppressed while int_mSN_G_sdw < ivr_low
-            x = twin_out[e].index if e in twin_out else lvl
+            x = inputs.twin_out[e].index if e in inputs.twin_out else lvl
             will = x is not None and x >= ivr
         if ok and will:
             dup_out += 1
@@ -118,9 +183,18 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
             lost_out += 1
     # outputs of G_act processes that a rollback undoes are emitted again, unless the
     # recovery suppresses regenerated outputs the device already has (D11, mdcd)
-    if not rules.suppress_redone_outputs:
+    if not run.rules.suppress_redone_outputs:
         for i, c in restore.items():
             dup_out += sum(1 for o in run.procs[i].outputs_delivered if o >= c.n_out)
+    return lost_out, dup_out
+
+
+def check_states(run: Run, restore: dict[int, Checkpoint], replayed: dict,
+                 resent: list[Twin]) -> int:
+    """Contaminated restores: G_act and G_sdw states that are erroneous after the
+    recovery (restored, kept or fed an erroneous replayed message), and erroneous
+    twins the shadows re-send."""
+    contaminated = 0
     for p in run.procs:
         if p.role not in (ACT, SDW):
             continue
@@ -128,12 +202,4 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
         state_err = c.erroneous if c is not None else p.erroneous
         if state_err or any(m.erroneous for m in replayed.get(p.idx, ())):
             contaminated += 1
-    contaminated += sum(1 for w in resent if w.erroneous)
-    run.m.update(orphans=orphans, lost=lost, duplicates=dups, lost_outputs=lost_out,
-                      dup_outputs=dup_out, contaminated_restore=contaminated,
-                      cascade=len(cascade))
-    if orphans or lost or dups or lost_out or contaminated or cascade:
-        for metric in ("orphans", "lost", "duplicates", "lost_outputs", "dup_outputs",
-                       "contaminated_restore", "cascade"):
-            if run.m[metric]:
-                run.log(-1, Event.VIOLATION, -1, -1, -1, metric=metric, n=run.m[metric])
+    return contaminated + sum(1 for w in resent if w.erroneous)

@@ -19,6 +19,7 @@ from ..constants import ABSENT, ACT, LOW, SDW, Event
 from ..metrics import ENGINE_METRICS
 from ..protocols import Rules
 from ..scenario import Scenario
+from ..traces.table import proc_names
 from .levels import SCALAR, VectorLevels
 
 
@@ -114,7 +115,7 @@ class Proc:
 
 @dataclass(frozen=True)
 class Family:
-    """The handlers of a protocol family, plugged into a run once (:func:`.engine.family_of`).
+    """The handlers of a protocol family, plugged into a run once (:func:`.families.family_of`).
 
     The role modules (:mod:`.low`, :mod:`.act`, :mod:`.sdw`) and the event loop
     call these and never ask which family runs: confidence-driven checkpointing
@@ -163,14 +164,10 @@ class Run:
         # mdcd-unclustered: only low0 is low confidence; its interface partners run
         # as high-confidence processes without shadows (docs/protocols.md)
         partner = ACT if rules.unclustered else LOW
-        for i in range(n_low):
-            role = LOW if i == 0 else partner
-            self.procs.append(Proc(i, f"low{i}", role, dirty_bit=int(role == LOW)))
-        for j in range(n_act):
-            self.procs.append(Proc(n_low + j, f"act{j}", ACT))
-        for i in range(n_low):
-            role = SDW if i == 0 or not rules.unclustered else ABSENT
-            self.procs.append(Proc(n_low + n_act + i, f"sdw{i}", role))
+        roles = ([LOW if i == 0 else partner for i in range(n_low)] + [ACT] * n_act
+                 + [SDW if i == 0 or not rules.unclustered else ABSENT for i in range(n_low)])
+        for idx, (name, role) in enumerate(zip(proc_names(scenario), roles, strict=True)):
+            self.procs.append(Proc(idx, name, role, dirty_bit=int(role == LOW)))
         for p in self.procs:   # every level starts at the algebra's zero
             p.int_mSN_G_low = p.ivr_low = p.v_known = self.lv.zero
         # shared counters (atomic inside their group: docs/protocol.md, D6)

@@ -26,9 +26,13 @@ import pandas as pd
 
 from .._checks import check_runs_seed
 from ..constants import (
+    ACT,
     KIND_FAULT,
     KIND_SEND,
     KINDS,
+    LOW,
+    ROLES,
+    SDW,
     U_AT_MISSING,
     U_COMP_MISSING,
 )
@@ -51,10 +55,10 @@ INT_ARRAYS = ("kind", "src", "dst")
 
 
 def proc_names(scenario: Scenario) -> list[str]:
-    """Process names in index order: ``low*``, ``act*``, ``sdw*``."""
-    return ([f"low{i}" for i in range(scenario.n_low)]
-            + [f"act{j}" for j in range(scenario.n_act)]
-            + [f"sdw{i}" for i in range(scenario.n_low)])
+    """Process names in index order: ``low*``, ``act*``, ``sdw*`` (the group's role name
+    of :data:`mdcd_lab.constants.ROLES` and the index within the group)."""
+    groups = ((LOW, scenario.n_low), (ACT, scenario.n_act), (SDW, scenario.n_low))
+    return [f"{ROLES[role]}{i}" for role, n in groups for i in range(n)]
 
 
 def proc_index(scenario: Scenario) -> dict[str, int]:
@@ -216,8 +220,8 @@ def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[st
     if np.any(d_notify < 0) or not np.all(np.isfinite(d_notify)):
         raise ValueError("trace column 'd_notify' must be finite and >= 0")
 
-    def role(p: int) -> str:
-        return "low" if p < n_low else ("act" if p < n_low + n_act else "sdw")
+    def role(p: int) -> str:   # the process's group, named as in proc_names
+        return ROLES[LOW if p < n_low else (ACT if p < n_low + n_act else SDW)]
 
     out: dict[int, dict[str, np.ndarray]] = {}
     for r in pd.unique(run):
