@@ -191,4 +191,4 @@ def test_protocol_family_is_chosen_once_in_the_kernels():
 
 
 def test_the_kernel_reader_check_sees_a_reader():
-    assert "engine.py:play_run" in _kernel_readers("R_PENDING_RECOVERY")
+    assert "engine.py:after_output" in _kernel_readers("R_PENDING_RECOVERY")

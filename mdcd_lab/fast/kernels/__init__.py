@@ -4,22 +4,29 @@
 module          what (reference counterpart)
 =============== ================================================================
 ``rng``         numpy's ``SeedSequence`` and ``PCG64`` bit for bit
-``layout``      parameter slots (``FP_*``, ``IP_*``), trace kinds, roles, the
-                arenas ``I`` / ``D`` (``alloc_state``) and their accessors
-``gen``         trace generation (``traces._generate_one``)
-``state``       ``reference/state.py``: roles, the event heap, messages, log and
-                checkpoint counters, ``application_msg_reception``
+``layout``      parameter slots (``FP_*``, ``IP_*``), the arenas ``I`` / ``D``
+                (``alloc_state``), their rows and accessors
+``gen``         trace generation (``traces/generation.py``: ``_generate_one``)
+``levels``      ``reference/levels.py``: the level algebra, scalar or per member
+``state``       ``reference/state.py``: ``Run``'s methods over the arenas (roles,
+                the event heap, messages, log and checkpoint counters, pool lists)
+``common``      ``reference/common.py``: ``application_msg_reception``, ``notify``,
+                ``end_failed``, ``begin_recovery``, ``record_takeover``
 ``confidence``  ``reference/confidence.py``: checkpointing, logging, reclamation,
                 the reception rule with S1 / S2 (``receive_application_msg``)
-``low``         ``reference/low.py``: ``low_send``, ``low_output``, ``notify``
+``low``         ``reference/low.py``: ``low_send``, ``low_output``, ``low_receive``,
+                ``fault``
 ``act``         ``reference/act.py``: ``act_send``, ``act_output``, ``act_notify``
 ``sdw``         ``reference/sdw.py``: ``sdw_twin_send``, ``sdw_send``, ...
 ``coordinated`` ``reference/coordinated.py``: lines, validation, ``recover``
-``recovery``    ``reference/recovery.py``: ``error_recovery``
-``families``    ``reference/engine.py``'s ``family_of``: the hooks of ``state.Family``,
+``recovery``    ``reference/recovery.py``: ``error_recovery`` and its steps
+                (``recovery_round``, ``rollback``, ``restore_cut``,
+                ``validated_levels``, ``takeover``)
+``families``    ``reference/families.py``: ``family_of``, the hooks of ``state.Family``,
                 the only reader of the ``coordinated`` switch
 ``unguarded``   ``reference/unguarded.py``: the unguarded phase of a mission run
-``oracle``      ``reference/oracle.py``: ``check_recovery``
+``oracle``      ``reference/oracle.py``: ``oracle_inputs``, ``check_recovery`` and
+                its checks
 ``engine``      ``reference/engine.py``: ``play_run``, ``drain``, ``collect``
 ``drivers``     threads and buffers: ``simulate_chunk``, ``replay_runs``
 =============== ================================================================
@@ -51,8 +58,9 @@ import numba
 _HERE = Path(__file__).resolve().parent
 
 #: Modules of the package, in dependency order (each imports only earlier ones).
-MODULES = ("layout", "levels", "rng", "gen", "state", "oracle", "coordinated", "confidence", "low",
-           "recovery", "families", "act", "sdw", "unguarded", "engine", "drivers")
+MODULES = ("layout", "levels", "rng", "gen", "state", "common", "oracle", "confidence",
+           "coordinated", "low", "recovery", "families", "act", "sdw", "unguarded", "engine",
+           "drivers")
 
 
 def key_files() -> list[Path]:
@@ -101,6 +109,7 @@ numba.config.CACHE_DIR = str(CACHE_DIR)
 try:
     from . import (  # noqa: E402  (the cache directory must be set first)
         act,
+        common,
         confidence,
         coordinated,
         drivers,
@@ -119,6 +128,6 @@ try:
 finally:
     numba.config.CACHE_DIR = _saved
 
-__all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act",
+__all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act", "common",
            "confidence", "coordinated", "drivers", "engine", "families", "gen", "layout",
            "levels", "low", "oracle", "recovery", "rng", "sdw", "state", "unguarded"]

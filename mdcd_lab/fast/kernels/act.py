@@ -10,6 +10,7 @@ from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, LOW
 from .._config import JIT_NORC
+from .common import end_failed, notify
 from .families import validate
 from .layout import (
     ERR_CAPACITY,
@@ -40,12 +41,12 @@ from .layout import (
     wr,
 )
 from .levels import lv_bytes, lv_snap
-from .low import end_failed, notify
 from .state import heap_push, new_msg, role_of
 
 
 @njit(**JIT_NORC)
 def output_delivered(I, p):
+    # reads P[p].n_out; writes OD, R.n_od
     k = rd(I, R0 + R_NOD)
     if k >= rd(I, H_CAP_R):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
@@ -58,6 +59,7 @@ def output_delivered(I, p):
 @njit(**JIT_NORC)
 def act_output(I, D, p, u_at, u_comp, d_notify):
     """``act.act_output``."""
+    # reads P[p] dirty, err, level; writes M AT counters, P[p].n_out, R pending flag
     err = rd(I, pp(p, P_ERR)) != 0
     if rd(I, pp(p, P_DIRTY)) == 0:
         if err:
@@ -93,6 +95,7 @@ def act_send(I, D, p, dst, t_deliver):
 
     A message to ``low_i`` is also delivered to its shadow ``sdw_i`` (D16).
     """
+    # reads P[p] dirty, level, err; writes P[p] prgt, n_sent, MS (one or two rows), heap
     drole = role_of(I, dst)
     if drole == ACT or (rd(I, IP_PRGT_OUT_ON_LOW_SEND) != 0 and drole == LOW):
         wr(I, pp(p, P_PRGT), rd(I, pp(p, P_DIRTY)))
@@ -116,4 +119,5 @@ def act_send(I, D, p, dst, t_deliver):
 @njit(**JIT_NORC)
 def act_notify(I, D, p, v_int, v_ext):
     """``act.act_notify``: a "passed AT" received (Figure 3)."""
+    # writes what families.validate writes
     validate(I, D, p, ACT, v_int, v_ext)

@@ -11,20 +11,13 @@ from numba import njit
 
 from ...constants import ACT, LOW, SDW
 from .._config import JIT_NORC
+from .common import application_msg_reception
 from .layout import (
-    CK_ERR,
     CK_INDEX,
     CK_LEVEL_BEFORE,
     CK_NEXT,
-    CK_NOUT,
-    CK_NRECV,
-    CK_NSENT,
-    CK_NTWINS,
-    CK_ORD,
     CK_STAMP,
-    D_CKT,
     ERR_CAPACITY,
-    F_NOW,
     H_CAP_M,
     H_CK,
     H_LG,
@@ -56,16 +49,11 @@ from .layout import (
     P_CK_LEN,
     P_CK_TAIL,
     P_DIRTY,
-    P_ERR,
     P_LEVEL,
     P_LG_HEAD,
     P_LG_LEN,
     P_LG_TAIL,
     P_NCKPT,
-    P_NOUT,
-    P_NRECV,
-    P_NSENT,
-    P_NTWINS,
     P_PRGT,
     P_TE_HEAD,
     P_TE_LEN,
@@ -86,19 +74,20 @@ from .layout import (
 )
 from .levels import lv_join, lv_leq, lv_snap
 from .state import (
-    application_msg_reception,
     change_ckpts,
     change_logs,
     check_unsafe,
     list_append,
     list_remove_le,
     role_of,
+    save_state,
 )
 
 
 @njit(**JIT_NORC)
 def log_remove_stamped(I, p, stamp):
     """Drop the receiver-log entries whose checkpoint was popped now (carries ``stamp``)."""
+    # reads LG, CK stamps; writes P[p] receiver-log list
     lg = rd(I, H_LG)
     ck = rd(I, H_CK)
     prev = -1
@@ -128,6 +117,8 @@ def log_remove_stamped(I, p, stamp):
 def memory_reclamation(I, D, p, role, v_int, v_ext):
     """``confidence.memory_reclamation(run, p, v_int, v_ext)``: the ``validate`` hook of
     the confidence-driven family (``families.validate``)."""
+    # reads CK, LG, TW, P[p] lists; writes P[p] lists, v_known, dirty, unsafe, R.stamp,
+    # CK stamps, log and checkpoint counters
     ck = rd(I, H_CK)
     before_c = rd(I, pp(p, P_CK_LEN))
     before_l = rd(I, pp(p, P_LG_LEN))
@@ -185,26 +176,16 @@ def memory_reclamation(I, D, p, role, v_int, v_ext):
 def checkpointing(I, D, p, role, level):
     """``confidence.checkpointing``: index = the trigger's ``level`` (D1), or the local
     ``int_mSN_G_low`` with ``ckpt_index_by_trigger`` off."""
+    # reads P[p] level, dirty; writes CK (new row), P[p] checkpoint list and count,
+    # M checkpoint counters, R.n_ck
     c = rd(I, R0 + R_NCK)
     if c >= rd(I, H_CAP_M):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
         return
     wr(I, R0 + R_NCK, c + 1)
-    row = rd(I, H_CK) + c * N_CK
     before = lv_snap(I, rd(I, pp(p, P_LEVEL)))   # the saved state's level
-    if rd(I, IP_CKPT_INDEX_BY_TRIGGER) != 0:
-        wr(I, row + CK_INDEX, level)
-    else:
-        wr(I, row + CK_INDEX, before)
-    wr(I, row + CK_LEVEL_BEFORE, before)
-    wr(I, row + CK_NRECV, rd(I, pp(p, P_NRECV)))
-    wr(I, row + CK_NSENT, rd(I, pp(p, P_NSENT)))
-    wr(I, row + CK_NTWINS, rd(I, pp(p, P_NTWINS)))
-    wr(I, row + CK_NOUT, rd(I, pp(p, P_NOUT)))
-    wr(I, row + CK_ERR, rd(I, pp(p, P_ERR)))
-    wr(I, row + CK_ORD, rd(I, pp(p, P_NCKPT)))
-    wr(I, row + CK_STAMP, 0)
-    wr(D, D_CKT + c, rd(D, F_NOW))
+    index = level if rd(I, IP_CKPT_INDEX_BY_TRIGGER) != 0 else before
+    save_state(I, D, c, p, index, before, rd(I, pp(p, P_NCKPT)))
     wr(I, pp(p, P_NCKPT), rd(I, pp(p, P_NCKPT)) + 1)
     list_append(I, p, P_CK_HEAD, rd(I, H_CK), N_CK, CK_NEXT, c)
     if rd(I, pp(p, P_DIRTY)) == 0:
@@ -220,6 +201,7 @@ def checkpointing(I, D, p, role, level):
 
 @njit(**JIT_NORC)
 def msg_logging(I, D, p, mid):
+    # reads P[p] level, checkpoint tail; writes LG (new row), P[p] receiver-log list, R.n_lg
     e = rd(I, R0 + R_NLG)
     if e >= rd(I, H_CAP_M):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
@@ -242,6 +224,7 @@ def receive_application_msg(I, D, p, role, mid):
     consumption and the level; the switches ``checkpoint_every_receive``,
     ``s2_checkpoints`` and ``log_all_when_dirty`` select the variants.
     """
+    # reads MS[mid], P[p] dirty, prgt, level; writes P[p] dirty, prgt, level, what its callees write
     m = rd(I, H_MS) + mid * N_MS
     m_dirty = rd(I, m + MS_DIRTY)
     m_level = rd(I, m + MS_LEVEL)

@@ -12,28 +12,18 @@ from numba import njit
 
 from ...constants import ACT, HEAP_TIMER, LOW, SDW
 from .._config import JIT_NORC
+from .common import application_msg_reception, begin_recovery, clear_restore, record_takeover
 from .layout import (
-    CK_ERR,
-    CK_INDEX,
-    CK_LEVEL_BEFORE,
-    CK_NOUT,
     CK_NRECV,
     CK_NSENT,
     CK_NTWINS,
-    CK_ORD,
-    CK_STAMP,
     D_CKT,
     ERR_CAPACITY,
-    F_NOW,
     FP_COORD_PERIOD,
     H_CAP_M,
-    H_CAP_R,
-    H_CAS,
     H_CK,
     H_CUT,
-    H_EF,
     H_HELD,
-    H_KF,
     H_LN,
     H_MS,
     H_REPL,
@@ -52,13 +42,6 @@ from .layout import (
     LN_NMSG,
     M_CKPT_ACT,
     M_CKPT_SDW,
-    M_N_REPLAYED,
-    M_N_RESENT,
-    M_N_SUPPRESSED,
-    M_ROLLBACK_EVENTS_MAX,
-    M_ROLLBACK_PROCS,
-    MF_ROLLBACK_DIST_MAX,
-    MF_ROLLBACK_DIST_SUM,
     MS_CONSUME_ORD,
     MS_DELIVERED,
     MS_DSEQ,
@@ -68,17 +51,11 @@ from .layout import (
     MS_LEVEL,
     MS_SRC,
     N_CK,
-    N_EF,
     N_LN,
     N_MS,
     N_TW,
     P_DIRTY,
-    P_ERR,
     P_LEVEL,
-    P_NOUT,
-    P_NRECV,
-    P_NSENT,
-    P_NTWINS,
     P_TE_HEAD,
     P_TE_LEN,
     P_TI_HEAD,
@@ -86,11 +63,8 @@ from .layout import (
     P_TI_TAIL,
     P_V_KNOWN,
     R0,
-    R_CO_MAX,
     R_DSEQ,
     R_ERROR,
-    R_EXT_SDW,
-    R_INT_LOW,
     R_INT_SDW,
     R_L0,
     R_N_LOW_ACT,
@@ -100,7 +74,6 @@ from .layout import (
     R_NTW,
     R_PASSED_MAX,
     TW_E,
-    TW_ERR,
     TW_K,
     TW_NEXT,
     TW_ORD,
@@ -109,38 +82,22 @@ from .layout import (
     rd,
     wr,
 )
-from .oracle import check_recovery
+from .oracle import check_recovery, line_oracle_inputs, line_resends
 from .state import (
-    application_msg_reception,
-    begin_recovery,
     change_ckpts,
     change_logs,
     check_unsafe,
     heap_push,
     list_remove_le,
     role_of,
+    save_state,
 )
-
-
-@njit(**JIT_NORC)
-def line_ckpt(I, D, c, p, ordinal):
-    """``coordinated._ckpt``: CK row ``c`` saves ``p``'s state now."""
-    row = rd(I, H_CK) + c * N_CK
-    wr(I, row + CK_INDEX, rd(I, pp(p, P_LEVEL)))
-    wr(I, row + CK_LEVEL_BEFORE, rd(I, pp(p, P_LEVEL)))
-    wr(I, row + CK_NRECV, rd(I, pp(p, P_NRECV)))
-    wr(I, row + CK_NSENT, rd(I, pp(p, P_NSENT)))
-    wr(I, row + CK_NTWINS, rd(I, pp(p, P_NTWINS)))
-    wr(I, row + CK_NOUT, rd(I, pp(p, P_NOUT)))
-    wr(I, row + CK_ERR, rd(I, pp(p, P_ERR)))
-    wr(I, row + CK_ORD, ordinal)
-    wr(I, row + CK_STAMP, 0)
-    wr(D, D_CKT + c, rd(D, F_NOW))
 
 
 @njit(**JIT_NORC)
 def new_line(I, D, ordinal):
     """Append a line (checkpoints of every G_act and G_sdw member, channel size)."""
+    # reads P[p] levels and counts, MS, R counters; writes CK (the line's rows), LN, R.n_lines
     j = rd(I, R0 + R_NL)
     n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
     if j > rd(I, IP_N_LINES):
@@ -154,7 +111,7 @@ def new_line(I, D, ordinal):
         role = role_of(I, p)
         if role != ACT and role != SDW:
             continue
-        line_ckpt(I, D, base + p, p, ordinal)
+        save_state(I, D, base + p, p, rd(I, pp(p, P_LEVEL)), rd(I, pp(p, P_LEVEL)), ordinal)
         n_mem += 1
         if role == ACT:
             n_act += 1
@@ -181,6 +138,7 @@ def new_line(I, D, ordinal):
 @njit(**JIT_NORC)
 def schedule_lines(I, D):
     """``coordinated.schedule_lines``: line 0 now (t = 0), line events k * coord_period."""
+    # writes R line counters, line 0, heap (timer items)
     wr(I, R0 + R_NL, 0)
     wr(I, R0 + R_L0, 0)
     new_line(I, D, 0)
@@ -192,6 +150,7 @@ def schedule_lines(I, D):
 @njit(**JIT_NORC)
 def take_line(I, D, k):
     """``coordinated.take_line``."""
+    # reads LN; writes a new line, M checkpoint counters, log and checkpoint counters
     n_act = new_line(I, D, k)
     if n_act < 0:
         return
@@ -207,6 +166,7 @@ def take_line(I, D, k):
 @njit(**JIT_NORC)
 def in_channel(I, ln, mid):
     """Whether message ``mid`` (to a G_act / G_sdw process) is in line ``ln``'s channel."""
+    # reads MS[mid] delivery stamp, LN
     m = rd(I, H_MS) + mid * N_MS
     if mid >= rd(I, ln + LN_NMSG):
         return False
@@ -216,6 +176,7 @@ def in_channel(I, ln, mid):
 @njit(**JIT_NORC)
 def held_by(I, j, v_star):
     """``coordinated.held_by``: ``HELD[t]`` for twin numbers ``t = 1 .. n_low_act``."""
+    # reads LN, CK, MS, TN; writes HELD
     ln = rd(I, H_LN) + j * N_LN
     base = rd(I, ln + LN_CK)
     ck = rd(I, H_CK)
@@ -237,6 +198,7 @@ def held_by(I, j, v_star):
 @njit(**JIT_NORC)
 def remove_held(I, p):
     """Keep, in order, the twins of ``p``'s ``int_msg_log`` whose number is not held."""
+    # reads TW, HELD; writes P[p] sender-log list (int_msg_log)
     tw = rd(I, H_TW)
     held = rd(I, H_HELD)
     nla = rd(I, R0 + R_N_LOW_ACT)
@@ -266,6 +228,8 @@ def remove_held(I, p):
 @njit(**JIT_NORC)
 def validate_lines(I, D):
     """``coordinated.validate_lines``: discard the lines older than the newest valid one."""
+    # reads R passed levels, LN, D_CKT; writes R.l0, HELD, P[sdw] int_msg_log,
+    # log and checkpoint counters
     v = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
     lnb = rd(I, H_LN)
     l0 = rd(I, R0 + R_L0)
@@ -301,119 +265,91 @@ def validate_lines(I, D):
 @njit(**JIT_NORC)
 def recover(I, D):
     """``coordinated.recover``: every member rolls back to the newest validated line."""
+    # reads and writes through its steps (below)
     v_star, ext_star = begin_recovery(I, D)
-    n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
+    j = newest_valid_line(I, v_star)
+    rollback_to_line(I, D, j, v_star)
+    held_by(I, j, v_star)
+    n_resent, n_suppressed = takeover_from_line(I, ext_star)
+    record_takeover(I, D, n_resent, n_suppressed)
+    n_k, resent_err = line_oracle_inputs(I, ext_star)
+    if n_k >= 0:
+        check_recovery(I, D, v_star, ext_star, n_k, resent_err, True)
+
+
+@njit(**JIT_NORC)
+def newest_valid_line(I, v_star):
+    """The newest line whose level ``v_star`` covers (line ``R_L0`` if none)."""
+    # reads LN, R.l0, R.n_lines
+    lnb = rd(I, H_LN)
+    for j in range(rd(I, R0 + R_NL) - 1, rd(I, R0 + R_L0) - 1, -1):
+        if rd(I, lnb + j * N_LN + LN_LEVEL) <= v_star:
+            return j
+    return rd(I, R0 + R_L0)
+
+
+@njit(**JIT_NORC)
+def rollback_to_line(I, D, j, v_star):
+    """``coordinated.rollback_to_line``: every member restores its checkpoint of line
+    ``j`` (its cut: that checkpoint's counts) and replays the line's channel state, a
+    cluster message only if validated."""
+    # reads LN, CK, MS; writes RST, CUT, REPL, RPE (and clears CAS)
+    clear_restore(I)
     ck = rd(I, H_CK)
     ms = rd(I, H_MS)
-    tw = rd(I, H_TW)
-    rst = rd(I, H_RST)
-    cas = rd(I, H_CAS)
-    rpe = rd(I, H_RPE)
-    repl = rd(I, H_REPL)
-    kf = rd(I, H_KF)
-    ef = rd(I, H_EF)
     cut = rd(I, H_CUT)
-    held = rd(I, H_HELD)
-    lnb = rd(I, H_LN)
-    now = rd(D, F_NOW)
-    j = rd(I, R0 + R_L0)
-    for jj in range(rd(I, R0 + R_NL) - 1, rd(I, R0 + R_L0) - 1, -1):
-        if rd(I, lnb + jj * N_LN + LN_LEVEL) <= v_star:
-            j = jj
-            break
-    ln = lnb + j * N_LN
+    ln = rd(I, H_LN) + j * N_LN
     base = rd(I, ln + LN_CK)
-    n_msg = rd(I, R0 + R_NMSG)
-    for m in range(n_msg):
-        wr(I, repl + m, 0)
-    n_restore = 0
-    rb_max = 0.0
-    rb_sum = 0.0
-    ev_max = 0
-    for p in range(n_procs):
-        wr(I, rst + p, -1)
-        wr(I, cas + p, 0)
-        wr(I, rpe + p, 0)
+    for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         role = role_of(I, p)
         if role != ACT and role != SDW:
             continue
         c = base + p
-        wr(I, rst + p, c)
-        dist = now - rd(D, D_CKT + c)
-        ev = rd(I, pp(p, P_NRECV)) - rd(I, ck + c * N_CK + CK_NRECV)
-        if n_restore == 0 or dist > rb_max:
-            rb_max = dist
-        if n_restore == 0 or ev > ev_max:
-            ev_max = ev
-        rb_sum += dist
-        n_restore += 1
+        wr(I, rd(I, H_RST) + p, c)
         wr(I, cut + 2 * p, rd(I, ck + c * N_CK + CK_NSENT))
         wr(I, cut + 2 * p + 1, rd(I, ck + c * N_CK + CK_NTWINS))
-    # the line's channel is replayed (cluster messages only if validated)
-    n_replayed = 0
-    for mid in range(n_msg):
+    for mid in range(rd(I, R0 + R_NMSG)):
         m = ms + mid * N_MS
         dst = rd(I, m + MS_DST)
         if role_of(I, dst) == LOW or not in_channel(I, ln, mid):
             continue
         src_role = role_of(I, rd(I, m + MS_SRC))
         if src_role == ACT or src_role == SDW or rd(I, m + MS_K) <= v_star:
-            wr(I, repl + mid, 1)
-            n_replayed += 1
+            wr(I, rd(I, H_REPL) + mid, 1)
             if rd(I, m + MS_ERR) != 0:
-                wr(I, rpe + dst, 1)
-    held_by(I, j, v_star)
+                wr(I, rd(I, H_RPE) + dst, 1)
+
+
+@njit(**JIT_NORC)
+def takeover_from_line(I, ext_star):
+    """``coordinated.takeover_from_line``: ``(n_resent, n_suppressed)``.  Twins after a
+    shadow's line checkpoint are undone; the others are re-sent (:func:`line_resends`);
+    the held twins not generated yet, or undone, will be suppressed."""
+    # reads TW, CUT, HELD, R counters
+    tw = rd(I, H_TW)
+    cut = rd(I, H_CUT)
+    held = rd(I, H_HELD)
     nla = rd(I, R0 + R_N_LOW_ACT)
-    int_sdw = rd(I, R0 + R_INT_SDW)
-    n_k = max(int_sdw, rd(I, R0 + R_INT_LOW)) + 1
-    n_e = max(rd(I, R0 + R_EXT_SDW), rd(I, R0 + R_CO_MAX)) + 1
-    if n_k > rd(I, H_CAP_R) or n_e > rd(I, H_CAP_R):
-        wr(I, R0 + R_ERROR, ERR_CAPACITY)
-        return
-    for k in range(n_k):
-        wr(I, kf + k, 0)
-    for e in range(n_e):
-        wr(I, ef + e * N_EF, 0)
-        wr(I, ef + e * N_EF + 1, 0)
-    n_undone_held = 0
+    n_suppressed = 0
     n_resent = 0
-    resent_err = 0
     for w in range(rd(I, R0 + R_NTW)):
         row = tw + w * N_TW
-        q = rd(I, row + TW_SDW)
         k = rd(I, row + TW_K)
-        e = rd(I, row + TW_E)
-        k_held = 1 <= k <= nla and rd(I, held + k) != 0
-        if rd(I, row + TW_ORD) >= rd(I, cut + 2 * q + 1):   # undone
-            if k != 0 and k_held:
-                n_undone_held += 1
-            if e != 0:
-                wr(I, ef + e * N_EF + 1, 1)
-        elif (k != 0 and not k_held) or (e != 0 and e > ext_star):   # re-sent
+        if rd(I, row + TW_ORD) >= rd(I, cut + 2 * rd(I, row + TW_SDW) + 1):   # undone
+            if 1 <= k <= nla and rd(I, held + k) != 0:
+                n_suppressed += 1
+        elif line_resends(I, row, ext_star):
             n_resent += 1
-            if k != 0:
-                wr(I, kf + k, 1)
-            if e != 0:
-                wr(I, ef + e * N_EF, 1)
-            if rd(I, row + TW_ERR) != 0:
-                resent_err += 1
-    n_suppressed = n_undone_held
-    for t in range(int_sdw + 1, nla + 1):
+    for t in range(rd(I, R0 + R_INT_SDW) + 1, nla + 1):
         n_suppressed += rd(I, held + t)
-    wr(I, R0 + M_ROLLBACK_PROCS, n_restore)
-    wr(D, MF_ROLLBACK_DIST_MAX, rb_max)
-    wr(D, MF_ROLLBACK_DIST_SUM, rb_sum)
-    wr(I, R0 + M_ROLLBACK_EVENTS_MAX, ev_max)
-    wr(I, R0 + M_N_REPLAYED, n_replayed)
-    wr(I, R0 + M_N_RESENT, n_resent)
-    wr(I, R0 + M_N_SUPPRESSED, n_suppressed)
-    check_recovery(I, D, v_star, ext_star, n_k, resent_err, True)
+    return n_resent, n_suppressed
 
 
 @njit(**JIT_NORC)
 def validate(I, D, p, role, v_int, v_ext):
     """``coordinated.validate``: ``p`` learns that level ``v_int`` is validated, then a
     shadow drops the logged cluster outputs up to ``v_ext``."""
+    # reads P[p] level, v_known; writes P[p] v_known, dirty, unsafe, ext_msg_log
     if v_int > rd(I, pp(p, P_V_KNOWN)):
         wr(I, pp(p, P_V_KNOWN), v_int)
     wr(I, pp(p, P_DIRTY), 1 if rd(I, pp(p, P_LEVEL)) > rd(I, pp(p, P_V_KNOWN)) else 0)
@@ -428,6 +364,7 @@ def validate(I, D, p, role, v_int, v_ext):
 @njit(**JIT_NORC)
 def receive(I, p, role, mid):
     """``coordinated.receive``: reception without checkpointing or logging."""
+    # reads MS[mid].level; writes MS[mid] delivery stamp, R.dseq, P[p] level, dirty, unsafe
     m = rd(I, H_MS) + mid * N_MS
     application_msg_reception(I, p, mid)
     wr(I, m + MS_DSEQ, rd(I, R0 + R_DSEQ))   # the delivery's rank (line channels)

@@ -27,6 +27,7 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
     Buffers are allocated once per block; a run that needs more rows than they
     hold is generated again after doubling them (never truncated).
     """
+    # writes the block's arenas, row buffers, OI / OF columns, err[b]
     n_procs = 2 * ip[IP_NLOW] + ip[IP_NACT]
     cap = cap0
     rows = alloc_rows(cap)
@@ -69,6 +70,7 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
 def simulate_chunk(seed_words, first_run, n_runs, fp, ip, cap0, n_blocks, OI, OF, out_base,
                    err):
     """Runs ``first_run .. first_run + n_runs - 1`` into columns ``out_base ..`` of OI, OF."""
+    # writes OI / OF columns, err
     for b in prange(n_blocks):
         lo = b * n_runs // n_blocks
         hi = (b + 1) * n_runs // n_blocks
@@ -79,6 +81,7 @@ def simulate_chunk(seed_words, first_run, n_runs, fp, ip, cap0, n_blocks, OI, OF
 def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, OI, OF,
                  err, b):
     """Play runs ``lo .. hi - 1`` of a flattened trace (rows ``offsets[i]:offsets[i+1]``)."""
+    # reads the trace columns; writes the block's arena, OI / OF columns, err[b]
     longest = 1
     for i in range(lo, hi):
         longest = max(longest, offsets[i + 1] - offsets[i])
@@ -106,6 +109,7 @@ def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip,
 @njit(**PJIT)
 def replay_runs(offsets, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, n_blocks, OI, OF, err):
     """Play every run of a flattened trace."""
+    # reads the trace columns; writes OI / OF columns, err
     n_runs = offsets.shape[0] - 1
     for b in prange(n_blocks):
         lo = b * n_runs // n_blocks

@@ -3,7 +3,8 @@
 :func:`play_run` merges primary and twin rows and dispatches each row to its
 rule (``low_send``, ``act_send``, ``sdw_twin_send``, ``sdw_send``, outputs,
 faults); :func:`drain` delivers the heap items due (receptions,
-notifications, line events); :func:`collect` writes the run's metrics.
+notifications, line events); :func:`derive_metrics` completes the run's
+metrics and :func:`collect` copies them out.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ from .unguarded import play_unguarded
 @njit(**JIT_NORC)
 def notification(I, D, nid):
     """A "passed AT" notification: ``act_notify`` / ``sdw_notify`` for each recipient."""
+    # reads NT[nid], P roles; writes what act_notify / sdw_notify write
     row = rd(I, H_NT) + nid * N_NT
     v_int = rd(I, row)
     v_ext = rd(I, row + 1)
@@ -137,6 +139,7 @@ def drain(I, D, until):
     family's (``families.receive``: ``confidence.receive_application_msg`` with S1 / S2,
     Figures 3 and 4, or ``coordinated.receive``).
     """
+    # reads the heap, IT, MS[mid].dst; writes F.now, the heap, what the handlers write
     ht = rd(I, H_HT)
     while rd(I, R0 + R_HN) > 0 and rd(D, ht) <= until and rd(I, R0 + R_ENDED) == 0:
         t, seq = heap_pop(I, D)
@@ -161,6 +164,7 @@ def drain(I, D, until):
 @njit(**JIT_NORC)
 def reset_state(I, D, token):
     """A fresh ``Run``: processes, counters and floats (pools are overwritten)."""
+    # writes R, P, LV owned rows, F, the metric slots (schema defaults)
     n_low = rd(I, IP_NLOW)
     n_procs = 2 * n_low + rd(I, IP_NACT)
     for k in range(R0, P0 + n_procs * N_P):
@@ -191,6 +195,32 @@ def reset_state(I, D, token):
 
 
 @njit(**JIT_NORC)
+def row_values(take_p, a, b, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
+               w_t, w_kind, w_src, w_dst):
+    """Primary row ``a`` or twin row ``b``: ``(t, kind, src, dst, t_deliver, u_at, u_comp,
+    d_notify)``; a twin is never delivered and draws nothing (the fill values)."""
+    # reads the row arrays only
+    if take_p:
+        return p_t[a], p_kind[a], p_src[a], p_dst[a], p_td[a], p_uat[a], p_ucomp[a], p_dn[a]
+    return w_t[b], w_kind[b], w_src[b], w_dst[b], math.nan, U_AT_MISSING, U_COMP_MISSING, 0.0
+
+
+@njit(**JIT_NORC)
+def after_output(I, D):
+    """The last step of an output row (``low_output``, ``act_output``): a passed AT's
+    effect (``families.on_passed_at``) or a failed AT's recovery (``families.recover``),
+    right after the row; kept out of the output rules so that their compiled code stays
+    small (compile time)."""
+    # reads and clears R pending flags; writes what the family's hooks write
+    if rd(I, R0 + R_PENDING_VALIDATE) != 0:
+        wr(I, R0 + R_PENDING_VALIDATE, 0)
+        on_passed_at(I, D)
+    if rd(I, R0 + R_PENDING_RECOVERY) != 0:
+        wr(I, R0 + R_PENDING_RECOVERY, 0)
+        recover(I, D)
+
+
+@njit(**JIT_NORC)
 def play_run(I, D, token,
              p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
              w_t, w_kind, w_src, w_dst, n_w, delay, offset):
@@ -202,6 +232,7 @@ def play_run(I, D, token,
     between the runs played on one arena.  Returns the error code (``ERR_NONE``
     unless a capacity was exceeded).
     """
+    # reads the run's rows; writes everything of the run through the rules
     horizon = rd(D, FP_GUARD_END)   # phi; rows after it are the unguarded phase's
     reset_state(I, D, token)
     wr(D, MF_DELIVERY_DELAY_MEAN, delay)
@@ -216,25 +247,12 @@ def play_run(I, D, token,
         take_p = primary_first(a, b, n_p, n_w, p_t, w_t)
         if (p_t[a] if take_p else w_t[b]) > horizon:
             break   # a mission run: the unguarded phase begins
+        t, kind, src, dst, td, u_at, u_comp, d_notify = row_values(
+            take_p, a, b, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
+            w_t, w_kind, w_src, w_dst)
         if take_p:
-            t = p_t[a]
-            kind = p_kind[a]
-            src = p_src[a]
-            dst = p_dst[a]
-            td = p_td[a]
-            u_at = p_uat[a]
-            u_comp = p_ucomp[a]
-            d_notify = p_dn[a]
             a += 1
         else:
-            t = w_t[b]
-            kind = w_kind[b]
-            src = w_src[b]
-            dst = w_dst[b]
-            td = math.nan
-            u_at = U_AT_MISSING
-            u_comp = U_COMP_MISSING
-            d_notify = 0.0
             b += 1
         if rd(I, R0 + R_HN) > 0 and rd(D, ht) <= t:
             drain(I, D, t)
@@ -254,14 +272,7 @@ def play_run(I, D, token,
                 act_output(I, D, src, u_at, u_comp, d_notify)
             else:
                 sdw_twin_output(I, D, src)
-            # the last step of an output, kept out of low_output / act_output so that
-            # their compiled code stays small (compile time); nothing runs in between
-            if rd(I, R0 + R_PENDING_VALIDATE) != 0:
-                wr(I, R0 + R_PENDING_VALIDATE, 0)
-                on_passed_at(I, D)
-            if rd(I, R0 + R_PENDING_RECOVERY) != 0:
-                wr(I, R0 + R_PENDING_RECOVERY, 0)
-                recover(I, D)
+            after_output(I, D)
         elif role == LOW:
             low_send(I, D, src, dst, td)
         elif role == ACT:
@@ -279,7 +290,14 @@ def play_run(I, D, token,
     change_logs(I, D, 0, 0)   # close the time integral of the log sizes
     if rd(I, R0 + R_ENDED) == 0 and rd(D, FP_HORIZON) > horizon:
         n_events += play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w)
-    # the metrics derived from the end state (engine._collect)
+    derive_metrics(I, D, n_events, t_guarded)
+    return rd(I, R0 + R_ERROR)
+
+
+@njit(**JIT_NORC)
+def derive_metrics(I, D, n_events, t_guarded):
+    """``engine._collect``: the metrics derived from the end state."""
+    # reads M, P[p].unsafe, F.log_area, IP_MSG_BYTES; writes the derived M slots
     wr(I, R0 + M_N_EVENTS, n_events)
     wr(D, MF_T_GUARDED, t_guarded)
     if rd(I, R0 + M_OUTCOME) == OUT_FAILED:
@@ -294,13 +312,13 @@ def play_run(I, D, token,
     wr(D, MF_LOG_ENTRIES_MEAN, rd(D, F_LOG_AREA) / t_guarded if t_guarded > 0 else 0.0)
     if rd(I, R0 + M_OUTCOME) == OUT_RECOVERED and rd(I, R0 + M_ROLLBACK_PROCS) == 0:
         wr(D, MF_ROLLBACK_DIST_MAX, 0.0)
-    return rd(I, R0 + R_ERROR)
 
 
 @njit(**JIT_NORC)
 def collect(I, D, OI, OF, col):
     """``engine._collect``: the run's metric slots into column ``col`` of OI and OF
     (rows in the order of ``metrics.INT_METRICS`` and ``metrics.FLOAT_METRICS``)."""
+    # reads the metric slots; writes column col of OI / OF
     for k in range(N_OUT_I):
         OI[k, col] = rd(I, R0 + R_M0 + k)
     for k in range(N_OUT_F):

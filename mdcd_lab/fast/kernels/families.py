@@ -1,4 +1,4 @@
-"""``reference/engine.py``'s ``family_of``: the protocol family, chosen in one place.
+"""``reference/families.py``: the protocol family, chosen in one place.
 
 A run plugs in the hooks of one protocol family (``reference/state.py``'s
 ``Family``): confidence-driven checkpointing (Section 3.1, Figures 3 and 4;
@@ -35,12 +35,14 @@ from .recovery import error_recovery
 @njit(**JIT_NORC)
 def coordinated_family(I):
     """True if the run plays the ``"coordinated"`` family (``family_of``)."""
+    # reads IP_COORDINATED_CKPT
     return rd(I, IP_COORDINATED_CKPT) != 0
 
 
 @njit(**JIT_NORC)
 def start(I, D):
     """``Family.start``: before the first row (t = 0)."""
+    # writes what coordinated.schedule_lines writes
     if coordinated_family(I):
         schedule_lines(I, D)
 
@@ -48,12 +50,14 @@ def start(I, D):
 @njit(**JIT_NORC)
 def on_timer(I, D, k):
     """``Family.on_timer``: timer event ``k`` fires (only ``"coordinated"`` schedules any)."""
+    # writes what coordinated.take_line writes
     take_line(I, D, k)
 
 
 @njit(**JIT_NORC)
 def receive(I, D, p, role, mid):
     """``Family.receive``: G_act or G_sdw process ``p`` receives message ``mid``."""
+    # writes what the family's reception rule writes
     if coordinated_family(I):
         coordinated_receive(I, p, role, mid)
     else:
@@ -64,6 +68,7 @@ def receive(I, D, p, role, mid):
 def validate(I, D, p, role, v_int, v_ext):
     """``Family.validate``: ``p`` learns that level ``v_int`` (and cluster output
     ``v_ext``, or -1) passed an AT."""
+    # writes what the family's validation writes
     if coordinated_family(I):
         coordinated_validate(I, D, p, role, v_int, v_ext)
     else:
@@ -74,6 +79,7 @@ def validate(I, D, p, role, v_int, v_ext):
 def on_passed_at(I, D):
     """``Family.on_passed_at``: an AT passed (``low.notify``); run by ``engine.play_run``
     right after the output row that passed it, before anything else happens."""
+    # writes what coordinated.validate_lines writes
     if coordinated_family(I):
         validate_lines(I, D)
 
@@ -81,6 +87,7 @@ def on_passed_at(I, D):
 @njit(**JIT_NORC)
 def recover(I, D):
     """``Family.recover``: a failed AT starts error recovery now (the run ends)."""
+    # writes what the family's recovery writes
     if coordinated_family(I):
         coordinated_recover(I, D)
     else:

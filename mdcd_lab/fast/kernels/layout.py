@@ -142,18 +142,21 @@ globals().update(METRIC_SLOTS)
 @njit(**JIT_NORC)
 def rd(A, i):
     """``A[i]`` for an index known to be >= 0 (no negative-index wraparound code)."""
+    # reads A[i]
     return A[np.uintp(i)]
 
 
 @njit(**JIT_NORC)
 def wr(A, i, v):
     """``A[i] = v`` for an index known to be >= 0."""
+    # writes A[i]
     A[np.uintp(i)] = v
 
 
 @njit(**JIT_NORC)
 def pp(p, f):
     """Index of field ``f`` of process ``p`` in ``I``."""
+    # no state: an index
     return P0 + p * N_P + f
 
 
@@ -166,6 +169,7 @@ def alloc_state(fp, ip, rows):
     entries are at most one per delivery; twins, notifications, outputs and
     cluster outputs at most one per row.
     """
+    # writes new arenas I and D (header, parameters)
     n_procs = 2 * ip[IP_NLOW] + ip[IP_NACT]
     cap_m = 2 * rows + 2
     cap_r = rows + 2

@@ -47,24 +47,28 @@ from .layout import (
 @njit(**JIT_NORC)
 def lv_vector(I):
     """Whether levels are per-member vectors (``"mdcd-vector"``)."""
+    # reads IP_PER_MEMBER
     return rd(I, IP_PER_MEMBER) != 0
 
 
 @njit(**JIT_NORC)
 def lv_row(I, h):
     """Offset in ``I`` of the counters of vector level ``h`` (a handle ``~row``)."""
+    # reads H_LV, IP_NLOW
     return rd(I, H_LV) + (~h) * rd(I, IP_NLOW)
 
 
 @njit(**JIT_NORC)
 def lv_owned(I, p, f):
     """Handle of the row process ``p`` owns for its field ``f`` (``LV_LEVEL`` ...)."""
+    # no state: a handle
     return ~(p * LV_OWNED + f)
 
 
 @njit(**JIT_NORC)
 def lv_run_row(I, f):
     """Handle of a row the run owns (``LV_PASSED``, ``LV_MADE``, ``LV_IVR_ALL``)."""
+    # reads IP_NLOW, IP_NACT
     n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
     return ~(n_procs * LV_OWNED + f)
 
@@ -72,6 +76,7 @@ def lv_run_row(I, f):
 @njit(**JIT_NORC)
 def lv_reset(I):
     """Zero every owned row (a fresh run); the snapshots start after them."""
+    # writes LV owned rows, R.lv_n
     n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
     n_owned = n_procs * LV_OWNED + LV_RUN_ROWS
     base = rd(I, H_LV)
@@ -84,6 +89,7 @@ def lv_reset(I):
 def lv_new(I):
     """A new row (its counters are the caller's to write), as a handle; the first row
     (and ``R_ERROR`` set) if the pool is full."""
+    # writes R.lv_n (R.error when full)
     h = rd(I, R0 + R_LV_N)
     if h >= rd(I, H_CAP_LV):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
@@ -95,6 +101,7 @@ def lv_new(I):
 @njit(**JIT_NORC)
 def lv_snap(I, a):
     """A level that stays as ``a`` is now (a copy of a vector row; scalar: ``a``)."""
+    # reads LV row a; writes LV (a new row)
     if a >= 0:
         return a
     return _vec_snap(I, a)
@@ -102,6 +109,7 @@ def lv_snap(I, a):
 
 @njit(**JIT_NORC)
 def _vec_snap(I, a):
+    # reads LV row a; writes LV (a new row)
     h = lv_new(I)
     n = rd(I, IP_NLOW)
     src = lv_row(I, a)
@@ -114,6 +122,7 @@ def _vec_snap(I, a):
 @njit(**JIT_NORC)
 def lv_unit(I, i, c):
     """``VectorLevels.unit``: the level of ``low_i``'s ``c``-th message to G_act."""
+    # writes LV (a new row)
     h = lv_new(I)
     dst = lv_row(I, h)
     for j in range(rd(I, IP_NLOW)):
@@ -124,6 +133,7 @@ def lv_unit(I, i, c):
 @njit(**JIT_NORC)
 def lv_leq(I, a, b):
     """``leq``: ``a <= b`` (componentwise for vectors)."""
+    # reads LV rows a, b
     if (a | b) >= 0:
         return a <= b
     return _vec_leq(I, a, b)
@@ -131,6 +141,7 @@ def lv_leq(I, a, b):
 
 @njit(**JIT_NORC)
 def _vec_leq(I, a, b):
+    # reads LV rows a, b
     ra = lv_row(I, a)
     rb = lv_row(I, b)
     for i in range(rd(I, IP_NLOW)):
@@ -142,6 +153,7 @@ def _vec_leq(I, a, b):
 @njit(**JIT_NORC)
 def lv_join(I, a, b):
     """``join``: ``max(a, b)``; for vectors ``a`` must be an owned row, updated in place."""
+    # reads LV row b; writes LV row a
     if (a | b) >= 0:
         return a if a >= b else b
     return _vec_join(I, a, b)
@@ -149,6 +161,7 @@ def lv_join(I, a, b):
 
 @njit(**JIT_NORC)
 def _vec_join(I, a, b):
+    # reads LV row b; writes LV row a
     ra = lv_row(I, a)
     rb = lv_row(I, b)
     for i in range(rd(I, IP_NLOW)):
@@ -160,12 +173,14 @@ def _vec_join(I, a, b):
 @njit(**JIT_NORC)
 def lv_set(I, a, i, c):
     """Counter ``i`` of the owned vector row ``a`` becomes ``c``."""
+    # writes LV row a
     wr(I, lv_row(I, a) + i, c)
 
 
 @njit(**JIT_NORC)
 def lv_get(I, a, i):
     """Counter ``i`` of vector row ``a``."""
+    # reads LV row a
     return rd(I, lv_row(I, a) + i)
 
 
@@ -173,6 +188,7 @@ def lv_get(I, a, i):
 def lv_excess(I, a, b):
     """``excess``: scalar ``max(0, a - b)``; vector ``a`` against the per-member counts
     in row ``b``: ``sum_i max(0, a[i] - b[i])``."""
+    # reads LV rows a, b
     if (a | b) >= 0:
         return a - b if a > b else 0
     ra = lv_row(I, a)
@@ -190,6 +206,7 @@ def lv_bytes(I, numbered):
     """``piggyback_bytes``: a message's ``dirty_bit`` and one counter; under per-member
     levels the member and its number (``numbered``: ``low_i -> G_act``) or ``IP_NLOW``
     counters (docs/metrics.md)."""
+    # reads IP_PER_MEMBER, IP_NLOW
     if rd(I, IP_PER_MEMBER) == 0:
         return PB_FLAG + PB_COUNTER
     return PB_FLAG + (2 if numbered else rd(I, IP_NLOW)) * PB_COUNTER

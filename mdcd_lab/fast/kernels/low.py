@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from numba import njit
 
-from ...constants import ACT, HEAP_DELIVER, HEAP_NOTIFY, OUT_FAILED
+from ...constants import ACT, HEAP_DELIVER
 from .._config import JIT_NORC
+from .common import application_msg_reception, end_failed, notify
 from .layout import (
     CO_LEVEL,
     CO_OK,
@@ -22,79 +23,40 @@ from .layout import (
     H_CAP_R,
     H_CO,
     H_MS,
-    H_NT,
     H_TN,
     IP_NLOW,
     IP_SCOPE_CLUSTER,
     M_N_AT,
     M_N_AT_PASSED,
     M_N_COMPENSATED,
-    M_N_NOTIFICATIONS,
-    M_OUTCOME,
-    MF_T_END,
     MF_T_FAULT,
     MS_LEVEL,
     MS_TWIN_NO,
     N_CO,
     N_MS,
-    N_NT,
     P_ERR,
     P_LEVEL,
     P_MSN_OWN,
     P_NSENT,
     R0,
     R_CO_MAX,
-    R_ENDED,
     R_ERROR,
     R_EXT_LOW,
     R_INT_LOW,
     R_N_LOW_ACT,
-    R_NNT,
-    R_NPASSED,
-    R_PASSED_MAX,
     R_PENDING_RECOVERY,
-    R_PENDING_VALIDATE,
     R_TOKEN,
     pp,
     rd,
     wr,
 )
 from .levels import lv_bytes, lv_join, lv_set, lv_snap, lv_unit, lv_vector
-from .state import application_msg_reception, heap_push, new_msg, role_of
-
-
-@njit(**JIT_NORC)
-def end_failed(I, D):
-    wr(I, R0 + M_OUTCOME, OUT_FAILED)
-    wr(I, R0 + R_ENDED, 1)
-    wr(D, MF_T_END, rd(D, F_NOW))
-
-
-@njit(**JIT_NORC)
-def notify(I, D, origin, v_int, v_ext, d_notify):
-    """``low.notify``: one heap item for every recipient."""
-    wr(I, R0 + M_N_NOTIFICATIONS, rd(I, R0 + M_N_NOTIFICATIONS) + 1)
-    if lv_vector(I):   # the notification keeps the level as it is now
-        v_int = lv_snap(I, v_int)
-        lv_join(I, rd(I, R0 + R_PASSED_MAX), v_int)
-    elif rd(I, R0 + R_NPASSED) == 0 or v_int > rd(I, R0 + R_PASSED_MAX):
-        wr(I, R0 + R_PASSED_MAX, v_int)
-    wr(I, R0 + R_NPASSED, rd(I, R0 + R_NPASSED) + 1)
-    wr(I, R0 + R_PENDING_VALIDATE, 1)   # families.on_passed_at, by play_run after this row
-    nid = rd(I, R0 + R_NNT)
-    if nid >= rd(I, H_CAP_R):
-        wr(I, R0 + R_ERROR, ERR_CAPACITY)
-        return
-    wr(I, R0 + R_NNT, nid + 1)
-    row = rd(I, H_NT) + nid * N_NT
-    wr(I, row, v_int)
-    wr(I, row + 1, v_ext)
-    wr(I, row + 2, origin)
-    heap_push(I, D, rd(D, F_NOW) + d_notify, HEAP_NOTIFY, nid)
+from .state import heap_push, new_msg, role_of
 
 
 @njit(**JIT_NORC)
 def cluster_output(I, e, level, ok):
+    # reads R.token; writes CO[e], R.co_max
     if e >= rd(I, H_CAP_R):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
         return
@@ -109,6 +71,7 @@ def cluster_output(I, e, level, ok):
 @njit(**JIT_NORC)
 def low_output(I, D, p, u_at, u_comp, d_notify):
     """``low.low_output``."""
+    # reads P[p].err, level; writes R.ext_mSN_G_low, M AT counters, CO, R pending flag
     wr(I, R0 + R_EXT_LOW, rd(I, R0 + R_EXT_LOW) + 1)
     e = rd(I, R0 + R_EXT_LOW)
     wr(I, R0 + M_N_AT, rd(I, R0 + M_N_AT) + 1)
@@ -135,6 +98,7 @@ def low_output(I, D, p, u_at, u_comp, d_notify):
 @njit(**JIT_NORC)
 def fault(I, D, p):
     """``low.fault``."""
+    # reads F.now; writes M.t_fault, P err of the fault scope
     if rd(D, MF_T_FAULT) != rd(D, MF_T_FAULT):   # NaN: first activation
         wr(D, MF_T_FAULT, rd(D, F_NOW))
     if rd(I, IP_SCOPE_CLUSTER) != 0:
@@ -147,6 +111,7 @@ def fault(I, D, p):
 @njit(**JIT_NORC)
 def low_level(I, p):
     """``Run.low_level``: the shared ``int_mSN_G_low``, or ``p``'s view (``"mdcd-vector"``)."""
+    # reads P[p].level or R.int_mSN_G_low
     if lv_vector(I):
         return rd(I, pp(p, P_LEVEL))
     return rd(I, R0 + R_INT_LOW)
@@ -155,6 +120,8 @@ def low_level(I, p):
 @njit(**JIT_NORC)
 def low_send(I, D, p, dst, t_deliver):
     """``low.low_send``: Figure 2's internal send (to G_act, or inside the cluster)."""
+    # reads P[p] err, n_sent, level; writes R.int_mSN_G_low, R.n_low_act, P[p] n_sent,
+    # mSN_own, level, MS (new row), TN, heap
     k = 0
     if role_of(I, dst) == ACT:
         wr(I, R0 + R_INT_LOW, rd(I, R0 + R_INT_LOW) + 1)
@@ -185,6 +152,7 @@ def low_send(I, D, p, dst, t_deliver):
 def low_receive(I, p, mid):
     """``low.low_receive``: a G_low process only consumes (``"mdcd-vector"``: its view
     absorbs the message's level)."""
+    # reads MS[mid].level; writes P[p] (reception, level)
     application_msg_reception(I, p, mid)
     if lv_vector(I):
         lv_join(I, rd(I, pp(p, P_LEVEL)), rd(I, rd(I, H_MS) + mid * N_MS + MS_LEVEL))

@@ -53,6 +53,7 @@ from .state import change_logs, heap_push, list_append, member_of, new_msg
 
 @njit(**JIT_NORC)
 def new_twin(I, p, index, k, e):
+    # reads P[p] err, n_twins; writes TW (new row), P[p].n_twins, R.n_tw
     w = rd(I, R0 + R_NTW)
     if w >= rd(I, H_CAP_R):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
@@ -72,6 +73,7 @@ def new_twin(I, p, index, k, e):
 @njit(**JIT_NORC)
 def sdw_twin_send(I, D, p):
     """``sdw.sdw_twin_send``."""
+    # reads P[p] ivr_low; writes R.int_mSN_G_sdw, P[p] mSN_own, int_msg_log, TW
     wr(I, R0 + R_INT_SDW, rd(I, R0 + R_INT_SDW) + 1)
     k = rd(I, R0 + R_INT_SDW)
     if lv_vector(I):   # the shadow's own number of the twin (docs/protocol.md, section 8)
@@ -92,6 +94,7 @@ def sdw_twin_send(I, D, p):
 @njit(**JIT_NORC)
 def sdw_twin_output(I, D, p):
     """``sdw.sdw_twin_output``."""
+    # reads P[p] ivr_low, ext_ivr; writes R.ext_mSN_G_sdw, TW, TWO[e], P[p] ext_msg_log
     wr(I, R0 + R_EXT_SDW, rd(I, R0 + R_EXT_SDW) + 1)
     e = rd(I, R0 + R_EXT_SDW)
     if lv_vector(I):
@@ -120,6 +123,7 @@ def sdw_twin_output(I, D, p):
 @njit(**JIT_NORC)
 def sdw_send(I, D, p, dst, t_deliver):
     """``sdw.sdw_send``: a message between shadows (old interface), delivered (D8)."""
+    # reads P[p] dirty, level, err; writes P[p].n_sent, MS (new row), heap
     mid = new_msg(I, p, dst, rd(I, pp(p, P_DIRTY)), lv_snap(I, rd(I, pp(p, P_LEVEL))),
                   rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), 0, lv_bytes(I, False))
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
@@ -130,6 +134,7 @@ def sdw_send(I, D, p, dst, t_deliver):
 @njit(**JIT_NORC)
 def sdw_notify(I, D, p, v_int, v_ext):
     """``sdw.sdw_notify``: reclamation, ``ivr_low = max(m.int_mSN_G_low, ivr_low)``."""
+    # writes what families.validate writes, P[p] ivr_low, ext_ivr
     validate(I, D, p, SDW, v_int, v_ext)
     wr(I, pp(p, P_IVR), lv_join(I, rd(I, pp(p, P_IVR)), v_int))
     if v_ext >= 0 and v_ext > rd(I, pp(p, P_EXT_IVR)):

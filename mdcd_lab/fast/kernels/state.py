@@ -13,18 +13,26 @@ from __future__ import annotations
 
 from numba import njit
 
-from ...constants import ABSENT, ACT, LOW, OUT_RECOVERED, SDW
+from ...constants import ABSENT, ACT, LOW, SDW
 from .._config import JIT_NORC
 from .layout import (
-    CO_OK,
-    CO_TOKEN,
+    CK_ERR,
+    CK_INDEX,
+    CK_LEVEL_BEFORE,
+    CK_NOUT,
+    CK_NRECV,
+    CK_NSENT,
+    CK_NTWINS,
+    CK_ORD,
+    CK_STAMP,
+    D_CKT,
     ERR_CAPACITY,
     F_LOG_AREA,
     F_LOG_T,
     F_NOW,
     H_CAP_H,
     H_CAP_M,
-    H_CO,
+    H_CK,
     H_HS,
     H_HT,
     H_IT,
@@ -39,10 +47,7 @@ from .layout import (
     M_LOG_SENDER_PEAK,
     M_N_APP_MSGS,
     M_N_LOGGED,
-    M_OUTCOME,
     M_PIGGYBACK_BYTES,
-    MF_T_DETECT,
-    MF_T_END,
     MS_CONSUME_ORD,
     MS_DELIVERED,
     MS_DIRTY,
@@ -51,42 +56,37 @@ from .layout import (
     MS_ERR,
     MS_K,
     MS_LEVEL,
-    MS_RECV_NSENT,
-    MS_RECV_NTWINS,
     MS_SEND_ORD,
     MS_SRC,
     MS_TWIN_NO,
-    N_CO,
+    N_CK,
     N_MS,
     P_DIRTY,
     P_ERR,
+    P_NOUT,
     P_NRECV,
     P_NSENT,
     P_NTWINS,
     P_UNSAFE,
     R0,
     R_CK_NOW,
-    R_CO_MAX,
-    R_ENDED,
     R_ERROR,
     R_HN,
     R_LOG_R,
     R_LOG_S,
     R_NMSG,
-    R_NPASSED,
-    R_PASSED_MAX,
     R_SEQ,
-    R_TOKEN,
     pp,
     rd,
     wr,
 )
-from .levels import lv_leq, lv_vector
+from .levels import lv_leq
 
 
 @njit(**JIT_NORC)
 def role_of(I, p):
     """``Run.role``; under ``unclustered`` low0's partners are ACT, sdw_i (i >= 1) ABSENT."""
+    # reads IP_NLOW, IP_NACT, IP_UNCLUSTERED
     n_low = rd(I, IP_NLOW)
     if rd(I, IP_UNCLUSTERED) != 0:
         if p == 0:
@@ -103,6 +103,7 @@ def role_of(I, p):
 @njit(**JIT_NORC)
 def member_of(I, p):
     """``Run.member_of``: ``i`` of ``low_i`` or of its shadow ``sdw_i``."""
+    # reads IP_NLOW, IP_NACT
     n_low = rd(I, IP_NLOW)
     return p if p < n_low else p - n_low - rd(I, IP_NACT)
 
@@ -110,6 +111,7 @@ def member_of(I, p):
 @njit(**JIT_NORC)
 def change_logs(I, D, d_sender, d_receiver):
     """``Run.change_logs``: advance the log-size integral, then the sizes and peaks."""
+    # reads F.now, F.log_t; writes F.log_area, F.log_t, R log sizes, M log peaks, M.n_logged
     # log_area += (log_sender + log_receiver) * (now - log_t), the reference's operations
     size = rd(I, R0 + R_LOG_S) + rd(I, R0 + R_LOG_R)
     wr(D, F_LOG_AREA, rd(D, F_LOG_AREA) + size * (rd(D, F_NOW) - rd(D, F_LOG_T)))
@@ -129,6 +131,7 @@ def change_logs(I, D, d_sender, d_receiver):
 
 @njit(**JIT_NORC)
 def change_ckpts(I, d):
+    # writes R.ck_now, M.ckpt_array_peak
     n = rd(I, R0 + R_CK_NOW) + d
     wr(I, R0 + R_CK_NOW, n)
     if n > rd(I, R0 + M_CKPT_ARRAY_PEAK):
@@ -137,14 +140,34 @@ def change_ckpts(I, d):
 
 @njit(**JIT_NORC)
 def check_unsafe(I, p, role):
+    # reads P[p] err, dirty; writes P[p].unsafe
     if rd(I, pp(p, P_ERR)) != 0 and rd(I, pp(p, P_DIRTY)) == 0 and role != LOW:
         wr(I, pp(p, P_UNSAFE), 1)
+
+
+@njit(**JIT_NORC)
+def save_state(I, D, c, p, index, before, ordinal):
+    """``Checkpoint(...)``: CK row ``c`` saves ``p``'s state now, indexed by level
+    ``index`` (``before``: the state's own level; ``ordinal``: its ordinal)."""
+    # reads P[p] counts and err, F.now; writes CK[c], D_CKT[c]
+    row = rd(I, H_CK) + c * N_CK
+    wr(I, row + CK_INDEX, index)
+    wr(I, row + CK_LEVEL_BEFORE, before)
+    wr(I, row + CK_NRECV, rd(I, pp(p, P_NRECV)))
+    wr(I, row + CK_NSENT, rd(I, pp(p, P_NSENT)))
+    wr(I, row + CK_NTWINS, rd(I, pp(p, P_NTWINS)))
+    wr(I, row + CK_NOUT, rd(I, pp(p, P_NOUT)))
+    wr(I, row + CK_ERR, rd(I, pp(p, P_ERR)))
+    wr(I, row + CK_ORD, ordinal)
+    wr(I, row + CK_STAMP, 0)
+    wr(D, D_CKT + c, rd(D, F_NOW))
 
 
 @njit(**JIT_NORC)
 def heap_push(I, D, t, kind, payload):
     """``Run.push``: ``heapq.heappush(heap, (t, seq, kind, payload))``, the item kept as
     ``IT[seq] = payload << HEAP_BITS | kind``."""
+    # reads R.seq, R.hn; writes IT[seq], the heap (HS, HT)
     seq = rd(I, R0 + R_SEQ)
     n = rd(I, R0 + R_HN)
     if seq >= rd(I, H_CAP_H):
@@ -174,6 +197,7 @@ def heap_push(I, D, t, kind, payload):
 @njit(**JIT_NORC)
 def heap_pop(I, D):
     """Remove the smallest (t, seq) and return it."""
+    # reads and writes the heap (HS, HT), R.hn
     hs = rd(I, H_HS)
     ht = rd(I, H_HT)
     t0 = rd(D, ht)
@@ -212,6 +236,7 @@ def new_msg(I, src, dst, dirty, level, err, send_ord, k, pb):
     """``Run.new_msg``: an application message of the guarded operation piggybacking
     ``pb`` bytes (counted in ``n_app_msgs`` / ``piggyback_bytes``), or of the unguarded
     phase (``pb < 0``, not counted)."""
+    # writes MS (new row), R.n_msg, M.n_app_msgs, M.piggyback_bytes
     if pb >= 0:
         wr(I, R0 + M_N_APP_MSGS, rd(I, R0 + M_N_APP_MSGS) + 1)
         wr(I, R0 + M_PIGGYBACK_BYTES, rd(I, R0 + M_PIGGYBACK_BYTES) + pb)
@@ -238,6 +263,7 @@ def new_msg(I, src, dst, dirty, level, err, send_ord, k, pb):
 @njit(**JIT_NORC)
 def list_append(I, p, f_head, base, width, f_next, item):
     """Append pool row ``item`` to the list (head, tail, length at ``f_head``...) of ``p``."""
+    # writes P[p] list (head, tail, length), the pool row's next
     wr(I, base + item * width + f_next, -1)
     tail = rd(I, pp(p, f_head + 1))
     if tail < 0:
@@ -252,6 +278,7 @@ def list_append(I, p, f_head, base, width, f_next, item):
 def list_remove_le(I, p, f_head, base, width, f_next, f_key, thr, level):
     """Keep, in order, the items of ``p``'s list whose key is ``> thr``: not covered by
     level ``thr`` if ``level`` (``levels.lv_leq``), else as integers."""
+    # reads the pool rows' keys; writes P[p] list (head, tail, length), next links
     prev = -1
     cur = rd(I, pp(p, f_head))
     n = 0
@@ -275,36 +302,3 @@ def list_remove_le(I, p, f_head, base, width, f_next, f_key, thr, level):
     wr(I, pp(p, f_head + 2), n)
 
 
-@njit(**JIT_NORC)
-def application_msg_reception(I, p, mid):
-    """``application_msg_reception``."""
-    m = rd(I, H_MS) + mid * N_MS
-    wr(I, m + MS_CONSUME_ORD, rd(I, pp(p, P_NRECV)))
-    wr(I, m + MS_DELIVERED, 1)
-    wr(I, m + MS_RECV_NSENT, rd(I, pp(p, P_NSENT)))
-    wr(I, m + MS_RECV_NTWINS, rd(I, pp(p, P_NTWINS)))
-    wr(I, pp(p, P_NRECV), rd(I, pp(p, P_NRECV)) + 1)
-    if rd(I, m + MS_ERR) != 0 and rd(I, pp(p, P_ERR)) == 0:
-        wr(I, pp(p, P_ERR), 1)
-
-
-@njit(**JIT_NORC)
-def begin_recovery(I, D):
-    """``common.begin_recovery``: the run ends recovered now; returns ``(v_star, ext_star)``,
-    the highest level that passed an AT and the number of correct cluster outputs."""
-    now = rd(D, F_NOW)
-    wr(D, MF_T_DETECT, now)
-    wr(I, R0 + M_OUTCOME, OUT_RECOVERED)
-    wr(I, R0 + R_ENDED, 1)
-    wr(D, MF_T_END, now)
-    if lv_vector(I):   # the run's row of the passed levels' join (zero if none passed)
-        v_star = rd(I, R0 + R_PASSED_MAX)
-    else:
-        v_star = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
-    token = rd(I, R0 + R_TOKEN)
-    co = rd(I, H_CO)
-    ext_star = 0
-    for e in range(1, rd(I, R0 + R_CO_MAX) + 1):
-        if rd(I, co + e * N_CO + CO_TOKEN) == token and rd(I, co + e * N_CO + CO_OK) != 0:
-            ext_star += 1
-    return v_star, ext_star

@@ -13,6 +13,7 @@ from numba import njit
 
 from ...constants import ABSENT, HEAP_DELIVER, KIND_FAULT, KIND_OUTPUT, SDW
 from .._config import JIT_NORC
+from .common import end_failed
 from .gen import primary_first
 from .layout import (
     F_NOW,
@@ -34,13 +35,14 @@ from .layout import (
     rd,
     wr,
 )
-from .low import end_failed, fault
+from .low import fault
 from .state import heap_pop, heap_push, new_msg, role_of
 
 
 @njit(**JIT_NORC)
 def serving(I, p):
     """Whether process ``p`` still serves after ``phi`` (all but the shadows)."""
+    # reads P roles
     role = role_of(I, p)
     return role != SDW and role != ABSENT
 
@@ -48,6 +50,7 @@ def serving(I, p):
 @njit(**JIT_NORC)
 def drain_unguarded(I, D, until):
     """``unguarded._drain``: deliveries due by ``until`` change the ground truth only."""
+    # reads the heap, IT, MS[mid]; writes F.now, the heap, P[dst].err
     ht = rd(I, H_HT)
     while rd(I, R0 + R_HN) > 0 and rd(D, ht) <= until:
         t, seq = heap_pop(I, D)
@@ -67,6 +70,7 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w):
 
     Returns the number of rows processed.
     """
+    # reads the run's rows from a, b; writes M.phase, F.now, P err, MS, heap, M.t_end
     wr(I, R0 + M_PHASE, 1)
     ht = rd(I, H_HT)
     n_rows = 0
