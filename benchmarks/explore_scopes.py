@@ -30,16 +30,8 @@ import numpy as np
 import pandas as pd
 
 import mdcd_lab as m
-from mdcd_lab.exploration import (
-    CLASSES,
-    LARGE_SCOPES,
-    SCOPES,
-    _Batch,
-    _replay_batch,
-    resolve_protocols,
-    scope_scenario,
-    summary_columns,
-)
+from mdcd_lab.exploration import CLASSES, LARGE_SCOPES, SCOPES, scope_scenario, summary_columns
+from mdcd_lab.exploration.verdicts import _Batch, _replay_batch, resolve_protocols
 from mdcd_lab.exploration.walk import walk
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.protocols import PROTOCOLS

@@ -10,10 +10,11 @@ from .metrics import METRIC_NAMES, finalize_frame
 from .protocols import get_rules
 from .reference.engine import play_run, replay_reference
 from .scenario import Scenario
-from .traces.table import check_twin_members, empty_run_arrays, generate_traces, validate_trace
+from .traces.table import empty_run_arrays, generate_traces
+from .traces.validate import check_twin_members, validate_trace
 
 __all__ = ["ENGINES", "ENGINE_CHOICES", "simulate", "replay", "run_events", "numba_supports",
-           "resolve_engine"]
+           "resolve_engine", "replay_rows", "numba_compiled"]
 
 
 def _check_common(scenario: Scenario, protocol: str, engine: str) -> str:
@@ -52,6 +53,9 @@ def resolve_engine(engine: str, protocols) -> str:
     ValueError
         If ``engine`` is not one of :data:`ENGINE_CHOICES`, or is ``"numba"`` where
         the numba engine cannot be imported.
+    NotImplementedError
+        If ``engine`` is ``"numba"`` and a protocol sets a rule switch the numba
+        engine does not implement.
     """
     if not isinstance(engine, str) or engine not in ENGINE_CHOICES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINE_CHOICES}")
@@ -60,6 +64,9 @@ def resolve_engine(engine: str, protocols) -> str:
         if missing:
             raise ValueError(f"engine 'numba' is not available here ({missing}); use "
                              "engine='reference'")
+        from .fast.engine import rule_flags
+        for p in protocols:
+            rule_flags(get_rules(p))   # refuses a switch the kernel does not implement
         return engine
     if engine != "auto":
         return engine
@@ -94,6 +101,36 @@ def numba_supports(protocol: str) -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+def numba_compiled() -> bool:
+    """Whether the numba kernels are compiled already, in this process or in numba's
+    cache (the CLI announces a compilation otherwise); True where numba is missing."""
+    if _numba_missing():
+        return True
+    from .fast._cache import kernels_cached
+    return kernels_cached()
+
+
+def replay_rows(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scenario,
+                protocol, engine: str) -> pd.DataFrame:
+    """Play runs given as flat, already valid row arrays on ``engine`` (no validation).
+
+    ``cols`` holds :data:`~mdcd_lab.traces.table.ROW_ARRAYS` as
+    :func:`~mdcd_lab.traces.validate_trace` makes them, run ``r`` being rows
+    ``offsets[r]:offsets[r + 1]`` (the exploration's batches of generated traces).
+    Returns the engine's metrics, one row per run (``run`` counts from 0 on numba).
+    """
+    engine = resolve_engine(engine, [protocol])
+    if engine == "numba":
+        from .fast.engine import replay_flat
+        return replay_flat(offsets, cols, scenario, protocol)
+    out = []
+    for r in range(len(offsets) - 1):
+        lo, hi = offsets[r], offsets[r + 1]
+        res, _ = play_run({k: v[lo:hi] for k, v in cols.items()}, scenario, protocol)
+        out.append(res)
+    return pd.DataFrame(out)
 
 
 def _run_arrays(trace: pd.DataFrame, scenario: Scenario, run: int) -> dict[str, np.ndarray]:

@@ -6,8 +6,8 @@ import pytest
 import mdcd_lab as m
 from mdcd_lab.cli import main
 from mdcd_lab.constants import KIND_FAULT, KIND_OUTPUT, KIND_SEND
-from mdcd_lab.exploration.verdicts import CLASSES, SCOPES, _Batch, _replay_batch, scope_scenario
-from mdcd_lab.exploration.walk import ACTIONS, Scope, walk
+from mdcd_lab.exploration import ACTIONS, CLASSES, SCOPES, Scope, scope_scenario, walk
+from mdcd_lab.exploration.verdicts import _Batch, _replay_batch
 from mdcd_lab.metrics import VIOLATIONS
 
 

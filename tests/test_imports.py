@@ -192,3 +192,123 @@ def test_protocol_family_is_chosen_once_in_the_kernels():
 
 def test_the_kernel_reader_check_sees_a_reader():
     assert "engine.py:after_output" in _kernel_readers("R_PENDING_RECOVERY")
+
+
+# -- the house: floors, sizes, the kernels' state comments (docs/architecture.md) -------
+
+#: The floors of the package, lowest first (docs/architecture.md).  The one rule: a
+#: module imports only modules of its own unit or of a lower floor, and the engines
+#: (``reference``, ``fast``) are reached from above only through ``api``.  A unit is a
+#: top-level module (``api``, ``metrics`` ...) or a subpackage (``stats``, ``cli`` ...);
+#: ``__init__`` is the package's face ``mdcd_lab/__init__.py``.
+FLOORS = (
+    ("_checks", "constants", "scenario", "protocols", "metrics"),   # the ground floor
+    ("traces",),
+    ("reference", "fast"),
+    ("api",),
+    ("stats", "io"),
+    ("exploration", "studies", "performability", "plots"),
+    ("figures", "widgets"),
+    ("cli",),
+    ("__init__",),
+)
+GROUND = FLOORS[0]
+ENGINES = ("reference", "fast")
+
+
+def _unit(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _floor_of() -> dict[str, int]:
+    return {u: i for i, units in enumerate(FLOORS) for u in units}
+
+
+def _floor_violations(graph: dict[str, set[str]]) -> list[str]:
+    floor = _floor_of()
+    bad = []
+    for m, targets in sorted(graph.items()):
+        um = _unit(m)
+        for t in sorted(targets):
+            ut = _unit(t)
+            if ut == um or (um in GROUND and ut in GROUND):
+                continue
+            if floor[ut] >= floor[um]:
+                bad.append(f"{m} -> {t} ({um} is not above {ut})")
+            elif ut in ENGINES and um not in (*ENGINES, "api"):
+                bad.append(f"{m} -> {t} (the engines are reached through api)")
+    return bad
+
+
+def test_every_unit_has_a_floor():
+    units = {_unit(m) for m in _modules()}
+    assert units == set(_floor_of()), sorted(units ^ set(_floor_of()))
+
+
+def test_modules_import_only_lower_floors():
+    bad = _floor_violations(_graph())
+    assert not bad, "imports against the floors of docs/architecture.md:\n" + "\n".join(bad)
+
+
+def test_the_floor_check_sees_an_upward_import():
+    graph = {"mdcd_lab.stats.summary": {"mdcd_lab.plots.style"},
+             "mdcd_lab.studies.sweep": {"mdcd_lab.fast.engine"},
+             "mdcd_lab.plots.style": {"mdcd_lab.metrics"}}
+    assert len(_floor_violations(graph)) == 2
+
+
+def _code_lines(fn: ast.FunctionDef) -> int:
+    """Lines of a function without its docstring."""
+    n = fn.end_lineno - fn.lineno + 1
+    first = fn.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+            and isinstance(first.value.value, str):
+        n -= first.end_lineno - first.lineno + 1
+    return n
+
+
+#: The two trace generators: one block each, statement for statement the same
+#: (docs/scaling.md), left whole on purpose.
+LONG_ON_PURPOSE = {"mdcd_lab.fast.kernels.gen:generate_run",
+                   "mdcd_lab.traces.generation:_generate_one"}
+
+
+def test_no_module_over_400_lines_and_no_function_over_80():
+    """A module's length is counted after its imports (the kernels' one-name-a-line
+    ``from .layout import (...)`` blocks do not count, tests/test_kernel_cache.py), a
+    function's without its docstring."""
+    long_modules, long_functions = [], []
+    for m, path in _modules().items():
+        text = path.read_text()
+        tree = ast.parse(text)
+        last_import = max((n.end_lineno for n in tree.body
+                           if isinstance(n, (ast.Import, ast.ImportFrom))), default=0)
+        if len(text.splitlines()) - last_import > 400:
+            long_modules.append(m)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    and _code_lines(node) > 80 and f"{m}:{node.name}" not in LONG_ON_PURPOSE:
+                long_functions.append(f"{m}:{node.name} ({_code_lines(node)})")
+    assert not long_modules and not long_functions, (long_modules, long_functions)
+
+
+def test_every_arena_kernel_names_the_state_it_touches():
+    """Each kernel function over the arena ``I`` says in a comment, first thing in its
+    body, which state rows it reads and writes (``# reads ...; writes ...``)."""
+    missing = []
+    for m, path in _modules().items():
+        if not m.startswith(PKG + ".fast.kernels."):
+            continue
+        lines = path.read_text().splitlines()
+        for fn in ast.parse("\n".join(lines)).body:
+            if not isinstance(fn, ast.FunctionDef) or not fn.args.args \
+                    or fn.args.args[0].arg not in ("I", "A"):
+                continue
+            first = fn.body[0]
+            doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            # the line after the docstring, or the comment line above the first statement
+            line = lines[first.end_lineno if doc else first.lineno - 2].strip()
+            if not line.startswith(("# reads", "# writes", "# no state")):
+                missing.append(f"{path.name}:{fn.name}")
+    assert not missing, missing

@@ -68,8 +68,7 @@ def announce_compilation(engines) -> None:
     """Say so on stderr when the numba kernels are about to be compiled (cold cache)."""
     if "numba" not in set(engines):
         return
-    from ..fast._cache import kernels_cached
-    if not kernels_cached():
+    if not api.numba_compiled():
         print(COMPILING, file=sys.stderr, flush=True)
 
 

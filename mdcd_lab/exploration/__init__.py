@@ -4,13 +4,15 @@
 protocol with perfect ATs, and counts the traces that fail or show an oracle
 violation, with the smallest counterexample of each class (docs/explore.md).
 
-- :mod:`~mdcd_lab.exploration.walk`: the scopes and the enumeration of their traces;
-- :mod:`~mdcd_lab.exploration.verdicts`: the named scopes, the replay of the
-  traces and the verdicts per protocol.
+- :mod:`~mdcd_lab.exploration.scopes`: the scopes, the named ones and their scenario;
+- :mod:`~mdcd_lab.exploration.walk`: the enumeration of a scope's traces;
+- :mod:`~mdcd_lab.exploration.verdicts`: the replay of the traces and the verdicts
+  per protocol.
 """
 
-from .verdicts import CLASSES, LARGE_SCOPES, SCOPES, explore, scope_scenario, summary_columns
-from .walk import ACTIONS, INTERNAL, Scope, walk
+from .scopes import ACTIONS, INTERNAL, LARGE_SCOPES, SCOPES, Scope, scope_scenario
+from .verdicts import CLASSES, explore, summary_columns
+from .walk import walk
 
 __all__ = ["explore", "Scope", "SCOPES", "LARGE_SCOPES", "CLASSES", "ACTIONS", "INTERNAL",
            "scope_scenario", "summary_columns", "walk"]

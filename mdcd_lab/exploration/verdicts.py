@@ -15,52 +15,20 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..api import replay_rows, resolve_engine
 from ..constants import KIND_OUTPUT
 from ..metrics import OUTCOMES, VIOLATIONS
 from ..protocols import DEFAULT_PAIR, Rules, get_rules, protocol_names
 from ..scenario import Scenario
 from ..traces.table import INT_ARRAYS, ROW_ARRAYS, trace_frame
-from .walk import ACTIONS, HORIZON, Scope, walk
+from .scopes import SCOPES, Scope, scope_scenario
+from .walk import walk
 
-__all__ = ["Scope", "SCOPES", "LARGE_SCOPES", "explore", "scope_scenario", "CLASSES",
+__all__ = ["explore", "CLASSES",
            "resolve_protocols"]
 
 #: what a trace can be counted for: the run failed, or a violation column is > 0
 CLASSES = ("failed", *VIOLATIONS, "dup_outputs")
-
-#: named scopes (docs/explore.md): ``ci`` runs in the test suite
-SCOPES: dict[str, Scope] = {
-    # in the test suite: instant delivery (before the next action), two G_act processes
-    "ci": Scope(n_low=1, n_act=2, max_actions=5, max_delay=0, name="ci"),
-    # channel and notification latency and shadow lag of up to two actions
-    "lag": Scope(n_low=1, n_act=1, max_actions=4, max_delay=2, name="lag"),
-    "lag5": Scope(n_low=1, n_act=1, max_actions=5, max_delay=1, name="lag5"),
-    "act2": Scope(n_low=1, n_act=2, max_actions=4, max_delay=2, name="act2"),
-    "act3": Scope(n_low=1, n_act=3, max_actions=5, max_delay=0, name="act3"),
-    "low2": Scope(n_low=2, n_act=1, max_actions=4, max_delay=1,
-                  fault_scopes=("cluster", "process"), name="low2"),
-    "comp": Scope(n_low=1, n_act=1, max_actions=4, max_delay=2, compensation=(False, True),
-                  name="comp"),
-    # per-member faults: two or three members, traffic inside G_low and inside G_sdw,
-    # both fault scopes.  ``ci2`` runs in the test suite (numba engine).
-    "ci2": Scope(n_low=2, n_act=1, max_actions=4, max_delay=1, actions=ACTIONS,
-                 fault_scopes=("cluster", "process"), name="ci2"),
-    "low2ll": Scope(n_low=2, n_act=1, max_actions=4, max_delay=2, actions=ACTIONS,
-                    fault_scopes=("cluster", "process"), name="low2ll"),
-    "low3ll": Scope(n_low=3, n_act=1, max_actions=4, max_delay=0, actions=ACTIONS,
-                    fault_scopes=("cluster", "process"), name="low3ll"),
-    "act2ll": Scope(n_low=2, n_act=2, max_actions=5, max_delay=0, actions=ACTIONS,
-                    fault_scopes=("cluster", "process"), name="act2ll"),
-    # the largest per-member scopes run (minutes each; not in the default of
-    # benchmarks/explore_scopes.py): five actions
-    "low2ll5": Scope(n_low=2, n_act=1, max_actions=5, max_delay=1, actions=ACTIONS,
-                     fault_scopes=("cluster", "process"), name="low2ll5"),
-    "low3ll5": Scope(n_low=3, n_act=1, max_actions=5, max_delay=0, actions=ACTIONS,
-                     fault_scopes=("cluster", "process"), name="low3ll5"),
-}
-#: Scopes that take minutes (left out of ``benchmarks/explore_scopes.py``'s default).
-LARGE_SCOPES = ("low2ll5", "low3ll5")
-
 
 def resolve_protocols(protocols) -> list[Rules]:
     """The :class:`Rules` of ``protocols``: ``"all"`` (every name of
@@ -79,17 +47,6 @@ def resolve_protocols(protocols) -> list[Rules]:
     if len(set(names)) != len(names):
         raise ValueError(f"protocols: a protocol name is repeated in {names}")
     return rules
-
-
-def scope_scenario(scope: Scope, fault_scope: str = "cluster",
-                   compensation: bool = False) -> Scenario:
-    """The scenario the traces of ``scope`` are replayed under (perfect ATs)."""
-    return Scenario(n_low=scope.n_low, n_act=scope.n_act, horizon=HORIZON,
-                    rate_low_low=0.0 if scope.n_low == 1 else 0.5,
-                    rate_sdw_sdw=0.0 if scope.n_low == 1 else 0.5,
-                    rate_act_act=0.0 if scope.n_act == 1 else 0.5,
-                    at_coverage=1.0, compensation=0.5 if compensation else 0.0,
-                    fault_scope=fault_scope)
 
 
 class _Batch:
@@ -115,18 +72,8 @@ class _Batch:
 
 
 def _replay_batch(batch: _Batch, sc: Scenario, rules: Rules, engine: str) -> pd.DataFrame:
-    cols = batch.arrays()
-    offsets = np.asarray(batch.offsets, dtype=np.int64)
-    if engine == "numba":
-        from ..fast.engine import replay_flat
-        return replay_flat(offsets, cols, sc, rules)
-    from ..reference.engine import play_run
-    out = []
-    for r in range(len(batch)):
-        lo, hi = offsets[r], offsets[r + 1]
-        res, _ = play_run({k: v[lo:hi] for k, v in cols.items()}, sc, rules)
-        out.append(res)
-    return pd.DataFrame(out)
+    return replay_rows(np.asarray(batch.offsets, dtype=np.int64), batch.arrays(), sc, rules,
+                       engine)
 
 
 def _trace_frame(rows: list, sc: Scenario) -> pd.DataFrame:
@@ -183,10 +130,7 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
     if engine not in ("numba", "reference"):
         raise ValueError(f"unknown engine {engine!r}; choose 'numba' or 'reference'")
     rules = resolve_protocols(protocols)
-    if engine == "numba":
-        from ..fast.engine import rule_flags
-        for r in rules:
-            rule_flags(r)   # refuses a switch the kernel does not implement, before work
+    resolve_engine(engine, rules)   # numba refuses a switch it does not implement, before work
     # members that are not interchangeable (mdcd-unclustered) need a walk without the
     # symmetry among members: such protocols get a walk of their own, the others keep
     # the reduced one (so their counts do not depend on the company they are in)

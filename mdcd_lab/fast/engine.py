@@ -18,8 +18,8 @@ from ..traces.table import (
     ROW_ARRAYS,
     empty_run_arrays,
     trace_frame,
-    validate_trace,
 )
+from ..traces.validate import validate_trace
 from ._config import DEFAULT_CHUNK
 from ._rng import seed_words
 from .kernels import drivers, gen

@@ -42,6 +42,28 @@ def _panel_rows(summary: pd.DataFrame, panel: str | Sequence[str], hue: str | No
     return [(h, rows[rows[hue] == h]) for h in order]
 
 
+def _draw_bar(ax: Axes, r: pd.Series, x: float, w: float, gi: int, n_g: int, color: Any,
+              top: float) -> None:
+    """One bar of summary row ``r`` at ``x`` (group ``gi`` of ``n_g``: hatched, lighter
+    after the first) with its confidence interval; a zero mean gets a flat mark and a
+    "0" label, so that it is not mistaken for a missing bar."""
+    mean = float(r["mean"])
+    hatch = HATCHES[gi % len(HATCHES)] if n_g > 1 else ""
+    (bar,) = ax.bar([x], [mean], width=w, color=color, alpha=1.0 if gi == 0 else 0.55,
+                    hatch=hatch, edgecolor="black", linewidth=0.4)
+    bar.set_gid("bar")
+    if mean == 0.0:
+        (z,) = ax.plot([x - 0.42 * w, x + 0.42 * w], [0.0, 0.0], color=color, linewidth=2.2,
+                       solid_capstyle="butt", clip_on=False, zorder=4)
+        z.set_gid("zero_bar")
+        ax.text(x, max(top, 1e-12) * 0.02, "0", ha="center", va="bottom", fontsize=5.5,
+                color="0.25")
+    lo, hi = float(r["ci_low"]), float(r["ci_high"])
+    if np.isfinite(lo) and np.isfinite(hi):
+        ax.errorbar([x], [mean], yerr=[[mean - lo], [hi - mean]], fmt="none", ecolor="black",
+                    elinewidth=0.7, capsize=2)
+
+
 def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
               hue: str | None = None, hue_order: Sequence[Any] | None = None,
               hue_labels: dict[Any, str] | None = None, hue_title: str | None = None,
@@ -131,26 +153,8 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
                     row = rows[rows["protocol"].astype(str) == p]
                     if row.empty:
                         continue
-                    r = row.iloc[0]
-                    x = pi + (gi - (n_g - 1) / 2) * w
-                    mean = float(r["mean"])
-                    color = protocol_color(p)
-                    hatch = HATCHES[gi % len(HATCHES)] if n_g > 1 else ""
-                    (bar,) = ax.bar([x], [mean], width=w, color=color,
-                                    alpha=1.0 if gi == 0 else 0.55, hatch=hatch,
-                                    edgecolor="black", linewidth=0.4)
-                    bar.set_gid("bar")
-                    if mean == 0.0:
-                        (z,) = ax.plot([x - 0.42 * w, x + 0.42 * w], [0.0, 0.0], color=color,
-                                       linewidth=2.2, solid_capstyle="butt", clip_on=False,
-                                       zorder=4)
-                        z.set_gid("zero_bar")
-                        ax.text(x, max(top, 1e-12) * 0.02, "0", ha="center", va="bottom",
-                                fontsize=5.5, color="0.25")
-                    lo, hi = float(r["ci_low"]), float(r["ci_high"])
-                    if np.isfinite(lo) and np.isfinite(hi):
-                        ax.errorbar([x], [mean], yerr=[[mean - lo], [hi - mean]], fmt="none",
-                                    ecolor="black", elinewidth=0.7, capsize=2)
+                    _draw_bar(ax, row.iloc[0], pi + (gi - (n_g - 1) / 2) * w, w, gi, n_g,
+                              protocol_color(p), top)
             ax.set_xticks(range(len(protos)))
             ax.set_xticklabels(protos, rotation=40, ha="right", rotation_mode="anchor")
             ax.set_xlim(-0.6, len(protos) - 0.4)

@@ -178,6 +178,84 @@ def _step(changes: list[tuple[float, int, str]], t_end: float) -> tuple[np.ndarr
     return np.asarray(times, float), np.asarray(values, float)
 
 
+def _checkpoint_history(ev: pd.DataFrame, members: list[str], coordinated: bool):
+    """Per process: its checkpoints ``[t, rule, ordinal, t_reclaimed, restored]``, the
+    changes of its log size and of its checkpoint count, from the event log."""
+    ckpts: dict[str, list[list[Any]]] = defaultdict(list)
+    log_changes: dict[str, list] = defaultdict(list)
+    held_changes: dict[str, list] = defaultdict(list)
+    for t, proc, event, index, ckpt, n_ck, n_rcv, n_snd in zip(
+            *(ev[c] for c in ("t", "proc", "event", "index", "ckpt", "n", "n_rcv_log",
+                              "n_sender_log")), strict=True):
+        t = float(t)
+        if event in ("ckpt_s1", "ckpt_s2"):
+            ckpts[proc].append([t, "S1" if event == "ckpt_s1" else "S2", int(ckpt), math.nan,
+                                False])
+            held_changes[proc].append((t, 1, "+"))
+        elif event == "coord_ckpt":
+            for p in members:
+                ckpts[p].append([t, "line", int(ckpt), math.nan, False])
+        elif event in ("log_rcv", "log_sdr", "log_ext"):
+            log_changes[proc].append((t, 1, "+"))
+        elif event == "reclaim":
+            # reclamation deletes the oldest checkpoints (indices grow with time)
+            kept = [c for c in ckpts[proc] if math.isnan(c[3])]
+            for c in kept[:int(n_ck)]:
+                c[3] = t
+            if n_rcv or n_snd:
+                log_changes[proc].append((t, -int(n_rcv + n_snd), "+"))
+            if not coordinated:
+                held_changes[proc].append((t, int(index), "="))
+    return ckpts, log_changes, held_changes
+
+
+def _rollbacks(ev: pd.DataFrame, ckpts: dict[str, list[list[Any]]]) -> pd.DataFrame:
+    """One row per rollback; marks the restored checkpoint (by its ordinal) in ``ckpts``."""
+    rollbacks = []
+    replayed = ev[ev["event"] == "replay"]["proc"].value_counts()
+    for t, proc, ckpt, t_restore, undone in zip(
+            *(ev.loc[ev["event"] == "rollback", c]
+              for c in ("t", "proc", "ckpt", "t_restore", "n")), strict=True):
+        rollbacks.append((proc, float(t), float(t_restore), int(undone),
+                          int(replayed.get(proc, 0))))
+        for c in ckpts[proc]:
+            if c[2] == ckpt and math.isnan(c[3]):
+                c[4] = True
+    return pd.DataFrame(rollbacks, columns=["proc", "t", "t_restore", "undone", "replayed"])
+
+
+def _dirty_spans(times, counts, t_end: float) -> list[tuple[float, float]]:
+    """The time spans in which a process holds a checkpoint (D2: it is dirty)."""
+    spans, start = [], None
+    for t, c in zip(times, counts, strict=True):
+        if c > 0 and start is None:
+            start = t
+        elif c <= 0 and start is not None:
+            spans.append((start, t))
+            start = None
+    if start is not None:
+        spans.append((start, t_end))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _erroneous_from(ev: pd.DataFrame, faults: pd.DataFrame, g_low: list[str],
+                    tracked: list[str], scenario: Any) -> dict[str, float]:
+    """When each process became erroneous (ground truth: faults, contamination)."""
+    erroneous_from: dict[str, float] = {}
+    scope = getattr(scenario, "fault_scope", "cluster")
+    for t, proc in zip(faults["t"], faults["proc"], strict=True):
+        # cluster scope: the activation makes every member erroneous (D17), except
+        # members a protocol variant runs as ordinary processes (they checkpoint)
+        targets = [q for q in g_low if q == proc or q not in tracked] \
+            if scope == "cluster" else [proc]
+        for q in targets:
+            erroneous_from.setdefault(q, float(t))
+    cont = ev[ev["event"] == "contaminated"]
+    for t, proc in zip(cont["t"], cont["proc"], strict=True):
+        erroneous_from.setdefault(str(proc), float(t))
+    return erroneous_from
+
+
 def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: Any = None,
                    run: int | None = None) -> SpacetimeData:
     """Tidy tables of one run's space-time diagram.
@@ -239,45 +317,10 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
     marks = marks[~empty_reclaim].reset_index(drop=True)
 
     # checkpoints, reclamation, logs
-    ckpts: dict[str, list[list[Any]]] = defaultdict(list)
-    log_changes: dict[str, list] = defaultdict(list)
-    held_changes: dict[str, list] = defaultdict(list)
     coordinated = bool((ev["event"] == "coord_ckpt").any())
     members = [p for p in procs if not p.startswith("low")]
-    for t, proc, event, index, ckpt, n_ck, n_rcv, n_snd in zip(
-            *(ev[c] for c in ("t", "proc", "event", "index", "ckpt", "n", "n_rcv_log",
-                              "n_sender_log")), strict=True):
-        t = float(t)
-        if event in ("ckpt_s1", "ckpt_s2"):
-            ckpts[proc].append([t, "S1" if event == "ckpt_s1" else "S2", int(ckpt), math.nan,
-                                False])
-            held_changes[proc].append((t, 1, "+"))
-        elif event == "coord_ckpt":
-            for p in members:
-                ckpts[p].append([t, "line", int(ckpt), math.nan, False])
-        elif event in ("log_rcv", "log_sdr", "log_ext"):
-            log_changes[proc].append((t, 1, "+"))
-        elif event == "reclaim":
-            # reclamation deletes the oldest checkpoints (indices grow with time)
-            kept = [c for c in ckpts[proc] if math.isnan(c[3])]
-            for c in kept[:int(n_ck)]:
-                c[3] = t
-            if n_rcv or n_snd:
-                log_changes[proc].append((t, -int(n_rcv + n_snd), "+"))
-            if not coordinated:
-                held_changes[proc].append((t, int(index), "="))
-    rollbacks = []
-    replayed = ev[ev["event"] == "replay"]["proc"].value_counts()
-    for t, proc, ckpt, t_restore, undone in zip(
-            *(ev.loc[ev["event"] == "rollback", c]
-              for c in ("t", "proc", "ckpt", "t_restore", "n")), strict=True):
-        rollbacks.append((proc, float(t), float(t_restore), int(undone),
-                          int(replayed.get(proc, 0))))
-        for c in ckpts[proc]:    # the restored checkpoint, by its ordinal
-            if c[2] == ckpt and math.isnan(c[3]):
-                c[4] = True
-    rollbacks_df = pd.DataFrame(rollbacks, columns=["proc", "t", "t_restore", "undone",
-                                                    "replayed"])
+    ckpts, log_changes, held_changes = _checkpoint_history(ev, members, coordinated)
+    rollbacks_df = _rollbacks(ev, ckpts)
     ck_rows = [(p, *c) for p in procs for c in ckpts.get(p, [])]
     checkpoints = pd.DataFrame(ck_rows, columns=["proc", "t", "rule", "ckpt", "t_reclaimed",
                                                  "restored"])
@@ -290,31 +333,8 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
     dirty: dict[str, list[tuple[float, float]]] = {
         p: [(0.0, t_end)] for p in groups["G_low"] if p not in tracked}
     if not coordinated:
-        for p in tracked:
-            times, counts = ckpts_held[p]
-            spans, start = [], None
-            for t, c in zip(times, counts, strict=True):
-                if c > 0 and start is None:
-                    start = t
-                elif c <= 0 and start is not None:
-                    spans.append((start, t))
-                    start = None
-            if start is not None:
-                spans.append((start, t_end))
-            dirty[p] = [s for s in spans if s[1] > s[0]]
-
-    erroneous_from: dict[str, float] = {}
-    scope = getattr(scenario, "fault_scope", "cluster")
-    for t, proc in zip(faults["t"], faults["proc"], strict=True):
-        # cluster scope: the activation makes every member erroneous (D17), except
-        # members a protocol variant runs as ordinary processes (they checkpoint)
-        targets = [q for q in groups["G_low"] if q == proc or q not in tracked] \
-            if scope == "cluster" else [proc]
-        for q in targets:
-            erroneous_from.setdefault(q, float(t))
-    cont = ev[ev["event"] == "contaminated"]
-    for t, proc in zip(cont["t"], cont["proc"], strict=True):
-        erroneous_from.setdefault(str(proc), float(t))
+        dirty.update({p: _dirty_spans(*ckpts_held[p], t_end) for p in tracked})
+    erroneous_from = _erroneous_from(ev, faults, groups["G_low"], tracked, scenario)
 
     resent = ev[ev["event"] == "resend"]["proc"].value_counts()
     sup = ev[ev["event"] == "suppress"]["n"]

@@ -32,7 +32,8 @@ from ..metrics import METRIC_NAMES, finalize_frame
 from ..protocols import get_rules
 from ..scenario import Scenario
 from ..traces.generation import realised_means
-from ..traces.table import proc_names, validate_trace
+from ..traces.table import proc_names
+from ..traces.validate import validate_trace
 from . import act, low, sdw, unguarded
 from .events import EVENT_COLUMNS, event_frame
 from .families import family_of

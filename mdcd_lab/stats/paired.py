@@ -32,6 +32,32 @@ def _protocol_order(col: pd.Series) -> list[Any]:
         return list(present)
 
 
+def _check_pairing(df: pd.DataFrame, metrics: Any, by: Any,
+                   baseline: Any) -> tuple[list[str], list[str], list[Any]]:
+    """The checked arguments of :func:`paired_differences`: ``(by columns, metric names,
+    the protocols other than the baseline)``; ``ValueError`` names what is wrong."""
+    for col in ("protocol", "run"):
+        if col not in df.columns:
+            raise ValueError(f"paired_differences needs a {col!r} column")
+    by_cols = as_by(df, by)
+    if "protocol" in by_cols:
+        raise ValueError("`by` cannot contain 'protocol': differences are taken across it")
+    if metrics is None:
+        raise ValueError("paired_differences needs `metrics`")
+    names = as_metrics(df, metrics, by_cols)
+    if df["protocol"].isna().any():
+        raise ValueError(f"column 'protocol' has {int(df['protocol'].isna().sum())} missing "
+                         f"value(s)")
+    protocols = _protocol_order(df["protocol"])
+    if baseline not in protocols:
+        raise ValueError(f"baseline protocol {baseline!r} is not in the frame; protocols: "
+                         f"{protocols!r}")
+    others = [p for p in protocols if p != baseline]
+    if not others:
+        raise ValueError(f"only the baseline protocol {baseline!r} is in the frame")
+    return by_cols, names, others
+
+
 def paired_differences(df: pd.DataFrame, metrics: str | Sequence[str], baseline: str,
                        by: str | Sequence[str] | None = None,
                        level: float = 0.95) -> pd.DataFrame:
@@ -78,26 +104,7 @@ def paired_differences(df: pd.DataFrame, metrics: str | Sequence[str], baseline:
     """
     check_frame(df)
     level = check_level(level)
-    for col in ("protocol", "run"):
-        if col not in df.columns:
-            raise ValueError(f"paired_differences needs a {col!r} column")
-    by_cols = as_by(df, by)
-    if "protocol" in by_cols:
-        raise ValueError("`by` cannot contain 'protocol': differences are taken across it")
-    if metrics is None:
-        raise ValueError("paired_differences needs `metrics`")
-    names = as_metrics(df, metrics, by_cols)
-    if df["protocol"].isna().any():
-        raise ValueError(f"column 'protocol' has {int(df['protocol'].isna().sum())} missing "
-                         f"value(s)")
-    protocols = _protocol_order(df["protocol"])
-    if baseline not in protocols:
-        raise ValueError(f"baseline protocol {baseline!r} is not in the frame; protocols: "
-                         f"{protocols!r}")
-    others = [p for p in protocols if p != baseline]
-    if not others:
-        raise ValueError(f"only the baseline protocol {baseline!r} is in the frame")
-
+    by_cols, names, others = _check_pairing(df, metrics, by, baseline)
     keys = list(dict.fromkeys([*by_cols, *(c for c in ("seed", "point") if c in df), "run"]))
     values = pd.DataFrame({m: metric_values(df, m) for m in names})
     run_keys = df[keys].reset_index(drop=True)

@@ -6,21 +6,15 @@ of error compensation, so that every protocol replaying it sees the same luck
 (common random numbers).
 
 - :mod:`~mdcd_lab.traces.table`: the trace table: its columns, the process
-  names, generated and hand-written traces and their validation;
+  names, generated and hand-written traces;
+- :mod:`~mdcd_lab.traces.validate`: their validation against a scenario;
 - :mod:`~mdcd_lab.traces.generation`: the random generator of one run's rows,
   the readable reference of the numba kernel ``fast/kernels/gen.py``.
 """
 
 from .generation import realised_means, run_seed_sequence
-from .table import (
-    TRACE_COLUMNS,
-    check_twin_members,
-    generate_traces,
-    proc_index,
-    proc_names,
-    trace_from_rows,
-    validate_trace,
-)
+from .table import TRACE_COLUMNS, generate_traces, proc_index, proc_names, trace_from_rows
+from .validate import check_twin_members, validate_trace
 
 __all__ = ["TRACE_COLUMNS", "generate_traces", "trace_from_rows", "validate_trace",
            "check_twin_members", "proc_names", "proc_index", "run_seed_sequence",

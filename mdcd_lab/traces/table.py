@@ -12,8 +12,8 @@ Process numbering (used by both engines): ``low{i}`` is ``i``, ``act{j}`` is
 
 This module holds the trace table: its columns, the process names, the
 generated traces (:func:`generate_traces`, from the rows that
-:mod:`mdcd_lab.traces.generation` draws), hand-written traces
-(:func:`trace_from_rows`) and their validation (:func:`validate_trace`).
+:mod:`mdcd_lab.traces.generation` draws) and hand-written traces
+(:func:`trace_from_rows`); :mod:`mdcd_lab.traces.validate` checks them.
 """
 
 from __future__ import annotations
@@ -27,21 +27,16 @@ import pandas as pd
 from .._checks import check_runs_seed
 from ..constants import (
     ACT,
-    KIND_FAULT,
-    KIND_SEND,
     KINDS,
     LOW,
     ROLES,
     SDW,
-    U_AT_MISSING,
-    U_COMP_MISSING,
 )
 from ..scenario import Scenario
 from .generation import _generate_one, run_seed_sequence
 
 __all__ = ["TRACE_COLUMNS", "ROW_ARRAYS", "proc_names", "proc_index", "generate_traces",
-           "validate_trace", "check_twin_members", "trace_from_rows", "trace_frame",
-           "empty_run_arrays"]
+           "trace_from_rows", "trace_frame", "empty_run_arrays"]
 
 #: The columns of a trace table, in order (docs/trace-format.md).
 TRACE_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp", "d_notify")
@@ -120,147 +115,6 @@ def generate_traces(scenario: Scenario, runs: int, seed: int, first_run: int = 0
         rows_run.extend([r] * len(one))
     return trace_frame(np.array(rows_run, dtype=np.int64), np.array(rows, dtype=float),
                        scenario)
-
-
-def check_twin_members(trace: pd.DataFrame, scenario: Scenario) -> None:
-    """Refuse a trace whose ``k``-th shadow twin is not from the ``k``-th cluster
-    message's member.
-
-    Twin ``k`` is the twin of cluster message ``k`` (docs/trace-format.md);
-    ``"mdcd-vector"`` numbers each member's messages (and ``sdw_i`` its twins) on
-    their own, so the twin of ``low_i``'s message must come from ``sdw_i``.
-    Generated traces always satisfy this; a hand-written one may not.
-    ``ValueError`` names the run and the row.  A trace without the columns is left
-    to :func:`validate_trace`'s message.
-    """
-    if not isinstance(trace, pd.DataFrame) or not {"run", "kind", "src", "dst"} <= set(
-            trace.columns):
-        return
-    sends = trace[trace["kind"] == "send"]
-    to_act = sends["dst"].astype(str).str.startswith("act")
-    src = sends["src"].astype(str)
-    for run, rows in sends[to_act].groupby("run", sort=True):
-        s = src.loc[rows.index]
-        members = s[s.str.startswith("low")].str[3:].tolist()
-        twins = s[s.str.startswith("sdw")]
-        for k, (row, name) in enumerate(twins.items()):
-            if k < len(members) and name[3:] != members[k]:
-                raise ValueError(
-                    f"run {run}: row {row} is twin {k + 1} from {name}, but cluster message "
-                    f"{k + 1} (to G_act) is from low{members[k]}; under per-member "
-                    "validation the twin of low_i's message comes from sdw_i")
-
-
-def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[str, np.ndarray]]:
-    """Check a trace against ``scenario`` and convert it to per-run arrays.
-
-    Raises
-    ------
-    ValueError
-        On a missing column, an unknown kind or process, a send without a valid
-        destination, a delivery before its send, a non-finite or unsorted time, a
-        send from G_low to G_sdw or the like, naming the run and row.
-
-    Returns
-    -------
-    dict
-        ``run -> {"t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp",
-        "d_notify"}`` numpy arrays, rows in trace order.
-    """
-    if not isinstance(trace, pd.DataFrame):
-        raise ValueError(f"a trace must be a pandas DataFrame, got {type(trace).__name__}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in trace.columns]
-    if missing:
-        raise ValueError(f"trace is missing column(s) {missing}; "
-                         f"required: {list(REQUIRED_COLUMNS)}")
-    index = proc_index(scenario)
-    n_low, n_act = scenario.n_low, scenario.n_act
-    kind_map = {k: i for i, k in enumerate(KINDS)}
-    kinds = trace["kind"].astype(str).to_numpy()
-    bad = [k for k in pd.unique(kinds) if k not in kind_map]
-    if bad:
-        raise ValueError(f"trace column 'kind' has unknown value(s) {bad}; allowed: {list(KINDS)}")
-    kind = np.array([kind_map[k] for k in kinds], dtype=np.int64)
-
-    def names_to_idx(col: str, allow_empty: bool) -> np.ndarray:
-        vals = trace[col].to_numpy(dtype=object)
-        out = np.empty(len(vals), dtype=np.int64)
-        for n, v in enumerate(vals):
-            if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
-                if not allow_empty:
-                    raise ValueError(f"trace row {n}: column '{col}' is empty")
-                out[n] = -1
-            elif v in index:
-                out[n] = index[v]
-            else:
-                raise ValueError(f"trace row {n}: unknown process {v!r} in column '{col}' "
-                                 f"(this scenario has {', '.join(index)})")
-        return out
-
-    src = names_to_idx("src", False)
-    dst = names_to_idx("dst", True)
-    t = trace["t"].to_numpy(dtype=float)
-    td = trace["t_deliver"].to_numpy(dtype=float)
-    run = trace["run"].to_numpy()
-    if len(run) and not np.issubdtype(np.asarray(run).dtype, np.integer):
-        raise ValueError("trace column 'run' must hold integers")
-
-    def col_or(name: str, fill: float) -> np.ndarray:
-        if name not in trace.columns:
-            return np.full(len(trace), fill)
-        v = trace[name].to_numpy(dtype=float).copy()
-        v[np.isnan(v)] = fill
-        return v
-
-    u_at = col_or("u_at", U_AT_MISSING)
-    u_comp = col_or("u_comp", U_COMP_MISSING)
-    d_notify = col_or("d_notify", 0.0)
-    if np.any((u_at < 0) | (u_at >= 1)) or np.any((u_comp < 0) | (u_comp >= 1)):
-        raise ValueError("trace columns 'u_at' and 'u_comp' must lie in [0, 1)")
-    if np.any(d_notify < 0) or not np.all(np.isfinite(d_notify)):
-        raise ValueError("trace column 'd_notify' must be finite and >= 0")
-
-    def role(p: int) -> str:   # the process's group, named as in proc_names
-        return ROLES[LOW if p < n_low else (ACT if p < n_low + n_act else SDW)]
-
-    out: dict[int, dict[str, np.ndarray]] = {}
-    for r in pd.unique(run):
-        sel = np.flatnonzero(run == r)
-        tr = t[sel]
-        if not np.all(np.isfinite(tr)) or np.any(tr < 0):
-            raise ValueError(f"trace run {r}: times must be finite and >= 0")
-        if np.any(np.diff(tr) < 0):
-            k = int(np.flatnonzero(np.diff(tr) < 0)[0])
-            raise ValueError(f"trace run {r}: times are not sorted (row {sel[k + 1]} at "
-                             f"t={tr[k + 1]} follows t={tr[k]})")
-        if tr.size and tr[-1] > scenario.t_end:
-            what = "mission" if scenario.mission > 0 else "horizon"
-            raise ValueError(f"trace run {r}: an event at t={tr[-1]} lies beyond the "
-                             f"{what} {scenario.t_end}")
-        for n in sel:
-            k, s_, d_ = kind[n], src[n], dst[n]
-            if k == KIND_SEND:
-                if d_ < 0:
-                    raise ValueError(f"trace row {n}: a send needs a destination 'dst'")
-                pair = (role(s_), role(d_))
-                if pair not in (("low", "act"), ("low", "low"), ("act", "low"), ("act", "act"),
-                                ("sdw", "sdw"), ("sdw", "act")) or s_ == d_:
-                    raise ValueError(f"trace row {n}: a send from {role(s_)} to {role(d_)} "
-                                     f"({trace['src'].iloc[n]} -> {trace['dst'].iloc[n]}) "
-                                     "is not part of the system model")
-                # a twin (sdw -> act) is suppressed in shadow mode: its t_deliver is ignored
-                if pair != ("sdw", "act") and (math.isnan(td[n]) or td[n] < t[n]):
-                    raise ValueError(f"trace row {n}: delivery at t_deliver={td[n]} is before "
-                                     f"the send at t={t[n]} (or missing)")
-            else:
-                if d_ >= 0:
-                    raise ValueError(f"trace row {n}: an {KINDS[k]} row must have an empty 'dst'")
-                if k == KIND_FAULT and role(s_) != "low":
-                    raise ValueError(f"trace row {n}: faults are activated in G_low processes "
-                                     f"only, not in {trace['src'].iloc[n]}")
-        out[int(r)] = dict(zip(ROW_ARRAYS, (tr, kind[sel], src[sel], dst[sel], td[sel],
-                                            u_at[sel], u_comp[sel], d_notify[sel]), strict=True))
-    return out
 
 
 def trace_from_rows(rows: list[tuple], run: int = 0) -> pd.DataFrame:
