@@ -92,7 +92,8 @@ def violation_breakdown(df: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 
 
 def _violation_bars(table: pd.DataFrame):
-    from ..plots.style import new_figure, protocol_color, style_axes, style_context
+    from ..plots.axes import style_axes
+    from ..plots.style import new_figure, protocol_color, style_context
     protos = list(dict.fromkeys(table["protocol"]))
     kinds = list(VIOLATIONS)
     w = 0.8 / len(protos)

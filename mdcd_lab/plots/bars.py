@@ -21,8 +21,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from .axes import style_axes
 from .labels import metric_label
-from .style import new_figure, protocol_color, style_axes, style_context
+from .style import new_figure, protocol_color, style_context
 
 __all__ = ["plot_bars", "HATCHES"]
 

@@ -17,8 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from .axes import style_axes
 from .labels import metric_label
-from .style import new_figure, protocol_style, style_axes
+from .style import new_figure, protocol_style
 
 __all__ = ["plot_correction_space"]
 

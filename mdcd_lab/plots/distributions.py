@@ -18,15 +18,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from .axes import legend_below, plain_log_axis, style_axes
 from .labels import metric_label
-from .style import (
-    group_style,
-    legend_below,
-    new_figure,
-    plain_log_axis,
-    style_axes,
-    style_context,
-)
+from .style import group_style, new_figure, style_context
 
 __all__ = ["plot_distribution", "DISTRIBUTION_KINDS"]
 

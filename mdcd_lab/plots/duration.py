@@ -13,7 +13,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .style import legend_below, new_figure, protocol_style, style_axes
+from .axes import legend_below, style_axes
+from .style import new_figure, protocol_style
 
 __all__ = ["plot_duration"]
 

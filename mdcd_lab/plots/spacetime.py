@@ -30,6 +30,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .axes import legend_below, style_axes
 from .spacetime_draw import (
     _draw_checkpoints,
     _draw_logs,
@@ -41,7 +42,7 @@ from .spacetime_draw import (
 )
 from .spacetime_style import SPACETIME_COLORS
 from .spacetime_tables import _GROUPS, SpacetimeData, spacetime_data
-from .style import legend_below, new_figure, style_axes, style_context
+from .style import new_figure, style_context
 
 __all__ = ["SpacetimeData", "spacetime_data", "plot_spacetime", "SPACETIME_COLORS"]
 

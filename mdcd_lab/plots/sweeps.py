@@ -20,16 +20,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..stats.summary import summarize
+from .axes import legend_below, log_axis_at, plain_log_axis, style_axes
 from .labels import field_label, metric_label
-from .style import (
-    group_style,
-    legend_below,
-    log_axis_at,
-    new_figure,
-    plain_log_axis,
-    style_axes,
-    style_context,
-)
+from .style import group_style, new_figure, style_context
 
 __all__ = ["plot_sweep", "plot_outcomes"]
 

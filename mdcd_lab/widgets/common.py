@@ -158,7 +158,7 @@ def seed_value(widget: widgets.Text) -> int:
 
 def _png_output(output: widgets.Output, fig: Figure) -> None:
     """Show a figure in an Output widget as a PNG (works without a kernel)."""
-    from ..plots.style import figure_png
+    from ..plots.figure import figure_png
 
     png, size = figure_png(fig)
     data = base64.b64encode(png).decode("ascii")
