@@ -1,9 +1,14 @@
-"""The package's module import graph has no cycle; the reference engine imports at the top.
+"""The package's module import graph has no cycle and keeps the floors of
+docs/architecture.md; the reference engine imports at the top.
 
 The graph is read from the source with :mod:`ast` (nothing is imported), with
 every ``import`` statement, whether at module level or inside a function, as an
 edge to the ``mdcd_lab`` module it names (issue 13: a cycle hidden behind
 function-local imports is still a cycle).
+
+``python tests/test_imports.py [PACKAGE_DIR]`` prints the counts docs/architecture.md
+quotes (files, import arrows, floors) for this tree or for another copy of the
+package (a git revision exported with ``git archive``).
 """
 
 from __future__ import annotations
@@ -19,16 +24,16 @@ PKG_DIR = Path(mdcd_lab.__file__).parent
 PKG = "mdcd_lab"
 
 
-def _module_name(path: Path) -> str:
-    rel = path.relative_to(PKG_DIR.parent).with_suffix("")
+def _module_name(path: Path, pkg_dir: Path = PKG_DIR) -> str:
+    rel = path.relative_to(pkg_dir.parent).with_suffix("")
     parts = list(rel.parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for p in sorted(PKG_DIR.rglob("*.py"))}
+def _modules(pkg_dir: Path = PKG_DIR) -> dict[str, Path]:
+    return {_module_name(p, pkg_dir): p for p in sorted(pkg_dir.rglob("*.py"))}
 
 
 def _resolve(module: str, is_pkg: bool, node: ast.ImportFrom) -> str:
@@ -62,8 +67,8 @@ def _imports(module: str, path: Path, known: set[str]) -> list[tuple[str, ast.st
     return out
 
 
-def _graph() -> dict[str, set[str]]:
-    mods = _modules()
+def _graph(pkg_dir: Path = PKG_DIR) -> dict[str, set[str]]:
+    mods = _modules(pkg_dir)
     known = set(mods)
     graph: dict[str, set[str]] = {m: set() for m in mods}
     for m, path in mods.items():
@@ -312,3 +317,40 @@ def test_every_arena_kernel_names_the_state_it_touches():
             if not line.startswith(("# reads", "# writes", "# no state")):
                 missing.append(f"{path.name}:{fn.name}")
     assert not missing, missing
+
+
+def _levels(graph: dict[str, set[str]]) -> dict[str, int]:
+    """Floor of each node of an acyclic graph: 1 + the highest floor it imports (1: none)."""
+    level: dict[str, int] = {}
+
+    def visit(n: str) -> int:
+        if n not in level:
+            level[n] = 1 + max((visit(t) for t in graph.get(n, ())), default=0)
+        return level[n]
+
+    for n in graph:
+        visit(n)
+    return level
+
+
+def house_counts(pkg_dir: Path = PKG_DIR) -> dict[str, int]:
+    """Files, import arrows and floors of the package, per file and per unit (a
+    top-level module or a subpackage, the units of :data:`FLOORS`).  The package's
+    face ``mdcd_lab/__init__.py``, which imports every public name, is left out."""
+    graph = {m: {t for t in ts if t != PKG} for m, ts in _graph(pkg_dir).items() if m != PKG}
+    units: dict[str, set[str]] = {}
+    for m, ts in graph.items():
+        units.setdefault(_unit(m), set()).update(
+            _unit(t) for t in ts if _unit(t) != _unit(m))
+    return {"files": len(graph), "file arrows": sum(len(ts) for ts in graph.values()),
+            "file floors": max(_levels(graph).values()),
+            "units": len(units), "unit arrows": sum(len(ts) for ts in units.values()),
+            "unit floors": max(_levels(units).values())}
+
+
+if __name__ == "__main__":
+    import sys
+
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else PKG_DIR
+    for key, value in house_counts(root.resolve()).items():
+        print(f"{key:12} {value}")
