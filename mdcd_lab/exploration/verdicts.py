@@ -123,7 +123,7 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
     if isinstance(scope, str):
         if scope not in SCOPES:
             raise ValueError(f"unknown scope {scope!r}; choose one of {list(SCOPES)} "
-                             "or pass a mdcd_lab.explore.Scope")
+                             "or pass a mdcd_lab.exploration.Scope")
         scope = SCOPES[scope]
     if not isinstance(scope, Scope):
         raise ValueError(f"scope must be a Scope or a scope name, got {type(scope).__name__}")

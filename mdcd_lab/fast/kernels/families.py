@@ -77,7 +77,7 @@ def validate(I, D, p, role, v_int, v_ext):
 
 @njit(**JIT_NORC)
 def on_passed_at(I, D):
-    """``Family.on_passed_at``: an AT passed (``low.notify``); run by ``engine.play_run``
+    """``Family.on_passed_at``: an AT passed (``common.notify``); run by ``engine.after_output``
     right after the output row that passed it, before anything else happens."""
     # writes what coordinated.validate_lines writes
     if coordinated_family(I):
