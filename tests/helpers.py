@@ -25,6 +25,10 @@ import mdcd_lab as m
 from mdcd_lab.fast.engine import SUPPORTED_SWITCHES
 from mdcd_lab.protocols import PROTOCOLS, Rules
 
+#: Timeout of a child process or a wait, in seconds: a guard against a hang, generous
+#: enough for a loaded machine.  No test asserts how long anything takes.
+HANG_GUARD_S = 1800
+
 PKG_DIR = Path(m.__file__).resolve().parent
 ROOT = PKG_DIR.parent
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import run_cli, write_file
+from helpers import HANG_GUARD_S, run_cli, write_file
 
 from mdcd_lab import cli, studies
 from mdcd_lab.grid import point_seed
@@ -223,6 +223,7 @@ def test_sweep_bad_options(tmp_path, capsys, monkeypatch, argv, needle):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]
 
 
+@pytest.mark.subprocess
 def test_sweep_on_a_local_dask_cluster(tmp_path, capsys):
     pytest.importorskip("distributed")
     study = write_file(tmp_path, STUDY, "study.toml")
@@ -299,9 +300,10 @@ def test_help_lists_every_command(capsys):
 def _module(args, cwd):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, "-m", "mdcd_lab.cli", *map(str, args)], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=120)
+                          env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
 
 
+@pytest.mark.subprocess
 def test_subprocess_sweep_success_and_failure(tmp_path):
     study = write_file(tmp_path, STUDY, "study.toml")
     out = tmp_path / "r.csv"

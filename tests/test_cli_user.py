@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import run_cli, write_file
+from helpers import HANG_GUARD_S, run_cli, write_file
 
 from mdcd_lab import batch, cli
 from mdcd_lab.batch import run_spec
@@ -62,7 +62,7 @@ def _popen(args, cwd, **env):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
-def _read_until(proc, pattern: re.Pattern, timeout: float = 120.0) -> bytes:
+def _read_until(proc, pattern: re.Pattern, timeout: float = HANG_GUARD_S) -> bytes:
     """Read the child's stderr until ``pattern`` matches (fail on exit or timeout)."""
     buf, t0 = b"", time.monotonic()
     while not pattern.search(buf):
@@ -83,6 +83,7 @@ def _messages(stderr: str) -> list[str]:
 RUNS = 1200
 
 
+@pytest.mark.subprocess
 def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
     spec = write_file(tmp_path, SCENARIO)
     out = tmp_path / "r.csv"
@@ -92,7 +93,7 @@ def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
     # between this read and the signal
     head = _read_until(proc, re.compile(rb"\b(2|3|4|5|6|7)00/%d\b" % (2 * RUNS)))
     proc.send_signal(signal.SIGINT)
-    stdout, rest = proc.communicate(timeout=120)
+    stdout, rest = proc.communicate(timeout=HANG_GUARD_S)
     stderr = (head + rest).decode()
     assert proc.returncode == 130, stderr
     msgs = _messages(stderr)
@@ -120,7 +121,7 @@ def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
     # the command it printed finishes the job: the same table as an uninterrupted run
     fin = subprocess.run([sys.executable, "-m", "mdcd_lab.cli", *again.split()[1:], "--quiet"],
                          cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert fin.returncode == 0, fin.stderr
     pd.testing.assert_frame_equal(load_results(out), full, check_exact=True)
     assert "partial" not in read_provenance(out)
@@ -128,6 +129,7 @@ def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
     assert out.read_bytes() == (tmp_path / "uninterrupted.csv").read_bytes()
 
 
+@pytest.mark.subprocess
 def test_sigint_while_the_kernels_compile(tmp_path):
     """A cold numba cache: the notice comes first (even with --quiet); Ctrl-C then keeps none."""
     spec = write_file(tmp_path, SCENARIO)
@@ -136,7 +138,7 @@ def test_sigint_while_the_kernels_compile(tmp_path):
                   NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
     head = _read_until(proc, re.compile(rb"compiling the numba kernels.*\n"))
     proc.send_signal(signal.SIGINT)
-    stdout, rest = proc.communicate(timeout=300)
+    stdout, rest = proc.communicate(timeout=HANG_GUARD_S)
     stderr = (head + rest).decode()
     assert proc.returncode == 130, stderr
     assert _messages(stderr) == [
@@ -167,6 +169,7 @@ def test_kernels_cached_after_a_numba_run():
 
 
 # --------------------------------------------------------------------------- pipes
+@pytest.mark.subprocess
 def test_summarize_into_a_closed_pipe_ends_quietly(tmp_path, capsys):
     spec = write_file(tmp_path, SCENARIO)
     res = tmp_path / "r.csv"
@@ -174,10 +177,11 @@ def test_summarize_into_a_closed_pipe_ends_quietly(tmp_path, capsys):
     proc = _popen(["summarize", res], tmp_path)
     proc.stdout.close()          # the reader is gone before anything is written (| head)
     err = proc.stderr.read().decode()
-    assert proc.wait(timeout=120) == 141
+    assert proc.wait(timeout=HANG_GUARD_S) == 141
     assert err == ""
 
 
+@pytest.mark.subprocess
 def test_summarize_piped_into_head(tmp_path, capsys):
     study = write_file(tmp_path, STUDY.replace("n_act = [1, 2]", "n_act = [1, 2, 3, 4, 5, 6]"),
                   "study.toml")
@@ -186,7 +190,7 @@ def test_summarize_piped_into_head(tmp_path, capsys):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run(["bash", "-c", f"'{sys.executable}' -m mdcd_lab.cli summarize "
                            f"'{res}' --by point | head -n 3"],
-                          env=env, capture_output=True, text=True, timeout=120)
+                          env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert proc.returncode == 0 and proc.stderr == ""
     assert len(proc.stdout.splitlines()) == 3
 
@@ -278,10 +282,11 @@ def test_every_option_has_help_and_no_rst_markup(capsys):
         assert not re.search(r"``|:func:|:class:|:data:|`[^`]+`_", text), text
 
 
+@pytest.mark.subprocess
 def test_help_runs_as_a_user_types_it(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "mdcd_lab.cli", "run", "--help"],
                           env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=HANG_GUARD_S)
     assert proc.returncode == 0
     for opt in ("--runs", "--seed", "--engine", "--protocol", "--resume", "--out"):
         assert opt in proc.stdout

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from engines import engines_agree
-from helpers import assert_same
+from helpers import HANG_GUARD_S, assert_same
 
 import mdcd_lab.fast.engine as fast_engine
 from mdcd_lab import Scenario, simulate
@@ -79,6 +79,7 @@ print(numba.get_num_threads())
 """
 
 
+@pytest.mark.subprocess
 def test_threads_do_not_change_results(tmp_path):
     frames = {}
     for threads in (1, 2):
@@ -86,7 +87,7 @@ def test_threads_do_not_change_results(tmp_path):
         env = dict(os.environ, NUMBA_NUM_THREADS=str(threads),
                    PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         proc = subprocess.run([sys.executable, "-c", CHILD, str(out)], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True, timeout=HANG_GUARD_S)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.split()[-1] == str(threads)
         frames[threads] = pd.read_pickle(out)

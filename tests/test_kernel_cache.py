@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import find_cycle, import_graph
+from helpers import HANG_GUARD_S, find_cycle, import_graph
 
 import mdcd_lab
 from mdcd_lab.fast import kernels
@@ -93,7 +93,7 @@ def _child(root: Path, cache: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(cache),
                NUMBA_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, "-c", CHILD], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=HANG_GUARD_S)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             out = json.loads(line[7:])
@@ -102,7 +102,7 @@ def _child(root: Path, cache: Path) -> dict:
     raise AssertionError(proc.stdout + proc.stderr)
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_an_edited_leaf_kernel_takes_effect_in_its_cached_callers(tmp_path):
     root = tmp_path / "src"
     shutil.copytree(PKG, root / "mdcd_lab", ignore=shutil.ignore_patterns("__pycache__"))

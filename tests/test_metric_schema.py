@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import HANG_GUARD_S
 
 import mdcd_lab
 from mdcd_lab import Scenario
@@ -97,7 +98,7 @@ print("RESULT " + json.dumps(out))
 """
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_adding_a_metric_is_metrics_py_plus_the_code_that_computes_it(tmp_path):
     """Add ``n_low_sends`` to a copy of the package: one row in metrics.py, one line in
     each engine's ``low_send`` (and the kernel's import of its slot); both engines
@@ -132,7 +133,7 @@ def test_adding_a_metric_is_metrics_py_plus_the_code_that_computes_it(tmp_path):
                NUMBA_CACHE_DIR=str(tmp_path / "cache"),
                NUMBA_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, "-c", CHILD], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=HANG_GUARD_S)
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
     assert line, proc.stdout + proc.stderr
     out = json.loads(line[7:])

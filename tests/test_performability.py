@@ -103,6 +103,7 @@ def _wilson_contains(k: int, n: int, p: float, level: float = 0.999) -> bool:
 
 
 @pytest.mark.parametrize("c", [1.0, 0.7])
+@pytest.mark.statistical
 def test_duration_study_matches_the_closed_form(c):
     phis = [0.0, 10.0, 40.0, 100.0]
     st = duration_study(SMALL.replace(at_coverage=c), phis, THETA, runs=4000, seed=14,
@@ -132,6 +133,7 @@ def test_closed_form_is_not_vacuous():
     assert closed_form(40.0, 0.7)[0] < closed_form(40.0, 1.0)[0]
 
 
+@pytest.mark.statistical
 def test_unguarded_phase_matches_the_closed_form():
     """``"unguarded"``: P(failed by theta) and E[min(t_fail, theta)] from Q2 alone."""
     s = SMALL.replace(horizon=THETA, mission=THETA)

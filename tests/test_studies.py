@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import HANG_GUARD_S
 
 from mdcd_lab import studies
 from mdcd_lab.api import simulate
@@ -364,6 +365,7 @@ def test_interrupt_then_resume_gives_the_uninterrupted_result(tmp_path, monkeypa
     assert runs_on_disk == len(want)  # nothing lost, nothing computed twice
 
 
+@pytest.mark.subprocess
 def test_sigkill_mid_sweep_then_resume(tmp_path):
     store = tmp_path / "store"
     script = textwrap.dedent(f"""
@@ -377,11 +379,11 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while len(_unit_files(store)) < 3:
+        guard = time.monotonic() + HANG_GUARD_S      # a hang guard, not a speed limit
+        while len(_unit_files(store)) < 3 and time.monotonic() < guard:
             assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "the sweep wrote no unit in 60 s"
             time.sleep(0.01)
+        assert len(_unit_files(store)) >= 3, "the sweep hung: no unit written"
         assert proc.poll() is None, "the sweep finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(30) == -signal.SIGKILL
@@ -401,6 +403,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
 
 
 # --------------------------------------------------------------------------- clients
+@pytest.mark.subprocess
 def test_process_pool_executor_equals_local(fixed):
     with cf.ProcessPoolExecutor(max_workers=2) as ex:
         got = sweep(BASE, GRID, 12, 5, protocols=PROTOS, client=ex, chunk_runs=5, **KW)
@@ -441,6 +444,7 @@ def dask_client():
     cluster.close()
 
 
+@pytest.mark.subprocess
 def test_dask_local_cluster_equals_local(dask_client, fixed, tmp_path):
     got = sweep(BASE, GRID, 12, 5, protocols=PROTOS, client=dask_client, chunk_runs=5,
                 store=tmp_path / "s", **KW)
@@ -464,6 +468,7 @@ def test_manifest_is_json_and_describes_the_study(tmp_path):
     assert {s["reason"] for s in raw["point_status"]} <= {"converged", "max_runs"}
 
 
+@pytest.mark.subprocess
 def test_dask_lost_worker_is_recomputed_without_loss_or_duplicates(dask_client, tmp_path):
     args = dict(base=Scenario(horizon=60.0, fault_rate=0.02),
                 grid={"at_coverage": [0.9, 1.0], "n_low": [2, 3]}, runs=40, seed=13,
@@ -475,8 +480,8 @@ def test_dask_lost_worker_is_recomputed_without_loss_or_duplicates(dask_client, 
     at_kill = []
 
     def killer():
-        deadline = time.monotonic() + 60
-        while len(_unit_files(store)) < 2 and time.monotonic() < deadline:
+        guard = time.monotonic() + HANG_GUARD_S      # a hang guard, not a speed limit
+        while len(_unit_files(store)) < 2 and time.monotonic() < guard:
             time.sleep(0.005)
         os.kill(victim, signal.SIGKILL)
         at_kill.append(len(_unit_files(store)))
@@ -489,4 +494,4 @@ def test_dask_lost_worker_is_recomputed_without_loss_or_duplicates(dask_client, 
     assert killed.is_set() and at_kill[0] < 4 * 2 * 8  # killed mid-sweep
     assert len(_unit_files(store)) == 4 * 2 * 8
     pd.testing.assert_frame_equal(got, want, check_exact=True)
-    dask_client.wait_for_workers(2, timeout=60)
+    dask_client.wait_for_workers(2, timeout=HANG_GUARD_S)

@@ -249,6 +249,7 @@ def test_summarize_non_default_index_ok():
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.statistical
 def test_ci_coverage_of_normal_mean():
     rng = np.random.default_rng(20240601)
     reps, n, mu = 2000, 8, 3.5
@@ -470,6 +471,7 @@ def test_bca_is_reproducible_and_close_to_t_for_symmetric_data():
     assert math.isnan(const["ci_low"]) and math.isnan(const["half_width"])
 
 
+@pytest.mark.statistical
 def test_bca_covers_skewed_means():
     # exponential samples of 40: BCa coverage near 95% (binomial slack: 300 reps, sd 0.013)
     rng = np.random.default_rng(11)
