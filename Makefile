@@ -39,7 +39,7 @@ TIERS := slow or statistical or explore or subprocess or browser
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -m "not ($(TIERS))"
+	MDCD_TEST_TIER=fast $(BIN)/python -m pytest -q -m "not ($(TIERS))"
 
 test-all: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,17 @@ from hypothesis import strategies as st
 import mdcd_lab as m
 from mdcd_lab.fast.engine import SUPPORTED_SWITCHES
 from mdcd_lab.protocols import PROTOCOLS, Rules
+
+#: ``make test`` (the fast tier) sets ``MDCD_TEST_TIER=fast``: the heaviest property tests
+#: then draw a quarter of their hypothesis examples; ``make test-all`` (CI) draws them all.
+FAST_TIER = os.environ.get("MDCD_TEST_TIER") == "fast"
+
+
+def examples(n: int) -> int:
+    """Hypothesis examples of a heavy property test: ``n``, or ``n // 4`` (>= 10) in the
+    fast tier (docs/testing.md)."""
+    return max(10, n // 4) if FAST_TIER else n
+
 
 #: Timeout of a child process or a wait, in seconds: a guard against a hang, generous
 #: enough for a loaded machine.  No test asserts how long anything takes.

@@ -17,6 +17,7 @@ from helpers import (
     SWITCHES,
     assert_same,
     engine_scenarios,
+    examples,
     protocols,
     switch_flags,
 )
@@ -40,14 +41,14 @@ PROTOCOL_NAMES = tuple(name for name, rules in PROTOCOLS.items() if _supported(r
 REFUSED = tuple(name for name in PROTOCOLS if name not in PROTOCOL_NAMES)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(s=engine_scenarios(), seed=st.integers(0, 2**63 - 1),
        protocol=protocols(PROTOCOL_NAMES))
 def test_simulate_numba_equals_reference(s, seed, protocol):
     engines_agree(s, protocol, runs=6, seed=seed)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(s=engine_scenarios(), seed=st.integers(0, 2**40), protocol=protocols(PROTOCOL_NAMES),
        first=st.integers(0, 2**40))
 def test_replay_of_generated_traces(s, seed, protocol, first):
@@ -58,7 +59,7 @@ def test_named_protocols_are_covered():
     assert set(PROTOCOL_NAMES) == set(PROTOCOLS) and REFUSED == ()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(s=engine_scenarios(), seed=st.integers(0, 2**63 - 1), flags=switch_flags())
 def test_unclustered_numba_equals_reference(s, seed, flags):
     """``mdcd-unclustered`` and its ablations: partners (n_low >= 2), absent shadows."""
@@ -96,7 +97,7 @@ def test_unsupported_switches_are_refused():
     assert not m_api.numba_supports(_FutureRules(**base, future_switch=True))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(s=engine_scenarios(), seed=st.integers(0, 2**63 - 1),
        period=st.sampled_from([0.05, 0.13, 0.3, 0.5, 1.0, 2.0]), flags=switch_flags())
 def test_coordinated_numba_equals_reference(s, seed, period, flags):

@@ -18,6 +18,8 @@ import mdcd_lab as m
 from mdcd_lab.studies.stopping import MIN_STOP_RUNS
 from mdcd_lab.summary import summarize
 
+pytestmark = pytest.mark.statistical   # the statistical tier (docs/testing.md)
+
 SC = m.Scenario(n_low=1, n_act=1, horizon=60.0, rate_low_act=0.5, rate_low_low=0.0,
                 rate_sdw_sdw=0.0, rate_act_low=0.0, rate_act_act=0.0, rate_ext_low=0.0,
                 rate_ext_act=0.3, fault_rate=0.02, at_coverage=0.9, compensation=0.4)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from engines import engines_agree
-from helpers import assert_same, compatible, engine_scenarios, switch_flags
+from helpers import assert_same, compatible, engine_scenarios, examples, switch_flags
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +21,7 @@ TRACE_MEANS = ("delivery_delay_mean", "twin_offset_mean")
 MISSION_COLUMNS = ("outcome", "t_end", "n_events", "t_fault", "t_fail", "phase", *TRACE_MEANS)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(s=engine_scenarios(), seed=st.integers(0, 2**63 - 1),
        factor=st.sampled_from([1.0, 1.5, 3.0, 6.0]),
        protocol=st.one_of(st.sampled_from(tuple(PROTOCOLS)), switch_flags().map(

@@ -8,7 +8,7 @@ cluster and G_act size.
 
 
 import numpy as np
-from helpers import safety_scenarios
+from helpers import examples, safety_scenarios
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +17,7 @@ from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.reference.engine import replay_reference
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(sc=safety_scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_mdcd_is_safe_and_recoverable(sc, seed):
     df = m.simulate(sc, 4, seed, protocol="mdcd")
@@ -27,7 +27,7 @@ def test_mdcd_is_safe_and_recoverable(sc, seed):
     assert df["dup_outputs"].sum() == 0
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(sc=safety_scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_metric_invariants(sc, seed):
     for protocol in m.protocol_names():
@@ -77,7 +77,7 @@ def test_coverage_below_one_can_fail_but_runs_are_reproducible():
 SOUND = ("mdcd", "every-receive", "static", "coordinated", "mdcd-vector")
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(sc=safety_scenarios(channel="non-fifo"), seed=st.integers(0, 2**32 - 1))
 def test_sound_protocols_do_not_need_fifo_channels(sc, seed):
     # independent delays reorder the messages of a channel; no sound protocol

@@ -1,7 +1,7 @@
 """Comparison protocols on common traces (docs/protocols.md)."""
 
 import pandas as pd
-from helpers import safety_scenarios
+from helpers import examples, safety_scenarios
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +12,7 @@ from mdcd_lab.summary import paired_differences, summarize
 SOUND = ("mdcd", "every-receive", "static", "coordinated", "mdcd-vector")
 
 
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 @given(sc=safety_scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_sound_protocols_have_no_violation(sc, seed):
     trace = m.generate_traces(sc, 3, seed)

@@ -198,8 +198,9 @@ def _check_rule(df, target, metrics, protocols):
 def test_sequential_stopping_converges_or_hits_max_runs():
     grid = {"at_coverage": [0.9, 1.0], "horizon": [10.0, 30.0]}
     metrics = ["ckpt_total", "log_entries_peak"]
+    kw = dict(KW, engine="numba")   # the stopping rule, not an engine, is under test
     df = sweep(BASE, grid, 6, 11, protocols=PROTOS, target_rel_halfwidth=0.15, max_runs=48,
-               metrics=metrics, **KW)
+               metrics=metrics, **kw)
     st = _check_rule(df, 0.15, metrics, PROTOS)
     assert set(st["reason"]) == {"converged", "max_runs"}
     assert (st["runs"] >= MIN_STOP_RUNS).all()  # never before the minimum sample
@@ -209,7 +210,7 @@ def test_sequential_stopping_converges_or_hits_max_runs():
     assert prov["max_runs"] == 48 and prov["metrics"] == metrics and prov["batch_runs"] == 6
     assert prov["min_runs"] == MIN_STOP_RUNS
     # the runs are the first runs of a fixed sweep: batches add run indices, nothing else
-    full = sweep(BASE, grid, 48, 11, protocols=PROTOS, **KW)
+    full = sweep(BASE, grid, 48, 11, protocols=PROTOS, **kw)
     keep = full.merge(df[["point", "protocol", "run"]], on=["point", "protocol", "run"])
     pd.testing.assert_frame_equal(df.reset_index(drop=True), keep, check_exact=True)
 

@@ -8,7 +8,7 @@ correct state vouches for.  The traces below are the smallest that show each rul
 import numpy as np
 import pytest
 from engines import engines_agree
-from helpers import safety_scenarios
+from helpers import examples, safety_scenarios
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -122,7 +122,7 @@ def test_many_members_fit_the_kernel_pool():
     engines_agree(sc, "mdcd-vector", runs=20, seed=3)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(sc=safety_scenarios(scope="process"), seed=st.integers(0, 2**32 - 1),
        scope=st.sampled_from(["cluster", "process"]))
 def test_mdcd_vector_is_safe_under_both_fault_scopes(sc, seed, scope):
