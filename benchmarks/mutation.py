@@ -50,7 +50,8 @@ def run_module(module: str, verbose: bool) -> dict:
     path = f"{REFERENCE}/{module}.py"
     if not (ROOT / path).is_file():
         raise SystemExit(f"no module {path}")
-    env = dict(os.environ, NUMBA_NUM_THREADS="1")
+    # the fast tier's sizes (helpers.examples); one numba thread (mutmut forks per mutant)
+    env = dict(os.environ, NUMBA_NUM_THREADS="1", MDCD_TEST_TIER="fast")
     t0, c0 = time.perf_counter(), _cpu()
     proc = subprocess.run([_bin("mutmut"), "run", f"mdcd_lab.reference.{module}.*"], cwd=ROOT,
                           env=env, capture_output=not verbose, text=True)
