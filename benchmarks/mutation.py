@@ -30,7 +30,18 @@ MODULES = ("levels", "confidence", "low", "act", "sdw", "recovery", "oracle")
 
 #: Mutants that behave like the original on every input, with the reason
 #: (docs/testing.md, "Equivalent mutants").  Keys are mutmut's mutant names.
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "mdcd_lab.reference.levels.xǁScalarLevelsǁjoin__mutmut_3":
+        "`a if a > b else b` for `a if a >= b else b`: when a == b both return the same value",
+    "mdcd_lab.reference.levels.xǁScalarLevelsǁexcess__mutmut_4":
+        "`a - b if a >= b else 0` for `... if a > b ...`: when a == b both return 0",
+    "mdcd_lab.reference.levels.xǁScalarLevelsǁpiggyback_bytes__mutmut_1":
+        "default `numbered=True`: the scalar piggyback (one counter) does not read `numbered`",
+    "mdcd_lab.reference.levels.xǁVectorLevelsǁjoin__mutmut_4":
+        "`x if x > y else y` for `x if x >= y else y`: when x == y both give the same component",
+    "mdcd_lab.reference.levels.xǁVectorLevelsǁexcess__mutmut_10":
+        "`if x >= y` for `if x > y` in the sum of `x - y`: the added terms are 0",
+}
 
 KILLED = {1, 3}
 SURVIVED = {0}

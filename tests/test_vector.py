@@ -154,6 +154,19 @@ def test_vector_levels_are_a_join_semilattice(a, b, c):
     assert lv.leq(lv.zero, a) and lv.unit(1, 4) == (0, 4, 0)
 
 
+def test_vector_levels_refuse_another_length_and_size_the_piggyback():
+    """Levels of different lengths are a bug, never a silent truncation; the piggyback
+    of a message without a member number carries ``n`` counters (docs/metrics.md)."""
+    lv = VectorLevels(3)
+    for op in (lv.leq, lv.join, lv.excess):
+        with pytest.raises(ValueError):
+            op((1, 2, 3), (1, 2))
+    f, c = PIGGYBACK_FLAG_BYTES, PIGGYBACK_COUNTER_BYTES
+    assert lv.piggyback_bytes() == lv.piggyback_bytes(numbered=False) == f + 3 * c
+    assert lv.piggyback_bytes(numbered=True) == f + 2 * c
+    assert SCALAR.piggyback_bytes() == SCALAR.piggyback_bytes(numbered=True) == f + c
+
+
 @given(a=st.integers(0, 50), b=st.integers(0, 50))
 def test_scalar_levels_are_the_papers(a, b):
     assert SCALAR.leq(a, b) == (a <= b) and SCALAR.join(a, b) == max(a, b)
