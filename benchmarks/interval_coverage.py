@@ -28,7 +28,7 @@ the sequential stopping rule, and ``n_compensated`` and ``p_failed`` at fixed n)
 the numbers behind tests/test_interval_coverage.py.
 
 Usage (prints the Markdown tables and writes them into
-docs/results-and-summaries.md; about 6 and 10 minutes on the 2-vCPU machine)::
+docs/results-and-summaries.md; about 6 and 28 minutes on the shared 2-vCPU machine)::
 
     NUMBA_NUM_THREADS=2 .venv/bin/python benchmarks/interval_coverage.py --compare \\
         --docs docs/results-and-summaries.md
@@ -162,7 +162,7 @@ def issue11(truth_runs: int, reps: int, samples: int) -> str:
     mu = float(big["n_compensated"].mean())
     p = float((big["outcome"] == "failed").mean())
     se_mu = float(big["n_compensated"].std(ddof=1)) / math.sqrt(truth_runs)
-    print(f"## Issue 11's scenario\n\ntruth ({truth_runs} runs, seed 12345): mean "
+    print(f"#### Issue 11's scenario\n\ntruth ({truth_runs} runs, seed 12345): mean "
           f"n_compensated {mu:.4f} +- {se_mu:.4f}, P(failed) {p:.4f}\n")
     rows = []
     for rep in range(reps):
@@ -222,6 +222,8 @@ def main() -> None:
     ap.add_argument("--compare", action="store_true", help="also measure " + ", ".join(COMPARE))
     ap.add_argument("--out", default=None, help="CSV of every cell")
     ap.add_argument("--only", type=int, default=None, help="one scenario index")
+    ap.add_argument("--report", default=None, metavar="CSV", help="print (and with --docs "
+                    "write) the tables of a CSV written by --out, without simulating")
     ap.add_argument("--issue11", action="store_true", help="only the fixed scenario of issue "
                     "11 (stopped intervals, n_compensated and p_failed)")
     ap.add_argument("--reps", type=int, default=1000, help="stopped studies (--issue11)")
@@ -238,6 +240,12 @@ def main() -> None:
         print(f"(total {time.perf_counter() - t0:.0f} s)")
         return
     scenarios = draw_scenarios(args.scenarios, args.seed)
+    if args.report:
+        text = report(pd.read_csv(args.report), scenarios)
+        print(text)
+        if args.docs:
+            write_docs(args.docs, "interval-coverage", text)
+        return
     methods = ["auto", *COMPARE] if args.compare else ["auto"]
     rows = []
     for i, sc in enumerate(scenarios):
@@ -269,7 +277,7 @@ def report(out: pd.DataFrame, scenarios: list[m.Scenario]) -> str:
     lines: list[str] = []
     print = lines.append  # noqa: A001  (collect the lines)
     fields = list(RANGES)
-    print("## Drawn scenarios\n")
+    print("#### Drawn scenarios\n")
     print("| # | " + " | ".join(fields) + " |")
     print("| --- " * (len(fields) + 1) + "|")
     for i, sc in enumerate(scenarios):
@@ -278,7 +286,7 @@ def report(out: pd.DataFrame, scenarios: list[m.Scenario]) -> str:
         d = out[out["default"] == default]
         if d.empty:
             continue
-        print("\n## " + ("Default intervals" if default else "Other methods")
+        print("\n#### " + ("Default intervals" if default else "Other methods")
               + ": lowest coverage over the scenarios\n")
         print("Per metric and n: the lowest coverage over the scenarios among the samples "
               "whose metric has at least the family's minimum n (the scenario in brackets; "

@@ -111,7 +111,7 @@ def _draw_optimum(top: Axes, o: pd.Series, sub: pd.DataFrame, st: dict, k: int,
     top.plot([o["phi_opt"]], [o["worth_opt"]], marker="*", markersize=11 - 3 * k,
              color=st["color"], markeredgecolor="black", markeredgewidth=0.5,
              linestyle="none", zorder=5)
-    y = floor + 0.05 * (k + 1) * span   # one row per protocol
+    y = floor + (0.05 + 0.1 * k) * span   # two rows per protocol: the set, the smooth optimum
     if "in_best_set" in sub.columns:
         xs = sub.loc[sub["in_best_set"].astype(bool), "phi"].to_numpy(dtype=float)
         if len(xs):
@@ -120,7 +120,7 @@ def _draw_optimum(top: Axes, o: pd.Series, sub: pd.DataFrame, st: dict, k: int,
             top.plot(xs, [y] * len(xs), color=st["color"], marker="o", markersize=3,
                      linestyle="none")
     if "phi_smooth" in o.index and np.isfinite(o["phi_smooth"]):
-        top.errorbar([o["phi_smooth"]], [y + 0.025 * span],
+        top.errorbar([o["phi_smooth"]], [y + 0.045 * span],
                      xerr=[[o["phi_smooth"] - o["phi_smooth_low"]],
                            [o["phi_smooth_high"] - o["phi_smooth"]]],
                      color=st["color"], capsize=3, linewidth=1, marker="D", markersize=4,
