@@ -247,8 +247,9 @@ def hurdle_interval(n: Any, k: Any, mean_pos: Any, std_pos: Any, level: float = 
 
     The mean is ``p * mu``: ``p = P(X > 0)`` and ``mu = E[X | X > 0]``.  Its
     interval combines the Wilson interval of ``p`` (``k`` non-zero values out of
-    ``n``) and the Student t interval of ``mu`` (the ``k`` non-zero values) by
-    the MOVER rule on the log scale (Zou & Donner, *Construction of confidence
+    ``n``) and the interval of ``mu`` from the ``k`` non-zero values (Hall's
+    skewness-corrected t given ``skew_pos``, Student t without) by the MOVER
+    rule on the log scale (Zou & Donner, *Construction of confidence
     limits about effect measures: a general approach*, Statistics in Medicine 27,
     2008): with estimates ``p^``, ``mu^`` and bounds ``(l1, u1)``, ``(l2, u2)``,
 
@@ -265,11 +266,14 @@ def hurdle_interval(n: Any, k: Any, mean_pos: Any, std_pos: Any, level: float = 
         Mean and sample standard deviation (``ddof=1``) of the non-zero values.
     level : float, default 0.95
         Two-sided confidence level in ``(0, 1)``.
+    skew_pos : array-like, optional
+        Sample skewness of the non-zero values (:func:`hall_interval`); without
+        it, or where it is not finite, Student t.
 
     Returns
     -------
     (ndarray, ndarray)
-        Lower and upper bounds.  A sample without zeros (``k == n``) gets the t
+        Lower and upper bounds.  A sample without zeros (``k == n``) gets the
         interval of its mean (``p^ = 1`` adds no width).  Where ``k < 2`` the
         mean of the non-zero values has no interval: the bounds are ``[0, inf)``
         (an all-zero sample bounds nothing without a bound on the non-zero values;

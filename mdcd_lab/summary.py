@@ -6,8 +6,9 @@ metric): the sample size, mean, standard deviation, a two-sided confidence
 interval and whether that interval is reliable at this sample size.  The
 interval's method is chosen per metric family in one place
 (:data:`mdcd_lab.intervals.AUTO_METHODS`, from the metric's *support*,
-:data:`mdcd_lab.metrics.SUPPORTS`): a hurdle interval for counts and non-negative
-reals (which Student's t under-covers when they are skewed and mostly zero),
+:data:`mdcd_lab.metrics.SUPPORTS`): Hall's skewness-corrected t for counts and
+non-negative reals (which Student's t under-covers when they are skewed and
+mostly zero), with ``[0, inf)`` for a sample that bounds nothing,
 Clopper-Pearson for the outcome and violation shares, Student's t otherwise; or
 the one given as ``method=``.  No interval of a non-negative metric goes below 0.
 :func:`paired_differences` compares protocols run on the same traces (common
@@ -129,7 +130,7 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
         Interval method (:data:`INTERVAL_METHODS`), for every metric or per
         metric (``{"n_compensated": "bca"}``; metrics not named get
         ``"auto"``).  ``"auto"`` (:data:`mdcd_lab.intervals.AUTO_METHODS`):
-        ``"clopper-pearson"`` for the ``p_*`` shares, ``"hurdle"`` for counts and
+        ``"clopper-pearson"`` for the ``p_*`` shares, ``"hall"`` for counts and
         non-negative reals (support ``"count"`` or ``"nonnegative"`` in
         :data:`mdcd_lab.metrics.METRICS`), ``"t"`` otherwise.
     seed : int, default 0
@@ -167,13 +168,16 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
 
     * ``"t"``: Student t, ``mean +- t(1 - a/2, n - 1) * std / sqrt(n)``.
     * ``"hall"``: Student t corrected for the sample's skewness
-      (:func:`mdcd_lab.intervals.hall_interval`); NaN for ``n < 3``.
+      (:func:`mdcd_lab.intervals.hall_interval`); NaN for ``n < 3``.  For a
+      non-negative metric (support ``"count"`` or ``"nonnegative"``), a sample
+      without spread (all values equal, e.g. all zero) or with fewer than two
+      non-zero values bounds nothing: ``[0, inf)``, flagged ``ci_reliable =
+      False``.
     * ``"hurdle"``: :func:`mdcd_lab.intervals.hurdle_interval`, the share of
       non-zero values (Wilson) times the mean of the non-zero values (Hall's
       skewness-corrected t), combined by the MOVER rule; a sample without
-      zeros gets Hall's interval of its mean.  A sample without spread (all
-      values equal, e.g. all zero) or with fewer than two non-zero values
-      bounds nothing: ``[0, inf)``, flagged ``ci_reliable = False``.
+      zeros gets Hall's interval of its mean; the ``[0, inf)`` rule of
+      ``"hall"`` applies.
     * ``"quasi-poisson"``: :func:`quasi_poisson_interval`; skewed and never
       of zero width (a sample of zeros gives ``[0, 3.69 / n]`` at 95%: a
       Poisson bound, which fails zero-inflated counts).
