@@ -125,6 +125,12 @@ FIELDS: dict[str, FieldInfo] = {
                          "mission length theta (docs/performability.md): after the guarded "
                          "operation [0, horizon] the new version runs unguarded until theta; "
                          "0 (default) means no unguarded phase", (), 5000.0),
+    "fault_growth": FieldInfo("float", 0.0, math.inf, False, "1/time unit",
+                              "reliability growth b of the new version (Goel-Okumoto): the "
+                              "fault activations of a G_low process have intensity "
+                              "fault_rate * exp(-b t), a = fault_rate / b activations "
+                              "expected in all; 0 (default): the constant rate fault_rate "
+                              "(docs/performability.md)", (), 0.02),
 }
 
 
@@ -165,6 +171,7 @@ class Scenario:
     ckpt_bytes: int = 65536
     coord_period: float = 10.0
     mission: float = 0.0
+    fault_growth: float = 0.0
 
     def __post_init__(self) -> None:
         validate_fields({k: getattr(self, k) for k in FIELDS})

@@ -23,10 +23,12 @@ FIELD_LABELS: dict[str, str] = {
     "rate_ext_low": "G_low external-message (AT) rate",
     "rate_ext_act": "G_act external-message rate", "fault_rate": "fault rate per G_low process",
     "fault_scope": "fault scope", "channel": "channel model", "at_coverage": "AT coverage",
-    "compensation": "P(compensation succeeds)", "latency": "mean channel delay",
+    "compensation": "P(compensation succeeds)",
+    "latency": "mean L of the exponential channel delay",
     "shadow_lag": "shadow lag", "msg_bytes": "message size", "ckpt_bytes": "checkpoint size",
     "coord_period": "coordinated-checkpoint period",
     "mission": "mission length theta",
+    "fault_growth": "reliability growth b of the fault rate",
 }
 
 
@@ -49,7 +51,7 @@ def metric_label(name: str) -> str:
 
 
 def field_label(name: str) -> str:
-    """Axis label of a Scenario field with its unit, e.g. ``"mean channel delay (time units)"``.
+    """Axis label of a Scenario field with its unit, e.g. ``"shadow lag (time units)"``.
 
     Probabilities and counts whose label names them carry no unit.
     """
