@@ -1,13 +1,14 @@
 # mdcd_lab: two commands on a fresh machine with python3 and make.
 #   make demo   creates .venv, installs mdcd_lab, runs the main job
-#   make test   the same with the dev extras, then ruff and the whole test suite
+#   make test   the same with the dev extras, then ruff and the fast tier of the tests
+#   make test-all  ruff and every tier of tests/ (what CI runs, with docs and test-browser)
 #   make docs   the guides and the API reference, warnings as errors (site/)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test test-browser docs lab figures bench clean
+.PHONY: demo test test-all test-browser mutation docs lab figures bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +33,27 @@ $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/mdcd-lab demo --quiet --out $(OUT)/demo
 
+# The tiers of tests/ (docs/testing.md): the fast tier is every test without a tier
+# marker; test-all runs them all.
+TIERS := slow or statistical or explore or subprocess or browser
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	MDCD_TEST_TIER=fast $(BIN)/python -m pytest -q -m "not ($(TIERS))"
+
+test-all: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+$(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
+
+# Mutation testing of the reference rules and the oracle, one module at a time, each
+# mutant against the fast-tier tests that cover it (docs/testing.md); MODULES=... to pick.
+MODULES ?= levels confidence low act sdw recovery oracle
+mutation: $(VENV)/.installed-mutation
+	$(BIN)/python benchmarks/mutation.py $(MODULES)
 
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[docs]'

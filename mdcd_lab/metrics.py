@@ -144,12 +144,12 @@ METRICS: tuple[Metric, ...] = (
     _m("cascade", "int64", "processes", "oracle: processes that keep an orphan and would have "
        "to roll back again"),
     _m("delivery_delay_mean", "float64", "time", "realised channel delay: mean of t_deliver - t "
-       "over the run's sends with a delivery time (all rows of the trace, t <= horizon; NaN if "
-       "none); above latency under channel='fifo' (docs/trace-format.md)", math.nan,
-       support="nonnegative"),
+       "over the run's sends with a delivery time and t <= horizon (with a mission too: the "
+       "guarded operation; NaN if none); above latency under channel='fifo' "
+       "(docs/trace-format.md)", math.nan, support="nonnegative"),
     _m("twin_offset_mean", "float64", "time", "realised shadow-twin offset: mean of t_twin - t "
-       "over the run's twins (twin k of cluster event k; NaN if none); above 0 because twins "
-       "are made non-decreasing (docs/trace-format.md)", math.nan),
+       "over the run's twins (twin k of cluster event k; both at t <= horizon; NaN if none); "
+       "above 0 because twins are made non-decreasing (docs/trace-format.md)", math.nan),
 )
 
 #: Axis label of each metric (without its unit), for figures and the explorers.

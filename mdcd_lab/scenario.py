@@ -131,7 +131,7 @@ FIELDS: dict[str, FieldInfo] = {
                          "sent at t has P(W <= w) = (1 - e^{-w/L}) "
                          "exp(-lam L e^{-w/L} (1 - e^{-t/L})) (docs/trace-format.md)",
                          (), 2.0,
-                         label="mean channel delay"),
+                         label="mean L of the exponential channel delay"),
     "channel": FieldInfo("choice", help="'fifo': a message is delivered after every earlier "
                          "message on its channel (t_deliver = max(t + D, previous delivery)); "
                          "'non-fifo': t_deliver = t + D, reordering allowed (protocols that "
@@ -157,6 +157,13 @@ FIELDS: dict[str, FieldInfo] = {
                          "operation [0, horizon] the new version runs unguarded until theta; "
                          "0 (default) means no unguarded phase", (), 5000.0,
                          label="mission length theta"),
+    "fault_growth": FieldInfo("float", 0.0, math.inf, False, "1/time unit",
+                              "reliability growth b of the new version (Goel-Okumoto): the "
+                              "fault activations of a G_low process have intensity "
+                              "fault_rate * exp(-b t), a = fault_rate / b activations "
+                              "expected in all; 0 (default): the constant rate fault_rate "
+                              "(docs/performability.md)", (), 0.02,
+                              label="reliability growth b of the fault rate"),
 }
 
 
@@ -197,6 +204,7 @@ class Scenario:
     ckpt_bytes: int = 65536
     coord_period: float = 10.0
     mission: float = 0.0
+    fault_growth: float = 0.0
 
     def __post_init__(self) -> None:
         validate_fields({k: getattr(self, k) for k in FIELDS})

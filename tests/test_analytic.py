@@ -36,6 +36,7 @@ def closed_form(lam, mu, horizon):
 
 @pytest.mark.parametrize("protocol", ["mdcd", "mdcd-paper"])
 @pytest.mark.parametrize("lam,mu,horizon", [(1.0, 0.5, 20.0), (0.3, 2.0, 8.0)])
+@pytest.mark.statistical
 def test_two_state_chain(protocol, lam, mu, horizon):
     sc = m.Scenario(n_low=1, n_act=1, horizon=horizon, rate_low_act=lam, rate_low_low=0.0,
                     rate_sdw_sdw=0.0, rate_act_low=0.0, rate_act_act=0.0, rate_ext_low=0.0,
@@ -61,6 +62,7 @@ def test_closed_form_would_catch_an_off_by_factor():
     assert abs(x.mean() - wrong) > T_999 * x.std(ddof=1) / np.sqrt(len(x))
 
 
+@pytest.mark.statistical
 def test_first_fault_time_is_exponential():
     # fault_scope "cluster", two members with fault_rate f each: the first
     # activation is exponential with rate 2f, so P(t_fault <= T) = 1 - exp(-2 f T).

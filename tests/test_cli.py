@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import HANG_GUARD_S, run_cli, write_file
 
 from mdcd_lab import cli, studies
 from mdcd_lab.io import load_results, read_provenance
@@ -49,18 +50,6 @@ engine = "reference"
 """
 
 
-def _file(tmp_path, text, name="spec.toml"):
-    p = tmp_path / name
-    p.write_text(text)
-    return p
-
-
-def _run(argv, capsys):
-    code = cli.main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def _expected_sweep():
     return sweep(Scenario(n_act=3, horizon=20.0, fault_rate=0.03),
                  {"at_coverage": [0.9, 1.0], "n_low": [2, 3]}, 5, 8,
@@ -69,9 +58,9 @@ def _expected_sweep():
 
 # --------------------------------------------------------------------------- run
 def test_run_writes_results_and_sidecar(tmp_path, capsys):
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     out = tmp_path / "r.csv"
-    code, stdout, _ = _run(["run", spec, "--out", out, "--quiet"], capsys)
+    code, stdout, _ = run_cli(["run", spec, "--out", out, "--quiet"], capsys)
     assert code == 0 and f"wrote {out}" in stdout and "P(failed)" in stdout
     df = load_results(out)
     assert len(df) == 12 and list(df["protocol"].cat.categories) == ["mdcd", "mdcd-paper"]
@@ -89,19 +78,19 @@ def test_run_writes_results_and_sidecar(tmp_path, capsys):
     ("[scenario\n", "not valid TOML"),
 ])
 def test_run_bad_input(tmp_path, capsys, text, needle):
-    spec = _file(tmp_path, text)
+    spec = write_file(tmp_path, text)
     out = tmp_path / "r.csv"
-    code, stdout, err = _run(["run", spec, "--out", out, "--quiet"], capsys)
+    code, stdout, err = run_cli(["run", spec, "--out", out, "--quiet"], capsys)
     assert code == 2 and needle in err and err.startswith("mdcd-lab: error:")
     assert str(spec) in err
     assert not out.exists() and stdout == ""
 
 
 def test_run_unreadable_file_and_missing_out_dir(tmp_path, capsys):
-    code, _, err = _run(["run", tmp_path / "nope.toml"], capsys)
+    code, _, err = run_cli(["run", tmp_path / "nope.toml"], capsys)
     assert code == 2 and "cannot read the file" in err
-    spec = _file(tmp_path, SCENARIO)
-    code, _, err = _run(["run", spec, "--out", tmp_path / "no" / "r.csv"], capsys)
+    spec = write_file(tmp_path, SCENARIO)
+    code, _, err = run_cli(["run", spec, "--out", tmp_path / "no" / "r.csv"], capsys)
     assert code == 2 and "does not exist" in err
     assert not (tmp_path / "no").exists()
 
@@ -109,9 +98,9 @@ def test_run_unreadable_file_and_missing_out_dir(tmp_path, capsys):
 # --------------------------------------------------------------------------- sweep
 @pytest.mark.parametrize("name", ["res.csv", "res.parquet"])
 def test_sweep_writes_the_study_with_provenance(tmp_path, capsys, name):
-    study = _file(tmp_path, STUDY, "study.toml")
+    study = write_file(tmp_path, STUDY, "study.toml")
     out = tmp_path / name
-    code, stdout, err = _run(["sweep", study, "--out", out, "--quiet"], capsys)
+    code, stdout, err = run_cli(["sweep", study, "--out", out, "--quiet"], capsys)
     assert code == 0, err
     assert "wrote" in stdout and "4 point(s)" in stdout and "at_coverage" in stdout
     df = load_results(out)
@@ -124,7 +113,7 @@ def test_sweep_writes_the_study_with_provenance(tmp_path, capsys, name):
 
 
 def test_sweep_store_resume_and_errors(tmp_path, capsys, monkeypatch):
-    study = _file(tmp_path, STUDY, "study.toml")
+    study = write_file(tmp_path, STUDY, "study.toml")
     store, out = tmp_path / "store", tmp_path / "r.parquet"
     real = pools.run_task
     calls = []
@@ -136,22 +125,22 @@ def test_sweep_store_resume_and_errors(tmp_path, capsys, monkeypatch):
         return real(payload)
 
     monkeypatch.setattr(pools, "run_task", interrupted)
-    code, _, err = _run(["sweep", study, "--store", store, "--out", out, "--quiet"], capsys)
+    code, _, err = run_cli(["sweep", study, "--store", store, "--out", out, "--quiet"], capsys)
     assert code == 130 and "--resume" in err and str(store) in err
     assert not out.exists()
     monkeypatch.setattr(pools, "run_task", real)
-    code, _, err = _run(["sweep", study, "--store", store, "--quiet"], capsys)
+    code, _, err = run_cli(["sweep", study, "--store", store, "--quiet"], capsys)
     assert code == 2 and "not empty" in err and "--resume" in err
-    code, _, err = _run(["sweep", study, "--store", store, "--resume", "--out", out, "--quiet"],
+    code, _, err = run_cli(["sweep", study, "--store", store, "--resume", "--out", out, "--quiet"],
                         capsys)
     assert code == 0, err
     pd.testing.assert_frame_equal(load_results(out), _expected_sweep(), check_exact=True)
-    changed = _file(tmp_path, STUDY.replace("seed = 8", "seed = 9"), "changed.toml")
+    changed = write_file(tmp_path, STUDY.replace("seed = 8", "seed = 9"), "changed.toml")
     out2 = tmp_path / "r2.csv"
-    code, _, err = _run(["sweep", changed, "--store", store, "--resume", "--out", out2], capsys)
+    code, _, err = run_cli(["sweep", changed, "--store", store, "--resume", "--out", out2], capsys)
     assert code == 2 and "different study" in err and "seed (store: 8, this call: 9)" in err
     assert not out2.exists()
-    code, _, err = _run(["sweep", study, "--resume", "--quiet"], capsys)
+    code, _, err = run_cli(["sweep", study, "--resume", "--quiet"], capsys)
     assert code == 2 and "--resume needs --store" in err
 
 
@@ -159,9 +148,9 @@ def test_sweep_with_sequential_stopping_prints_why_points_stopped(tmp_path, caps
     text = STUDY.replace('engine = "reference"', 'engine = "reference"\n'
                          'target_rel_halfwidth = 0.3\nmax_runs = 15\n'
                          'metrics = ["ckpt_total", "log_entries_peak"]')
-    study = _file(tmp_path, text, "study.toml")
+    study = write_file(tmp_path, text, "study.toml")
     out = tmp_path / "r.csv"
-    code, stdout, err = _run(["sweep", study, "--out", out, "--quiet"], capsys)
+    code, stdout, err = run_cli(["sweep", study, "--out", out, "--quiet"], capsys)
     assert code == 0, err
     assert "sequential stopping" in stdout and ("converged" in stdout or "max_runs" in stdout)
     st = studies.sweep_status(load_results(out))
@@ -208,9 +197,9 @@ BAD_STUDIES = [
 @pytest.mark.parametrize("text,needle", BAD_STUDIES)
 def test_sweep_bad_study_files(tmp_path, capsys, monkeypatch, text, needle):
     monkeypatch.setattr(pools, "run_task", lambda payload: pytest.fail("work started"))
-    study = _file(tmp_path, text, "study.toml")
+    study = write_file(tmp_path, text, "study.toml")
     out, store = tmp_path / "r.csv", tmp_path / "store"
-    code, stdout, err = _run(["sweep", study, "--out", out, "--store", store], capsys)
+    code, stdout, err = run_cli(["sweep", study, "--out", out, "--store", store], capsys)
     assert code == 2 and needle in err, err
     assert err.startswith("mdcd-lab: error:") and str(study) in err
     assert err.count("\n") == 1  # one message
@@ -227,47 +216,48 @@ def test_sweep_bad_study_files(tmp_path, capsys, monkeypatch, text, needle):
 ])
 def test_sweep_bad_options(tmp_path, capsys, monkeypatch, argv, needle):
     monkeypatch.setattr(pools, "run_task", lambda payload: pytest.fail("work started"))
-    study = _file(tmp_path, STUDY, "study.toml")
+    study = write_file(tmp_path, STUDY, "study.toml")
     argv = [a.format(tmp=tmp_path) for a in argv]
-    code, _, err = _run(["sweep", study, *argv, "--quiet"], capsys)
+    code, _, err = run_cli(["sweep", study, *argv, "--quiet"], capsys)
     assert code == 2 and needle in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]
 
 
+@pytest.mark.subprocess
 def test_sweep_on_a_local_dask_cluster(tmp_path, capsys):
     pytest.importorskip("distributed")
-    study = _file(tmp_path, STUDY, "study.toml")
+    study = write_file(tmp_path, STUDY, "study.toml")
     out = tmp_path / "r.parquet"
-    code, _, err = _run(["sweep", study, "--out", out, "--workers", "2", "--quiet"], capsys)
+    code, _, err = run_cli(["sweep", study, "--out", out, "--workers", "2", "--quiet"], capsys)
     assert code == 0, err
     pd.testing.assert_frame_equal(load_results(out), _expected_sweep(), check_exact=True)
 
 
 # --------------------------------------------------------------------------- summarize
 def test_summarize_results(tmp_path, capsys):
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     res = tmp_path / "r.csv"
-    assert _run(["run", spec, "--out", res, "--quiet"], capsys)[0] == 0
-    code, stdout, _ = _run(["summarize", res], capsys)
+    assert run_cli(["run", spec, "--out", res, "--quiet"], capsys)[0] == 0
+    code, stdout, _ = run_cli(["summarize", res], capsys)
     assert code == 0 and "ckpt_total" in stdout and "mdcd-paper" in stdout
     out = tmp_path / "s.csv"
-    code, stdout, _ = _run(["summarize", res, "--metrics", "ckpt_total,p_failed", "--level",
+    code, stdout, _ = run_cli(["summarize", res, "--metrics", "ckpt_total,p_failed", "--level",
                             "0.9", "--out", out], capsys)
     assert code == 0
     s = load_results(out)
     assert set(s["metric"]) == {"ckpt_total", "p_failed"} and len(s) == 4
     assert read_provenance(out)["level"] == 0.9
-    code, _, err = _run(["summarize", tmp_path / "none.csv"], capsys)
+    code, _, err = run_cli(["summarize", tmp_path / "none.csv"], capsys)
     assert code == 2 and "no such file" in err
-    code, _, err = _run(["summarize", res, "--metrics", "bogus"], capsys)
+    code, _, err = run_cli(["summarize", res, "--metrics", "bogus"], capsys)
     assert code == 2 and "unknown metric 'bogus'" in err
 
 
 def test_summarize_a_sweep_by_point(tmp_path, capsys):
-    study = _file(tmp_path, STUDY, "study.toml")
+    study = write_file(tmp_path, STUDY, "study.toml")
     res = tmp_path / "r.parquet"
-    assert _run(["sweep", study, "--out", res, "--quiet"], capsys)[0] == 0
-    code, stdout, _ = _run(["summarize", res, "--by", "point,protocol", "--metrics",
+    assert run_cli(["sweep", study, "--out", res, "--quiet"], capsys)[0] == 0
+    code, stdout, _ = run_cli(["summarize", res, "--by", "point,protocol", "--metrics",
                             "ckpt_total"], capsys)
     assert code == 0
     lines = [ln for ln in stdout.splitlines() if "ckpt_total" in ln]
@@ -276,20 +266,20 @@ def test_summarize_a_sweep_by_point(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- trace, demo
 def test_trace_writes_trace_and_events(tmp_path, capsys):
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     outdir = tmp_path / "tr"
-    code, stdout, _ = _run(["trace", spec, "--run", "2", "--out", outdir], capsys)
+    code, stdout, _ = run_cli(["trace", spec, "--run", "2", "--out", outdir], capsys)
     assert code == 0 and "outcome" in stdout
     trace = load_results(outdir / "trace.csv")
     assert (trace["run"] == 2).all() and len(load_results(outdir / "events.csv")) > 0
-    code, _, err = _run(["trace", spec, "--run", "-1", "--out", tmp_path / "t2"], capsys)
+    code, _, err = run_cli(["trace", spec, "--run", "-1", "--out", tmp_path / "t2"], capsys)
     assert code == 2 and "--run must be >= 0" in err and not (tmp_path / "t2").exists()
 
 
 def test_demo_with_a_small_spec(tmp_path, capsys):
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     outdir = tmp_path / "demo"
-    code, stdout, _ = _run(["demo", "--spec", spec, "--out", outdir, "--quiet",
+    code, stdout, _ = run_cli(["demo", "--spec", spec, "--out", outdir, "--quiet",
                             "--figure-runs", "0"], capsys)
     assert code == 0 and "mdcd_lab demo: 6 runs x 2 protocols" in stdout
     assert len(load_results(outdir / "results.csv")) == 12
@@ -310,11 +300,12 @@ def test_help_lists_every_command(capsys):
 def _module(args, cwd):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, "-m", "mdcd_lab.cli", *map(str, args)], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=120)
+                          env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
 
 
+@pytest.mark.subprocess
 def test_subprocess_sweep_success_and_failure(tmp_path):
-    study = _file(tmp_path, STUDY, "study.toml")
+    study = write_file(tmp_path, STUDY, "study.toml")
     out = tmp_path / "r.csv"
     proc = _module(["sweep", study, "--out", out], tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -323,7 +314,7 @@ def test_subprocess_sweep_success_and_failure(tmp_path):
     pd.testing.assert_frame_equal(load_results(out), _expected_sweep(), check_exact=True)
     assert json.loads(Path(f"{out}.meta.json").read_text())["engine"] == "reference"
 
-    bad = _file(tmp_path, STUDY.replace("n_low = [2, 3]", "n_low = [2, 0]"), "bad.toml")
+    bad = write_file(tmp_path, STUDY.replace("n_low = [2, 3]", "n_low = [2, 0]"), "bad.toml")
     out2 = tmp_path / "bad.csv"
     proc = _module(["sweep", bad, "--out", out2], tmp_path)
     assert proc.returncode == 2 and proc.stdout == ""

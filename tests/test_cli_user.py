@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import HANG_GUARD_S, run_cli, write_file
 
 from mdcd_lab import cli
 from mdcd_lab.cli.specs import load_spec
@@ -52,18 +53,6 @@ engine = "reference"
 """
 
 
-def _file(tmp_path, text, name="spec.toml"):
-    p = tmp_path / name
-    p.write_text(text)
-    return p
-
-
-def _run(argv, capsys):
-    code = cli.main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def _popen(args, cwd, **env):
     env = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_NUM_THREADS="1", **env)
     # a shell's background job (`cmd &`) inherits SIGINT ignored, and Python then installs no
@@ -73,7 +62,7 @@ def _popen(args, cwd, **env):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
-def _read_until(proc, pattern: re.Pattern, timeout: float = 120.0) -> bytes:
+def _read_until(proc, pattern: re.Pattern, timeout: float = HANG_GUARD_S) -> bytes:
     """Read the child's stderr until ``pattern`` matches (fail on exit or timeout)."""
     buf, t0 = b"", time.monotonic()
     while not pattern.search(buf):
@@ -94,8 +83,9 @@ def _messages(stderr: str) -> list[str]:
 RUNS = 1200
 
 
+@pytest.mark.subprocess
 def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     out = tmp_path / "r.csv"
     proc = _popen(["run", spec, "--runs", str(RUNS), "--out", out], tmp_path)
     # the progress bar counts finished chunks of 100 runs: wait for the second one; the
@@ -103,7 +93,7 @@ def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
     # between this read and the signal
     head = _read_until(proc, re.compile(rb"\b(2|3|4|5|6|7)00/%d\b" % (2 * RUNS)))
     proc.send_signal(signal.SIGINT)
-    stdout, rest = proc.communicate(timeout=120)
+    stdout, rest = proc.communicate(timeout=HANG_GUARD_S)
     stderr = (head + rest).decode()
     assert proc.returncode == 130, stderr
     msgs = _messages(stderr)
@@ -131,7 +121,7 @@ def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
     # the command it printed finishes the job: the same table as an uninterrupted run
     fin = subprocess.run([sys.executable, "-m", "mdcd_lab.cli", *again.split()[1:], "--quiet"],
                          cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert fin.returncode == 0, fin.stderr
     pd.testing.assert_frame_equal(load_results(out), full, check_exact=True)
     assert "partial" not in read_provenance(out)
@@ -139,15 +129,16 @@ def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
     assert out.read_bytes() == (tmp_path / "uninterrupted.csv").read_bytes()
 
 
+@pytest.mark.subprocess
 def test_sigint_while_the_kernels_compile(tmp_path):
     """A cold numba cache: the notice comes first (even with --quiet); Ctrl-C then keeps none."""
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     out = tmp_path / "r.csv"
     proc = _popen(["run", spec, "--engine", "numba", "--out", out, "--quiet"], tmp_path,
                   NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
     head = _read_until(proc, re.compile(rb"compiling the numba kernels.*\n"))
     proc.send_signal(signal.SIGINT)
-    stdout, rest = proc.communicate(timeout=300)
+    stdout, rest = proc.communicate(timeout=HANG_GUARD_S)
     stderr = (head + rest).decode()
     assert proc.returncode == 130, stderr
     assert _messages(stderr) == [
@@ -158,15 +149,15 @@ def test_sigint_while_the_kernels_compile(tmp_path):
 
 def test_compile_notice_only_when_the_cache_is_cold(tmp_path, capsys, monkeypatch):
     from mdcd_lab.fast import _cache
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     for cached in (True, False):
         monkeypatch.setattr(_cache, "kernels_cached", lambda c=cached: c)
-        code, _, err = _run(["run", spec, "--out", tmp_path / "r.csv", "--engine", "numba",
+        code, _, err = run_cli(["run", spec, "--out", tmp_path / "r.csv", "--engine", "numba",
                              "--quiet"], capsys)
         assert code == 0
         assert (cli.COMPILING in err) is (not cached)
     # never for the reference engine
-    _, _, err = _run(["run", spec, "--out", tmp_path / "r.csv", "--quiet"], capsys)
+    _, _, err = run_cli(["run", spec, "--out", tmp_path / "r.csv", "--quiet"], capsys)
     assert cli.COMPILING not in err
 
 
@@ -178,35 +169,37 @@ def test_kernels_cached_after_a_numba_run():
 
 
 # --------------------------------------------------------------------------- pipes
+@pytest.mark.subprocess
 def test_summarize_into_a_closed_pipe_ends_quietly(tmp_path, capsys):
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     res = tmp_path / "r.csv"
-    assert _run(["run", spec, "--out", res, "--quiet"], capsys)[0] == 0
+    assert run_cli(["run", spec, "--out", res, "--quiet"], capsys)[0] == 0
     proc = _popen(["summarize", res], tmp_path)
     proc.stdout.close()          # the reader is gone before anything is written (| head)
     err = proc.stderr.read().decode()
-    assert proc.wait(timeout=120) == 141
+    assert proc.wait(timeout=HANG_GUARD_S) == 141
     assert err == ""
 
 
+@pytest.mark.subprocess
 def test_summarize_piped_into_head(tmp_path, capsys):
-    study = _file(tmp_path, STUDY.replace("n_act = [1, 2]", "n_act = [1, 2, 3, 4, 5, 6]"),
+    study = write_file(tmp_path, STUDY.replace("n_act = [1, 2]", "n_act = [1, 2, 3, 4, 5, 6]"),
                   "study.toml")
     res = tmp_path / "r.csv"
-    assert _run(["sweep", study, "--out", res, "--quiet"], capsys)[0] == 0
+    assert run_cli(["sweep", study, "--out", res, "--quiet"], capsys)[0] == 0
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run(["bash", "-c", f"'{sys.executable}' -m mdcd_lab.cli summarize "
                            f"'{res}' --by point | head -n 3"],
-                          env=env, capture_output=True, text=True, timeout=120)
+                          env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert proc.returncode == 0 and proc.stderr == ""
     assert len(proc.stdout.splitlines()) == 3
 
 
 # --------------------------------------------------------------------------- default --out
-def test_run_without_out_writes_a_default_file(tmp_path, capsys, monkeypatch):
-    spec = _file(tmp_path, SCENARIO, "small.toml")
+def test_run_without_out_writes_a_defaultwrite_file(tmp_path, capsys, monkeypatch):
+    spec = write_file(tmp_path, SCENARIO, "small.toml")
     monkeypatch.chdir(tmp_path)
-    code, stdout, err = _run(["run", spec, "--quiet"], capsys)
+    code, stdout, err = run_cli(["run", spec, "--quiet"], capsys)
     assert code == 0 and err == ""
     lines = [ln for ln in stdout.splitlines() if "small-results.csv" in ln]
     assert lines == ["wrote small-results.csv (12 rows) and small-results.csv.meta.json "
@@ -216,9 +209,9 @@ def test_run_without_out_writes_a_default_file(tmp_path, capsys, monkeypatch):
 
 # --------------------------------------------------------------------------- overrides
 def test_run_overrides(tmp_path, capsys):
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     out = tmp_path / "r.csv"
-    code, _, err = _run(["run", spec, "--out", out, "--quiet", "--runs", "3", "--seed", "9",
+    code, _, err = run_cli(["run", spec, "--out", out, "--quiet", "--runs", "3", "--seed", "9",
                          "--protocol", "mdcd-paper", "--engine", "numba"], capsys)
     assert code == 0, err
     df = load_results(out)
@@ -229,9 +222,9 @@ def test_run_overrides(tmp_path, capsys):
 
 
 def test_sweep_overrides(tmp_path, capsys):
-    study = _file(tmp_path, STUDY, "study.toml")
+    study = write_file(tmp_path, STUDY, "study.toml")
     out = tmp_path / "r.csv"
-    code, stdout, err = _run(["sweep", study, "--out", out, "--quiet", "--runs", "2",
+    code, stdout, err = run_cli(["sweep", study, "--out", out, "--quiet", "--runs", "2",
                               "--seed", "3", "--protocol", "mdcd,mdcd-paper"], capsys)
     assert code == 0, err
     df = load_results(out)
@@ -252,26 +245,26 @@ def test_sweep_overrides(tmp_path, capsys):
 def test_bad_overrides_name_the_option(tmp_path, capsys, monkeypatch, command, argv, needle):
     monkeypatch.setattr(pools, "run_task", lambda payload: pytest.fail("work started"))
     monkeypatch.setattr(batch, "run_spec", lambda *a, **k: pytest.fail("work started"))
-    spec = _file(tmp_path, SCENARIO if command == "run" else STUDY)
+    spec = write_file(tmp_path, SCENARIO if command == "run" else STUDY)
     out = tmp_path / "r.csv"
-    code, stdout, err = _run([command, spec, "--out", out, *argv], capsys)
+    code, stdout, err = run_cli([command, spec, "--out", out, *argv], capsys)
     assert code == 2 and err.startswith(f"mdcd-lab: error: {needle}"), err
     assert err.count("\n") == 1 and stdout == ""
     assert not out.exists()
 
 
 def test_resume_refuses_a_file_of_another_command(tmp_path, capsys):
-    spec = _file(tmp_path, SCENARIO)
+    spec = write_file(tmp_path, SCENARIO)
     out = tmp_path / "r.csv"
-    assert _run(["run", spec, "--out", out, "--quiet"], capsys)[0] == 0
+    assert run_cli(["run", spec, "--out", out, "--quiet"], capsys)[0] == 0
     before = out.read_bytes()
-    code, _, err = _run(["run", spec, "--out", out, "--seed", "5", "--resume"], capsys)
+    code, _, err = run_cli(["run", spec, "--out", out, "--seed", "5", "--resume"], capsys)
     assert code == 2 and "--resume" in err and "seed" in err
     assert out.read_bytes() == before
-    code, _, err = _run(["run", spec, "--out", out, "--runs", "2", "--resume"], capsys)
+    code, _, err = run_cli(["run", spec, "--out", out, "--runs", "2", "--resume"], capsys)
     assert code == 2 and "holds more than 2 runs of mdcd, mdcd-paper" in err
     # resuming a finished file changes nothing
-    assert _run(["run", spec, "--out", out, "--resume", "--quiet"], capsys)[0] == 0
+    assert run_cli(["run", spec, "--out", out, "--resume", "--quiet"], capsys)[0] == 0
     assert out.read_bytes() == before
 
 
@@ -289,10 +282,11 @@ def test_every_option_has_help_and_no_rst_markup(capsys):
         assert not re.search(r"``|:func:|:class:|:data:|`[^`]+`_", text), text
 
 
+@pytest.mark.subprocess
 def test_help_runs_as_a_user_types_it(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "mdcd_lab.cli", "run", "--help"],
                           env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=HANG_GUARD_S)
     assert proc.returncode == 0
     for opt in ("--runs", "--seed", "--engine", "--protocol", "--resume", "--out"):
         assert opt in proc.stdout
@@ -301,9 +295,9 @@ def test_help_runs_as_a_user_types_it(tmp_path):
 
 def test_partial_provenance_is_json(tmp_path, capsys):
     """A finished run has no 'partial' entry; the engine of each protocol is recorded."""
-    spec = _file(tmp_path, SCENARIO.replace('engine = "reference"', ""))
+    spec = write_file(tmp_path, SCENARIO.replace('engine = "reference"', ""))
     out = tmp_path / "r.csv"
-    assert _run(["run", spec, "--out", out, "--quiet"], capsys)[0] == 0
+    assert run_cli(["run", spec, "--out", out, "--quiet"], capsys)[0] == 0
     prov = json.loads(Path(f"{out}.meta.json").read_text())
     assert "partial" not in prov and prov["engine"] == "auto"
     assert prov["engine_per_protocol"] == {"mdcd": "numba", "mdcd-paper": "numba"}

@@ -23,6 +23,15 @@ def test_plot_duration(study):
     fig = plot_duration(study.table, study.optimum)
     assert len(fig.axes) == 2
     assert fig.axes[0].get_ylabel() == "mean worth E[W]"
+    # the figure shows the set of phi not below the best, not only a point
+    texts = [t.get_text() for t in fig.legends[0].get_texts()] if fig.legends else \
+        [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert "phi not below the best (MCB set)" in texts
+    assert "smooth optimum and its interval" in texts
+    in_set = study.table[study.table["in_best_set"]]
+    drawn = {round(x, 9) for line in fig.axes[0].get_lines() if line.get_marker() == "o"
+             and line.get_linestyle() == "None" for x in line.get_xdata()}
+    assert {round(x, 9) for x in in_set["phi"]} <= drawn
     with pytest.raises(ValueError, match="lacks the column"):
         plot_duration(study.table.drop(columns=["Y"]))
 
@@ -45,7 +54,15 @@ def test_explorer_sliders_replot_without_simulating(study, monkeypatch):
     assert ex.study.runs is study.runs
     ex.sliders["delta"].value = 0.0
     assert ex.study.costs.delta == 0.0 and ex.n_draws == 3
-    assert "optimal phi" in ex.optimum.value and ex.last_error is None
+    assert "best phi" in ex.optimum.value and "not below the best" in ex.optimum.value
+    assert ex.last_error is None
+    # fresh runs exist at the study's own optimum only: reported there, named elsewhere
+    o = ex.study.optimum
+    moved = o["phi_opt"] != o["fresh_phi"]
+    assert o.loc[moved, "worth_fresh"].isna().all()
+    assert o.loc[~moved, "worth_fresh"].notna().all()
+    if moved.any():
+        assert "runs at phi" in ex.optimum.value
     with pytest.raises(ValueError, match="DurationStudy"):
         duration_explorer(study.table)
 
@@ -54,14 +71,19 @@ def test_cli_duration(tmp_path, capsys):
     out = tmp_path / "d"
     code = cli.main(["duration", "--mission", "100", "--phis", "0,30,100", "--runs", "40",
                      "--protocols", "mdcd", "--cost", "shadow_rate=0.1", "--out", str(out),
-                     "--quiet"])
+                     "--quiet", "--refine"])
     assert code == 0
     text = capsys.readouterr().out
-    assert "optimal phi" in text
+    assert "best phi of the grid" in text and "not below the best" in text
     table = load_results(out / "duration.csv")
-    assert list(table["phi"]) == [0.0, 30.0, 100.0]
+    fine = [p for p in table["phi"] if p not in (0.0, 30.0, 100.0)]
+    assert {0.0, 30.0, 100.0} <= set(table["phi"]) and len(fine) == 8   # --refine
     assert read_provenance(out / "optimum.csv")["costs"]["shadow_rate"] == 0.1
-    assert len(load_results(out / "runs.parquet")) == 3 * 40
+    assert read_provenance(out / "optimum.csv")["refine"] is True
+    assert len(load_results(out / "runs.parquet")) == 11 * 40
+    fresh = load_results(out / "fresh.parquet")
+    opt = load_results(out / "optimum.csv").iloc[0]
+    assert len(fresh) == 40 and set(fresh["phi"]) == {opt["phi_opt"]}
 
 
 @pytest.mark.parametrize("argv,needle", [

@@ -1,21 +1,35 @@
-"""Differential tests: the numba engine gives exactly the reference engine's numbers."""
+"""Differential tests: the numba engine gives exactly the reference engine's numbers.
+
+Every comparison goes through ``tests/engines.py::engines_agree``, which runs
+``engine="reference"`` and ``engine="numba"`` by name and checks that each side
+reached its engine.  The reference engine is 85-200 times slower than numba, so
+the hypothesis examples are sized for it (a few runs of 50-300 rows each).
+"""
 
 import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
+from engines import engines_agree
+from helpers import (
+    NUMBA_SWITCHES,
+    SWITCHES,
+    assert_same,
+    engine_scenarios,
+    examples,
+    protocols,
+    switch_flags,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdcd_lab import Scenario, generate_traces, replay, simulate
+from mdcd_lab import Scenario, generate_traces, simulate
 from mdcd_lab import api as m_api
-from mdcd_lab.fast.engine import SUPPORTED_SWITCHES
 from mdcd_lab.protocols import PROTOCOLS, Rules
 
-SWITCHES = tuple(f.name for f in dataclasses.fields(Rules) if f.name not in ("name", "code"))
 #: Rule switches the numba engine does not implement (it refuses protocols that set them).
-UNSUPPORTED = tuple(sorted(set(SWITCHES) - set(SUPPORTED_SWITCHES)))
+UNSUPPORTED = tuple(sorted(set(SWITCHES) - set(NUMBA_SWITCHES)))
 
 
 def _supported(rules: Rules) -> bool:
@@ -27,83 +41,32 @@ PROTOCOL_NAMES = tuple(name for name, rules in PROTOCOLS.items() if _supported(r
 REFUSED = tuple(name for name in PROTOCOLS if name not in PROTOCOL_NAMES)
 
 
-def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
-
-
-@st.composite
-def scenarios(draw):
-    """Scenarios of every shape the tests need, with runs of about 50 to 300 rows."""
-    n_low = draw(st.integers(1, 3))
-    n_act = draw(st.integers(1, 4))
-    rate = st.sampled_from([0.0, 0.2, 0.5, 1.0, 1.5])
-    kw = dict(
-        n_low=n_low, n_act=n_act,
-        rate_low_act=draw(st.sampled_from([0.3, 0.8, 1.5])),
-        rate_low_low=draw(rate) if n_low > 1 else 0.0,
-        rate_sdw_sdw=draw(rate) if n_low > 1 else 0.0,
-        rate_act_low=draw(rate),
-        rate_act_act=draw(rate) if n_act > 1 else 0.0,
-        rate_ext_low=draw(st.sampled_from([0.05, 0.2, 0.6])),
-        rate_ext_act=draw(st.sampled_from([0.0, 0.1, 0.4])),
-        fault_rate=draw(st.sampled_from([0.01, 0.03, 0.1])),
-        fault_scope=draw(st.sampled_from(["cluster", "process"])),
-        at_coverage=draw(st.sampled_from([1.0, 0.9, 0.5])),
-        compensation=draw(st.sampled_from([0.0, 0.0, 0.4])),
-        latency=draw(st.sampled_from([0.0, 0.0, 0.3, 1.2])),
-        shadow_lag=draw(st.sampled_from([0.0, 0.4, 1.5])),
-        msg_bytes=draw(st.sampled_from([1, 256, 4096])),
-        channel=draw(st.sampled_from(["fifo", "fifo", "non-fifo"])),
-    )
-    per_time = (n_low * (kw["rate_low_act"] * 2 + kw["rate_low_low"] + kw["rate_ext_low"] * 2
-                         + kw["fault_rate"] + kw["rate_sdw_sdw"])
-                + n_act * (kw["rate_act_low"] + kw["rate_act_act"] + kw["rate_ext_act"]))
-    target = draw(st.sampled_from([50, 120, 300]))
-    kw["horizon"] = float(round(target / per_time, 3)) or 1.0
-    return Scenario(**kw)
-
-
-@st.composite
-def protocols(draw):
-    """A named protocol, or an ablation: any combination of the rule switches."""
-    if draw(st.booleans()):
-        return draw(st.sampled_from(PROTOCOL_NAMES))
-    flags = {name: draw(st.booleans()) for name in SWITCHES if name in SUPPORTED_SWITCHES}
-    if flags.get("per_member_validation"):   # the switches it works with (protocols.Rules)
-        flags.update(outputs_by_count=True, coordinated_ckpt=False, unclustered=False)
-    return Rules(name="ablation", **flags)
-
-
-@settings(max_examples=80, deadline=None)
-@given(s=scenarios(), seed=st.integers(0, 2**63 - 1), protocol=protocols())
+@settings(max_examples=examples(80), deadline=None)
+@given(s=engine_scenarios(), seed=st.integers(0, 2**63 - 1),
+       protocol=protocols(PROTOCOL_NAMES))
 def test_simulate_numba_equals_reference(s, seed, protocol):
-    ref = simulate(s, 6, seed, protocol=protocol)
-    fast = simulate(s, 6, seed, protocol=protocol, engine="numba")
-    assert_same(ref, fast)
+    engines_agree(s, protocol, runs=6, seed=seed)
 
 
-@settings(max_examples=25, deadline=None)
-@given(s=scenarios(), seed=st.integers(0, 2**40), protocol=protocols(),
+@settings(max_examples=examples(25), deadline=None)
+@given(s=engine_scenarios(), seed=st.integers(0, 2**40), protocol=protocols(PROTOCOL_NAMES),
        first=st.integers(0, 2**40))
 def test_replay_of_generated_traces(s, seed, protocol, first):
-    trace = generate_traces(s, 4, seed, first_run=first)
-    assert_same(replay(trace, s, protocol), replay(trace, s, protocol, engine="numba"))
+    engines_agree(s, protocol, trace=generate_traces(s, 4, seed, first_run=first))
 
 
 def test_named_protocols_are_covered():
     assert set(PROTOCOL_NAMES) == set(PROTOCOLS) and REFUSED == ()
 
 
-@settings(max_examples=60, deadline=None)
-@given(s=scenarios(), seed=st.integers(0, 2**63 - 1), flags=st.fixed_dictionaries(
-    {name: st.booleans() for name in SWITCHES if name in SUPPORTED_SWITCHES}))
+@settings(max_examples=examples(60), deadline=None)
+@given(s=engine_scenarios(), seed=st.integers(0, 2**63 - 1), flags=switch_flags())
 def test_unclustered_numba_equals_reference(s, seed, flags):
     """``mdcd-unclustered`` and its ablations: partners (n_low >= 2), absent shadows."""
     protocol = Rules(name="unclustered-ablation",
                      **dict(flags, unclustered=True, per_member_validation=False))
     for p in ("mdcd-unclustered", protocol):
-        assert_same(simulate(s, 6, seed, protocol=p),
-                    simulate(s, 6, seed, protocol=p, engine="numba"))
+        engines_agree(s, p, runs=6, seed=seed)
 
 
 def test_unclustered_with_one_member_is_mdcd():
@@ -134,10 +97,9 @@ def test_unsupported_switches_are_refused():
     assert not m_api.numba_supports(_FutureRules(**base, future_switch=True))
 
 
-@settings(max_examples=60, deadline=None)
-@given(s=scenarios(), seed=st.integers(0, 2**63 - 1),
-       period=st.sampled_from([0.05, 0.13, 0.3, 0.5, 1.0, 2.0]), flags=st.fixed_dictionaries(
-           {name: st.booleans() for name in SWITCHES if name in SUPPORTED_SWITCHES}))
+@settings(max_examples=examples(60), deadline=None)
+@given(s=engine_scenarios(), seed=st.integers(0, 2**63 - 1),
+       period=st.sampled_from([0.05, 0.13, 0.3, 0.5, 1.0, 2.0]), flags=switch_flags())
 def test_coordinated_numba_equals_reference(s, seed, period, flags):
     """``coordinated`` (lines every ``period * horizon``, some at the horizon or at a
     row's time) and its ablations, with and without ``unclustered``."""
@@ -145,8 +107,7 @@ def test_coordinated_numba_equals_reference(s, seed, period, flags):
     protocol = Rules(name="coordinated-ablation",
                      **dict(flags, coordinated_ckpt=True, per_member_validation=False))
     for p in ("coordinated", protocol):
-        assert_same(simulate(s, 6, seed, protocol=p),
-                    simulate(s, 6, seed, protocol=p, engine="numba"))
+        engines_agree(s, p, runs=6, seed=seed)
 
 
 def test_coordinated_line_at_a_row_time():
@@ -157,7 +118,7 @@ def test_coordinated_line_at_a_row_time():
     trace = _trace(rows)
     for protocol in ("coordinated", dataclasses.replace(PROTOCOLS["coordinated"],
                                                         name="cu", unclustered=True)):
-        assert_same(replay(trace, s, protocol), replay(trace, s, protocol, engine="numba"))
+        engines_agree(s, protocol, trace=trace)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOL_NAMES)
@@ -165,9 +126,7 @@ def test_rich_scenario_many_runs(protocol):
     """Enough runs that every outcome and the oracle's counters occur."""
     s = Scenario(n_low=2, n_act=3, horizon=40.0, latency=0.8, shadow_lag=0.7, fault_rate=0.015,
                  at_coverage=0.8, compensation=0.2)
-    ref = simulate(s, 150, 99, protocol=protocol)
-    fast = simulate(s, 150, 99, protocol=protocol, engine="numba")
-    assert_same(ref, fast)
+    fast = engines_agree(s, protocol, runs=150, seed=99)
     if protocol == "unguarded":   # no guarded operation: nothing is detected or logged
         assert set(fast["outcome"]) == {"completed", "failed"}
         assert (fast["phase"] == 1).all() and fast["n_logged"].eq(0).all()
@@ -247,9 +206,7 @@ def test_replay_hand_written(name, with_draws, protocol, coverage, compensation)
     s = Scenario(n_low=2, n_act=2, horizon=5.0, at_coverage=coverage,
                  compensation=compensation, fault_scope="process")
     trace = _trace(HAND_TRACES[name], with_draws)
-    ref = replay(trace, s, protocol)
-    fast = replay(trace, s, protocol, engine="numba")
-    assert_same(ref, fast)
+    fast = engines_agree(s, protocol, trace=trace)
     assert (fast["seed"] == -1).all()
 
 
@@ -258,10 +215,9 @@ def test_replay_all_hand_written_together():
     rows = [r for name in sorted(HAND_TRACES) for r in HAND_TRACES[name]]
     trace = _trace(rows)
     for protocol in PROTOCOL_NAMES:
-        assert_same(replay(trace, s, protocol), replay(trace, s, protocol, engine="numba"))
+        engines_agree(s, protocol, trace=trace)
 
 
 def test_replay_empty_trace():
     s = Scenario()
-    trace = _trace([])
-    assert_same(replay(trace, s), replay(trace, s, engine="numba"))
+    assert len(engines_agree(s, "mdcd", trace=_trace([]))) == 0

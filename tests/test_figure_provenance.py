@@ -59,6 +59,7 @@ def made(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", [f.name for f in FIGURES])
+@pytest.mark.slow
 def test_sidecar_scenarios_equal_what_the_engines_got(made, name):
     out, captured = made
     meta = read_provenance(out / f"{name}.csv")
@@ -94,6 +95,7 @@ def _font_subtypes(pdf: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("name", [f.name for f in FIGURES])
+@pytest.mark.slow
 def test_pdfs_embed_truetype_not_type3(made, name):
     out, _ = made
     kinds = _font_subtypes(out / f"{name}.pdf")
@@ -126,6 +128,7 @@ def _caption_sections(text: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", [f.name for f in FIGURES])
+@pytest.mark.slow
 def test_docs_caption_names_every_parameter_that_differs_from_default(made, name):
     out, _ = made
     sections = _caption_sections((ROOT / "docs" / "figures.md").read_text())

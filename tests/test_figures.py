@@ -9,6 +9,7 @@ from mdcd_lab.io import load_results, read_provenance
 SMALL = ["cost_by_protocol", "outcomes_vs_coverage", "spacetime"]
 
 
+@pytest.mark.slow
 def test_figures_write_pdf_png_csv_and_csvs_are_byte_identical(tmp_path):
     a = make_figures(tmp_path / "a", runs=40, only=SMALL)
     b = make_figures(tmp_path / "b", runs=40, only=SMALL)
@@ -57,6 +58,7 @@ def test_make_figures_validates(tmp_path):
 
 @pytest.mark.parametrize("name", ["cost_by_protocol", "outcomes_vs_horizon", "correction_space",
                                   "per_member"])
+@pytest.mark.slow
 def test_committed_figure_csvs_are_reproduced(tmp_path, name):
     # data/figures/ was made with `mdcd-lab figures --out data/figures --runs 2000`;
     # the code on main must give the same bytes
@@ -67,6 +69,7 @@ def test_committed_figure_csvs_are_reproduced(tmp_path, name):
     assert csv.read_bytes() == committed.read_bytes()
 
 
+@pytest.mark.slow
 def test_demo_summary_states_the_figure_scenario(tmp_path):
     """The demo prints figure numbers under the figure's own scenario, not the demo's."""
     from mdcd_lab.figures import BASE, scope_summary_lines

@@ -17,102 +17,24 @@ import ast
 from pathlib import Path
 
 import pytest
+from helpers import PKG_DIR, find_cycle, import_graph, imports, modules
 
-import mdcd_lab
-
-PKG_DIR = Path(mdcd_lab.__file__).parent
 PKG = "mdcd_lab"
 
 
-def _module_name(path: Path, pkg_dir: Path = PKG_DIR) -> str:
-    rel = path.relative_to(pkg_dir.parent).with_suffix("")
-    parts = list(rel.parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def _modules(pkg_dir: Path = PKG_DIR) -> dict[str, Path]:
-    return {_module_name(p, pkg_dir): p for p in sorted(pkg_dir.rglob("*.py"))}
-
-
-def _resolve(module: str, is_pkg: bool, node: ast.ImportFrom) -> str:
-    if node.level == 0:
-        return node.module or ""
-    base = module.split(".") if is_pkg else module.split(".")[:-1]
-    base = base[: len(base) - (node.level - 1)]
-    return ".".join(base + ([node.module] if node.module else []))
-
-
-def _imports(module: str, path: Path, known: set[str]) -> list[tuple[str, ast.stmt]]:
-    """``(imported mdcd_lab module, statement)`` for every import in ``path``."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    is_pkg = path.name == "__init__.py"
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = _resolve(module, is_pkg, node)
-            # "from . import act" names a module; "from .state import Run" a module's member
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base
-                       for a in node.names]
-        else:
-            continue
-        for t in targets:
-            if t == PKG or t.startswith(PKG + "."):
-                while t not in known and "." in t:   # "mdcd_lab.x.y" of a member y
-                    t = t.rsplit(".", 1)[0]
-                out.append((t, node))
-    return out
-
-
-def _graph(pkg_dir: Path = PKG_DIR) -> dict[str, set[str]]:
-    mods = _modules(pkg_dir)
-    known = set(mods)
-    graph: dict[str, set[str]] = {m: set() for m in mods}
-    for m, path in mods.items():
-        for target, _node in _imports(m, path, known):
-            if target != m:
-                graph[m].add(target)
-    return graph
-
-
-def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One cycle of ``graph`` as a list of modules, or None (iterative DFS)."""
-    WHITE, GREY, BLACK = 0, 1, 2
-    color = dict.fromkeys(graph, WHITE)
-    for root in sorted(graph):
-        if color[root] != WHITE:
-            continue
-        stack = [(root, iter(sorted(graph[root])))]
-        path = [root]
-        color[root] = GREY
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                color[node] = BLACK
-                stack.pop()
-                path.pop()
-            elif color[child] == GREY:
-                return path[path.index(child):] + [child]
-            elif color[child] == WHITE:
-                color[child] = GREY
-                path.append(child)
-                stack.append((child, iter(sorted(graph[child]))))
-    return None
+def _modules() -> dict[str, Path]:
+    return modules()
 
 
 def test_no_import_cycle_in_the_package():
-    graph = _graph()
+    graph = import_graph()
     assert "mdcd_lab.reference.engine" in graph and "mdcd_lab.fast.engine" in graph
     for m, targets in graph.items():
         for t in targets:
             assert not m.startswith(t + "."), (
                 f"{m} imports its own parent package {t}: import the module that "
                 "defines the name instead")
-    cycle = _find_cycle(graph)
+    cycle = find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
@@ -137,14 +59,14 @@ def test_no_function_local_imports_in_reference():
     ({"a": {"b", "c"}, "b": {"c"}, "c": set(), "d": {"d"}}, True),
 ])
 def test_the_cycle_finder_finds_cycles(edges, cycle):
-    assert (_find_cycle(edges) is not None) == cycle
+    assert (find_cycle(edges) is not None) == cycle
 
 
 def test_the_graph_sees_function_local_imports(tmp_path):
     src = tmp_path / "mdcd_lab" / "reference"
     src.mkdir(parents=True)
     (src / "x.py").write_text("def f():\n    from .y import g\n    return g\n")
-    edges = _imports("mdcd_lab.reference.x", src / "x.py",
+    edges = imports("mdcd_lab.reference.x", src / "x.py",
                      {"mdcd_lab.reference.x", "mdcd_lab.reference.y"})
     assert [t for t, _ in edges] == ["mdcd_lab.reference.y"]
 
@@ -252,7 +174,7 @@ def test_every_unit_has_a_floor():
 
 
 def test_modules_import_only_lower_floors():
-    bad = _floor_violations(_graph())
+    bad = _floor_violations(import_graph())
     assert not bad, "imports against the floors of docs/architecture.md:\n" + "\n".join(bad)
 
 
@@ -333,11 +255,23 @@ def _levels(graph: dict[str, set[str]]) -> dict[str, int]:
     return level
 
 
+def _graph_of(pkg_dir: Path) -> dict[str, set[str]]:
+    """The import graph of a copy of the package anywhere (``helpers.import_graph``
+    names the modules of this checkout only)."""
+    names = {}
+    for path in sorted(pkg_dir.rglob("*.py")):
+        parts = list(path.relative_to(pkg_dir.parent).with_suffix("").parts)
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    known = set(names)
+    return {n: {t for t, _ in imports(n, path, known) if t != n} for n, path in names.items()}
+
+
 def house_counts(pkg_dir: Path = PKG_DIR) -> dict[str, int]:
     """Files, import arrows and floors of the package, per file and per unit (a
     top-level module or a subpackage, the units of :data:`FLOORS`).  The package's
     face ``mdcd_lab/__init__.py``, which imports every public name, is left out."""
-    graph = {m: {t for t in ts if t != PKG} for m, ts in _graph(pkg_dir).items() if m != PKG}
+    graph = {m: {t for t in ts if t != PKG} for m, ts in _graph_of(pkg_dir).items()
+             if m != PKG}
     units: dict[str, set[str]] = {}
     for m, ts in graph.items():
         units.setdefault(_unit(m), set()).update(

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import assert_same
 
 from mdcd_lab.io import (
     RESERVED_KEYS,
@@ -39,10 +40,6 @@ def mixed_frame(n: int = 7) -> pd.DataFrame:
         "label": pd.Series(["x", "NA", None, "None", "nan", "1", "a,b"][:n], dtype=object),
         "flag": rng.random(n) < 0.5,
     })
-
-
-def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
 # --------------------------------------------------------------------------- round trips

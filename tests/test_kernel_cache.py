@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import HANG_GUARD_S, find_cycle, import_graph
 
 import mdcd_lab
 from mdcd_lab.fast import kernels
@@ -26,83 +27,22 @@ from mdcd_lab.fast import kernels
 PKG = Path(mdcd_lab.__file__).resolve().parent
 
 
-def _imports(path: Path, package: str) -> set[str]:
-    """Modules of ``mdcd_lab`` that ``path`` imports (anywhere in the file)."""
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[:len(base) - node.level + 1]
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            names = [mod] + [f"{mod}.{a.name}" for a in node.names]
-        elif isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        else:
-            continue
-        out.update(n for n in names if n.startswith("mdcd_lab"))
-    return out
-
-
-def _graph(root: Path) -> dict[str, set[str]]:
-    mods = {}
-    for f in root.rglob("*.py"):
-        rel = f.relative_to(PKG.parent).with_suffix("")
-        name = ".".join(rel.parts)
-        is_pkg = f.name == "__init__.py"
-        if is_pkg:
-            name = name[: -len(".__init__")]
-        mods[name] = (f, name if is_pkg else name.rsplit(".", 1)[0])
-    graph = {}
-    for name, (f, package) in mods.items():
-        graph[name] = {m for m in _imports(f, package) if m in mods and m != name}
-    return graph
-
-
-def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """A cycle of ``graph`` (ignoring a package's imports of its own submodules)."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(n: str) -> list[str] | None:
-        state[n] = 1
-        stack.append(n)
-        for m in sorted(graph[n]):
-            if m.startswith(n + "."):   # a package importing its submodules
-                continue
-            if state.get(m) == 1:
-                return stack[stack.index(m):] + [m]
-            if m not in state:
-                found = visit(m)
-                if found:
-                    return found
-        stack.pop()
-        state[n] = 2
-        return None
-
-    for n in sorted(graph):
-        if n not in state:
-            found = visit(n)
-            if found:
-                return found
-    return None
-
-
 def test_fast_engine_has_no_import_cycle():
-    graph = _graph(PKG / "fast")
+    graph = import_graph(PKG / "fast")
     assert "mdcd_lab.fast.kernels.engine" in graph
-    assert _cycle(graph) is None, _cycle(graph)
+    cycle = find_cycle(graph, skip_own_submodules=True)
+    assert cycle is None, cycle
 
 
 def test_cycle_detector_finds_a_cycle():
-    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-    assert _cycle({"a": {"b"}, "b": set()}) is None
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+    # a package importing its own submodules is no cycle when they are skipped
+    assert find_cycle({"p": {"p.x"}, "p.x": {"p"}}, skip_own_submodules=True) is None
 
 
 def test_kernel_modules_are_listed_in_dependency_order():
-    graph = _graph(PKG / "fast" / "kernels")
+    graph = import_graph(PKG / "fast" / "kernels")
     order = list(kernels.MODULES)
     names = {f"mdcd_lab.fast.kernels.{m}" for m in order}
     assert names == set(graph) - {"mdcd_lab.fast.kernels"}
@@ -153,7 +93,7 @@ def _child(root: Path, cache: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(cache),
                NUMBA_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, "-c", CHILD], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=HANG_GUARD_S)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             out = json.loads(line[7:])
@@ -162,7 +102,7 @@ def _child(root: Path, cache: Path) -> dict:
     raise AssertionError(proc.stdout + proc.stderr)
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_an_edited_leaf_kernel_takes_effect_in_its_cached_callers(tmp_path):
     root = tmp_path / "src"
     shutil.copytree(PKG, root / "mdcd_lab", ignore=shutil.ignore_patterns("__pycache__"))

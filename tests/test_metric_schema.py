@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import HANG_GUARD_S
 
 import mdcd_lab
 from mdcd_lab import Scenario
@@ -29,6 +30,7 @@ from mdcd_lab.reference.engine import family_of, play_run
 from mdcd_lab.reference.state import Run
 
 PKG = Path(mdcd_lab.__file__).resolve().parent
+TESTS = Path(__file__).resolve().parent      # tests/engines.py, for the child
 
 
 def test_kernel_slots_and_rows_follow_the_schema():
@@ -79,11 +81,12 @@ CHILD = r"""
 import json
 import numpy as np
 import mdcd_lab as m
+from engines import engines_agree
 sc = m.Scenario(n_low=2, n_act=2, horizon=15.0, fault_rate=0.05, coord_period=2.0)
 out = {"file": m.__file__}
 for protocol in ("mdcd", "coordinated"):
-    ref = m.simulate(sc, 6, 3, protocol=protocol)
-    fast = m.simulate(sc, 6, 3, protocol=protocol, engine="numba")
+    ref = m.simulate(sc, 6, 3, protocol=protocol, engine="reference")
+    fast = engines_agree(sc, protocol, runs=6, seed=3)   # reaches both engines, or raises
     trace = m.generate_traces(sc, 6, 3)
     out[protocol] = {"ref": ref["n_low_sends"].tolist(), "fast": fast["n_low_sends"].tolist(),
                      "same": bool(ref.equals(fast)), "last": list(ref.columns)[-1],
@@ -95,7 +98,7 @@ print("RESULT " + json.dumps(out))
 """
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_adding_a_metric_is_metrics_py_plus_the_code_that_computes_it(tmp_path):
     """Add ``n_low_sends`` to a copy of the package: one row in metrics.py, one line in
     each engine's ``low_send`` (and the kernel's import of its slot); both engines
@@ -126,10 +129,11 @@ def test_adding_a_metric_is_metrics_py_plus_the_code_that_computes_it(tmp_path):
     edit("fast/kernels/low.py", "from .state import", "from .layout import M_N_LOW_SENDS\n"
          "from .state import")
 
-    env = dict(os.environ, PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(tmp_path / "cache"),
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(TESTS)]),
+               NUMBA_CACHE_DIR=str(tmp_path / "cache"),
                NUMBA_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, "-c", CHILD], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=HANG_GUARD_S)
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
     assert line, proc.stdout + proc.stderr
     out = json.loads(line[7:])

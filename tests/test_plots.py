@@ -124,7 +124,7 @@ def test_figure_sizes_are_column_widths():
 
 
 def test_labels_are_readable_and_carry_units():
-    assert lab.field_label("latency") == "mean channel delay (time units)"
+    assert lab.field_label("latency") == "mean L of the exponential channel delay (time units)"
     assert lab.field_label("at_coverage") == "AT coverage"
     assert lab.field_label("rate_low_act") == "G_low \u2192 G_act message rate (1/time unit)"
     assert lab.metric_label("ckpt_total") == "checkpoints per run"
@@ -164,21 +164,22 @@ def test_plot_sweep_lines_bands_labels(sweep_df):
     assert ax.get_xlabel() == "AT coverage"
     assert ax.get_ylabel() == "checkpoints per run"
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts == ["mdcd", "mdcd-paper", "95% CI (quasi-Poisson)"]  # ckpt_total is a count
+    assert texts == ["mdcd", "mdcd-paper", "95% CI (skew-corrected t)"]  # a count
     _legend_clear_of_axes(fig)
     _texts_inside_figure(fig)
 
 
-def test_plot_sweep_probability_uses_wilson_band(sweep_df):
+def test_plot_sweep_probability_uses_exact_band(sweep_df):
     fig = plot_sweep(sweep_df, "at_coverage", "p_failed", level=0.9)
     ax = fig.axes[0]
     assert ax.get_ylabel() == "P(failed)"
-    assert "90% CI (Wilson)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # the legend names the method of the data's `method` column
+    assert "90% CI (Clopper-Pearson)" in [t.get_text() for t in ax.get_legend().get_texts()]
     s = summarize(sweep_df, by=["at_coverage", "protocol"], metrics="p_failed", level=0.9)
     part = s[s.protocol == "mdcd"].sort_values("at_coverage")
     band = [c for c in ax.collections if isinstance(c, PolyCollection)][0]
     ys = band.get_paths()[0].vertices[:, 1]
-    for lo, hi in zip(part.ci_low, part.ci_high, strict=True):   # Wilson bounds are vertices
+    for lo, hi in zip(part.ci_low, part.ci_high, strict=True):   # the bounds are vertices
         assert np.isclose(ys, lo).any() and np.isclose(ys, hi).any()
     assert ax.get_ylim()[0] >= -0.02 and ax.get_ylim()[1] <= 1.02
 

@@ -8,6 +8,7 @@ cluster and G_act size.
 
 
 import numpy as np
+from helpers import examples, safety_scenarios
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,26 +17,8 @@ from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.reference.engine import replay_reference
 
 
-@st.composite
-def scenarios(draw, coverage=1.0, scope="cluster", channel="fifo"):
-    n_low = draw(st.integers(1, 3))
-    n_act = draw(st.integers(1, 4))
-    rate = st.floats(0.0, 2.0)
-    return m.Scenario(
-        n_low=n_low, n_act=n_act, horizon=draw(st.floats(5.0, 25.0)),
-        rate_low_act=draw(st.floats(0.2, 2.0)),
-        rate_low_low=draw(rate) if n_low > 1 else 0.0,
-        rate_sdw_sdw=draw(rate) if n_low > 1 else 0.0,
-        rate_act_low=draw(rate), rate_act_act=draw(rate) if n_act > 1 else 0.0,
-        rate_ext_low=draw(st.floats(0.0, 0.6)), rate_ext_act=draw(st.floats(0.0, 0.8)),
-        fault_rate=draw(st.floats(0.0, 0.15)), fault_scope=scope, at_coverage=coverage,
-        compensation=draw(st.sampled_from([0.0, 0.5, 0.9])),
-        latency=draw(st.sampled_from([0.0, 0.05, 0.3, 1.5])),
-        shadow_lag=draw(st.sampled_from([0.0, 0.2, 1.0, 5.0])), channel=channel)
-
-
-@settings(max_examples=300)
-@given(sc=scenarios(), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=examples(300))
+@given(sc=safety_scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_mdcd_is_safe_and_recoverable(sc, seed):
     df = m.simulate(sc, 4, seed, protocol="mdcd")
     assert not (df["outcome"] == "failed").any()
@@ -44,8 +27,8 @@ def test_mdcd_is_safe_and_recoverable(sc, seed):
     assert df["dup_outputs"].sum() == 0
 
 
-@settings(max_examples=40)
-@given(sc=scenarios(), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=examples(40))
+@given(sc=safety_scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_metric_invariants(sc, seed):
     for protocol in m.protocol_names():
         df = m.simulate(sc, 3, seed, protocol=protocol)
@@ -94,8 +77,8 @@ def test_coverage_below_one_can_fail_but_runs_are_reproducible():
 SOUND = ("mdcd", "every-receive", "static", "coordinated", "mdcd-vector")
 
 
-@settings(max_examples=60)
-@given(sc=scenarios(channel="non-fifo"), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=examples(60))
+@given(sc=safety_scenarios(channel="non-fifo"), seed=st.integers(0, 2**32 - 1))
 def test_sound_protocols_do_not_need_fifo_channels(sc, seed):
     # independent delays reorder the messages of a channel; no sound protocol
     # relies on FIFO order (docs/protocols.md, "Channels")

@@ -1,9 +1,9 @@
 """Comparison protocols on common traces (docs/protocols.md)."""
 
 import pandas as pd
+from helpers import examples, safety_scenarios
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_properties import scenarios
 
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
@@ -12,8 +12,8 @@ from mdcd_lab.stats.summary import paired_differences, summarize
 SOUND = ("mdcd", "every-receive", "static", "coordinated", "mdcd-vector")
 
 
-@settings(max_examples=80)
-@given(sc=scenarios(), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=examples(80))
+@given(sc=safety_scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_sound_protocols_have_no_violation(sc, seed):
     trace = m.generate_traces(sc, 3, seed)
     for protocol in SOUND:

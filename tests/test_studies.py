@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import HANG_GUARD_S
 
 from mdcd_lab import studies
 from mdcd_lab.api import simulate
@@ -197,8 +198,9 @@ def _check_rule(df, target, metrics, protocols):
 def test_sequential_stopping_converges_or_hits_max_runs():
     grid = {"at_coverage": [0.9, 1.0], "horizon": [10.0, 30.0]}
     metrics = ["ckpt_total", "log_entries_peak"]
+    kw = dict(KW, engine="numba")   # the stopping rule, not an engine, is under test
     df = sweep(BASE, grid, 6, 11, protocols=PROTOS, target_rel_halfwidth=0.15, max_runs=48,
-               metrics=metrics, **KW)
+               metrics=metrics, **kw)
     st = _check_rule(df, 0.15, metrics, PROTOS)
     assert set(st["reason"]) == {"converged", "max_runs"}
     assert (st["runs"] >= MIN_STOP_RUNS).all()  # never before the minimum sample
@@ -208,7 +210,7 @@ def test_sequential_stopping_converges_or_hits_max_runs():
     assert prov["max_runs"] == 48 and prov["metrics"] == metrics and prov["batch_runs"] == 6
     assert prov["min_runs"] == MIN_STOP_RUNS
     # the runs are the first runs of a fixed sweep: batches add run indices, nothing else
-    full = sweep(BASE, grid, 48, 11, protocols=PROTOS, **KW)
+    full = sweep(BASE, grid, 48, 11, protocols=PROTOS, **kw)
     keep = full.merge(df[["point", "protocol", "run"]], on=["point", "protocol", "run"])
     pd.testing.assert_frame_equal(df.reset_index(drop=True), keep, check_exact=True)
 
@@ -364,6 +366,7 @@ def test_interrupt_then_resume_gives_the_uninterrupted_result(tmp_path, monkeypa
     assert runs_on_disk == len(want)  # nothing lost, nothing computed twice
 
 
+@pytest.mark.subprocess
 def test_sigkill_mid_sweep_then_resume(tmp_path):
     store = tmp_path / "store"
     script = textwrap.dedent(f"""
@@ -377,11 +380,11 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while len(_unit_files(store)) < 3:
+        guard = time.monotonic() + HANG_GUARD_S      # a hang guard, not a speed limit
+        while len(_unit_files(store)) < 3 and time.monotonic() < guard:
             assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "the sweep wrote no unit in 60 s"
             time.sleep(0.01)
+        assert len(_unit_files(store)) >= 3, "the sweep hung: no unit written"
         assert proc.poll() is None, "the sweep finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(30) == -signal.SIGKILL
@@ -401,6 +404,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
 
 
 # --------------------------------------------------------------------------- clients
+@pytest.mark.subprocess
 def test_process_pool_executor_equals_local(fixed):
     with cf.ProcessPoolExecutor(max_workers=2) as ex:
         got = sweep(BASE, GRID, 12, 5, protocols=PROTOS, client=ex, chunk_runs=5, **KW)
@@ -441,6 +445,7 @@ def dask_client():
     cluster.close()
 
 
+@pytest.mark.subprocess
 def test_dask_local_cluster_equals_local(dask_client, fixed, tmp_path):
     got = sweep(BASE, GRID, 12, 5, protocols=PROTOS, client=dask_client, chunk_runs=5,
                 store=tmp_path / "s", **KW)
@@ -464,6 +469,7 @@ def test_manifest_is_json_and_describes_the_study(tmp_path):
     assert {s["reason"] for s in raw["point_status"]} <= {"converged", "max_runs"}
 
 
+@pytest.mark.subprocess
 def test_dask_lost_worker_is_recomputed_without_loss_or_duplicates(dask_client, tmp_path):
     args = dict(base=Scenario(horizon=60.0, fault_rate=0.02),
                 grid={"at_coverage": [0.9, 1.0], "n_low": [2, 3]}, runs=40, seed=13,
@@ -475,8 +481,8 @@ def test_dask_lost_worker_is_recomputed_without_loss_or_duplicates(dask_client, 
     at_kill = []
 
     def killer():
-        deadline = time.monotonic() + 60
-        while len(_unit_files(store)) < 2 and time.monotonic() < deadline:
+        guard = time.monotonic() + HANG_GUARD_S      # a hang guard, not a speed limit
+        while len(_unit_files(store)) < 2 and time.monotonic() < guard:
             time.sleep(0.005)
         os.kill(victim, signal.SIGKILL)
         at_kill.append(len(_unit_files(store)))
@@ -489,4 +495,4 @@ def test_dask_lost_worker_is_recomputed_without_loss_or_duplicates(dask_client, 
     assert killed.is_set() and at_kill[0] < 4 * 2 * 8  # killed mid-sweep
     assert len(_unit_files(store)) == 4 * 2 * 8
     pd.testing.assert_frame_equal(got, want, check_exact=True)
-    dask_client.wait_for_workers(2, timeout=60)
+    dask_client.wait_for_workers(2, timeout=HANG_GUARD_S)

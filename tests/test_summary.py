@@ -155,11 +155,12 @@ def test_summarize_columns_and_default_metrics():
     expected = numeric[:]
     expected[0:0] = ["p_completed", "p_failed", "p_recovered"]  # outcome sits before t_end
     assert metrics == expected + ["p_violation"]
-    assert set(out.loc[out.metric.str.startswith("p_"), "method"]) == {"wilson"}
+    assert set(out.loc[out.metric.str.startswith("p_"), "method"]) == {"clopper-pearson"}
     by_method = out.set_index("metric")["method"]
     for m in METRICS:
         if m.name in by_method.index:
-            assert by_method[m.name] == ("quasi-poisson" if m.support == "count" else "t"), m.name
+            nonneg = m.support in ("count", "nonnegative")
+            assert by_method[m.name] == ("hall" if nonneg else "t"), m.name
     assert (out["n"] == len(df)).all()
 
 
@@ -192,18 +193,23 @@ def test_summarize_drops_nan_per_metric():
     assert out.loc["t_end", "n"] == 30
 
 
-def test_summarize_outcome_probabilities_wilson():
+def test_summarize_outcome_probabilities_exact_and_wilson():
     outcome = ["completed"] * 7 + ["failed"] * 3
     df = finalize_frame(pd.DataFrame({"outcome": outcome}))
     out = summarize(df, metrics=["p_completed", "p_failed", "p_recovered"]).set_index("metric")
     assert out.loc["p_failed", "mean"] == pytest.approx(0.3)
+    # Clopper-Pearson (the default) against scipy's exact binomial interval
+    exact = stats.binomtest(3, 10).proportion_ci(method="exact")
     assert out.loc["p_failed", ["ci_low", "ci_high"]].tolist() == pytest.approx(
-        [0.1078, 0.6032], abs=1e-4)
+        [exact.low, exact.high], rel=1e-9)
     assert out.loc["p_recovered", "mean"] == 0.0 and out.loc["p_recovered", "ci_low"] == 0.0
-    assert out.loc["p_completed", "ci_high"] == pytest.approx(1 - 0.1078, abs=1e-4)
-    assert out.loc["p_failed", "half_width"] == pytest.approx((0.6032 - 0.1078) / 2, abs=1e-4)
+    assert out.loc["p_recovered", "ci_high"] == pytest.approx(1 - 0.025 ** (1 / 10))
+    assert out.loc["p_completed", "ci_high"] == pytest.approx(1 - exact.low, rel=1e-9)
     assert out.loc["p_failed", "std"] == pytest.approx(np.std([0] * 7 + [1] * 3, ddof=1))
-    assert set(out["method"]) == {"wilson"}
+    assert set(out["method"]) == {"clopper-pearson"} and out["ci_reliable"].all()
+    w = summarize(df, metrics=["p_failed"], method="wilson").iloc[0]
+    assert [w["ci_low"], w["ci_high"]] == pytest.approx([0.1078, 0.6032], abs=1e-4)
+    assert w["half_width"] == pytest.approx((0.6032 - 0.1078) / 2, abs=1e-4)
 
 
 def test_summarize_p_violation():
@@ -213,8 +219,11 @@ def test_summarize_p_violation():
     df.loc[[5, 7], "cascade"] = 1
     row = summarize(df, metrics="p_violation").iloc[0]
     assert row["n"] == 20 and row["mean"] == pytest.approx(3 / 20)
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson_interval(3, 20), rel=1e-12)
-    assert row["method"] == "wilson"
+    exact = stats.binomtest(3, 20).proportion_ci(method="exact")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((exact.low, exact.high), rel=1e-9)
+    assert row["method"] == "clopper-pearson"
+    w = summarize(df, metrics="p_violation", method="wilson").iloc[0]
+    assert (w["ci_low"], w["ci_high"]) == pytest.approx(wilson_interval(3, 20), rel=1e-12)
 
 
 def test_summarize_groups_and_dtypes():
@@ -249,6 +258,7 @@ def test_summarize_non_default_index_ok():
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.statistical
 def test_ci_coverage_of_normal_mean():
     rng = np.random.default_rng(20240601)
     reps, n, mu = 2000, 8, 3.5
@@ -406,11 +416,15 @@ def test_metric_support_comes_from_metrics_table():
     assert metric_support("my_column") == "real"
 
 
-def test_auto_count_interval_of_zeros_has_width():
-    out = summarize(_counts([0] * 10), metrics="n_compensated").iloc[0]
-    assert out["method"] == "quasi-poisson"
-    assert out["ci_low"] == 0.0 and out["ci_high"] == pytest.approx(-math.log(0.025) / 10)
-    assert out["half_width"] > 0
+def test_auto_count_interval_of_zeros_bounds_nothing():
+    """Issue 22: an all-zero sample of a zero-inflated count has no honest finite upper
+    bound (the Poisson rule [0, 3.69 / n] assumed one); it is [0, inf) and unreliable."""
+    out = summarize(_counts([0] * 40), metrics="n_compensated").iloc[0]
+    assert out["method"] == "hall"
+    assert out["ci_low"] == 0.0 and out["ci_high"] == math.inf and not out["ci_reliable"]
+    assert out["half_width"] == math.inf
+    qp = summarize(_counts([0] * 10), metrics="n_compensated", method="quasi-poisson").iloc[0]
+    assert qp["ci_low"] == 0.0 and qp["ci_high"] == pytest.approx(-math.log(0.025) / 10)
 
 
 def test_t_interval_of_nonnegative_metric_is_clipped_at_zero():
@@ -426,7 +440,7 @@ def test_t_interval_of_nonnegative_metric_is_clipped_at_zero():
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(0, 6), min_size=2, max_size=40),
-       st.sampled_from(["auto", "t", "quasi-poisson", "bca"]))
+       st.sampled_from(["auto", "t", "hall", "quasi-poisson", "hurdle", "bca"]))
 def test_never_a_negative_lower_bound_for_nonnegative_metrics(values, method):
     df = pd.DataFrame({"n_compensated": np.array(values, dtype=np.int64),
                        "t_end": np.array(values, dtype=float) * 0.5})
@@ -440,8 +454,9 @@ def test_method_mapping_and_errors():
     df = fake_results(points=(0,), protocols=("mdcd",))
     out = summarize(df, metrics=["ckpt_total", "t_end", "p_failed"],
                     method={"ckpt_total": "t"}).set_index("metric")
-    assert out["method"].tolist() == ["t", "t", "wilson"]
-    assert set(INTERVAL_METHODS) == {"auto", "t", "quasi-poisson", "wilson", "bca"}
+    assert out["method"].tolist() == ["t", "hall", "clopper-pearson"]
+    assert set(INTERVAL_METHODS) == {"auto", "t", "hall", "quasi-poisson", "hurdle", "wilson",
+                                     "clopper-pearson", "bca"}
     with pytest.raises(ValueError, match="unknown interval method 'exact'"):
         summarize(df, metrics="ckpt_total", method="exact")
     with pytest.raises(ValueError, match="'wilson' is for the shares"):
@@ -470,6 +485,7 @@ def test_bca_is_reproducible_and_close_to_t_for_symmetric_data():
     assert math.isnan(const["ci_low"]) and math.isnan(const["half_width"])
 
 
+@pytest.mark.statistical
 def test_bca_covers_skewed_means():
     # exponential samples of 40: BCa coverage near 95% (binomial slack: 300 reps, sd 0.013)
     rng = np.random.default_rng(11)

@@ -6,11 +6,11 @@ correct state vouches for.  The traces below are the smallest that show each rul
 """
 
 import numpy as np
-import pandas as pd
 import pytest
+from engines import engines_agree
+from helpers import examples, safety_scenarios
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_properties import scenarios
 
 import mdcd_lab as m
 from mdcd_lab.constants import PIGGYBACK_COUNTER_BYTES, PIGGYBACK_FLAG_BYTES
@@ -112,22 +112,18 @@ def test_both_engines_agree(scope):
         sc = m.Scenario(n_low=n_low, n_act=3, horizon=40.0, fault_rate=0.03,
                         fault_scope=scope, at_coverage=0.95, latency=0.3, shadow_lag=0.4,
                         compensation=0.3)
-        a = m.simulate(sc, 80, 11, protocol="mdcd-vector")
-        b = m.simulate(sc, 80, 11, protocol="mdcd-vector", engine="numba")
-        pd.testing.assert_frame_equal(a, b)
+        a = engines_agree(sc, "mdcd-vector", runs=80, seed=11)
         assert (a["outcome"] == "recovered").sum() > 0
 
 
 def test_many_members_fit_the_kernel_pool():
     sc = m.Scenario(n_low=12, n_act=4, horizon=10.0, fault_rate=0.02,
                     fault_scope="process", at_coverage=1.0)
-    a = m.simulate(sc, 20, 3, protocol="mdcd-vector")
-    b = m.simulate(sc, 20, 3, protocol="mdcd-vector", engine="numba")
-    pd.testing.assert_frame_equal(a, b)
+    engines_agree(sc, "mdcd-vector", runs=20, seed=3)
 
 
-@settings(max_examples=120, deadline=None)
-@given(sc=scenarios(scope="process"), seed=st.integers(0, 2**32 - 1),
+@settings(max_examples=examples(120), deadline=None)
+@given(sc=safety_scenarios(scope="process"), seed=st.integers(0, 2**32 - 1),
        scope=st.sampled_from(["cluster", "process"]))
 def test_mdcd_vector_is_safe_under_both_fault_scopes(sc, seed, scope):
     df = m.simulate(sc.replace(fault_scope=scope), 4, seed, protocol="mdcd-vector",
@@ -156,6 +152,19 @@ def test_vector_levels_are_a_join_semilattice(a, b, c):
     assert lv.leq(a, b) == all(x <= y for x, y in zip(a, b, strict=True))
     assert lv.excess(a, b) == sum(max(0, x - y) for x, y in zip(a, b, strict=True))
     assert lv.leq(lv.zero, a) and lv.unit(1, 4) == (0, 4, 0)
+
+
+def test_vector_levels_refuse_another_length_and_size_the_piggyback():
+    """Levels of different lengths are a bug, never a silent truncation; the piggyback
+    of a message without a member number carries ``n`` counters (docs/metrics.md)."""
+    lv = VectorLevels(3)
+    for op in (lv.leq, lv.join, lv.excess):
+        with pytest.raises(ValueError):
+            op((1, 2, 3), (1, 2))
+    f, c = PIGGYBACK_FLAG_BYTES, PIGGYBACK_COUNTER_BYTES
+    assert lv.piggyback_bytes() == lv.piggyback_bytes(numbered=False) == f + 3 * c
+    assert lv.piggyback_bytes(numbered=True) == f + 2 * c
+    assert SCALAR.piggyback_bytes() == SCALAR.piggyback_bytes(numbered=True) == f + c
 
 
 @given(a=st.integers(0, 50), b=st.integers(0, 50))

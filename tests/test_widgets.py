@@ -103,7 +103,7 @@ def test_sweep_explorer_run_plot_and_replot(monkeypatch):
     assert calls[0]["grid"] == {"latency": [0.0, 0.5, 1.0]} and calls[0]["runs"] == 12
     assert calls[0]["protocols"] == ("mdcd", "mdcd-paper") and calls[0]["progress"] is False
     ax = ex.figure.axes[0]
-    assert ax.get_xlabel() == "mean channel delay (time units)"
+    assert ax.get_xlabel() == "mean L of the exponential channel delay (time units)"
     assert ax.get_ylabel() == "checkpoints per run"
     assert len([ln for ln in ax.get_lines() if ln.get_gid() == "mean"]) == 2
     first = _png(ex.output)

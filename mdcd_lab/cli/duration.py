@@ -1,9 +1,11 @@
 """``mdcd-lab duration``: the optimal guarded-operation duration (docs/performability.md).
 
 Writes ``DIR/duration.csv`` (one row per protocol and phi), ``DIR/optimum.csv``
-(the optimal phi per protocol with its interval) and ``DIR/runs.parquet`` (the
-per-run table, so other costs can be summarized without simulating), each with
-a ``.meta.json`` sidecar, and prints the optimum.
+(the optimum per protocol: the grid's best phi, the set not below the best, the
+smooth optimum and the fresh runs' worth), ``DIR/runs.parquet`` (the per-run
+table, so other costs can be summarized without simulating) and
+``DIR/fresh.parquet`` (the fresh runs at the chosen phi), each with a
+``.meta.json`` sidecar, and prints the optimum.
 """
 
 from __future__ import annotations
@@ -76,21 +78,28 @@ def cmd_duration(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise SpecError(f"--out {out} exists and is not a directory")
     st = duration_study(base, phis, mission, runs, seed, protocols=protocols, costs=costs,
-                        engine=args.engine, progress=not args.quiet)
+                        engine=args.engine, progress=not args.quiet, refine=args.refine)
     out.mkdir(parents=True, exist_ok=True)
     prov = {"study": "duration", "base": base.to_dict(), "phis": phis, "mission": mission,
+            "refine": args.refine,
             "runs": runs, "seed": seed, "protocols": list(protocols),
             "costs": costs.to_dict(), "engine": args.engine}
     to_csv(st.table, out / "duration.csv", provenance=prov)
     to_csv(st.optimum, out / "optimum.csv", provenance=prov)
     to_parquet(st.runs, out / "runs.parquet", provenance=prov)
+    to_parquet(st.fresh, out / "fresh.parquet", provenance=prov)
     print(st.table[["protocol", "phi", "worth_mean", "worth_low", "worth_high", "Y",
                     "p_failed", "p_recovered", "p_failed_after_phi"]].to_string(
         index=False, float_format=lambda x: f"{x:.4g}"))
     for o in st.optimum.itertuples():
-        print(f"{o.protocol}: optimal phi {o.phi_opt:g} (interval {o.phi_low:g} .. "
-              f"{o.phi_high:g}), mean worth {o.worth_opt:.5g} of {mission:g}")
-    print(f"wrote {out / 'duration.csv'}, {out / 'optimum.csv'}, {out / 'runs.parquet'}")
+        fresh = (f"; fresh runs there: {o.worth_fresh:.5g} [{o.worth_fresh_low:.5g}, "
+                 f"{o.worth_fresh_high:.5g}]" if o.worth_fresh == o.worth_fresh else "")
+        print(f"{o.protocol}: best phi of the grid {o.phi_opt:g} (mean worth "
+              f"{o.worth_opt:.5g} of {mission:g}{fresh}); not below the best: "
+              f"{o.set_low:g} .. {o.set_high:g} ({o.n_set} of the grid); smooth optimum "
+              f"{o.phi_smooth:.4g} [{o.phi_smooth_low:.4g}, {o.phi_smooth_high:.4g}]")
+    print(f"wrote {out / 'duration.csv'}, {out / 'optimum.csv'}, {out / 'runs.parquet'}, "
+          f"{out / 'fresh.parquet'}")
     return 0
 
 
@@ -110,6 +119,8 @@ def add_parser(sub) -> None:
     d.add_argument("--protocols", help="comma-separated guarded protocols")
     d.add_argument("--cost", action="append", metavar="NAME=VALUE",
                    help=f"a cost ({', '.join(COST_FIELDS)}); repeatable")
+    d.add_argument("--refine", action="store_true", help="a second, finer grid around "
+                   "each protocol's coarse optimum")
     d.add_argument("--engine", default="numba", choices=("numba", "reference"),
                    help="simulation engine (default numba)")
     d.add_argument("--out", default="duration-out", help="output directory")

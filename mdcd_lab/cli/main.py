@@ -268,8 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default="trace-out", help="output directory (default: trace-out)")
     t.set_defaults(func=cmd_trace)
     s = sub.add_parser("summarize", help="confidence intervals of a results file",
-                       description="Means with Student-t intervals and probabilities with "
-                                   "Wilson intervals, per group (docs/results-and-summaries.md).")
+                       description="Means and probabilities with summarize's default "
+                                   "intervals per metric family, and whether each is reliable, "
+                                   "per group (docs/results-and-summaries.md).")
     s.add_argument("results", help="results file (.csv, .parquet, .pq) written by run or sweep")
     s.add_argument("--by", help="comma-separated grouping columns (default: protocol)")
     s.add_argument("--metrics", help="comma-separated metrics (default: all)")

@@ -29,12 +29,14 @@ from .kernels.layout import (
     FP_COORD_PERIOD,
     FP_COVERAGE,
     FP_CUM0,
+    FP_GROWTH,
     FP_GUARD_END,
     FP_HORIZON,
     FP_LAG,
     FP_LATENCY,
     FP_TOTAL,
     FP_W0,
+    FP_WINDOW,
     IP_CHECKPOINT_EVERY_RECEIVE,
     IP_CKPT_INDEX_BY_TRIGGER,
     IP_COORDINATED_CKPT,
@@ -141,6 +143,8 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
     ip[IP_MSG_BYTES] = scenario.msg_bytes
     ip[IP_NON_FIFO] = int(scenario.channel == "non-fifo")
     fp[FP_COORD_PERIOD] = scenario.coord_period
+    fp[FP_WINDOW] = scenario.horizon    # the realised means average over t <= phi
+    fp[FP_GROWTH] = scenario.fault_growth
     if rules.coordinated_ckpt:   # line events k * coord_period <= horizon (the reference's loop)
         k = 1
         while k * scenario.coord_period <= scenario.horizon:

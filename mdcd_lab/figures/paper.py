@@ -176,6 +176,7 @@ def fig_duration(runs: int, engine: str, progress: bool) -> FigureResult:
         REALISTIC_COSTS,
         REALISTIC_MISSION,
         duration_study,
+        fresh_seed_of,
     )
     from ..plots.duration import plot_duration
     from .studies import study_record
@@ -184,17 +185,20 @@ def fig_duration(runs: int, engine: str, progress: bool) -> FigureResult:
     eng = "numba" if engine == "auto" else engine
     st = duration_study(REALISTIC_BASE, phis, REALISTIC_MISSION, runs, SEED,
                         protocols=protocols, costs=REALISTIC_COSTS, engine=eng,
-                        progress=progress)
+                        progress=progress, refine=True)
     fig = plot_duration(st.table, st.optimum)
     data = st.table.merge(st.optimum, on="protocol", how="left")
-    # the scenarios the engines get: horizon = phi for phi > 0; "unguarded" (phi = 0)
-    # runs the base, whose horizon is the mission's
+    # the scenarios the engines get: horizon = phi for phi > 0 (the grid and its
+    # refinement); "unguarded" (phi = 0) runs the base, whose horizon is the mission's
     base = REALISTIC_BASE.replace(horizon=REALISTIC_MISSION, mission=REALISTIC_MISSION)
-    grid = {"horizon": [phi for phi in phis if phi > 0]}
+    grid = {"horizon": sorted(float(p) for p in set(st.table["phi"]) if p > 0)}
     scenarios = [base.replace(horizon=phi).to_dict() for phi in grid["horizon"]]
     study = study_record(base, grid, runs, SEED, [*protocols, "unguarded"],
                          dict.fromkeys([*protocols, "unguarded"], eng), scenarios)
     study["costs"] = REALISTIC_COSTS.to_dict()
+    study["refine"] = True
+    study["fresh_seed"] = fresh_seed_of(SEED)   # fresh runs at each protocol's best phi
+    study["fresh_runs"] = runs
     return FigureResult(fig, data, [study])
 
 
@@ -221,7 +225,8 @@ def _figures() -> tuple[FigureSpec, ...]:
         FigureSpec("spacetime", "Space-time diagram of a recovered mdcd run", fig_spacetime),
         *rv.FIGURES,
         FigureSpec("duration", "Mission worth and performability index Y against the "
-                   "guarded-operation duration phi, optimum with its bootstrap interval",
+                   "guarded-operation duration phi: the set of phi not below the best, the "
+                   "smooth optimum with its interval, the worth of fresh runs there",
                    fig_duration),
     )
 

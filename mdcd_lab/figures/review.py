@@ -149,10 +149,18 @@ def _two_sweeps(frames: list[tuple[pd.DataFrame, str, bool]], metrics: list[str]
             last = i == len(frames) - 1 and j == len(metrics) - 1
             plot_sweep(df, x, metric, ax=axes[i, j], legend=last, logx=logx)
     if any(m.startswith("p_") for m in metrics) and not all(m.startswith("p_") for m in metrics):
-        for text in axes[-1, -1].get_legend().get_texts():   # the legend covers every panel
+        # the legend covers every panel: name the methods of every panel's summary
+        from ..plots.sweeps import method_names
+        used: dict[bool, list[str]] = {True: [], False: []}
+        for df, x, _ in frames:
+            s = summarize(df, by=[x, "protocol"], metrics=metrics)
+            for metric, method in zip(s["metric"], s["method"], strict=True):
+                used[str(metric).startswith("p_")].append(method)
+        for text in axes[-1, -1].get_legend().get_texts():
             if "% CI" in text.get_text():
                 text.set_text(text.get_text().split("(")[0]
-                              + "(Wilson for probabilities, Student t for means)")
+                              + f"({method_names(used[True])} for probabilities, "
+                              f"{method_names(used[False])} for means)")
     return fig
 
 

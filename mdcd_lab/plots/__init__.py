@@ -1,7 +1,7 @@
 """Figures from mdcd_lab's tables and event logs (matplotlib; nothing is simulated).
 
 - :func:`plot_sweep`: a metric against a swept parameter, one line per protocol,
-  with confidence bands (Student t; Wilson for outcome probabilities);
+  with the confidence bands of ``summarize``'s defaults (named in the legend);
 - :func:`plot_outcomes`: P(failed), P(recovered), P(completed) against a swept
   parameter, one panel each;
 - :func:`plot_distribution`: ECDF or histogram of a per-run metric per protocol;

@@ -141,9 +141,10 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
             groups = _panel_rows(summary, panel, hue, hue_order)
             n_g = len(groups)
             w = 0.8 / n_g
-            top = float(np.nanmax(summary[summary["metric"].isin(
+            highs = summary[summary["metric"].isin(
                 [panel] if isinstance(panel, str) else list(panel))]["ci_high"].to_numpy(
-                dtype=float), initial=0.0))
+                dtype=float)
+            top = float(np.max(highs[np.isfinite(highs)], initial=0.0))   # [0, inf) too
             if not isinstance(panel, str):      # metrics side by side: a legend per panel
                 ax.legend(_swatches(n_g), [hue_labels.get(g, metric_label(g)) for g, _ in groups],
                           loc="upper left", bbox_to_anchor=(0.0, 1.0), frameon=False)

@@ -1,14 +1,17 @@
 """Mission worth and the performability index against the guarded-operation duration.
 
 Draws :func:`mdcd_lab.duration_study`'s table (docs/performability.md): the mean
-worth ``E[W](phi)`` and ``Y(phi)`` per protocol, with their confidence bands,
-and the optimal phi with its bootstrap interval.  Nothing is simulated.
+worth ``E[W](phi)`` and ``Y(phi)`` per protocol, with their confidence bands, the
+set of durations not significantly below the best (multiple comparison with the
+best), the smooth optimum with its interval and the worth of fresh runs at the
+chosen phi.  Nothing is simulated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -31,8 +34,11 @@ def plot_duration(table: pd.DataFrame, optimum: pd.DataFrame | None = None,
         ``DurationStudy.table`` (columns ``protocol, phi, worth_mean, worth_low,
         worth_high, Y, Y_low, Y_high``).
     optimum : DataFrame, optional
-        ``DurationStudy.optimum``: the optimal phi of each protocol is marked on
-        the worth curve, its bootstrap interval drawn as a bar under it.
+        ``DurationStudy.optimum``: the grid's best phi of each protocol is a star on
+        the worth curve; under the curves, one row per protocol shows the set of phi
+        not significantly below the best (``table.in_best_set``: dots joined by a
+        thick bar) and the smooth optimum with its interval (diamond and whiskers);
+        the fresh runs' worth at the chosen phi is an open circle with its interval.
     ax : pair of Axes, optional
         Default: a new single-column figure with two panels.
     legend : bool
@@ -71,14 +77,7 @@ def plot_duration(table: pd.DataFrame, optimum: pd.DataFrame | None = None,
         if optimum is not None:
             opt = optimum[optimum["protocol"].astype(str) == str(proto)]
             if len(opt):
-                o = opt.iloc[0]
-                top.plot([o["phi_opt"]], [o["worth_opt"]], marker="*", markersize=11 - 3 * k,
-                         color=st["color"], markeredgecolor="black", markeredgewidth=0.5,
-                         linestyle="none", zorder=5)
-                lo = table["worth_low"].min() + 0.04 * (k + 1) * span   # one row each
-                top.errorbar([o["phi_opt"]], [lo], xerr=[[o["phi_opt"] - o["phi_low"]],
-                                                         [o["phi_high"] - o["phi_opt"]]],
-                             color=st["color"], capsize=3, linewidth=1, fmt="none")
+                _draw_optimum(top, opt.iloc[0], sub, st, k, table["worth_low"].min(), span)
     top.set_ylabel("mean worth E[W]")
     bottom.set_ylabel("performability index Y")
     bottom.set_xlabel("guarded-operation duration phi (time units)")
@@ -88,7 +87,48 @@ def plot_duration(table: pd.DataFrame, optimum: pd.DataFrame | None = None,
         from matplotlib.lines import Line2D
         handles.append(Line2D([], [], marker="*", color="grey", markeredgecolor="black",
                               linestyle="none", markersize=9))
-        labels.append("optimal phi (bar: its interval)")
+        labels.append("best phi of the grid")
+        if "in_best_set" in table.columns:
+            handles.append(Line2D([], [], marker="o", color="grey", linewidth=4, alpha=0.6,
+                                  markersize=3))
+            labels.append("phi not below the best (MCB set)")
+        if "phi_smooth" in optimum.columns:
+            handles.append(Line2D([], [], marker="D", color="grey", markeredgecolor="black",
+                                  linestyle="-", linewidth=1, markersize=4))
+            labels.append("smooth optimum and its interval")
+        if "worth_fresh" in optimum.columns and optimum["worth_fresh"].notna().any():
+            handles.append(Line2D([], [], marker="o", color="grey", markerfacecolor="white",
+                                  linestyle="-", linewidth=1, markersize=5))
+            labels.append("worth at the chosen phi, fresh runs")
     if legend and handles:
         legend_below(bottom, handles, labels)
     return fig
+
+
+def _draw_optimum(top: Axes, o: pd.Series, sub: pd.DataFrame, st: dict, k: int,
+                  floor: float, span: float) -> None:
+    """Star at the grid's best phi; one row under the curves with the MCB set and the
+    smooth optimum; the fresh runs' worth at the chosen phi."""
+    top.plot([o["phi_opt"]], [o["worth_opt"]], marker="*", markersize=11 - 3 * k,
+             color=st["color"], markeredgecolor="black", markeredgewidth=0.5,
+             linestyle="none", zorder=5)
+    y = floor + (0.05 + 0.1 * k) * span   # two rows per protocol: the set, the smooth optimum
+    if "in_best_set" in sub.columns:
+        xs = sub.loc[sub["in_best_set"].astype(bool), "phi"].to_numpy(dtype=float)
+        if len(xs):
+            top.plot([xs.min(), xs.max()], [y, y], color=st["color"], linewidth=4, alpha=0.45,
+                     solid_capstyle="round")
+            top.plot(xs, [y] * len(xs), color=st["color"], marker="o", markersize=3,
+                     linestyle="none")
+    if "phi_smooth" in o.index and np.isfinite(o["phi_smooth"]):
+        top.errorbar([o["phi_smooth"]], [y + 0.045 * span],
+                     xerr=[[o["phi_smooth"] - o["phi_smooth_low"]],
+                           [o["phi_smooth_high"] - o["phi_smooth"]]],
+                     color=st["color"], capsize=3, linewidth=1, marker="D", markersize=4,
+                     markeredgecolor="black", markeredgewidth=0.5)
+    if "worth_fresh" in o.index and np.isfinite(o["worth_fresh"]):
+        top.errorbar([o["fresh_phi"]], [o["worth_fresh"]],
+                     yerr=[[o["worth_fresh"] - o["worth_fresh_low"]],
+                           [o["worth_fresh_high"] - o["worth_fresh"]]],
+                     color=st["color"], capsize=3, linewidth=1, marker="o", markersize=5,
+                     markerfacecolor="white", zorder=6)

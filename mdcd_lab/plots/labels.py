@@ -38,7 +38,7 @@ def metric_label(name: str) -> str:
 
 
 def field_label(name: str) -> str:
-    """Axis label of a Scenario field with its unit, e.g. ``"mean channel delay (time units)"``
+    """Axis label of a Scenario field with its unit, e.g. ``"shadow lag (time units)"``
     (:attr:`~mdcd_lab.scenario.FieldInfo.axis_label`); other columns keep their name.
 
     Probabilities and counts whose label names them carry no unit.

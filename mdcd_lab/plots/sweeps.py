@@ -28,7 +28,8 @@ __all__ = ["plot_sweep", "plot_outcomes"]
 
 _OUTCOME_METRICS = {"failed": "p_failed", "recovered": "p_recovered", "completed": "p_completed"}
 _METHOD_NAMES = {"t": "Student t", "wilson": "Wilson", "quasi-poisson": "quasi-Poisson",
-                 "bca": "BCa bootstrap"}
+                 "bca": "BCa bootstrap", "hurdle": "hurdle", "hall": "skew-corrected t",
+                 "clopper-pearson": "Clopper-Pearson"}
 
 
 def _as_by(df: pd.DataFrame, by: str | Sequence[str] | None, x: str) -> list[str]:
@@ -115,6 +116,7 @@ def _draw_lines(ax: Axes, summary: pd.DataFrame, x: str, by_cols: list[str],
         mean = part["mean"].to_numpy(float)[order]
         lo = part["ci_low"].to_numpy(float)[order]
         hi = part["ci_high"].to_numpy(float)[order]
+        hi = np.where(np.isfinite(hi), hi, np.nan)   # [0, inf): no band drawn there
         if ticklabels is None:
             ax.fill_between(xs, lo, hi, color=style["color"], alpha=0.2, linewidth=0,
                             zorder=1)
@@ -138,9 +140,15 @@ def _draw_lines(ax: Axes, summary: pd.DataFrame, x: str, by_cols: list[str],
     return handles, labels
 
 
+def method_names(methods: Any) -> str:
+    """The interval methods of a summary's ``method`` column, as legends name them
+    (``"Clopper-Pearson"``, ``"skew-corrected t"``, ...), in order, without repeats."""
+    return ", ".join(_METHOD_NAMES.get(m, m) for m in pd.unique(pd.Series(list(methods))))
+
+
 def _ci_entry(summary: pd.DataFrame, level: float,
               categorical: bool = False) -> tuple[Any, str]:
-    methods = [_METHOD_NAMES.get(m, m) for m in pd.unique(summary["method"])]
+    methods = [method_names(summary["method"])]
     if categorical:
         handle: Any = Line2D([], [], color="0.4", marker="|", markersize=8, linestyle="none",
                              markeredgewidth=1.0)
@@ -190,7 +198,7 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
     metric : str
         A numeric column or an outcome probability understood by
         :func:`~mdcd_lab.stats.summary.summarize`: ``p_failed``, ``p_recovered``,
-        ``p_completed`` (Wilson intervals) or ``p_violation``.
+        ``p_completed`` or ``p_violation``.
     by : str or list of str or None, default "protocol"
         One line per value.  Protocols keep their colour in every figure
         (:func:`~mdcd_lab.plots.style.protocol_style`).
@@ -217,10 +225,13 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
 
     Notes
     -----
-    Numeric metrics use Student t intervals of the mean; ``p_*`` metrics use
-    Wilson score intervals (never outside [0, 1], not symmetric).  A point
-    with fewer than two runs (or, for metrics with missing values such as
-    ``rollback_dist_max``, fewer than two non-missing values) has no band.
+    The bands are :func:`~mdcd_lab.summary.summarize`'s default intervals
+    (Hall's skewness-corrected t for counts and non-negative reals, Student t
+    for signed metrics, Clopper-Pearson for ``p_*``: never outside [0, 1]);
+    the legend names them from the summary's ``method`` column.  A point with
+    fewer than two runs (or, for metrics with missing values such as
+    ``rollback_dist_max``, fewer than two non-missing values) has no band,
+    and neither has an interval without a finite upper bound.
     """
     _check_frame(df, x)
     by_cols = _as_by(df, by, x)
@@ -263,7 +274,7 @@ def plot_outcomes(df: pd.DataFrame, x: str, by: str | Sequence[str] | None = "pr
         Which of ``"failed"``, ``"recovered"``, ``"completed"`` to draw, one
         panel each, stacked vertically (shared x axis), in this order.
     level : float, default 0.95
-        Confidence level of the Wilson bands.
+        Confidence level of the bands (``summarize``'s default: Clopper-Pearson).
     ax : Axes or sequence of Axes, optional
         One axes per outcome (a single Axes is accepted for one outcome).
         Default: a new single-column figure.

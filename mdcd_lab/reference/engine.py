@@ -139,7 +139,7 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
         n_events += unguarded.play_unguarded(run, arrays, first)
     res = _collect(run, n_events, t_guarded)
     res["delivery_delay_mean"], res["twin_offset_mean"] = realised_means(
-        t_arr, kind, src, dst, td, scenario.n_low, scenario.n_act)
+        t_arr, kind, src, dst, td, scenario.n_low, scenario.n_act, scenario.horizon)
     events = event_frame(run.events, proc_names(scenario)) if record else None
     return res, events
 

@@ -2,12 +2,15 @@
 
 :func:`summarize` turns a tidy per-run frame (one row per run, see
 :mod:`mdcd_lab.metrics`) into a tidy long frame with one row per (group,
-metric): the sample size, mean, standard deviation and a two-sided confidence
-interval.  The interval's method is chosen per metric from its *support*
-(:data:`mdcd_lab.metrics.SUPPORTS`): a quasi-Poisson interval for counts
-(which Student's t under-covers when they are skewed and mostly zero), Wilson
-score for the outcome and violation shares, Student's t otherwise; or the one
-given as ``method=``.  No interval of a non-negative metric goes below 0.
+metric): the sample size, mean, standard deviation, a two-sided confidence
+interval and whether that interval is reliable at this sample size.  The
+interval's method is chosen per metric family in one place
+(:data:`mdcd_lab.intervals.AUTO_METHODS`, from the metric's *support*,
+:data:`mdcd_lab.metrics.SUPPORTS`): Hall's skewness-corrected t for counts and
+non-negative reals (which Student's t under-covers when they are skewed and
+mostly zero), with ``[0, inf)`` for a sample that bounds nothing,
+Clopper-Pearson for the outcome and violation shares, Student's t otherwise; or
+the one given as ``method=``.  No interval of a non-negative metric goes below 0.
 :func:`paired_differences` compares protocols run on the same traces (common
 random numbers) through per-run differences.
 
@@ -31,7 +34,11 @@ from .intervals import (
     PROBABILITY_METRICS,
     auto_method,
     bca_interval,
+    clopper_pearson_bounds,
+    hall_interval,
+    hurdle_interval,
     metric_support,
+    min_reliable_n,
     quasi_poisson_interval,
     t_half_width,
     wilson_bounds,
@@ -54,7 +61,8 @@ __all__ = ["summarize", "paired_differences", "wilson_interval", "quasi_poisson_
            "INTERVAL_METHODS", "BOOTSTRAP_RESAMPLES"]
 
 #: Columns of :func:`summarize` after the ``by`` columns.
-SUMMARY_COLUMNS = ("metric", "n", "mean", "std", "ci_low", "ci_high", "half_width", "method")
+SUMMARY_COLUMNS = ("metric", "n", "mean", "std", "ci_low", "ci_high", "half_width", "method",
+                   "ci_reliable")
 
 
 # --------------------------------------------------------------------------- summarize
@@ -80,15 +88,15 @@ def _as_methods(df: pd.DataFrame, names: list[str], method: Any) -> list[str]:
         prob = is_probability(df, name)
         if m == "auto":
             m = auto_method(name, prob)
-        elif m == "wilson" and not prob:
-            raise ValueError(f"method 'wilson' is for the shares {PROBABILITY_METRICS}, not "
+        elif m in ("wilson", "clopper-pearson") and not prob:
+            raise ValueError(f"method {m!r} is for the shares {PROBABILITY_METRICS}, not "
                              f"for {name!r}")
-        elif m == "quasi-poisson":
+        elif m in ("quasi-poisson", "hurdle"):
             support = metric_support(name)
             if support not in NONNEGATIVE_SUPPORTS and support != "probability":
                 values = metric_values(df, name)
                 if np.any(values[~np.isnan(values)] < 0):
-                    raise ValueError(f"method 'quasi-poisson' needs non-negative values; "
+                    raise ValueError(f"method {m!r} needs non-negative values; "
                                      f"metric {name!r} has negative ones")
         out.append(m)
     return out
@@ -121,8 +129,9 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
     method : str or mapping of str to str, default "auto"
         Interval method (:data:`INTERVAL_METHODS`), for every metric or per
         metric (``{"n_compensated": "bca"}``; metrics not named get
-        ``"auto"``).  ``"auto"``: ``"wilson"`` for the ``p_*`` shares,
-        ``"quasi-poisson"`` for count metrics (support ``"count"`` in
+        ``"auto"``).  ``"auto"`` (:data:`mdcd_lab.intervals.AUTO_METHODS`):
+        ``"clopper-pearson"`` for the ``p_*`` shares, ``"hall"`` for counts and
+        non-negative reals (support ``"count"`` or ``"nonnegative"`` in
         :data:`mdcd_lab.metrics.METRICS`), ``"t"`` otherwise.
     seed : int, default 0
         Seed of the bootstrap resamples of ``"bca"`` (the group and metric
@@ -134,7 +143,11 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
         The ``by`` columns (with their original dtypes where possible), then
         ``metric``, ``n`` (non-missing values), ``mean``, ``std`` (sample
         standard deviation, ``ddof=1``), ``ci_low``, ``ci_high``,
-        ``half_width`` and ``method``.  One row per (group, metric), groups
+        ``half_width``, ``method`` (the interval actually computed) and
+        ``ci_reliable``: ``n`` is at least the family's documented minimum
+        (:data:`mdcd_lab.intervals.MIN_RELIABLE_N`: 30 for counts and
+        non-negative reals, 10 for other numbers, 1 for shares) and the interval
+        is finite with positive width.  One row per (group, metric), groups
         outermost.  ``level`` is stored in ``attrs["level"]``.
 
     Raises
@@ -142,8 +155,9 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
     ValueError
         Unknown ``by`` column, unknown or non-numeric metric, ``level`` not in
         ``(0, 1)``, an unknown method or one the metric cannot take
-        (``"wilson"`` for a non-share, ``"quasi-poisson"`` for negative
-        values), or an ``outcome`` value outside
+        (``"wilson"`` or ``"clopper-pearson"`` for a non-share,
+        ``"quasi-poisson"`` or ``"hurdle"`` for negative values), or an
+        ``outcome`` value outside
         :data:`~mdcd_lab.metrics.OUTCOMES`.
 
     Notes
@@ -153,12 +167,27 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
     ``half_width`` and bounds (except Wilson, defined from ``n = 1``).
 
     * ``"t"``: Student t, ``mean +- t(1 - a/2, n - 1) * std / sqrt(n)``.
+    * ``"hall"``: Student t corrected for the sample's skewness
+      (:func:`mdcd_lab.intervals.hall_interval`); NaN for ``n < 3``.  For a
+      non-negative metric (support ``"count"`` or ``"nonnegative"``), a sample
+      without spread (all values equal, e.g. all zero) or with fewer than two
+      non-zero values bounds nothing: ``[0, inf)``, flagged ``ci_reliable =
+      False``.
+    * ``"hurdle"``: :func:`mdcd_lab.intervals.hurdle_interval`, the share of
+      non-zero values (Wilson) times the mean of the non-zero values (Hall's
+      skewness-corrected t), combined by the MOVER rule; a sample without
+      zeros gets Hall's interval of its mean; the ``[0, inf)`` rule of
+      ``"hall"`` applies.
     * ``"quasi-poisson"``: :func:`quasi_poisson_interval`; skewed and never
-      of zero width (a sample of zeros gives ``[0, 3.69 / n]`` at 95%).
+      of zero width (a sample of zeros gives ``[0, 3.69 / n]`` at 95%: a
+      Poisson bound, which fails zero-inflated counts).
     * ``"wilson"``: Wilson score interval of the proportion ``mean``; ``std``
       is the sample standard deviation of the 0/1 indicator.  Runs with a
       missing outcome (or a missing violation column and no positive one) are
       left out of ``n``.
+    * ``"clopper-pearson"``: the exact binomial interval (Beta quantiles);
+      coverage at least ``level`` for every proportion and ``n``, so it is
+      the default for shares (Wilson dips below near 0 and 1).
     * ``"bca"``: bias-corrected and accelerated bootstrap
       (``scipy.stats.bootstrap``, :data:`BOOTSTRAP_RESAMPLES` resamples);
       NaN when every value is equal (the bootstrap law is degenerate).
@@ -188,26 +217,18 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
     t_half = t_half_width(n_flat, std_flat, level)
     lo, hi = mean_flat - t_half, mean_flat + t_half
     is_t = method_flat == "t"
-    if (method_flat == "wilson").any():
-        w_lo, w_hi = wilson_bounds(total.ravel(), n_flat.astype(float), z_value(level))
-        lo = np.where(method_flat == "wilson", w_lo, lo)
-        hi = np.where(method_flat == "wilson", w_hi, hi)
-    if (method_flat == "quasi-poisson").any():
-        q_lo, q_hi = quasi_poisson_interval(mean_flat, std_flat, n_flat, level)
-        lo = np.where(method_flat == "quasi-poisson", q_lo, lo)
-        hi = np.where(method_flat == "quasi-poisson", q_hi, hi)
-    if (method_flat == "bca").any():
-        rows = np.flatnonzero(method_flat == "bca")
-        lo, hi = lo.copy(), hi.copy()
-        lo[rows], hi[rows] = _bca_rows(values, keys, rows, n_metrics, level, seed)
+    lo, hi, support = _bounds_by_method(values, keys, total, mean, lo, hi, n_flat, mean_flat,
+                                        std_flat, method_flat, name_flat, level, seed)
 
-    support = np.array([metric_support(nm) for nm in name_flat], dtype=object)
     floor0 = np.isin(support, [*NONNEGATIVE_SUPPORTS, "probability"])
     with np.errstate(invalid="ignore"):
         clipped = (floor0 & (lo < 0)) | ((support == "probability") & (hi > 1))
         lo = np.where(floor0 & (lo < 0), 0.0, lo)
         hi = np.where((support == "probability") & (hi > 1), 1.0, hi)
     half = np.where(is_t & ~clipped, t_half, (hi - lo) / 2.0)
+    min_n = np.array([min_reliable_n(nm) for nm in name_flat])
+    with np.errstate(invalid="ignore"):
+        reliable = (n_flat >= min_n) & np.isfinite(lo) & np.isfinite(hi) & (hi > lo)
 
     body = pd.DataFrame({
         "metric": name_flat,
@@ -218,6 +239,7 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
         "ci_high": hi,
         "half_width": half,
         "method": method_flat,
+        "ci_reliable": reliable,
     })
     if by_cols:
         out = pd.concat([key_frame(index, by_cols, df, n_metrics), body], axis=1)
@@ -225,6 +247,77 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
         out = body
     out.attrs["level"] = level
     return out
+
+
+def _bounds_by_method(values: pd.DataFrame, keys: list[pd.Series], total: np.ndarray,
+                      mean: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_flat: np.ndarray,
+                      mean_flat: np.ndarray, std_flat: np.ndarray, method_flat: np.ndarray,
+                      name_flat: np.ndarray, level: float, seed: int):
+    """The bounds of each (group, metric) row by its method (the Student t bounds
+    ``lo``, ``hi`` where the method is ``"t"``), before clipping; also each row's
+    support."""
+    n_metrics = values.shape[1]
+    if (method_flat == "wilson").any():
+        w_lo, w_hi = wilson_bounds(total.ravel(), n_flat.astype(float), z_value(level))
+        lo = np.where(method_flat == "wilson", w_lo, lo)
+        hi = np.where(method_flat == "wilson", w_hi, hi)
+    if (method_flat == "quasi-poisson").any():
+        q_lo, q_hi = quasi_poisson_interval(mean_flat, std_flat, n_flat, level)
+        lo = np.where(method_flat == "quasi-poisson", q_lo, lo)
+        hi = np.where(method_flat == "quasi-poisson", q_hi, hi)
+    if (method_flat == "hall").any():
+        skew = _group_skew(values, keys, mean)
+        a_lo, a_hi = hall_interval(mean_flat, std_flat, skew.ravel(), n_flat, level)
+        lo = np.where(method_flat == "hall", a_lo, lo)
+        hi = np.where(method_flat == "hall", a_hi, hi)
+    if (method_flat == "hurdle").any():
+        pos = values.where(values > 0)
+        _, k, _, mean_pos, std_pos = group_stats(pos, keys)
+        skew_pos = _group_skew(pos, keys, mean_pos).ravel()
+        h_lo, h_hi = hurdle_interval(n_flat, k.ravel(), mean_pos.ravel(), std_pos.ravel(),
+                                     level, skew_pos)
+        lo = np.where(method_flat == "hurdle", h_lo, lo)
+        hi = np.where(method_flat == "hurdle", h_hi, hi)
+    support = np.array([metric_support(nm) for nm in name_flat], dtype=object)
+    nonneg = np.isin(support, NONNEGATIVE_SUPPORTS)
+    if (nonneg & np.isin(method_flat, ("hall", "hurdle"))).any():
+        # a non-negative sample with fewer than two non-zero values, or without spread
+        # (all values equal), bounds nothing: [0, inf) (docs: *Intervals*)
+        n_pos = group_stats((values > 0).astype(float).where(values.notna()), keys)[2]
+        few = ((n_pos.ravel() < 2) | ~(std_flat > 0)) & (n_flat > 0)
+        rule = nonneg & np.isin(method_flat, ("hall", "hurdle")) & few
+        lo = np.where(rule, 0.0, lo)
+        hi = np.where(rule, np.inf, hi)
+    if (method_flat == "clopper-pearson").any():
+        c_lo, c_hi = clopper_pearson_bounds(total.ravel(), n_flat.astype(float), level)
+        lo = np.where(method_flat == "clopper-pearson", c_lo, lo)
+        hi = np.where(method_flat == "clopper-pearson", c_hi, hi)
+    if (method_flat == "bca").any():
+        rows = np.flatnonzero(method_flat == "bca")
+        lo, hi = lo.copy(), hi.copy()
+        lo[rows], hi[rows] = _bca_rows(values, keys, rows, n_metrics, level, seed)
+
+    return lo, hi, support
+
+
+def _group_skew(values: pd.DataFrame, keys: list[pd.Series], mean: np.ndarray) -> np.ndarray:
+    """Adjusted Fisher-Pearson skewness ``n sqrt(n - 1) / (n - 2) * m3 / m2^(3/2)``
+    (``m2``, ``m3``: sums of squared and cubed deviations) per group and column, shape
+    (groups, columns); NaN where ``n < 3`` or every value is equal."""
+    if keys:
+        codes = values[values.columns[0]].groupby(keys, observed=True, dropna=False,
+                                                  sort=True).ngroup().to_numpy()
+    else:
+        codes = np.zeros(len(values), dtype=np.int64)
+    x = values.to_numpy(dtype=float)
+    d = x - mean[codes]
+    g = pd.DataFrame(np.column_stack([d * d, d * d * d]), copy=False).groupby(codes)
+    sums = g.sum(min_count=1).to_numpy()
+    cnt = g.count().to_numpy()[:, : x.shape[1]].astype(float)
+    m2, m3 = sums[:, : x.shape[1]], sums[:, x.shape[1]:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        skew = cnt * np.sqrt(cnt - 1.0) / (cnt - 2.0) * m3 / m2 ** 1.5
+    return np.where((cnt >= 3) & (m2 > 0), skew, np.nan)
 
 
 def _bca_rows(values: pd.DataFrame, keys: list[pd.Series], rows: np.ndarray, n_metrics: int,

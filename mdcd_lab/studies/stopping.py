@@ -2,13 +2,16 @@
 
 After every batch of runs of a point, :func:`decide` summarises the watched
 metrics of every protocol (:func:`mdcd_lab.stats.summary.summarize`, default
-intervals: quasi-Poisson for counts, Wilson for shares, Student t otherwise)
-and says whether the point may stop.  Two guards keep the stopped intervals
-honest: no point stops before :data:`MIN_STOP_RUNS` runs, and an interval of
-zero width never counts as converged, except for a metric that cannot be
-non-zero in the point's scenario (:data:`STRUCTURAL_ZEROS`).  See
-``docs/studies.md``, *Sequential stopping*, for the rule and its measured
-coverage.
+intervals: hurdle for counts and non-negative reals, Clopper-Pearson for
+shares, Student t otherwise) and says whether the point may stop.  Three guards
+keep the stopped intervals honest: no point stops before :data:`MIN_STOP_RUNS`
+runs, no interval counts as converged unless ``summarize`` calls it reliable
+(``ci_reliable``: at least the family's minimum n of
+:data:`mdcd_lab.stats.intervals.MIN_RELIABLE_N`, never above :data:`MIN_STOP_RUNS`,
+and a finite interval), and an interval of zero width never counts as
+converged, except for a metric that cannot be non-zero in the point's scenario
+(:data:`STRUCTURAL_ZEROS`).  See ``docs/studies.md``, *Sequential stopping*,
+for the rule and its measured coverage.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pandas as pd
 from .._checks import check_int, check_positive_real
 from ..metrics import METRICS
 from ..scenario import Scenario
+from ..stats.intervals import MIN_RELIABLE_N
 from ..stats.summary import PROBABILITY_METRICS, summarize
 
 __all__ = ["StopRule", "as_stop", "decide", "structural_zeros", "STOP_LEVEL", "STOP_METRICS",
@@ -34,8 +38,9 @@ STOP_METRICS: tuple[str, ...] = tuple(
     m.name for m in METRICS if m.name not in ("run", "seed", "outcome")) + PROBABILITY_METRICS
 #: Metrics watched when ``target_rel_halfwidth`` is given without ``metrics``.
 DEFAULT_STOP_METRICS: tuple[str, ...] = ("ckpt_total", "log_entries_peak")
-#: No point is declared converged before this many runs per protocol.
-MIN_STOP_RUNS = 30
+#: No point is declared converged before this many runs per protocol (at least the
+#: largest minimum n at which ``summarize`` calls an interval reliable).
+MIN_STOP_RUNS = max(30, *MIN_RELIABLE_N.values())
 #: Metrics that cannot be non-zero in a scenario: metric -> ((field, value), ...); the
 #: metric is identically 0 at a point whose scenario has any of these field values.
 #: ``n_compensated`` counts failed ATs (which need an erroneous state, hence a fault,
@@ -47,8 +52,9 @@ _ZERO_RULE = ("an interval of zero width never counts as converged (a metric con
               "runs so far is not known exactly), except for a metric that cannot be non-zero "
               "in the point's scenario (STRUCTURAL_ZEROS: n_compensated when compensation, "
               "at_coverage or fault_rate is 0), which is left out of the test; a metric "
-              "whose mean is 0 otherwise never converges (counts and shares observed as 0 "
-              "have intervals of positive width), so such points run to max_runs")
+              "whose mean is 0 otherwise never converges (a count observed as 0 has the "
+              "interval [0, inf), a share observed as 0 one of positive width), so such "
+              "points run to max_runs")
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,10 @@ class StopRule:
         return {"target_rel_halfwidth": self.target, "max_runs": self.max_runs,
                 "metrics": list(self.metrics), "level": STOP_LEVEL, "batch_runs": batch_runs,
                 "rule": "after each batch, stop a point when it has at least min_runs runs "
-                        "and, for every protocol and every metric, the half-width of the 95% "
-                        "CI (summary.summarize, default methods) is > 0 and <= "
-                        "target_rel_halfwidth * |mean|, or when max_runs runs are done",
+                        "and, for every protocol and every metric, the 95% CI "
+                        "(summary.summarize, default methods) is reliable (ci_reliable) and "
+                        "its half-width is > 0 and <= target_rel_halfwidth * |mean|, or when "
+                        "max_runs runs are done",
                 "min_runs": MIN_STOP_RUNS,
                 "zero_width": _ZERO_RULE}
 
@@ -119,7 +126,8 @@ def decide(rule: StopRule, scenario: Scenario, protocols: tuple[str, ...],
     ``frames[q]`` holds the runs so far of protocol ``protocols[q]`` at a point
     whose scenario is ``scenario``.  Converged: at least :data:`MIN_STOP_RUNS`
     runs per protocol and, for every protocol and watched metric that is not a
-    structural zero of the scenario, ``0 < half_width <= target * |mean|``.  The
+    structural zero of the scenario, a reliable interval (``ci_reliable``) with
+    ``0 < half_width <= target * |mean|``.  The
     ratio leaves out structural zeros, zero means and zero widths (``None`` if
     nothing is left).
     """
@@ -129,9 +137,10 @@ def decide(rule: StopRule, scenario: Scenario, protocols: tuple[str, ...],
     s = summarize(df, by="protocol", metrics=list(rule.metrics), level=STOP_LEVEL)
     hw, mean, n = (s["half_width"].to_numpy(float), s["mean"].to_numpy(float),
                    s["n"].to_numpy())
+    reliable = s["ci_reliable"].to_numpy(bool)
     skip = s["metric"].isin(structural_zeros(scenario)).to_numpy()
     bound = rule.target * np.abs(mean)
-    ok = (n >= 2) & np.isfinite(hw) & np.isfinite(mean) & (hw > 0) & (hw <= bound)
+    ok = reliable & (n >= 2) & np.isfinite(hw) & np.isfinite(mean) & (hw > 0) & (hw <= bound)
     enough = min(len(f) for f in frames) >= MIN_STOP_RUNS
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(hw > 0, hw / np.abs(mean), np.nan)

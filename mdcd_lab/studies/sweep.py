@@ -92,9 +92,10 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         Sequential stopping: after every batch of ``runs`` runs of a point
         (all protocols), stop the point when it has at least
         :data:`~mdcd_lab.studies.stopping.MIN_STOP_RUNS` runs and for every
-        protocol and every watched metric the 95% CI half-width
-        (:func:`mdcd_lab.stats.summary.summarize`, default intervals:
-        quasi-Poisson for counts, Wilson for ``p_*``, Student t otherwise) is
+        protocol and every watched metric the 95% CI
+        (:func:`mdcd_lab.stats.summary.summarize`, default intervals: hurdle for
+        counts and non-negative reals, Clopper-Pearson for ``p_*``, Student t
+        otherwise) is reliable (``ci_reliable``) and its half-width is
         ``> 0`` and ``<= target * |mean|``, or when ``max_runs`` runs are
         done.  An interval of zero width never converges, except for a metric
         that cannot be non-zero in the point's scenario

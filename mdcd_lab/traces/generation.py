@@ -74,7 +74,11 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
     (``random``); a send: destination, channel delay (exponential), and a
     ``low -> act`` send its twin offset; an output: AT draw, compensation draw,
     notification delay (exponential), and a ``low`` output its twin offset; a
-    fault: nothing more.  Shadow twins of cluster messages to G_act and of
+    fault: nothing more, or under reliability growth (``fault_growth > 0``) one
+    exponential that keeps it with probability ``exp(-fault_growth * t)``
+    (thinning of the constant-rate candidates: activations of intensity
+    ``fault_rate * exp(-fault_growth * t)`` per G_low process, the Goel-Okumoto
+    model; docs/performability.md).  Shadow twins of cluster messages to G_act and of
     cluster outputs are emitted at ``t + U(-shadow_lag, shadow_lag)``, made
     non-decreasing so they keep the cluster's order (twin k is the twin of
     cluster message k, Section 3.2).  Events are drawn up to ``horizon +
@@ -105,6 +109,7 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
     last_t = s.horizon + s.shadow_lag
     fifo = s.channel == "fifo"
     uniform = rng.random
+    growth = s.fault_growth
     while True:
         t = t + exponential() / total
         if t > last_t:
@@ -127,6 +132,11 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
         else:
             src = n_low + _pick(u_src, n_act)
         if cat == CAT_FAULT:
+            # reliability growth (Goel-Okumoto): a candidate at the constant rate is an
+            # activation with probability exp(-fault_growth * t), i.e. when an Exp(1)
+            # draw exceeds fault_growth * t (thinning; no draw at the constant rate)
+            if growth > 0.0 and not exponential() > growth * t:
+                continue
             if keep:
                 primary.append((t, KIND_FAULT, src, -1, nan, nan, nan, nan))
             continue
@@ -186,20 +196,25 @@ def _generate_one(s: Scenario, rng: np.random.Generator) -> list[tuple]:
 
 
 def realised_means(t: np.ndarray, kind: np.ndarray, src: np.ndarray, dst: np.ndarray,
-                   t_deliver: np.ndarray, n_low: int, n_act: int) -> tuple[float, float]:
+                   t_deliver: np.ndarray, n_low: int, n_act: int,
+                   window: float = math.inf) -> tuple[float, float]:
     """Mean realised delivery delay and mean realised twin offset of one run's rows.
 
     ``delivery_delay_mean``: the mean of ``t_deliver - t`` over the sends that have
-    a delivery time (every send but the suppressed ``sdw -> act`` twins), in row
-    order.  ``twin_offset_mean``: the mean of ``t_twin - t`` over the twins, the
-    ``k``-th ``sdw -> act`` send paired with the ``k``-th ``low -> act`` send and
-    the ``k``-th ``sdw`` output with the ``k``-th ``low`` output, in twin order.
-    NaN when there is none.  Sums run in that order, one addition at a time (the
-    numba engine's ``gen.realised_means`` gives the same bits).
+    a delivery time (every send but the suppressed ``sdw -> act`` twins) and
+    ``t <= window``, in row order.  ``twin_offset_mean``: the mean of
+    ``t_twin - t`` over the twins, the ``k``-th ``sdw -> act`` send paired with
+    the ``k``-th ``low -> act`` send and the ``k``-th ``sdw`` output with the
+    ``k``-th ``low`` output, in twin order, where both lie at or before
+    ``window``.  NaN when there is none.  The engines pass the horizon phi as
+    ``window``, so a mission run averages over its guarded operation, like the
+    same run without a mission (docs/metrics.md).  Sums run in that order, one
+    addition at a time (the numba engine's ``gen.realised_means`` gives the same
+    bits).
     """
     total, n = 0.0, 0
     for i in range(len(t)):
-        if kind[i] == KIND_SEND and t_deliver[i] == t_deliver[i]:
+        if kind[i] == KIND_SEND and t_deliver[i] == t_deliver[i] and t[i] <= window:
             total += float(t_deliver[i]) - float(t[i])
             n += 1
     delay = total / n if n > 0 else math.nan
@@ -218,14 +233,16 @@ def realised_means(t: np.ndarray, kind: np.ndarray, src: np.ndarray, dst: np.nda
         if kind[k] == KIND_SEND:
             if n_s >= len(sends):
                 continue
-            total += float(t[k]) - sends[n_s]
+            t0 = sends[n_s]
             n_s += 1
         else:
             if n_o >= len(outputs):
                 continue
-            total += float(t[k]) - outputs[n_o]
+            t0 = outputs[n_o]
             n_o += 1
-        n += 1
+        if t0 <= window and t[k] <= window:
+            total += float(t[k]) - t0
+            n += 1
     offset = total / n if n > 0 else math.nan
     return delay, offset
 

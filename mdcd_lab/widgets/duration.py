@@ -38,7 +38,8 @@ class DurationExplorer(_Explorer):
     output : ipywidgets.Output
         The figure (PNG).
     optimum : ipywidgets.HTML
-        The optimal phi per protocol with its interval.
+        Per protocol: the grid's best phi, the set not below the best, the smooth
+        optimum with its interval, the worth of the same runs and of fresh runs.
     n_draws : int
         Figures drawn so far.
     """
@@ -94,11 +95,24 @@ class DurationExplorer(_Explorer):
         self.status.value = ""
         rows = "".join(
             f"<tr><td>{html.escape(str(o.protocol))}</td><td>{o.phi_opt:g}</td>"
-            f"<td>{o.phi_low:g} .. {o.phi_high:g}</td><td>{o.worth_opt:.5g}</td></tr>"
+            f"<td>{o.set_low:g} .. {o.set_high:g}</td>"
+            f"<td>{o.phi_smooth:.4g} [{o.phi_smooth_low:.4g}, {o.phi_smooth_high:.4g}]</td>"
+            f"<td>{o.worth_opt:.5g}</td><td>{_fresh(o)}</td></tr>"
             for o in self.study.optimum.itertuples())
-        self.optimum.value = ("<table><tr><th>protocol</th><th>optimal phi</th>"
-                              f"<th>{self.study.level:.0%} interval</th><th>E[W]</th></tr>"
+        self.optimum.value = ("<table><tr><th>protocol</th><th>best phi</th>"
+                              f"<th>not below the best ({self.study.level:.0%})</th>"
+                              "<th>smooth optimum</th><th>E[W] (same runs)</th>"
+                              "<th>E[W], fresh runs</th></tr>"
                               f"{rows}</table>")
+
+
+def _fresh(o: Any) -> str:
+    """The fresh runs' worth, or why there is none under these costs."""
+    if o.worth_fresh == o.worth_fresh:
+        return f"{o.worth_fresh:.5g} [{o.worth_fresh_low:.5g}, {o.worth_fresh_high:.5g}]"
+    if o.fresh_runs:
+        return f"runs at phi {o.fresh_phi:g} only"
+    return "none"
 
 
 def duration_explorer(study: DurationStudy) -> DurationExplorer:

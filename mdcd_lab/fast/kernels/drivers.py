@@ -12,7 +12,7 @@ from numba import njit, prange
 from .._config import JIT, PJIT
 from .engine import collect, play_run
 from .gen import OVERFLOW, alloc_rows, generate_run, means_of, realised_means
-from .layout import ERR_NONE, IP_NACT, IP_NLOW, alloc_state
+from .layout import ERR_NONE, FP_WINDOW, IP_NACT, IP_NLOW, alloc_state
 
 #: Largest number of trace rows per run buffer (buffers stop doubling here).
 MAX_ROWS = 1 << 28
@@ -93,7 +93,7 @@ def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip,
         a1 = offsets[i + 1]
         delay, offset = realised_means(ip[IP_NLOW], ip[IP_NACT], t[a0:a1], kind[a0:a1],
                                        src[a0:a1], dst[a0:a1], td[a0:a1], a1 - a0,
-                                       w_t, w_i, w_i, w_i, 0)
+                                       w_t, w_i, w_i, w_i, 0, fp[FP_WINDOW])
         code = play_run(I, D, i - lo + 1,
                         t[a0:a1], kind[a0:a1], src[a0:a1], dst[a0:a1], td[a0:a1],
                         uat[a0:a1], ucomp[a0:a1], dn[a0:a1], a1 - a0,

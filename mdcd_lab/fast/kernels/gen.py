@@ -29,11 +29,13 @@ from ...constants import (
 from .._config import JIT, JIT_NORC
 from .layout import (
     FP_CUM0,
+    FP_GROWTH,
     FP_HORIZON,
     FP_LAG,
     FP_LATENCY,
     FP_TOTAL,
     FP_W0,
+    FP_WINDOW,
     IP_NACT,
     IP_NLOW,
     IP_NON_FIFO,
@@ -90,7 +92,10 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     (uniforms); then a send: the destination (uniform), the channel delay
     (exponential), a ``low -> act`` send its twin offset (uniform); an output:
     the AT and compensation draws (uniforms), the notification delay
-    (exponential), a ``low`` output its twin offset (uniform); a fault nothing.
+    (exponential), a ``low`` output its twin offset (uniform); a fault nothing, or
+    under reliability growth (``FP_GROWTH > 0``) an exponential ``e``, the fault
+    kept only if ``e > growth * t`` (Goel-Okumoto thinning).  The means count the
+    sends and twins at or before ``FP_WINDOW`` (the horizon phi).
     Events are drawn up to ``horizon + shadow_lag``; those past the horizon
     keep only a twin that falls before it.
     Exponentials are numpy's ziggurat (:func:`rng.next_exponential`), uniforms
@@ -104,6 +109,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     total = fp[FP_TOTAL]
     latency = fp[FP_LATENCY]
     shadow_lag = fp[FP_LAG]
+    window = fp[FP_WINDOW]
+    growth = fp[FP_GROWTH]
     # events up to horizon + shadow_lag: a twin of an event just past the horizon can
     # fall before it (the prefix property: a longer horizon adds rows after, only)
     last_t = horizon + shadow_lag
@@ -156,6 +163,10 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         else:
             src = n_low + _pick(u2, n_act)
         if cat == CAT_FAULT:
+            if growth > 0.0:   # Goel-Okumoto thinning: kept with probability exp(-growth t)
+                s_hi, s_lo, e = next_exponential(s_hi, s_lo, i_hi, i_lo)
+                if not e > growth * t:
+                    continue
             p_t[n_p] = t
             p_kind[n_p] = KIND_FAULT
             p_src[n_p] = src
@@ -187,7 +198,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                     w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_OUTPUT, sdw0 + src, -1)
                 if n_w < 0:
                     return OVERFLOW, OVERFLOW
-                if n_w > n_w0 and keep == 1:
+                if n_w > n_w0 and keep == 1 and t <= window and w_t[n_w0] <= window:
                     means[2] += w_t[n_w0] - t
                     means[3] += 1.0
             continue
@@ -225,7 +236,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         p_ucomp[n_p] = nan
         p_dn[n_p] = nan
         n_p += keep
-        if keep == 1:
+        if keep == 1 and t <= window:
             means[0] += td - t
             means[1] += 1.0
         if cat == CAT_LOW_ACT:
@@ -235,7 +246,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                 w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_SEND, sdw0 + src, dst)
             if n_w < 0:
                 return OVERFLOW, OVERFLOW
-            if n_w > n_w0 and keep == 1:
+            if n_w > n_w0 and keep == 1 and t <= window and w_t[n_w0] <= window:
                 means[2] += w_t[n_w0] - t
                 means[3] += 1.0
     return n_p, n_w
@@ -365,7 +376,7 @@ def _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, i, kind):
 
 @njit(**JIT_NORC)
 def realised_means(n_low, n_act, p_t, p_kind, p_src, p_dst, p_td, n_p,
-                   w_t, w_kind, w_src, w_dst, n_w):
+                   w_t, w_kind, w_src, w_dst, n_w, window):
     """``traces.realised_means``: (mean delivery delay, mean twin offset) of one run.
 
     Over the run's rows ``p`` (all rows of a replayed trace, the cluster's rows of
@@ -373,12 +384,13 @@ def realised_means(n_low, n_act, p_t, p_kind, p_src, p_dst, p_td, n_p,
     sends with a delivery time, in row order, and the mean of ``t_twin - t`` over
     the twins, the ``k``-th ``sdw -> act`` send paired with the ``k``-th
     ``low -> act`` send and the ``k``-th ``sdw`` output with the ``k``-th ``low``
-    output, in twin order.  NaN when there is none.
+    output, in twin order; only sends and pairs at or before ``window``.  NaN when
+    there is none.
     """
     total = 0.0
     n = 0
     for i in range(n_p):
-        if p_kind[i] == KIND_SEND and p_td[i] == p_td[i]:
+        if p_kind[i] == KIND_SEND and p_td[i] == p_td[i] and p_t[i] <= window:
             total += p_td[i] - p_t[i]
             n += 1
     delay = total / n if n > 0 else math.nan
@@ -396,15 +408,17 @@ def realised_means(n_low, n_act, p_t, p_kind, p_src, p_dst, p_td, n_p,
         if kind == KIND_SEND:
             if i_send >= n_p:
                 continue
-            total += t - p_t[i_send]
+            t0 = p_t[i_send]
             i_send = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, i_send + 1,
                                     KIND_SEND)
         else:
             if i_out >= n_p:
                 continue
-            total += t - p_t[i_out]
+            t0 = p_t[i_out]
             i_out = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, i_out + 1,
                                    KIND_OUTPUT)
-        n += 1
+        if t0 <= window and t <= window:
+            total += t - t0
+            n += 1
     offset = total / n if n > 0 else math.nan
     return delay, offset

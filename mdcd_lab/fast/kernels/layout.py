@@ -42,7 +42,10 @@ FP_COORD_PERIOD = 22
 # FP_HORIZON is the end of the trace (the mission's end if ``Scenario.mission`` is set);
 # FP_GUARD_END the end of guarded operation (the horizon phi; 0 under "unguarded")
 FP_GUARD_END = 23
-N_FP = 24
+# FP_WINDOW: the horizon phi, the window of the realised means (delivery_delay_mean,
+# twin_offset_mean); FP_GROWTH: Scenario.fault_growth (Goel-Okumoto thinning of faults)
+FP_WINDOW, FP_GROWTH = 24, 25
+N_FP = 26
 # int parameters ``ip`` (also the first N_IP slots of the int arena I)
 IP_NLOW, IP_NACT, IP_SCOPE_CLUSTER = 0, 1, 2
 IP_RECLAIM_BY_INTERVAL, IP_PRGT_OUT_ON_LOW_SEND, IP_LOG_ALL_WHEN_DIRTY = 3, 4, 5

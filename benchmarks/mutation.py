@@ -1,0 +1,113 @@
+"""Mutation testing of the reference rules and the oracle: the per-module table of docs/testing.md.
+
+``make mutation`` (or ``python benchmarks/mutation.py levels confidence ...``) runs
+mutmut 3 (configuration: ``[tool.mutmut]`` in pyproject.toml) on each module of
+``mdcd_lab/reference/`` named on the command line, one module at a time, and
+prints one row per module: mutants, killed, equivalent, survived, the kill rate
+of the non-equivalent mutants, and the wall and CPU time of the module's run.
+
+mutmut copies the package to ``mutants/``, records once which fast-tier tests
+execute each function, and runs each mutant against those tests only.  A mutant
+is *equivalent* when it behaves like the original on every input; the ones
+found so far are listed, with the reason, in ``EQUIVALENT`` below and in
+docs/testing.md.  ``--survivors`` prints the diff of every surviving mutant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = "mdcd_lab/reference"
+MODULES = ("levels", "confidence", "low", "act", "sdw", "recovery", "oracle")
+
+#: Mutants that behave like the original on every input, with the reason
+#: (docs/testing.md, "Equivalent mutants").  Keys are mutmut's mutant names.
+EQUIVALENT: dict[str, str] = {
+    "mdcd_lab.reference.levels.xǁScalarLevelsǁjoin__mutmut_3":
+        "`a if a > b else b` for `a if a >= b else b`: when a == b both return the same value",
+    "mdcd_lab.reference.levels.xǁScalarLevelsǁexcess__mutmut_4":
+        "`a - b if a >= b else 0` for `... if a > b ...`: when a == b both return 0",
+    "mdcd_lab.reference.levels.xǁScalarLevelsǁpiggyback_bytes__mutmut_1":
+        "default `numbered=True`: the scalar piggyback (one counter) does not read `numbered`",
+    "mdcd_lab.reference.levels.xǁVectorLevelsǁjoin__mutmut_4":
+        "`x if x > y else y` for `x if x >= y else y`: when x == y both give the same component",
+    "mdcd_lab.reference.levels.xǁVectorLevelsǁexcess__mutmut_10":
+        "`if x >= y` for `if x > y` in the sum of `x - y`: the added terms are 0",
+}
+
+KILLED = {1, 3}
+SURVIVED = {0}
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_module(module: str, verbose: bool) -> dict:
+    """Run mutmut on ``mdcd_lab/reference/<module>.py``; return its row of the table."""
+    path = f"{REFERENCE}/{module}.py"
+    if not (ROOT / path).is_file():
+        raise SystemExit(f"no module {path}")
+    # the fast tier's sizes (helpers.examples); one numba thread (mutmut forks per mutant)
+    env = dict(os.environ, NUMBA_NUM_THREADS="1", MDCD_TEST_TIER="fast")
+    t0, c0 = time.perf_counter(), _cpu()
+    proc = subprocess.run([_bin("mutmut"), "run", f"mdcd_lab.reference.{module}.*"], cwd=ROOT,
+                          env=env, capture_output=not verbose, text=True)
+    wall, cpu = time.perf_counter() - t0, _cpu() - c0
+    if proc.returncode != 0:
+        raise SystemExit(f"mutmut failed on {path}:\n{proc.stdout}\n{proc.stderr}")
+    meta = json.loads((ROOT / "mutants" / f"{path}.meta").read_text())
+    codes = meta["exit_code_by_key"]
+    killed = sorted(k for k, c in codes.items() if c in KILLED)
+    equivalent = sorted(k for k, c in codes.items() if c not in KILLED and k in EQUIVALENT)
+    survived = sorted(k for k, c in codes.items() if c not in KILLED and k not in EQUIVALENT)
+    real = len(codes) - len(equivalent)
+    return dict(module=f"reference/{module}.py", mutants=len(codes), killed=len(killed),
+                equivalent=len(equivalent), survived=len(survived),
+                kill_rate=len(killed) / real if real else float("nan"),
+                wall_s=wall, cpu_s=cpu, survivors=survived,
+                other={k: c for k, c in codes.items() if c not in KILLED | SURVIVED})
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("modules", nargs="*", default=list(MODULES),
+                    help=f"modules of {REFERENCE} (default: {' '.join(MODULES)})")
+    ap.add_argument("--survivors", action="store_true", help="print each survivor's diff")
+    ap.add_argument("--verbose", action="store_true", help="show mutmut's own output")
+    args = ap.parse_args(argv)
+    rows = [run_module(m, args.verbose) for m in args.modules]
+    print("| module | mutants | killed | equivalent | survived | killed of non-equivalent "
+          "| wall | CPU |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(f"| `{r['module']}` | {r['mutants']} | {r['killed']} | {r['equivalent']} "
+              f"| {r['survived']} | {100 * r['kill_rate']:.1f}% | {r['wall_s']:.0f} s "
+              f"| {r['cpu_s']:.0f} s |")
+    for r in rows:
+        if r["other"]:
+            print(f"\n{r['module']}: not killed for another reason (timeout, no tests...): "
+                  f"{r['other']}")
+        if r["survivors"]:
+            print(f"\n{r['module']}: survivors: {' '.join(r['survivors'])}")
+            if args.survivors:
+                for name in r["survivors"]:
+                    subprocess.run([_bin("mutmut"), "show", name], cwd=ROOT)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
