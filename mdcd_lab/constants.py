@@ -23,6 +23,8 @@ __all__ = [
     "OUT_COMPLETED", "OUT_FAILED", "OUT_RECOVERED", "OUTCOMES",
     "PIGGYBACK_FLAG_BYTES", "PIGGYBACK_COUNTER_BYTES",
     "Event", "EVENT_KINDS",
+    "HEAP_DELIVERY", "HEAP_NOTIFICATION", "HEAP_TIMER", "HEAP_NOTICE", "HEAP_RELEASE",
+    "HEAP_UNGUARDED",
 ]
 
 # -- process roles (under a protocol; docs/protocols.md) ------------------------------
@@ -87,6 +89,20 @@ class Event(StrEnum):
     RESEND = "resend"             # a shadow re-sends a logged message or output
     SUPPRESS = "suppress"         # shadows will suppress regenerated messages
     VIOLATION = "violation"       # the oracle found a violation (one row per metric)
+    NOTICE = "notice"             # executed recovery: the recovery notice reaches a process
+    RELEASE = "release"           # ... two-phase: the release reaches a stopped process
+    TAKEOVER = "takeover"         # ... a shadow takes over from its member
+    DISCARD = "discard"           # ... a recovered process drops a message (D4)
+    QUIET = "quiet"               # ... the system is quiet: the oracle judges it
 
 
 EVENT_KINDS: tuple[str, ...] = tuple(e.value for e in Event)
+
+# -- kinds of the events both engines schedule on their heap, in (time, order) -------
+#: A delivery of an application message, a "passed AT" notification, a protocol
+#: family's timer ("coordinated": a checkpoint line), and, under executed recovery
+#: (``Scenario.recovery``), the recovery notice and the two-phase release
+#: (docs/protocol.md, section 9); a delivery in the unguarded phase of a mission
+#: (docs/performability.md).
+HEAP_DELIVERY, HEAP_NOTIFICATION, HEAP_TIMER, HEAP_NOTICE, HEAP_RELEASE = 0, 1, 2, 3, 4
+HEAP_UNGUARDED = 5

@@ -82,14 +82,14 @@ def resolve_protocols(protocols) -> list[Rules]:
 
 
 def scope_scenario(scope: Scope, fault_scope: str = "cluster",
-                   compensation: bool = False) -> Scenario:
+                   compensation: bool = False, recovery: str = "executed") -> Scenario:
     """The scenario the traces of ``scope`` are replayed under (perfect ATs)."""
     return Scenario(n_low=scope.n_low, n_act=scope.n_act, horizon=HORIZON,
                     rate_low_low=0.0 if scope.n_low == 1 else 0.5,
                     rate_sdw_sdw=0.0 if scope.n_low == 1 else 0.5,
                     rate_act_act=0.0 if scope.n_act == 1 else 0.5,
                     at_coverage=1.0, compensation=0.5 if compensation else 0.0,
-                    fault_scope=fault_scope)
+                    fault_scope=fault_scope, recovery=recovery)
 
 
 class _Batch:
@@ -146,7 +146,7 @@ def _trace_frame(rows: list, sc: Scenario) -> pd.DataFrame:
 
 def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
             engine: str = "numba", progress: bool = False,
-            batch_size: int = 50_000) -> pd.DataFrame:
+            batch_size: int = 50_000, recovery: str = "executed") -> pd.DataFrame:
     """Replay every trace of ``scope`` under each protocol; count failures and violations.
 
     Parameters
@@ -204,7 +204,7 @@ def explore(scope: Scope | str = "ci", protocols=("mdcd", "mdcd-paper"),
     try:
         for fs in scope.fault_scopes:
             for comp in scope.compensation:
-                sc = scope_scenario(scope, fs, comp)
+                sc = scope_scenario(scope, fs, comp, recovery)
                 acc = {r.name: _Acc() for r in rules}
                 for partners, group in groups:
                     _walk_and_replay(scope, fs, comp, partners, group, sc, acc, engine,
@@ -239,7 +239,7 @@ def _walk_and_replay(scope: Scope, fs: str, comp: bool, partners: bool, rules: l
         if len(batch) >= batch_size:
             flush()
 
-    walk(scope, fs, comp, emit, partners=partners)
+    walk(scope, fs, comp, emit, partners=partners, executed=sc.recovery == "executed")
     flush()
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["Rules", "PROTOCOLS", "VARIANTS", "get_rules", "protocol_names", "variant_names",
-           "CORRECTIONS", "SOUND_IN_SCOPES", "correction_combinations"]
+__all__ = ["Rules", "PROTOCOLS", "VARIANTS", "READINGS", "get_rules", "protocol_names",
+           "variant_names", "CORRECTIONS", "SOUND_IN_SCOPES", "correction_combinations"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,35 @@ class Rules:
         the member counts that reached it), so the protocol stays sound when a
         fault contaminates one member (``fault_scope="process"``;
         docs/protocol.md, section 8).
+    notify_fifo : bool
+        A reading (R1): on a FIFO channel (``Scenario.channel == "fifo"``) a "passed
+        AT" notification (and, under executed recovery, the recovery notice) from
+        ``P`` to ``q`` keeps its place among ``P``'s application messages to ``q``:
+        it arrives after those sent before it and before those sent after it.
+        ``False`` is the former decision D10 (a control channel that overtakes).
+    aware_of_validated : bool
+        A reading (R2) of Section 3.1: G_act and G_sdw processes "keep track of
+        the sequence number of the latest received message from G_low and be aware
+        of the sequence number of the latest message from G_low that is
+        validated": a message whose level is already validated triggers neither S1
+        nor S2.
+    drain_notifications : bool
+        A reading (R3): before a process recovers it applies the "passed AT"
+        notifications sent to it before the error was detected (in flight at
+        detection).  With it, correction C adds nothing under atomic recovery.
+    twins_in_member_order : bool
+        A reading (R4): a shadow is its member's old version computing on the same
+        inputs in the same order, so it makes the twin of its member's ``k``-th
+        message to G_act or output before it consumes an input its member consumed
+        after that event, and not before its member made the event (a trace's twin
+        row out of that order is played in order).
+    recovery_barrier : bool
+        Under executed recovery with ``coordinated_recovery``: the recovery is
+        two-phase (every process stops at the notice; once all have stopped, a
+        release with the highest validated level reaches them all), which is how
+        "distributes the highest validated level" is executed.  ``False``: each
+        process recovers at its notice with the level validated at detection (a
+        one-shot distribution; docs/protocol.md, section 9).
     """
 
     name: str
@@ -130,6 +159,11 @@ class Rules:
     reclaim_validated_twins: bool = True
     s2_every_level: bool = False
     per_member_validation: bool = False
+    notify_fifo: bool = False
+    aware_of_validated: bool = False
+    drain_notifications: bool = False
+    twins_in_member_order: bool = False
+    recovery_barrier: bool = True
 
     def __post_init__(self) -> None:
         if self.per_member_validation:
@@ -143,20 +177,26 @@ class Rules:
                     f"change {', '.join(bad)}")
 
 
+#: The readings of the paper every protocol here takes (docs/protocol.md, section 3:
+#: R1 to R4): where the text admits several readings, the one under which it is right.
+READINGS: dict[str, bool] = {"notify_fifo": True, "aware_of_validated": True,
+                             "drain_notifications": True, "twins_in_member_order": True}
+
 PROTOCOLS: dict[str, Rules] = {
-    "mdcd": Rules("mdcd", True, True, True, True, True, True),
-    "mdcd-paper": Rules("mdcd-paper", False, True, False, False, True, False),
+    "mdcd": Rules("mdcd", True, True, True, True, True, True, **READINGS),
+    "mdcd-paper": Rules("mdcd-paper", False, True, False, False, True, False, **READINGS),
     "mdcd-unclustered": Rules("mdcd-unclustered", True, True, True, True, True, True,
-                              unclustered=True),
+                              unclustered=True, **READINGS),
     "every-receive": Rules("every-receive", True, True, True, True, True, True,
-                           checkpoint_every_receive=True),
+                           checkpoint_every_receive=True, **READINGS),
     "static": Rules("static", True, True, True, True, True, True, s2_checkpoints=False,
-                    dedup_regenerated=True),
+                    dedup_regenerated=True, **READINGS),
     "coordinated": Rules("coordinated", True, True, True, True, True, True,
-                         coordinated_ckpt=True),
-    "unguarded": Rules("unguarded", True, True, True, True, True, True, unguarded=True),
+                         coordinated_ckpt=True, **READINGS),
+    "unguarded": Rules("unguarded", True, True, True, True, True, True, unguarded=True,
+                       **READINGS),
     "mdcd-vector": Rules("mdcd-vector", True, True, True, True, True, True,
-                         per_member_validation=True),
+                         per_member_validation=True, **READINGS),
 }
 
 
@@ -180,6 +220,21 @@ VARIANTS: dict[str, Rules] = {
     "paper-uncharitable": replace(PROTOCOLS["mdcd-paper"], name="paper-uncharitable",
                                   ckpt_index_by_trigger=False, prgt_out_on_low_send=False,
                                   outputs_by_count=False, reclaim_validated_twins=False),
+    # the readings of issue 21, each switched back alone (docs/protocol.md, section 3)
+    "paper-notify-overtakes": replace(PROTOCOLS["mdcd-paper"], name="paper-notify-overtakes",
+                                      notify_fifo=False),
+    "paper-unaware": replace(PROTOCOLS["mdcd-paper"], name="paper-unaware",
+                             aware_of_validated=False),
+    "paper-no-drain": replace(PROTOCOLS["mdcd-paper"], name="paper-no-drain",
+                              drain_notifications=False),
+    "paper-twins-unordered": replace(PROTOCOLS["mdcd-paper"], name="paper-twins-unordered",
+                                     twins_in_member_order=False),
+    # the issue-9 reading of mdcd-paper: none of the readings of issue 21
+    "paper-issue9": replace(PROTOCOLS["mdcd-paper"], name="paper-issue9",
+                            **dict.fromkeys(READINGS, False)),
+    # correction C executed as a one-shot distribution at detection (no two-phase
+    # recovery): the recovery window breaks it (docs/protocol.md, section 9)
+    "mdcd-oneshot": replace(PROTOCOLS["mdcd"], name="mdcd-oneshot", recovery_barrier=False),
 }
 
 

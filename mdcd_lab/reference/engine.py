@@ -18,12 +18,24 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..constants import ABSENT, ACT, KIND_FAULT, KIND_OUTPUT, LOW, SDW
+from ..constants import (
+    ABSENT,
+    ACT,
+    HEAP_DELIVERY,
+    HEAP_NOTICE,
+    HEAP_NOTIFICATION,
+    HEAP_TIMER,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    LOW,
+    SDW,
+)
 from ..metrics import METRIC_NAMES, finalize_frame
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
 from ..traces import proc_names, realised_means, validate_trace
-from . import act, confidence, coordinated, low, recovery, sdw, unguarded
+from . import act, confidence, coordinated, executed, low, recovery, sdw, unguarded
+from .common import apply_notification, fifo_before
 from .events import EVENT_COLUMNS, event_frame
 from .state import Family, Run
 
@@ -45,6 +57,9 @@ CONFIDENCE_DRIVEN = Family(
     validate=confidence.memory_reclamation,
     on_passed_at=_nothing,
     recover=recovery.error_recovery,
+    restore_point=recovery.restore_point,
+    suppresses=recovery.suppresses,
+    discards=recovery.discards,
 )
 
 #: Periodic coordinated checkpointing (``"coordinated"``, docs/protocols.md).
@@ -56,6 +71,9 @@ COORDINATED = Family(
     validate=coordinated.validate,
     on_passed_at=coordinated.validate_lines,
     recover=coordinated.recover,
+    restore_point=coordinated.restore_point,
+    suppresses=coordinated.suppresses,
+    discards=coordinated.discards,
 )
 
 
@@ -67,30 +85,57 @@ def family_of(rules: Rules) -> Family:
 def _dispatch_heap_item(run: Run, item: tuple) -> None:
     t, _seq, kind, payload = item
     run.now = t
-    if kind == 0:
-        m = payload
-        p = run.procs[m.dst]
-        if p.role == LOW:
-            low.low_receive(run, p, m)
-        elif p.role == ACT:
-            act.act_receive(run, p, m)
-        else:
-            sdw.sdw_receive(run, p, m)
-    elif kind == 2:
+    if kind == HEAP_DELIVERY:
+        _arrive(run, payload)
+    elif kind == HEAP_NOTIFICATION:
+        apply_notification(run, payload)
+    elif kind == HEAP_TIMER:
         run.family.on_timer(run, payload)
+    elif kind == HEAP_NOTICE:
+        executed.notice(run, run.procs[payload])
+    else:   # HEAP_RELEASE
+        executed.release(run, run.procs[payload])
+
+
+def _arrive(run: Run, m) -> None:
+    """Application message ``m`` reaches its receiver (FIFO control messages first)."""
+    m.arrived = True
+    if run.rules.notify_fifo:
+        fifo_before(run, m)
+        if run.ended:
+            return
+    _deliver(run, run.procs[m.dst], m)
+
+
+def _deliver(run: Run, p, m) -> None:
+    """``p`` gets ``m``: by its role's reception rule, or as a process that has stopped
+    (two-phase recovery: kept for later), has recovered, or is gone (G_low)."""
+    if p.stopped:
+        p.buffer.append(m)
+    elif p.recovered:
+        if p.role != LOW:
+            executed.receive_recovered(run, p, m)
+    elif p.role == LOW:
+        low.low_receive(run, p, m)
+    elif p.role == ACT:
+        act.act_receive(run, p, m)
     else:
-        v_int, v_ext, recipients = payload
-        for i in recipients:
-            p = run.procs[i]
-            if p.role == ACT:
-                act.act_notify(run, p, v_int, v_ext)
-            else:
-                sdw.sdw_notify(run, p, v_int, v_ext)
+        sdw.sdw_receive(run, p, m)
 
 
 def _drain(run: Run, until: float) -> None:
     while run.heap and run.heap[0][0] <= until and not run.ended:
         _dispatch_heap_item(run, heapq.heappop(run.heap))
+        _window(run)
+
+
+def _window(run: Run) -> None:
+    """Executed recovery: the run ends once the system is quiet, or at the window's cap."""
+    if run.recovering and not run.ended:
+        if executed.is_quiet(run):
+            executed.end_window(run, True)
+        elif run.heap and run.heap[0][0] > run.t_detect + run.s.after_recovery * run.delay_max:
+            executed.end_window(run, False)
 
 
 def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = "mdcd",
@@ -114,6 +159,10 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     """
     rules = get_rules(protocol)
     run = Run(scenario, rules, record, family_of(rules))
+    run.deliver = lambda p, m: _deliver(run, p, m)
+    run.member_stopped = lambda q: sdw.member_stopped(run, q)
+    run.play_deferred = lambda p, row: _play_row(run, p, row[0], row[1], run.now + row[2],
+                                                 *row[3:])
     run.family.start(run)
     t_arr, kind, src, dst = arrays["t"], arrays["kind"], arrays["src"], arrays["dst"]
     td, u_at, u_comp, d_notify = (arrays["t_deliver"], arrays["u_at"], arrays["u_comp"],
@@ -129,33 +178,31 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
         _drain(run, t_arr[n])
         if run.ended:
             break
+        if run.recovering and t_arr[n] > run.t_detect + scenario.after_recovery * run.delay_max:
+            executed.end_window(run, False)
+            break
         run.now = t_arr[n]
         n_events += 1
         p = run.procs[src[n]]
         if p.role == ABSENT or (dst[n] >= 0 and run.role(int(dst[n])) == ABSENT):
             continue   # a shadow that does not exist under this protocol
-        if kind[n] == KIND_FAULT:
-            low.fault(run, p)
-        elif kind[n] == KIND_OUTPUT:
-            if p.role == LOW:
-                low.low_output(run, p, u_at[n], u_comp[n], d_notify[n])
-            elif p.role == ACT:
-                act.act_output(run, p, u_at[n], u_comp[n], d_notify[n])
-            else:
-                sdw.sdw_twin_output(run, p)
-        else:
-            if p.role == LOW:
-                low.low_send(run, p, int(dst[n]), td[n])
-            elif p.role == ACT:
-                act.act_send(run, p, int(dst[n]), td[n])
-            elif run.role(int(dst[n])) == ACT:
-                sdw.sdw_twin_send(run, p, int(dst[n]))
-            else:
-                sdw.sdw_send(run, p, int(dst[n]), td[n])
+        if p.stopped:   # two-phase recovery: the application waits for the release
+            row = (int(kind[n]), int(dst[n]), td[n] - t_arr[n], u_at[n], u_comp[n],
+                   d_notify[n])
+            if p.role == SDW and _is_twin(run, row[0], row[1]):
+                row = (*row, sdw.number_twin(run, p, row[0]))
+            p.deferred.append(row)
+            continue
+        _play_row(run, p, int(kind[n]), int(dst[n]), td[n], u_at[n], u_comp[n], d_notify[n])
+        _window(run)
         if run.ended:
             break
     if not run.ended:
         _drain(run, run.guard_end)
+    if run.recovering and not run.ended:   # the window goes on past the guarded rows
+        _drain(run, math.inf)
+        if not run.ended:
+            executed.end_window(run, executed.is_quiet(run))
     run.now = run.t_end   # the horizon unless the run ended earlier
     run.change_logs(0, 0)   # close the time integral of the log sizes
     t_guarded = run.t_end
@@ -166,6 +213,39 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
         t_arr, kind, src, dst, td, scenario.n_low, scenario.n_act)
     events = event_frame(run.events, proc_names(scenario)) if record else None
     return res, events
+
+
+def _is_twin(run: Run, kind: int, dst: int) -> bool:
+    return kind == KIND_OUTPUT or run.role(dst) == ACT
+
+
+def _play_row(run: Run, p, kind: int, dst: int, td: float, u_at: float, u_comp: float,
+              d_notify: float, num: tuple | None = None) -> None:
+    """One trace row of process ``p`` at ``run.now`` (a send is delivered at ``td``)."""
+    if p.role == LOW and p.recovered:
+        low.low_row_skipped(run, p, kind, dst)   # G_low is gone
+        return
+    if kind == KIND_FAULT:
+        low.fault(run, p)
+    elif p.role == SDW:
+        if num is not None:   # a twin row numbered while ``p`` was stopped
+            sdw.make_twin(run, p, kind, dst, num)
+        elif _is_twin(run, kind, dst):
+            sdw.twin_row(run, p, kind, dst)
+        else:
+            sdw.sdw_send(run, p, dst, td)
+    elif kind == KIND_OUTPUT:
+        if p.role == LOW:
+            low.low_output(run, p, u_at, u_comp, d_notify)
+            sdw.member_event(run, p)
+        else:
+            act.act_output(run, p, u_at, u_comp, d_notify)
+    elif p.role == LOW:
+        low.low_send(run, p, dst, td)
+        if run.role(dst) == ACT:
+            sdw.member_event(run, p)
+    else:
+        act.act_send(run, p, dst, td)
 
 
 def _collect(run: Run, n_events: int, t_guarded: float) -> dict:

@@ -137,3 +137,95 @@ def check_recovery(run: Run, restore: dict, cut: dict, replayed: dict, resent: l
                        "contaminated_restore", "cascade"):
             if run.m[metric]:
                 run.log(-1, Event.VIOLATION, -1, -1, -1, metric=metric, n=run.m[metric])
+
+
+def check_quiet(run: Run) -> None:
+    """Executed recovery: judge what the recovered system holds (docs/protocol.md, section 9).
+
+    Called when the run ends after a detection, at quiet (nothing of the old epoch in
+    flight) or at the window's cap (then what is outstanding is counted as it will
+    be: a message in flight by its receiver's rule, a twin not made yet as sent
+    unless the family suppresses it).  The counts are over the processes' actual
+    consumption lists, after every rollback and replay:
+
+    * cluster message ``k`` and every copy of its twin ``k`` are one logical
+      message: held once, else ``lost`` (0) or ``duplicates`` (2 or more);
+    * any other message whose send a rollback undid must be held by nobody, else
+      ``orphans`` (and its holder is a ``cascade``); one whose send survives must
+      be held once;
+    * cluster output ``e`` (the original, if it reached the device, and the copies
+      of twin ``e``) and every output ordinal of a G_act process: the device gets it
+      once, else ``lost_outputs`` or ``dup_outputs``;
+    * ``contaminated_restore``: G_act and G_sdw processes erroneous when the run
+      ends, plus erroneous messages consumed after recovery.
+    """
+    lv, rules = run.lv, run.rules
+    shadows = [p for p in run.procs if p.role == SDW]
+    holds: dict[int, int] = {}
+    for p in run.procs:
+        if p.role in (ACT, SDW):
+            for m in p.consumed:
+                holds[m.mid] = holds.get(m.mid, 0) + 1
+            for m in p.buffer + [x for _need, x in p.waiting]:   # will be consumed
+                holds[m.mid] = holds.get(m.mid, 0) + 1
+    orphans = lost = dups = 0
+    cascade: set[int] = set()
+    logical: dict[int, int] = {}
+    for m in run.messages:
+        if run.role(m.dst) == LOW:
+            if rules.unclustered and run.role(m.src) == ACT and m.src < run.n_low \
+                    and not m.undone:
+                lost += 1   # a partner's new-interface message: the old version never gets it
+            continue
+        held = holds.get(m.mid, 0)
+        if not m.arrived:   # still in flight: its receiver's rule decides
+            q = run.procs[m.dst]
+            held += int(not (q.recovered and run.family.discards(run, q, m)))
+        if run.role(m.src) == LOW and not m.twin_no:
+            if held:   # mdcd-unclustered: low0's new-interface message to a partner
+                orphans += 1
+                cascade.add(m.dst)
+            continue
+        if m.twin_no and run.is_act(m.dst):
+            logical[m.twin_no] = logical.get(m.twin_no, 0) + held
+        elif m.undone:
+            if held:
+                orphans += 1
+                cascade.add(m.dst)
+        elif held != 1:
+            lost += held == 0
+            dups += held > 1
+    for k, orig in run.originals.items():
+        n = logical.get(k, 0)
+        if k > run.int_mSN_G_sdw:   # its twin is not made yet: sent unless suppressed
+            sdw = run.procs[orig.src + run.n_low + run.n_act]
+            n += int(not (sdw.recovered and run.family.suppresses(
+                run, sdw, k, orig.int_mSN_G_low)))
+        lost += n == 0
+        dups += n > 1
+    lost_out = dup_out = 0
+    device = dict(run.device_twin)
+    for e, lvl, ok in run.cluster_outputs:
+        device[e] = device.get(e, 0) + int(ok)
+        if e > run.ext_mSN_G_sdw:   # its twin is not made yet: emitted unless suppressed
+            device[e] += int(not any(
+                (e <= q.ext_ivr) if rules.outputs_by_count else lv.leq(lvl, q.V)
+                for q in shadows if q.recovered))
+    for e in range(1, max([0, *device]) + 1):
+        lost_out += device.get(e, 0) == 0
+        dup_out += device.get(e, 0) > 1
+    for p in run.procs:
+        if p.role == ACT:
+            for o in range(p.n_out):
+                n = run.device_act.get((p.idx, o), 0)
+                lost_out += n == 0
+                dup_out += n > 1
+    contaminated = run.post_erroneous + sum(
+        1 for p in run.procs if p.role in (ACT, SDW) and p.erroneous)
+    run.m.update(orphans=orphans, lost=lost, duplicates=dups, lost_outputs=lost_out,
+                 dup_outputs=dup_out, contaminated_restore=contaminated,
+                 cascade=len(cascade))
+    for metric in ("orphans", "lost", "duplicates", "lost_outputs", "dup_outputs",
+                   "contaminated_restore", "cascade"):
+        if run.m[metric]:
+            run.log(-1, Event.VIOLATION, -1, -1, -1, metric=metric, n=run.m[metric])

@@ -17,13 +17,18 @@ import heapq
 
 import numpy as np
 
-from ..constants import ABSENT, KIND_FAULT, KIND_OUTPUT, SDW, Event
+from ..constants import (
+    ABSENT,
+    HEAP_DELIVERY,
+    HEAP_UNGUARDED,
+    KIND_FAULT,
+    KIND_OUTPUT,
+    SDW,
+    Event,
+)
 from .common import end_failed
 from .low import fault
 from .state import Proc, Run
-
-#: Heap kind of a delivery sent in the unguarded phase: payload ``(dst, erroneous)``.
-UNGUARDED_DELIVERY = 3
 
 
 def _serving(run: Run, p: int) -> bool:
@@ -46,9 +51,9 @@ def _drain(run: Run, until: float) -> None:
     while run.heap and run.heap[0][0] <= until:
         t, _seq, kind, payload = heapq.heappop(run.heap)
         run.now = t
-        if kind == 0 and _serving(run, payload.dst):
+        if kind == HEAP_DELIVERY and _serving(run, payload.dst):
             _consume(run, run.procs[payload.dst], payload.src, payload.erroneous)
-        elif kind == UNGUARDED_DELIVERY:
+        elif kind == HEAP_UNGUARDED:
             dst, src, erroneous = payload
             _consume(run, run.procs[dst], src, erroneous)
 
@@ -79,7 +84,7 @@ def play_unguarded(run: Run, arrays: dict[str, np.ndarray], first: int) -> int:
                 end_failed(run)
                 return n_rows
         else:
-            run.push(td[n], UNGUARDED_DELIVERY, (int(dst[n]), s, p.erroneous))
+            run.push(td[n], HEAP_UNGUARDED, (int(dst[n]), s, p.erroneous))
     run.t_end = run.s.t_end
     run.now = run.t_end
     return n_rows
