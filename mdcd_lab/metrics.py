@@ -122,7 +122,7 @@ METRICS: tuple[Metric, ...] = (
     _m("n_compensated", "int64", "messages", "failed ATs whose error compensation succeeded"),
     _m("rollback_procs", "int64", "processes", "processes rolled back at recovery"),
     _m("rollback_dist_max", "float64", "time", "largest time from a restored checkpoint to "
-       "the recovery", math.nan, support="nonnegative"),
+       "its rollback (the detection under atomic recovery)", math.nan, support="nonnegative"),
     _m("rollback_dist_sum", "float64", "time", "sum over rolled-back processes of that time",
        0.0, support="nonnegative"),
     _m("rollback_events_max", "int64", "receptions", "largest number of message receptions "

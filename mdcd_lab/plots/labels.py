@@ -26,7 +26,8 @@ FIELD_LABELS: dict[str, str] = {
     "compensation": "P(compensation succeeds)", "latency": "mean channel delay",
     "shadow_lag": "shadow lag", "msg_bytes": "message size", "ckpt_bytes": "checkpoint size",
     "coord_period": "coordinated-checkpoint period",
-    "mission": "mission length theta",
+    "mission": "mission length theta", "recovery": "recovery model",
+    "after_recovery": "recovery window cap",
 }
 
 

@@ -81,9 +81,6 @@ def fifo_before(run: Run, m: Msg) -> None:
     for note in list(run.notes.get((m.src, m.dst), ())):
         if note.mid <= m.mid:
             apply_notification(run, note)
-    notice = run.notices.get(m.dst)
-    if notice is not None and notice[1] == m.src and notice[0] <= m.mid:
-        run.family.notice(run, run.procs[m.dst])
 
 
 def drain_notifications(run: Run, p: Proc, t: float) -> None:

@@ -102,6 +102,10 @@ def _arrive(run: Run, m) -> None:
     m.arrived = True
     if run.rules.notify_fifo:
         fifo_before(run, m)
+        notice = run.notices.get(m.dst)   # the recovery notice, FIFO too
+        if notice is not None and notice[1] == m.src and notice[0] <= m.mid \
+                and run.s.channel == "fifo":
+            executed.notice(run, run.procs[m.dst])
         if run.ended:
             return
     _deliver(run, run.procs[m.dst], m)
