@@ -44,7 +44,8 @@ def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> N
     for q in run.procs:
         if q.role not in (ACT, SDW) or q.idx == origin.idx:
             continue
-        note = Note(v_int, v_ext, origin.idx, q.idx, run.next_mid, run.now)
+        note = Note(v_int, v_ext, origin.idx, q.idx, run.next_mid, run.now, run.n_notes)
+        run.n_notes += 1
         run.notes.setdefault((origin.idx, q.idx), []).append(note)
         run.push(run.fifo_arrival(origin.idx, q.idx, run.now + d_notify), HEAP_NOTIFICATION,
                  note)
@@ -84,12 +85,12 @@ def fifo_before(run: Run, m: Msg) -> None:
 
 
 def drain_notifications(run: Run, p: Proc, t: float) -> None:
-    """``Rules.drain_notifications``: ``p`` applies the notifications sent to it by ``t``."""
-    for (_o, d), notes in list(run.notes.items()):
-        if d == p.idx:
-            for note in list(notes):
-                if note.t_sent <= t:
-                    apply_notification(run, note)
+    """``Rules.drain_notifications``: ``p`` applies the notifications sent to it by ``t``,
+    in the order they were sent."""
+    pending = [n for (_o, d), notes in run.notes.items() if d == p.idx for n in notes
+               if n.t_sent <= t]
+    for note in sorted(pending, key=lambda n: n.seq):
+        apply_notification(run, note)
 
 
 def end_failed(run: Run) -> None:

@@ -104,6 +104,7 @@ class Note:
     dst: int
     mid: int
     t_sent: float
+    seq: int = 0        # order of creation among the run's notes
     done: bool = False
 
 
@@ -237,6 +238,7 @@ class Run:
         self.passed_levels: list = []   # levels validated by passed ATs
         self.lines: list = []   # "coordinated" only
         self.notes: dict[tuple[int, int], list[Note]] = {}   # per channel, in order
+        self.n_notes = 0
         self.last_delivery: dict[tuple[int, int], float] = {}
         # executed recovery (docs/protocol.md, section 9)
         self.recovering = False
