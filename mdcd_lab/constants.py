@@ -20,7 +20,7 @@ __all__ = [
     "CAT_LOW_ACT", "CAT_LOW_LOW", "CAT_EXT_LOW", "CAT_FAULT", "CAT_ACT_LOW", "CAT_ACT_ACT",
     "CAT_EXT_ACT", "CAT_SDW_SDW", "N_CATEGORIES",
     "U_AT_MISSING", "U_COMP_MISSING",
-    "HEAP_DELIVER", "HEAP_NOTIFY", "HEAP_TIMER", "HEAP_KINDS",
+    "HEAP_DELIVER", "HEAP_NOTIFY", "HEAP_TIMER", "HEAP_NOTICE", "HEAP_RELEASE", "HEAP_KINDS",
     "OUT_COMPLETED", "OUT_FAILED", "OUT_RECOVERED", "OUTCOMES",
     "PIGGYBACK_FLAG_BYTES", "PIGGYBACK_COUNTER_BYTES",
     "Event", "EVENT_KINDS",
@@ -49,10 +49,12 @@ U_COMP_MISSING = 0.0
 
 # -- the event heap of a run (docs/protocol.md, D7) -------------------------------------
 #: What an item scheduled on a run's heap is: the delivery of an application message,
-#: the arrival of a "passed AT" notification, or a timer event of the protocol family
-#: (``"coordinated"``: a checkpoint line).  Items fire in (time, scheduling order).
-HEAP_DELIVER, HEAP_NOTIFY, HEAP_TIMER = 0, 1, 2
-HEAP_KINDS = ("deliver", "notify", "timer")
+#: the arrival of a "passed AT" notification, a timer event of the protocol family
+#: (``"coordinated"``: a checkpoint line), and under executed recovery
+#: (``Scenario.recovery``, docs/protocol.md, section 9) the arrival of the recovery
+#: notice and of the two-phase release.  Items fire in (time, scheduling order).
+HEAP_DELIVER, HEAP_NOTIFY, HEAP_TIMER, HEAP_NOTICE, HEAP_RELEASE = 0, 1, 2, 3, 4
+HEAP_KINDS = ("deliver", "notify", "timer", "notice", "release")
 
 # -- piggyback size model (docs/metrics.md, "Piggyback size model") ---------------------
 #: Bytes of the piggybacked ``dirty_bit`` of every application message.
@@ -95,6 +97,11 @@ class Event(StrEnum):
     RESEND = "resend"             # a shadow re-sends a logged message or output
     SUPPRESS = "suppress"         # shadows will suppress regenerated messages
     VIOLATION = "violation"       # the oracle found a violation (one row per metric)
+    NOTICE = "notice"             # executed recovery: the recovery notice reaches a process
+    RELEASE = "release"           # ... two-phase: the release reaches a stopped process
+    TAKEOVER = "takeover"         # ... a shadow takes over from its member
+    DISCARD = "discard"           # ... a recovered process drops a message (D4)
+    QUIET = "quiet"               # ... the system is quiet: the oracle judges it
 
 
 EVENT_KINDS: tuple[str, ...] = tuple(e.value for e in Event)

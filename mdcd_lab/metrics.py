@@ -80,8 +80,9 @@ METRICS: tuple[Metric, ...] = (
     _m("outcome", "category", "", "'completed' (reached the horizon, or the mission's end), "
        "'failed' (an erroneous external message reached the device) or 'recovered' (error "
        "recovery completed)", "completed"),
-    _m("t_end", "float64", "time", "time the run ended: horizon (mission if set), failure or "
-       "recovery", math.nan, support="nonnegative"),
+    _m("t_end", "float64", "time", "time the run ended: horizon (mission if set), failure, or "
+       "the end of recovery (executed recovery: when the system is quiet, or the window's cap; "
+       "atomic: the detection)", math.nan, support="nonnegative"),
     _m("n_events", "int64", "rows", "trace rows processed (rows with t <= t_end)"),
     _m("t_fault", "float64", "time", "first design-fault activation (NaN if none)", math.nan,
        support="nonnegative"),
@@ -89,8 +90,9 @@ METRICS: tuple[Metric, ...] = (
        math.nan, support="nonnegative"),
     _m("t_fail", "float64", "time", "time an erroneous external message reached the device "
        "(t_end of a 'failed' run; NaN if none)", math.nan, support="nonnegative"),
-    _m("t_guarded", "float64", "time", "duration of guarded operation: min(t_end, horizon); 0 "
-       "under 'unguarded' (docs/performability.md)", 0.0, support="nonnegative"),
+    _m("t_guarded", "float64", "time", "duration of guarded operation: until the horizon, a "
+       "failure or the end of recovery (t_end, at most the horizon unless a recovery runs "
+       "past it); 0 under 'unguarded' (docs/performability.md)", 0.0, support="nonnegative"),
     _m("phase", "int64", "", "phase in which the run ended: 0 guarded operation [0, horizon], "
        "1 unguarded phase (horizon, mission] (docs/performability.md)", support="label"),
     _m("ckpt_total", "int64", "checkpoints", "checkpoints established (ckpt_act + ckpt_sdw)"),
@@ -120,16 +122,21 @@ METRICS: tuple[Metric, ...] = (
     _m("n_compensated", "int64", "messages", "failed ATs whose error compensation succeeded"),
     _m("rollback_procs", "int64", "processes", "processes rolled back at recovery"),
     _m("rollback_dist_max", "float64", "time", "largest time from a restored checkpoint to "
-       "the recovery", math.nan, support="nonnegative"),
+       "its rollback (the detection under atomic recovery)", math.nan, support="nonnegative"),
     _m("rollback_dist_sum", "float64", "time", "sum over rolled-back processes of that time",
        0.0, support="nonnegative"),
     _m("rollback_events_max", "int64", "receptions", "largest number of message receptions "
        "undone by one rollback"),
     _m("n_replayed", "int64", "messages", "logged messages replayed after rollback"),
-    _m("n_resent", "int64", "messages", "messages the shadows re-send from their logs on "
-       "takeover"),
-    _m("n_suppressed", "int64", "messages", "twin messages the shadows will still suppress "
-       "after takeover"),
+    _m("n_resent", "int64", "messages", "messages and outputs the shadows re-send from their "
+       "logs on takeover"),
+    _m("n_suppressed", "int64", "messages", "twins the shadows suppress after takeover "
+       "(atomic recovery: will still suppress)"),
+    _m("n_discarded", "int64", "messages", "executed recovery: messages a recovered process "
+       "drops (sent before their sender recovered and not validated, D4)"),
+    _m("recovery_latency", "float64", "time", "executed recovery: time from the detection to "
+       "the quiet system (NaN if none, or if the window's cap came first; 0 under atomic "
+       "recovery)", math.nan, support="nonnegative"),
     _m("orphans", "int64", "messages", "oracle: messages in a restored state whose sending is "
        "undone"),
     _m("lost", "int64", "messages", "oracle: messages a restored state needs that are neither "
@@ -169,7 +176,8 @@ METRIC_LABELS: dict[str, str] = {
     "rollback_dist_sum": "total rollback distance",
     "rollback_events_max": "receptions undone by one rollback",
     "n_replayed": "replayed messages", "n_resent": "re-sent messages",
-    "n_suppressed": "suppressed twin messages", "orphans": "orphan messages",
+    "n_suppressed": "suppressed twin messages", "n_discarded": "discarded messages",
+    "recovery_latency": "recovery latency", "orphans": "orphan messages",
     "lost": "lost messages", "duplicates": "duplicate messages",
     "lost_outputs": "lost external messages", "dup_outputs": "duplicate external messages",
     "contaminated_restore": "contaminated restores (states)",

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["Rules", "PROTOCOLS", "VARIANTS", "get_rules", "protocol_names", "variant_names",
-           "CORRECTIONS", "MDCD_CORRECTIONS", "SOUND_IN_SCOPES", "correction_combinations",
-           "DEFAULT_PAIR"]
+__all__ = ["Rules", "PROTOCOLS", "VARIANTS", "READINGS", "get_rules", "protocol_names",
+           "variant_names", "CORRECTIONS", "MDCD_CORRECTIONS", "SOUND_IN_SCOPES",
+           "correction_combinations", "DEFAULT_PAIR"]
 
 #: The five switches of the correction space (docs/protocol.md, section 6), by
 #: letter, in the order the letters are written: R L C S E.  Each is off in the
@@ -123,6 +123,35 @@ class Rules:
         the member counts that reached it), so the protocol stays sound when a
         fault contaminates one member (``fault_scope="process"``;
         docs/protocol.md, section 8).
+    notify_fifo : bool
+        A reading (R1): on a FIFO channel (``Scenario.channel == "fifo"``) a "passed
+        AT" notification (and, under executed recovery, the recovery notice) from
+        ``P`` to ``q`` keeps its place among ``P``'s application messages to ``q``:
+        it arrives after those sent before it and before those sent after it.
+        ``False`` is the former decision D10 (a control channel that overtakes).
+    aware_of_validated : bool
+        A reading (R2) of Section 3.1: G_act and G_sdw processes "keep track of
+        the sequence number of the latest received message from G_low and be aware
+        of the sequence number of the latest message from G_low that is
+        validated": a message whose level is already validated triggers neither S1
+        nor S2.
+    drain_notifications : bool
+        A reading (R3): before a process recovers it applies the "passed AT"
+        notifications sent to it before the error was detected (in flight at
+        detection).  With it, correction C adds nothing under atomic recovery.
+    twins_in_member_order : bool
+        A reading (R4): a shadow is its member's old version computing on the same
+        inputs in the same order, so it makes the twin of its member's ``k``-th
+        message to G_act or output before it consumes an input its member consumed
+        after that event, and not before its member made the event (a trace's twin
+        row out of that order is played in order).
+    recovery_barrier : bool
+        Under executed recovery with ``coordinated_recovery``: the recovery is
+        two-phase (every process stops at the notice; once all have stopped, a
+        release with the highest validated level reaches them all), which is how
+        "distributes the highest validated level" is executed.  ``False``: each
+        process recovers at its notice with the level validated at detection (a
+        one-shot distribution; docs/protocol.md, section 9).
     """
 
     name: str
@@ -143,6 +172,11 @@ class Rules:
     reclaim_validated_twins: bool = True
     s2_every_level: bool = False
     per_member_validation: bool = False
+    notify_fifo: bool = True
+    aware_of_validated: bool = True
+    drain_notifications: bool = True
+    twins_in_member_order: bool = True
+    recovery_barrier: bool = True
 
     def __post_init__(self) -> None:
         if self.per_member_validation:
@@ -175,6 +209,12 @@ def _mdcd(name: str, **switches: bool) -> Rules:
     """A protocol built on ``"mdcd"``: the paper's reading, its corrections, ``switches``."""
     return Rules.from_letters(MDCD_CORRECTIONS, name, **switches)
 
+
+#: The readings of issue 21 (docs/protocol.md, section 3: R1 to R4): where the text
+#: admits several readings, the one under which it is right.  They are on in the
+#: paper's reading (the defaults of :class:`Rules`), hence in every protocol here.
+READINGS: tuple[str, ...] = ("notify_fifo", "aware_of_validated", "drain_notifications",
+                             "twins_in_member_order")
 
 PROTOCOLS: dict[str, Rules] = {
     "mdcd": _mdcd("mdcd"),
@@ -212,6 +252,21 @@ VARIANTS: dict[str, Rules] = {
     "paper-uncharitable": replace(PROTOCOLS["mdcd-paper"], name="paper-uncharitable",
                                   ckpt_index_by_trigger=False, prgt_out_on_low_send=False,
                                   outputs_by_count=False, reclaim_validated_twins=False),
+    # the readings of issue 21, each switched back alone (docs/protocol.md, section 3)
+    "paper-notify-overtakes": replace(PROTOCOLS["mdcd-paper"], name="paper-notify-overtakes",
+                                      notify_fifo=False),
+    "paper-unaware": replace(PROTOCOLS["mdcd-paper"], name="paper-unaware",
+                             aware_of_validated=False),
+    "paper-no-drain": replace(PROTOCOLS["mdcd-paper"], name="paper-no-drain",
+                              drain_notifications=False),
+    "paper-twins-unordered": replace(PROTOCOLS["mdcd-paper"], name="paper-twins-unordered",
+                                     twins_in_member_order=False),
+    # the issue-9 reading of mdcd-paper: none of the readings of issue 21
+    "paper-issue9": replace(PROTOCOLS["mdcd-paper"], name="paper-issue9",
+                            **dict.fromkeys(READINGS, False)),
+    # correction C executed as a one-shot distribution at detection (no two-phase
+    # recovery): the recovery window breaks it (docs/protocol.md, section 9)
+    "mdcd-oneshot": replace(PROTOCOLS["mdcd"], name="mdcd-oneshot", recovery_barrier=False),
 }
 
 

@@ -16,10 +16,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Scenario", "FIELDS", "FieldInfo", "FAULT_SCOPES", "CHANNELS"]
+__all__ = ["Scenario", "FIELDS", "FieldInfo", "FAULT_SCOPES", "CHANNELS", "RECOVERY_MODES"]
 
 FAULT_SCOPES = ("cluster", "process")
 CHANNELS = ("fifo", "non-fifo")
+RECOVERY_MODES = ("executed", "atomic")
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,20 @@ FIELDS: dict[str, FieldInfo] = {
                               "expected in all; 0 (default): the constant rate fault_rate "
                               "(docs/performability.md)", (), 0.02,
                               label="reliability growth b of the fault rate"),
+    "recovery": FieldInfo("choice", help="'executed': error recovery is played as events: the "
+                          "recovery notice travels with the failing output's notification "
+                          "delay, each process rolls back or forward when it arrives, the "
+                          "shadows take over and re-send on the channels, and the run goes on "
+                          "until the system is quiet (docs/protocol.md, section 9); 'atomic': "
+                          "one step at detection, the run ends there", choices=RECOVERY_MODES,
+                          label="recovery model"),
+    "after_recovery": FieldInfo("float", 0.0, math.inf, True, "x longest delay",
+                                "executed recovery: cap of the window after detection, as a "
+                                "multiple of the longest delay so far (of a message, a "
+                                "notification, the recovery notice, or shadow_lag); the run "
+                                "ends when the system is quiet or at the cap, whichever is "
+                                "first (docs/protocol.md, section 9)", (), 100.0,
+                                label="recovery window cap"),
 }
 
 
@@ -205,6 +220,8 @@ class Scenario:
     coord_period: float = 10.0
     mission: float = 0.0
     fault_growth: float = 0.0
+    recovery: str = "executed"
+    after_recovery: float = 20.0
 
     def __post_init__(self) -> None:
         validate_fields({k: getattr(self, k) for k in FIELDS})

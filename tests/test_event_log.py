@@ -44,7 +44,7 @@ def test_fields_agree_with_the_metrics(logs):
         assert len(rb) == res["rollback_procs"], (protocol, run)
         if len(rb):
             assert rb["n"].max() == res["rollback_events_max"]
-            assert (res["t_end"] - rb["t_restore"]).max() == res["rollback_dist_max"]
+            assert (rb["t"] - rb["t_restore"]).max() == res["rollback_dist_max"]
         sup = ev[ev.event == "suppress"]
         assert (int(sup["n"].iloc[0]) if len(sup) else 0) == res["n_suppressed"]
         vio = ev[ev.event == "violation"]

@@ -140,11 +140,12 @@ LARGE_SCOPES = ("low2ll5", "low3ll5")
 
 
 def scope_scenario(scope: Scope, fault_scope: str = "cluster",
-                   compensation: bool = False) -> Scenario:
-    """The scenario the traces of ``scope`` are replayed under (perfect ATs)."""
+                   compensation: bool = False, recovery: str = "executed") -> Scenario:
+    """The scenario the traces of ``scope`` are replayed under (perfect ATs; executed
+    or atomic recovery, docs/protocol.md, section 9)."""
     return Scenario(n_low=scope.n_low, n_act=scope.n_act, horizon=HORIZON,
                     rate_low_low=0.0 if scope.n_low == 1 else 0.5,
                     rate_sdw_sdw=0.0 if scope.n_low == 1 else 0.5,
                     rate_act_act=0.0 if scope.n_act == 1 else 0.5,
                     at_coverage=1.0, compensation=0.5 if compensation else 0.0,
-                    fault_scope=fault_scope)
+                    fault_scope=fault_scope, recovery=recovery)

@@ -90,7 +90,7 @@ def _trace_frame(rows: list, sc: Scenario) -> pd.DataFrame:
 
 def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
             engine: str = "numba", progress: bool = False,
-            batch_size: int = 50_000) -> pd.DataFrame:
+            batch_size: int = 50_000, recovery: str = "executed") -> pd.DataFrame:
     """Replay every trace of ``scope`` under each protocol; count failures and violations.
 
     Parameters
@@ -145,7 +145,7 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
     try:
         for fs in scope.fault_scopes:
             for comp in scope.compensation:
-                sc = scope_scenario(scope, fs, comp)
+                sc = scope_scenario(scope, fs, comp, recovery)
                 acc = {r.name: _Acc() for r in rules}
                 for partners, group in groups:
                     _walk_and_replay(scope, fs, comp, partners, group, sc, acc, engine,
@@ -180,7 +180,7 @@ def _walk_and_replay(scope: Scope, fs: str, comp: bool, partners: bool, rules: l
         if len(batch) >= batch_size:
             flush()
 
-    walk(scope, fs, comp, emit, partners=partners)
+    walk(scope, fs, comp, emit, partners=partners, executed=sc.recovery == "executed")
     flush()
 
 

@@ -40,7 +40,10 @@ class _Walk:
     """Depth-first walk with sleep sets; calls ``emit(seq, rows, ended)`` per trace."""
 
     def __init__(self, scope: Scope, fault_scope: str, comp: bool, emit,
-                 reduce: bool = True, partners: bool = False) -> None:
+                 reduce: bool = True, partners: bool = False, executed: bool = False) -> None:
+        self.executed = executed
+        self.notice = ()             # executed recovery: the pending recovery notice (uid,)
+        self.detected = 0            # 1 once a detection happened, 2 if by G_low
         self.s = scope
         self.reduce = reduce
         self.sym_low = reduce and not partners   # are the members interchangeable?
@@ -78,6 +81,8 @@ class _Walk:
         if s.max_delay is not None and self._overdue():
             return []
         lows = range(min(self.used_low + 1, s.n_low) if self.sym_low else s.n_low)
+        if self.detected == 2:   # G_low has stopped (exit(error), or the notice reached it)
+            lows = range(0)
         acts = range(min(self.used_act + 1, s.n_act) if self.reduce else s.n_act)
         out = []
         for a in s.actions:
@@ -109,6 +114,7 @@ class _Walk:
         """A pending event must happen before the next action."""
         limit = self.n_actions - self.s.max_delay
         pend = [("D", q[0]) for q in self.chan.values() if q] + [("N", u) for u in self.notif]
+        pend += [("V", u) for u in self.notice]
         if self.twins:
             pend.append(("T", self.twin_no))
         return any(self.born[e] <= limit for e in pend)
@@ -139,6 +145,7 @@ class _Walk:
     def _visit(self, sleep: frozenset) -> None:
         sched = [("D", q[0]) for q in self.chan.values() if q]
         sched += [("N", u) for u in self.notif]
+        sched += [("V", u) for u in self.notice]
         if self.twins:
             sched.append(("T", self.twin_no))
         done: list = []
@@ -152,7 +159,7 @@ class _Walk:
                 continue
             fp = self._footprint(sym)
             self.fp[sym] = fp
-            child = frozenset(x for x in (*sleep, *done) if x[0] in "DNT" and self._indep(x, fp))
+            child = frozenset(x for x in (*sleep, *done) if x[0] in "DNTV" and self._indep(x, fp))
             for comp in self._comp_choices(sym):
                 self._do_action(sym, comp, child)
             done.append(sym)
@@ -167,11 +174,12 @@ class _Walk:
     def _save(self) -> tuple:
         return (len(self.seq), self.next_uid, dict(self.chan), self.notif, self.twins,
                 self.twin_no, list(self.err), list(self.maybe_dirty), self.n_actions,
-                self.n_faults, self.used_low, self.used_act)
+                self.n_faults, self.used_low, self.used_act, self.notice, self.detected)
 
     def _restore(self, st: tuple) -> None:
         (n, self.next_uid, self.chan, self.notif, self.twins, self.twin_no, self.err,
-         self.maybe_dirty, self.n_actions, self.n_faults, self.used_low, self.used_act) = st
+         self.maybe_dirty, self.n_actions, self.n_faults, self.used_low, self.used_act,
+         self.notice, self.detected) = st
         for e in self.seq[n:]:
             if e[0] == "R":
                 del self.rows[e[1]]
@@ -240,6 +248,8 @@ class _Walk:
             self._queue_twin(("output", self.sdw[a], -1))
             if self.err[p]:
                 ended = not comp
+                if ended and self.executed:
+                    ended = self._detect(uid, 2)
             else:
                 self._notify(uid)
         else:  # out_act
@@ -248,6 +258,8 @@ class _Walk:
             uid = self._row(KIND_OUTPUT, p, -1, U_COMP_OK if comp else U_COMP_FAIL)
             if self.err[p]:
                 ended = not comp
+                if ended and self.executed:
+                    ended = self._detect(uid, 1)
             elif self.maybe_dirty[p]:
                 self._notify(uid)
         if ended:   # the run ends here (recovery or failure): the rest stays in transit
@@ -255,6 +267,18 @@ class _Walk:
         else:
             self._visit(sleep)
         self._restore(st)
+
+    def _detect(self, uid: int, by: int) -> bool:
+        """Executed recovery: a detection sends the recovery notice; the walk goes on."""
+        if self.detected:
+            if by == 2:
+                self.detected = 2
+            return False
+        self.detected = by
+        self.notice = (uid,)
+        self.fp[("V", uid)] = _GLOBAL
+        self.born[("V", uid)] = self.n_actions
+        return False
 
     def _notify(self, uid: int) -> None:
         self.notif = self.notif + (uid,)
@@ -275,6 +299,10 @@ class _Walk:
         elif e[0] == "N":
             self.seq.append(e)
             self.notif = tuple(u for u in self.notif if u != e[1])
+        elif e[0] == "V":   # the notice: G_low stops as one when it hears of the recovery
+            self.seq.append(e)
+            self.notice = ()
+            self.detected = 2
         else:
             twin, self.twins = self.twins[0], self.twins[1:]
             self._twin_row(twin)
@@ -283,7 +311,7 @@ class _Walk:
 
 
 def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool = True,
-         partners: bool = False) -> None:
+         partners: bool = False, executed: bool = False) -> None:
     """Walk every trace of ``scope`` (one fault scope, compensation on or off).
 
     ``emit(rows, ended)`` is called once per trace with its rows, each
@@ -316,8 +344,10 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool 
                     td = pos.get(("D", e[1]), HORIZON)
             elif kind == KIND_OUTPUT and src < first_sdw:
                 dn = pos[("N", e[1])] - t if ("N", e[1]) in pos else HORIZON
+                if ("V", e[1]) in pos:   # the recovery notice of this detection
+                    dn = pos[("V", e[1])] - t
             out.append((t, kind, src, dst, td, U_AT, ucomp, dn))
         emit(out, ended)
 
-    _Walk(scope, fault_scope, compensation, to_rows, reduce, partners).run()
+    _Walk(scope, fault_scope, compensation, to_rows, reduce, partners, executed).run()
 

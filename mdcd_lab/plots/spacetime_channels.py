@@ -41,7 +41,8 @@ def _messages(events: pd.DataFrame, trace: pd.DataFrame | None) -> pd.DataFrame:
                             strict=True):
             trace_td[s, d].append(float(td))
     delivered: dict[tuple[str, str], list[tuple[float, float, float]]] = defaultdict(list)
-    dl = events[events["event"] == "deliver"]
+    # a message a recovered process dropped (executed recovery, D4) arrived too
+    dl = events[events["event"].isin(["deliver", "discard"])]
     for t, proc, peer, dirty, err in zip(*(dl[c] for c in ("t", "proc", "peer", "dirty", "err")),
                                          strict=True):
         delivered[str(peer), str(proc)].append((float(t), _known(dirty), _known(err)))

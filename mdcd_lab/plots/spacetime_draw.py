@@ -179,13 +179,14 @@ def _draw_recovery(ax: Axes, data: SpacetimeData, y: dict[str, float], lo: float
     restore = {r.proc: r.t_restore for r in data.rollbacks.itertuples(index=False)
                if math.isfinite(r.t_restore)}
     members = [p for p in data.procs if not p.startswith("low") or p in restore]
-    pts = [(restore.get(p, data.t_detect), y[p]) for p in members]
+    pts = [(restore.get(p, data.recovered_at.get(p, data.t_detect)), y[p]) for p in members]
     if pts:
         (ln,) = ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, linewidth=1.5,
                         alpha=0.9, zorder=6, solid_joinstyle="round")
         ln.set_gid("recovery_line")
         entries.setdefault("recovery line", Line2D(
             [], [], color=color, linewidth=1.5))
+    t_back = {r.proc: r.t for r in data.rollbacks.itertuples(index=False)}
     for p, t_r in restore.items():
         if p not in y:
             continue
@@ -193,8 +194,9 @@ def _draw_recovery(ax: Axes, data: SpacetimeData, y: dict[str, float], lo: float
                           markerfacecolor="none", markeredgecolor=color, markeredgewidth=1.2,
                           zorder=6)
         ring.set_gid("restored")
-        if t_r < data.t_detect:
-            arrow = FancyArrowPatch((data.t_detect, y[p] + 0.24), (t_r, y[p] + 0.24),
+        if t_r < t_back.get(p, data.t_detect):
+            arrow = FancyArrowPatch((t_back.get(p, data.t_detect), y[p] + 0.24),
+                                    (t_r, y[p] + 0.24),
                                     arrowstyle="-|>", mutation_scale=6, linewidth=0.8,
                                     linestyle=(0, (3, 1.5)), color=color, shrinkA=0,
                                     shrinkB=0, zorder=6)
@@ -207,7 +209,8 @@ def _draw_recovery(ax: Axes, data: SpacetimeData, y: dict[str, float], lo: float
     lows = [p for p in data.groups["G_low"] if p in y and p not in restore]
     if lows:
         shift = ScaledTranslation(5.0 / 72.0, 0.0, ax.figure.dpi_scale_trans)
-        (x,) = ax.plot([data.t_detect] * len(lows), [y[p] for p in lows], linestyle="none",
+        (x,) = ax.plot([data.recovered_at.get(p, data.t_detect) for p in lows],
+                       [y[p] for p in lows], linestyle="none",
                        marker="x", markersize=6, markeredgewidth=1.4, color=color, zorder=6,
                        transform=ax.transData + shift, clip_on=False)
         x.set_gid("discarded")

@@ -53,6 +53,12 @@ _MARKS = {          # event -> (legend label, Line2D style)
                                                  markeredgewidth=0.8)),
     "reclaim": ("reclamation", dict(marker="|", color=_C["reclaim"], markersize=7,
                                     markeredgewidth=1.3)),
+    "notice": ("recovery notice", dict(marker=">", color="white", markersize=4.5,
+                                       markeredgewidth=0.9, markeredgecolor=_C["recovery"])),
+    "release": ("release (two-phase)", dict(marker="D", color=_C["recovery"], markersize=3.5,
+                                            markeredgewidth=0.4, markeredgecolor="black")),
+    "discard": ("dropped at recovery (D4)", dict(marker="x", color=_C["recovery"],
+                                                 markersize=4, markeredgewidth=1.0)),
 }
 _CKPT_STYLE = {
     "S1": ("S1 ckpt", dict(marker="s", color="black", markersize=3.8,

@@ -85,6 +85,9 @@ class SpacetimeData:
         undone) and ``replayed`` (log entries replayed).
     resent : dict
         ``sdw -> n``: messages and outputs re-sent by that shadow at takeover.
+    recovered_at : dict
+        Process -> when it acted on the recovery (executed recovery: its notice, or the
+        two-phase release; atomic: the detection).
     n_suppress : int
         Regenerated messages the shadows will still suppress after takeover.
     violations : dict
@@ -110,6 +113,7 @@ class SpacetimeData:
     resent: dict[str, int] = field(default_factory=dict)
     n_suppress: int = 0
     violations: dict[str, int] = field(default_factory=dict)
+    recovered_at: dict[str, float] = field(default_factory=dict)
 
 
 def _select_run(trace: pd.DataFrame | None, run: int | None) -> pd.DataFrame | None:
@@ -154,7 +158,8 @@ def _run_end(events: pd.DataFrame, trace: pd.DataFrame | None,
     rec = events[events["event"] == "recovery"]
     if len(rec):
         t = float(rec["t"].iloc[0])
-        return "recovered", t, t
+        quiet = events[events["event"] == "quiet"]   # executed recovery: the window's end
+        return "recovered", float(quiet["t"].iloc[0]) if len(quiet) else t, t
     fail = events[events["event"] == "failure"]
     if len(fail):
         return "failed", float(fail["t"].iloc[0]), math.nan
@@ -310,7 +315,7 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
                           "t": tw["t"].to_numpy(float),
                           "k": tw["k"].to_numpy(np.int64)})
     mark_events = ("at_pass", "at_fail", "compensated", "output", "failure", "fault",
-                   "reclaim", "log_ext")
+                   "reclaim", "log_ext", "notice", "release", "discard")
     marks = ev[ev["event"].isin(mark_events)]
     empty_reclaim = ((marks["event"] == "reclaim") & (marks["n"] == 0)
                      & (marks["n_rcv_log"] == 0) & (marks["n_sender_log"] == 0))
@@ -338,6 +343,8 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
 
     resent = ev[ev["event"] == "resend"]["proc"].value_counts()
     sup = ev[ev["event"] == "suppress"]["n"]
+    back = ev[ev["event"].isin(["recovery", "notice", "release"])]   # executed recovery
+    recovered_at = {str(p): float(t) for t, p in zip(back["t"], back["proc"], strict=True)}
     vio = ev[ev["event"] == "violation"]
     return SpacetimeData(
         procs=procs, groups=groups, outcome=outcome, t_end=t_end, t_fault=t_fault,
@@ -346,5 +353,5 @@ def spacetime_data(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
         notifications=_notifications(ev, trace, procs, t_end), logs=logs,
         ckpts_held=ckpts_held, dirty=dirty, erroneous_from=erroneous_from,
         rollbacks=rollbacks_df, resent={str(k): int(v) for k, v in resent.items()},
-        n_suppress=int(sup.iloc[0]) if len(sup) else 0,
+        n_suppress=int(sup.sum()), recovered_at=recovered_at,
         violations={str(m): int(n) for m, n in zip(vio["metric"], vio["n"], strict=True)})

@@ -36,8 +36,7 @@ def act_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -
             run.log(p.idx, Event.FAILURE, -1, p.int_mSN_G_low, -1, dirty=0)
             end_failed(run)
             return
-        p.outputs_delivered.append(p.n_out)
-        p.n_out += 1
+        _to_device(run, p)
         run.log(p.idx, Event.OUTPUT, -1, p.int_mSN_G_low)
         return
     run.m["n_at"] += 1
@@ -50,27 +49,27 @@ def act_output(run: Run, p: Proc, u_at: float, u_comp: float, d_notify: float) -
         run.m["n_at_passed"] += 1
         run.log(p.idx, Event.AT_PASS, -1, p.int_mSN_G_low)
         run.family.validate(run, p, p.int_mSN_G_low, -1)
-        p.outputs_delivered.append(p.n_out)
-        p.n_out += 1
+        _to_device(run, p)
         notify(run, p, p.int_mSN_G_low, -1, d_notify)
         return
     run.log(p.idx, Event.AT_FAIL, -1, p.int_mSN_G_low)
     if u_comp < run.s.compensation:
         run.m["n_compensated"] += 1
-        p.outputs_delivered.append(p.n_out)
-        p.n_out += 1
+        _to_device(run, p)
         run.log(p.idx, Event.COMPENSATED, -1, p.int_mSN_G_low)
         return
     p.n_out += 1
-    run.family.recover(run, p)
+    run.family.recover(run, p, d_notify)
+
+
+def _to_device(run: Run, p: Proc) -> None:
+    """Output ``p.n_out`` of ``p`` reaches the device."""
+    p.outputs_delivered.append(p.n_out)
+    run.device_act[(p.idx, p.n_out)] = run.device_act.get((p.idx, p.n_out), 0) + 1
+    p.n_out += 1
 
 
 def act_receive(run: Run, p: Proc, m) -> None:
     """Incoming application message (Figure 3's reception branch)."""
     run.family.receive(run, p, m)
 
-
-def act_notify(run: Run, p: Proc, v_int: int, v_ext: int) -> None:
-    """Incoming "passed AT": ``memory_reclamation(m.int_mSN_G_low)``, dirty bit update."""
-    run.log(p.idx, Event.NOTIFIED, -1, v_int, v_ext)
-    run.family.validate(run, p, v_int, v_ext)

@@ -13,7 +13,7 @@ and the protocol families (:mod:`.confidence` with :mod:`.recovery`, and
 from __future__ import annotations
 
 from ..constants import ACT, HEAP_NOTIFY, SDW, Event
-from .state import Msg, Proc, Run
+from .state import Msg, Note, Proc, Run
 
 
 def application_msg_reception(run: Run, p: Proc, m: Msg) -> None:
@@ -34,14 +34,63 @@ def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> N
 
     The protocol family learns of the passed AT at once
     (:attr:`~.state.Family.on_passed_at`); the other G_act and G_sdw processes
-    after ``d_notify``.
+    after ``d_notify``, one :class:`~.state.Note` each: with ``Rules.notify_fifo`` on
+    a FIFO channel, not before ``origin``'s earlier messages to it, and
+    (:func:`fifo_before`) before its later ones.
     """
     run.m["n_notifications"] += 1
     run.passed_levels.append(v_int)
     run.family.on_passed_at(run)
-    recipients = [q.idx for q in run.procs if q.role in (ACT, SDW) and q.idx != origin.idx]
-    run.push(run.now + d_notify, HEAP_NOTIFY, (v_int, v_ext, tuple(recipients)))
+    for q in run.procs:
+        if q.role not in (ACT, SDW) or q.idx == origin.idx:
+            continue
+        note = Note(v_int, v_ext, origin.idx, q.idx, run.next_mid, run.now, run.n_notes)
+        run.n_notes += 1
+        run.notes.setdefault((origin.idx, q.idx), []).append(note)
+        run.push(run.fifo_arrival(origin.idx, q.idx, run.now + d_notify), HEAP_NOTIFY,
+                 note)
+    run.delay_max = max(run.delay_max, d_notify)
     run.log(origin.idx, Event.NOTIFY, -1, v_int, v_ext)
+
+
+def apply_notification(run: Run, note: Note) -> None:
+    """``note`` reaches its recipient (once): Figure 3's or Figure 4's "passed AT" branch.
+
+    A process that has recovered (executed recovery) or is stopped waiting for the
+    release ignores it: the recovery carries what it needs.
+    """
+    if note.done:
+        return
+    note.done = True
+    run.notes[(note.origin, note.dst)].remove(note)
+    p = run.procs[note.dst]
+    if p.recovered or p.stopped:
+        return
+    run.log(p.idx, Event.NOTIFIED, -1, note.v_int, note.v_ext)
+    run.family.validate(run, p, note.v_int, note.v_ext)
+    if p.role == SDW:   # Figure 4: ivr_low = max(m.int_mSN_G_low, ivr_low)
+        p.ivr_low = run.lv.join(note.v_int, p.ivr_low)
+        if note.v_ext >= 0:
+            p.ext_ivr = max(note.v_ext, p.ext_ivr)
+
+
+def fifo_before(run: Run, m: Msg) -> None:
+    """FIFO control messages (``Rules.notify_fifo``): before ``m`` is delivered, what its
+    sender sent to its receiver before it reaches the receiver first."""
+    if not (run.rules.notify_fifo and run.s.channel == "fifo"):
+        return
+    for note in list(run.notes.get((m.src, m.dst), ())):
+        if note.mid <= m.mid:
+            apply_notification(run, note)
+
+
+def drain_notifications(run: Run, p: Proc, t: float) -> None:
+    """``Rules.drain_notifications``: ``p`` applies the notifications sent to it by ``t``,
+    in the order they were sent."""
+    pending = [n for (_o, d), notes in run.notes.items() if d == p.idx for n in notes
+               if n.t_sent <= t]
+    for note in sorted(pending, key=lambda n: n.seq):
+        apply_notification(run, note)
 
 
 def end_failed(run: Run) -> None:
@@ -85,4 +134,5 @@ def record_takeover(run: Run, restore: dict, replayed: dict, resent: list,
         n_replayed=sum(len(v) for v in replayed.values()),
         n_resent=len(resent),
         n_suppressed=n_suppressed,
+        recovery_latency=0.0,
     )

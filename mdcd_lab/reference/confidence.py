@@ -102,6 +102,8 @@ def receive_application_msg(run: Run, p: Proc, m: Msg) -> None:
     else:
         trigger = (m.dirty_bit == 1 and not lv.leq(m.int_mSN_G_low, p.int_mSN_G_low)
                    and gate)
+        if trigger and rules.aware_of_validated:   # R2: a validated level contaminates nothing
+            trigger = not lv.leq(m.int_mSN_G_low, p.v_known)
     if trigger:
         checkpointing(run, p, m)
         p.dirty_bit = 1

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from ..constants import ACT, HEAP_TIMER, SDW, Event
 from .common import application_msg_reception, begin_recovery, record_takeover
+from .executed import invoke
 from .oracle import check_recovery
 from .state import Checkpoint, Msg, Proc, Run
 
@@ -61,6 +62,8 @@ def _ckpt(run: Run, p: Proc, ordinal: int) -> Checkpoint:
 
 def take_line(run: Run, k: int) -> None:
     """All G_act and G_sdw processes checkpoint; in-transit messages are logged."""
+    if run.recovering:   # executed recovery is under way: no line any more
+        return
     members = _members(run)
     ckpts = {p.idx: _ckpt(run, p, k) for p in members}
     n_act = sum(1 for p in members if p.role == ACT)
@@ -133,9 +136,42 @@ def receive(run: Run, p: Proc, m: Msg) -> None:
     run.check_unsafe(p)
 
 
-def recover(run: Run, trigger: Proc) -> None:
+def restore_point(run: Run, p: Proc) -> tuple:
+    """Executed recovery: ``p`` restores its checkpoint of the newest line whose levels
+    are validated and replays that line's channel state to it (cluster messages only
+    if validated); its shadow log keeps the twins the line does not hold."""
+    if run.line is None:
+        run.line = next(ln for ln in reversed(run.lines) if ln.level <= run.v_star)
+        run.held = held_by(run, run.line, run.v_star)
+    c = run.line.ckpts[p.idx]
+    replayed = [m for m in run.line.channel if m.dst == p.idx
+                and (run.role(m.src) in (ACT, SDW) or m.k <= run.v_star)]
+    if p.role == SDW:
+        keep = [w for w in p.int_msg_log if w.k not in run.held]
+        run.change_logs(len(keep) - len(p.int_msg_log), 0)
+        p.int_msg_log = keep
+    return c, replayed, c.n_sent, c.n_twins
+
+
+def suppresses(run: Run, q: Proc, k: int, index: object) -> bool:
+    """Executed recovery: twin ``k`` is suppressed iff the restored line holds ``k``."""
+    return k in run.held
+
+
+def discards(run: Run, q: Proc, m: Msg) -> bool:
+    """Executed recovery: a message sent before its sender recovered is dropped (the
+    line's channel state replays what is needed)."""
+    return m.pre
+
+
+def recover(run: Run, trigger: Proc, d_notice: float) -> None:
     """``error_recovery``: roll every G_act and G_sdw process back to the newest validated
-    line; the shadows deliver exactly the twins it does not hold."""
+    line; the shadows deliver exactly the twins it does not hold.  Executed recovery (the
+    default): :func:`.executed.invoke` plays it as events, with :func:`restore_point`,
+    :func:`suppresses` and :func:`discards` as this family's rules."""
+    if run.s.recovery == "executed":
+        invoke(run, trigger, d_notice)
+        return
     v_star, ext_star = begin_recovery(run, trigger)
     line = next(ln for ln in reversed(run.lines) if ln.level <= v_star)
     restore, cut, replayed = rollback_to_line(run, line, v_star)

@@ -22,6 +22,8 @@ from ..constants import (
     ABSENT,
     ACT,
     HEAP_DELIVER,
+    HEAP_NOTICE,
+    HEAP_NOTIFY,
     HEAP_TIMER,
     KIND_FAULT,
     KIND_OUTPUT,
@@ -34,7 +36,8 @@ from ..scenario import Scenario
 from ..traces.generation import realised_means
 from ..traces.table import proc_names
 from ..traces.validate import validate_trace
-from . import act, low, sdw, unguarded
+from . import act, executed, low, sdw, unguarded
+from .common import apply_notification, fifo_before
 from .events import EVENT_COLUMNS, event_frame
 from .families import family_of
 from .state import Run
@@ -44,29 +47,60 @@ def _dispatch_heap_item(run: Run, item: tuple) -> None:
     t, _seq, kind, payload = item
     run.now = t
     if kind == HEAP_DELIVER:
-        m = payload
-        p = run.procs[m.dst]
-        if p.role == LOW:
-            low.low_receive(run, p, m)
-        elif p.role == ACT:
-            act.act_receive(run, p, m)
-        else:
-            sdw.sdw_receive(run, p, m)
+        _arrive(run, payload)
+    elif kind == HEAP_NOTIFY:
+        apply_notification(run, payload)
     elif kind == HEAP_TIMER:
         run.family.on_timer(run, payload)
+    elif kind == HEAP_NOTICE:
+        executed.notice(run, run.procs[payload])
+    else:   # HEAP_RELEASE
+        executed.release(run, run.procs[payload])
+
+
+def _arrive(run: Run, m) -> None:
+    """Application message ``m`` reaches its receiver (FIFO control messages first)."""
+    m.arrived = True
+    if run.rules.notify_fifo:
+        fifo_before(run, m)
+        notice = run.notices.get(m.dst)   # the recovery notice, FIFO too
+        if notice is not None and notice[1] == m.src and notice[0] <= m.mid \
+                and run.s.channel == "fifo":
+            executed.notice(run, run.procs[m.dst])
+        if run.ended:
+            return
+    _deliver(run, run.procs[m.dst], m)
+
+
+def _deliver(run: Run, p, m) -> None:
+    """``p`` gets ``m``: by its role's reception rule, or as a process that has stopped
+    (two-phase recovery: kept for later), has recovered, or is gone (G_low)."""
+    if p.stopped:
+        p.buffer.append(m)
+    elif p.recovered:
+        if p.role != LOW:
+            executed.receive_recovered(run, p, m)
+    elif p.role == LOW:
+        low.low_receive(run, p, m)
+    elif p.role == ACT:
+        act.act_receive(run, p, m)
     else:
-        v_int, v_ext, recipients = payload
-        for i in recipients:
-            p = run.procs[i]
-            if p.role == ACT:
-                act.act_notify(run, p, v_int, v_ext)
-            else:
-                sdw.sdw_notify(run, p, v_int, v_ext)
+        sdw.sdw_receive(run, p, m)
 
 
 def _drain(run: Run, until: float) -> None:
     while run.heap and run.heap[0][0] <= until and not run.ended:
         _dispatch_heap_item(run, heapq.heappop(run.heap))
+        _window(run)
+
+
+def _window(run: Run) -> None:
+    """Executed recovery: the run ends once the system is quiet, or at the window's cap."""
+    if run.recovering and not run.ended:
+        if executed.is_quiet(run):
+            executed.end_window(run, True)
+        elif run.heap and run.heap[0][0] > run.t_detect + run.s.after_recovery * run.delay_max:
+            executed.end_window(run, False)
 
 
 def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = "mdcd",
@@ -90,6 +124,10 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     """
     rules = get_rules(protocol)
     run = Run(scenario, rules, record, family_of(rules))
+    run.deliver = lambda p, m: _deliver(run, p, m)
+    run.member_stopped = lambda q: sdw.member_stopped(run, q)
+    run.play_deferred = lambda p, row: _play_row(run, p, row[0], row[1], run.now + row[2],
+                                                 *row[3:])
     run.family.start(run)
     t_arr, kind, src, dst = arrays["t"], arrays["kind"], arrays["src"], arrays["dst"]
     td, u_at, u_comp, d_notify = (arrays["t_deliver"], arrays["u_at"], arrays["u_comp"],
@@ -105,33 +143,31 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
         _drain(run, t_arr[n])
         if run.ended:
             break
+        if run.recovering and t_arr[n] > run.t_detect + scenario.after_recovery * run.delay_max:
+            executed.end_window(run, False)
+            break
         run.now = t_arr[n]
         n_events += 1
         p = run.procs[src[n]]
         if p.role == ABSENT or (dst[n] >= 0 and run.role(int(dst[n])) == ABSENT):
             continue   # a shadow that does not exist under this protocol
-        if kind[n] == KIND_FAULT:
-            low.fault(run, p)
-        elif kind[n] == KIND_OUTPUT:
-            if p.role == LOW:
-                low.low_output(run, p, u_at[n], u_comp[n], d_notify[n])
-            elif p.role == ACT:
-                act.act_output(run, p, u_at[n], u_comp[n], d_notify[n])
-            else:
-                sdw.sdw_twin_output(run, p)
-        else:
-            if p.role == LOW:
-                low.low_send(run, p, int(dst[n]), td[n])
-            elif p.role == ACT:
-                act.act_send(run, p, int(dst[n]), td[n])
-            elif run.role(int(dst[n])) == ACT:
-                sdw.sdw_twin_send(run, p, int(dst[n]))
-            else:
-                sdw.sdw_send(run, p, int(dst[n]), td[n])
+        if p.stopped:   # two-phase recovery: the application waits for the release
+            row = (int(kind[n]), int(dst[n]), td[n] - t_arr[n], u_at[n], u_comp[n],
+                   d_notify[n])
+            if p.role == SDW and _is_twin(run, row[0], row[1]):
+                row = (*row, sdw.number_twin(run, p, row[0]))
+            p.deferred.append(row)
+            continue
+        _play_row(run, p, int(kind[n]), int(dst[n]), td[n], u_at[n], u_comp[n], d_notify[n])
+        _window(run)
         if run.ended:
             break
     if not run.ended:
         _drain(run, run.guard_end)
+    if run.recovering and not run.ended:   # the window goes on past the guarded rows
+        _drain(run, math.inf)
+        if not run.ended:
+            executed.end_window(run, executed.is_quiet(run))
     run.now = run.t_end   # the horizon unless the run ended earlier
     run.change_logs(0, 0)   # close the time integral of the log sizes
     t_guarded = run.t_end
@@ -142,6 +178,39 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
         t_arr, kind, src, dst, td, scenario.n_low, scenario.n_act, scenario.horizon)
     events = event_frame(run.events, proc_names(scenario)) if record else None
     return res, events
+
+
+def _is_twin(run: Run, kind: int, dst: int) -> bool:
+    return kind == KIND_OUTPUT or run.role(dst) == ACT
+
+
+def _play_row(run: Run, p, kind: int, dst: int, td: float, u_at: float, u_comp: float,
+              d_notify: float, num: tuple | None = None) -> None:
+    """One trace row of process ``p`` at ``run.now`` (a send is delivered at ``td``)."""
+    if p.role == LOW and p.recovered:
+        low.low_row_skipped(run, p, kind, dst)   # G_low is gone
+        return
+    if kind == KIND_FAULT:
+        low.fault(run, p)
+    elif p.role == SDW:
+        if num is not None:   # a twin row numbered while ``p`` was stopped
+            sdw.make_twin(run, p, kind, dst, num)
+        elif _is_twin(run, kind, dst):
+            sdw.twin_row(run, p, kind, dst)
+        else:
+            sdw.sdw_send(run, p, dst, td)
+    elif kind == KIND_OUTPUT:
+        if p.role == LOW:
+            low.low_output(run, p, u_at, u_comp, d_notify)
+            sdw.member_event(run, p)
+        else:
+            act.act_output(run, p, u_at, u_comp, d_notify)
+    elif p.role == LOW:
+        low.low_send(run, p, dst, td)
+        if run.role(dst) == ACT:
+            sdw.member_event(run, p)
+    else:
+        act.act_send(run, p, dst, td)
 
 
 def _collect(run: Run, n_events: int, t_guarded: float) -> dict:

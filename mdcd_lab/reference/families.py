@@ -35,6 +35,9 @@ CONFIDENCE_DRIVEN = Family(
     validate=confidence.memory_reclamation,
     on_passed_at=_nothing,
     recover=recovery.error_recovery,
+    restore_point=recovery.restore_point,
+    suppresses=recovery.suppresses,
+    discards=recovery.discards,
 )
 
 #: Periodic coordinated checkpointing (``"coordinated"``, docs/protocols.md).
@@ -46,6 +49,9 @@ COORDINATED = Family(
     validate=coordinated.validate,
     on_passed_at=coordinated.validate_lines,
     recover=coordinated.recover,
+    restore_point=coordinated.restore_point,
+    suppresses=coordinated.suppresses,
+    discards=coordinated.discards,
 )
 
 

@@ -9,27 +9,44 @@ dirty shadows too, D3), which undoes the sends made after the restored state
 P_i^low", re-sending its logged messages or suppressing regenerated ones by
 comparing ``ivr_low`` with ``int_mSN_G_sdw`` (:func:`validated_levels`,
 :func:`takeover`).  With ``coordinated_recovery`` a round first distributes the
-highest validated level (:func:`recovery_round`, D10).  The run ends here: the
+highest validated level (:func:`recovery_round`).
+
+Executed recovery (``Scenario.recovery == "executed"``, the default) plays these
+steps as events (:mod:`.executed`): :func:`restore_point`, :func:`suppresses`
+and :func:`discards` are this family's rules there.  Atomic recovery does them in
+one step at the detection (:func:`error_recovery`); the run ends there, the
 shadows' pending work is recorded (``n_resent``, ``n_suppressed``), and the
 oracle checks the recovered global state.
 
 This is the recovery of the confidence-driven family; ``"coordinated"``
-recovers in :func:`.coordinated.recover`.  Each step has its twin of the same
-name in ``fast/kernels/recovery.py``.
+recovers in :mod:`.coordinated`.  Each step has its twin of the same name in
+``fast/kernels/recovery.py``.
 """
 
 from __future__ import annotations
 
 from ..constants import ACT, SDW, Event
-from .common import begin_recovery, record_takeover
+from .common import begin_recovery, drain_notifications, record_takeover
 from .confidence import memory_reclamation
+from .executed import invoke
 from .oracle import check_recovery
 from .state import Checkpoint, Msg, Proc, Run, Twin
 
 
-def error_recovery(run: Run, trigger: Proc) -> None:
-    """``error_recovery({G_act, G_sdw, G_low})`` invoked by ``trigger`` at ``run.now``."""
+def error_recovery(run: Run, trigger: Proc, d_notice: float) -> None:
+    """``error_recovery({G_act, G_sdw, G_low})`` invoked by ``trigger`` at ``run.now``.
+
+    Executed recovery (the default): :func:`.executed.invoke` plays it as events,
+    the recovery notice travelling ``d_notice``.  Atomic: one step, the run ends here.
+    """
+    if run.s.recovery == "executed":
+        invoke(run, trigger, d_notice)
+        return
     v_star, ext_star = begin_recovery(run, trigger)
+    if run.rules.drain_notifications:   # R3: the notifications in flight arrive first
+        for p in run.procs:
+            if p.role in (ACT, SDW):
+                drain_notifications(run, p, run.now)
     if run.rules.coordinated_recovery:
         recovery_round(run, v_star, ext_star)
     restore, replayed = rollback(run)
@@ -41,7 +58,7 @@ def error_recovery(run: Run, trigger: Proc) -> None:
 
 
 def recovery_round(run: Run, v_star: object, ext_star: int) -> None:
-    """D10: before anyone rolls back, every G_act and G_sdw process learns the highest
+    """C: before anyone rolls back, every G_act and G_sdw process learns the highest
     level validated by a passed AT (``v_star``) and the number of cluster outputs the
     device has (``ext_star``), and reclaims with them; the shadows raise ``ivr_low``."""
     lv = run.lv
@@ -54,6 +71,31 @@ def recovery_round(run: Run, v_star: object, ext_star: int) -> None:
             p.ext_ivr = ext_star
 
 
+def replayed_log(run: Run, p: Proc, c: Checkpoint) -> list[Msg]:
+    """The messages ``p`` replays after restoring ``c``: its receiver-side log, or with
+    ``log_all_when_dirty`` only what no sender will send again (consumed after ``c``,
+    at a level ``p`` knows to be validated)."""
+    entries = p.rcv_msg_log
+    if run.rules.log_all_when_dirty:
+        entries = [e for e in entries if e.msg.consume_ord >= c.n_recv
+                   and run.lv.leq(e.msg.int_mSN_G_low, p.v_known)]
+    return [e.msg for e in entries]
+
+
+def kept_counts(run: Run, p: Proc, c: Checkpoint, replayed: list[Msg]) -> tuple[int, int]:
+    """What a rollback of ``p`` to ``c`` keeps: ``(n_sent, n_twins)``, the sends and
+    shadow twins with smaller ordinals survive.  The restored checkpoint's counts, or,
+    with deterministic re-execution and duplicate suppression (``dedup_regenerated``),
+    the counts when ``p`` consumed its first message that is not replayed."""
+    if not run.rules.dedup_regenerated:
+        return c.n_sent, c.n_twins
+    ids = {m.mid for m in replayed}
+    first = next((m for m in p.consumed[c.n_recv:] if m.mid not in ids), None)
+    if first is None:
+        return p.n_sent, p.n_twins
+    return first.recv_n_sent, first.recv_n_twins
+
+
 def rollback(run: Run) -> tuple[dict[int, Checkpoint], dict[int, list[Msg]]]:
     """Dirty G_act and G_sdw processes restore the checkpoint with the smallest index
     and replay their receiver-side log.
@@ -62,9 +104,7 @@ def rollback(run: Run) -> tuple[dict[int, Checkpoint], dict[int, list[Msg]]]:
     messages of each rolled-back process.  Under S1/S2 a checkpoint's trigger level
     exceeds every level absorbed before it, so indices increase along the array and
     the smallest is the earliest (also for ``"every-receive"``, whose indices do not).
-    With ``log_all_when_dirty`` only what no sender will send again is replayed.
     """
-    lv = run.lv
     restore: dict[int, Checkpoint] = {}
     replayed: dict[int, list[Msg]] = {}
     for p in run.procs:
@@ -72,11 +112,7 @@ def rollback(run: Run) -> tuple[dict[int, Checkpoint], dict[int, list[Msg]]]:
             continue
         c = p.ckpt_array[0]
         restore[p.idx] = c
-        entries = p.rcv_msg_log
-        if run.rules.log_all_when_dirty:
-            entries = [e for e in entries if e.msg.consume_ord >= c.n_recv
-                       and lv.leq(e.msg.int_mSN_G_low, p.v_known)]
-        replayed[p.idx] = [e.msg for e in entries]
+        replayed[p.idx] = replayed_log(run, p, c)
         run.log(p.idx, Event.ROLLBACK, -1, c.index, c.ord, ckpt=c.ord, t_restore=c.t,
                 n=p.n_recv - c.n_recv)
         for m in replayed[p.idx]:
@@ -86,24 +122,30 @@ def rollback(run: Run) -> tuple[dict[int, Checkpoint], dict[int, list[Msg]]]:
 
 def restore_cut(run: Run, restore: dict[int, Checkpoint],
                 replayed: dict[int, list[Msg]]) -> dict[int, tuple[int, int]]:
-    """What a rollback undoes: ``cut[p] = (n_sent, n_twins)``, the sends and shadow
-    twins of ``p`` that survive are those with smaller ordinals.
+    """What each rollback undoes: ``cut[p] = (n_sent, n_twins)`` (:func:`kept_counts`)."""
+    return {i: kept_counts(run, run.procs[i], c, replayed[i]) for i, c in restore.items()}
 
-    The restored checkpoint's counts, or, with deterministic re-execution and
-    duplicate suppression (``dedup_regenerated``), the counts when ``p`` consumed
-    its first message that is not replayed.
-    """
-    cut = {}
-    for i, c in restore.items():
-        p = run.procs[i]
-        n_sent, n_twins = c.n_sent, c.n_twins
-        if run.rules.dedup_regenerated:
-            ids = {m.mid for m in replayed[i]}
-            first = next((m for m in p.consumed[c.n_recv:] if m.mid not in ids), None)
-            n_sent = first.recv_n_sent if first is not None else p.n_sent
-            n_twins = first.recv_n_twins if first is not None else p.n_twins
-        cut[i] = (n_sent, n_twins)
-    return cut
+
+def restore_point(run: Run, p: Proc) -> tuple | None:
+    """Executed recovery: where ``p`` rolls back to, ``(checkpoint, replayed messages,
+    sends kept, twins kept)``, or None when ``p`` is clean (it rolls forward)."""
+    if p.dirty_bit != 1 or not p.ckpt_array:
+        return None
+    c = p.ckpt_array[0]
+    replayed = replayed_log(run, p, c)
+    return (c, replayed, *kept_counts(run, p, c, replayed))
+
+
+def suppresses(run: Run, q: Proc, k: int, index: object) -> bool:
+    """Executed recovery: a taken-over shadow suppresses its twin ``k`` (log index
+    ``index``) whose original is validated: "until int_mSN_G_sdw ... matches ivr_low"."""
+    return run.lv.leq(index, q.V)
+
+
+def discards(run: Run, q: Proc, m: Msg) -> bool:
+    """Executed recovery, D4 made local: a recovered process drops a message from a
+    potentially contaminated sender whose level the recovery did not validate."""
+    return m.dirty_bit == 1 and not run.lv.leq(m.int_mSN_G_low, q.V)
 
 
 def validated_levels(run: Run, ext_star: int) -> tuple[object, int]:

@@ -46,6 +46,11 @@ class Msg:
     recv_n_sent: int = -1  # receiver's send count when it consumed the message
     recv_n_twins: int = -1  # receiver's twin count when it consumed the message
     delivered: bool = False
+    # executed recovery (docs/protocol.md, section 9)
+    arrived: bool = False   # its delivery event has happened (consumed, waiting or dropped)
+    undone: bool = False    # its sender rolled back past the send
+    pre: bool = True        # sent before its sender recovered
+    resend: bool = False    # a twin the shadows sent after taking over
 
 
 @dataclass
@@ -82,6 +87,26 @@ class Twin:
     erroneous: bool
     k: int = 0          # twin send number (= cluster message number)
     e: int = 0          # twin output number (= cluster output number)
+    dst: int = -1       # the G_act process a twin send is for
+    undone: bool = False  # a rollback of its shadow undid it (the re-execution makes it again)
+
+
+@dataclass
+class Note:
+    """A "passed AT" notification on its way from ``origin`` to one recipient ``dst``.
+
+    ``mid``: the message ids below it were sent before it (its place on a FIFO channel,
+    ``Rules.notify_fifo``).
+    """
+
+    v_int: object
+    v_ext: int
+    origin: int
+    dst: int
+    mid: int
+    t_sent: float
+    seq: int = 0        # order of creation among the run's notes
+    done: bool = False
 
 
 @dataclass
@@ -111,6 +136,18 @@ class Proc:
     n_out: int = 0
     consumed: list[Msg] = field(default_factory=list)
     outputs_delivered: list[int] = field(default_factory=list)  # output ordinals delivered
+    # executed recovery (docs/protocol.md, section 9)
+    recovered: bool = False     # it has recovered (G_low: stopped)
+    stopped: bool = False       # two-phase recovery: waiting for the release
+    V: object = 0               # the validated level it recovered with
+    buffer: list = field(default_factory=list)     # deliveries while stopped
+    deferred: list = field(default_factory=list)   # its trace rows while stopped
+    # twins in the member's order (Rules.twins_in_member_order)
+    boundary: int = 0           # G_low: its messages to G_act and outputs so far
+    made: int = 0               # G_sdw: twins made so far
+    rows_seen: int = 0          # G_sdw: twin rows of the trace so far
+    waiting: list = field(default_factory=list)    # G_sdw: (need, msg): inputs after twins
+    ahead: list = field(default_factory=list)      # G_sdw: twin rows ahead of the member
 
 
 @dataclass(frozen=True)
@@ -136,8 +173,16 @@ class Family:
         outputs, -1 if none): its own passed AT or a "passed AT" notification.
     on_passed_at : callable ``(run)``
         An AT passed (``run.passed_levels`` has its level); called at once.
-    recover : callable ``(run, trigger)``
-        ``error_recovery`` invoked by ``trigger``: roll back, take over, judge.
+    recover : callable ``(run, trigger, d_notice)``
+        ``error_recovery`` invoked by ``trigger``: roll back, take over, judge (at
+        once, or as events with the recovery notice's delay ``d_notice``).
+    restore_point : callable ``(run, p)``
+        Executed recovery: where ``p`` rolls back to, ``(checkpoint, replayed
+        messages, sends kept, twins kept)``, or None.
+    suppresses : callable ``(run, q, k, index)``
+        Executed recovery: a taken-over shadow suppresses its twin ``k``.
+    discards : callable ``(run, q, m)``
+        Executed recovery: a recovered process drops message ``m``.
     """
 
     name: str
@@ -146,7 +191,10 @@ class Family:
     receive: Callable[[Run, Proc, Msg], None]
     validate: Callable[[Run, Proc, int, int], None]
     on_passed_at: Callable[[Run], None]
-    recover: Callable[[Run, Proc], None]
+    recover: Callable[[Run, Proc, float], None]
+    restore_point: Callable[[Run, Proc], tuple | None]
+    suppresses: Callable[[Run, Proc, int, object], bool]
+    discards: Callable[[Run, Proc, Msg], bool]
 
 
 class Run:
@@ -186,6 +234,29 @@ class Run:
         self.cluster_outputs: list[tuple[int, int, bool]] = []  # (e, level, delivered)
         self.passed_levels: list = []   # levels validated by passed ATs
         self.lines: list = []   # "coordinated" only
+        self.notes: dict[tuple[int, int], list[Note]] = {}   # per channel, in order
+        self.n_notes = 0
+        self.last_delivery: dict[tuple[int, int], float] = {}
+        # executed recovery (docs/protocol.md, section 9)
+        self.recovering = False
+        self.released = False
+        self.release_sent = False
+        self.notices: dict[int, tuple[int, int]] = {}   # q -> (mid, origin) of its notice
+        self.d_notice = 0.0     # delay of the recovery notice
+        self.t_cap = math.inf   # end of the window after detection
+        self.delay_max = 0.0    # longest delay so far (the window's unit)
+        self.v_star: object = 0
+        self.ext_star = 0
+        self.line = None        # "coordinated": the line restored
+        self.held: set = set()  # "coordinated": twins that line holds
+        self.device_act: dict[tuple[int, int], int] = {}   # (p, output ordinal) -> copies
+        self.device_twin: dict[int, int] = {}   # twin output e -> copies the device got
+        self.post_erroneous = 0  # erroneous messages consumed after recovery
+        self.t_quiet = math.nan
+        # engine callbacks (set by engine.play_run)
+        self.deliver = None
+        self.member_stopped = None
+        self.play_deferred = None
         self.ended = False
         self.outcome = "completed"
         #: end of the guarded operation: the horizon phi, 0 under ``"unguarded"``
@@ -232,7 +303,8 @@ class Run:
 
     def push(self, t: float, kind: int, payload: object) -> None:
         """Schedule an item of ``kind`` (``HEAP_DELIVER``: a message, ``HEAP_NOTIFY``:
-        a "passed AT" notification, ``HEAP_TIMER``: a family timer event) at time ``t``."""
+        a "passed AT" notification, ``HEAP_TIMER``: a family timer event, and under
+        executed recovery ``HEAP_NOTICE`` / ``HEAP_RELEASE``) at time ``t``."""
         heapq.heappush(self.heap, (t, self.heap_seq, kind, payload))
         self.heap_seq += 1
 
@@ -246,11 +318,23 @@ class Run:
         """
         m = Msg(self.next_mid, src, dst, self.now, t_deliver, dirty_bit, level, erroneous,
                 send_ord, k)
+        m.pre = not self.procs[src].recovered
         self.next_mid += 1
+        ch = (src, dst)
+        self.last_delivery[ch] = max(self.last_delivery.get(ch, t_deliver), t_deliver)
+        self.delay_max = max(self.delay_max, t_deliver - self.now)
         self.messages.append(m)
         self.m["n_app_msgs"] += 1
         self.m["piggyback_bytes"] += self.lv.piggyback_bytes(numbered)
         return m
+
+    def fifo_arrival(self, src: int, dst: int, t: float) -> float:
+        """When a control message from ``src`` sent now with delay ``t - now`` reaches
+        ``dst``: not before ``src``'s earlier messages to ``dst`` on a FIFO channel
+        (``Rules.notify_fifo``)."""
+        if self.rules.notify_fifo and self.s.channel == "fifo":
+            return max(t, self.last_delivery.get((src, dst), t))
+        return t
 
     def member_of(self, p: Proc) -> int:
         """``i`` of ``low_i`` or of its shadow ``sdw_i``."""
