@@ -24,7 +24,8 @@ from .._checks import check_nonnegative_real
 __all__ = ["Costs", "COST_FIELDS", "worth", "WORTH_COLUMNS"]
 
 #: Engine columns :func:`worth` reads.
-WORTH_COLUMNS = ("outcome", "t_end", "t_guarded", "ckpt_total", "n_logged", "n_at")
+WORTH_COLUMNS = ("outcome", "t_end", "t_detect", "t_guarded", "ckpt_total", "n_logged",
+                 "n_at")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,11 @@ def _theta(results: pd.DataFrame, mission: float | None) -> np.ndarray:
         raise ValueError("worth needs the mission length theta: pass mission=... or a "
                          "results table with a 'mission' column (sweep and duration_study "
                          "tables have one)")
-    if np.any(results["t_end"].to_numpy(dtype=float) > theta * (1 + 1e-12)):
+    # a recovery may end after theta (its window); the service ended at the detection
+    served = np.where(results["outcome"].astype(str).to_numpy() == "recovered",
+                      results["t_detect"].to_numpy(dtype=float),
+                      results["t_end"].to_numpy(dtype=float))
+    if np.any(served > theta * (1 + 1e-12)):
         raise ValueError("a run ends after the mission length theta: the runs were simulated "
                          "with another mission")
     return theta
@@ -113,8 +118,11 @@ def worth(results: pd.DataFrame, costs: Costs | None = None,
     shadow_rate * t_guarded`` (the overhead of guarded operation):
 
     * ``completed`` (served until ``theta``): ``W = theta - C``;
-    * ``recovered`` at ``t_end`` (a detected error; the old version serves at
-      rate ``delta`` until ``theta``): ``W = t_end + delta (theta - t_end) - C``;
+    * ``recovered`` (an error detected at ``t_detect``; the recovery ends at
+      ``t_end``, then the old version serves at rate ``delta`` until ``theta``): ``W =
+      t_detect + delta max(0, theta - t_end) - C`` -- nothing is served during the
+      recovery window (executed recovery, docs/protocol.md, section 9; under atomic
+      recovery ``t_end = t_detect``);
     * ``failed`` at ``t_end`` (an erroneous external message reached the device):
       ``W = t_end - C - failure_penalty``.
 
@@ -152,8 +160,9 @@ def worth(results: pd.DataFrame, costs: Costs | None = None,
                        + costs.shadow_rate * results["t_guarded"].to_numpy(dtype=float))
     t_end = results["t_end"].to_numpy(dtype=float)
     outcome = results["outcome"].astype(str).to_numpy()
-    w = t_end - out["overhead"].to_numpy()
-    w = np.where(outcome == "recovered", w + costs.delta * (theta - t_end), w)
+    rec = outcome == "recovered"
+    w = np.where(rec, results["t_detect"].to_numpy(dtype=float), t_end) - out["overhead"]
+    w = np.where(rec, w + costs.delta * np.maximum(theta - t_end, 0.0), w)
     w = np.where(outcome == "failed", w - costs.failure_penalty, w)
     out["worth"] = w
     out["degradation"] = theta - w
