@@ -189,16 +189,21 @@ def test_worth_never_decreases_in_phi(protocol):
 
 
 def test_worth_formula_by_hand():
+    # the recovered run: detected at 8, quiet at 10 (nothing served in between);
+    # the last one: detected at 49, its recovery window ends after theta = 50
+    nan = float("nan")
     df = pd.DataFrame({
-        "outcome": ["completed", "recovered", "failed"], "t_end": [50.0, 10.0, 20.0],
-        "t_guarded": [5.0, 10.0, 5.0], "ckpt_total": [2, 3, 0], "n_logged": [10, 0, 4],
-        "n_at": [1, 1, 0]})
+        "outcome": ["completed", "recovered", "failed", "recovered"],
+        "t_end": [50.0, 10.0, 20.0, 51.0], "t_detect": [nan, 8.0, nan, 49.0],
+        "t_guarded": [5.0, 10.0, 5.0, 5.0], "ckpt_total": [2, 3, 0, 0],
+        "n_logged": [10, 0, 4, 0], "n_at": [1, 1, 0, 0]})
     c = Costs(checkpoint=0.5, logged=0.1, at=1.0, shadow_rate=0.2, delta=0.5,
               failure_penalty=7.0)
     out = worth(df, c, mission=50.0)
-    assert list(out["overhead"]) == pytest.approx([4.0, 4.5, 1.4])
-    assert list(out["worth"]) == pytest.approx([46.0, 10 + 20 - 4.5, 20 - 1.4 - 7])
-    assert list(out["degradation"]) == pytest.approx([4.0, 24.5, 38.4])
+    assert list(out["overhead"]) == pytest.approx([4.0, 4.5, 1.4, 1.0])
+    assert list(out["worth"]) == pytest.approx([46.0, 8 + 0.5 * 40 - 4.5, 20 - 1.4 - 7,
+                                                49 - 1.0])
+    assert list(out["degradation"]) == pytest.approx([4.0, 26.5, 38.4, 2.0])
 
 
 def test_bad_input_is_named():
