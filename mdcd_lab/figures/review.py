@@ -3,8 +3,8 @@
 Memory in bytes, checkpoints by rule and by group, P(failed | a fault occurred)
 against AT coverage, the types of oracle violation per protocol, the
 sensitivity to channel latency and shadow lag, the cost against the sizes
-of ``G_low`` and ``G_act``, and the correction space (docs/protocol.md,
-section 6).  Each builder returns a
+of ``G_low`` and ``G_act``, the correction space (docs/protocol.md,
+section 6), and executed recovery against the channel latency (section 9).  Each builder returns a
 :class:`~mdcd_lab.figures.studies.FigureResult` like those of
 :mod:`mdcd_lab.figures`, which registers them; the studies they share with the
 paper figures (same scenario, grid and protocols) are simulated once per
@@ -226,6 +226,25 @@ def fig_correction_space(runs: int, engine: str, progress: bool) -> FigureResult
     return FigureResult(fig, data, studies)
 
 
+#: ``recovery``: the sound protocols whose recovery differs (the two-phase recovery of C,
+#: per-member validation, coordinated lines) and the scenario the window is measured on
+RECOVERY_PROTOCOLS = ("mdcd", "mdcd-vector", "static", "coordinated")
+RECOVERY_BASE = BASE.replace(fault_rate=0.02, at_coverage=1.0)
+
+
+def fig_recovery(runs: int, engine: str, progress: bool) -> FigureResult:
+    """Executed recovery against the channel latency: the time from the detection to a
+    quiet system, the messages the shadows re-send, and the messages recovered processes
+    drop (recovered runs only; docs/protocol.md, section 9)."""
+    df = sweep(RECOVERY_BASE, {"latency": [0.0, 0.1, 0.25, 0.5, 1.0, 2.0]}, runs, SEED,
+               protocols=RECOVERY_PROTOCOLS, engine=engine, progress=progress)
+    rec = df[df["outcome"] == "recovered"]
+    rec.attrs.update(df.attrs)
+    metrics = ["recovery_latency", "n_resent", "n_discarded"]
+    fig = _two_sweeps([(rec, "latency", False)], metrics)
+    return _result(fig, summarize(rec, by=["protocol", "latency"], metrics=metrics), df)
+
+
 def _specs() -> tuple[FigureSpec, ...]:
     return (
         FigureSpec("memory_bytes", "Peak log memory and peak checkpoint memory per run, in "
@@ -244,6 +263,9 @@ def _specs() -> tuple[FigureSpec, ...]:
         FigureSpec("correction_space", "Checkpoints against peak log entries of every "
                    "combination of the corrections R L C S E on common traces: sound ones "
                    "filled, their Pareto frontier drawn", fig_correction_space),
+        FigureSpec("recovery", "Executed recovery against the channel latency: recovery "
+                   "latency (detection to quiet), messages re-sent by the shadows, messages "
+                   "dropped by recovered processes (recovered runs)", fig_recovery),
     )
 
 
