@@ -6,7 +6,8 @@
 ``fault_scope="cluster"``, ``at_coverage=1``), simulates ``--runs`` runs of ``mdcd`` in
 each on the numba engine, and prints one row per scenario: runs, recoveries, failures
 and the runs with any oracle violation (every column of ``VIOLATIONS`` and
-``dup_outputs``). A sound protocol has 0 failures and 0 violations in every row. Fault
+``dup_outputs``) and the mean recovery latency. A sound protocol has 0 failures and 0
+violations in every row.  ``--recovery atomic`` plays the one-step recovery. Fault
 rates are high on purpose, so that most runs recover and the oracle judges many
 recoveries.
 
@@ -66,12 +67,15 @@ def main() -> None:
     ap.add_argument("--fault-scope", default="cluster", choices=("cluster", "process"))
     ap.add_argument("--low-low", action="store_true",
                     help="1-4 members with traffic inside the cluster (LOW_LOW_RANGES)")
+    ap.add_argument("--recovery", default="executed", choices=("executed", "atomic"),
+                    help="Scenario.recovery (docs/protocol.md, section 9)")
     ap.add_argument("--out")
     a = ap.parse_args()
     m.protocols.get_rules(a.protocol)   # an unknown protocol fails before any work
     t0 = time.perf_counter()
     rows = []
     for i, sc in enumerate(scenarios(a.scenarios, a.seed, a.fault_scope, a.low_low)):
+        sc = sc.replace(recovery=a.recovery)
         df = m.simulate(sc, a.runs, a.seed + i, protocol=a.protocol, engine="numba")
         viol = (df[[*VIOLATIONS, "dup_outputs"]].to_numpy().sum(axis=1) > 0)
         rows.append({"scenario": i, "n_low": sc.n_low, "n_act": sc.n_act,
@@ -81,7 +85,8 @@ def main() -> None:
                      "fault_rate": round(sc.fault_rate, 4), "runs": len(df),
                      "recovered": int((df["outcome"] == "recovered").sum()),
                      "failed": int((df["outcome"] == "failed").sum()),
-                     "runs_with_violation": int(viol.sum())})
+                     "runs_with_violation": int(viol.sum()),
+                     "recovery_latency_mean": round(float(df["recovery_latency"].mean()), 3)})
     res = pd.DataFrame(rows)
     wall = time.perf_counter() - t0
     print(f"Machine: {platform.processor() or platform.machine()}, "
@@ -93,7 +98,8 @@ def main() -> None:
     tot = res[["runs", "recovered", "failed", "runs_with_violation"]].sum()
     print(f"\ntotal: {tot['runs']} runs, {tot['recovered']} recoveries, "
           f"{tot['failed']} failed, {tot['runs_with_violation']} runs with a violation "
-          f"({a.protocol}, fault_scope={a.fault_scope}, {len(res)} scenarios, "
+          f"({a.protocol}, fault_scope={a.fault_scope}, recovery={a.recovery}, "
+          f"{len(res)} scenarios, "
           f"{int(np.sum(res.rate_low_low > 0))} with traffic inside the cluster, "
           f"{int(np.sum((res.latency > 0) & (res.shadow_lag > 0) & (res.compensation > 0)))} "
           "with latency, shadow lag and compensation > 0)")
