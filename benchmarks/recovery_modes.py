@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import pandas as pd
 from scipy.stats import binomtest
 
 import mdcd_lab as m
