@@ -5,7 +5,8 @@ runs :func:`mdcd_lab.explore` on each named scope (default: all of
 :data:`mdcd_lab.exploration.SCOPES`, among them the per-member scopes ``ci2``,
 ``low2ll``, ``low3ll``, ``act2ll`` with traffic inside G_low and G_sdw) for the
 given protocols (default ``mdcd,mdcd-paper``; ``all``: every registered
-protocol), numba engine, and prints a markdown table per scope: distinct traces,
+protocol), numba engine, executed recovery (``--recovery atomic``: the one-step
+recovery), and prints a markdown table per scope: distinct traces,
 wall time, and the traces per class.  ``--corrections SCOPE`` instead explores every combination of
 the four corrections of ``mdcd`` and the competing ``s2_every_level`` on top of
 ``mdcd-paper`` (2^5 = 32 protocols on the same traces) in one scope and prints
@@ -72,7 +73,7 @@ def _bad(trs: list, sc, rules) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
-def needs_internal(name: str, protocols) -> pd.DataFrame:
+def needs_internal(name: str, protocols, recovery: str = "executed") -> pd.DataFrame:
     """Per fault scope and protocol: bad traces, with internal rows, needing them."""
     scope = SCOPES[name]
     first_sdw = scope.n_low + scope.n_act
@@ -83,13 +84,14 @@ def needs_internal(name: str, protocols) -> pd.DataFrame:
 
     rows = []
     for fs in scope.fault_scopes:
-        sc = scope_scenario(scope, fs)
+        sc = scope_scenario(scope, fs, recovery=recovery)
         walks: dict = {}
         for rules in resolve_protocols(protocols):
             partners = scope.n_low > 1 and rules.unclustered
             if partners not in walks:
                 trs: list = []
-                walk(scope, fs, False, lambda t, e, trs=trs: trs.append(t), partners=partners)
+                walk(scope, fs, False, lambda t, e, trs=trs: trs.append(t), partners=partners,
+                     executed=recovery == "executed")
                 walks[partners] = trs
             trs = walks[partners]
             bad = _bad(trs, sc, rules)
@@ -109,19 +111,21 @@ def main() -> None:
                     help="comma-separated protocol names, or 'all'")
     ap.add_argument("--corrections", help="a scope name: explore all 32 combinations in it")
     ap.add_argument("--internal", help="a scope name: which breaks need internal traffic")
+    ap.add_argument("--recovery", default="executed", choices=("executed", "atomic"),
+                    help="Scenario.recovery (docs/protocol.md, section 9)")
     a = ap.parse_args()
     print(f"Machine: AMD EPYC, 2 vCPU, 24 GiB ({platform.machine()}), "
           f"{numba.get_num_threads()} numba threads")
     protocols = a.protocols if a.protocols == "all" else tuple(a.protocols.split(","))
     if a.internal:
         t0 = time.perf_counter()
-        df = needs_internal(a.internal, protocols)
+        df = needs_internal(a.internal, protocols, a.recovery)
         print(f"scope {a.internal}: {time.perf_counter() - t0:.0f} s")
         print(_md(df))
         return
     if a.corrections:
         t0 = time.perf_counter()
-        df = m.explore(a.corrections, protocols=combinations())
+        df = m.explore(a.corrections, protocols=combinations(), recovery=a.recovery)
         rows = []
         for _, r in df.iterrows():
             bad = {c: int(r[c]) for c in CLASSES if r[c]}
@@ -134,7 +138,7 @@ def main() -> None:
         print(_md(pd.DataFrame(rows)))
         return
     for name in a.scopes.split(","):
-        df = summary_columns(m.explore(name, protocols=protocols))
+        df = summary_columns(m.explore(name, protocols=protocols, recovery=a.recovery))
         keep = ["scope", "fault_scope", "compensation", "protocol", "traces", "failed",
                 *[c for c in CLASSES[1:]], "clean"]
         print(f"\nscope {name}: {SCOPES[name]}, {df.attrs.get('seconds', 0):.0f} s")
