@@ -105,6 +105,10 @@ def engine_scenarios(draw):
         shadow_lag=draw(st.sampled_from([0.0, 0.4, 1.5])),
         msg_bytes=draw(st.sampled_from([1, 256, 4096])),
         channel=draw(st.sampled_from(["fifo", "fifo", "non-fifo"])),
+        # executed recovery (the default) and atomic; sometimes a window cap that ends
+        # recoveries before they are quiet
+        recovery=draw(st.sampled_from(["executed", "executed", "atomic"])),
+        after_recovery=draw(st.sampled_from([20.0, 20.0, 20.0, 2.0, 0.5, 1e-9])),
     )
     per_time = (n_low * (kw["rate_low_act"] * 2 + kw["rate_low_low"] + kw["rate_ext_low"] * 2
                          + kw["fault_rate"] + kw["rate_sdw_sdw"])

@@ -13,7 +13,7 @@ import pytest
 import mdcd_lab as m
 from mdcd_lab.protocols import PROTOCOLS, READINGS, VARIANTS
 
-ENGINES = ["reference"]
+ENGINES = ["reference", "numba"]
 VIOLS = ["orphans", "lost", "duplicates", "lost_outputs", "dup_outputs",
          "contaminated_restore", "unsafe_clean", "cascade"]
 

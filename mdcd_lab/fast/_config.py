@@ -22,3 +22,7 @@ DEFAULT_CHUNK = 1 << 14
 #: call costs no atomic increments and decrements (they dominated the profile).
 #: Their callers (which allocate the arrays) own the references.
 JIT_NORC = dict(JIT, _nrt=False)
+#: Options of the small steps of the event loop that every row or delivery runs
+#: (``kernels/engine.py``, ``kernels/sdw.py``): numba inlines them into their callers,
+#: so they cost no call (a call passes each state array as seven scalars).
+JIT_INLINE = dict(JIT_NORC, inline="always")

@@ -25,6 +25,7 @@ from ._rng import seed_words
 from .kernels import drivers, gen
 from .kernels.layout import (
     ERR_CAPACITY,
+    FP_AFTER_RECOVERY,
     FP_COMPENSATION,
     FP_COORD_PERIOD,
     FP_COVERAGE,
@@ -37,26 +38,35 @@ from .kernels.layout import (
     FP_TOTAL,
     FP_W0,
     FP_WINDOW,
+    IP_AWARE_OF_VALIDATED,
     IP_CHECKPOINT_EVERY_RECEIVE,
     IP_CKPT_INDEX_BY_TRIGGER,
     IP_COORDINATED_CKPT,
     IP_COORDINATED_RECOVERY,
     IP_DEDUP_REGENERATED,
+    IP_DRAIN_NOTIFICATIONS,
+    IP_EXECUTED,
+    IP_FIFO_NOTES,
     IP_LOG_ALL_WHEN_DIRTY,
     IP_MSG_BYTES,
     IP_N_LINES,
     IP_NACT,
     IP_NLOW,
     IP_NON_FIFO,
+    IP_NOTIFY_FIFO,
     IP_OUTPUTS_BY_COUNT,
     IP_PER_MEMBER,
     IP_PRGT_OUT_ON_LOW_SEND,
     IP_RECLAIM_BY_INTERVAL,
     IP_RECLAIM_VALIDATED_TWINS,
+    IP_RECOVERY_BARRIER,
     IP_S2_CHECKPOINTS,
     IP_S2_EVERY_LEVEL,
     IP_SCOPE_CLUSTER,
     IP_SUPPRESS_REDONE_OUTPUTS,
+    IP_TRACK_LD,
+    IP_TWINS_IN_MEMBER_ORDER,
+    IP_TWO_PHASE,
     IP_UNCLUSTERED,
     IP_UNGUARDED,
     N_FP,
@@ -86,6 +96,11 @@ SUPPORTED_SWITCHES = {
     "reclaim_validated_twins": IP_RECLAIM_VALIDATED_TWINS,
     "s2_every_level": IP_S2_EVERY_LEVEL,
     "per_member_validation": IP_PER_MEMBER,
+    "notify_fifo": IP_NOTIFY_FIFO,
+    "aware_of_validated": IP_AWARE_OF_VALIDATED,
+    "drain_notifications": IP_DRAIN_NOTIFICATIONS,
+    "twins_in_member_order": IP_TWINS_IN_MEMBER_ORDER,
+    "recovery_barrier": IP_RECOVERY_BARRIER,
 }
 _NOT_SWITCHES = ("name",)
 
@@ -142,6 +157,15 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
         ip[SUPPORTED_SWITCHES[name]] = value
     ip[IP_MSG_BYTES] = scenario.msg_bytes
     ip[IP_NON_FIFO] = int(scenario.channel == "non-fifo")
+    ip[IP_EXECUTED] = int(scenario.recovery == "executed")
+    # derived once: notes FIFO (R1 on a FIFO channel), the two-phase recovery, and whether
+    # the channels' last deliveries are needed (FIFO notes, or re-sent twins on FIFO
+    # channels under executed recovery)
+    fifo = scenario.channel == "fifo"
+    ip[IP_FIFO_NOTES] = int(rules.notify_fifo and fifo)
+    ip[IP_TWO_PHASE] = int(rules.coordinated_recovery and rules.recovery_barrier)
+    ip[IP_TRACK_LD] = int(fifo and (rules.notify_fifo or scenario.recovery == "executed"))
+    fp[FP_AFTER_RECOVERY] = scenario.after_recovery
     fp[FP_COORD_PERIOD] = scenario.coord_period
     fp[FP_WINDOW] = scenario.horizon    # the realised means average over t <= phi
     fp[FP_GROWTH] = scenario.fault_growth

@@ -16,18 +16,24 @@ module          what (reference counterpart)
                 the reception rule with S1 / S2 (``receive_application_msg``)
 ``low``         ``reference/low.py``: ``low_send``, ``low_output``, ``low_receive``,
                 ``fault``
-``act``         ``reference/act.py``: ``act_send``, ``act_output``, ``act_notify``
-``sdw``         ``reference/sdw.py``: ``sdw_twin_send``, ``sdw_send``, ...
+``act``         ``reference/act.py``: ``act_send``, ``act_output`` (and
+                ``executed.act_output_copy``)
+``sdw``         ``reference/sdw.py``: ``number_twin``, ``make_twin``, ``twin_row``,
+                ``sdw_receive``, ... (and ``executed.twin_send``, ``twin_output``)
+``executed``    ``reference/executed.py``: executed recovery (``invoke``, ``notice``,
+                ``recover_process``, ``rollback``, ``takeover``, ``is_quiet``, ...)
 ``coordinated`` ``reference/coordinated.py``: lines, validation, ``recover``
 ``recovery``    ``reference/recovery.py``: ``error_recovery`` and its steps
                 (``recovery_round``, ``rollback``, ``restore_cut``,
                 ``validated_levels``, ``takeover``)
 ``families``    ``reference/families.py``: ``family_of``, the hooks of ``state.Family``,
-                the only reader of the ``coordinated`` switch
+                the only reader of the ``coordinated`` switch; the "passed AT" notes
+                (``common.apply_notification``, ``fifo_before``, ``drain_notifications``)
 ``unguarded``   ``reference/unguarded.py``: the unguarded phase of a mission run
 ``oracle``      ``reference/oracle.py``: ``oracle_inputs``, ``check_recovery`` and
-                its checks
-``engine``      ``reference/engine.py``: ``play_run``, ``drain``, ``collect``
+                its checks, ``check_quiet``
+``engine``      ``reference/engine.py``: ``play_run``, ``play_row``, ``drain``,
+                ``window``, ``collect`` (and ``executed.release``)
 ``drivers``     threads and buffers: ``simulate_chunk``, ``replay_runs``
 =============== ================================================================
 
@@ -59,8 +65,8 @@ _HERE = Path(__file__).resolve().parent
 
 #: Modules of the package, in dependency order (each imports only earlier ones).
 MODULES = ("layout", "levels", "rng", "gen", "state", "common", "oracle", "confidence",
-           "coordinated", "low", "recovery", "families", "act", "sdw", "unguarded", "engine",
-           "drivers")
+           "coordinated", "low", "recovery", "families", "act", "sdw", "executed",
+           "unguarded", "engine", "drivers")
 
 
 def key_files() -> list[Path]:
@@ -114,6 +120,7 @@ try:
         coordinated,
         drivers,
         engine,
+        executed,
         families,
         gen,
         layout,
@@ -129,5 +136,5 @@ finally:
     numba.config.CACHE_DIR = _saved
 
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act", "common",
-           "confidence", "coordinated", "drivers", "engine", "families", "gen", "layout",
-           "levels", "low", "oracle", "recovery", "rng", "sdw", "state", "unguarded"]
+           "confidence", "coordinated", "drivers", "engine", "executed", "families", "gen",
+           "layout", "levels", "low", "oracle", "recovery", "rng", "sdw", "state", "unguarded"]

@@ -10,13 +10,11 @@ from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, LOW
 from .._config import JIT_NORC
-from .common import end_failed, notify
+from .common import end_failed, notify, pending_recovery
 from .families import validate
 from .layout import (
-    ERR_CAPACITY,
     FP_COMPENSATION,
     FP_COVERAGE,
-    H_CAP_R,
     H_OD,
     IP_NACT,
     IP_NLOW,
@@ -33,33 +31,27 @@ from .layout import (
     P_NSENT,
     P_PRGT,
     R0,
-    R_ERROR,
     R_NOD,
-    R_PENDING_RECOVERY,
     pp,
     rd,
     wr,
 )
 from .levels import lv_bytes, lv_snap
-from .state import heap_push, new_msg, role_of
+from .state import heap_push, new_msg, od_append, role_of
 
 
 @njit(**JIT_NORC)
 def output_delivered(I, p):
+    """``act._to_device``: output ``n_out`` of ``p`` reaches the device (one copy)."""
     # reads P[p].n_out; writes OD, R.n_od
-    k = rd(I, R0 + R_NOD)
-    if k >= rd(I, H_CAP_R):
-        wr(I, R0 + R_ERROR, ERR_CAPACITY)
-        return
-    wr(I, R0 + R_NOD, k + 1)
-    wr(I, rd(I, H_OD) + k * N_OD, p)
-    wr(I, rd(I, H_OD) + k * N_OD + 1, rd(I, pp(p, P_NOUT)))
+    od_append(I, p, rd(I, pp(p, P_NOUT)))
 
 
 @njit(**JIT_NORC)
 def act_output(I, D, p, u_at, u_comp, d_notify):
     """``act.act_output``."""
-    # reads P[p] dirty, err, level; writes M AT counters, P[p].n_out, R pending flag
+    # reads P[p] dirty, err, level; writes M AT counters, P[p].n_out, R pending flag and
+    # trigger
     err = rd(I, pp(p, P_ERR)) != 0
     if rd(I, pp(p, P_DIRTY)) == 0:
         if err:
@@ -86,7 +78,7 @@ def act_output(I, D, p, u_at, u_comp, d_notify):
         wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
         return
     wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
-    wr(I, R0 + R_PENDING_RECOVERY, 1)   # families.recover, called by play_run at once
+    pending_recovery(I, D, p, d_notify)
 
 
 @njit(**JIT_NORC)
@@ -105,19 +97,35 @@ def act_send(I, D, p, dst, t_deliver):
     level = lv_snap(I, rd(I, pp(p, P_LEVEL)))   # the piggyback (both copies)
     err = rd(I, pp(p, P_ERR))
     pb = lv_bytes(I, False)
-    mid = new_msg(I, p, dst, dirty, level, err, ords, 0, pb)
+    mid = new_msg(I, D, p, dst, t_deliver, dirty, level, err, ords, 0, pb)
     if mid >= 0:
         heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
     # a partner's new-interface message to low0 (unclustered) has no twin copy
     if drole == LOW and not (rd(I, IP_UNCLUSTERED) != 0 and p < rd(I, IP_NLOW)):
         twin = rd(I, IP_NLOW) + rd(I, IP_NACT) + dst
-        mid = new_msg(I, p, twin, dirty, level, err, ords, 0, pb)
+        mid = new_msg(I, D, p, twin, t_deliver, dirty, level, err, ords, 0, pb)
         if mid >= 0:
             heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
 
 
 @njit(**JIT_NORC)
-def act_notify(I, D, p, v_int, v_ext):
-    """``act.act_notify``: a "passed AT" received (Figure 3)."""
-    # writes what families.validate writes
-    validate(I, D, p, ACT, v_int, v_ext)
+def od_row(I, q, o):
+    """The device's row of output ``o`` of ``q`` (``OD``), -1 if it has none."""
+    # reads OD
+    od = rd(I, H_OD)
+    for j in range(rd(I, R0 + R_NOD)):
+        if rd(I, od + j * N_OD) == q and rd(I, od + j * N_OD + 1) == o:
+            return j
+    return -1
+
+
+@njit(**JIT_NORC)
+def act_output_copy(I, q, o):
+    """``executed.act_output_copy``: the device gets output ``o`` of ``q`` once more."""
+    # reads OD; writes OD (a copy, or a new row)
+    j = od_row(I, q, o)
+    if j < 0:
+        od_append(I, q, o)
+    else:
+        row = rd(I, H_OD) + j * N_OD
+        wr(I, row + 2, rd(I, row + 2) + 1)

@@ -3,7 +3,8 @@
 :func:`application_msg_reception` (the application consumes a message),
 :func:`notify` (the "passed AT" broadcast of Figures 2 and 3), :func:`end_failed`
 (an erroneous external message reached the device), :func:`begin_recovery` (the
-common start of a recovery, Section 3.2) and :func:`record_takeover` (the
+common start of a recovery, Section 3.2, with :func:`validated_now`) and
+:func:`record_takeover` (the
 rollback metrics and the shadows' pending work).  Kernel-only:
 :func:`clear_restore` empties the rows a recovery fills (the reference builds new
 dicts).  The roles (``low``, ``act``, ``sdw``) and both families (``confidence``
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from ...constants import HEAP_NOTIFY, OUT_FAILED, OUT_RECOVERED
+from ...constants import ACT, HEAP_NOTIFY, OUT_FAILED, OUT_RECOVERED, SDW
 from .._config import JIT_NORC
 from .layout import (
     CK_NRECV,
@@ -26,11 +27,14 @@ from .layout import (
     CO_TOKEN,
     D_CKT,
     ERR_CAPACITY,
+    F_DELAY_MAX,
     F_NOW,
-    H_CAP_R,
+    F_PENDING_DN,
+    H_CAP_NT,
     H_CAS,
     H_CK,
     H_CO,
+    H_DNT,
     H_MS,
     H_NT,
     H_REPL,
@@ -45,6 +49,7 @@ from .layout import (
     M_OUTCOME,
     M_ROLLBACK_EVENTS_MAX,
     M_ROLLBACK_PROCS,
+    MF_RECOVERY_LATENCY,
     MF_ROLLBACK_DIST_MAX,
     MF_ROLLBACK_DIST_SUM,
     MF_T_DETECT,
@@ -58,9 +63,20 @@ from .layout import (
     N_CO,
     N_MS,
     N_NT,
+    NT_DONE,
+    NT_DST,
+    NT_FIRST,
+    NT_GROUP,
+    NT_MID,
+    NT_NEXT,
+    NT_ORIGIN,
+    NT_VEXT,
+    NT_VINT,
     P_ERR,
     P_NRECV,
     P_NSENT,
+    P_NT_HEAD,
+    P_NT_TAIL,
     P_NTWINS,
     R0,
     R_CO_MAX,
@@ -70,6 +86,8 @@ from .layout import (
     R_NNT,
     R_NPASSED,
     R_PASSED_MAX,
+    R_PENDING_RECOVERY,
+    R_PENDING_TRIGGER,
     R_PENDING_VALIDATE,
     R_TOKEN,
     pp,
@@ -77,7 +95,7 @@ from .layout import (
     wr,
 )
 from .levels import lv_join, lv_snap, lv_vector
-from .state import heap_push
+from .state import fifo_arrival, heap_push, role_of
 
 
 @njit(**JIT_NORC)
@@ -97,10 +115,20 @@ def application_msg_reception(I, p, mid):
 
 @njit(**JIT_NORC)
 def notify(I, D, origin, v_int, v_ext, d_notify):
-    """``common.notify``: the "passed AT" broadcast, one heap item (``NT`` row) that
-    reaches every other G_act and G_sdw process after ``d_notify``; the family learns
-    of the passed AT right after this row (``R_PENDING_VALIDATE``)."""
-    # reads R, F.now; writes M.n_notifications, R passed levels and pending flag, NT, heap
+    """``common.notify``: the "passed AT" broadcast, one note (``NT`` row) for every other
+    G_act and G_sdw process, due ``d_notify`` later (with ``Rules.notify_fifo`` on a FIFO
+    channel, not before ``origin``'s earlier messages to it: ``state.fifo_arrival``);
+    the family learns of the passed AT right after this row (``R_PENDING_VALIDATE``).
+
+    The reference pushes one heap item per note, in recipient order: the notes due at
+    ``now + d_notify`` therefore pop one after the other, nothing can come between
+    them, so they share one item here (``executed.notification`` applies them in
+    recipient order); a note a FIFO channel holds back gets its own.  Each note also
+    joins its recipient's list of pending notes (``P[q].nt_head``), in creation order
+    (``executed.fifo_before``, ``executed.drain_notifications``).
+    """
+    # reads R, F.now, LD; writes M.n_notifications, R passed levels and pending flag, NT,
+    # P[q] pending notes, the heap, F.delay_max
     wr(I, R0 + M_N_NOTIFICATIONS, rd(I, R0 + M_N_NOTIFICATIONS) + 1)
     if lv_vector(I):   # the notification keeps the level as it is now
         v_int = lv_snap(I, v_int)
@@ -109,16 +137,57 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
         wr(I, R0 + R_PASSED_MAX, v_int)
     wr(I, R0 + R_NPASSED, rd(I, R0 + R_NPASSED) + 1)
     wr(I, R0 + R_PENDING_VALIDATE, 1)   # families.on_passed_at, by play_run after this row
-    nid = rd(I, R0 + R_NNT)
-    if nid >= rd(I, H_CAP_R):
+    t = rd(D, F_NOW) + d_notify
+    first = rd(I, R0 + R_NNT)
+    group = False
+    for q in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
+        role = role_of(I, q)
+        if q == origin or (role != ACT and role != SDW):
+            continue
+        nt = new_note(I, D, first, origin, q, v_int, v_ext)
+        if nt < 0:
+            return
+        arrival = fifo_arrival(I, D, origin, q, t)
+        if arrival == t:
+            wr(I, rd(I, H_NT) + nt * N_NT + NT_GROUP, 1)
+            group = True
+        else:
+            heap_push(I, D, arrival, HEAP_NOTIFY, nt << 1)
+    if group:
+        heap_push(I, D, t, HEAP_NOTIFY, (first << 1) | 1)
+    if d_notify > rd(D, F_DELAY_MAX):
+        wr(D, F_DELAY_MAX, d_notify)
+
+
+@njit(**JIT_NORC)
+def new_note(I, D, first, origin, q, v_int, v_ext):
+    """``Note(...)``: a new ``NT`` row for recipient ``q`` (sent now, placed before the
+    next message id), appended to ``q``'s pending notes; -1 if the pool is full."""
+    # reads R.n_nt, R.n_msg, F.now; writes NT (new row), D_NT, R.n_nt, P[q] pending notes
+    nt = rd(I, R0 + R_NNT)
+    if nt >= rd(I, H_CAP_NT):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
-        return
-    wr(I, R0 + R_NNT, nid + 1)
-    row = rd(I, H_NT) + nid * N_NT
-    wr(I, row, v_int)
-    wr(I, row + 1, v_ext)
-    wr(I, row + 2, origin)
-    heap_push(I, D, rd(D, F_NOW) + d_notify, HEAP_NOTIFY, nid)
+        return -1
+    wr(I, R0 + R_NNT, nt + 1)
+    base = rd(I, H_NT)
+    row = base + nt * N_NT
+    wr(I, row + NT_VINT, v_int)
+    wr(I, row + NT_VEXT, v_ext)
+    wr(I, row + NT_ORIGIN, origin)
+    wr(I, row + NT_DST, q)
+    wr(I, row + NT_MID, rd(I, R0 + R_NMSG))
+    wr(I, row + NT_DONE, 0)
+    wr(I, row + NT_NEXT, -1)
+    wr(I, row + NT_FIRST, first)
+    wr(I, row + NT_GROUP, 0)
+    wr(D, rd(I, H_DNT) + nt, rd(D, F_NOW))
+    tail = rd(I, pp(q, P_NT_TAIL))
+    if tail < 0:
+        wr(I, pp(q, P_NT_HEAD), nt)
+    else:
+        wr(I, base + tail * N_NT + NT_NEXT, nt)
+    wr(I, pp(q, P_NT_TAIL), nt)
+    return nt
 
 
 @njit(**JIT_NORC)
@@ -131,6 +200,16 @@ def end_failed(I, D):
 
 
 @njit(**JIT_NORC)
+def pending_recovery(I, D, trigger, d_notify):
+    """``error_recovery`` invoked by ``trigger`` (the recovery notice travels
+    ``d_notify``): run by ``engine.after_output`` right after the row."""
+    # writes R pending flag and trigger, F.pending_dn
+    wr(I, R0 + R_PENDING_RECOVERY, 1)
+    wr(I, R0 + R_PENDING_TRIGGER, trigger)
+    wr(D, F_PENDING_DN, d_notify)
+
+
+@njit(**JIT_NORC)
 def begin_recovery(I, D):
     """``common.begin_recovery``: the run ends recovered now; returns ``(v_star, ext_star)``,
     the highest level that passed an AT and the number of correct cluster outputs."""
@@ -140,7 +219,16 @@ def begin_recovery(I, D):
     wr(I, R0 + M_OUTCOME, OUT_RECOVERED)
     wr(I, R0 + R_ENDED, 1)
     wr(D, MF_T_END, now)
-    if lv_vector(I):   # the run's row of the passed levels' join (zero if none passed)
+    return validated_now(I)
+
+
+@njit(**JIT_NORC)
+def validated_now(I):
+    """``(v_star, ext_star)``: the join of the levels passed ATs validated so far (the
+    run's row of it under ``"mdcd-vector"``: zero if none passed) and the number of
+    cluster outputs the device has."""
+    # reads R passed levels, CO
+    if lv_vector(I):
         v_star = rd(I, R0 + R_PASSED_MAX)
     else:
         v_star = rd(I, R0 + R_PASSED_MAX) if rd(I, R0 + R_NPASSED) > 0 else 0
@@ -205,3 +293,4 @@ def record_takeover(I, D, n_resent, n_suppressed):
     wr(I, R0 + M_N_REPLAYED, n_replayed)
     wr(I, R0 + M_N_RESENT, n_resent)
     wr(I, R0 + M_N_SUPPRESSED, n_suppressed)
+    wr(D, MF_RECOVERY_LATENCY, 0.0)   # atomic recovery: it ends at the detection

@@ -23,6 +23,7 @@ from .layout import (
     H_LG,
     H_MS,
     H_TW,
+    IP_AWARE_OF_VALIDATED,
     IP_CHECKPOINT_EVERY_RECEIVE,
     IP_CKPT_INDEX_BY_TRIGGER,
     IP_LOG_ALL_WHEN_DIRTY,
@@ -237,6 +238,8 @@ def receive_application_msg(I, D, p, role, mid):
         trigger = m_dirty == 1 and rd(I, pp(p, P_DIRTY)) == 0
     else:
         trigger = m_dirty == 1 and not lv_leq(I, m_level, rd(I, pp(p, P_LEVEL))) and gate
+        if trigger and rd(I, IP_AWARE_OF_VALIDATED) != 0:   # R2: validated levels
+            trigger = not lv_leq(I, m_level, rd(I, pp(p, P_V_KNOWN)))   # contaminate nothing
     log_all = rd(I, IP_LOG_ALL_WHEN_DIRTY) != 0
     if trigger:
         checkpointing(I, D, p, role, m_level)

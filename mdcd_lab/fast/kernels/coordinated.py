@@ -24,9 +24,11 @@ from .layout import (
     H_CK,
     H_CUT,
     H_HELD,
+    H_HELD_RUN,
     H_LN,
     H_MS,
     H_REPL,
+    H_RL,
     H_RPE,
     H_RST,
     H_TN,
@@ -56,6 +58,7 @@ from .layout import (
     N_TW,
     P_DIRTY,
     P_LEVEL,
+    P_REC_MID,
     P_TE_HEAD,
     P_TE_LEN,
     P_TI_HEAD,
@@ -65,14 +68,18 @@ from .layout import (
     R0,
     R_DSEQ,
     R_ERROR,
+    R_HELD_N,
     R_INT_SDW,
     R_L0,
+    R_LINE,
     R_N_LOW_ACT,
     R_NL,
     R_NMSG,
     R_NPASSED,
     R_NTW,
     R_PASSED_MAX,
+    R_RECOVERING,
+    R_V_STAR,
     TW_E,
     TW_K,
     TW_NEXT,
@@ -149,8 +156,11 @@ def schedule_lines(I, D):
 
 @njit(**JIT_NORC)
 def take_line(I, D, k):
-    """``coordinated.take_line``."""
-    # reads LN; writes a new line, M checkpoint counters, log and checkpoint counters
+    """``coordinated.take_line`` (none once executed recovery is under way)."""
+    # reads LN, R.recovering; writes a new line, M checkpoint counters, log and checkpoint
+    # counters
+    if rd(I, R0 + R_RECOVERING) != 0:
+        return
     n_act = new_line(I, D, k)
     if n_act < 0:
         return
@@ -174,55 +184,61 @@ def in_channel(I, ln, mid):
 
 
 @njit(**JIT_NORC)
-def held_by(I, j, v_star):
-    """``coordinated.held_by``: ``HELD[t]`` for twin numbers ``t = 1 .. n_low_act``."""
-    # reads LN, CK, MS, TN; writes HELD
+def held_by(I, j, v_star, held):
+    """``coordinated.held_by``: ``I[held + t]`` for twin numbers ``t = 1 .. n_low_act``
+    (0 for a number without an original: a G_low row skipped after the stop)."""
+    # reads LN, CK, MS, TN; writes HELD (or HELD_RUN)
     ln = rd(I, H_LN) + j * N_LN
     base = rd(I, ln + LN_CK)
     ck = rd(I, H_CK)
     ms = rd(I, H_MS)
-    held = rd(I, H_HELD)
     tn = rd(I, H_TN)
     for t in range(1, rd(I, R0 + R_N_LOW_ACT) + 1):
         mid = rd(I, tn + t)
-        m = ms + mid * N_MS
-        c = ck + (base + rd(I, m + MS_DST)) * N_CK
         h = 0
-        if rd(I, m + MS_DELIVERED) != 0 and rd(I, m + MS_CONSUME_ORD) < rd(I, c + CK_NRECV):
-            h = 1
-        elif in_channel(I, ln, mid) and rd(I, m + MS_K) <= v_star:
-            h = 1
+        if mid >= 0:
+            m = ms + mid * N_MS
+            c = ck + (base + rd(I, m + MS_DST)) * N_CK
+            if rd(I, m + MS_DELIVERED) != 0 and \
+                    rd(I, m + MS_CONSUME_ORD) < rd(I, c + CK_NRECV):
+                h = 1
+            elif in_channel(I, ln, mid) and rd(I, m + MS_K) <= v_star:
+                h = 1
         wr(I, held + t, h)
 
 
 @njit(**JIT_NORC)
-def remove_held(I, p):
+def is_held(I, held, n, k):
+    """Twin ``k`` is in the held set ``I[held + 1 .. held + n]``."""
+    # reads HELD (or HELD_RUN)
+    return 1 <= k <= n and rd(I, held + k) != 0
+
+
+@njit(**JIT_NORC)
+def remove_held(I, p, held, n):
     """Keep, in order, the twins of ``p``'s ``int_msg_log`` whose number is not held."""
-    # reads TW, HELD; writes P[p] sender-log list (int_msg_log)
+    # reads TW, HELD (or HELD_RUN); writes P[p] sender-log list (int_msg_log)
     tw = rd(I, H_TW)
-    held = rd(I, H_HELD)
-    nla = rd(I, R0 + R_N_LOW_ACT)
     prev = -1
     cur = rd(I, pp(p, P_TI_HEAD))
-    n = 0
+    kept = 0
     while cur >= 0:
         row = tw + cur * N_TW
         nxt = rd(I, row + TW_NEXT)
-        k = rd(I, row + TW_K)
-        if not (1 <= k <= nla and rd(I, held + k) != 0):
+        if not is_held(I, held, n, rd(I, row + TW_K)):
             if prev < 0:
                 wr(I, pp(p, P_TI_HEAD), cur)
             else:
                 wr(I, tw + prev * N_TW + TW_NEXT, cur)
             prev = cur
-            n += 1
+            kept += 1
         cur = nxt
     if prev < 0:
         wr(I, pp(p, P_TI_HEAD), -1)
     else:
         wr(I, tw + prev * N_TW + TW_NEXT, -1)
     wr(I, pp(p, P_TI_TAIL), prev)
-    wr(I, pp(p, P_TI_LEN), n)
+    wr(I, pp(p, P_TI_LEN), kept)
 
 
 @njit(**JIT_NORC)
@@ -251,14 +267,14 @@ def validate_lines(I, D):
     wr(I, R0 + R_L0, nv)
     change_ckpts(I, -d_ck)
     change_logs(I, D, 0, -d_ch)
-    held_by(I, nv, v)
+    held_by(I, nv, v, rd(I, H_HELD))
     n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
     for q in range(n_procs):   # shadows' twins the valid line holds are never needed again
         if role_of(I, q) != SDW:
             continue
         n = rd(I, pp(q, P_TI_LEN))
         if n > 0:
-            remove_held(I, q)
+            remove_held(I, q, rd(I, H_HELD), rd(I, R0 + R_N_LOW_ACT))
         change_logs(I, D, rd(I, pp(q, P_TI_LEN)) - n, 0)
 
 
@@ -269,7 +285,7 @@ def recover(I, D):
     v_star, ext_star = begin_recovery(I, D)
     j = newest_valid_line(I, v_star)
     rollback_to_line(I, D, j, v_star)
-    held_by(I, j, v_star)
+    held_by(I, j, v_star, rd(I, H_HELD))
     n_resent, n_suppressed = takeover_from_line(I, ext_star)
     record_takeover(I, D, n_resent, n_suppressed)
     n_k, resent_err = line_oracle_inputs(I, ext_star)
@@ -373,3 +389,53 @@ def receive(I, p, role, mid):
         wr(I, pp(p, P_LEVEL), rd(I, m + MS_LEVEL))
     wr(I, pp(p, P_DIRTY), 1 if rd(I, pp(p, P_LEVEL)) > rd(I, pp(p, P_V_KNOWN)) else 0)
     check_unsafe(I, p, role)
+
+
+@njit(**JIT_NORC)
+def restore_point(I, D, p):
+    """``coordinated.restore_point`` (executed recovery): ``p``'s checkpoint of the newest
+    line whose levels are validated (chosen at the first call, with the twins it
+    holds: ``R_LINE``, ``HELD_RUN``), the line's channel messages to ``p`` to replay
+    (``RL``, a cluster message only if validated); a shadow's log keeps the twins the
+    line does not hold.  Returns ``(checkpoint, replayed, sends kept, twins kept)``."""
+    # reads R.v_star, LN, MS, CK; writes R.line, HELD_RUN, R.held_n, RL, P[p] int_msg_log,
+    # log counters
+    v_star = rd(I, R0 + R_V_STAR)
+    if rd(I, R0 + R_LINE) < 0:
+        j = newest_valid_line(I, v_star)
+        wr(I, R0 + R_LINE, j)
+        held_by(I, j, v_star, rd(I, H_HELD_RUN))
+        wr(I, R0 + R_HELD_N, rd(I, R0 + R_N_LOW_ACT))
+    ln = rd(I, H_LN) + rd(I, R0 + R_LINE) * N_LN
+    ms = rd(I, H_MS)
+    n = 0
+    for mid in range(rd(I, R0 + R_NMSG)):
+        m = ms + mid * N_MS
+        if rd(I, m + MS_DST) != p or not in_channel(I, ln, mid):
+            continue
+        src_role = role_of(I, rd(I, m + MS_SRC))
+        if src_role == ACT or src_role == SDW or rd(I, m + MS_K) <= v_star:
+            wr(I, rd(I, H_RL) + n, mid)
+            n += 1
+    if role_of(I, p) == SDW:
+        before = rd(I, pp(p, P_TI_LEN))
+        remove_held(I, p, rd(I, H_HELD_RUN), rd(I, R0 + R_HELD_N))
+        change_logs(I, D, rd(I, pp(p, P_TI_LEN)) - before, 0)
+    c = rd(I, ln + LN_CK) + p
+    ck = rd(I, H_CK) + c * N_CK
+    return c, n, rd(I, ck + CK_NSENT), rd(I, ck + CK_NTWINS)
+
+
+@njit(**JIT_NORC)
+def suppresses(I, k):
+    """``coordinated.suppresses``: twin ``k`` is suppressed iff the restored line holds it."""
+    # reads HELD_RUN, R.held_n
+    return is_held(I, rd(I, H_HELD_RUN), rd(I, R0 + R_HELD_N), k)
+
+
+@njit(**JIT_NORC)
+def discards(I, mid):
+    """``coordinated.discards``: a message sent before its sender recovered is dropped
+    (the line's channel state replays what is needed)."""
+    # reads MS[mid].src, P[src].rec_mid
+    return mid < rd(I, pp(rd(I, rd(I, H_MS) + mid * N_MS + MS_SRC), P_REC_MID))

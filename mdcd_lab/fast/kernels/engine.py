@@ -1,10 +1,12 @@
 """``reference/engine.py``: one run, event by event.
 
 :func:`play_run` merges primary and twin rows and dispatches each row to its
-rule (``low_send``, ``act_send``, ``sdw_twin_send``, ``sdw_send``, outputs,
-faults); :func:`drain` delivers the heap items due (receptions,
-notifications, line events); :func:`derive_metrics` completes the run's
-metrics and :func:`collect` copies them out.
+rule (:func:`play_row`: ``low_send``, ``act_send``, ``sdw.twin_row``, ``sdw_send``,
+outputs, faults; a stopped process's rows wait, ``sdw.defer_row``); :func:`drain`
+handles the heap items due (:func:`arrive`: deliveries, "passed AT" notes, line
+events, and under executed recovery the notice and :func:`release`), and
+:func:`window` ends an executed recovery; :func:`derive_metrics` completes the
+run's metrics and :func:`collect` copies them out.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from numba import njit
 from ...constants import (
     ABSENT,
     ACT,
+    HEAP_DELIVER,
+    HEAP_NOTICE,
     HEAP_NOTIFY,
     HEAP_TIMER,
     KIND_FAULT,
@@ -27,28 +31,55 @@ from ...constants import (
     U_AT_MISSING,
     U_COMP_MISSING,
 )
-from .._config import JIT_NORC
-from .act import act_notify, act_output, act_send
-from .families import on_passed_at, on_timer, receive, recover, start
+from .._config import JIT_INLINE, JIT_NORC
+from .act import act_output, act_send
+from .executed import (
+    deliver,
+    end_window,
+    invoke,
+    is_quiet,
+    notice,
+    receive_recovered,
+    recover_process,
+    set_v_star,
+    window_cap,
+)
+from .families import (
+    drain_notifications,
+    drains_at_recovery,
+    fifo_before,
+    notification,
+    on_passed_at,
+    on_timer,
+    recover,
+    start,
+)
 from .gen import primary_first
 from .layout import (
+    F_DELAY_MAX,
     F_LOG_AREA,
     F_LOG_T,
     F_M0,
     F_NOW,
+    F_PENDING_DN,
     FLOAT_DEFAULTS,
     FP_GUARD_END,
     FP_HORIZON,
+    H_DLD,
     H_HT,
     H_IT,
     H_MS,
-    H_NT,
+    H_QE,
     HEAP_BITS,
     HEAP_KIND_MASK,
     INT_DEFAULTS,
+    IP_DRAIN_NOTIFICATIONS,
+    IP_EXECUTED,
+    IP_FIFO_NOTES,
     IP_MSG_BYTES,
     IP_NACT,
     IP_NLOW,
+    IP_TRACK_LD,
     IP_UNGUARDED,
     LV_IVR,
     LV_LEVEL,
@@ -70,76 +101,136 @@ from .layout import (
     MF_T_FAIL,
     MF_T_GUARDED,
     MF_TWIN_OFFSET_MEAN,
+    MODE_RECOVERED,
+    MODE_RUN,
+    MODE_STOPPED,
     MS_DST,
+    MS_SRC,
     N_MS,
-    N_NT,
     N_OUT_F,
     N_OUT_I,
     N_P,
+    N_QE,
+    NEVER,
     P0,
+    P_AH_HEAD,
+    P_AH_TAIL,
+    P_BUF_HEAD,
+    P_BUF_TAIL,
     P_CK_HEAD,
     P_CK_TAIL,
+    P_CUT_SENT,
+    P_CUT_TWINS,
+    P_DEF_HEAD,
+    P_DEF_TAIL,
     P_DIRTY,
     P_IVR,
     P_LEVEL,
     P_LG_HEAD,
     P_LG_TAIL,
+    P_MODE,
+    P_NOTICE_MID,
+    P_NOTICE_ORIGIN,
+    P_NT_HEAD,
+    P_NT_TAIL,
+    P_REC_MID,
     P_TE_HEAD,
     P_TE_TAIL,
     P_TI_HEAD,
     P_TI_TAIL,
     P_UNSAFE,
     P_V_KNOWN,
+    P_WT_HEAD,
+    P_WT_TAIL,
+    QE_A,
+    QE_B,
+    QE_C,
+    QE_D,
+    QE_E,
+    QE_NEXT,
     R0,
     R_ENDED,
     R_ERROR,
     R_HN,
+    R_LINE,
     R_M0,
+    R_N_STOPPED,
     R_PASSED_MAX,
     R_PENDING_RECOVERY,
+    R_PENDING_TRIGGER,
     R_PENDING_VALIDATE,
+    R_RECOVERING,
+    R_RELEASED,
     R_TOKEN,
     pp,
     rd,
     wr,
 )
 from .levels import lv_owned, lv_reset, lv_run_row, lv_vector
-from .low import fault, low_output, low_receive, low_send
-from .sdw import sdw_notify, sdw_send, sdw_twin_output, sdw_twin_send
-from .state import change_logs, heap_pop, role_of
+from .low import fault, low_output, low_row_skipped, low_send
+from .sdw import defer_row, make_twin, member_event, number_twin, sdw_send, twin_row
+from .state import change_logs, heap_pop, q_floats, role_of
 from .unguarded import play_unguarded
 
 
+@njit(**JIT_INLINE)
+def arrive(I, D, mid):
+    """``engine._arrive``: ``mid`` reaches its receiver; on a FIFO channel what its sender
+    sent to the receiver before it comes first (``families.fifo_before``, and a pending
+    recovery notice of the same sender)."""
+    # reads MS[mid], P[dst] notice; writes what fifo_before, notice and deliver write
+    m = rd(I, H_MS) + mid * N_MS
+    dst = rd(I, m + MS_DST)
+    if rd(I, IP_FIFO_NOTES) != 0:
+        src = rd(I, m + MS_SRC)
+        fifo_before(I, D, src, dst, mid)
+        n_mid = rd(I, pp(dst, P_NOTICE_MID))
+        if n_mid >= 0 and n_mid <= mid and rd(I, pp(dst, P_NOTICE_ORIGIN)) == src:
+            notice(I, D, dst)
+        if rd(I, R0 + R_ENDED) != 0:
+            return
+    deliver(I, D, dst, mid)
+
+
 @njit(**JIT_NORC)
-def notification(I, D, nid):
-    """A "passed AT" notification: ``act_notify`` / ``sdw_notify`` for each recipient."""
-    # reads NT[nid], P roles; writes what act_notify / sdw_notify write
-    row = rd(I, H_NT) + nid * N_NT
-    v_int = rd(I, row)
-    v_ext = rd(I, row + 1)
-    origin = rd(I, row + 2)
-    n_low = rd(I, IP_NLOW)
-    sdw0 = n_low + rd(I, IP_NACT)
-    for q in range(sdw0 + n_low):
-        if q == origin:
-            continue
-        role = role_of(I, q)
-        if role == ACT:
-            act_notify(I, D, q, v_int, v_ext)
-        elif role == SDW:
-            sdw_notify(I, D, q, v_int, v_ext)
+def release(I, D, q):
+    """``executed.release``: the release of the two-phase recovery reaches ``q``; it
+    recovers with V* (every level validated so far), then consumes what it buffered
+    and plays the rows it deferred."""
+    # reads R.released, P[q] buffer and deferred rows; writes R.v_star, ext_star, P[q]
+    # mode, R.n_stopped, what recover_process, receive_recovered and play_row write
+    if rd(I, R0 + R_RELEASED) == 0:
+        wr(I, R0 + R_RELEASED, 1)
+        set_v_star(I)
+    wr(I, pp(q, P_MODE), MODE_RUN)
+    wr(I, R0 + R_N_STOPPED, rd(I, R0 + R_N_STOPPED) - 1)
+    recover_process(I, D, q)
+    for f_head in (P_BUF_HEAD, P_DEF_HEAD):
+        it = rd(I, pp(q, f_head))
+        wr(I, pp(q, f_head), -1)
+        wr(I, pp(q, f_head + 1), -1)
+        while it >= 0:
+            row = rd(I, H_QE) + it * N_QE
+            if f_head == P_BUF_HEAD:
+                receive_recovered(I, D, q, rd(I, row + QE_A))
+            else:
+                f = q_floats(I, row)
+                play_row(I, D, q, role_of(I, q), rd(I, row + QE_A), rd(I, row + QE_B),
+                         rd(D, F_NOW) + rd(D, f), rd(D, f + 1), rd(D, f + 2), rd(D, f + 3),
+                         rd(I, row + QE_C), rd(I, row + QE_D), rd(I, row + QE_E))
+            it = rd(I, row + QE_NEXT)
 
 
 @njit(**JIT_NORC)
 def drain(I, D, until):
-    """``engine._drain``: process the heap items due by ``until`` (deliveries,
-    "passed AT" notifications, coordinated line events), each at its own time.
+    """``engine._drain``: process the heap items due by ``until``, each at its own time,
+    then (executed recovery) :func:`window`.
 
     A delivery goes to the reception rule of its recipient: ``low.low_receive`` or the
     family's (``families.receive``: ``confidence.receive_application_msg`` with S1 / S2,
-    Figures 3 and 4, or ``coordinated.receive``).
+    Figures 3 and 4, or ``coordinated.receive``), a shadow's through ``sdw_receive``.
     """
-    # reads the heap, IT, MS[mid].dst; writes F.now, the heap, what the handlers write
+    # reads the heap, IT; writes F.now, the heap, what the handlers write
     ht = rd(I, H_HT)
     while rd(I, R0 + R_HN) > 0 and rd(D, ht) <= until and rd(I, R0 + R_ENDED) == 0:
         t, seq = heap_pop(I, D)
@@ -147,32 +238,52 @@ def drain(I, D, until):
         code = rd(I, rd(I, H_IT) + seq)
         kind = code & HEAP_KIND_MASK
         payload = code >> HEAP_BITS
-        if kind == HEAP_TIMER:   # a family timer event ("coordinated": line ``payload``)
-            on_timer(I, D, payload)
-            continue
-        if kind == HEAP_NOTIFY:
+        if kind == HEAP_DELIVER:
+            arrive(I, D, payload)
+        elif kind == HEAP_NOTIFY:
             notification(I, D, payload)
-            continue
-        dst = rd(I, rd(I, H_MS) + payload * N_MS + MS_DST)
-        role = role_of(I, dst)
-        if role == LOW:
-            low_receive(I, dst, payload)
-        else:   # act_receive and sdw_receive: the family's reception rule
-            receive(I, D, dst, role, payload)
+        elif kind == HEAP_TIMER:   # a family timer event ("coordinated": line ``payload``)
+            on_timer(I, D, payload)
+        elif kind == HEAP_NOTICE:
+            notice(I, D, payload)
+        else:
+            release(I, D, payload)
+        if rd(I, R0 + R_RECOVERING) != 0:
+            window(I, D)
+
+
+@njit(**JIT_NORC)
+def window(I, D):
+    """``engine._window``: under executed recovery the run ends once the system is quiet,
+    or when the next item lies past the window's cap."""
+    # reads R.ended, the heap top; writes what end_window writes
+    if rd(I, R0 + R_ENDED) != 0:
+        return
+    if is_quiet(I, D):
+        end_window(I, D, True)
+    elif rd(I, R0 + R_HN) > 0 and rd(D, rd(I, H_HT)) > window_cap(I, D):
+        end_window(I, D, False)
 
 
 @njit(**JIT_NORC)
 def reset_state(I, D, token):
     """A fresh ``Run``: processes, counters and floats (pools are overwritten)."""
-    # writes R, P, LV owned rows, F, the metric slots (schema defaults)
+    # writes R, P, LD, LV owned rows, F, the metric slots (schema defaults)
     n_low = rd(I, IP_NLOW)
     n_procs = 2 * n_low + rd(I, IP_NACT)
     for k in range(R0, P0 + n_procs * N_P):
         wr(I, k, 0)
     for p in range(n_procs):
         for f in (P_CK_HEAD, P_CK_TAIL, P_LG_HEAD, P_LG_TAIL, P_TI_HEAD, P_TI_TAIL,
-                  P_TE_HEAD, P_TE_TAIL):
+                  P_TE_HEAD, P_TE_TAIL, P_NT_HEAD, P_NT_TAIL, P_AH_HEAD, P_AH_TAIL,
+                  P_WT_HEAD, P_WT_TAIL, P_BUF_HEAD, P_BUF_TAIL, P_DEF_HEAD, P_DEF_TAIL,
+                  P_NOTICE_MID, P_NOTICE_ORIGIN, P_CUT_SENT, P_CUT_TWINS):
             wr(I, pp(p, f), -1)
+        wr(I, pp(p, P_REC_MID), NEVER)
+    if rd(I, IP_TRACK_LD) != 0:   # no message yet on any channel
+        for c in range(n_procs * n_procs):
+            wr(D, rd(I, H_DLD) + c, -math.inf)
+    wr(I, R0 + R_LINE, -1)
     for p in range(n_low):
         if role_of(I, p) == LOW:
             wr(I, pp(p, P_DIRTY), 1)
@@ -187,6 +298,7 @@ def reset_state(I, D, token):
     wr(D, F_NOW, 0.0)
     wr(D, F_LOG_AREA, 0.0)
     wr(D, F_LOG_T, 0.0)
+    wr(D, F_DELAY_MAX, 0.0)
     for k in range(N_OUT_I):   # the metrics start at the schema's defaults
         wr(I, R0 + R_M0 + k, INT_DEFAULTS[k])
     for k in range(N_OUT_F):
@@ -205,19 +317,60 @@ def row_values(take_p, a, b, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_
     return w_t[b], w_kind[b], w_src[b], w_dst[b], math.nan, U_AT_MISSING, U_COMP_MISSING, 0.0
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_INLINE)
 def after_output(I, D):
     """The last step of an output row (``low_output``, ``act_output``): a passed AT's
-    effect (``families.on_passed_at``) or a failed AT's recovery (``families.recover``),
-    right after the row; kept out of the output rules so that their compiled code stays
-    small (compile time)."""
-    # reads and clears R pending flags; writes what the family's hooks write
+    effect (``families.on_passed_at``) or a failed AT's ``error_recovery`` (executed:
+    ``executed.invoke``; atomic: the family's, after R3's drain of the notes in flight
+    for ``recovery.error_recovery``), right after the row; kept out of the output rules
+    so that their compiled code stays small (compile time)."""
+    # reads and clears R pending flags; writes what the family's hooks or the recovery write
     if rd(I, R0 + R_PENDING_VALIDATE) != 0:
         wr(I, R0 + R_PENDING_VALIDATE, 0)
         on_passed_at(I, D)
     if rd(I, R0 + R_PENDING_RECOVERY) != 0:
         wr(I, R0 + R_PENDING_RECOVERY, 0)
+        if rd(I, IP_EXECUTED) != 0:
+            invoke(I, D, rd(I, R0 + R_PENDING_TRIGGER), rd(D, F_PENDING_DN))
+            return
+        if rd(I, IP_DRAIN_NOTIFICATIONS) != 0 and drains_at_recovery(I):
+            for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
+                role = role_of(I, p)
+                if role == ACT or role == SDW:
+                    drain_notifications(I, D, p, rd(D, F_NOW))
         recover(I, D)
+
+
+@njit(**JIT_INLINE)
+def play_row(I, D, p, role, kind, dst, td, u_at, u_comp, d_notify, has_num, k, index):
+    """``engine._play_row``: one trace row of ``p`` at ``now`` (a send delivered at
+    ``td``; ``has_num``: a twin row numbered ``(k, index)`` while ``p`` had stopped)."""
+    # reads P[p] mode; writes what the row's rule writes
+    if role == LOW and rd(I, pp(p, P_MODE)) == MODE_RECOVERED:
+        low_row_skipped(I, p, kind, dst)   # G_low is gone
+    elif kind == KIND_FAULT:
+        fault(I, D, p)
+    elif role == SDW:
+        if has_num != 0:
+            make_twin(I, D, p, kind, dst, k, index)
+        elif kind == KIND_OUTPUT or role_of(I, dst) == ACT:
+            twin_row(I, D, p, kind, dst)
+        else:
+            sdw_send(I, D, p, dst, td)
+    elif kind == KIND_OUTPUT:
+        if role == LOW:
+            low_output(I, D, p, u_at, u_comp, d_notify)
+            after_output(I, D)
+            member_event(I, D, p)
+        else:
+            act_output(I, D, p, u_at, u_comp, d_notify)
+            after_output(I, D)
+    elif role == LOW:
+        low_send(I, D, p, dst, td)
+        if role_of(I, dst) == ACT:
+            member_event(I, D, p)
+    else:
+        act_send(I, D, p, dst, td)
 
 
 @njit(**JIT_NORC)
@@ -258,33 +411,28 @@ def play_run(I, D, token,
             drain(I, D, t)
             if rd(I, R0 + R_ENDED) != 0:
                 break
+        if rd(I, R0 + R_RECOVERING) != 0 and t > window_cap(I, D):
+            end_window(I, D, False)
+            break
         wr(D, F_NOW, t)
         n_events += 1
         role = role_of(I, src)
         if role == ABSENT or (dst >= 0 and role_of(I, dst) == ABSENT):
             continue   # a shadow that does not exist under this protocol
-        if kind == KIND_FAULT:
-            fault(I, D, src)
-        elif kind == KIND_OUTPUT:
-            if role == LOW:
-                low_output(I, D, src, u_at, u_comp, d_notify)
-            elif role == ACT:
-                act_output(I, D, src, u_at, u_comp, d_notify)
-            else:
-                sdw_twin_output(I, D, src)
-            after_output(I, D)
-        elif role == LOW:
-            low_send(I, D, src, dst, td)
-        elif role == ACT:
-            act_send(I, D, src, dst, td)
-        elif role_of(I, dst) == ACT:
-            sdw_twin_send(I, D, src)
-        else:
-            sdw_send(I, D, src, dst, td)
+        if rd(I, pp(src, P_MODE)) == MODE_STOPPED:
+            defer(I, D, src, role, kind, dst, td - t, u_at, u_comp, d_notify)
+            continue
+        play_row(I, D, src, role, kind, dst, td, u_at, u_comp, d_notify, 0, 0, 0)
+        if rd(I, R0 + R_RECOVERING) != 0:
+            window(I, D)
         if rd(I, R0 + R_ENDED) != 0 or rd(I, R0 + R_ERROR) != 0:
             break
     if rd(I, R0 + R_ENDED) == 0:
         drain(I, D, horizon)
+    if rd(I, R0 + R_RECOVERING) != 0 and rd(I, R0 + R_ENDED) == 0:
+        drain(I, D, math.inf)   # the window goes on past the guarded rows
+        if rd(I, R0 + R_ENDED) == 0:
+            end_window(I, D, is_quiet(I, D))
     t_guarded = rd(D, MF_T_END)
     wr(D, F_NOW, t_guarded)   # the horizon unless the run ended earlier
     change_logs(I, D, 0, 0)   # close the time integral of the log sizes
@@ -292,6 +440,18 @@ def play_run(I, D, token,
         n_events += play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w)
     derive_metrics(I, D, n_events, t_guarded)
     return rd(I, R0 + R_ERROR)
+
+
+@njit(**JIT_NORC)
+def defer(I, D, p, role, kind, dst, rel_td, u_at, u_comp, d_notify):
+    """Two-phase recovery: stopped ``p``'s row waits for the release
+    (``sdw.defer_row``); a twin row is numbered now (the ``k``-th twin row is twin ``k``)."""
+    # writes what number_twin and defer_row write
+    if role == SDW and (kind == KIND_OUTPUT or role_of(I, dst) == ACT):
+        k, index = number_twin(I, p, kind)
+        defer_row(I, D, p, kind, dst, rel_td, u_at, u_comp, d_notify, 1, k, index)
+    else:
+        defer_row(I, D, p, kind, dst, rel_td, u_at, u_comp, d_notify, 0, 0, 0)
 
 
 @njit(**JIT_NORC)

@@ -15,21 +15,64 @@ these hooks and never ask which family runs.
 - ``receive``: ``confidence.receive_application_msg`` | ``coordinated.receive``
 - ``validate``: ``confidence.memory_reclamation`` | ``coordinated.validate``
 - ``on_passed_at``: nothing | ``coordinated.validate_lines``
-- ``recover``: ``recovery.error_recovery`` | ``coordinated.recover``
+- ``recover``: ``recovery.error_recovery`` | ``coordinated.recover`` (atomic recovery)
+- ``restore_point``, ``suppresses``, ``discards`` (executed recovery): ``recovery.*`` |
+  ``coordinated.*``
+- ``drains_at_recovery``: ``True`` | ``False``: atomic recovery first applies the notes
+  in flight (``Rules.drain_notifications``) only in ``recovery.error_recovery``
+
+The "passed AT" notes of ``common.notify`` are applied here too
+(``reference/common.py``'s :func:`apply_notification`, :func:`fifo_before`,
+:func:`drain_notifications`): they call the ``validate`` hook, and the modules
+before this one cannot.
 """
 
 from __future__ import annotations
 
 from numba import njit
 
+from ...constants import SDW
 from .._config import JIT_NORC
 from .confidence import memory_reclamation, receive_application_msg
+from .coordinated import discards as coordinated_discards
 from .coordinated import receive as coordinated_receive
 from .coordinated import recover as coordinated_recover
+from .coordinated import restore_point as coordinated_restore_point
 from .coordinated import schedule_lines, take_line, validate_lines
+from .coordinated import suppresses as coordinated_suppresses
 from .coordinated import validate as coordinated_validate
-from .layout import IP_COORDINATED_CKPT, rd
+from .layout import (
+    H_DNT,
+    H_NT,
+    IP_COORDINATED_CKPT,
+    MODE_RUN,
+    N_NT,
+    NT_DONE,
+    NT_DST,
+    NT_FIRST,
+    NT_GROUP,
+    NT_MID,
+    NT_NEXT,
+    NT_ORIGIN,
+    NT_VEXT,
+    NT_VINT,
+    P_EXT_IVR,
+    P_IVR,
+    P_MODE,
+    P_NT_HEAD,
+    P_NT_TAIL,
+    R0,
+    R_NNT,
+    pp,
+    rd,
+    wr,
+)
+from .levels import lv_join
+from .recovery import discards as confidence_discards
 from .recovery import error_recovery
+from .recovery import restore_point as confidence_restore_point
+from .recovery import suppresses as confidence_suppresses
+from .state import role_of
 
 
 @njit(**JIT_NORC)
@@ -92,3 +135,124 @@ def recover(I, D):
         coordinated_recover(I, D)
     else:
         error_recovery(I, D)
+
+
+@njit(**JIT_NORC)
+def drains_at_recovery(I):
+    """Whether atomic recovery applies the notes in flight first (R3): the confidence
+    family's ``error_recovery`` does, ``coordinated.recover`` does not."""
+    # reads IP_COORDINATED_CKPT
+    return not coordinated_family(I)
+
+
+@njit(**JIT_NORC)
+def restore_point(I, D, p):
+    """``Family.restore_point``: ``(checkpoint or -1, replayed, sends kept, twins kept)``
+    of ``p``'s rollback under executed recovery (replayed messages in ``RL``)."""
+    # writes what the family's restore_point writes
+    if coordinated_family(I):
+        return coordinated_restore_point(I, D, p)
+    return confidence_restore_point(I, D, p)
+
+
+@njit(**JIT_NORC)
+def suppresses(I, q, k, index):
+    """``Family.suppresses``: taken-over shadow ``q`` suppresses its twin ``k``."""
+    # reads what the family's rule reads
+    if coordinated_family(I):
+        return coordinated_suppresses(I, k)
+    return confidence_suppresses(I, q, index)
+
+
+@njit(**JIT_NORC)
+def discards(I, q, mid):
+    """``Family.discards``: recovered process ``q`` drops message ``mid``."""
+    # reads what the family's rule reads
+    if coordinated_family(I):
+        return coordinated_discards(I, mid)
+    return confidence_discards(I, q, mid)
+
+
+# -- "passed AT" notes ----------------------------------------------------------------------
+@njit(**JIT_NORC)
+def apply_notification(I, D, nt):
+    """``common.apply_notification``: note ``nt`` reaches its recipient (once): Figure 3's
+    or Figure 4's "passed AT" branch; a stopped or recovered recipient ignores it."""
+    # reads NT[nt], P[p] mode; writes NT[nt].done, what families.validate writes,
+    # P[p] ivr_low, ext_ivr
+    row = rd(I, H_NT) + nt * N_NT
+    if rd(I, row + NT_DONE) != 0:
+        return
+    wr(I, row + NT_DONE, 1)
+    p = rd(I, row + NT_DST)
+    if rd(I, pp(p, P_MODE)) != MODE_RUN:
+        return
+    v_int = rd(I, row + NT_VINT)
+    v_ext = rd(I, row + NT_VEXT)
+    role = role_of(I, p)
+    validate(I, D, p, role, v_int, v_ext)
+    if role == SDW:   # Figure 4: ivr_low = max(m.int_mSN_G_low, ivr_low)
+        wr(I, pp(p, P_IVR), lv_join(I, rd(I, pp(p, P_IVR)), v_int))
+        if v_ext >= 0 and v_ext > rd(I, pp(p, P_EXT_IVR)):
+            wr(I, pp(p, P_EXT_IVR), v_ext)
+
+
+@njit(**JIT_NORC)
+def notification(I, D, payload):
+    """A ``HEAP_NOTIFY`` item: one note (``payload = nt << 1``), or the notes of one
+    notification due at its base time, in recipient order (``first << 1 | 1``,
+    ``common.notify``)."""
+    # reads NT; writes what apply_notification writes
+    if payload & 1 == 0:
+        apply_notification(I, D, payload >> 1)
+        return
+    first = payload >> 1
+    base = rd(I, H_NT)
+    nt = first
+    while nt < rd(I, R0 + R_NNT) and rd(I, base + nt * N_NT + NT_FIRST) == first:
+        if rd(I, base + nt * N_NT + NT_GROUP) != 0:
+            apply_notification(I, D, nt)
+        nt += 1
+
+
+@njit(**JIT_NORC)
+def pending_head(I, p):
+    """The first note of ``p``'s pending list that is not applied (applied ones are
+    unlinked from the head here), or -1."""
+    # reads NT; writes P[p] pending notes
+    base = rd(I, H_NT)
+    h = rd(I, pp(p, P_NT_HEAD))
+    while h >= 0 and rd(I, base + h * N_NT + NT_DONE) != 0:
+        h = rd(I, base + h * N_NT + NT_NEXT)
+    wr(I, pp(p, P_NT_HEAD), h)
+    if h < 0:
+        wr(I, pp(p, P_NT_TAIL), -1)
+    return h
+
+
+@njit(**JIT_NORC)
+def fifo_before(I, D, src, dst, mid):
+    """``common.fifo_before`` (notes FIFO on a FIFO channel): before message ``mid`` from
+    ``src`` is delivered, the notes ``src`` sent to ``dst`` before it apply, in order."""
+    # reads NT, P[dst] pending notes; writes what apply_notification writes
+    h = pending_head(I, dst)
+    base = rd(I, H_NT)
+    while h >= 0:
+        row = base + h * N_NT
+        if rd(I, row + NT_MID) > mid:   # notes are created in order: none later is before
+            return
+        if rd(I, row + NT_ORIGIN) == src:
+            apply_notification(I, D, h)
+        h = rd(I, row + NT_NEXT)
+
+
+@njit(**JIT_NORC)
+def drain_notifications(I, D, p, t):
+    """``common.drain_notifications`` (``Rules.drain_notifications``): ``p`` applies the
+    notes sent to it by ``t``, in the order they were sent."""
+    # reads NT, D_NT, P[p] pending notes; writes what apply_notification writes
+    h = pending_head(I, p)
+    base = rd(I, H_NT)
+    while h >= 0 and rd(D, rd(I, H_DNT) + h) <= t:
+        apply_notification(I, D, h)
+        h = rd(I, base + h * N_NT + NT_NEXT)

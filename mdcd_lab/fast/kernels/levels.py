@@ -210,3 +210,17 @@ def lv_bytes(I, numbered):
     if rd(I, IP_PER_MEMBER) == 0:
         return PB_FLAG + PB_COUNTER
     return PB_FLAG + (2 if numbered else rd(I, IP_NLOW)) * PB_COUNTER
+
+
+@njit(**JIT_NORC)
+def lv_assign(I, a, b):
+    """``a = b`` for the level of a field: scalar ``b``; for vectors ``a`` must be an owned
+    row, which gets ``b``'s counters (``x = lv_assign(I, x, y)``, like :func:`lv_join`)."""
+    # reads LV row b; writes LV row a (owned)
+    if (a | b) >= 0:
+        return b
+    ra = lv_row(I, a)
+    rb = lv_row(I, b)
+    for i in range(rd(I, IP_NLOW)):
+        wr(I, ra + i, rd(I, rb + i))
+    return a

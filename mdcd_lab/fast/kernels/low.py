@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from numba import njit
 
-from ...constants import ACT, HEAP_DELIVER
+from ...constants import ACT, HEAP_DELIVER, KIND_OUTPUT
 from .._config import JIT_NORC
-from .common import application_msg_reception, end_failed, notify
+from .common import application_msg_reception, end_failed, notify, pending_recovery
 from .layout import (
     CO_LEVEL,
     CO_OK,
@@ -22,6 +22,7 @@ from .layout import (
     FP_COVERAGE,
     H_CAP_R,
     H_CO,
+    H_DTND,
     H_MS,
     H_TN,
     IP_NLOW,
@@ -44,7 +45,7 @@ from .layout import (
     R_EXT_LOW,
     R_INT_LOW,
     R_N_LOW_ACT,
-    R_PENDING_RECOVERY,
+    R_ORIG_MAX,
     R_TOKEN,
     pp,
     rd,
@@ -71,7 +72,8 @@ def cluster_output(I, e, level, ok):
 @njit(**JIT_NORC)
 def low_output(I, D, p, u_at, u_comp, d_notify):
     """``low.low_output``."""
-    # reads P[p].err, level; writes R.ext_mSN_G_low, M AT counters, CO, R pending flag
+    # reads P[p].err, level; writes R.ext_mSN_G_low, M AT counters, CO, R pending flag and
+    # trigger
     wr(I, R0 + R_EXT_LOW, rd(I, R0 + R_EXT_LOW) + 1)
     e = rd(I, R0 + R_EXT_LOW)
     wr(I, R0 + M_N_AT, rd(I, R0 + M_N_AT) + 1)
@@ -92,7 +94,7 @@ def low_output(I, D, p, u_at, u_comp, d_notify):
         cluster_output(I, e, level, 1)
         return
     cluster_output(I, e, level, 0)
-    wr(I, R0 + R_PENDING_RECOVERY, 1)   # families.recover, called by play_run at once
+    pending_recovery(I, D, p, d_notify)
 
 
 @njit(**JIT_NORC)
@@ -120,8 +122,8 @@ def low_level(I, p):
 @njit(**JIT_NORC)
 def low_send(I, D, p, dst, t_deliver):
     """``low.low_send``: Figure 2's internal send (to G_act, or inside the cluster)."""
-    # reads P[p] err, n_sent, level; writes R.int_mSN_G_low, R.n_low_act, P[p] n_sent,
-    # mSN_own, level, MS (new row), TN, heap
+    # reads P[p] err, n_sent, level; writes R.int_mSN_G_low, R.n_low_act, R.orig_max,
+    # P[p] n_sent, mSN_own, level, MS (new row), TN, D_TND, heap
     k = 0
     if role_of(I, dst) == ACT:
         wr(I, R0 + R_INT_LOW, rd(I, R0 + R_INT_LOW) + 1)
@@ -136,16 +138,41 @@ def low_send(I, D, p, dst, t_deliver):
             level = lv_snap(I, rd(I, pp(p, P_LEVEL)))
     else:
         level = rd(I, R0 + R_INT_LOW)
-    mid = new_msg(I, p, dst, 1, level, rd(I, pp(p, P_ERR)), rd(I, pp(p, P_NSENT)), k,
-                  lv_bytes(I, k != 0))
+    mid = new_msg(I, D, p, dst, t_deliver, 1, level, rd(I, pp(p, P_ERR)),
+                  rd(I, pp(p, P_NSENT)), k, lv_bytes(I, k != 0))
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
     if k != 0 and dst >= rd(I, IP_NLOW):   # is_act(dst): the twin number
-        wr(I, R0 + R_N_LOW_ACT, rd(I, R0 + R_N_LOW_ACT) + 1)
-        if mid >= 0:
-            wr(I, rd(I, H_MS) + mid * N_MS + MS_TWIN_NO, rd(I, R0 + R_N_LOW_ACT))
-            wr(I, rd(I, H_TN) + rd(I, R0 + R_N_LOW_ACT), mid)
+        nla = rd(I, R0 + R_N_LOW_ACT) + 1
+        wr(I, R0 + R_N_LOW_ACT, nla)
+        if mid >= 0:   # run.originals[nla], and its delay (that of a re-sent twin nla)
+            wr(I, rd(I, H_MS) + mid * N_MS + MS_TWIN_NO, nla)
+            wr(I, rd(I, H_TN) + nla, mid)
+            wr(D, rd(I, H_DTND) + nla, t_deliver - rd(D, F_NOW))
+            wr(I, R0 + R_ORIG_MAX, nla)
     if mid >= 0:
         heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
+
+
+@njit(**JIT_NORC)
+def low_row_skipped(I, p, kind, dst):
+    """``low.low_row_skipped``: a row of a G_low process that has stopped (executed
+    recovery) sends nothing but keeps its number, so that the ``k``-th twin row stays
+    the twin of the ``k``-th cluster row (D12); its number has no original (``TN = -1``)."""
+    # reads P roles; writes R.ext_mSN_G_low or R.int_mSN_G_low, R.n_low_act, TN,
+    # P[p].mSN_own
+    if kind == KIND_OUTPUT:
+        wr(I, R0 + R_EXT_LOW, rd(I, R0 + R_EXT_LOW) + 1)
+    elif dst >= 0 and role_of(I, dst) == ACT:
+        wr(I, R0 + R_INT_LOW, rd(I, R0 + R_INT_LOW) + 1)
+        if lv_vector(I):
+            wr(I, pp(p, P_MSN_OWN), rd(I, pp(p, P_MSN_OWN)) + 1)
+        if dst >= rd(I, IP_NLOW):   # is_act(dst)
+            nla = rd(I, R0 + R_N_LOW_ACT) + 1
+            if nla >= rd(I, H_CAP_R):
+                wr(I, R0 + R_ERROR, ERR_CAPACITY)
+                return
+            wr(I, R0 + R_N_LOW_ACT, nla)
+            wr(I, rd(I, H_TN) + nla, -1)
 
 
 @njit(**JIT_NORC)

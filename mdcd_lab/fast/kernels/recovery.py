@@ -6,7 +6,11 @@
 and the oracle (``oracle.oracle_inputs``, ``oracle.check_recovery``).  The
 reference's dicts and lists are rows here: ``RST[p]`` the restored checkpoint
 (-1: none), ``REPL[mid]`` a replayed message, ``RPE[p]`` an erroneous replay,
-``CUT[2p]`` / ``CUT[2p + 1]`` the sends / twins of ``p`` that survive.
+``CUT[2p]`` / ``CUT[2p + 1]`` the sends / twins of ``p`` that survive.  The rules of
+executed recovery come from here too (``families`` plugs them in):
+:func:`restore_point` (with :func:`replayed_log` and :func:`kept_counts`, shared with
+the atomic steps), :func:`suppresses`, :func:`discards`.  R3's drain before an atomic
+recovery runs in ``engine.after_output`` (it calls the family's hooks).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .layout import (
     H_LG,
     H_MS,
     H_REPL,
+    H_RL,
     H_RPE,
     H_RST,
     H_TW,
@@ -42,6 +47,7 @@ from .layout import (
     LV_MADE,
     MS_CONSUME_ORD,
     MS_DELIVERED,
+    MS_DIRTY,
     MS_DST,
     MS_ERR,
     MS_LEVEL,
@@ -62,6 +68,7 @@ from .layout import (
     P_NTWINS,
     P_TE_HEAD,
     P_TI_HEAD,
+    P_V,
     P_V_KNOWN,
     R0,
     R_INT_SDW,
@@ -118,14 +125,11 @@ def recovery_round(I, D, v_star, ext_star):
 def rollback(I, D):
     """``recovery.rollback``: dirty G_act and G_sdw processes restore the checkpoint
     with the smallest index, i.e. the earliest, and replay their receiver-side log
-    (with ``log_all_when_dirty``: only what no sender will send again)."""
-    # reads P[p] dirty and lists, CK, LG, MS; writes RST, REPL, RPE (and clears CAS)
+    (:func:`replayed_log`)."""
+    # reads P[p] dirty and lists, CK, LG, MS; writes RST, REPL, RPE, RL (and clears CAS)
     clear_restore(I)
-    log_all = rd(I, IP_LOG_ALL_WHEN_DIRTY) != 0
     ck = rd(I, H_CK)
     ms = rd(I, H_MS)
-    lg = rd(I, H_LG)
-    repl = rd(I, H_REPL)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         role = role_of(I, p)
         if role != ACT and role != SDW:
@@ -139,58 +143,116 @@ def rollback(I, D):
                 best = c
             c = rd(I, ck + c * N_CK + CK_NEXT)
         wr(I, rd(I, H_RST) + p, best)
-        best_nrecv = rd(I, ck + best * N_CK + CK_NRECV)
-        v_known = rd(I, pp(p, P_V_KNOWN))
-        e = rd(I, pp(p, P_LG_HEAD))
-        while e >= 0:
-            mid = rd(I, lg + e * N_LG + LG_MID)
-            m = ms + mid * N_MS
-            if not log_all or (rd(I, m + MS_CONSUME_ORD) >= best_nrecv
-                               and lv_leq(I, rd(I, m + MS_LEVEL), v_known)):
-                wr(I, repl + mid, 1)
-                if rd(I, m + MS_ERR) != 0:
-                    wr(I, rd(I, H_RPE) + p, 1)
-            e = rd(I, lg + e * N_LG + LG_NEXT)
+        for i in range(replayed_log(I, p, best)):
+            mid = rd(I, rd(I, H_RL) + i)
+            wr(I, rd(I, H_REPL) + mid, 1)
+            if rd(I, ms + mid * N_MS + MS_ERR) != 0:
+                wr(I, rd(I, H_RPE) + p, 1)
+
+
+@njit(**JIT_NORC)
+def replayed_log(I, p, c):
+    """``recovery.replayed_log``: the messages ``p`` replays after restoring checkpoint
+    ``c``, in ``RL[0 .. n - 1]`` (returns ``n``): its receiver-side log, or with
+    ``log_all_when_dirty`` only what no sender will send again (consumed after ``c``,
+    at a level ``p`` knows to be validated)."""
+    # reads P[p] rcv_msg_log, v_known, LG, MS, CK[c]; writes RL
+    ms = rd(I, H_MS)
+    lg = rd(I, H_LG)
+    rl = rd(I, H_RL)
+    log_all = rd(I, IP_LOG_ALL_WHEN_DIRTY) != 0
+    c_nrecv = rd(I, rd(I, H_CK) + c * N_CK + CK_NRECV)
+    v_known = rd(I, pp(p, P_V_KNOWN))
+    n = 0
+    e = rd(I, pp(p, P_LG_HEAD))
+    while e >= 0:
+        mid = rd(I, lg + e * N_LG + LG_MID)
+        m = ms + mid * N_MS
+        if not log_all or (rd(I, m + MS_CONSUME_ORD) >= c_nrecv
+                           and lv_leq(I, rd(I, m + MS_LEVEL), v_known)):
+            wr(I, rl + n, mid)
+            n += 1
+        e = rd(I, lg + e * N_LG + LG_NEXT)
+    return n
+
+
+@njit(**JIT_NORC)
+def kept_counts(I, p, c):
+    """``recovery.kept_counts``: what a rollback of ``p`` to ``c`` keeps, ``(n_sent,
+    n_twins)``: the checkpoint's counts, or with ``dedup_regenerated`` the counts when
+    ``p`` consumed its first message after ``c`` that is not replayed (``REPL``)."""
+    # reads CK[c], MS, REPL, P[p] counts
+    ck = rd(I, H_CK) + c * N_CK
+    if rd(I, IP_DEDUP_REGENERATED) == 0:
+        return rd(I, ck + CK_NSENT), rd(I, ck + CK_NTWINS)
+    ms = rd(I, H_MS)
+    repl = rd(I, H_REPL)
+    c_nrecv = rd(I, ck + CK_NRECV)
+    first = -1
+    first_ord = 0
+    for mid in range(rd(I, R0 + R_NMSG)):
+        m = ms + mid * N_MS
+        co_ord = rd(I, m + MS_CONSUME_ORD)
+        if (rd(I, m + MS_DST) == p and rd(I, m + MS_DELIVERED) != 0
+                and co_ord >= c_nrecv and rd(I, repl + mid) == 0
+                and (first < 0 or co_ord < first_ord)):
+            first = mid
+            first_ord = co_ord
+    if first < 0:
+        return rd(I, pp(p, P_NSENT)), rd(I, pp(p, P_NTWINS))
+    return rd(I, ms + first * N_MS + MS_RECV_NSENT), rd(I, ms + first * N_MS + MS_RECV_NTWINS)
 
 
 @njit(**JIT_NORC)
 def restore_cut(I):
     """``recovery.restore_cut``: the sends and twins of each rolled-back ``p`` that
-    survive: the restored checkpoint's counts or, with ``dedup_regenerated``, those
-    when ``p`` consumed its first message that is not replayed."""
+    survive (:func:`kept_counts`)."""
     # reads RST, CK, MS, REPL, P[p] counts; writes CUT
-    ck = rd(I, H_CK)
-    ms = rd(I, H_MS)
-    repl = rd(I, H_REPL)
     cut = rd(I, H_CUT)
-    dedup = rd(I, IP_DEDUP_REGENERATED) != 0
-    n_msg = rd(I, R0 + R_NMSG)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         c = rd(I, rd(I, H_RST) + p)
         if c < 0:
             continue
-        n_sent = rd(I, ck + c * N_CK + CK_NSENT)
-        n_twins = rd(I, ck + c * N_CK + CK_NTWINS)
-        if dedup:
-            first = -1
-            first_ord = 0
-            c_nrecv = rd(I, ck + c * N_CK + CK_NRECV)
-            for mid in range(n_msg):
-                m = ms + mid * N_MS
-                co_ord = rd(I, m + MS_CONSUME_ORD)
-                if (rd(I, m + MS_DST) == p and rd(I, m + MS_DELIVERED) != 0
-                        and co_ord >= c_nrecv and rd(I, repl + mid) == 0
-                        and (first < 0 or co_ord < first_ord)):
-                    first = mid
-                    first_ord = co_ord
-            if first >= 0:
-                n_sent = rd(I, ms + first * N_MS + MS_RECV_NSENT)
-                n_twins = rd(I, ms + first * N_MS + MS_RECV_NTWINS)
-            else:
-                n_sent = rd(I, pp(p, P_NSENT))
-                n_twins = rd(I, pp(p, P_NTWINS))
+        n_sent, n_twins = kept_counts(I, p, c)
         wr(I, cut + 2 * p, n_sent)
         wr(I, cut + 2 * p + 1, n_twins)
+
+
+@njit(**JIT_NORC)
+def restore_point(I, D, p):
+    """``recovery.restore_point`` (executed recovery): ``(checkpoint, replayed, sends kept,
+    twins kept)`` of a rollback of ``p``, the checkpoint -1 when ``p`` is clean (it rolls
+    forward); the messages to replay are ``RL[0 .. replayed - 1]``."""
+    # reads what replayed_log and kept_counts read; writes RL (REPL set and cleared)
+    if rd(I, pp(p, P_DIRTY)) != 1 or rd(I, pp(p, P_CK_LEN)) == 0:
+        return -1, 0, 0, 0
+    c = rd(I, pp(p, P_CK_HEAD))   # ckpt_array[0]
+    n = replayed_log(I, p, c)
+    rl = rd(I, H_RL)
+    repl = rd(I, H_REPL)   # all 0 under executed recovery, but while kept_counts runs
+    for i in range(n):
+        wr(I, repl + rd(I, rl + i), 1)
+    n_sent, n_twins = kept_counts(I, p, c)
+    for i in range(n):
+        wr(I, repl + rd(I, rl + i), 0)
+    return c, n, n_sent, n_twins
+
+
+@njit(**JIT_NORC)
+def suppresses(I, q, index):
+    """``recovery.suppresses``: a taken-over shadow suppresses a twin whose original is
+    validated: "until int_mSN_G_sdw ... matches ivr_low"."""
+    # reads P[q].V
+    return lv_leq(I, index, rd(I, pp(q, P_V)))
+
+
+@njit(**JIT_NORC)
+def discards(I, q, mid):
+    """``recovery.discards``, D4 made local: a recovered process drops a message from a
+    potentially contaminated sender whose level the recovery did not validate."""
+    # reads MS[mid] dirty, level, P[q].V
+    m = rd(I, H_MS) + mid * N_MS
+    return rd(I, m + MS_DIRTY) == 1 and not lv_leq(I, rd(I, m + MS_LEVEL), rd(I, pp(q, P_V)))
 
 
 @njit(**JIT_NORC)

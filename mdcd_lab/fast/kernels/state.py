@@ -27,19 +27,28 @@ from .layout import (
     CK_STAMP,
     D_CKT,
     ERR_CAPACITY,
+    F_DELAY_MAX,
     F_LOG_AREA,
     F_LOG_T,
     F_NOW,
     H_CAP_H,
     H_CAP_M,
+    H_CAP_QE,
+    H_CAP_R,
     H_CK,
+    H_DLD,
+    H_DQE,
     H_HS,
     H_HT,
     H_IT,
     H_MS,
+    H_OD,
+    H_QE,
     HEAP_BITS,
+    IP_FIFO_NOTES,
     IP_NACT,
     IP_NLOW,
+    IP_TRACK_LD,
     IP_UNCLUSTERED,
     M_CKPT_ARRAY_PEAK,
     M_LOG_ENTRIES_PEAK,
@@ -54,6 +63,7 @@ from .layout import (
     MS_DSEQ,
     MS_DST,
     MS_ERR,
+    MS_HOLDX,
     MS_K,
     MS_LEVEL,
     MS_SEND_ORD,
@@ -61,13 +71,19 @@ from .layout import (
     MS_TWIN_NO,
     N_CK,
     N_MS,
+    N_OD,
+    N_QE,
+    N_QF,
+    P_CUT_SENT,
     P_DIRTY,
     P_ERR,
     P_NOUT,
     P_NRECV,
     P_NSENT,
     P_NTWINS,
+    P_REC_MID,
     P_UNSAFE,
+    QE_NEXT,
     R0,
     R_CK_NOW,
     R_ERROR,
@@ -75,6 +91,8 @@ from .layout import (
     R_LOG_R,
     R_LOG_S,
     R_NMSG,
+    R_NOD,
+    R_NQE,
     R_SEQ,
     pp,
     rd,
@@ -232,14 +250,24 @@ def heap_pop(I, D):
 
 
 @njit(**JIT_NORC)
-def new_msg(I, src, dst, dirty, level, err, send_ord, k, pb):
+def new_msg(I, D, src, dst, t_deliver, dirty, level, err, send_ord, k, pb):
     """``Run.new_msg``: an application message of the guarded operation piggybacking
     ``pb`` bytes (counted in ``n_app_msgs`` / ``piggyback_bytes``), or of the unguarded
-    phase (``pb < 0``, not counted)."""
-    # writes MS (new row), R.n_msg, M.n_app_msgs, M.piggyback_bytes
+    phase (``pb < 0``, not counted).  A guarded message also moves its channel's last
+    delivery (where a FIFO note or a re-sent twin queues up) and the longest delay (the
+    unit of executed recovery's window)."""
+    # reads F.now; writes MS (new row), R.n_msg, M.n_app_msgs, M.piggyback_bytes,
+    # LD[src, dst], F.delay_max
     if pb >= 0:
         wr(I, R0 + M_N_APP_MSGS, rd(I, R0 + M_N_APP_MSGS) + 1)
         wr(I, R0 + M_PIGGYBACK_BYTES, rd(I, R0 + M_PIGGYBACK_BYTES) + pb)
+        if rd(I, IP_TRACK_LD) != 0:   # Run.last_delivery[(src, dst)]
+            ch = rd(I, H_DLD) + src * (2 * rd(I, IP_NLOW) + rd(I, IP_NACT)) + dst
+            if t_deliver > rd(D, ch):
+                wr(D, ch, t_deliver)
+        delay = t_deliver - rd(D, F_NOW)
+        if delay > rd(D, F_DELAY_MAX):
+            wr(D, F_DELAY_MAX, delay)
     mid = rd(I, R0 + R_NMSG)
     if mid >= rd(I, H_CAP_M):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
@@ -257,7 +285,88 @@ def new_msg(I, src, dst, dirty, level, err, send_ord, k, pb):
     wr(I, m + MS_DELIVERED, 0)
     wr(I, m + MS_TWIN_NO, 0)
     wr(I, m + MS_DSEQ, -1)
+    wr(I, m + MS_HOLDX, 0)
     return mid
+
+
+@njit(**JIT_NORC)
+def msg_undone(I, mid):
+    """``Msg.undone``: the sender rolled back past the send (a send before its cut, and
+    before it recovered)."""
+    # reads MS[mid], P[src] cut and rec_mid
+    m = rd(I, H_MS) + mid * N_MS
+    src = rd(I, m + MS_SRC)
+    cut = rd(I, pp(src, P_CUT_SENT))
+    return cut >= 0 and rd(I, m + MS_SEND_ORD) >= cut and mid < rd(I, pp(src, P_REC_MID))
+
+
+@njit(**JIT_NORC)
+def fifo_arrival(I, D, src, dst, t):
+    """``Run.fifo_arrival``: a control message from ``src`` to ``dst`` due at ``t``
+    comes after ``src``'s earlier messages to ``dst`` (notes FIFO on a FIFO channel)."""
+    # reads LD[src, dst]
+    if rd(I, IP_FIFO_NOTES) != 0:
+        ld = rd(D, rd(I, H_DLD) + src * (2 * rd(I, IP_NLOW) + rd(I, IP_NACT)) + dst)
+        if ld > t:
+            return ld
+    return t
+
+
+@njit(**JIT_NORC)
+def od_append(I, p, o):
+    """A row of the device's G_act outputs: ordinal ``o`` of ``p``, one copy (the
+    reference's ``outputs_delivered`` and ``device_act``)."""
+    # reads R.n_od; writes OD (new row), R.n_od
+    k = rd(I, R0 + R_NOD)
+    if k >= 2 * rd(I, H_CAP_R):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return
+    wr(I, R0 + R_NOD, k + 1)
+    row = rd(I, H_OD) + k * N_OD
+    wr(I, row, p)
+    wr(I, row + 1, o)
+    wr(I, row + 2, 1)
+
+
+@njit(**JIT_NORC)
+def q_new(I, p, f_head):
+    """A new item at the end of ``p``'s queue whose head is field ``f_head`` (its tail
+    the next field): its ``QE`` row, or -1 if the pool is full (``R_ERROR`` set)."""
+    # reads R.n_qe; writes R.n_qe, QE (new row), P[p] queue
+    q = rd(I, R0 + R_NQE)
+    if q >= rd(I, H_CAP_QE):
+        wr(I, R0 + R_ERROR, ERR_CAPACITY)
+        return -1
+    wr(I, R0 + R_NQE, q + 1)
+    row = rd(I, H_QE) + q * N_QE
+    wr(I, row + QE_NEXT, -1)
+    tail = rd(I, pp(p, f_head + 1))
+    if tail < 0:
+        wr(I, pp(p, f_head), q)
+    else:
+        wr(I, rd(I, H_QE) + tail * N_QE + QE_NEXT, q)
+    wr(I, pp(p, f_head + 1), q)
+    return row
+
+
+@njit(**JIT_NORC)
+def q_pop(I, p, f_head):
+    """Remove the first item of ``p``'s queue (not empty); returns its ``QE`` row."""
+    # reads QE; writes P[p] queue
+    q = rd(I, pp(p, f_head))
+    row = rd(I, H_QE) + q * N_QE
+    nxt = rd(I, row + QE_NEXT)
+    wr(I, pp(p, f_head), nxt)
+    if nxt < 0:
+        wr(I, pp(p, f_head + 1), -1)
+    return row
+
+
+@njit(**JIT_NORC)
+def q_floats(I, row):
+    """Offset in ``D`` of the floats of the queue item at ``QE`` row ``row``."""
+    # reads H_QE, H_DQE
+    return rd(I, H_DQE) + (row - rd(I, H_QE)) // N_QE * N_QF
 
 
 @njit(**JIT_NORC)
@@ -279,6 +388,14 @@ def list_remove_le(I, p, f_head, base, width, f_next, f_key, thr, level):
     """Keep, in order, the items of ``p``'s list whose key is ``> thr``: not covered by
     level ``thr`` if ``level`` (``levels.lv_leq``), else as integers."""
     # reads the pool rows' keys; writes P[p] list (head, tail, length), next links
+    list_keep(I, p, f_head, base, width, f_next, f_key, thr, 1 if level else 0)
+
+
+@njit(**JIT_NORC)
+def list_keep(I, p, f_head, base, width, f_next, f_key, thr, mode):
+    """Keep, in order, the items of ``p``'s list whose key is ``> thr`` (``mode`` 0),
+    not covered by level ``thr`` (1, ``levels.lv_leq``) or ``< thr`` (2)."""
+    # reads the pool rows' keys; writes P[p] list (head, tail, length), next links
     prev = -1
     cur = rd(I, pp(p, f_head))
     n = 0
@@ -286,7 +403,13 @@ def list_remove_le(I, p, f_head, base, width, f_next, f_key, thr, level):
         row = base + cur * width
         nxt = rd(I, row + f_next)
         key = rd(I, row + f_key)
-        if (not lv_leq(I, key, thr)) if level else key > thr:
+        if mode == 0:
+            keep = key > thr
+        elif mode == 1:
+            keep = not lv_leq(I, key, thr)
+        else:
+            keep = key < thr
+        if keep:
             if prev < 0:
                 wr(I, pp(p, f_head), cur)
             else:
@@ -300,5 +423,3 @@ def list_remove_le(I, p, f_head, base, width, f_next, f_key, thr, level):
         wr(I, base + prev * width + f_next, -1)
     wr(I, pp(p, f_head + 1), prev)
     wr(I, pp(p, f_head + 2), n)
-
-

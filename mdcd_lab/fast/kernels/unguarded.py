@@ -99,7 +99,7 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w):
                 end_failed(I, D)
                 return n_rows
         else:
-            mid = new_msg(I, src, dst, 0, 0, rd(I, pp(src, P_ERR)), 0, 0, -1)
+            mid = new_msg(I, D, src, dst, td, 0, 0, rd(I, pp(src, P_ERR)), 0, 0, -1)
             if mid < 0:
                 return n_rows   # capacity exceeded: R_ERROR is set
             heap_push(I, D, td, HEAP_DELIVER, mid)
