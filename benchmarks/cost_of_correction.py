@@ -59,9 +59,7 @@ def both(sc, runs, seed):
     trace = m.generate_traces(sc, runs, seed)
     frames = []
     for proto in ("mdcd", "mdcd-paper"):
-        df = m.replay(trace, sc, proto, engine="numba")
-        df.insert(0, "protocol", proto)
-        frames.append(df)
+        frames.append(m.replay(trace, sc, proto, engine="numba"))   # with its protocol column
     return pd.concat(frames, ignore_index=True)
 
 

@@ -182,3 +182,16 @@ def test_readings_are_on_in_every_protocol_and_off_alone_in_their_variants():
                     ("paper-twins-unordered", "twins_in_member_order")):
         v = VARIANTS[name]
         assert dataclasses.replace(v, name="mdcd-paper", **{r: True}) == PROTOCOLS["mdcd-paper"]
+
+
+def test_summarize_reports_recovery_latency():
+    """summarize gives the recovery latency a row: over the runs that recovered and
+    became quiet (NaN elsewhere), with an interval that holds its mean."""
+    sc = m.Scenario(n_low=2, n_act=2, horizon=40.0, fault_rate=0.08, at_coverage=1.0,
+                    latency=1.0)
+    df = m.simulate(sc, runs=200, seed=3, protocol="mdcd", engine="numba")
+    row = m.summarize(df).set_index("metric").loc["recovery_latency"]
+    quiet = df.loc[df.outcome == "recovered", "recovery_latency"].dropna()
+    assert len(quiet) > 100 and row["n"] == len(quiet)
+    assert row["mean"] == pytest.approx(quiet.mean())
+    assert row["ci_low"] < row["mean"] < row["ci_high"]

@@ -242,6 +242,11 @@ def fig_recovery(runs: int, engine: str, progress: bool) -> FigureResult:
     rec.attrs.update(df.attrs)
     metrics = ["recovery_latency", "n_resent", "n_discarded"]
     fig = _two_sweeps([(rec, "latency", False)], metrics)
+    left, middle, right = fig.axes[:3]
+    for ax in (left, right):      # one x label under the three panels' common axis
+        ax.set_xlabel("")
+    middle.set_xlabel("mean channel delay L (time units)")
+    left.set_ylabel("recovery latency\n(time units)")   # longer than the panel is high
     return _result(fig, summarize(rec, by=["protocol", "latency"], metrics=metrics), df)
 
 

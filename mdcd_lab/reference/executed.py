@@ -10,7 +10,7 @@ their counters atomically, D6); a G_act or G_sdw process rolls back or forward a
 a shadow takes over from its member, re-sending its logs on the channels.  The
 processes that have not heard of the recovery yet go on as before (G_low stops as
 one when any member hears of it); the run goes on
-until the system is quiet, and the oracle (:func:`.oracle.check_quiet`) then judges
+until the system is quiet, and the oracle (:func:`.quiet.check_quiet`) then judges
 what the processes actually hold.
 
 With ``coordinated_recovery`` (correction C) the recovery is two-phase
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from ..constants import ACT, HEAP_DELIVER, HEAP_NOTICE, HEAP_RELEASE, LOW, SDW, Event
 from .common import application_msg_reception, drain_notifications, end_failed
-from .oracle import check_quiet
+from .quiet import check_quiet
 from .state import Checkpoint, Msg, Proc, Run, Twin
 
 

@@ -6,7 +6,7 @@ two-phase recovery or recovers at once: :func:`recover_process`, with
 :func:`rollback` to the family's restore point and a shadow's :func:`takeover`);
 a recovered process receives by :func:`receive_recovered`; :func:`is_quiet` and
 :func:`end_window` end the window, :func:`quiet_inputs` prepares the oracle
-(``oracle.check_quiet``).  The release of the two-phase recovery plays deferred
+(``quiet.check_quiet``).  The release of the two-phase recovery plays deferred
 rows, so it is ``engine.release``; the re-sending rules of a taken-over shadow are
 in ``sdw`` (its twin rules call them), the notes are applied by ``families`` (the
 ``validate`` hook's module) and a G_act output emitted again is ``act.act_output_copy``.
@@ -152,7 +152,7 @@ from .layout import (
 )
 from .levels import lv_assign, lv_join, lv_snap
 from .low import low_receive
-from .oracle import check_quiet
+from .quiet import check_quiet
 from .sdw import release_ahead, sdw_receive, send_twin, twin_output, twin_output_copy, twin_send
 from .state import (
     change_ckpts,
@@ -493,7 +493,7 @@ def end_window(I, D, quiet):
     """``executed.end_window``: the run ends, quiet or at the window's cap (what is
     outstanding is counted as it will be); the oracle judges it."""
     # reads F.now; writes R.ended, M.t_end, M.rollback_dist_max, M.recovery_latency, what
-    # quiet_inputs and oracle.check_quiet write
+    # quiet_inputs and quiet.check_quiet write
     now = rd(D, F_NOW)
     wr(I, R0 + R_ENDED, 1)
     wr(D, MF_T_END, now)
@@ -507,7 +507,7 @@ def end_window(I, D, quiet):
 
 @njit(**JIT_NORC)
 def quiet_inputs(I):
-    """The family's say for ``oracle.check_quiet``: ``REPL[mid]`` (0 outside) counts the
+    """The family's say for ``quiet.check_quiet``: ``REPL[mid]`` (0 outside) counts the
     times a buffer or ``waiting`` queue holds ``mid`` and, for a message in flight, 1
     unless its recovered receiver will drop it (``Family.discards``); ``KF[k]`` is 1
     when the twin of original ``k``, not made yet, will be suppressed

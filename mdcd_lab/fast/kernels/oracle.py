@@ -5,9 +5,8 @@ reference's sets): ``KF[k]`` bit 2, twin ``k`` generated and not undone, bit 1,
 re-sent; ``EF[e]`` twin output ``e`` re-sent, undone (``"coordinated"`` builds
 them from the line in :func:`line_oracle_inputs`, with ``HELD``).  :func:`check_recovery`
 runs :func:`check_messages`, :func:`check_outputs` and :func:`check_states` and
-writes the oracle's metrics (:func:`record_verdicts`).  :func:`check_quiet` judges an
-executed recovery on what the processes actually hold (:func:`quiet_messages`,
-:func:`quiet_outputs`), from the flags ``executed.quiet_inputs`` leaves.
+writes the oracle's metrics (:func:`record_verdicts`); ``quiet.check_quiet`` judges
+an executed recovery on what the processes actually hold.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from .layout import (
     H_CK,
     H_CO,
     H_CUT,
-    H_DT,
     H_EF,
     H_HELD,
     H_KF,
@@ -38,7 +36,6 @@ from .layout import (
     H_REPL,
     H_RPE,
     H_RST,
-    H_TN,
     H_TW,
     H_TWO,
     IP_NACT,
@@ -53,12 +50,10 @@ from .layout import (
     M_LOST,
     M_LOST_OUTPUTS,
     M_ORPHANS,
-    MODE_RECOVERED,
     MS_CONSUME_ORD,
     MS_DELIVERED,
     MS_DST,
     MS_ERR,
-    MS_HOLDX,
     MS_K,
     MS_LEVEL,
     MS_SEND_ORD,
@@ -66,22 +61,16 @@ from .layout import (
     MS_TWIN_NO,
     N_CK,
     N_CO,
-    N_DT,
     N_EF,
     N_MS,
     N_OD,
     N_TW,
     N_TWO,
     P_ERR,
-    P_EXT_IVR,
-    P_MODE,
-    P_NOUT,
     P_TE_HEAD,
     P_TI_HEAD,
-    P_V,
     R0,
     R_CO_MAX,
-    R_DT_MAX,
     R_ERROR,
     R_EXT_SDW,
     R_INT_LOW,
@@ -90,7 +79,6 @@ from .layout import (
     R_NMSG,
     R_NOD,
     R_NTW,
-    R_POST_ERR,
     R_TOKEN,
     TW_E,
     TW_ERR,
@@ -104,7 +92,7 @@ from .layout import (
     wr,
 )
 from .levels import lv_leq, lv_vector
-from .state import msg_undone, role_of
+from .state import role_of
 
 
 @njit(**JIT_NORC)
@@ -391,119 +379,3 @@ def check_states(I):
 
 
 # -- executed recovery: the system once quiet ---------------------------------------------
-@njit(**JIT_NORC)
-def check_quiet(I, D):
-    """``oracle.check_quiet``: judge what the recovered system holds (docs/protocol.md,
-    section 9): :func:`quiet_messages`, :func:`quiet_outputs`, and the G_act and G_sdw
-    processes erroneous at the end plus the erroneous messages consumed after recovery.
-
-    Holdings: ``MS_DELIVERED + MS_HOLDX`` (the consumption lists after every rollback
-    and replay) plus ``REPL[mid]``, which ``executed.quiet_inputs`` sets to the
-    entries of buffers and ``waiting`` queues and, for a message in flight, to what
-    its receiver's rule will do; ``KF[k]`` bit 0 says an original's twin not made yet
-    will be suppressed."""
-    # reads what its checks read, R.post_err, P[p].err; writes M oracle metrics, CAS, REPL
-    orphans, lost, dups = quiet_messages(I)
-    lost_out, dup_out = quiet_outputs(I)
-    contaminated = rd(I, R0 + R_POST_ERR)
-    for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
-        role = role_of(I, p)
-        if (role == ACT or role == SDW) and rd(I, pp(p, P_ERR)) != 0:
-            contaminated += 1
-    record_verdicts(I, orphans, lost, dups, lost_out, dup_out, contaminated)
-
-
-@njit(**JIT_NORC)
-def quiet_messages(I):
-    """``oracle.quiet_messages``: ``(orphans, lost, duplicates)``; cluster message ``k``
-    and every copy of its twin ``k`` are one logical message (``KF[k] >> 1``), held once;
-    another message a rollback undid is held by nobody, one that survives once."""
-    # reads MS, REPL, KF, TN, P[p] cut and rec_mid, R counters; writes CAS, KF, REPL (to 0)
-    n_low = rd(I, IP_NLOW)
-    n_act = rd(I, IP_NACT)
-    ms = rd(I, H_MS)
-    repl = rd(I, H_REPL)
-    kf = rd(I, H_KF)
-    cas = rd(I, H_CAS)
-    unclustered = rd(I, IP_UNCLUSTERED) != 0
-    orphans = lost = dups = 0
-    for p in range(2 * n_low + n_act):
-        wr(I, cas + p, 0)
-    for mid in range(rd(I, R0 + R_NMSG)):
-        m = ms + mid * N_MS
-        dst = rd(I, m + MS_DST)
-        src = rd(I, m + MS_SRC)
-        extra = rd(I, repl + mid)
-        wr(I, repl + mid, 0)
-        if role_of(I, dst) == LOW:
-            if unclustered and role_of(I, src) == ACT and src < n_low and not msg_undone(I, mid):
-                lost += 1   # a partner's new-interface message: the old version never gets it
-            continue
-        held = rd(I, m + MS_DELIVERED) + rd(I, m + MS_HOLDX) + extra
-        twin_no = rd(I, m + MS_TWIN_NO)
-        if role_of(I, src) == LOW and twin_no == 0:
-            if held != 0:   # mdcd-unclustered: low0's new-interface message to a partner
-                orphans += 1
-                wr(I, cas + dst, 1)
-        elif twin_no != 0 and n_low <= dst < n_low + n_act:
-            wr(I, kf + twin_no, rd(I, kf + twin_no) + 2 * held)
-        elif msg_undone(I, mid):
-            if held != 0:
-                orphans += 1
-                wr(I, cas + dst, 1)
-        elif held == 0:
-            lost += 1
-        elif held > 1:
-            dups += 1
-    for k in range(1, rd(I, R0 + R_N_LOW_ACT) + 1):
-        if rd(I, rd(I, H_TN) + k) < 0:
-            continue   # no original: a G_low row skipped after the stop
-        n = rd(I, kf + k) >> 1
-        if k > rd(I, R0 + R_INT_SDW) and rd(I, kf + k) & 1 == 0:
-            n += 1   # its twin is not made yet and will be sent
-        if n == 0:
-            lost += 1
-        elif n > 1:
-            dups += 1
-    return orphans, lost, dups
-
-
-@njit(**JIT_NORC)
-def quiet_outputs(I):
-    """``oracle.quiet_outputs``: ``(lost_outputs, dup_outputs)``: cluster output ``e``
-    (the original if it reached the device, and the copies of twin ``e``; a twin not
-    made yet is emitted unless a recovered shadow knows the output validated) and every
-    output ordinal of a G_act process reach the device once."""
-    # reads CO, DT, P[sdw] mode, ext_ivr, V, OD, P[p].n_out
-    n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
-    co = rd(I, H_CO)
-    dt = rd(I, H_DT)
-    token = rd(I, R0 + R_TOKEN)
-    co_max = rd(I, R0 + R_CO_MAX)
-    by_count = rd(I, IP_OUTPUTS_BY_COUNT) != 0
-    lost_out = dup_out = 0
-    for e in range(1, max(co_max, rd(I, R0 + R_DT_MAX)) + 1):
-        n = rd(I, dt + e * N_DT + 1) if rd(I, dt + e * N_DT) == token else 0
-        if e <= co_max and rd(I, co + e * N_CO + CO_TOKEN) == token:
-            n += rd(I, co + e * N_CO + CO_OK)
-            if e > rd(I, R0 + R_EXT_SDW):   # its twin is not made yet
-                lvl = rd(I, co + e * N_CO + CO_LEVEL)
-                done = False
-                for q in range(n_procs):
-                    if role_of(I, q) == SDW and rd(I, pp(q, P_MODE)) == MODE_RECOVERED:
-                        done = done or (e <= rd(I, pp(q, P_EXT_IVR)) if by_count
-                                        else lv_leq(I, lvl, rd(I, pp(q, P_V))))
-                n += 0 if done else 1
-        if n == 0:
-            lost_out += 1
-        elif n > 1:
-            dup_out += 1
-    for p in range(n_procs):
-        if role_of(I, p) == ACT:
-            lost_out += rd(I, pp(p, P_NOUT))   # each output ordinal lacks a copy ...
-    od = rd(I, H_OD)
-    for j in range(rd(I, R0 + R_NOD)):   # ... unless the device has one (OD: one row each)
-        lost_out -= 1
-        if rd(I, od + j * N_OD + 2) > 1:
-            dup_out += 1
-    return lost_out, dup_out
