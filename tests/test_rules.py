@@ -79,8 +79,10 @@ def test_propagating_out_on_send_to_g_low_reaches_the_shadow():
     # act0 -> low0 is also delivered to sdw0 (G_high).  Both readings count it as
     # propagating out (S2's "a process in G_high"), so the next higher level takes
     # an S2 checkpoint; the G_act-receivers-only variant does not.
-    rows = [("send", 1.0, "low0", "act0"), ("send", 2.0, "act0", "low0"),
-            ("send", 3.0, "low0", "act0")]
+    # sdw0 makes twin 1 (t=1.5) before it consumes act0's message, in its member's
+    # order (R4: without the twin row it would keep act0's message until twin 1).
+    rows = [("send", 1.0, "low0", "act0"), ("send", 1.5, "sdw0", "act0"),
+            ("send", 2.0, "act0", "low0"), ("send", 3.0, "low0", "act0")]
     fixed, _ = play(rows, "mdcd")
     paper, _ = play(rows, "mdcd-paper")
     literal, _ = play(rows, VARIANTS["paper-prgt-act-only"])
@@ -185,13 +187,19 @@ def test_resend_path_ivr_below_int_mSN_G_sdw():
 def test_suppress_path_ivr_above_int_mSN_G_sdw():
     # The shadow lags: no twin has been generated yet (int_mSN_G_sdw = 0) when
     # the cluster's messages 1 and 2 were validated (ivr_low = 2).  At takeover the
-    # shadow must suppress its first two messages: n_suppressed = 2 - 0.
+    # shadow must suppress its first two messages: under atomic recovery
+    # n_suppressed counts them (2 - 0, "will still suppress"); executed, the run is
+    # quiet at once (every twin still due is suppressed, none is sent), nothing is
+    # re-sent, and the oracle finds nothing lost or doubled.
     rows = [("send", 1.0, "low0", "act0"), ("send", 2.0, "low0", "act1"),
             ("output", 3.0, "low0"), ("fault", 4.0, "low0"), ("output", 5.0, "low0")]
     for protocol in BOTH:
-        res, _ = play(rows, protocol)
+        res, _ = play(rows, protocol, SC.replace(recovery="atomic"))
         assert res["n_suppressed"] == 2 and res["n_resent"] == 0
         assert res["rollback_procs"] == 0
+        res, _ = play(rows, protocol)
+        assert res["outcome"] == "recovered" and res["n_resent"] == 0
+        assert res["rollback_procs"] == 0 and no_violations(res) and res["dup_outputs"] == 0
 
 
 def test_compensation():

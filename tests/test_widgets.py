@@ -189,11 +189,14 @@ def test_run_explorer_draws_the_run_and_its_metrics():
     assert hi == pytest.approx(metrics["t_end"])
     shown = [p for p in ex.figure.axes[0].patches if p.get_gid() == "message"]
     assert 0 < len(shown) <= 40
-    # the whole run: one arrow per delivered message
+    # the whole run: one arrow per message that arrived (delivered, or dropped on
+    # arrival by a recovered process under executed recovery)
     ex.zoom.value = (ex.zoom.min, ex.zoom.max)
     ax = ex.figure.axes[0]
     arrows = [p for p in ax.patches if p.get_gid() == "message"]
-    assert len(arrows) == int((events.event == "deliver").sum()) > len(shown)
+    arrived = int(events.event.isin(("deliver", "discard")).sum())
+    assert (events.event == "discard").any()
+    assert len(arrows) == arrived > len(shown)
     assert [ln for ln in ax.get_lines() if ln.get_gid() == "recovery_line"]
     assert "ckpt_total" in ex.metrics_html.value and "recovered" in ex.metrics_html.value
     assert ex.metrics == metrics
@@ -341,3 +344,14 @@ def test_default_window_is_the_whole_run_when_it_is_short():
     assert mw.default_window(events, 5.0, max_messages=3) == (0.0, 5.0)
     lo, hi = mw.default_window(events, 5.0, max_messages=2)
     assert (lo, hi) == (1.5, 5.0)
+
+
+def test_default_window_keeps_simultaneous_deliveries_together_and_counts_drops():
+    # a message to low_i and its copy to sdw_i arrive at one time: both in or both out,
+    # so the window never holds more than max_messages arrivals; a dropped message
+    # (executed recovery's "discard") is drawn and counted like a delivery
+    import pandas as pd
+    events = pd.DataFrame({"t": [1.0, 2.0, 2.0, 3.0, 4.0],
+                           "event": ["deliver", "deliver", "deliver", "discard", "send"]})
+    assert mw.default_window(events, 5.0, max_messages=3) == (1.5, 5.0)
+    assert mw.default_window(events, 5.0, max_messages=2) == (2.5, 5.0)

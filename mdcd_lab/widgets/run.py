@@ -68,7 +68,8 @@ def default_window(events: pd.DataFrame, t_end: float, max_messages: int = 40
     Parameters
     ----------
     events : DataFrame
-        The event log of :func:`mdcd_lab.run_events` (its ``deliver`` rows count).
+        The event log of :func:`mdcd_lab.run_events` (its ``deliver`` and ``discard``
+        rows count; deliveries at one time are kept or left out together).
     t_end : float
         End of the run.
     max_messages : int
@@ -79,13 +80,17 @@ def default_window(events: pd.DataFrame, t_end: float, max_messages: int = 40
     (float, float)
     """
     t_end = float(t_end)
-    deliver = events.loc[events["event"] == "deliver", "t"].to_numpy(dtype=float)
+    # a message dropped on arrival (executed recovery's "discard") is drawn as well
+    arrived = events["event"].isin(("deliver", "discard"))
+    deliver = events.loc[arrived, "t"].to_numpy(dtype=float)
     deliver = np.sort(deliver[deliver <= t_end])
     if deliver.size <= max_messages:
         return 0.0, t_end
-    first = float(deliver[-max_messages])
-    before = float(deliver[-max_messages - 1])
-    start = (first + before) / 2.0          # halfway to the previous delivery
+    cut = float(deliver[-max_messages - 1])   # the latest delivery left out ...
+    later = deliver[deliver > cut]            # ... with every delivery at its time
+    if later.size == 0:
+        return cut, t_end
+    start = (float(later[0]) + cut) / 2.0     # halfway to the previous delivery
     return max(0.0, start), t_end
 
 

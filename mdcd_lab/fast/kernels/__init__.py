@@ -64,7 +64,7 @@ import numba
 _HERE = Path(__file__).resolve().parent
 
 #: Modules of the package, in dependency order (each imports only earlier ones).
-MODULES = ("layout", "levels", "rng", "gen", "state", "common", "oracle", "confidence",
+MODULES = ("layout", "levels", "rng", "gen", "state", "common", "oracle", "quiet", "confidence",
            "coordinated", "low", "recovery", "families", "act", "sdw", "executed",
            "unguarded", "engine", "drivers")
 
@@ -126,6 +126,7 @@ try:
         layout,
         low,
         oracle,
+        quiet,
         recovery,
         rng,
         sdw,
@@ -137,4 +138,5 @@ finally:
 
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act", "common",
            "confidence", "coordinated", "drivers", "engine", "executed", "families", "gen",
-           "layout", "levels", "low", "oracle", "recovery", "rng", "sdw", "state", "unguarded"]
+           "layout", "levels", "low", "oracle", "quiet", "recovery", "rng", "sdw", "state",
+           "unguarded"]
