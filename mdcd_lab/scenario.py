@@ -16,11 +16,24 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Scenario", "FIELDS", "FieldInfo", "FAULT_SCOPES", "CHANNELS", "RECOVERY_MODES"]
+__all__ = ["Scenario", "FIELDS", "FieldInfo", "FAULT_SCOPES", "CHANNELS", "RECOVERY_MODES",
+           "MAX_BYTES", "MAX_RUN_ROWS", "MAX_RUN_LINES"]
 
 FAULT_SCOPES = ("cluster", "process")
 CHANNELS = ("fifo", "non-fifo")
 RECOVERY_MODES = ("executed", "atomic")
+
+#: Largest ``msg_bytes`` and ``ckpt_bytes`` (16 GiB): a byte total of a run (at most
+#: one entry per trace row, below ``2**28`` rows) then stays below ``2**62``, so the
+#: int64 metrics such as ``log_bytes_peak`` cannot overflow in either engine.
+MAX_BYTES = 1 << 34
+#: Largest expected number of trace rows of one run (:attr:`Scenario.expected_rows`):
+#: the rates times ``t_end``.  Beyond it one run does not fit in memory, nor its
+#: counts in the engines' buffers (the numba engine stops at ``2**28`` rows).
+MAX_RUN_ROWS = 1 << 26
+#: Largest number of coordinated-checkpoint lines of one run (``horizon /
+#: coord_period``), each an event of the ``"coordinated"`` protocol.
+MAX_RUN_LINES = 1 << 26
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,8 @@ class FieldInfo:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         left = "(" if self.lo_open else "["
         right = "]" if math.isfinite(self.hi) else ")"
-        hi = f"{self.hi:g}" if math.isfinite(self.hi) else "inf"
+        hi = "inf" if not math.isfinite(self.hi) else (
+            str(int(self.hi)) if self.kind == "int" else f"{self.hi:g}")
         kind = "an integer" if self.kind == "int" else "a number"
         return f"{kind} in {left}{self.lo:g}, {hi}{right}"
 
@@ -144,10 +158,10 @@ FIELDS: dict[str, FieldInfo] = {
                             "(t_twin = max(t + U, previous twin)), so the realised offset is "
                             "biased upwards (docs/trace-format.md, twin_offset_mean)", (), 2.0,
                             label="shadow lag"),
-    "msg_bytes": FieldInfo("int", 0, math.inf, False, "bytes", "size of one logged message",
+    "msg_bytes": FieldInfo("int", 0, MAX_BYTES, False, "bytes", "size of one logged message",
                            (), 4096,
                            label="message size"),
-    "ckpt_bytes": FieldInfo("int", 0, math.inf, False, "bytes", "size of one checkpoint",
+    "ckpt_bytes": FieldInfo("int", 0, MAX_BYTES, False, "bytes", "size of one checkpoint",
                             (), 1 << 20,
                             label="checkpoint size"),
     "coord_period": FieldInfo("float", 0.0, math.inf, True, "time units",
@@ -267,14 +281,53 @@ class Scenario:
         """Number of processes: G_low, G_act and G_sdw."""
         return 2 * self.n_low + self.n_act
 
+    def category_rates(self) -> list[float]:
+        """Total rate of each trace event category, in the order of ``constants.CAT_*``.
+
+        The rates both engines' generators draw from
+        (:func:`mdcd_lab.traces.generation.category_weights`).  A category towards the
+        other members of a one-member group (``low_low`` and ``sdw_sdw`` with
+        ``n_low == 1``, ``act_act`` with ``n_act == 1``) has no destination: its
+        rate is 0, whatever the field says.
+        """
+        return _category_rates(self.to_dict())
+
+    @property
+    def expected_rows(self) -> float:
+        """Mean number of trace rows of one run: every category's events over
+        ``[0, t_end]`` plus the shadow twins of cluster messages to G_act and of
+        cluster outputs (docs/trace-format.md).  The cost of a run is proportional
+        to it; :data:`MAX_RUN_ROWS` bounds it."""
+        return _expected_rows(self.to_dict())
+
+
+def _category_rates(v: dict[str, Any]) -> list[float]:
+    n_low, n_act = v["n_low"], v["n_act"]
+    low_low = v["rate_low_low"] if n_low > 1 else 0.0
+    sdw_sdw = v["rate_sdw_sdw"] if n_low > 1 else 0.0
+    act_act = v["rate_act_act"] if n_act > 1 else 0.0
+    return [n_low * v["rate_low_act"], n_low * low_low, n_low * v["rate_ext_low"],
+            n_low * v["fault_rate"], n_act * v["rate_act_low"], n_act * act_act,
+            n_act * v["rate_ext_act"], n_low * sdw_sdw]
+
+
+def _expected_rows(v: dict[str, Any]) -> float:
+    rates = _category_rates(v)
+    t_end = v["mission"] if v["mission"] > 0 else v["horizon"]
+    return (sum(rates) + rates[0] + rates[2]) * float(t_end)
+
 
 def _check_number(name: str, value: Any, info: FieldInfo) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"Scenario.{name} must be {info.describe_range()}, "
                          f"got {value!r} of type {type(value).__name__}")
-    if info.kind == "int" and not float(value).is_integer():
+    try:
+        v = float(value)
+    except OverflowError:   # an int beyond the float range
+        raise ValueError(f"Scenario.{name} must be {info.describe_range()}, got an integer "
+                         f"of {len(str(abs(value)))} digits") from None
+    if info.kind == "int" and not v.is_integer():
         raise ValueError(f"Scenario.{name} must be {info.describe_range()}, got {value!r}")
-    v = float(value)
     if math.isnan(v):
         raise ValueError(f"Scenario.{name} must be {info.describe_range()}, got NaN")
     low_ok = v > info.lo if info.lo_open else v >= info.lo
@@ -301,3 +354,20 @@ def validate_fields(values: dict[str, Any]) -> None:
     if 0 < values["mission"] < values["horizon"]:
         raise ValueError(f"Scenario.mission must be 0 (no unguarded phase) or >= horizon "
                          f"({values['horizon']:g}), got {values['mission']!r}")
+    _check_size(values)
+
+
+def _check_size(values: dict[str, Any]) -> None:
+    """One run must fit: its expected trace rows and its coordinated lines are bounded,
+    so that neither engine overflows a count or a buffer (the same refusal in both)."""
+    rows = _expected_rows(values)
+    if not rows <= MAX_RUN_ROWS:     # also catches inf (a huge horizon times a rate)
+        what = "mission" if values["mission"] > 0 else "horizon"
+        raise ValueError(f"Scenario.{what} x rates: one run would have about {rows:.3g} "
+                         f"trace rows, more than {MAX_RUN_ROWS:,} (2**26) one run may hold; "
+                         f"reduce the {what} or the message, output and fault rates")
+    lines = values["horizon"] / values["coord_period"]
+    if not lines <= MAX_RUN_LINES:
+        raise ValueError(f"Scenario.coord_period: horizon / coord_period = {lines:.3g} "
+                         f"coordinated-checkpoint lines per run, more than {MAX_RUN_LINES:,} "
+                         f"(2**26); raise coord_period or reduce the horizon")

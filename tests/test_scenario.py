@@ -70,3 +70,43 @@ def test_every_field_has_metadata():
     assert names == list(FIELDS)
     for info in FIELDS.values():
         assert info.help
+
+
+# --------------------------------------------------------------------------- sizes (issue 23)
+@pytest.mark.parametrize("kw,needle", [
+    # numba reported log_bytes_peak = -6233720368547758080 here, the reference OverflowError
+    (dict(msg_bytes=2 * 10**18), "msg_bytes must be an integer in [0, 17179869184]"),
+    (dict(ckpt_bytes=2**40), "ckpt_bytes must be an integer in [0, 17179869184]"),
+    # MemoryError then SystemError before
+    (dict(horizon=1e7), "Scenario.horizon x rates: one run would have about 1e+08 trace rows"),
+    # a numba TypingError before
+    (dict(horizon=1e300), "more than 67,108,864 (2**26) one run may hold"),
+    (dict(horizon=50.0, mission=1e9), "Scenario.mission x rates"),
+    # hung before (the coordinated lines of one run were counted one by one)
+    (dict(coord_period=1e-300), "horizon / coord_period = 1e+302 coordinated-checkpoint lines"),
+    # OverflowError before (float() of a 401-digit int)
+    (dict(horizon=10**400), "horizon must be a number in (0, inf), got an integer of 401 digits"),
+    (dict(n_act=-(10**400)), "n_act must be an integer in [1, 256], got an integer of 401"),
+])
+def test_sizes_that_would_overflow_or_not_fit_are_refused(kw, needle):
+    with pytest.raises(ValueError, match=re.escape(needle)):
+        m.Scenario(**kw)
+
+
+def test_expected_rows_match_the_generated_traces():
+    """expected_rows is the mean row count of a run: 200 runs land within 4 standard errors."""
+    sc = m.Scenario(horizon=50.0)
+    rows = m.generate_traces(sc, 200, 3).groupby("run").size()
+    assert abs(rows.mean() - sc.expected_rows) < 4 * rows.std() / 200 ** 0.5
+    assert sc.category_rates() == m.traces.generation.category_weights(sc)
+
+
+def test_the_largest_sizes_give_the_same_bytes_in_both_engines():
+    """At the cap, log_bytes_peak = log_entries_peak * msg_bytes exactly, on both engines."""
+    from engines import engines_agree
+
+    from mdcd_lab.scenario import MAX_BYTES
+    sc = m.Scenario(horizon=30.0, msg_bytes=MAX_BYTES, ckpt_bytes=MAX_BYTES)
+    df = engines_agree(sc, "mdcd", runs=4, seed=2)
+    assert (df["log_bytes_peak"] == df["log_entries_peak"] * MAX_BYTES).all()
+    assert df["log_bytes_peak"].max() > 2**34

@@ -46,17 +46,12 @@ def run_seed_sequence(seed: int, run: int) -> np.random.SeedSequence:
 def category_weights(s: Scenario) -> list[float]:
     """Total rate of each event category, in the order of the ``CAT_*`` constants.
 
-    Both engines take their rates from here.  A category towards the other
-    members of a one-member group (``low_low`` and ``sdw_sdw`` with ``n_low == 1``,
-    ``act_act`` with ``n_act == 1``) has no destination: its rate is 0, whatever
-    the Scenario field says.
+    Both engines take their rates from here (:meth:`Scenario.category_rates`).  A
+    category towards the other members of a one-member group (``low_low`` and
+    ``sdw_sdw`` with ``n_low == 1``, ``act_act`` with ``n_act == 1``) has no
+    destination: its rate is 0, whatever the Scenario field says.
     """
-    low_low = s.rate_low_low if s.n_low > 1 else 0.0
-    sdw_sdw = s.rate_sdw_sdw if s.n_low > 1 else 0.0
-    act_act = s.rate_act_act if s.n_act > 1 else 0.0
-    return [s.n_low * s.rate_low_act, s.n_low * low_low, s.n_low * s.rate_ext_low,
-            s.n_low * s.fault_rate, s.n_act * s.rate_act_low, s.n_act * act_act,
-            s.n_act * s.rate_ext_act, s.n_low * sdw_sdw]
+    return s.category_rates()
 
 
 def _pick(u: float, n: int) -> int:
