@@ -287,6 +287,15 @@ def test_demo_with_a_small_spec(tmp_path, capsys):
     assert {"p_failed", "ckpt_total"} <= set(s["metric"])
 
 
+def test_demo_default_spec_is_the_repository_file():
+    # make demo runs `mdcd-lab demo` with its default --spec: data/demo.toml of the
+    # checkout (the package moved into cli/ once and the default pointed nowhere)
+    from mdcd_lab.cli.main import DEMO_SPEC, build_parser
+    args = build_parser().parse_args(["demo"])
+    assert Path(args.spec) == DEMO_SPEC == ROOT / "data" / "demo.toml"
+    assert DEMO_SPEC.is_file()
+
+
 def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["--help"])

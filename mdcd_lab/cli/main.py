@@ -226,6 +226,11 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--protocol", help="comma-separated protocol names, e.g. mdcd,mdcd-paper")
 
 
+#: ``make demo``'s scenario file: ``data/demo.toml`` of the repository
+#: (``mdcd_lab/cli/main.py`` -> the checkout's root).
+DEMO_SPEC = Path(__file__).resolve().parents[2] / "data" / "demo.toml"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs)."""
     p = argparse.ArgumentParser(prog="mdcd-lab", description=DESCRIPTION)
@@ -281,8 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="the main job of `make demo`",
                        description="Simulate data/demo.toml, write results and summary, print "
                                    "a one-screen summary and a small figure set.")
-    d.add_argument("--spec", default=str(Path(__file__).resolve().parent.parent
-                                         / "data" / "demo.toml"),
+    d.add_argument("--spec", default=str(DEMO_SPEC),
                    help="scenario file (default: data/demo.toml)")
     d.add_argument("--out", default="out/demo", help="output directory (default: out/demo)")
     d.add_argument("--quiet", action="store_true", help=QUIET)
