@@ -27,6 +27,8 @@ Usage::
     python benchmarks/instructions.py                        # mdcd, this tree
     python benchmarks/instructions.py --protocol mdcd-vector --runs 1000
     python benchmarks/instructions.py --baseline main --protocol mdcd mdcd-vector
+    python benchmarks/instructions.py --recovery atomic --without notify_fifo \
+        aware_of_validated drain_notifications twins_in_member_order   # issue 21's parts
 
 Needs ``valgrind`` on the PATH.  Each measurement takes one to three minutes
 (valgrind runs the interpreter about 50 times slower).
@@ -57,6 +59,13 @@ cfg = json.loads(sys.argv[1])
 import mdcd_lab
 from mdcd_lab import Scenario, simulate
 s = Scenario(**cfg["scenario"])
+if cfg.get("recovery") or cfg.get("without"):   # this tree only (issue 21's switches)
+    import dataclasses
+    from mdcd_lab.protocols import get_rules
+    if cfg.get("recovery"):
+        s = s.replace(recovery=cfg["recovery"])
+    cfg["protocol"] = dataclasses.replace(get_rules(cfg["protocol"]), name="variant",
+                                          **{r: False for r in cfg.get("without", [])})
 simulate(s, 16, cfg["seed"], protocol=cfg["protocol"], engine="numba")   # warm up
 os.getppid()   # callgrind: the measured part begins
 d = simulate(s, cfg["runs"], cfg["seed"], protocol=cfg["protocol"], engine="numba")
@@ -94,9 +103,12 @@ def _total_ir(path: Path) -> int:
     return int(m.group(1))
 
 
-def measure(tree: Path, protocol: str, runs: int) -> dict:
-    """Instructions per event of ``simulate(runs)`` in ``tree`` (its numba cache warmed)."""
-    cfg = {"scenario": SCENARIO, "seed": SEED, "protocol": protocol, "runs": runs}
+def measure(tree: Path, protocol: str, runs: int, variant: dict | None = None) -> dict:
+    """Instructions per event of ``simulate(runs)`` in ``tree`` (its numba cache warmed);
+    ``variant``: ``recovery`` (a ``Scenario.recovery``) and ``without`` (rule switches
+    turned off), for this tree only."""
+    cfg = {"scenario": SCENARIO, "seed": SEED, "protocol": protocol, "runs": runs,
+           **(variant or {})}
     _child(tree, dict(cfg, runs=16), [])   # warm the tree's numba cache, outside valgrind
     with tempfile.TemporaryDirectory(prefix="mdcd-callgrind-") as tmp:
         base = Path(tmp) / "cg.out"
@@ -127,7 +139,16 @@ def main() -> None:
     ap.add_argument("--protocol", nargs="+", default=["mdcd"], help="protocol name(s)")
     ap.add_argument("--runs", type=int, default=2000, help="runs of the measured call")
     ap.add_argument("--baseline", metavar="REV", help="also measure git revision REV")
+    ap.add_argument("--recovery", choices=("executed", "atomic"),
+                    help="Scenario.recovery of the measured runs (this tree only)")
+    ap.add_argument("--without", nargs="+", default=[], metavar="SWITCH",
+                    help="rule switches turned off, e.g. the readings notify_fifo "
+                         "aware_of_validated drain_notifications twins_in_member_order "
+                         "(this tree only)")
     args = ap.parse_args()
+    variant = {"recovery": args.recovery, "without": args.without}
+    if args.baseline and (args.recovery or args.without):
+        raise SystemExit("--recovery and --without measure this tree only: drop --baseline")
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not on the PATH")
     with tempfile.TemporaryDirectory(prefix="mdcd-baseline-") as tmp:
@@ -140,7 +161,7 @@ def main() -> None:
         for proto in args.protocol:
             first = None
             for name, tree in trees:
-                r = measure(tree, proto, args.runs)
+                r = measure(tree, proto, args.runs, variant)
                 ratio = "" if first is None else f"{r['per_event'] / first:7.4f}"
                 first = r["per_event"] if first is None else first
                 print(f"{proto:<14} {name:<12} {r['events']:>9} {r['instructions']:>14} "
