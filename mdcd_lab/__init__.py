@@ -6,19 +6,43 @@ Public API: :class:`Scenario`, :func:`generate_traces`, :func:`trace_from_rows`,
 :func:`to_csv`, :func:`to_parquet`, :func:`load_results`, :func:`worth`, :class:`Costs`,
 :func:`duration_study` (docs/performability.md); plots in :mod:`mdcd_lab.plots`,
 explorers in :mod:`mdcd_lab.widgets`, the figure set in :mod:`mdcd_lab.figures`.
+
+The names are imported on first use (``mdcd_lab.simulate`` imports
+:mod:`mdcd_lab.api`), so that ``import mdcd_lab`` and the ``mdcd-lab`` command start
+at once: the command's own error handling then covers the imports of numpy, pandas
+and numba (Ctrl-C while they load ends in one line, docs/cli.md).
 """
 
-from .api import replay, run_events, simulate
-from .exploration import Scope, explore
-from .io import load_results, to_csv, to_parquet
-from .performability import Costs, DurationStudy, duration_study, worth
-from .protocols import protocol_names, variant_names
-from .scenario import FIELDS, Scenario
-from .stats import paired_differences, summarize
-from .studies import expand_grid, point_seed, sample, sweep, sweep_status
-from .traces import generate_traces, trace_from_rows, validate_trace
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:   # the same names, for readers of the source (the API pages, type checkers)
+    from .api import replay, run_events, simulate
+    from .exploration import Scope, explore
+    from .io import load_results, to_csv, to_parquet
+    from .performability import Costs, DurationStudy, duration_study, worth
+    from .protocols import protocol_names, variant_names
+    from .scenario import FIELDS, Scenario
+    from .stats import paired_differences, summarize
+    from .studies import expand_grid, point_seed, sample, sweep, sweep_status
+    from .traces import generate_traces, trace_from_rows, validate_trace
 
 __version__ = "0.1.0"
+
+#: Where each public name is defined: ``mdcd_lab.<module>``.
+_EXPORTS = {
+    "replay": "api", "run_events": "api", "simulate": "api",
+    "Scope": "exploration", "explore": "exploration",
+    "load_results": "io", "to_csv": "io", "to_parquet": "io",
+    "Costs": "performability", "DurationStudy": "performability",
+    "duration_study": "performability", "worth": "performability",
+    "protocol_names": "protocols", "variant_names": "protocols",
+    "FIELDS": "scenario", "Scenario": "scenario",
+    "paired_differences": "stats", "summarize": "stats",
+    "expand_grid": "studies", "point_seed": "studies", "sample": "studies",
+    "sweep": "studies", "sweep_status": "studies",
+    "generate_traces": "traces", "trace_from_rows": "traces", "validate_trace": "traces",
+}
 
 __all__ = ["Scenario", "FIELDS", "generate_traces", "trace_from_rows", "validate_trace",
            "replay", "simulate", "run_events", "protocol_names", "variant_names", "sweep",
@@ -26,3 +50,17 @@ __all__ = ["Scenario", "FIELDS", "generate_traces", "trace_from_rows", "validate
            "expand_grid", "sample", "point_seed", "summarize", "paired_differences", "to_csv",
            "to_parquet", "load_results", "explore", "Scope", "worth", "Costs", "duration_study",
            "DurationStudy", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mdcd_lab' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -5,18 +5,24 @@
 ``mdcd-lab figures``, ``mdcd-lab duration`` (docs/performability.md) and
 ``mdcd-lab demo``.  Input is validated before any work starts; a problem prints one
 message naming the key or option and exits with status 2, writing no output file.
-Ctrl-C exits with status 130 after one line saying what was kept; a closed output
-pipe (``| head``) ends quietly.
+Whatever goes wrong later is also one line naming the file (:func:`error_line`: a
+full disk, a read-only folder, a file-size limit, out of memory, a number too large,
+input nested too deeply), with status 2; Ctrl-C exits with status 130 and SIGTERM
+with 143, after one line saying what was kept; a closed output pipe (``| head``)
+ends quietly.  This module imports no numerical library at start-up, so that the
+command's own handling covers the imports (Ctrl-C while numpy loads is one line too).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from .. import api
 from .run import (
     COMPILING,
     _engines,
@@ -76,6 +82,7 @@ def cmd_sweep(args) -> int:
         raise SpecError(f"--store {store}: exists and is not a directory")
     stop = {k: spec.extra[k] for k in ("target_rel_halfwidth", "max_runs", "metrics")
             if k in spec.extra}
+    from .. import api
     engine = api.resolve_engine(spec.engine, spec.protocols)
     client, to_close = _client(args)
     announce_compilation([engine])
@@ -109,6 +116,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_trace(args) -> int:
+    from .. import api
     spec = load_spec(args.spec)
     if args.run < 0:
         raise SpecError(f"--run must be >= 0, got {args.run}")
@@ -148,6 +156,7 @@ def cmd_summarize(args) -> int:
 
 
 def _check_figure_args(args) -> list[str] | None:
+    from .. import api
     from ..figures.paper import FIGURES
     if args.runs < 1:
         raise SpecError(f"--runs must be >= 1, got {args.runs}")
@@ -166,6 +175,7 @@ def _check_figure_args(args) -> list[str] | None:
 
 
 def cmd_figures(args) -> int:
+    from .. import api
     from ..figures.paper import FIGURES, make_figures
     only = _check_figure_args(args)
     announce_compilation([api.resolve_engine(args.engine, ["mdcd"])])
@@ -309,24 +319,84 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that it ends like Ctrl-C (exit 143)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
+def _name_of(args) -> str:
+    """The input file of the command, for messages that have no file of their own."""
+    for key in ("spec", "study", "results"):
+        if getattr(args, key, None):
+            return f"{getattr(args, key)}: "
+    return ""
+
+
+def error_line(exc: BaseException, args=None) -> tuple[int, str]:
+    """The exit status and the one line of an exception that ends a command.
+
+    Every message names a file where one is involved: an ``OSError`` its
+    ``filename`` (the writers of :mod:`mdcd_lab.io` set it on a full disk, a
+    read-only folder or a file-size limit), the others the command's input file.
+    """
+    where = _name_of(args) if args is not None else ""
+    if isinstance(exc, (SpecError, ValueError)) and not isinstance(exc, UnicodeError):
+        return 2, f"mdcd-lab: error: {exc}"
+    if isinstance(exc, OSError):
+        name = exc.filename if exc.filename is not None else None
+        text = exc.strerror or str(exc)
+        code = f" [{errno.errorcode.get(exc.errno, exc.errno)}]" if exc.errno else ""
+        if name is None:
+            return 2, f"mdcd-lab: error: {where}{text}{code}"
+        extra = f" -> {exc.filename2}" if exc.filename2 is not None else ""
+        return 2, f"mdcd-lab: error: {name}{extra}: {text}{code}"
+    if isinstance(exc, MemoryError):
+        return 2, (f"mdcd-lab: error: {where}out of memory; run fewer runs or points at once "
+                   f"(the cost estimate is in docs/cli.md)")
+    if isinstance(exc, RecursionError):
+        return 2, f"mdcd-lab: error: {where}the input is nested too deeply ({exc})"
+    if isinstance(exc, (OverflowError, UnicodeError)):
+        return 2, f"mdcd-lab: error: {where}{exc}"
+    raise exc
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``mdcd-lab``: the exit status (0, 2 bad input, 130 Ctrl-C, 141 pipe)."""
-    args = build_parser().parse_args(argv)
+    """Entry point of ``mdcd-lab``: the exit status (0, 2 bad input or a failed write,
+    130 Ctrl-C, 143 SIGTERM, 141 pipe)."""
+    in_main = threading.current_thread() is threading.main_thread()
+    old_term = signal.getsignal(signal.SIGTERM) if in_main else None
+    old_int = signal.getsignal(signal.SIGINT) if in_main else None
+    args = None
     try:
+        if in_main:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        args = build_parser().parse_args(argv)
         code = args.func(args)
         sys.stdout.flush()
         return code
-    except (SpecError, ValueError, FileNotFoundError) as exc:
-        print(f"mdcd-lab: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"mdcd-lab: interrupted ({args.command})", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        if in_main:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)     # a second Ctrl-C: no traceback
+        what = args.command if args is not None else "starting up"
+        name = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"mdcd-lab: {name} ({what})", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         # the reader (e.g. `| head`) closed the pipe: stop quietly, like other tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except (ValueError, OSError, MemoryError, OverflowError, RecursionError) as exc:
+        code, line = error_line(exc, args)
+        print(line, file=sys.stderr)
+        return code
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, old_int)
+            signal.signal(signal.SIGTERM, old_term)
 
 
 if __name__ == "__main__":

@@ -8,16 +8,19 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from .. import api
-from ..metrics import VIOLATIONS
 from .specs import SpecError, load_spec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def one_screen(df: pd.DataFrame, by: list[str] | None = None) -> str:
     """A short table per protocol (or per ``by`` group): outcomes, costs, oracle verdicts."""
+    import pandas as pd
+
+    from ..metrics import VIOLATIONS
     g = df.groupby(by or "protocol", observed=True)
     tab = pd.DataFrame({
         "runs": g.size(),
@@ -61,6 +64,7 @@ def simulate_spec(spec, progress: bool = True) -> pd.DataFrame:
 
 def _engines(spec) -> dict[str, str]:
     """The engine each protocol of ``spec`` runs on (``auto`` resolved)."""
+    from .. import api
     return {p: api.resolve_engine(spec.engine, [p]) for p in spec.protocols}
 
 
@@ -68,6 +72,7 @@ def announce_compilation(engines) -> None:
     """Say so on stderr when the numba kernels are about to be compiled (cold cache)."""
     if "numba" not in set(engines):
         return
+    from .. import api
     if not api.numba_compiled():
         print(COMPILING, file=sys.stderr, flush=True)
 

@@ -105,6 +105,8 @@ def _run_value_problem(key: str, value: Any) -> str | None:
         return f"must be {_type_name(want)}, got {value!r}"
     if key == "runs" and value < 1:
         return f"must be >= 1, got {value}"
+    if key == "runs" and value >= 2 ** 63:
+        return f"must be < 2**63, got {value}"
     if key == "seed" and not 0 <= value < 2 ** 63:
         return f"must be >= 0 and < 2**63, got {value}"
     if key == "engine" and value not in ENGINES:
@@ -192,12 +194,22 @@ def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{p}: not a UTF-8 text file (byte {exc.start} is "
+                        f"{exc.object[exc.start:exc.start + 1]!r}); a scenario file is TOML "
+                        f"text") from None
     except OSError as exc:
         raise SpecError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{p}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{p}: not a scenario file: its tables or arrays are nested too "
+                        f"deeply") from None
+    if not data:
+        raise SpecError(f"{p}: the file is empty; a scenario file needs a [scenario] or a "
+                        f"[run] table (see docs/cli.md)")
     tables = {"scenario", "run"} | ({"grid"} if allow_grid else set())
     for key, value in data.items():
         if key not in tables:
