@@ -14,6 +14,7 @@ and numba (Ctrl-C while they load ends in one line, docs/cli.md).
 """
 
 from importlib import import_module
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:   # the same names, for readers of the source (the API pages, type checkers)
@@ -53,10 +54,15 @@ __all__ = ["Scenario", "FIELDS", "generate_traces", "trace_from_rows", "validate
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public name on first use (PEP 562)."""
+    """Import a public name, or a subpackage such as ``mdcd_lab.plots``, on first use
+    (PEP 562)."""
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'mdcd_lab' has no attribute {name!r}")
+        if name.startswith("_") or find_spec(f"{__name__}.{name}") is None:
+            raise AttributeError(f"module 'mdcd_lab' has no attribute {name!r}")
+        value = import_module(f".{name}", __name__)
+        globals()[name] = value
+        return value
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

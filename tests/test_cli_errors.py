@@ -2,8 +2,8 @@
 
 In-process: bad input refused before any work, leaving no output; failures of the
 machine (a full disk, out of memory, a number too large) mapped by ``main`` to one
-line.  The signals, the locks held by other processes and the kills are in
-``tests/test_faults.py``.
+line.  The package face imports on first use, so that the command's handling covers
+the imports of numpy, pandas and numba too.
 """
 
 import errno
@@ -99,3 +99,20 @@ def test_ctrl_c_at_any_moment_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cli_main, "build_parser", lambda: _with(parser(), "run", interrupted))
     code, stdout, err = run_cli(["run", spec], capsys)
     assert (code, err) == (130, "mdcd-lab: interrupted (run)\n")
+
+
+def test_the_package_face_imports_on_first_use_and_reaches_its_subpackages():
+    """``import mdcd_lab`` and ``import mdcd_lab.cli.main`` load no numerical library
+    (so Ctrl-C while they load is the command's one line), and the lazy face still
+    gives every public name and every subpackage (``mdcd_lab.plots``, ...)."""
+    import subprocess
+    import sys
+    code = ("import sys, mdcd_lab, mdcd_lab.cli.main\n"
+            "print(sorted(m for m in ('numpy', 'pandas', 'numba') if m in sys.modules))\n"
+            "print(mdcd_lab.Scenario.__name__, mdcd_lab.protocols.__name__,\n"
+            "      mdcd_lab.plots.__name__, callable(mdcd_lab.simulate))\n"
+            "try:\n    mdcd_lab.no_such_name\nexcept AttributeError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True).stdout.splitlines()
+    assert out == ["[]", "Scenario mdcd_lab.protocols mdcd_lab.plots True",
+                   "module 'mdcd_lab' has no attribute 'no_such_name'"]

@@ -168,6 +168,30 @@ def _check_stop(p: Path, run: dict[str, Any], runs: int) -> None:
             raise SpecError(f"{p}: [run] metrics lists a metric twice: {metrics!r}")
 
 
+def _read_toml(p: Path) -> dict:
+    """The tables of the TOML file ``p``; :class:`SpecError` naming the file if it
+    cannot be read, is not UTF-8 text or valid TOML, is nested too deeply or is empty."""
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{p}: not a UTF-8 text file (byte {exc.start} is "
+                        f"{exc.object[exc.start:exc.start + 1]!r}); a scenario file is TOML "
+                        f"text") from None
+    except OSError as exc:
+        raise SpecError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{p}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{p}: not a scenario file: its tables or arrays are nested too "
+                        f"deeply") from None
+    if not data:
+        raise SpecError(f"{p}: the file is empty; a scenario file needs a [scenario] or a "
+                        f"[run] table (see docs/cli.md)")
+    return data
+
+
 def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
     """Read and validate a scenario (or, with ``allow_grid``, a study) file.
 
@@ -192,24 +216,7 @@ def load_spec(path: str | Path, allow_grid: bool = False) -> Spec:
         suggestion for a misspelt key).
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{p}: not a UTF-8 text file (byte {exc.start} is "
-                        f"{exc.object[exc.start:exc.start + 1]!r}); a scenario file is TOML "
-                        f"text") from None
-    except OSError as exc:
-        raise SpecError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{p}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise SpecError(f"{p}: not a scenario file: its tables or arrays are nested too "
-                        f"deeply") from None
-    if not data:
-        raise SpecError(f"{p}: the file is empty; a scenario file needs a [scenario] or a "
-                        f"[run] table (see docs/cli.md)")
+    data = _read_toml(p)
     tables = {"scenario", "run"} | ({"grid"} if allow_grid else set())
     for key, value in data.items():
         if key not in tables:
