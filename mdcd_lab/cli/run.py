@@ -95,15 +95,27 @@ def _override_argv(args) -> list[str]:
 
 
 def cmd_run(args) -> int:
-    """``mdcd-lab run``: every protocol of a scenario file; Ctrl-C keeps finished runs."""
-    from ..io.provenance import sidecar_path
-    from ..io.results import load_results
-    from ..studies.batch import RunInterruptedError, check_resumable, run_spec, runs_done
+    """``mdcd-lab run``: every protocol of a scenario file; Ctrl-C keeps finished runs.
+
+    One writer of an output at a time: the run holds ``.<name>.lock`` beside the output
+    (:class:`mdcd_lab.io.locks.FileLock`); a second ``run`` on the same ``--out`` is
+    refused in one line, exit 2.
+    """
     spec = _overrides(args, load_spec(args.spec))
     default = args.out is None
     out = _out_path(args.out, f"{Path(args.spec).stem}-results.csv")
     if out.is_dir():
         raise SpecError(f"--out {out}: is a directory")
+    from ..io.locks import FileLock
+    with FileLock(out.with_name(f".{out.name}.lock"), f"output {str(out)!r}"):
+        return _run_locked(args, spec, out, default)
+
+
+def _run_locked(args, spec, out: Path, default: bool) -> int:
+    """``cmd_run`` once it holds the lock of ``out``: one writer of an output at a time."""
+    from ..io.provenance import sidecar_path
+    from ..io.results import load_results
+    from ..studies.batch import RunInterruptedError, check_resumable, run_spec, runs_done
     done = None
     if args.resume and out.exists():
         done = load_results(out)

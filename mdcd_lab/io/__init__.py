@@ -4,11 +4,13 @@
   :func:`load_results`, written atomically;
 - :mod:`~mdcd_lab.io.provenance`: the sidecar's path, its hash and the JSON
   form of ``provenance``;
-- :mod:`~mdcd_lab.io.dtypes`: the record and restore of the column dtypes.
+- :mod:`~mdcd_lab.io.dtypes`: the record and restore of the column dtypes;
+- :mod:`~mdcd_lab.io.locks`: :class:`FileLock`, one writer per store or output.
 
 See ``docs/results-and-summaries.md``.
 """
 
+from .locks import FileLock, LockedError, read_lock
 from .provenance import SIDECAR_SUFFIX, read_provenance, sidecar_path
 from .results import (
     CSV_SUFFIXES,
@@ -24,4 +26,4 @@ from .results import (
 
 __all__ = ["to_csv", "to_parquet", "load_results", "read_provenance", "sidecar_path",
            "atomic_files", "mdcd_lab_version", "SIDECAR_SUFFIX", "RESERVED_KEYS", "CSV_SUFFIXES",
-           "PARQUET_SUFFIXES", "TMP_SUFFIX"]
+           "PARQUET_SUFFIXES", "TMP_SUFFIX", "FileLock", "LockedError", "read_lock"]

@@ -3,13 +3,20 @@
 A store is a directory ``DIR/manifest.json`` (the study, see
 :meth:`mdcd_lab.studies.plan.Study.identity`) plus
 ``DIR/units/p<point>-q<protocol>-r<start>-<stop>.parquet``, each file written
-all-or-nothing (:func:`mdcd_lab.io.atomic_files`).  See ``docs/studies.md``,
-*Stores and resuming*.
+all-or-nothing (:func:`mdcd_lab.io.atomic_files`).  Each unit file carries, in its
+Parquet metadata, the identity of the study and of its unit (:func:`unit_identity`:
+the study's hash, the point's scenario, the protocol, the runs, the point seed, the
+mdcd_lab version) and a SHA-256 of its rows (:func:`rows_checksum`); on resume, a
+unit that belongs to another study or whose rows were edited is refused, naming it.
+One writer at a time: :meth:`Store.open` takes ``DIR/.lock``
+(:class:`mdcd_lab.io.locks.FileLock`).  See ``docs/studies.md``, *Stores and
+resuming*.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import re
@@ -18,16 +25,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from ..io.locks import FileLock
 from ..io.results import TMP_SUFFIX, atomic_files, mdcd_lab_version
 from ..metrics import METRIC_NAMES
 from .plan import Study
 
-__all__ = ["Store", "read_manifest", "STORE_FORMAT", "MANIFEST_NAME", "UNITS_DIR"]
+__all__ = ["Store", "read_manifest", "unit_identity", "rows_checksum", "study_hash",
+           "STORE_FORMAT", "MANIFEST_NAME", "UNITS_DIR", "LOCK_NAME", "UNIT_KEY"]
 
 #: ``format`` entry of a store's manifest.
 STORE_FORMAT = "mdcd_lab.study-store"
-_STORE_VERSION = 1
+#: 2: unit files carry their identity and a checksum of their rows (issue 23).
+_STORE_VERSION = 2
+#: The lock file of a store, held by the one process that writes it.
+LOCK_NAME = ".lock"
+#: The key of a unit file's Parquet metadata that holds its identity.
+UNIT_KEY = b"mdcd_lab.unit"
 #: File name of a store's manifest.
 MANIFEST_NAME = "manifest.json"
 #: Sub-directory of a store holding one Parquet file per unit of work.
@@ -73,6 +89,40 @@ def _differences(old: Any, new: Any, where: str, out: list[str]) -> None:
         return
     if old != new:
         out.append(f"{name} (store: {_short(old)}, this call: {_short(new)})")
+
+
+def study_hash(identity: dict[str, Any]) -> str:
+    """SHA-256 of a study's canonical JSON identity (:meth:`Study.identity`)."""
+    text = json.dumps(_jsonify(identity), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def rows_checksum(frame: pd.DataFrame) -> str:
+    """SHA-256 of a unit's rows: every column in order, its name, dtype and values.
+
+    Categorical columns count by their labels, so the checksum does not depend on how
+    a category is coded.
+    """
+    h = hashlib.sha256()
+    for name in frame.columns:
+        col = frame[name]
+        h.update(f"{name}:{col.dtype}\n".encode())
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            h.update("\n".join(col.astype(str)).encode())
+        else:
+            h.update(np.ascontiguousarray(col.to_numpy()).tobytes())
+    return h.hexdigest()
+
+
+def unit_identity(study: Study, p: int, q: int, start: int, stop: int) -> dict[str, Any]:
+    """What a unit file must say of itself to belong to unit ``p, q, start..stop`` of
+    ``study``: the study's hash, the point's scenario, the protocol, the runs, the point
+    seed and the mdcd_lab version that wrote it (the checksum of its rows is added by
+    :meth:`Store.write`)."""
+    return {"study": study_hash(study.identity()),
+            "scenario": _jsonify(study.scenarios[p].to_dict()),
+            "protocol": study.protocols[q], "point": p, "runs": [start, stop],
+            "point_seed": int(study.seeds[p]), "mdcd_lab": mdcd_lab_version()}
 
 
 def read_manifest(store: str | os.PathLike[str]) -> dict[str, Any]:
@@ -122,17 +172,30 @@ class Store:
         self.path = path
         self.units = path / UNITS_DIR
         self.study = study
+        self.resume = resume
         self.identity = _jsonify(study.identity())
         self.manifest: dict[str, Any] | None = None
+        self.lock: FileLock | None = None
         if path.exists() and not path.is_dir():
             raise ValueError(f"store {str(path)!r} exists and is not a directory")
-        entries = list(path.iterdir()) if path.is_dir() else []
-        if entries and not resume:
+        self._check()
+
+    def _check(self) -> None:
+        """Refuse a non-empty store without ``resume``, or a store of another study."""
+        path = self.path
+        entries = [e for e in path.iterdir() if e.name != LOCK_NAME] \
+            if path.is_dir() else []
+        if entries and not self.resume:
             raise ValueError(f"store {str(path)!r} is not empty; pass resume=True (--resume) "
                              f"to finish the sweep it holds, or choose an empty or new "
                              f"directory")
         if entries:
             old = read_manifest(path)
+            if old.get("format_version") != _STORE_VERSION:
+                raise ValueError(f"store {str(path)!r} was written by an earlier mdcd_lab "
+                                 f"(store format {old.get('format_version')}, this one "
+                                 f"reads {_STORE_VERSION}: unit files now carry their "
+                                 f"identity and checksum); start a new store")
             diffs = differences(old.get("study"), self.identity)
             if any(not d.startswith("point_seeds") for d in diffs):
                 diffs = [d for d in diffs if not d.startswith("point_seeds")]
@@ -143,17 +206,37 @@ class Store:
             self.manifest = old
 
     def open(self) -> None:
-        """Create the directory and the manifest (once validation has passed)."""
-        self.units.mkdir(parents=True, exist_ok=True)
-        for tmp in self.units.glob(f".*{TMP_SUFFIX}"):  # left by a killed writer
-            tmp.unlink(missing_ok=True)
-        if self.manifest is None:
-            self.manifest = {"format": STORE_FORMAT, "format_version": _STORE_VERSION,
-                             "study": self.identity, "grid": self.study.grid,
-                             "status": "running",
-                             "created": _dt.datetime.now(_dt.UTC).isoformat(),
-                             "mdcd_lab": mdcd_lab_version()}
-            self._write_manifest()
+        """Create the directory, take its lock and write the manifest (once validation
+        has passed).
+
+        Raises
+        ------
+        mdcd_lab.io.LockedError
+            If another live process writes this store.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.lock = FileLock(self.path / LOCK_NAME, f"store {str(self.path)!r}").acquire()
+        try:
+            self._check()     # under the lock: another writer may have started it since
+            self.units.mkdir(exist_ok=True)
+            for tmp in self.units.glob(f".*{TMP_SUFFIX}"):  # left by a killed writer
+                tmp.unlink(missing_ok=True)
+            if self.manifest is None:
+                self.manifest = {"format": STORE_FORMAT, "format_version": _STORE_VERSION,
+                                 "study": self.identity, "grid": self.study.grid,
+                                 "status": "running",
+                                 "created": _dt.datetime.now(_dt.UTC).isoformat(),
+                                 "mdcd_lab": mdcd_lab_version()}
+                self._write_manifest()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Let the store's lock go (a killed process lets it go too)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def _write_manifest(self) -> None:
         text = json.dumps(_jsonify(self.manifest), indent=2) + "\n"
@@ -164,9 +247,40 @@ class Store:
         return self.units / f"p{p:06d}-q{q}-r{start:010d}-{stop:010d}.parquet"
 
     def write(self, p: int, q: int, start: int, stop: int, frame: pd.DataFrame) -> None:
-        """Store runs ``start .. stop - 1`` of point ``p``, protocol ``q``."""
+        """Store runs ``start .. stop - 1`` of point ``p``, protocol ``q``, with the unit's
+        identity and the checksum of its rows in the file's metadata."""
+        ident = unit_identity(self.study, p, q, start, stop) | {"rows": rows_checksum(frame)}
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[UNIT_KEY] = json.dumps(ident, sort_keys=True).encode()
         with atomic_files(self._unit_path(p, q, start, stop)) as (tmp,):
-            frame.to_parquet(tmp, engine="pyarrow", index=False)
+            pq.write_table(table.replace_schema_metadata(meta), tmp)
+
+    def _refuse(self, name: str, why: str) -> ValueError:
+        return ValueError(f"store {str(self.path)!r}: unit file {name!r} {why}; delete it and "
+                          f"resume to recompute it")
+
+    def _check_identity(self, f: Path, p: int, q: int, start: int, stop: int,
+                        frame: pd.DataFrame) -> None:
+        """Refuse a unit written for another study or unit, or whose rows were edited."""
+        try:
+            meta = pq.read_schema(f).metadata or {}
+            stored = json.loads(meta[UNIT_KEY])
+        except (KeyError, ValueError, OSError, pa.ArrowException):
+            raise self._refuse(f.name, "carries no identity (it was not written by this "
+                                       "store)") from None
+        want = unit_identity(self.study, p, q, start, stop)
+        for key in ("study", "scenario", "protocol", "point", "runs", "point_seed"):
+            if stored.get(key) != want[key]:
+                what = {"study": "another study (another base scenario, grid, runs, seed, "
+                                 "protocols, engine or stopping rule)",
+                        "scenario": "another scenario"}.get(key, f"another {key}")
+                raise self._refuse(f.name, f"belongs to {what}: its {key} is "
+                                           f"{_short(stored.get(key))}, this unit's is "
+                                           f"{_short(want[key])}")
+        if stored.get("rows") != rows_checksum(frame):
+            raise self._refuse(f.name, "was changed after it was written (the checksum of its "
+                                       "rows does not match)")
 
     def _read_unit(self, f: Path) -> tuple[int, int, int, int, pd.DataFrame]:
         n_points, n_protos = len(self.study.points), len(self.study.protocols)
@@ -192,6 +306,7 @@ class Store:
             raise ValueError(f"store {str(self.path)!r}: unit file {f.name!r} does not hold "
                              f"runs {start}..{stop - 1} of point {p} with seed "
                              f"{self.study.seeds[p]}; delete it and resume")
+        self._check_identity(f, p, q, start, stop, frame)
         return p, q, start, stop, frame
 
     def load(self) -> list[tuple[int, int, int, int, pd.DataFrame]]:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_int
+from ..io.locks import LockedError
 from ..metrics import METRICS, OUTCOMES
 from ..scenario import FIELDS, Scenario
 from .plan import Study, plan
@@ -144,8 +145,11 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     Interrupting a sweep (``KeyboardInterrupt``, a killed process, a failed
     task) cancels the pending tasks; every unit already written to the store
     stays, so ``resume=True`` finishes the study.  The stopping decisions are
-    recomputed from the stored runs on resume and come out the same.  Only
-    one sweep should write to a store at a time.
+    recomputed from the stored runs on resume and come out the same.  One
+    sweep writes a store at a time: a second one raises
+    :class:`mdcd_lab.io.LockedError` naming the holder.  On resume, a unit
+    file of another study or unit, or whose rows were edited, is refused
+    (``ValueError`` naming it).
 
     Examples
     --------
@@ -173,15 +177,17 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
             _create(st)
             scheduler.load(st.load())
         done = scheduler.run()
+        df = _assemble(study, scheduler.chunks, scheduler.ends)
+        if st is not None:
+            st.finish(done)
     except BaseException:
         pool.cancel()
         raise
     finally:
         for bar in bars:
             bar.close()
-    df = _assemble(study, scheduler.chunks, scheduler.ends)
-    if st is not None:
-        st.finish(done)
+        if st is not None:
+            st.close()
     df.attrs["provenance"] = _provenance(study, done, store)
     return df
 
@@ -198,6 +204,8 @@ def _open_store(store: Any, study: Study, resume: bool) -> Store | None:
 def _create(st: Store) -> None:
     try:
         st.open()
+    except LockedError:
+        raise
     except OSError as exc:
         raise ValueError(f"store {str(st.path)!r}: cannot create it ({exc})") from None
 
