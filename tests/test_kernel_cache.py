@@ -124,3 +124,38 @@ def test_an_edited_leaf_kernel_takes_effect_in_its_cached_callers(tmp_path):
     reverted = _child(root, cache)
     assert reverted["cache"] == first["cache"]
     assert reverted["counts"] == first["counts"] and reverted["hits"] > 0
+
+
+def test_the_cache_directory_is_private(tmp_path, monkeypatch):
+    """numba unpickles its cache index: a cache directory another user owns or may write
+    is refused naming it (issue 23, item 8); one only readable by others is tightened."""
+    assert os.stat(kernels.CACHE_DIR).st_mode & 0o077 == 0
+    d = tmp_path / "mdcd-kernels-x"
+    d.mkdir(mode=0o755)
+    os.chmod(d, 0o755)
+    kernels.check_private(d)
+    assert oct(os.stat(d).st_mode & 0o777) == "0o700"
+    os.chmod(d, 0o775)
+    with pytest.raises(PermissionError, match="writable by other users .mode 775."):
+        kernels.check_private(d)
+    os.chmod(d, 0o700)
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(d).st_uid + 1)
+    with pytest.raises(PermissionError, match="belongs to user id") as err:
+        kernels.check_private(d)
+    assert err.value.filename == str(d)
+    monkeypatch.undo()
+    link = tmp_path / "mdcd-kernels-link"
+    link.symlink_to(d)
+    with pytest.raises(PermissionError, match="is not a directory"):
+        kernels.check_private(link)
+
+
+def test_cache_dir_refuses_a_planted_directory(tmp_path, monkeypatch):
+    """A predictable cache path in a shared NUMBA_CACHE_DIR, created first by someone
+    else (here: writable by all), is refused rather than loaded from."""
+    planted = tmp_path / f"mdcd-kernels-{kernels.source_key()}"
+    planted.mkdir()
+    os.chmod(planted, 0o777)
+    monkeypatch.setattr(kernels.numba.config, "CACHE_DIR", str(tmp_path))
+    with pytest.raises(PermissionError, match="writable by other users"):
+        kernels.cache_dir()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -43,7 +44,11 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "out" / "browser"
-TOKEN = "mdcd-lab-browser-test"
+#: A fresh random token per test session: the server listens on 127.0.0.1 only, and no
+#: other local user can guess its address (issue 23, item 8).
+TOKEN = secrets.token_hex(24)
+#: ``--allow-root`` only where the test really runs as root (a container's CI).
+ROOT_ONLY = ["--allow-root"] if os.geteuid() == 0 else []
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 RUN_TIMEOUT = 240          # seconds for one notebook to run in the browser
@@ -103,7 +108,7 @@ def lab(tmp_path_factory):
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
          "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
          f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True",
-         "--ServerApp.port_retries=0", "--allow-root"],
+         "--ServerApp.port_retries=0", *ROOT_ONLY],
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -56,8 +56,10 @@ def _client(args):
     if args.scheduler is not None:
         client = Client(args.scheduler)
         return client, [client]
+    # listens on 127.0.0.1 without TLS: it trusts the local machine (docs/studies.md)
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
+                           host="127.0.0.1", dashboard_address=None,
+                           env={"NUMBA_NUM_THREADS": "1"})
     client = Client(cluster)
     return client, [client, cluster]
 

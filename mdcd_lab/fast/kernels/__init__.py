@@ -51,12 +51,16 @@ compiled again, once.  The directory is set (``numba.config.CACHE_DIR``) only
 while the kernel modules are imported, i.e. while their functions are decorated.
 Its parent is ``NUMBA_CACHE_DIR`` if set, else this package's ``__pycache__``,
 else the user's cache directory; directories of older sources are not removed.
+The directory is created 0700 and checked before use (:func:`check_private`): numba
+unpickles its index files, so a directory another user can write is refused.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 import numba
@@ -89,14 +93,47 @@ def source_key() -> str:
 
 def _writable(d: Path) -> bool:
     try:
-        d.mkdir(parents=True, exist_ok=True)
+        d.parent.mkdir(parents=True, exist_ok=True)
+        d.mkdir(mode=0o700, exist_ok=True)
         return os.access(d, os.W_OK)
     except OSError:
         return False
 
 
+def check_private(d: Path) -> None:
+    """Make sure the cache directory ``d`` is this user's alone, before numba reads it.
+
+    numba unpickles the index files of its cache, so a file planted in the directory
+    would run code in every process that loads the kernels (issue 23, item 8).  The
+    directory must be a real directory (not a symbolic link) owned by this user and
+    writable by no one else; one that is only readable by others is tightened to
+    0700.
+
+    Raises
+    ------
+    PermissionError
+        Naming the directory, if another user owns it, it is a symbolic link, or
+        others may write in it: set ``NUMBA_CACHE_DIR`` to a folder of your own.
+    """
+    st = os.lstat(d)
+    why = None
+    if not stat.S_ISDIR(st.st_mode):
+        why = "is not a directory (a symbolic link?)"
+    elif st.st_uid != os.getuid():
+        why = f"belongs to user id {st.st_uid}, not to this user ({os.getuid()})"
+    elif st.st_mode & 0o022:
+        why = f"is writable by other users (mode {stat.S_IMODE(st.st_mode):o})"
+    if why is not None:
+        raise PermissionError(errno.EACCES, f"the numba cache directory {why}; numba would "
+                              f"load code from it: remove it, or set NUMBA_CACHE_DIR to a "
+                              f"folder of your own", str(d))
+    if st.st_mode & 0o077:
+        os.chmod(d, 0o700)
+
+
 def cache_dir() -> Path:
-    """The numba cache directory of the current kernel sources."""
+    """The numba cache directory of the current kernel sources, created 0700 and
+    checked (:func:`check_private`) before use."""
     name = f"mdcd-kernels-{source_key()}"
     bases = [Path(numba.config.CACHE_DIR)] if numba.config.CACHE_DIR else []
     bases.append(_HERE / "__pycache__")
@@ -104,6 +141,7 @@ def cache_dir() -> Path:
     bases.append(Path(xdg) / "mdcd_lab")
     for base in bases:
         if _writable(base / name):
+            check_private(base / name)
             return base / name
     return bases[0] / name   # numba falls back to its own locators if this fails
 
@@ -136,7 +174,8 @@ try:
 finally:
     numba.config.CACHE_DIR = _saved
 
-__all__ = ["CACHE_DIR", "MODULES", "cache_dir", "key_files", "source_key", "act", "common",
+__all__ = ["CACHE_DIR", "MODULES", "cache_dir", "check_private", "key_files", "source_key",
+           "act", "common",
            "confidence", "coordinated", "drivers", "engine", "executed", "families", "gen",
            "layout", "levels", "low", "oracle", "quiet", "recovery", "rng", "sdw", "state",
            "unguarded"]
