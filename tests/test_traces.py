@@ -62,6 +62,19 @@ def bad(rows, **kw):
     (bad([("send", 1.0, "low0", "act0")]).drop(columns=["t_deliver"]), "missing column"),
     (bad([("send", 1.0, "low0", "act0")], kind="sned"), "unknown value"),
     (bad([("send", 500.0, "low0", "act0")]), "beyond the horizon"),
+    # issue 23, item 7: nothing ignored, nothing non-finite, every message names the column
+    (bad([("output", 1.0, "low0")]).rename(columns={"u_at": "u_att"}),
+     "unknown column 'u_att' .did you mean 'u_at'.."),
+    (bad([("output", 1.0, "low0")], note="mine"), "unknown column 'note'"),
+    (bad([("send", 1.0, "low0", "act0")], t_deliver=np.inf),
+     r"column 't_deliver' must be a finite time.*row 0: inf"),
+    (bad([("send", 1.0, "sdw0", "act0")], t_deliver=np.inf), "column 't_deliver'"),
+    (bad([("send", 1.0, "low0", "act0")], run=-2), r"column 'run' must hold integers >= 0 "
+                                                  r"\(row 0: -2\)"),
+    (bad([("output", 1.0, "low0")], u_at="0.5x"), "column 'u_at': row 0 holds '0.5x', which "
+                                                  "is not a number"),
+    (bad([("send", 1.0, "low0", "act0")], t="one"), "column 't': row 0 holds 'one'"),
+    (bad([("send", 1.0, "low0", "act0")], d_notify=-1.0), "column 'd_notify'"),
 ])
 def test_bad_traces_are_rejected(trace, needle):
     with pytest.raises(ValueError, match=needle):
@@ -110,3 +123,49 @@ def test_draws_do_not_depend_on_latency_or_lag():
     assert (a.loc[a["kind"] == "output", "d_notify"].dropna() == 0.0).all()
     assert (b.loc[sends & b["t_deliver"].notna(), "t_deliver"]
             > b.loc[sends & b["t_deliver"].notna(), "t"]).mean() > 0.9
+
+
+def _naive_arrays(trace, scenario):
+    """What validate_trace returns, computed the obvious way: per run in order of first
+    appearance, the run's rows in trace order, names looked up one by one."""
+    from mdcd_lab.constants import KINDS
+    from mdcd_lab.traces.table import proc_index
+    index = proc_index(scenario)
+    out = {}
+    for r in pd.unique(trace["run"]):
+        g = trace[trace["run"] == r]
+        out[int(r)] = {
+            "t": g["t"].to_numpy(float), "kind": np.array([KINDS.index(k) for k in g["kind"]]),
+            "src": np.array([index[v] for v in g["src"]]),
+            "dst": np.array([index[v] if isinstance(v, str) and v else -1 for v in g["dst"]]),
+            "t_deliver": g["t_deliver"].to_numpy(float)}
+    return out
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_validated_arrays_equal_a_naive_split_by_run(shuffle):
+    """The vectorised validation (one stable sort by run) gives each run its own rows in
+    trace order, even when the runs' rows are interleaved."""
+    tr = m.generate_traces(SC.replace(n_low=2, n_act=2), 12, 4)
+    if shuffle:      # interleave the runs, keeping each run's rows in order
+        tr = tr.sort_values("t", kind="stable").reset_index(drop=True)
+    got = m.validate_trace(tr, SC.replace(n_low=2, n_act=2))
+    want = _naive_arrays(tr, SC.replace(n_low=2, n_act=2))
+    assert list(got) == list(want)
+    for r in want:
+        for k, v in want[r].items():
+            np.testing.assert_array_equal(got[r][k], v, err_msg=f"run {r}, {k}")
+
+
+def test_twin_members_checked_per_run_naming_the_first_bad_twin():
+    from mdcd_lab.traces.validate import check_twin_members
+    sc = m.Scenario(n_low=2, n_act=1)
+    ok = m.trace_from_rows([("send", 1.0, "low0", "act0", 2.0), ("send", 1.5, "low1", "act0",
+                            2.5), ("send", 1.6, "sdw0", "act0"), ("send", 1.7, "sdw1", "act0")])
+    check_twin_members(ok, sc)
+    swapped = ok.copy()
+    swapped.loc[[2, 3], "src"] = ["sdw1", "sdw0"]
+    two = pd.concat([ok, swapped.assign(run=1)], ignore_index=True)
+    with pytest.raises(ValueError, match="run 1: row 6 is twin 1 from sdw1, but cluster "
+                                         "message 1 .to G_act. is from low0"):
+        check_twin_members(two, sc)

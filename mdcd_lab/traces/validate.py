@@ -4,12 +4,15 @@
 system (docs/trace-format.md), naming the run and the row, and returns the
 per-run arrays :data:`~mdcd_lab.traces.table.ROW_ARRAYS` both engines play;
 :func:`check_twin_members` adds the pairing of twins by member that
-``"mdcd-vector"`` needs.
+``"mdcd-vector"`` needs.  Both are vectorised (numpy and pandas over whole
+columns, one pass per check): memory is linear in the rows, and the first
+offending row of each check is named.
 """
 
 from __future__ import annotations
 
-import math
+import difflib
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,13 +29,18 @@ from ..constants import (
     U_COMP_MISSING,
 )
 from ..scenario import Scenario
-from .table import REQUIRED_COLUMNS, ROW_ARRAYS, proc_index
+from .table import REQUIRED_COLUMNS, ROW_ARRAYS, TRACE_COLUMNS, proc_index
 
 __all__ = ["validate_trace", "check_twin_members"]
 
 #: The sends of the system model (Section 3.1), by the groups of sender and receiver.
 SEND_PAIRS = (("low", "act"), ("low", "low"), ("act", "low"), ("act", "act"), ("sdw", "sdw"),
               ("sdw", "act"))
+#: ``_ALLOWED[g_src, g_dst]``: a send between these groups (``LOW``, ``ACT``, ``SDW``)
+#: is part of the system model.
+_ALLOWED = np.zeros((3, 3), dtype=bool)
+for _a, _b in SEND_PAIRS:
+    _ALLOWED[ROLES.index(_a), ROLES.index(_b)] = True
 
 
 def check_twin_members(trace: pd.DataFrame, scenario: Scenario) -> None:
@@ -49,19 +57,25 @@ def check_twin_members(trace: pd.DataFrame, scenario: Scenario) -> None:
     if not isinstance(trace, pd.DataFrame) or not {"run", "kind", "src", "dst"} <= set(
             trace.columns):
         return
-    sends = trace[trace["kind"] == "send"]
-    to_act = sends["dst"].astype(str).str.startswith("act")
+    sends = trace.loc[(trace["kind"] == "send").to_numpy(), ["run", "src", "dst"]]
+    sends = sends[sends["dst"].astype(str).str.startswith("act").to_numpy()]
     src = sends["src"].astype(str)
-    for run, rows in sends[to_act].groupby("run", sort=True):
-        s = src.loc[rows.index]
-        members = s[s.str.startswith("low")].str[3:].tolist()
-        twins = s[s.str.startswith("sdw")]
-        for k, (row, name) in enumerate(twins.items()):
-            if k < len(members) and name[3:] != members[k]:
-                raise ValueError(
-                    f"run {run}: row {row} is twin {k + 1} from {name}, but cluster message "
-                    f"{k + 1} (to G_act) is from low{members[k]}; under per-member "
-                    "validation the twin of low_i's message comes from sdw_i")
+    low, sdw = src.str.startswith("low").to_numpy(), src.str.startswith("sdw").to_numpy()
+    members = pd.DataFrame({"run": sends["run"].to_numpy()[low],
+                            "member": src.to_numpy()[low]})
+    twins = pd.DataFrame({"run": sends["run"].to_numpy()[sdw], "name": src.to_numpy()[sdw],
+                          "row": sends.index.to_numpy()[sdw]})
+    members["k"] = members.groupby("run", sort=False).cumcount()
+    twins["k"] = twins.groupby("run", sort=False).cumcount()
+    both = twins.merge(members, on=["run", "k"], how="inner", sort=False)
+    bad = both[both["name"].str[3:].to_numpy() != both["member"].str[3:].to_numpy()]
+    if len(bad):
+        first = bad.sort_values(["run", "row"]).iloc[0]     # the first run, its first twin
+        k = int(first["k"])
+        raise ValueError(
+            f"run {first['run']}: row {first['row']} is twin {k + 1} from {first['name']}, "
+            f"but cluster message {k + 1} (to G_act) is from {first['member']}; under "
+            "per-member validation the twin of low_i's message comes from sdw_i")
 
 
 def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[str, np.ndarray]]:
@@ -70,9 +84,12 @@ def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[st
     Raises
     ------
     ValueError
-        On a missing column, an unknown kind or process, a send without a valid
-        destination, a delivery before its send, a non-finite or unsorted time, a
-        send from G_low to G_sdw or the like, naming the run and row.
+        On a missing or unknown column (with a suggestion for a misspelt one), a
+        value that is not a number in a numeric column, a negative or non-integer
+        run id, an unknown kind or process, a send without a valid destination, a
+        delivery before its send or at a non-finite time, a non-finite or unsorted
+        time, a send from G_low to G_sdw or the like, naming the column, the run
+        and the row.
 
     Returns
     -------
@@ -80,110 +97,182 @@ def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[st
         ``run -> {"t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp",
         "d_notify"}`` numpy arrays, rows in trace order.
     """
+    _check_columns(trace)
+    kind = _codes(trace, "kind", list(KINDS), allow_empty=False, what="kind")
+    index = proc_index(scenario)
+    src = _codes(trace, "src", list(index), allow_empty=False, what="process")
+    dst = _codes(trace, "dst", list(index), allow_empty=True, what="process")
+    t = _floats(trace, "t")
+    td = _floats(trace, "t_deliver")
+    run = _runs(trace)
+    u_at = _draw_column(trace, "u_at", U_AT_MISSING)
+    u_comp = _draw_column(trace, "u_comp", U_COMP_MISSING)
+    d_notify = _draw_column(trace, "d_notify", 0.0)
+    for name, v in (("u_at", u_at), ("u_comp", u_comp)):
+        _first_bad(trace, (v < 0) | (v >= 1), f"column '{name}' must lie in [0, 1)", name)
+    _first_bad(trace, np.isinf(td), "column 't_deliver' must be a finite time, or empty "
+               "where nothing is delivered", "t_deliver")
+    _first_bad(trace, ~np.isfinite(d_notify) | (d_notify < 0),
+               "column 'd_notify' must be finite and >= 0", "d_notify")
+    order = np.argsort(run, kind="stable")
+    _check_times(run, order, t, scenario)
+    _check_rows(trace, run, kind, src, dst, t, td, scenario)
+    run_o = run[order]
+    starts = np.flatnonzero(np.r_[True, run_o[1:] != run_o[:-1]]) if len(run) else \
+        np.zeros(0, dtype=np.int64)
+    stops = np.r_[starts[1:], len(run)].astype(np.int64)
+    cols = (t, kind, src, dst, td, u_at, u_comp, d_notify)
+    # the runs in the order of their first row, as in the trace
+    out: dict[int, dict[str, np.ndarray]] = {}
+    for i in np.argsort(order[starts], kind="stable"):
+        sel = order[starts[i]:stops[i]]
+        out[int(run_o[starts[i]])] = dict(zip(ROW_ARRAYS, (c[sel] for c in cols), strict=True))
+    return out
+
+
+def _check_columns(trace: Any) -> None:
+    """A DataFrame with every required column and no unknown one."""
     if not isinstance(trace, pd.DataFrame):
         raise ValueError(f"a trace must be a pandas DataFrame, got {type(trace).__name__}")
     missing = [c for c in REQUIRED_COLUMNS if c not in trace.columns]
     if missing:
         raise ValueError(f"trace is missing column(s) {missing}; "
                          f"required: {list(REQUIRED_COLUMNS)}")
-    kind_map = {k: i for i, k in enumerate(KINDS)}
-    kinds = trace["kind"].astype(str).to_numpy()
-    bad = [k for k in pd.unique(kinds) if k not in kind_map]
-    if bad:
-        raise ValueError(f"trace column 'kind' has unknown value(s) {bad}; allowed: {list(KINDS)}")
-    kind = np.array([kind_map[k] for k in kinds], dtype=np.int64)
-    index = proc_index(scenario)
-    src = _proc_column(trace, "src", index, False)
-    dst = _proc_column(trace, "dst", index, True)
-    t = trace["t"].to_numpy(dtype=float)
-    td = trace["t_deliver"].to_numpy(dtype=float)
+    for c in trace.columns:
+        if c not in TRACE_COLUMNS:
+            close = difflib.get_close_matches(str(c), TRACE_COLUMNS, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ValueError(f"trace has unknown column {c!r}{hint}; the columns of a trace "
+                             f"are {', '.join(TRACE_COLUMNS)} (docs/trace-format.md)")
+
+
+def _first_bad(trace: pd.DataFrame, bad: np.ndarray, what: str, col: str | None = None) -> None:
+    """Raise ``ValueError`` naming the first row where ``bad`` holds."""
+    if bad.any():
+        n = int(np.argmax(bad))
+        v = trace[col].iloc[n] if col is not None else None
+        v = v.item() if isinstance(v, np.generic) else v
+        value = f" (row {n}: {v!r})" if col is not None else f" (row {n})"
+        raise ValueError(f"trace {what}{value}")
+
+
+def _floats(trace: pd.DataFrame, col: str) -> np.ndarray:
+    """Column ``col`` as floats; a value that is not a number names the column and row."""
+    values = trace[col]
+    try:
+        return values.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        bad = np.isnan(parsed) & values.notna().to_numpy()
+        n = int(np.argmax(bad))
+        raise ValueError(f"trace column '{col}': row {n} holds {values.iloc[n]!r}, which is "
+                         f"not a number") from None
+
+
+def _runs(trace: pd.DataFrame) -> np.ndarray:
+    """Column ``run``: integers >= 0."""
     run = trace["run"].to_numpy()
-    if len(run) and not np.issubdtype(np.asarray(run).dtype, np.integer):
+    if len(run) and not np.issubdtype(run.dtype, np.integer):
         raise ValueError("trace column 'run' must hold integers")
-    u_at = _draw_column(trace, "u_at", U_AT_MISSING)
-    u_comp = _draw_column(trace, "u_comp", U_COMP_MISSING)
-    d_notify = _draw_column(trace, "d_notify", 0.0)
-    if np.any((u_at < 0) | (u_at >= 1)) or np.any((u_comp < 0) | (u_comp >= 1)):
-        raise ValueError("trace columns 'u_at' and 'u_comp' must lie in [0, 1)")
-    if np.any(d_notify < 0) or not np.all(np.isfinite(d_notify)):
-        raise ValueError("trace column 'd_notify' must be finite and >= 0")
-    out: dict[int, dict[str, np.ndarray]] = {}
-    for r in pd.unique(run):
-        sel = np.flatnonzero(run == r)
-        _check_times(r, sel, t[sel], scenario)
-        for n in sel:
-            _check_row(trace, n, kind[n], src[n], dst[n], t[n], td[n], scenario)
-        out[int(r)] = dict(zip(ROW_ARRAYS, (t[sel], kind[sel], src[sel], dst[sel], td[sel],
-                                            u_at[sel], u_comp[sel], d_notify[sel]), strict=True))
-    return out
+    _first_bad(trace, run < 0, "column 'run' must hold integers >= 0", "run")
+    return run
 
 
-def _proc_column(trace: pd.DataFrame, col: str, index: dict[str, int],
-                 allow_empty: bool) -> np.ndarray:
-    """Column ``col`` of process names as process indices (-1: empty, if allowed)."""
-    vals = trace[col].to_numpy(dtype=object)
-    out = np.empty(len(vals), dtype=np.int64)
-    for n, v in enumerate(vals):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
-            if not allow_empty:
-                raise ValueError(f"trace row {n}: column '{col}' is empty")
-            out[n] = -1
-        elif v in index:
-            out[n] = index[v]
-        else:
-            raise ValueError(f"trace row {n}: unknown process {v!r} in column '{col}' "
-                             f"(this scenario has {', '.join(index)})")
-    return out
+def _codes(trace: pd.DataFrame, col: str, names: list[str], allow_empty: bool,
+           what: str) -> np.ndarray:
+    """Column ``col`` of names as indices into ``names`` (-1: empty, if allowed).
+
+    One hash pass over the column (:func:`pandas.factorize`), then a look-up of its
+    few distinct values."""
+    values = trace[col]
+    fact, uniq = pd.factorize(values)
+    uniq = np.asarray(uniq, dtype=object)
+    lut = pd.Index(names).get_indexer(pd.Index(uniq, dtype=object)).astype(np.int64) \
+        if len(uniq) else np.zeros(0, dtype=np.int64)
+    codes = np.where(fact < 0, -1, lut[np.maximum(fact, 0)] if len(uniq) else -1)
+    if not (codes < 0).any():
+        return codes
+    raw = values.to_numpy(dtype=object)
+    blank = np.flatnonzero(uniq == "")
+    empty = (fact < 0) | (np.isin(fact, blank) if len(blank) else False)
+    if col == "kind":
+        bad = list(pd.unique(raw[codes < 0]))
+        raise ValueError(f"trace column 'kind' has unknown value(s) {bad}; allowed: "
+                         f"{list(KINDS)}")
+    if empty.any() and not allow_empty:
+        raise ValueError(f"trace row {int(np.argmax(empty))}: column '{col}' is empty")
+    wrong = (codes < 0) & ~empty
+    if wrong.any():
+        n = int(np.argmax(wrong))
+        raise ValueError(f"trace row {n}: unknown {what} {raw[n]!r} in column '{col}' "
+                         f"(this scenario has {', '.join(names)})")
+    return codes
 
 
 def _draw_column(trace: pd.DataFrame, name: str, fill: float) -> np.ndarray:
     """Column ``name`` of random draws, ``fill`` where missing (or the column absent)."""
     if name not in trace.columns:
         return np.full(len(trace), fill)
-    v = trace[name].to_numpy(dtype=float).copy()
+    v = _floats(trace, name).copy()
     v[np.isnan(v)] = fill
     return v
 
 
-def _check_times(r, sel: np.ndarray, tr: np.ndarray, scenario: Scenario) -> None:
-    """Run ``r``'s times (rows ``sel``): finite, non-negative, sorted, within the scenario."""
-    if not np.all(np.isfinite(tr)) or np.any(tr < 0):
-        raise ValueError(f"trace run {r}: times must be finite and >= 0")
-    if np.any(np.diff(tr) < 0):
-        k = int(np.flatnonzero(np.diff(tr) < 0)[0])
-        raise ValueError(f"trace run {r}: times are not sorted (row {sel[k + 1]} at "
-                         f"t={tr[k + 1]} follows t={tr[k]})")
-    if tr.size and tr[-1] > scenario.t_end:
+def _check_times(run: np.ndarray, order: np.ndarray, t: np.ndarray,
+                 scenario: Scenario) -> None:
+    """Each run's times: finite, non-negative, sorted, within the scenario."""
+    bad = ~np.isfinite(t) | (t < 0)
+    if bad.any():
+        raise ValueError(f"trace run {run[int(np.argmax(bad))]}: times must be finite and "
+                         f">= 0 (row {int(np.argmax(bad))}: t={t[int(np.argmax(bad))]})")
+    t_o, run_o = t[order], run[order]
+    down = (np.diff(t_o) < 0) & (run_o[1:] == run_o[:-1])
+    if down.any():
+        k = int(np.argmax(down))
+        raise ValueError(f"trace run {run_o[k]}: times are not sorted (row {order[k + 1]} at "
+                         f"t={t_o[k + 1]} follows t={t_o[k]})")
+    late = t > scenario.t_end
+    if late.any():
+        n = int(np.argmax(late))
         what = "mission" if scenario.mission > 0 else "horizon"
-        raise ValueError(f"trace run {r}: an event at t={tr[-1]} lies beyond the "
+        raise ValueError(f"trace run {run[n]}: an event at t={t[n]} lies beyond the "
                          f"{what} {scenario.t_end}")
 
 
-def _group(p: int, scenario: Scenario) -> str:
-    """The group of process ``p``, named as in :func:`~mdcd_lab.traces.table.proc_names`."""
-    return ROLES[LOW if p < scenario.n_low else (ACT if p < scenario.n_low + scenario.n_act
-                                                 else SDW)]
+def _groups(p: np.ndarray, scenario: Scenario) -> np.ndarray:
+    """The group (``LOW``, ``ACT``, ``SDW``) of each process index of ``p`` (>= 0)."""
+    return np.where(p < scenario.n_low, LOW,
+                    np.where(p < scenario.n_low + scenario.n_act, ACT, SDW))
 
 
-def _check_row(trace: pd.DataFrame, n: int, k: int, s_: int, d_: int, t: float, td: float,
-               scenario: Scenario) -> None:
-    """Row ``n``: a send of the system model delivered after it is sent, or an output or
-    a fault (faults in G_low only) without a destination."""
-    if k == KIND_SEND:
-        if d_ < 0:
-            raise ValueError(f"trace row {n}: a send needs a destination 'dst'")
-        pair = (_group(s_, scenario), _group(d_, scenario))
-        if pair not in SEND_PAIRS or s_ == d_:
-            raise ValueError(f"trace row {n}: a send from {pair[0]} to {pair[1]} "
-                             f"({trace['src'].iloc[n]} -> {trace['dst'].iloc[n]}) "
-                             "is not part of the system model")
-        # a twin (sdw -> act) is suppressed in shadow mode: its t_deliver is ignored
-        if pair != ("sdw", "act") and (math.isnan(td) or td < t):
-            raise ValueError(f"trace row {n}: delivery at t_deliver={td} is before "
-                             f"the send at t={t} (or missing)")
-    else:
-        if d_ >= 0:
-            raise ValueError(f"trace row {n}: an {KINDS[k]} row must have an empty 'dst'")
-        if k == KIND_FAULT and _group(s_, scenario) != ROLES[LOW]:
-            raise ValueError(f"trace row {n}: faults are activated in G_low processes "
-                             f"only, not in {trace['src'].iloc[n]}")
+def _check_rows(trace: pd.DataFrame, run: np.ndarray, kind: np.ndarray, src: np.ndarray,
+                dst: np.ndarray, t: np.ndarray, td: np.ndarray, scenario: Scenario) -> None:
+    """Every row: a send of the system model delivered at a finite time after it is sent,
+    or an output or a fault (faults in G_low only) without a destination."""
+    send = kind == KIND_SEND
+    if (send & (dst < 0)).any():
+        n = int(np.argmax(send & (dst < 0)))
+        raise ValueError(f"trace row {n}: a send needs a destination 'dst'")
+    gs, gd = _groups(src, scenario), _groups(np.maximum(dst, 0), scenario)
+    wrong = send & (~_ALLOWED[gs, gd] | (src == dst))
+    if wrong.any():
+        n = int(np.argmax(wrong))
+        raise ValueError(f"trace row {n}: a send from {ROLES[gs[n]]} to {ROLES[gd[n]]} "
+                         f"({trace['src'].iloc[n]} -> {trace['dst'].iloc[n]}) "
+                         "is not part of the system model")
+    # a twin (sdw -> act) is suppressed in shadow mode: its t_deliver is ignored
+    with np.errstate(invalid="ignore"):
+        late = send & ~((gs == SDW) & (gd == ACT)) & ~(np.isfinite(td) & (td >= t))
+    if late.any():
+        n = int(np.argmax(late))
+        raise ValueError(f"trace row {n}: delivery at t_deliver={td[n]} is before the send "
+                         f"at t={t[n]} (or missing, or not a finite time)")
+    placed = ~send & (dst >= 0)
+    if placed.any():
+        n = int(np.argmax(placed))
+        raise ValueError(f"trace row {n}: an {KINDS[kind[n]]} row must have an empty 'dst'")
+    fault = (kind == KIND_FAULT) & (gs != LOW)
+    if fault.any():
+        n = int(np.argmax(fault))
+        raise ValueError(f"trace row {n}: faults are activated in G_low processes "
+                         f"only, not in {trace['src'].iloc[n]}")
