@@ -91,7 +91,7 @@ def cmd_sweep(args) -> int:
     try:
         df = sweep(spec.scenario, spec.grid, spec.runs, spec.seed, protocols=spec.protocols,
                    client=client, store=store, resume=args.resume, progress=not args.quiet,
-                   engine=engine, **stop)
+                   engine=engine, max_events=args.max_events, **stop)
     except KeyboardInterrupt:
         where = (f"the finished units are in {store}; run the same command with --resume to "
                  f"finish the sweep" if store is not None else
@@ -236,6 +236,10 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--engine", help="auto (default: numba where it implements the protocol), "
                                     "numba or reference; the numbers are identical")
     g.add_argument("--protocol", help="comma-separated protocol names, e.g. mdcd,mdcd-paper")
+    parser.add_argument("--max-events", type=int, metavar="N",
+                        help="the most trace events the job may be expected to play (default "
+                             "1e11, about 3 hours of one core); a larger job is refused before "
+                             "any work, naming its estimate")
 
 
 #: ``make demo``'s scenario file: ``data/demo.toml`` of the repository

@@ -88,9 +88,9 @@ def _overrides(args, spec):
 
 def _override_argv(args) -> list[str]:
     out = []
-    for opt in ("runs", "seed", "engine", "protocol"):
+    for opt in ("runs", "seed", "engine", "protocol", "max_events"):
         if getattr(args, opt) is not None:
-            out += [f"--{opt}", str(getattr(args, opt))]
+            out += [f"--{opt.replace('_', '-')}", str(getattr(args, opt))]
     return out
 
 
@@ -106,6 +106,12 @@ def cmd_run(args) -> int:
     out = _out_path(args.out, f"{Path(args.spec).stem}-results.csv")
     if out.is_dir():
         raise SpecError(f"--out {out}: is a directory")
+    from ..studies.cost import check_cost
+    try:
+        check_cost([spec.scenario], spec.runs, len(spec.protocols), args.max_events)
+    except ValueError as exc:
+        raise SpecError(f"{spec.path}: {str(exc).replace('the study', 'the run', 1)}") \
+            from None
     from ..io.locks import FileLock
     with FileLock(out.with_name(f".{out.name}.lock"), f"output {str(out)!r}"):
         return _run_locked(args, spec, out, default)

@@ -30,6 +30,7 @@ from scipy.stats import qmc
 
 from .._checks import check_int
 from ..scenario import FIELDS, Scenario
+from .cost import check_points
 
 __all__ = ["expand_grid", "validate_points", "sample", "point_seed", "grid_values",
            "SAMPLING_METHODS"]
@@ -79,13 +80,24 @@ def grid_values(key: str, value: Any) -> list[Any]:
         return [_plain(value)]
     if not values:
         raise ValueError(f"grid key {key!r} has an empty list of values")
-    for i, v in enumerate(values):
-        for w in values[:i]:
-            if type(v) is type(w) or (isinstance(v, numbers.Real) and isinstance(w, numbers.Real)):
-                if v == w:
-                    raise ValueError(f"grid key {key!r} lists the value {v!r} more than once "
-                                     f"(duplicate grid points)")
+    _check_no_duplicate(key, values)
     return values
+
+
+def _check_no_duplicate(key: str, values: list[Any]) -> None:
+    """Refuse a value listed twice (numbers equal by value: ``2`` and ``2.0``), in one
+    pass over the values (a set of the hashable ones)."""
+    seen: set[Any] = set()
+    for v in values:
+        tag = ("n", v) if isinstance(v, numbers.Real) else (type(v).__name__, v)
+        try:
+            dup = tag in seen
+            seen.add(tag)
+        except TypeError:     # unhashable: Scenario will refuse it
+            continue
+        if dup:
+            raise ValueError(f"grid key {key!r} lists the value {v!r} more than once "
+                             f"(duplicate grid points)")
 
 
 def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -110,8 +122,10 @@ def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
     ------
     ValueError
         If a key is not a Scenario field (the message lists the known fields),
-        a list of values is empty or has a duplicate, or a value is a set,
-        mapping or iterator.
+        a list of values is empty or has a duplicate, a value is a set,
+        mapping or iterator, or the grid has more than
+        :data:`~mdcd_lab.studies.cost.MAX_POINTS` points (checked before they
+        are built).
 
     Notes
     -----
@@ -129,6 +143,7 @@ def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
     keys = list(grid)
     _check_keys(keys, "grid")
     lists = [grid_values(k, grid[k]) for k in keys]
+    check_points(math.prod(len(v) for v in lists), " x ".join(str(len(v)) for v in lists))
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*lists)]
 
 

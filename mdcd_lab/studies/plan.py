@@ -16,6 +16,7 @@ from .._checks import check_int
 from ..api import resolve_engine
 from ..protocols import get_rules
 from ..scenario import FIELDS, Scenario
+from .cost import check_cost, check_points
 from .grid import expand_grid, grid_values, point_seed, validate_points
 from .stopping import StopRule, as_stop
 
@@ -76,6 +77,7 @@ def as_points(base: Scenario, grid: Any) -> tuple[list[dict[str, Any]], dict | N
         points = expand_grid(grid)
         grid_prov: dict | None = {k: grid_values(k, v) for k, v in grid.items()}
     elif isinstance(grid, Sequence) and not isinstance(grid, (str, bytes)):
+        check_points(len(grid))
         points = list(grid)
         grid_prov = None
         _check_point_list(points)
@@ -103,8 +105,10 @@ def as_protocols(protocols: Any) -> tuple[str, ...]:
 
 
 def plan(base: Any, grid: Any, runs: Any, seed: Any, protocols: Any, engine: Any,
-         target: Any, max_runs: Any, metrics: Any) -> Study:
-    """Check the arguments of :func:`~mdcd_lab.studies.sweep` and build the study."""
+         target: Any, max_runs: Any, metrics: Any, max_events: Any = None) -> Study:
+    """Check the arguments of :func:`~mdcd_lab.studies.sweep` and build the study; refuse
+    it before any work if it would cost more than ``max_events`` trace events
+    (:func:`~mdcd_lab.studies.cost.check_cost`)."""
     if not isinstance(base, Scenario):
         raise ValueError(f"base must be a mdcd_lab.Scenario, got {type(base).__name__}")
     runs = check_int("runs", runs, 1)
@@ -113,6 +117,7 @@ def plan(base: Any, grid: Any, runs: Any, seed: Any, protocols: Any, engine: Any
     engine = resolve_engine(engine, names)
     stop = as_stop(runs, target, max_runs, metrics)
     points, grid_prov, scenarios = as_points(base, grid)
+    check_cost(scenarios, stop.max_runs if stop is not None else runs, len(names), max_events)
     seeds = tuple(point_seed(seed, p) for p in points)
     return Study(base, grid_prov, tuple(points), tuple(scenarios), seeds, runs, seed, names,
                  engine, stop)

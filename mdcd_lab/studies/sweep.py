@@ -41,7 +41,7 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
           progress: bool = True, engine: str = "auto",
           target_rel_halfwidth: float | None = None, max_runs: int | None = None,
           metrics: str | Sequence[str] | None = None,
-          chunk_runs: int | None = None) -> pd.DataFrame:
+          chunk_runs: int | None = None, max_events: int | None = None) -> pd.DataFrame:
     """Run every protocol at every study point; one row per run.
 
     Parameters
@@ -116,6 +116,13 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         worker (but not below :data:`MIN_CHUNK_RUNS`), which balances points
         of unequal cost.  It does not change the numbers, and a store may be
         resumed with another value.
+    max_events : int, optional
+        The most trace events the study may be expected to play (points x
+        protocols x runs, or ``max_runs``, x the mean rows of a run from the
+        rates and the horizon); default
+        :data:`~mdcd_lab.studies.cost.DEFAULT_MAX_EVENTS` (about 3 hours of one
+        core).  A larger study is refused before any work, naming its estimate;
+        pass a larger ``max_events`` to run it anyway.
 
     Returns
     -------
@@ -138,7 +145,10 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         duplicate value or point, a value the Scenario rejects (the message
         starts with the point), bad ``runs``/``seed``/``protocols``/
         ``engine``/stopping arguments, an unknown client type, a non-empty
-        store without ``resume``, or a store of another study.
+        store without ``resume``, a store of another study, more than
+        :data:`~mdcd_lab.studies.cost.MAX_POINTS` points, a study expected to
+        play more than ``max_events`` trace events, or a result table larger
+        than half of the machine's memory.
 
     Notes
     -----
@@ -159,7 +169,7 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     [5, 5, 5, 5]
     """
     study = plan(base, grid, runs, seed, protocols, engine, target_rel_halfwidth, max_runs,
-                 metrics)
+                 metrics, max_events)
     if chunk_runs is not None:
         chunk_runs = check_int("chunk_runs", chunk_runs, 1)
     if not isinstance(resume, bool):

@@ -121,12 +121,17 @@ def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[st
     starts = np.flatnonzero(np.r_[True, run_o[1:] != run_o[:-1]]) if len(run) else \
         np.zeros(0, dtype=np.int64)
     stops = np.r_[starts[1:], len(run)].astype(np.int64)
-    cols = (t, kind, src, dst, td, u_at, u_comp, d_notify)
-    # the runs in the order of their first row, as in the trace
-    out: dict[int, dict[str, np.ndarray]] = {}
-    for i in np.argsort(order[starts], kind="stable"):
-        sel = order[starts[i]:stops[i]]
-        out[int(run_o[starts[i]])] = dict(zip(ROW_ARRAYS, (c[sel] for c in cols), strict=True))
+    # each column sorted by run once (a copy: the arrays are the engines' own), then cut
+    # into per-run views; the runs in the order of their first row, as in the trace
+    bounds = list(zip(starts.tolist(), stops.tolist(), strict=True))
+    pieces = [[c[a:b] for a, b in bounds] for c in (x[order] for x in (
+        t, kind, src, dst, td, u_at, u_comp, d_notify))]
+    runs = [int(r) for r in run_o[starts]]
+    out = dict(zip(runs, (dict(zip(ROW_ARRAYS, arrays, strict=True))
+                          for arrays in zip(*pieces, strict=True)), strict=True))
+    first = order[starts]
+    if np.any(np.diff(first) < 0):
+        return {runs[i]: out[runs[i]] for i in np.argsort(first, kind="stable")}
     return out
 
 
@@ -240,9 +245,11 @@ def _check_times(run: np.ndarray, order: np.ndarray, t: np.ndarray,
 
 
 def _groups(p: np.ndarray, scenario: Scenario) -> np.ndarray:
-    """The group (``LOW``, ``ACT``, ``SDW``) of each process index of ``p`` (>= 0)."""
-    return np.where(p < scenario.n_low, LOW,
-                    np.where(p < scenario.n_low + scenario.n_act, ACT, SDW))
+    """The group (``LOW``, ``ACT``, ``SDW``) of each process index of ``p`` (>= 0), by a
+    look-up in the table of the scenario's processes."""
+    n_low, n_act = scenario.n_low, scenario.n_act
+    table = np.array([LOW] * n_low + [ACT] * n_act + [SDW] * n_low, dtype=np.int64)
+    return table[p]
 
 
 def _check_rows(trace: pd.DataFrame, run: np.ndarray, kind: np.ndarray, src: np.ndarray,
