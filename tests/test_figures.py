@@ -1,5 +1,7 @@
 """The paper figure set: files, reproducible CSVs, and the CLI's checks."""
 
+import dataclasses
+
 import pytest
 
 from mdcd_lab import cli
@@ -85,3 +87,40 @@ def test_demo_summary_states_the_figure_scenario(tmp_path):
     assert lines[0].startswith("figure per_member (8 runs per point)")
     assert "fault_rate=0.01" in lines[0] and "fault_scope" not in lines[0]
     assert all("mdcd-vector 0.000" in ln for ln in lines[1:])
+
+
+def test_an_interrupted_figure_set_keeps_whole_files_and_resumes_the_missing_ones(
+        tmp_path, capsys, monkeypatch):
+    """Issue 23, item 5: files go through a temporary file and a rename, Ctrl-C says
+    what is complete, and ``--resume`` makes only the missing figures."""
+    from helpers import run_cli
+
+    from mdcd_lab.figures import paper
+    out = tmp_path / "f"
+    two = ["cost_by_protocol", "spacetime"]
+    real = paper.FIGURES
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(paper, "FIGURES", tuple(
+        dataclasses.replace(f, build=interrupted) if f.name == "spacetime" else f
+        for f in real))
+    code, _, err = run_cli(["figures", "--only", ",".join(two), "--runs", "20", "--out", out,
+                            "--quiet"], capsys)
+    assert code == 130
+    assert err == (f"mdcd-lab: interrupted; 1 of 2 figures are complete in {out}; run the "
+                   f"same command with --resume to make the missing ones\n")
+    assert paper.figure_complete(out, "cost_by_protocol", 20, "auto")
+    assert not paper.figure_complete(out, "spacetime", 20, "auto")
+    assert not paper.figure_complete(out, "cost_by_protocol", 21, "auto")   # other runs
+    assert not list(out.glob(".*.tmp")) and not (out / "spacetime.png").exists()
+    kept = {p.name: p.stat().st_mtime_ns for p in out.glob("cost_by_protocol.*")}
+    monkeypatch.setattr(paper, "FIGURES", real)
+    (out / ".spacetime.png.dead.tmp").write_bytes(b"left by a killed process")
+    code, stdout, _ = run_cli(["figures", "--only", ",".join(two), "--runs", "20", "--out",
+                               out, "--quiet", "--resume"], capsys)
+    assert code == 0 and stdout.startswith(f"kept 1 figures already complete in {out} "
+                                           f"(--resume): cost_by_protocol\n")
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("cost_by_protocol.*")} == kept
+    assert paper.figure_complete(out, "spacetime", 20, "auto")
+    assert not list(out.glob(".*.tmp")) and not (out / ".lock").exists()

@@ -178,11 +178,23 @@ def _check_figure_args(args) -> list[str] | None:
 
 def cmd_figures(args) -> int:
     from .. import api
-    from ..figures.paper import FIGURES, make_figures
+    from ..figures.paper import FIGURES, figure_complete, make_figures
     only = _check_figure_args(args)
     announce_compilation([api.resolve_engine(args.engine, ["mdcd"])])
-    written = make_figures(args.out, runs=args.runs, engine=args.engine,
-                           progress=not args.quiet, only=only)
+    wanted = only if only is not None else [f.name for f in FIGURES]
+    try:
+        written = make_figures(args.out, runs=args.runs, engine=args.engine,
+                               progress=not args.quiet, only=only, resume=args.resume)
+    except KeyboardInterrupt:
+        done = [n for n in wanted if figure_complete(args.out, n, args.runs, args.engine)]
+        print(f"mdcd-lab: interrupted; {len(done)} of {len(wanted)} figures are complete in "
+              f"{args.out}; run the same command with --resume to make the missing ones",
+              file=sys.stderr)
+        return 130
+    kept = [n for n in wanted if n not in written]
+    if kept:
+        print(f"kept {len(kept)} figures already complete in {args.out} (--resume): "
+              f"{', '.join(kept)}")
     captions = {f.name: f.caption for f in FIGURES}
     for name, files in written.items():
         print(f"{name}: {captions[name]}")
@@ -316,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--engine", default="auto",
                    help="auto (numba where implemented), numba or reference")
     f.add_argument("--only", help="comma-separated figure names (default: all)")
+    f.add_argument("--resume", action="store_true",
+                   help="keep the figures --out already holds complete with the same --runs "
+                        "and --engine, and make only the missing ones")
     f.add_argument("--quiet", action="store_true", help=QUIET)
     f.set_defaults(func=cmd_figures)
     from .duration import add_parser as add_duration

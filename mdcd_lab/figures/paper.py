@@ -35,8 +35,8 @@ from .studies import (
     sweep,
 )
 
-__all__ = ["FIGURES", "FigureSpec", "FigureResult", "make_figures", "BASE", "SEED",
-           "figure_provenance"]
+__all__ = ["FIGURES", "FigureSpec", "FigureResult", "make_figures", "figure_complete", "BASE",
+           "SEED", "figure_provenance"]
 
 
 def _summary(df: pd.DataFrame, x: str | None, metrics: Sequence[str]) -> pd.DataFrame:
@@ -262,14 +262,36 @@ def figure_provenance(spec: FigureSpec, result: FigureResult, runs: int,
             "differs_from_default": differs, "studies": result.studies}
 
 
+def figure_complete(out: str | Path, name: str, runs: int, engine: str,
+                    formats: Sequence[str] = ("pdf", "png")) -> bool:
+    """Whether ``out`` holds figure ``name`` made with ``runs`` and ``engine``: every image
+    format, and its CSV whose sidecar records the same runs, engine and seed (the CSV is
+    written last, so an interrupted figure is never complete)."""
+    from ..io.provenance import read_provenance
+    out = Path(out)
+    csv = out / f"{name}.csv"
+    if not csv.is_file() or not all((out / f"{name}.{fmt}").is_file() for fmt in formats):
+        return False
+    try:
+        meta = read_provenance(csv)
+    except (OSError, ValueError):
+        return False
+    return (meta.get("figure"), meta.get("runs"), meta.get("engine"), meta.get("seed")) == \
+        (name, runs, engine, SEED)
+
+
 def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
                  progress: bool = False, only: Sequence[str] | None = None,
-                 formats: Sequence[str] = ("pdf", "png")) -> dict[str, list[Path]]:
+                 formats: Sequence[str] = ("pdf", "png"),
+                 resume: bool = False) -> dict[str, list[Path]]:
     """Regenerate the figure set into ``out``; return the files written per figure.
 
     Each figure is saved with TrueType fonts (no Type 3 font in any PDF) and
     its CSV gets a sidecar recording the exact scenarios it simulated
-    (:func:`figure_provenance`).
+    (:func:`figure_provenance`).  Every file is written to a temporary file and
+    renamed into place (:func:`mdcd_lab.io.atomic_files`): a killed process leaves
+    whole files or none, and the CSV comes last.  One writer at a time holds
+    ``out/.lock``.
 
     Parameters
     ----------
@@ -284,6 +306,11 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
         Names of the figures to make (default: all of :data:`FIGURES`).
     formats : sequence of str
         Image formats among ``pdf``, ``png``, ``svg``.
+    resume : bool, default False
+        Keep the figures ``out`` already holds complete with the same ``runs``
+        and ``engine`` (:func:`figure_complete`), and make only the others: an
+        interrupted ``make_figures`` finishes the missing ones.  They are not in
+        the returned dict.
     """
     names = [f.name for f in FIGURES]
     if only is not None:
@@ -297,21 +324,25 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
     bad_fmt = sorted(set(formats) - {"pdf", "png", "svg"})
     if bad_fmt:
         raise ValueError(f"unknown figure format(s) {bad_fmt}; use pdf, png or svg")
+    from ..io.locks import FileLock
+    from ..io.results import TMP_SUFFIX, atomic_files
     from ..plots.style import style_context
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, list[Path]] = {}
-    with study_cache():
+    with FileLock(out / ".lock", f"figure folder {str(out)!r}"), study_cache():
+        for tmp in out.glob(f".*{TMP_SUFFIX}"):      # left by a killed writer
+            tmp.unlink(missing_ok=True)
         for spec in FIGURES:
             if only is not None and spec.name not in only:
                 continue
+            if resume and figure_complete(out, spec.name, runs, engine, formats):
+                continue
             result = spec.build(runs, engine, progress)
-            files = []
-            with style_context():     # the style's TrueType fonts also when saving
-                for fmt in formats:
-                    path = out / f"{spec.name}.{fmt}"
-                    result.figure.savefig(path, dpi=200, metadata=_metadata(fmt))
-                    files.append(path)
+            files = [out / f"{spec.name}.{fmt}" for fmt in formats]
+            with style_context(), atomic_files(*files) as tmps:   # TrueType fonts
+                for fmt, tmp in zip(formats, tmps, strict=True):
+                    result.figure.savefig(tmp, format=fmt, dpi=200, metadata=_metadata(fmt))
             files.append(to_csv(result.data.reset_index(drop=True), out / f"{spec.name}.csv",
                                 provenance=figure_provenance(spec, result, runs, engine)))
             written[spec.name] = files
