@@ -130,6 +130,64 @@ def test_sigint_keeps_finished_runs_and_resume_finishes_them(tmp_path):
 
 
 @pytest.mark.subprocess
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_or_terminated_run_keeps_its_finished_chunks(tmp_path, sig):
+    """Issue 23, item 5: SIGKILL and SIGTERM kept nothing.  Each finished chunk is on disk
+    (``.r.csv.parts/``) as it finishes; ``--resume`` finishes the job, and the table is
+    the uninterrupted one, byte for byte."""
+    spec = write_file(tmp_path, SCENARIO)
+    out = tmp_path / "r.csv"
+    parts = tmp_path / ".r.csv.parts"
+    proc = _popen(["run", spec, "--runs", str(RUNS), "--out", out], tmp_path)
+    _read_until(proc, re.compile(rb"\b(2|3|4|5|6|7)00/%d\b" % (2 * RUNS)))
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=HANG_GUARD_S)
+    assert proc.returncode == (-9 if sig == signal.SIGKILL else 143), stderr
+    kept = sorted(p.name for p in parts.glob("*.parquet"))
+    assert len(kept) >= 2, kept                  # chunks of 100 runs
+    if sig == signal.SIGTERM:                    # like Ctrl-C: one line, the partial file
+        msgs = _messages(stderr.decode())
+        assert len(msgs) == 1 and msgs[0].startswith("mdcd-lab: interrupted; kept"), msgs
+    else:
+        assert not out.exists()
+    # without --resume the parts are not silently dropped
+    again = [sys.executable, "-m", "mdcd_lab.cli", "run", str(spec), "--runs", str(RUNS),
+             "--out", str(out), "--quiet"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    refused = subprocess.run(again, cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=HANG_GUARD_S)
+    assert refused.returncode == 2 and refused.stderr == (
+        f"mdcd-lab: error: --out {out}: an interrupted run left its finished runs in "
+        f"{parts}; add --resume to finish them, or delete that folder to start over\n")
+    fin = subprocess.run([*again, "--resume"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=HANG_GUARD_S)
+    assert fin.returncode == 0, fin.stderr
+    assert not parts.exists()
+    full = run_spec(load_spec(spec).with_overrides(runs=RUNS, engine="numba"), progress=False)
+    to_csv(full, tmp_path / "uninterrupted.csv")
+    assert out.read_bytes() == (tmp_path / "uninterrupted.csv").read_bytes()
+
+
+def test_a_part_of_another_run_is_refused(tmp_path, capsys):
+    """A part left by a run of another scenario, or edited, is not mixed in."""
+    import shutil
+    spec = write_file(tmp_path, SCENARIO)
+    other = write_file(tmp_path, SCENARIO.replace("fault_rate = 0.03", "fault_rate = 0.04"),
+                       "other.toml")
+    out, parts = tmp_path / "r.csv", tmp_path / ".r.csv.parts"
+    from mdcd_lab.studies.parts import RunParts
+    for s, name in ((spec, "mine"), (other, "theirs")):
+        sp = load_spec(s).with_overrides(runs=4, engine="numba")
+        RunParts(tmp_path / f"{name}.csv", sp).write(
+            "mdcd", 0, run_spec(sp, progress=False).query("protocol == 'mdcd'")
+            .reset_index(drop=True))
+    shutil.copytree(tmp_path / ".theirs.csv.parts", parts)
+    code, _, err = run_cli(["run", spec, "--out", out, "--runs", "4", "--resume"], capsys)
+    assert code == 2 and "not a part of this run (another scenario, seed, protocol or " \
+                         "runs)" in err and err.count("\n") == 1
+
+
+@pytest.mark.subprocess
 def test_sigint_while_the_kernels_compile(tmp_path):
     """A cold numba cache: the notice comes first (even with --quiet); Ctrl-C then keeps none."""
     spec = write_file(tmp_path, SCENARIO)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .run import (
     COMPILING,
+    Terminated,
     _engines,
     _out_path,
     _overrides,
@@ -338,10 +339,6 @@ def build_parser() -> argparse.ArgumentParser:
     from .explore import add_explore_parser  # `mdcd-lab explore` (docs/explore.md)
     add_explore_parser(sub)
     return p
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the process is, so that it ends like Ctrl-C (exit 143)."""
 
 
 def _on_sigterm(signum, frame) -> None:

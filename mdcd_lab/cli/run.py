@@ -117,38 +117,73 @@ def cmd_run(args) -> int:
         return _run_locked(args, spec, out, default)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that it ends like Ctrl-C (exit 143)."""
+
+
+def _exit_status(exc: BaseException | None) -> int:
+    """130 for Ctrl-C, 143 for SIGTERM (:class:`Terminated`)."""
+    return 143 if isinstance(exc, Terminated) else 130
+
+
+def _load_done(args, spec, out: Path, parts):
+    """The runs an earlier, interrupted run of this command finished: its parts on disk
+    (they survive SIGKILL), else the partial output it wrote; None without ``--resume``."""
+    import pandas as pd
+
+    from ..io.results import load_results
+    from ..studies.batch import check_resumable, runs_done
+    if parts.exists():
+        if not args.resume:
+            raise SpecError(f"--out {out}: an interrupted run left its finished runs in "
+                            f"{parts.path}; add --resume to finish them, or delete that "
+                            f"folder to start over")
+        try:
+            frames = parts.load()
+        except ValueError as exc:
+            raise SpecError(f"--resume: {exc}") from None
+        return pd.concat(frames, ignore_index=True) if frames else None
+    if not (args.resume and out.exists()):
+        return None
+    done = load_results(out)
+    try:
+        check_resumable(done.attrs["provenance"], spec)
+        have = runs_done(done, spec.protocols)
+        over = sorted(p for p, n in have.items() if n > spec.runs)
+        if over:
+            raise ValueError(f"it holds more than {spec.runs} runs of {', '.join(over)}")
+    except ValueError as exc:
+        raise SpecError(f"--resume: {out} cannot be continued by this command: {exc}") \
+            from None
+    names = done["protocol"].astype(str)
+    for p in spec.protocols:             # on disk as parts too, so that a kill keeps them
+        if have[p]:
+            parts.write(p, 0, done[names == p].reset_index(drop=True))
+    return done
+
+
 def _run_locked(args, spec, out: Path, default: bool) -> int:
     """``cmd_run`` once it holds the lock of ``out``: one writer of an output at a time."""
     from ..io.provenance import sidecar_path
-    from ..io.results import load_results
-    from ..studies.batch import RunInterruptedError, check_resumable, run_spec, runs_done
-    done = None
-    if args.resume and out.exists():
-        done = load_results(out)
-        try:
-            check_resumable(done.attrs["provenance"], spec)
-            over = sorted(p for p, n in runs_done(done, spec.protocols).items()
-                          if n > spec.runs)
-            if over:
-                raise ValueError(f"it holds more than {spec.runs} runs of {', '.join(over)}")
-        except ValueError as exc:
-            raise SpecError(f"--resume: {out} cannot be continued by this command: {exc}") \
-                from None
+    from ..studies.batch import RunInterruptedError, run_spec, runs_done
+    from ..studies.parts import RunParts
+    parts = RunParts(out, spec)
+    done = _load_done(args, spec, out, parts)
     engines = _engines(spec)
     prov = spec.provenance() | {"engine_per_protocol": engines}
     nothing = ("mdcd-lab: interrupted before a chunk of runs finished; nothing new was "
                "written" + (f"; {out} is unchanged" if done is not None else ""))
     try:
         announce_compilation(engines.values())
-        df = run_spec(spec, done=done, progress=not args.quiet)
-    except KeyboardInterrupt:          # before run_spec had anything to keep
+        df = run_spec(spec, done=done, progress=not args.quiet, on_chunk=parts.write)
+    except KeyboardInterrupt as exc:   # before run_spec had anything to keep
         print(nothing, file=sys.stderr)
-        return 130
+        return _exit_status(exc)
     except RunInterruptedError as exc:
         part = exc.partial
         if len(part) == (0 if done is None else len(done)):
             print(nothing, file=sys.stderr)
-            return 130
+            return _exit_status(exc.interrupt)
         have = runs_done(part, spec.protocols)
         again = shlex.join(["mdcd-lab", "run", str(args.spec), "--out", str(out),
                             *_override_argv(args), "--resume"])
@@ -157,8 +192,9 @@ def _run_locked(args, spec, out: Path, default: bool) -> int:
         per = ", ".join(f"{p} {n}/{spec.runs}" for p, n in have.items())
         print(f"mdcd-lab: interrupted; kept {len(part)} of {spec.runs * len(have)} runs "
               f"({per}) in {out}; to finish them: {again}", file=sys.stderr)
-        return 130
+        return _exit_status(exc.interrupt)
     _write(df, out, prov)
+    parts.remove()
     note = " (no --out given: the default file)" if default else ""
     print(f"wrote {out} ({len(df)} rows) and {sidecar_path(out)}{note}")
     print(one_screen(df))

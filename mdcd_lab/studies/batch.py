@@ -10,6 +10,7 @@ result is the same table, bit for bit, as an uninterrupted run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,11 +26,14 @@ CHUNK_RUNS = {"numba": 16_384, "reference": 100}
 
 
 class RunInterruptedError(Exception):
-    """Raised by :func:`run_spec` on Ctrl-C; ``partial`` holds every finished run."""
+    """Raised by :func:`run_spec` on Ctrl-C; ``partial`` holds every finished run and
+    ``interrupt`` the ``KeyboardInterrupt`` (or its subclass for SIGTERM) that stopped it."""
 
-    def __init__(self, partial: pd.DataFrame) -> None:
+    def __init__(self, partial: pd.DataFrame,
+                 interrupt: KeyboardInterrupt | None = None) -> None:
         super().__init__("interrupted")
         self.partial = partial
+        self.interrupt = interrupt
 
 
 def _assemble(frames: dict[str, list[pd.DataFrame]], protocols: tuple[str, ...]) -> pd.DataFrame:
@@ -78,7 +82,8 @@ def check_resumable(prov: dict[str, Any], spec: Any) -> None:
 
 
 def run_spec(spec: Any, done: pd.DataFrame | None = None, progress: bool = True,
-             chunk_runs: dict[str, int] | None = None) -> pd.DataFrame:
+             chunk_runs: dict[str, int] | None = None,
+             on_chunk: Callable[[str, int, pd.DataFrame], None] | None = None) -> pd.DataFrame:
     """Every protocol of ``spec`` on common traces, ``spec.runs`` runs each.
 
     Parameters
@@ -93,6 +98,9 @@ def run_spec(spec: Any, done: pd.DataFrame | None = None, progress: bool = True,
         One ``tqdm`` bar over all runs, on stderr.
     chunk_runs : dict, optional
         Runs per chunk per engine (default :data:`CHUNK_RUNS`).
+    on_chunk : callable, optional
+        Called with ``(protocol, first run, frame)`` as each chunk finishes (``mdcd-lab
+        run`` stores it on disk: :class:`mdcd_lab.studies.parts.RunParts`).
 
     Returns
     -------
@@ -133,10 +141,12 @@ def run_spec(spec: Any, done: pd.DataFrame | None = None, progress: bool = True,
                 n = min(step, spec.runs - start)
                 frames[p].append(api.simulate(spec.scenario, n, spec.seed, protocol=p,
                                               engine=engine, first_run=start))
+                if on_chunk is not None:
+                    on_chunk(p, start, frames[p][-1])
                 if bar is not None:
                     bar.update(n)
-    except KeyboardInterrupt:
-        raise RunInterruptedError(_assemble(frames, protocols)) from None
+    except KeyboardInterrupt as exc:
+        raise RunInterruptedError(_assemble(frames, protocols), exc) from None
     finally:
         if bar is not None:
             bar.close()

@@ -1,0 +1,106 @@
+"""The finished chunks of ``mdcd-lab run --out F``, on disk as they finish.
+
+``run`` plays each protocol's runs in chunks (:mod:`mdcd_lab.studies.batch`).  Each
+finished chunk is written at once to ``.F.parts/`` beside the output, one Parquet
+file per chunk (all-or-nothing, :func:`mdcd_lab.io.atomic_files`) that carries the
+run's identity (a SHA-256 of the spec's scenario, seed and protocols, the protocol,
+the runs) and a checksum of its rows, like a sweep store's units
+(:mod:`mdcd_lab.studies.store`).  So a run killed by SIGKILL, or interrupted while
+the output is assembled or written, keeps every finished chunk: ``--resume`` loads
+them, checked, and plays only the missing runs.  Once the output is written, the
+folder is removed.  See ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..io.results import TMP_SUFFIX, atomic_files
+from .store import rows_checksum
+
+__all__ = ["RunParts", "PART_KEY"]
+
+#: The key of a part file's Parquet metadata that holds its identity.
+PART_KEY = b"mdcd_lab.run-part"
+_PART_RE = re.compile(r"^q(\d+)-r(\d+)-(\d+)\.parquet$")
+
+
+class RunParts:
+    """The parts folder of one output ``out`` of a run of ``spec``.
+
+    Parameters
+    ----------
+    out : Path
+        The output file (``F``); the parts live in ``F``'s folder, ``.F.parts/``.
+    spec : mdcd_lab.cli.specs.Spec
+        The run: its scenario, seed and protocols identify the parts.
+    """
+
+    def __init__(self, out: Path, spec: Any) -> None:
+        self.path = out.with_name(f".{out.name}.parts")
+        self.protocols = tuple(spec.protocols)
+        ident = {"scenario": spec.scenario.to_dict(), "seed": spec.seed,
+                 "protocols": list(self.protocols)}
+        text = json.dumps(ident, sort_keys=True, separators=(",", ":"))
+        self.run_hash = hashlib.sha256(text.encode()).hexdigest()
+
+    def exists(self) -> bool:
+        """Whether an earlier run left parts (it was killed or interrupted)."""
+        return self.path.is_dir() and any(self.path.glob("*.parquet"))
+
+    def write(self, protocol: str, start: int, frame: pd.DataFrame) -> None:
+        """Store the finished runs ``start .. start + len(frame) - 1`` of ``protocol``."""
+        self.path.mkdir(exist_ok=True)
+        q, stop = self.protocols.index(protocol), start + len(frame)
+        ident = {"run": self.run_hash, "protocol": protocol, "runs": [start, stop],
+                 "rows": rows_checksum(frame)}
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = dict(table.schema.metadata or {}) | {PART_KEY: json.dumps(ident).encode()}
+        with atomic_files(self.path / f"q{q}-r{start:012d}-{stop:012d}.parquet") as (tmp,):
+            pq.write_table(table.replace_schema_metadata(meta), tmp)
+
+    def _read(self, f: Path) -> tuple[int, int, int, pd.DataFrame]:
+        m = _PART_RE.match(f.name)
+        bad = f"{f}: not a part of this run ({'{}'}); delete {self.path} to start over"
+        if m is None:
+            raise ValueError(bad.format("unexpected file name"))
+        q, start, stop = (int(g) for g in m.groups())
+        try:
+            ident = json.loads(pq.read_schema(f).metadata[PART_KEY])
+            frame = pd.read_parquet(f, engine="pyarrow")
+        except (KeyError, ValueError, OSError, pa.ArrowException):
+            raise ValueError(bad.format("unreadable, or it carries no identity")) from None
+        if ident.get("run") != self.run_hash or q >= len(self.protocols) or \
+                ident.get("protocol") != self.protocols[q] or ident.get("runs") != [start, stop]:
+            raise ValueError(bad.format("another scenario, seed, protocol or runs"))
+        if ident.get("rows") != rows_checksum(frame):
+            raise ValueError(bad.format("its rows were changed after it was written"))
+        return q, start, stop, frame
+
+    def load(self) -> list[pd.DataFrame]:
+        """Every stored part, checked, as one prefix of runs per protocol, in protocol
+        order (``run_spec``'s ``done`` once concatenated); stray temporary files of a
+        killed writer are removed."""
+        for tmp in self.path.glob(f".*{TMP_SUFFIX}"):
+            tmp.unlink(missing_ok=True)
+        parts = sorted(self._read(f) for f in self.path.glob("*.parquet"))
+        frames, ends = [], dict.fromkeys(range(len(self.protocols)), 0)
+        for q, start, stop, frame in parts:
+            if start != ends[q]:       # the chunks of a protocol are written in order
+                continue               # after a gap: played again (never mixed)
+            frames.append(frame)
+            ends[q] = stop
+        return frames
+
+    def remove(self) -> None:
+        """Remove the folder (the output holds every run now)."""
+        shutil.rmtree(self.path, ignore_errors=True)
