@@ -116,3 +116,27 @@ def test_the_package_face_imports_on_first_use_and_reaches_its_subpackages():
                          timeout=300, check=True).stdout.splitlines()
     assert out == ["[]", "Scenario mdcd_lab.protocols mdcd_lab.plots True",
                    "module 'mdcd_lab' has no attribute 'no_such_name'"]
+
+
+def test_existing_outputs_are_not_overwritten_without_force(tmp_path, capsys):
+    """Issue 23, item 6: ``run`` (its default file too) and ``trace --out`` overwrote
+    existing files without asking; now one line, exit 2, the file untouched."""
+    spec = write_file(tmp_path, SCENARIO)
+    out = tmp_path / "r.csv"
+    out.write_text("mine")
+    code, _, err = run_cli(["run", spec, "--out", out, "--quiet"], capsys)
+    assert code == 2 and out.read_text() == "mine"
+    assert err == (f"mdcd-lab: error: --out {out}: exists; pass --force to overwrite it (or "
+                   f"--resume to finish an interrupted run)\n")
+    assert run_cli(["run", spec, "--out", out, "--quiet", "--force"], capsys)[0] == 0
+    summary = tmp_path / "s.csv"
+    summary.write_text("mine")
+    code, _, err = run_cli(["summarize", out, "--out", summary], capsys)
+    assert code == 2 and "exists; pass --force" in err and summary.read_text() == "mine"
+    trace_dir = tmp_path / "t"
+    trace_dir.mkdir()
+    (trace_dir / "events.csv").write_text("mine")
+    code, _, err = run_cli(["trace", spec, "--run", "0", "--out", trace_dir], capsys)
+    assert code == 2 and f"--out {trace_dir / 'events.csv'}: exists" in err
+    assert not (trace_dir / "trace.csv").exists()
+    assert run_cli(["trace", spec, "--run", "0", "--out", trace_dir, "--force"], capsys)[0] == 0

@@ -211,7 +211,7 @@ def test_compile_notice_only_when_the_cache_is_cold(tmp_path, capsys, monkeypatc
     for cached in (True, False):
         monkeypatch.setattr(_cache, "kernels_cached", lambda c=cached: c)
         code, _, err = run_cli(["run", spec, "--out", tmp_path / "r.csv", "--engine", "numba",
-                             "--quiet"], capsys)
+                             "--quiet", "--force"], capsys)
         assert code == 0
         assert (cli.COMPILING in err) is (not cached)
     # never for the reference engine

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .run import (
     COMPILING,
+    FORCE,
     Terminated,
     _engines,
     _out_path,
@@ -33,6 +34,7 @@ from .run import (
     announce_compilation,
     cmd_run,
     one_screen,
+    refuse_existing,
     simulate_spec,
 )
 from .specs import SpecError, load_spec
@@ -76,6 +78,7 @@ def cmd_sweep(args) -> int:
     out = _out_path(args.out)
     if out is not None and out.is_dir():
         raise SpecError(f"--out {out}: is a directory")
+    refuse_existing(args, out)
     if args.resume and args.store is None:
         raise SpecError("--resume needs --store DIR (the store of the interrupted sweep)")
     if args.workers is not None and args.workers < 1:
@@ -126,6 +129,7 @@ def cmd_trace(args) -> int:
     outdir = Path(args.out)
     if outdir.exists() and not outdir.is_dir():
         raise SpecError(f"--out {outdir} exists and is not a directory")
+    refuse_existing(args, outdir / "trace.csv", outdir / "events.csv")
     seed = spec.seed if args.seed is None else args.seed
     proto = args.protocol or spec.protocols[0]
     trace, events, res = api.run_events(spec.scenario, seed, args.run, proto)
@@ -151,6 +155,7 @@ def cmd_summarize(args) -> int:
         by = ["protocol"]
     metrics = [c for c in (args.metrics or "").split(",") if c] or None
     out = _out_path(args.out)
+    refuse_existing(args, out)
     s = summarize(df, by=by or None, metrics=metrics, level=args.level)
     if out is not None:
         _write(s, out, {"summarized": str(p), "by": by, "level": args.level})
@@ -275,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep the runs already in --out (written by an interrupted run of "
                         "the same command) and play only the missing ones")
     r.add_argument("--quiet", action="store_true", help=QUIET)
+    r.add_argument("--force", action="store_true", help=FORCE)
     _add_overrides(r)
     r.set_defaults(func=cmd_run)
     w = sub.add_parser("sweep", help="run a study file: a grid of scenarios x protocols",
@@ -290,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run on a local dask cluster of this many single-threaded processes")
     w.add_argument("--scheduler", help="address of a running dask scheduler (tcp://host:8786)")
     w.add_argument("--quiet", action="store_true", help=QUIET)
+    w.add_argument("--force", action="store_true", help=FORCE)
     _add_overrides(w)
     w.set_defaults(func=cmd_sweep)
     t = sub.add_parser("trace", help="one run's trace and event log as CSV",
@@ -300,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, help="study seed (default: the file's [run] seed)")
     t.add_argument("--protocol", help="protocol (default: the file's first protocol)")
     t.add_argument("--out", default="trace-out", help="output directory (default: trace-out)")
+    t.add_argument("--force", action="store_true", help=FORCE)
     t.set_defaults(func=cmd_trace)
     s = sub.add_parser("summarize", help="confidence intervals of a results file",
                        description="Means and probabilities with summarize's default "
@@ -311,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--level", type=float, default=0.95,
                    help="confidence level of the intervals (default: 0.95)")
     s.add_argument("--out", help="also write the summary to this file (.csv, .parquet, .pq)")
+    s.add_argument("--force", action="store_true", help=FORCE)
     s.set_defaults(func=cmd_summarize)
     d = sub.add_parser("demo", help="the main job of `make demo`",
                        description="Simulate data/demo.toml, write results and summary, print "

@@ -46,6 +46,19 @@ def _out_path(out: str | None, default: str | None = None) -> Path | None:
     return p
 
 
+#: Help of ``--force``.
+FORCE = "overwrite output files that exist already (default: refuse)"
+
+
+def refuse_existing(args, *paths: Path | None, hint: str = "") -> None:
+    """Refuse, before any work, to overwrite an output that exists unless ``--force``."""
+    if getattr(args, "force", False):
+        return
+    for path in paths:
+        if path is not None and path.exists():
+            raise SpecError(f"--out {path}: exists; pass --force to overwrite it{hint}")
+
+
 def _write(df: pd.DataFrame, path: Path, provenance: dict) -> None:
     from ..io.results import to_csv, to_parquet
     (to_csv if path.suffix == ".csv" else to_parquet)(df, path, provenance=provenance)
@@ -106,6 +119,13 @@ def cmd_run(args) -> int:
     out = _out_path(args.out, f"{Path(args.spec).stem}-results.csv")
     if out.is_dir():
         raise SpecError(f"--out {out}: is a directory")
+    if not args.resume:
+        from ..studies.parts import RunParts
+        if RunParts(out, spec).exists():
+            raise SpecError(f"--out {out}: an interrupted run left its finished runs in "
+                            f"{RunParts(out, spec).path}; add --resume to finish them, or "
+                            f"delete that folder to start over")
+        refuse_existing(args, out, hint=" (or --resume to finish an interrupted run)")
     from ..studies.cost import check_cost
     try:
         check_cost([spec.scenario], spec.runs, len(spec.protocols), args.max_events)
@@ -133,11 +153,7 @@ def _load_done(args, spec, out: Path, parts):
 
     from ..io.results import load_results
     from ..studies.batch import check_resumable, runs_done
-    if parts.exists():
-        if not args.resume:
-            raise SpecError(f"--out {out}: an interrupted run left its finished runs in "
-                            f"{parts.path}; add --resume to finish them, or delete that "
-                            f"folder to start over")
+    if parts.exists() and args.resume:
         try:
             frames = parts.load()
         except ValueError as exc:
