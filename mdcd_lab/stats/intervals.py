@@ -5,8 +5,9 @@ The interval functions behind :func:`mdcd_lab.stats.summary.summarize`, vectoris
 over many samples, the rule that picks a metric's default interval from its
 family (:data:`AUTO_METHODS`, by the support of :data:`mdcd_lab.metrics.SUPPORTS`)
 and the smallest sample at which ``summarize`` calls it reliable
-(:data:`MIN_RELIABLE_N`), both in one place.  Every distribution function and the
-bootstrap come from :mod:`scipy.stats`.  Measured coverage:
+(:data:`MIN_RELIABLE_N`), both in one place, and the guard of the lower bound of a
+metric that grows with the run's length (:func:`rare_mode_factor`).  Every
+distribution function and the bootstrap come from :mod:`scipy.stats`.  Measured coverage:
 ``benchmarks/interval_coverage.py``, tabulated in ``docs/results-and-summaries.md``.
 """
 
@@ -120,7 +121,11 @@ def rare_mode_factor(k: Any, n: Any, level: float) -> np.ndarray:
     whatever the early runs hold, so a lower bound ``L`` of the runs that completed
     becomes ``(1 - q_hi) L``: a sample with no early ending (or one) cannot see how many
     runs end early, and its spread says nothing of them.  ``1 - q_hi`` of ``k = 0`` is
-    ``(a/2)^(1/n)`` (0.884 at ``n = 30``, 0.964 at 100, 0.996 at 1000 for 95%).
+    ``(a/2)^(1/n)`` (0.884 at ``n = 30``, 0.964 at 100, 0.996 at 1000 for 95%).  With
+    ``k = 1``, ``L`` of the whole sample (which holds the early run, so it is lower)
+    stands in for that of the completed runs.  The two bounds, each two-sided at
+    ``level``, leave a lower tail of at most ``1 - level`` (Bonferroni), not
+    ``(1 - level) / 2``; the coverage measured is in docs/results-and-summaries.md.
 
     Examples
     --------
