@@ -19,7 +19,7 @@ from .constants import OUTCOMES
 
 __all__ = ["Metric", "METRICS", "METRIC_NAMES", "METRIC_LABELS", "ENGINE_METRICS", "INT_METRICS",
            "FLOAT_METRICS", "OUTCOMES", "VIOLATIONS", "SUPPORTS", "NONNEGATIVE_SUPPORTS",
-           "empty_results", "metrics_markdown", "finalize_frame"]
+           "RUN_LENGTH_METRICS", "empty_results", "metrics_markdown", "finalize_frame"]
 
 #: What values a metric can take, which decides its default confidence interval in
 #: :func:`mdcd_lab.stats.summary.summarize`: ``"count"`` (non-negative integers),
@@ -48,6 +48,8 @@ class Metric:
     support: str = "real"
     #: Axis label of the metric in figures, without the unit (see :attr:`axis_label`).
     label: str = ""
+    #: It grows with the run's length in every run (:data:`RUN_LENGTH_METRICS`).
+    run_length: bool = False
 
     @property
     def axis_label(self) -> str:
@@ -187,8 +189,22 @@ METRIC_LABELS: dict[str, str] = {
     "phase": "phase of the end", "n_logged": "logged messages",
     "n_app_msgs": "application messages", "piggyback_bytes": "piggybacked bytes",
 }
-METRICS = tuple(replace(m, label=METRIC_LABELS.get(m.name, m.name.replace("_", " ")))
-                for m in METRICS)
+#: Non-negative metrics that grow with the run's length in every run, faults or not:
+#: the run's length itself (``t_end``, ``t_guarded``) and the running totals and running
+#: peaks of normal operation up to it.  A run that ends early (outcome ``'failed'`` or
+#: ``'recovered'``) holds less of them than one that completes, so a sample that happens
+#: to hold no early ending overstates their mean; ``summarize`` bounds that bias
+#: (:data:`mdcd_lab.stats.intervals.RARE_MODE_RUNS`, docs/results-and-summaries.md,
+#: *Intervals*).  Not here: time-averages (``log_entries_mean``, the ``*_mean`` delays),
+#: event times (``t_fault``, ...) and what only faults produce (recovery, compensation and
+#: oracle counters), which are not smaller in a run that ends early.
+RUN_LENGTH_METRICS: tuple[str, ...] = (
+    "t_end", "n_events", "t_guarded", "ckpt_total", "ckpt_act", "ckpt_sdw", "ckpt_s1",
+    "ckpt_s2", "ckpt_array_peak", "log_entries_peak", "log_bytes_peak", "log_sender_peak",
+    "log_receiver_peak", "n_logged", "n_at", "n_at_passed", "n_app_msgs", "piggyback_bytes",
+    "n_notifications")
+METRICS = tuple(replace(m, label=METRIC_LABELS.get(m.name, m.name.replace("_", " ")),
+                        run_length=m.name in RUN_LENGTH_METRICS) for m in METRICS)
 
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 #: The metrics an engine computes for a run: all but ``run`` and ``seed`` (the
@@ -226,8 +242,10 @@ def empty_results() -> pd.DataFrame:
 
 def metrics_markdown() -> str:
     """The metrics table as Markdown (docs/metrics.md is written from it)."""
-    lines = ["| column | dtype | unit | support | definition |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = ["| column | dtype | unit | support | grows with the run | definition |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for m in METRICS:
-        lines.append(f"| `{m.name}` | {m.dtype} | {m.unit} | {m.support} | {m.definition} |")
+        grows = "yes" if m.run_length else ""
+        lines.append(f"| `{m.name}` | {m.dtype} | {m.unit} | {m.support} | {grows} | "
+                     f"{m.definition} |")
     return "\n".join(lines) + "\n"

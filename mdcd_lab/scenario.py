@@ -72,7 +72,7 @@ class FieldInfo:
 
     @property
     def axis_label(self) -> str:
-        """``label`` with its unit, e.g. ``"mean channel delay (time units)"``; a
+        """``label`` with its unit, e.g. ``"shadow lag (time units)"``; a
         probability or a count of processes carries no unit (its label names it)."""
         if not self.unit or self.unit in ("probability", "processes"):
             return self.label

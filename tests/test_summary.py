@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from mdcd_lab.metrics import METRIC_NAMES, METRICS, OUTCOMES, VIOLATIONS, finalize_frame
+from mdcd_lab.stats.intervals import RARE_MODE_RUNS, rare_mode_factor
 from mdcd_lab.stats.summary import (
     INTERVAL_METHODS,
     PAIRED_COLUMNS,
@@ -495,3 +496,89 @@ def test_bca_covers_skewed_means():
     out = summarize(df, by="rep", metrics="x", method="bca")
     covered = ((out["ci_low"] <= 1.0) & (1.0 <= out["ci_high"])).mean()
     assert covered >= 0.89, covered
+
+
+# --------------------------------------------------------------------------- run-length metrics
+
+
+def test_rare_mode_factor_is_one_minus_the_exact_upper_bound():
+    # 1 - q_hi, q_hi the Clopper-Pearson upper bound of k early endings out of n
+    # (scipy's exact binomial interval), below RARE_MODE_RUNS; 1 from there on
+    for n in (10, 30, 100):
+        for k in range(RARE_MODE_RUNS):
+            q_hi = stats.binomtest(k, n).proportion_ci(0.95, method="exact").high
+            assert rare_mode_factor(k, n, 0.95)[()] == pytest.approx(1 - q_hi, rel=1e-10)
+        assert rare_mode_factor(RARE_MODE_RUNS, n, 0.95)[()] == 1.0
+    assert rare_mode_factor(0, 30, 0.95)[()] == pytest.approx(0.025 ** (1 / 30), rel=1e-12)
+    assert rare_mode_factor(0, 30, 0.99)[()] < rare_mode_factor(0, 30, 0.95)[()]
+
+
+def _run_lengths(outcomes, seed=0):
+    """A frame of run-length metrics (and a count that is not one) with these outcomes."""
+    rng = np.random.default_rng(seed)
+    n = len(outcomes)
+    return pd.DataFrame({"outcome": pd.Categorical(outcomes, categories=list(OUTCOMES)),
+                         "n_events": rng.poisson(400, n).astype(np.int64),
+                         "t_end": 100.0 - rng.random(n),
+                         "n_compensated": rng.poisson(2.0, n).astype(np.int64)})
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 5])
+def test_default_interval_of_run_length_metric_guards_its_lower_end(k):
+    """Issue 22: a sample with fewer than RARE_MODE_RUNS early endings gets Hall's lower
+    bound times rare_mode_factor(k, n); its upper bound, other metrics and explicit
+    methods are untouched."""
+    df = _run_lengths(["failed"] * k + ["completed"] * (30 - k))
+    names = ["n_events", "t_end", "n_compensated"]
+    auto = summarize(df, metrics=names).set_index("metric")
+    hall = summarize(df, metrics=names, method="hall").set_index("metric")
+    factor = rare_mode_factor(k, 30, 0.95)[()] if k < RARE_MODE_RUNS else 1.0
+    assert (factor < 1.0) == (k < RARE_MODE_RUNS)
+    for name in ("n_events", "t_end"):
+        assert auto.loc[name, "method"] == "hall"
+        assert auto.loc[name, "ci_low"] == pytest.approx(hall.loc[name, "ci_low"] * factor,
+                                                         rel=1e-12)
+        assert auto.loc[name, "ci_high"] == hall.loc[name, "ci_high"]
+        assert auto.loc[name, "half_width"] == pytest.approx(
+            (auto.loc[name, "ci_high"] - auto.loc[name, "ci_low"]) / 2, rel=1e-12)
+        assert auto.loc[name, "ci_reliable"]
+    assert auto.loc["n_compensated"].equals(hall.loc["n_compensated"])
+    # a mapping that names the metric keeps the explicit method; the others stay default
+    mixed = summarize(df, metrics=names, method={"t_end": "hall"}).set_index("metric")
+    assert mixed.loc["t_end", "ci_low"] == hall.loc["t_end", "ci_low"]
+    assert mixed.loc["n_events", "ci_low"] == auto.loc["n_events", "ci_low"]
+
+
+def test_run_length_guard_counts_early_endings_per_group_and_needs_outcome():
+    # group a: no early ending (guarded); group b: a failed and a recovered run (not)
+    df = pd.concat([_run_lengths(["completed"] * 30, seed=1),
+                    _run_lengths(["failed", "recovered"] + ["completed"] * 28, seed=2)],
+                   ignore_index=True)
+    df["g"] = ["a"] * 30 + ["b"] * 30
+    auto = summarize(df, by="g", metrics="n_events").set_index("g")
+    hall = summarize(df, by="g", metrics="n_events", method="hall").set_index("g")
+    assert auto.loc["a", "ci_low"] == pytest.approx(
+        hall.loc["a", "ci_low"] * 0.025 ** (1 / 30), rel=1e-12)
+    assert auto.loc["b", "ci_low"] == hall.loc["b", "ci_low"]
+    # without an outcome column nothing tells the early endings apart: Hall's interval
+    plain = summarize(df.drop(columns="outcome"), by="g", metrics="n_events").set_index("g")
+    assert plain["ci_low"].tolist() == hall["ci_low"].tolist()
+
+
+def test_guarded_interval_covers_a_mean_with_a_rare_early_mode():
+    """The defect of the coverage table (scenario 1, n = 30): 3% of the runs end early and
+    hold a quarter of the metric; a sample without them (40% of samples of 30) puts Hall's
+    interval above the mean.  The guard restores the coverage; Hall's alone does not."""
+    rng = np.random.default_rng(2222)
+    reps, n, q = 1000, 30, 0.03
+    early = rng.random((reps, n)) < q
+    x = np.where(early, rng.uniform(0.0, 50.0, (reps, n)), rng.normal(100.0, 5.0, (reps, n)))
+    truth = (1 - q) * 100.0 + q * 25.0
+    df = pd.DataFrame({"block": np.repeat(np.arange(reps), n), "t_end": x.ravel(),
+                       "outcome": np.where(early, "failed", "completed").ravel()})
+    auto = summarize(df, by="block", metrics="t_end")
+    hall = summarize(df, by="block", metrics="t_end", method="hall")
+    covered = ((auto["ci_low"] <= truth) & (truth <= auto["ci_high"])).mean()
+    plain = ((hall["ci_low"] <= truth) & (truth <= hall["ci_high"])).mean()
+    assert plain < 0.8, plain           # k = 0 in (0.97)^30 = 40% of the samples
+    assert covered >= 0.95, covered

@@ -236,6 +236,8 @@ def fig_recovery(runs: int, engine: str, progress: bool) -> FigureResult:
     """Executed recovery against the channel latency: the time from the detection to a
     quiet system, the messages the shadows re-send, and the messages recovered processes
     drop (recovered runs only; docs/protocol.md, section 9)."""
+    from ..plots.labels import field_label
+
     df = sweep(RECOVERY_BASE, {"latency": [0.0, 0.1, 0.25, 0.5, 1.0, 2.0]}, runs, SEED,
                protocols=RECOVERY_PROTOCOLS, engine=engine, progress=progress)
     rec = df[df["outcome"] == "recovered"]
@@ -245,7 +247,7 @@ def fig_recovery(runs: int, engine: str, progress: bool) -> FigureResult:
     left, middle, right = fig.axes[:3]
     for ax in (left, right):      # one x label under the three panels' common axis
         ax.set_xlabel("")
-    middle.set_xlabel("mean channel delay L (time units)")
+    middle.set_xlabel(field_label("latency"))
     left.set_ylabel("recovery latency\n(time units)")   # longer than the panel is high
     return _result(fig, summarize(rec, by=["protocol", "latency"], metrics=metrics), df)
 

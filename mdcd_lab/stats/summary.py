@@ -27,11 +27,12 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_int, check_level
-from ..metrics import NONNEGATIVE_SUPPORTS
+from ..metrics import NONNEGATIVE_SUPPORTS, RUN_LENGTH_METRICS
 from .intervals import (
     BOOTSTRAP_RESAMPLES,
     INTERVAL_METHODS,
     PROBABILITY_METRICS,
+    RARE_MODE_RUNS,
     auto_method,
     bca_interval,
     clopper_pearson_bounds,
@@ -40,6 +41,7 @@ from .intervals import (
     metric_support,
     min_reliable_n,
     quasi_poisson_interval,
+    rare_mode_factor,
     t_half_width,
     wilson_bounds,
     wilson_interval,
@@ -132,7 +134,8 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
         ``"auto"``).  ``"auto"`` (:data:`mdcd_lab.intervals.AUTO_METHODS`):
         ``"clopper-pearson"`` for the ``p_*`` shares, ``"hall"`` for counts and
         non-negative reals (support ``"count"`` or ``"nonnegative"`` in
-        :data:`mdcd_lab.metrics.METRICS`), ``"t"`` otherwise.
+        :data:`mdcd_lab.metrics.METRICS`; for a metric that grows with the run,
+        with its lower end guarded, see Notes), ``"t"`` otherwise.
     seed : int, default 0
         Seed of the bootstrap resamples of ``"bca"`` (the group and metric
         at row ``i`` of the result use ``SeedSequence(seed, spawn_key=(i,))``).
@@ -192,6 +195,16 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
       (``scipy.stats.bootstrap``, :data:`BOOTSTRAP_RESAMPLES` resamples);
       NaN when every value is equal (the bootstrap law is degenerate).
 
+    The default interval of a metric that grows with the run's length
+    (:data:`~mdcd_lab.metrics.RUN_LENGTH_METRICS`) guards its lower end against a
+    sample without the rare early endings (``outcome`` ``'failed'`` or
+    ``'recovered'``), which would overstate the mean: in a group with ``k <``
+    :data:`~mdcd_lab.stats.intervals.RARE_MODE_RUNS` early endings among the
+    metric's ``n`` values, the lower bound (after the clip at 0) is multiplied by
+    :func:`~mdcd_lab.stats.intervals.rare_mode_factor` ``(k, n, level)``, one minus
+    the Clopper-Pearson upper bound of the share of runs that end early.  Not for an
+    explicit ``method=`` of that metric, nor without an ``outcome`` column.
+
     The bounds of a non-negative metric (support ``"count"`` or
     ``"nonnegative"``) are clipped at 0 and those of a share to ``[0, 1]``.
     ``half_width`` is half the interval's length (``t * std / sqrt(n)`` for
@@ -203,6 +216,8 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
     by_cols = as_by(df, by)
     names = as_metrics(df, metrics, by_cols)
     methods = _as_methods(df, names, method)
+    chosen_auto = [method == "auto" if isinstance(method, str) else
+                   method.get(name, "auto") == "auto" for name in names]
     values = pd.DataFrame({i: metric_values(df, m) for i, m in enumerate(names)})
     keys = [df[c].reset_index(drop=True) for c in by_cols]  # aligned with `values`
     index, count, total, mean, std = group_stats(values, keys)
@@ -225,6 +240,15 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
         clipped = (floor0 & (lo < 0)) | ((support == "probability") & (hi > 1))
         lo = np.where(floor0 & (lo < 0), 0.0, lo)
         hi = np.where((support == "probability") & (hi > 1), 1.0, hi)
+    guard = _rare_mode_rows(df, values, keys, names, chosen_auto, n_groups)
+    if guard.any():
+        # a run-length metric's default interval from a sample with fewer than
+        # RARE_MODE_RUNS early endings: its lower end times rare_mode_factor (docs:
+        # *Intervals*); after the clip at 0, so the factor only ever lowers it
+        k_early = _early_endings(df, values, keys).ravel()
+        lo = np.where(guard, lo * rare_mode_factor(np.where(guard, k_early, 0.0),
+                                                   np.where(guard, n_flat, 1.0), level), lo)
+        clipped = clipped | guard
     half = np.where(is_t & ~clipped, t_half, (hi - lo) / 2.0)
     min_n = np.array([min_reliable_n(nm) for nm in name_flat])
     with np.errstate(invalid="ignore"):
@@ -298,6 +322,31 @@ def _bounds_by_method(values: pd.DataFrame, keys: list[pd.Series], total: np.nda
         lo[rows], hi[rows] = _bca_rows(values, keys, rows, n_metrics, level, seed)
 
     return lo, hi, support
+
+
+def _early_endings(df: pd.DataFrame, values: pd.DataFrame,
+                   keys: list[pd.Series]) -> np.ndarray:
+    """Runs that ended early (``outcome`` ``'failed'`` or ``'recovered'``) among the
+    non-missing values of each metric, per group: shape (groups, metrics)."""
+    early = df["outcome"].isin(("failed", "recovered")).to_numpy()
+    mask = values.notna().to_numpy() & early[:, None]
+    ind = pd.DataFrame(mask.astype(float), columns=values.columns).where(values.notna())
+    return group_stats(ind, keys)[2]
+
+
+def _rare_mode_rows(df: pd.DataFrame, values: pd.DataFrame, keys: list[pd.Series],
+                    names: list[str], chosen_auto: list[bool], n_groups: int) -> np.ndarray:
+    """The result rows (group-major) whose lower bound :func:`rare_mode_factor` guards:
+    a metric of :data:`~mdcd_lab.metrics.RUN_LENGTH_METRICS` with its default interval
+    (``method`` ``"auto"``), in a group with fewer than :data:`RARE_MODE_RUNS` early
+    endings among its values.  None without an ``outcome`` column (nothing tells the
+    early endings apart)."""
+    cols = np.array([nm in RUN_LENGTH_METRICS and auto
+                     for nm, auto in zip(names, chosen_auto, strict=True)])
+    if "outcome" not in df.columns or not cols.any():
+        return np.zeros(n_groups * len(names), dtype=bool)
+    k = _early_endings(df, values, keys)
+    return ((k < RARE_MODE_RUNS) & cols[None, :]).ravel()
 
 
 def _group_skew(values: pd.DataFrame, keys: list[pd.Series], mean: np.ndarray) -> np.ndarray:
