@@ -265,6 +265,22 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
 DEMO_SPEC = Path(__file__).resolve().parents[2] / "data" / "demo.toml"
 
 
+def _add_figures_parser(sub) -> None:
+    """``mdcd-lab figures`` (docs/figures.md)."""
+    f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)",
+                       description="Regenerate the paper figure set (docs/figures.md).")
+    f.add_argument("--out", default="figures-out", help="output directory")
+    f.add_argument("--runs", type=int, default=2000, help="runs per study point and protocol")
+    f.add_argument("--engine", default="auto",
+                   help="auto (numba where implemented), numba or reference")
+    f.add_argument("--only", help="comma-separated figure names (default: all)")
+    f.add_argument("--resume", action="store_true",
+                   help="keep the figures --out already holds complete with the same --runs "
+                        "and --engine, and make only the missing ones")
+    f.add_argument("--quiet", action="store_true", help=QUIET)
+    f.set_defaults(func=cmd_figures)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs)."""
     p = argparse.ArgumentParser(prog="mdcd-lab", description=DESCRIPTION)
@@ -331,18 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--figure-runs", type=int, default=400,
                    help="runs per point of the figure set (0: no figures)")
     d.set_defaults(func=cmd_demo)
-    f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)",
-                       description="Regenerate the paper figure set (docs/figures.md).")
-    f.add_argument("--out", default="figures-out", help="output directory")
-    f.add_argument("--runs", type=int, default=2000, help="runs per study point and protocol")
-    f.add_argument("--engine", default="auto",
-                   help="auto (numba where implemented), numba or reference")
-    f.add_argument("--only", help="comma-separated figure names (default: all)")
-    f.add_argument("--resume", action="store_true",
-                   help="keep the figures --out already holds complete with the same --runs "
-                        "and --engine, and make only the missing ones")
-    f.add_argument("--quiet", action="store_true", help=QUIET)
-    f.set_defaults(func=cmd_figures)
+    _add_figures_parser(sub)
     from .duration import add_parser as add_duration
     add_duration(sub)
     from .explore import add_explore_parser  # `mdcd-lab explore` (docs/explore.md)

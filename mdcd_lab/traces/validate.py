@@ -120,7 +120,7 @@ def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[st
     run_o = run[order]
     starts = np.flatnonzero(np.r_[True, run_o[1:] != run_o[:-1]]) if len(run) else \
         np.zeros(0, dtype=np.int64)
-    stops = np.r_[starts[1:], len(run)].astype(np.int64)
+    stops = np.r_[starts[1:], len(run)].astype(np.int64) if len(run) else starts
     # each column sorted by run once (a copy: the arrays are the engines' own), then cut
     # into per-run views; the runs in the order of their first row, as in the trace
     bounds = list(zip(starts.tolist(), stops.tolist(), strict=True))
