@@ -87,8 +87,10 @@ def atomic_files(*targets: Path) -> Iterator[list[Path]]:
     (``fsync``) and then moved onto its target with :func:`os.replace`, in
     order; a killed process therefore leaves either the complete new file or
     the old one, never a partial file.  If the block raises, the temporary
-    files are removed and no target is touched.  Used by :func:`to_csv`,
-    :func:`to_parquet` and the sweep store (:mod:`mdcd_lab.studies.store`).
+    files are removed and no target is touched.  An ``OSError`` that names no
+    file, or a temporary one (a full disk, a file-size limit), is raised again
+    naming the target.  Used by :func:`to_csv`, :func:`to_parquet`, the figure
+    set, the parts of ``run`` and the sweep store (:mod:`mdcd_lab.studies.store`).
     """
     token = uuid.uuid4().hex
     tmps = [t.with_name(f".{t.name}.{token}{TMP_SUFFIX}") for t in targets]
@@ -99,6 +101,12 @@ def atomic_files(*targets: Path) -> Iterator[list[Path]]:
                 os.fsync(f.fileno())
         for tmp, target in zip(tmps, targets, strict=True):
             os.replace(tmp, target)
+    except OSError as exc:      # name the target: a full disk or a size limit names no file
+        names = {str(t): str(target) for t, target in zip(tmps, targets, strict=True)}
+        if exc.filename is None or str(exc.filename) in names:
+            target = names.get(str(exc.filename), str(targets[0]))
+            raise OSError(exc.errno, exc.strerror or str(exc), target) from exc
+        raise
     finally:
         for tmp in tmps:
             tmp.unlink(missing_ok=True)

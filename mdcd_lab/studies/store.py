@@ -219,7 +219,8 @@ class Store:
         try:
             self._check()     # under the lock: another writer may have started it since
             self.units.mkdir(exist_ok=True)
-            for tmp in self.units.glob(f".*{TMP_SUFFIX}"):  # left by a killed writer
+            for tmp in [*self.units.glob(f".*{TMP_SUFFIX}"),     # left by a killed writer
+                        *self.path.glob(f".{MANIFEST_NAME}.*{TMP_SUFFIX}")]:
                 tmp.unlink(missing_ok=True)
             if self.manifest is None:
                 self.manifest = {"format": STORE_FORMAT, "format_version": _STORE_VERSION,
