@@ -103,13 +103,14 @@ def numba_supports(protocol: str) -> bool:
     return True
 
 
-def numba_compiled() -> bool:
-    """Whether the numba kernels are compiled already, in this process or in numba's
-    cache (the CLI announces a compilation otherwise); True where numba is missing."""
+def numba_compiled(what: str = "simulate") -> bool:
+    """Whether the numba kernels of ``what`` (``"simulate"``, ``"replay"`` or
+    ``"generate"``) are compiled already, in this process or in numba's cache (the CLI
+    announces a compilation otherwise); True where numba is missing."""
     if _numba_missing():
         return True
-    from .fast._cache import kernels_cached
-    return kernels_cached()
+    from .fast._cache import kernel_cached
+    return kernel_cached(what)
 
 
 def replay_rows(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scenario,

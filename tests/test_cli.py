@@ -11,7 +11,7 @@ import pytest
 from helpers import HANG_GUARD_S, run_cli, write_file
 
 from mdcd_lab import cli, studies
-from mdcd_lab.io import load_results, read_provenance
+from mdcd_lab.io import load_results, read_provenance, to_csv
 from mdcd_lab.scenario import Scenario
 from mdcd_lab.studies import pools, sweep
 from mdcd_lab.studies.grid import point_seed
@@ -262,6 +262,26 @@ def test_summarize_a_sweep_by_point(tmp_path, capsys):
     assert code == 0
     lines = [ln for ln in stdout.splitlines() if "ckpt_total" in ln]
     assert len(lines) == 8
+
+
+def test_summarize_a_sweep_does_not_pool_its_points(tmp_path, capsys):
+    """Issue 24 item 5: without --by, one group per grid point and protocol, said on stderr;
+    a --by that would pool grid points is refused in one line."""
+    res = tmp_path / "r.csv"
+    to_csv(_expected_sweep(), res)
+    code, stdout, err = run_cli(["summarize", res, "--metrics", "ckpt_total"], capsys)
+    assert code == 0
+    assert err == (f"{res}: 4 scenarios (a sweep): one group per value of n_low, at_coverage, "
+                   f"protocol (--by chooses)\n")
+    lines = [ln.split() for ln in stdout.splitlines() if "ckpt_total" in ln]
+    assert len(lines) == 8                    # 4 points x 2 protocols, not 2 pooled rows
+    assert {(ln[0], ln[1]) for ln in lines} == {(n, c) for n in ("2", "3")
+                                                for c in ("0.9", "1")}
+    code, stdout, err = run_cli(["summarize", res, "--by", "protocol"], capsys)
+    assert code == 2 and stdout == ""
+    assert err == (f"mdcd-lab: error: --by protocol: the scenario field 'n_low' varies within "
+                   f"a group (4 scenarios in {res}); add n_low, at_coverage to --by, or leave "
+                   f"--by out to group by the varying fields\n")
 
 
 # --------------------------------------------------------------------------- trace, demo

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
-from .. import api
+from .. import __version__, api
 from .run import (
     COMPILING,
     _engines,
     _out_path,
+    _override_argv,
     _overrides,
     _write,
     announce_compilation,
@@ -84,9 +86,13 @@ def cmd_sweep(args) -> int:
                    client=client, store=store, resume=args.resume, progress=not args.quiet,
                    engine=engine, **stop)
     except KeyboardInterrupt:
-        where = (f"the finished units are in {store}; run the same command with --resume to "
-                 f"finish the sweep" if store is not None else
-                 "nothing was kept (use --store DIR to make a sweep resumable)")
+        if store is None:
+            where = "nothing was kept (use --store DIR to make a sweep resumable)"
+        else:
+            again = shlex.join(["mdcd-lab", "sweep", str(args.study), "--store", str(store),
+                                *(["--out", str(out)] if out is not None else []),
+                                *_override_argv(args), "--resume"])
+            where = f"the finished units are in {store}; to finish the sweep: {again}"
         print(f"mdcd-lab: interrupted; {where}", file=sys.stderr)
         return 130
     finally:
@@ -136,8 +142,21 @@ def cmd_summarize(args) -> int:
         raise SpecError(f"{p}: no such file")
     df = load_results(p)
     by = [c for c in (args.by or "").split(",") if c]
-    if not by and "protocol" in df.columns:
-        by = ["protocol"]
+    grid = _varying_fields(df)
+    if not by:
+        by = grid + (["protocol"] if "protocol" in df.columns else [])
+        if grid:
+            print(f"{p}: {_n_points(df, grid)} scenarios (a sweep): one group per value of "
+                  f"{', '.join(by)} (--by chooses)", file=sys.stderr)
+    else:
+        pooled = [f for f in grid if f not in by and
+                  int(df.groupby(by, observed=True, dropna=False)[f].nunique(dropna=False)
+                      .max()) > 1]
+        if pooled:
+            raise SpecError(f"--by {','.join(by)}: the scenario field {pooled[0]!r} varies "
+                            f"within a group ({_n_points(df, grid)} scenarios in {p}); add "
+                            f"{', '.join(pooled)} to --by, or leave --by out to group by the "
+                            f"varying fields")
     metrics = [c for c in (args.metrics or "").split(",") if c] or None
     out = _out_path(args.out)
     s = summarize(df, by=by or None, metrics=metrics, level=args.level)
@@ -145,6 +164,16 @@ def cmd_summarize(args) -> int:
         _write(s, out, {"summarized": str(p), "by": by, "level": args.level})
     print(s.to_string(index=False, float_format=lambda x: f"{x:.5g}"))
     return 0
+
+
+def _varying_fields(df) -> list[str]:
+    """The Scenario fields that take more than one value in ``df`` (a sweep's grid)."""
+    from ..scenario import FIELDS
+    return [f for f in FIELDS if f in df.columns and df[f].nunique(dropna=False) > 1]
+
+
+def _n_points(df, fields: list[str]) -> int:
+    return len(df[fields].drop_duplicates())
 
 
 def _check_figure_args(args) -> list[str] | None:
@@ -212,6 +241,20 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _summarize_description() -> str:
+    """``summarize --help``'s text, naming the interval of each family from
+    :data:`mdcd_lab.stats.intervals.AUTO_METHODS` (so that it cannot go stale)."""
+    from ..stats.intervals import AUTO_METHODS
+    families = {"probability": "the p_* shares", "count": "counts",
+                "nonnegative": "non-negative reals", "real": "other metrics"}
+    methods = "; ".join(f"{families.get(k, k)}: {v}" for k, v in AUTO_METHODS.items())
+    return ("Means and probabilities with confidence intervals, and whether each is "
+            f"reliable, per group.  The interval of each metric's family ({methods}; "
+            "docs/results-and-summaries.md).  The results of a sweep are summarized per "
+            "grid point: without --by, the groups are the scenario fields that vary and "
+            "the protocol; a --by that would pool grid points is refused.")
+
+
 QUIET = "no progress bars (the one-time notice that numba is compiling still prints)"
 
 
@@ -234,6 +277,7 @@ DEMO_SPEC = Path(__file__).resolve().parents[2] / "data" / "demo.toml"
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs)."""
     p = argparse.ArgumentParser(prog="mdcd-lab", description=DESCRIPTION)
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("run", help="simulate a scenario file (resumable after Ctrl-C)",
                        description="Simulate every protocol of a scenario file on common "
@@ -273,11 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default="trace-out", help="output directory (default: trace-out)")
     t.set_defaults(func=cmd_trace)
     s = sub.add_parser("summarize", help="confidence intervals of a results file",
-                       description="Means and probabilities with summarize's default "
-                                   "intervals per metric family, and whether each is reliable, "
-                                   "per group (docs/results-and-summaries.md).")
+                       description=_summarize_description())
     s.add_argument("results", help="results file (.csv, .parquet, .pq) written by run or sweep")
-    s.add_argument("--by", help="comma-separated grouping columns (default: protocol)")
+    s.add_argument("--by", help="comma-separated grouping columns (default: the scenario "
+                                "fields that vary in the file, i.e. a sweep's grid, and "
+                                "protocol)")
     s.add_argument("--metrics", help="comma-separated metrics (default: all)")
     s.add_argument("--level", type=float, default=0.95,
                    help="confidence level of the intervals (default: 0.95)")
@@ -291,14 +335,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="out/demo", help="output directory (default: out/demo)")
     d.add_argument("--quiet", action="store_true", help=QUIET)
     d.add_argument("--figure-runs", type=int, default=400,
-                   help="runs per point of the figure set (0: no figures)")
+                   help="runs per point of the figure set (0: no figures; default: 400)")
     d.set_defaults(func=cmd_demo)
     f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)",
                        description="Regenerate the paper figure set (docs/figures.md).")
-    f.add_argument("--out", default="figures-out", help="output directory")
-    f.add_argument("--runs", type=int, default=2000, help="runs per study point and protocol")
+    f.add_argument("--out", default="figures-out",
+                   help="output directory (default: figures-out)")
+    f.add_argument("--runs", type=int, default=2000,
+                   help="runs per study point and protocol (default: 2000)")
     f.add_argument("--engine", default="auto",
-                   help="auto (numba where implemented), numba or reference")
+                   help="auto (numba where implemented), numba or reference (default: auto)")
     f.add_argument("--only", help="comma-separated figure names (default: all)")
     f.add_argument("--quiet", action="store_true", help=QUIET)
     f.set_defaults(func=cmd_figures)
