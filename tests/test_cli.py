@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -299,9 +300,14 @@ def test_trace_writes_trace_and_events(tmp_path, capsys):
 def test_demo_with_a_small_spec(tmp_path, capsys):
     spec = write_file(tmp_path, SCENARIO)
     outdir = tmp_path / "demo"
-    code, stdout, _ = run_cli(["demo", "--spec", spec, "--out", outdir, "--quiet",
-                            "--figure-runs", "0"], capsys)
+    code, stdout, err = run_cli(["demo", "--spec", spec, "--out", outdir, "--quiet",
+                                 "--figure-runs", "0"], capsys)
     assert code == 0 and "mdcd_lab demo: 6 runs x 2 protocols" in stdout
+    # it says what it does, then how long it took (issue 24)
+    lines = err.splitlines()
+    assert lines[0] == (f"mdcd-lab demo: part 1 of 1: 6 runs of each of 2 protocols of "
+                        f"{Path(spec).name}, summary in {outdir}")
+    assert re.fullmatch(r"mdcd-lab demo: part 1 took [0-9]+\.[0-9] s", lines[-1])
     assert len(load_results(outdir / "results.csv")) == 12
     s = load_results(outdir / "summary.csv")
     assert {"p_failed", "ckpt_total"} <= set(s["metric"])
@@ -357,10 +363,11 @@ def test_example_study_files_are_valid(path):
     from mdcd_lab.cli.specs import load_spec
     spec = load_spec(path, allow_grid=True)
     assert spec.grid and spec.protocols == ("mdcd", "mdcd-paper")
-    assert spec.engine == "reference" and spec.runs >= 100
-    if path.name == "study_coverage.toml":
-        assert list(spec.grid) == ["at_coverage", "horizon"]
+    assert spec.runs >= 100
+    if path.name == "study_coverage.toml":      # the README's example: not pinned (issue 24)
+        assert list(spec.grid) == ["at_coverage", "horizon"] and spec.engine == "auto"
     else:
+        assert spec.engine == "reference"
         assert {"target_rel_halfwidth", "max_runs", "metrics"} <= set(spec.extra)
 
 

@@ -299,6 +299,30 @@ def test_every_default_is_in_the_help_and_every_command_has_a_description():
                 assert "default" in a.help, f"mdcd-lab {name} {a.option_strings}: {a.help}"
 
 
+def test_following_the_readme_writes_only_under_out():
+    """Issue 24 item 9: the README's commands (parsed by the real parser) and every
+    command's default output directory write under ``out/`` (git-ignored)."""
+    import shlex
+    parser, sub = _subparsers()
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"Command line \(`mdcd-lab --help`\):\s+```\n(.*?)```", readme,
+                      re.S).group(1)
+    lines = [ln.split("#")[0].strip() for ln in block.splitlines() if ln.strip()]
+    assert len(lines) >= 8
+    for line in lines:
+        argv = shlex.split(line)
+        assert argv[0] == "mdcd-lab"
+        args = parser.parse_args(argv[1:])
+        paths = [getattr(args, k) for k in ("out", "store") if getattr(args, k, None)]
+        if args.command == "run":
+            assert args.out is not None, line          # else SPEC-results.csv in the root
+        for path in paths:
+            assert path.startswith("out/"), line
+    for name, p in sub.items():
+        default = p.get_default("out")
+        assert default is None or default.startswith("out/"), (name, default)
+
+
 def test_version(capsys):
     import mdcd_lab
     with pytest.raises(SystemExit) as exc:

@@ -139,8 +139,8 @@ def add_parser(sub) -> None:
     d.add_argument("--engine", default="auto", choices=ENGINE_CHOICES,
                    help="simulation engine: auto (numba where it implements the protocol), "
                         "numba or reference; the numbers are identical (default: auto)")
-    d.add_argument("--out", default="duration-out",
-                   help="output directory (default: duration-out)")
+    d.add_argument("--out", default="out/duration",
+                   help="output directory (default: out/duration)")
     d.add_argument("--quiet", action="store_true",
                    help="no progress bars (a notice that numba is compiling still prints)")
     d.set_defaults(func=cmd_duration)

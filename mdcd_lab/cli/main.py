@@ -15,6 +15,7 @@ import argparse
 import os
 import shlex
 import sys
+import time
 from pathlib import Path
 
 from .. import __version__, api
@@ -207,6 +208,11 @@ def cmd_figures(args) -> int:
     return 0
 
 
+def _say(what: str) -> None:
+    """A line of ``demo``'s narration on stderr (what it does next, what it took)."""
+    print(f"mdcd-lab demo: {what}", file=sys.stderr, flush=True)
+
+
 def cmd_demo(args) -> int:
     spec = load_spec(args.spec)
     outdir = Path(args.out)
@@ -217,7 +223,11 @@ def cmd_demo(args) -> int:
                                               out=outdir / "figures"))
     outdir.mkdir(parents=True, exist_ok=True)
     engines = _engines(spec)
+    parts = 2 if args.figure_runs else 1
+    _say(f"part 1 of {parts}: {spec.runs} runs of each of {len(spec.protocols)} protocols "
+         f"of {spec.path.name}, summary in {outdir}")
     announce_compilation(engines.values())
+    t0 = time.perf_counter()
     df = simulate_spec(spec, progress=not args.quiet)
     _write(df, outdir / "results.csv", spec.provenance() | {"engine_per_protocol": engines})
     from ..stats.summary import summarize
@@ -228,11 +238,17 @@ def cmd_demo(args) -> int:
     print(f"mdcd_lab demo: {spec.runs} runs x {len(spec.protocols)} protocols of "
           f"{spec.path.name} on the {used} engine")
     print(one_screen(df))
-    print(f"\nwrote {outdir / 'results.csv'} and {outdir / 'summary.csv'} (with .meta.json)")
+    print(f"\nwrote {outdir / 'results.csv'} and {outdir / 'summary.csv'} (with .meta.json)",
+          flush=True)
+    _say(f"part 1 took {time.perf_counter() - t0:.1f} s")
     if args.figure_runs:
-        from ..figures.paper import make_figures
+        from ..figures.paper import FIGURES, make_figures
+        _say(f"part 2 of 2: the figure set, {len(FIGURES)} figures at {args.figure_runs} runs "
+             f"per point, in {outdir / 'figures'} (minutes; --figure-runs 0 leaves it out)")
+        t0 = time.perf_counter()
         written = make_figures(outdir / "figures", runs=args.figure_runs, engine="auto",
                                progress=not args.quiet)
+        _say(f"part 2 took {time.perf_counter() - t0:.1f} s")
         print(f"\nfigure set: {len(written)} figures ({args.figure_runs} runs per point) "
               f"in {outdir / 'figures'} (PDF, PNG, CSV)")
         from ..figures.paper import scope_summary_lines
@@ -314,7 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--run", type=int, required=True, help="index of the run (>= 0)")
     t.add_argument("--seed", type=int, help="study seed (default: the file's [run] seed)")
     t.add_argument("--protocol", help="protocol (default: the file's first protocol)")
-    t.add_argument("--out", default="trace-out", help="output directory (default: trace-out)")
+    t.add_argument("--out", default="out/trace",
+                   help="output directory (default: out/trace)")
     t.set_defaults(func=cmd_trace)
     s = sub.add_parser("summarize", help="confidence intervals of a results file",
                        description=_summarize_description())
@@ -339,8 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
     f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)",
                        description="Regenerate the paper figure set (docs/figures.md).")
-    f.add_argument("--out", default="figures-out",
-                   help="output directory (default: figures-out)")
+    f.add_argument("--out", default="out/figures",
+                   help="output directory (default: out/figures)")
     f.add_argument("--runs", type=int, default=2000,
                    help="runs per study point and protocol (default: 2000)")
     f.add_argument("--engine", default="auto",

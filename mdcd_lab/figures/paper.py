@@ -282,6 +282,9 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
         engine), ``"numba"`` or ``"reference"``.
     only : list of str, optional
         Names of the figures to make (default: all of :data:`FIGURES`).
+    progress : bool
+        One ``tqdm`` bar over the figures ("figure k of N: name"); the studies
+        inside a figure show none.
     formats : sequence of str
         Image formats among ``pdf``, ``png``, ``svg``.
     """
@@ -297,25 +300,42 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
     bad_fmt = sorted(set(formats) - {"pdf", "png", "svg"})
     if bad_fmt:
         raise ValueError(f"unknown figure format(s) {bad_fmt}; use pdf, png or svg")
-    from ..plots.style import style_context
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, list[Path]] = {}
-    with study_cache():
-        for spec in FIGURES:
-            if only is not None and spec.name not in only:
-                continue
-            result = spec.build(runs, engine, progress)
-            files = []
-            with style_context():     # the style's TrueType fonts also when saving
-                for fmt in formats:
-                    path = out / f"{spec.name}.{fmt}"
-                    result.figure.savefig(path, dpi=200, metadata=_metadata(fmt))
-                    files.append(path)
-            files.append(to_csv(result.data.reset_index(drop=True), out / f"{spec.name}.csv",
-                                provenance=figure_provenance(spec, result, runs, engine)))
-            written[spec.name] = files
+    todo = [spec for spec in FIGURES if only is None or spec.name in only]
+    bar = None
+    if progress:      # one bar over the figures ("figure k of N"), none per inner study
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(todo), desc="figures", unit="figure")
+    try:
+        with study_cache():
+            for k, spec in enumerate(todo, 1):
+                if bar is not None:
+                    bar.set_description(f"figure {k} of {len(todo)}: {spec.name}")
+                written[spec.name] = _make_one(spec, out, runs, engine, formats)
+                if bar is not None:
+                    bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
     return written
+
+
+def _make_one(spec: FigureSpec, out: Path, runs: int, engine: str,
+              formats: Sequence[str]) -> list[Path]:
+    """Build one figure of the set (no inner progress bars) and write its files."""
+    from ..plots.style import style_context
+    result = spec.build(runs, engine, False)
+    files = []
+    with style_context():     # the style's TrueType fonts also when saving
+        for fmt in formats:
+            path = out / f"{spec.name}.{fmt}"
+            result.figure.savefig(path, dpi=200, metadata=_metadata(fmt))
+            files.append(path)
+    files.append(to_csv(result.data.reset_index(drop=True), out / f"{spec.name}.csv",
+                        provenance=figure_provenance(spec, result, runs, engine)))
+    return files
 
 
 def scope_summary_lines(fig_dir: str | Path, scenario: Scenario,
