@@ -39,6 +39,13 @@ def test_plot_duration(study):
 def test_explorer_sliders_replot_without_simulating(study, monkeypatch):
     ex = duration_explorer(study)
     assert ex.n_draws == 1 and ex.output.outputs[0]["data"]["image/png"]
+    # every cost slider shows its unit beside it (issue 24: "at", "logged", "delta" had none)
+    rows = ex.widget.children[1].children[0].children
+    units = {row.children[0].description: row.children[1].value for row in rows}
+    assert units["at"] == "<small>time units per acceptance test</small>"
+    assert units["logged"] == "<small>time units per logged message</small>"
+    assert units["delta"] == "<small>service rate after recovery (0 to 1)</small>"
+    assert set(units) == set(ex.sliders)
 
     def no_simulation(*args, **kwargs):
         raise AssertionError("the explorer must not simulate")
