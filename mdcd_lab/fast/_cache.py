@@ -33,11 +33,12 @@ __all__ = ["kernels_cached", "kernel_cached", "ensure_compiled", "compile_second
 LOGGER = logging.getLogger("mdcd_lab")
 
 #: The expected cold-compile time of each group of entry kernels, as the notice
-#: states it: wall time of a cold compile on an idle 2-core machine (docs/cli.md,
-#: "Compilation", gives the command that measures it); more on a busy machine.
+#: states it: CPU time of a cold compile (105 s for a cold `run`, 115 s for a cold
+#: `explore`, measured by the commands in docs/cli.md); the wall time is about
+#: that on an idle machine, more on a busy one.
 EXPECTED: dict[str, str] = {
-    "simulate": "about 1 minute",
-    "replay": "about 1 minute",
+    "simulate": "about 2 minutes",
+    "replay": "about 2 minutes",
     "generate": "a few seconds",
 }
 
@@ -102,9 +103,9 @@ def kernels_cached() -> bool:
 def notice(what: str, who: str = "mdcd_lab") -> str:
     """The one-line notice of a cold compilation of the kernel group ``what`` (``who``:
     the name it starts with; the command line says ``mdcd-lab``)."""
-    return (f"{who}: compiling the numba engine's {what} kernels, {EXPECTED[what]} "
-            f"(once per machine and version of the kernels; later runs load them from "
-            f"numba's cache)...")
+    return (f"{who}: compiling the numba engine's {what} kernels, {EXPECTED[what]}, "
+            f"more on a busy machine (once per machine and version of the kernels; later "
+            f"runs load them from numba's cache)...")
 
 
 def mark_announced(what: str) -> None:
