@@ -134,7 +134,7 @@ def test_explore_leaves_compile_time_out_of_its_seconds(monkeypatch):
     clock = iter([100.0, 130.0])      # explore's two readings of the clock: 30 s in all
     spent = iter([5.0, 17.0])         # of which 12 s compiling
     monkeypatch.setattr(verdicts.time, "perf_counter", lambda: next(clock))
-    monkeypatch.setattr(verdicts, "_compile_seconds", lambda: next(spent))
+    monkeypatch.setattr(verdicts, "compile_seconds", lambda: next(spent))
     scope = m.Scope(n_low=1, n_act=1, max_actions=1)
     df = m.explore(scope, protocols="mdcd", engine="reference")
     assert df.attrs["compile_seconds"] == 12.0

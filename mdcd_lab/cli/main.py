@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from .. import __version__, api
+from .. import api
 from .run import (
     COMPILING,
     _engines,
@@ -290,10 +290,20 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
 DEMO_SPEC = Path(__file__).resolve().parents[2] / "data" / "demo.toml"
 
 
+def _version() -> str:
+    """The installed distribution's version (``mdcd_lab.__version__``; the command line
+    does not import its own package's face)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("mdcd_lab")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs)."""
     p = argparse.ArgumentParser(prog="mdcd-lab", description=DESCRIPTION)
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("run", help="simulate a scenario file (resumable after Ctrl-C)",
                        description="Simulate every protocol of a scenario file on common "

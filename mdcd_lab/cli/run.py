@@ -77,9 +77,8 @@ def announce_compilation(engines, what: str = "simulate") -> None:
     if "numba" not in set(engines):
         return
     if not api.numba_compiled(what):
-        from ..fast import _cache
-        print(_cache.notice(what, "mdcd-lab"), file=sys.stderr, flush=True)
-        _cache.mark_announced(what)
+        print(api.compile_notice(what, "mdcd-lab"), file=sys.stderr, flush=True)
+        api.compile_announced(what)
 
 
 def _overrides(args, spec):

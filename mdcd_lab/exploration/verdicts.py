@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import ENGINE_CHOICES
-from ..api import replay_rows, resolve_engine
+from ..api import compile_seconds, replay_rows, resolve_engine
 from ..constants import KIND_OUTPUT
 from ..metrics import OUTCOMES, VIOLATIONS
 from ..protocols import DEFAULT_PAIR, Rules, get_rules, protocol_names
@@ -89,14 +89,6 @@ def _trace_frame(rows: list, sc: Scenario) -> pd.DataFrame:
     return df
 
 
-def _compile_seconds() -> float:
-    """Seconds this process spent compiling numba kernels (0.0 without numba)."""
-    try:
-        from ..fast._cache import compile_seconds as seconds
-    except ImportError:
-        return 0.0
-    return seconds()
-
 def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
             engine: str = "numba", progress: bool = False,
             batch_size: int = 50_000, recovery: str = "executed") -> pd.DataFrame:
@@ -149,7 +141,7 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
     # the reduced one (so their counts do not depend on the company they are in)
     groups = [(p, g) for p in (False, True)
               if (g := [r for r in rules if (scope.n_low > 1 and r.unclustered) == p])]
-    t0, compiled0 = time.perf_counter(), _compile_seconds()
+    t0, compiled0 = time.perf_counter(), compile_seconds()
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -169,7 +161,7 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
         if bar is not None:
             bar.close()
     df = pd.DataFrame(records)
-    compiled = _compile_seconds() - compiled0
+    compiled = compile_seconds() - compiled0
     df.attrs["seconds"] = time.perf_counter() - t0 - compiled
     df.attrs["compile_seconds"] = compiled
     return df

@@ -134,15 +134,24 @@ def ensure_compiled(disp: Any, args: tuple, what: str) -> None:
     """
     global _compile_seconds
     import numba
-    sig = tuple(numba.typeof(a) for a in args)
-    if sig in disp.overloads:          # compiled or loaded in this process already
+    overloads = getattr(disp, "overloads", None)
+    if overloads is None:              # not a numba dispatcher (a test's stand-in)
+        return
+    try:
+        sig = tuple(numba.typeof(a) for a in args)
+    except Exception:                  # an argument numba cannot type: the call will say
+        return
+    if sig in overloads:               # compiled or loaded in this process already
         return
     cold = not _cached(disp, sig)
     if cold and what not in _announced:
         LOGGER.warning(notice(what))
         _announced.add(what)
     t0 = time.perf_counter()
-    disp.compile(sig)
+    try:
+        disp.compile(sig)
+    except Exception:                  # the call itself compiles again and raises
+        return
     if cold:
         seconds = time.perf_counter() - t0
         _compile_seconds += seconds
