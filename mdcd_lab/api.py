@@ -14,7 +14,8 @@ from .traces.table import empty_run_arrays, generate_traces
 from .traces.validate import check_twin_members, validate_trace
 
 __all__ = ["ENGINES", "ENGINE_CHOICES", "simulate", "replay", "run_events", "numba_supports",
-           "resolve_engine", "replay_rows", "numba_compiled"]
+           "resolve_engine", "replay_rows", "numba_compiled", "compile_notice",
+           "compile_announced", "compile_seconds"]
 
 
 def _check_common(scenario: Scenario, protocol: str, engine: str) -> str:
@@ -103,13 +104,37 @@ def numba_supports(protocol: str) -> bool:
     return True
 
 
-def numba_compiled() -> bool:
-    """Whether the numba kernels are compiled already, in this process or in numba's
-    cache (the CLI announces a compilation otherwise); True where numba is missing."""
+def numba_compiled(what: str = "simulate") -> bool:
+    """Whether the numba kernels of ``what`` (``"simulate"``, ``"replay"`` or
+    ``"generate"``) are compiled already, in this process or in numba's cache (the CLI
+    announces a compilation otherwise); True where numba is missing."""
     if _numba_missing():
         return True
-    from .fast._cache import kernels_cached
-    return kernels_cached()
+    from .fast._cache import kernel_cached
+    return kernel_cached(what)
+
+
+def compile_notice(what: str = "simulate", who: str = "mdcd_lab") -> str:
+    """The one-line notice said before the numba kernels of ``what`` compile cold
+    (:func:`mdcd_lab.fast._cache.notice`); the command line says it itself and then
+    calls :func:`compile_announced`, so that the engine does not say it twice."""
+    from .fast._cache import notice
+    return notice(what, who)
+
+
+def compile_announced(what: str = "simulate") -> None:
+    """Record that the caller announced the compilation of ``what`` (see above)."""
+    from .fast._cache import mark_announced
+    mark_announced(what)
+
+
+def compile_seconds() -> float:
+    """Seconds this process spent compiling numba kernels that were not in numba's
+    cache (0.0 where numba is missing): work time should leave them out."""
+    if _numba_missing():
+        return 0.0
+    from .fast._cache import compile_seconds as seconds
+    return seconds()
 
 
 def replay_rows(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scenario,

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from helpers import HANG_GUARD_S, run_cli, write_file
 
 from mdcd_lab import cli, studies
-from mdcd_lab.io import load_results, read_provenance
+from mdcd_lab.io import load_results, read_provenance, to_csv
 from mdcd_lab.scenario import Scenario
 from mdcd_lab.studies import pools, sweep
 from mdcd_lab.studies.grid import point_seed
@@ -264,6 +265,26 @@ def test_summarize_a_sweep_by_point(tmp_path, capsys):
     assert len(lines) == 8
 
 
+def test_summarize_a_sweep_does_not_pool_its_points(tmp_path, capsys):
+    """Issue 24 item 5: without --by, one group per grid point and protocol, said on stderr;
+    a --by that would pool grid points is refused in one line."""
+    res = tmp_path / "r.csv"
+    to_csv(_expected_sweep(), res)
+    code, stdout, err = run_cli(["summarize", res, "--metrics", "ckpt_total"], capsys)
+    assert code == 0
+    assert err == (f"{res}: 4 scenarios (a sweep): one group per value of n_low, at_coverage, "
+                   f"protocol (--by chooses)\n")
+    lines = [ln.split() for ln in stdout.splitlines() if "ckpt_total" in ln]
+    assert len(lines) == 8                    # 4 points x 2 protocols, not 2 pooled rows
+    assert {(ln[0], ln[1]) for ln in lines} == {(n, c) for n in ("2", "3")
+                                                for c in ("0.9", "1")}
+    code, stdout, err = run_cli(["summarize", res, "--by", "protocol"], capsys)
+    assert code == 2 and stdout == ""
+    assert err == (f"mdcd-lab: error: --by protocol: the scenario field 'n_low' varies within "
+                   f"a group (4 scenarios in {res}); add n_low, at_coverage to --by, or leave "
+                   f"--by out to group by the varying fields\n")
+
+
 # --------------------------------------------------------------------------- trace, demo
 def test_trace_writes_trace_and_events(tmp_path, capsys):
     spec = write_file(tmp_path, SCENARIO)
@@ -279,9 +300,14 @@ def test_trace_writes_trace_and_events(tmp_path, capsys):
 def test_demo_with_a_small_spec(tmp_path, capsys):
     spec = write_file(tmp_path, SCENARIO)
     outdir = tmp_path / "demo"
-    code, stdout, _ = run_cli(["demo", "--spec", spec, "--out", outdir, "--quiet",
-                            "--figure-runs", "0"], capsys)
+    code, stdout, err = run_cli(["demo", "--spec", spec, "--out", outdir, "--quiet",
+                                 "--figure-runs", "0"], capsys)
     assert code == 0 and "mdcd_lab demo: 6 runs x 2 protocols" in stdout
+    # it says what it does, then how long it took (issue 24)
+    lines = err.splitlines()
+    assert lines[0] == (f"mdcd-lab demo: part 1 of 1: 6 runs of each of 2 protocols of "
+                        f"{Path(spec).name}, summary in {outdir}")
+    assert re.fullmatch(r"mdcd-lab demo: part 1 took [0-9]+\.[0-9] s", lines[-1])
     assert len(load_results(outdir / "results.csv")) == 12
     s = load_results(outdir / "summary.csv")
     assert {"p_failed", "ckpt_total"} <= set(s["metric"])
@@ -337,10 +363,11 @@ def test_example_study_files_are_valid(path):
     from mdcd_lab.cli.specs import load_spec
     spec = load_spec(path, allow_grid=True)
     assert spec.grid and spec.protocols == ("mdcd", "mdcd-paper")
-    assert spec.engine == "reference" and spec.runs >= 100
-    if path.name == "study_coverage.toml":
-        assert list(spec.grid) == ["at_coverage", "horizon"]
+    assert spec.runs >= 100
+    if path.name == "study_coverage.toml":      # the README's example: not pinned (issue 24)
+        assert list(spec.grid) == ["at_coverage", "horizon"] and spec.engine == "auto"
     else:
+        assert spec.engine == "reference"
         assert {"target_rel_halfwidth", "max_runs", "metrics"} <= set(spec.extra)
 
 

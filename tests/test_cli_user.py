@@ -194,13 +194,14 @@ def test_sigint_while_the_kernels_compile(tmp_path):
     out = tmp_path / "r.csv"
     proc = _popen(["run", spec, "--engine", "numba", "--out", out, "--quiet"], tmp_path,
                   NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
-    head = _read_until(proc, re.compile(rb"compiling the numba kernels.*\n"))
+    head = _read_until(proc, re.compile(rb"compiling the numba engine's.*\n"))
     proc.send_signal(signal.SIGINT)
     stdout, rest = proc.communicate(timeout=HANG_GUARD_S)
     stderr = (head + rest).decode()
     assert proc.returncode == 130, stderr
+    from mdcd_lab.fast._cache import notice
     assert _messages(stderr) == [
-        cli.COMPILING,
+        notice("simulate", "mdcd-lab"),
         "mdcd-lab: interrupted before a chunk of runs finished; nothing new was written"]
     assert not out.exists() and stdout == b""
 
@@ -209,7 +210,7 @@ def test_compile_notice_only_when_the_cache_is_cold(tmp_path, capsys, monkeypatc
     from mdcd_lab.fast import _cache
     spec = write_file(tmp_path, SCENARIO)
     for cached in (True, False):
-        monkeypatch.setattr(_cache, "kernels_cached", lambda c=cached: c)
+        monkeypatch.setattr(_cache, "kernel_cached", lambda what, c=cached: c)
         code, _, err = run_cli(["run", spec, "--out", tmp_path / "r.csv", "--engine", "numba",
                              "--quiet", "--force"], capsys)
         assert code == 0
@@ -338,6 +339,106 @@ def test_every_option_has_help_and_no_rst_markup(capsys):
         texts.append(p.format_help())
     for text in texts:
         assert not re.search(r"``|:func:|:class:|:data:|`[^`]+`_", text), text
+
+
+def _subparsers():
+    parser = cli.build_parser()
+    return parser, next(a for a in parser._actions if a.dest == "command").choices
+
+
+def test_every_default_is_in_the_help_and_every_command_has_a_description():
+    """Issue 24 item 8: help shows the defaults; ``duration`` has a description."""
+    import argparse
+    _, sub = _subparsers()
+    for name, p in sub.items():
+        assert p.description, f"mdcd-lab {name} has no description"
+        for a in p._actions:
+            if a.default not in (None, False, argparse.SUPPRESS):
+                assert "default" in a.help, f"mdcd-lab {name} {a.option_strings}: {a.help}"
+
+
+def test_following_the_readme_writes_only_under_out():
+    """Issue 24 item 9: the README's commands (parsed by the real parser) and every
+    command's default output directory write under ``out/`` (git-ignored)."""
+    import shlex
+    parser, sub = _subparsers()
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"Command line \(`mdcd-lab --help`\):\s+```\n(.*?)```", readme,
+                      re.S).group(1)
+    lines = [ln.split("#")[0].strip() for ln in block.splitlines() if ln.strip()]
+    assert len(lines) >= 8
+    for line in lines:
+        argv = shlex.split(line)
+        assert argv[0] == "mdcd-lab"
+        args = parser.parse_args(argv[1:])
+        paths = [getattr(args, k) for k in ("out", "store") if getattr(args, k, None)]
+        if args.command == "run":
+            assert args.out is not None, line          # else SPEC-results.csv in the root
+        for path in paths:
+            assert path.startswith("out/"), line
+    for name, p in sub.items():
+        default = p.get_default("out")
+        assert default is None or default.startswith("out/"), (name, default)
+
+
+def test_version(capsys):
+    import mdcd_lab
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"mdcd-lab {mdcd_lab.__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "figures", "duration", "explore"])
+def test_engine_auto_is_accepted_by_every_command_with_engine(command, capsys):
+    _, sub = _subparsers()
+    args = sub[command].parse_args(["x.toml", "--engine", "auto"] if command in ("run", "sweep")
+                                   else ["--engine", "auto"])
+    assert args.engine == "auto"
+
+
+def test_summarize_help_names_the_intervals_summarize_computes():
+    from mdcd_lab.stats.intervals import AUTO_METHODS
+    _, sub = _subparsers()
+    text = re.sub(r"-\s+", "-", " ".join(sub["summarize"].format_help().split()))
+    for method in set(AUTO_METHODS.values()):
+        assert f": {method}" in text, method
+    assert "wilson" not in text.lower() and "student" not in text.lower()
+
+
+def test_sweep_ctrl_c_prints_the_command_that_finishes_it(tmp_path, capsys, monkeypatch):
+    import mdcd_lab.studies
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(mdcd_lab.studies, "sweep", interrupted)
+    study = write_file(tmp_path, STUDY, "study.toml")
+    store, out = tmp_path / "store", tmp_path / "c.csv"
+    code, stdout, err = run_cli(["sweep", study, "--store", store, "--out", out, "--runs", "7",
+                                 "--quiet"], capsys)
+    assert code == 130 and stdout == ""
+    again = (f"mdcd-lab sweep {study} --store {store} --out {out} --runs 7 --resume")
+    assert err == f"mdcd-lab: interrupted; the finished units are in {store}; to finish " \
+                  f"the sweep: {again}\n"
+    code, _, err = run_cli(["sweep", study, "--quiet"], capsys)
+    assert code == 130
+    assert err == ("mdcd-lab: interrupted; nothing was kept (use --store DIR to make a sweep "
+                   "resumable)\n")
+
+
+@pytest.mark.subprocess
+def test_help_imports_no_engine_and_no_plotting():
+    """``--help`` costs the package's import only: the command modules import numba,
+    matplotlib, dask and the figure set when a command runs, not when it is described."""
+    code = ("import sys\nfrom mdcd_lab.cli import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit:\n    pass\nfor name in ['duration', 'explore', 'summarize']:\n"
+            "    try:\n        main([name, '--help'])\n    except SystemExit:\n        pass\n"
+            "print(sorted(m for m in ('numba', 'matplotlib', 'distributed', 'ipywidgets', "
+            "'mdcd_lab.figures', 'mdcd_lab.fast') if m in sys.modules), file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=HANG_GUARD_S)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.subprocess

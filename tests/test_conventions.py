@@ -71,3 +71,33 @@ def test_outputs_are_git_ignored():
     for path in ("notebooks/out/01_quickstart.ipynb", "site/index.html", "out/demo/x.csv"):
         proc = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
         assert proc.returncode == 0, f"{path} is not ignored"
+
+
+def _numeric(node) -> bool:
+    import ast
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+        and not isinstance(node.value, bool)
+
+
+def test_no_test_asserts_a_wall_clock_limit():
+    """Issue 24 item 2: no hypothesis deadline, no short wait that fails a test, no assert
+    on elapsed time.  Hang guards (``HANG_GUARD_S``, 1800 s) are fine; so are the short
+    timeouts of a poll that is retried (``urlopen``) or of a teardown that then kills."""
+    import ast
+    found = []
+    for path in sorted([*(ROOT / "tests").glob("*.py"), *(ROOT / "tests_browser").glob("*.py")]):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.keyword) and node.arg == "deadline" \
+                    and not (isinstance(node.value, ast.Constant) and node.value.value is None):
+                found.append(f"{where}: a hypothesis deadline")
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_wait" \
+                    and len(node.args) > 1 and _numeric(node.args[1]):
+                found.append(f"{where}: _wait(..., {node.args[1].value}) fails the test")
+            if isinstance(node, ast.Assert):
+                text = ast.unparse(node.test)
+                if re.search(r"perf_counter|monotonic|time\.time|elapsed|wall", text) \
+                        and re.search(r"<=? *[0-9]", text):
+                    found.append(f"{where}: assert {text}")
+    assert not found, "\n".join(found)

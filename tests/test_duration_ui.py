@@ -39,6 +39,13 @@ def test_plot_duration(study):
 def test_explorer_sliders_replot_without_simulating(study, monkeypatch):
     ex = duration_explorer(study)
     assert ex.n_draws == 1 and ex.output.outputs[0]["data"]["image/png"]
+    # every cost slider shows its unit beside it (issue 24: "at", "logged", "delta" had none)
+    rows = ex.widget.children[1].children[0].children
+    units = {row.children[0].description: row.children[1].value for row in rows}
+    assert units["at"] == "<small>time units per acceptance test</small>"
+    assert units["logged"] == "<small>time units per logged message</small>"
+    assert units["delta"] == "<small>service rate after recovery (0 to 1)</small>"
+    assert set(units) == set(ex.sliders)
 
     def no_simulation(*args, **kwargs):
         raise AssertionError("the explorer must not simulate")
@@ -71,7 +78,7 @@ def test_cli_duration(tmp_path, capsys):
     out = tmp_path / "d"
     code = cli.main(["duration", "--mission", "100", "--phis", "0,30,100", "--runs", "40",
                      "--protocols", "mdcd", "--cost", "shadow_rate=0.1", "--out", str(out),
-                     "--quiet", "--refine"])
+                     "--quiet", "--refine", "--engine", "auto"])
     assert code == 0
     text = capsys.readouterr().out
     assert "best phi of the grid" in text and "not below the best" in text
@@ -80,6 +87,7 @@ def test_cli_duration(tmp_path, capsys):
     assert {0.0, 30.0, 100.0} <= set(table["phi"]) and len(fine) == 8   # --refine
     assert read_provenance(out / "optimum.csv")["costs"]["shadow_rate"] == 0.1
     assert read_provenance(out / "optimum.csv")["refine"] is True
+    assert read_provenance(out / "optimum.csv")["engine"] == "numba"    # auto, resolved
     assert len(load_results(out / "runs.parquet")) == 11 * 40
     fresh = load_results(out / "fresh.parquet")
     opt = load_results(out / "optimum.csv").iloc[0]
@@ -90,7 +98,10 @@ def test_cli_duration(tmp_path, capsys):
     (["--cost", "shadow=1"], "NAME=VALUE"),
     (["--cost", "delta=2"], "Costs.delta"),
     (["--phis", "0,x"], "comma-separated numbers"),
-    (["--phis", "50,10", "--mission", "100"], "strictly increasing"),
+    (["--phis", "50,10", "--mission", "100"],
+     "phis must be strictly increasing, got [50, 10]\n"),      # a clean value list
+    (["--phis", "0.5,250", "--mission", "100"],
+     "every phi must lie in [0, mission=100], got [0.5, 250]\n"),
     (["--mission", "-1"], "--mission must be > 0"),
     (["--protocols", "unguarded"], "guarded protocol"),
 ])

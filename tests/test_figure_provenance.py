@@ -122,6 +122,24 @@ def test_lab_figures_save_truetype_whatever_the_callers_rcparams(tmp_path):
     assert "/Type3" not in _font_subtypes(tmp_path / "a.pdf")
 
 
+def _png_size(path) -> tuple[int, int]:
+    png = path.read_bytes()          # IHDR: width and height, big-endian, bytes 16-24
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_lab_figures_save_pngs_at_300_dpi_by_default(tmp_path):
+    """Issue 24 item 4: a saved PNG has 300 pixels per inch (matplotlib's default: 100)."""
+    fig, ax = new_figure("single")
+    ax.plot([0, 1], [0, 1])
+    w_in, h_in = fig.get_size_inches()
+    with mpl.rc_context({"savefig.dpi": 72}):     # the caller's setting does not win
+        fig.savefig(tmp_path / "a.png")
+    assert _png_size(tmp_path / "a.png") == (round(w_in * 300), round(h_in * 300)) \
+        == (1050, 651)
+    fig.savefig(tmp_path / "b.png", dpi=120)      # an explicit dpi does
+    assert _png_size(tmp_path / "b.png") == (round(w_in * 120), round(h_in * 120))
+
+
 def _caption_sections(text: str) -> dict[str, str]:
     parts = re.split(r"^### `([a-z_]+)`", text, flags=re.M)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}

@@ -51,6 +51,30 @@ def test_cli_rejects_bad_arguments_before_work(tmp_path, capsys, argv, needle):
     assert not out.exists()
 
 
+def test_make_figures_shows_one_bar_over_the_figures(tmp_path, capsys, monkeypatch):
+    """Issue 24: "figure k of N" on one bar, and no inner bar (each study gets progress=False)."""
+    from mdcd_lab.figures import paper
+    make_one = paper._make_one
+    built = []
+    monkeypatch.setattr(paper, "_make_one",
+                        lambda spec, out, runs, engine, formats: built.append(spec.name) or [])
+    make_figures(tmp_path, runs=5, only=SMALL, progress=True)
+    err = capsys.readouterr().err
+    assert built == [f.name for f in FIGURES if f.name in SMALL]
+    for k, name in enumerate(built, 1):
+        assert f"figure {k} of 3: {name}" in err
+    assert err.count("\n") == 1          # one bar (redrawn with \r), closed once
+    seen = []
+
+    def build(runs, engine, progress):
+        seen.append(progress)
+        raise LookupError("stop before simulating")
+    import dataclasses
+    with pytest.raises(LookupError):
+        make_one(dataclasses.replace(FIGURES[0], build=build), tmp_path, 5, "auto", ("png",))
+    assert seen == [False]
+
+
 def test_make_figures_validates(tmp_path):
     with pytest.raises(ValueError, match="unknown figure"):
         make_figures(tmp_path, only=["x"])

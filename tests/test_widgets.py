@@ -3,6 +3,7 @@
 import base64
 import importlib
 import math
+import re
 import types
 
 import ipywidgets as widgets
@@ -237,6 +238,43 @@ def test_run_explorer_picks_a_row_of_a_result_table():
         assert ex.metrics[name] == row[name]
     names = [t.get_text() for t in ex.figure.axes[0].get_yticklabels()]
     assert names.count("act3") == 1 and "act4" not in names
+
+
+def test_a_typed_value_beyond_a_slider_is_taken_not_clamped():
+    """Issue 24 item 10: fault_rate=0.2 typed into the run explorer was clamped to 0.05."""
+    ex = mw.run_explorer(BASE)
+    slider = ex.controls["fault_rate"]
+    assert slider.max < 0.2 and slider.readout is False     # no readout that clamps
+    slider.entry.value = 0.2                                  # typed into the box beside it
+    assert slider.value == 0.2 and slider.max >= 0.2
+    assert ex.scenario().fault_rate == 0.2
+    slider.value = 0.01                                       # the slider moves the box
+    assert slider.entry.value == 0.01
+    box = ex.widget.children[1].children[0]                   # the scenario accordion's rows
+    assert any(slider.entry in row.children for col in box.children for row in col.children)
+
+
+def test_the_row_status_says_when_the_controls_left_the_row():
+    base = m.Scenario(horizon=10.0, fault_rate=0.04)
+    results = m.simulate(base, 3, 5, "mdcd")
+    ex = mw.run_explorer(base, results=results)
+    ex.row.value = 2
+    assert ex.row_info.value.startswith("<small>seed 5, run 2")
+    ex.run.value = 0                                          # by hand: no longer row 2
+    assert "no longer row 2" in ex.row_info.value and "run 2" not in ex.row_info.value
+    ex.row.value = 1
+    assert ex.row_info.value.startswith("<small>seed 5, run 1")
+    ex.controls["latency"].value = 0.2
+    assert "no longer row 1" in ex.row_info.value
+
+
+def test_the_metrics_table_names_its_units():
+    from mdcd_lab.widgets.run import _metrics_html
+    _, _, metrics = m.run_events(m.Scenario(horizon=10.0), 1, 0)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", _metrics_html(metrics))
+    units = dict(zip(cells[0::3], cells[2::3], strict=True))
+    assert units["t_end"] == "time units" and units["n_events"] == "trace rows"
+    assert "time" not in units.values() and "rows" not in units.values()
 
 
 def test_run_explorer_rejects_rows_of_replayed_traces():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._checks import ENGINE_CHOICES
 from ..performability.worth import COST_FIELDS, Costs
 from .specs import SpecError, load_spec
 
@@ -77,13 +78,17 @@ def cmd_duration(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise SpecError(f"--out {out} exists and is not a directory")
+    from .. import api
+    from .run import announce_compilation
+    engine = api.resolve_engine(args.engine, ["unguarded", *protocols])
+    announce_compilation([engine])
     st = duration_study(base, phis, mission, runs, seed, protocols=protocols, costs=costs,
-                        engine=args.engine, progress=not args.quiet, refine=args.refine)
+                        engine=engine, progress=not args.quiet, refine=args.refine)
     out.mkdir(parents=True, exist_ok=True)
     prov = {"study": "duration", "base": base.to_dict(), "phis": phis, "mission": mission,
             "refine": args.refine,
             "runs": runs, "seed": seed, "protocols": list(protocols),
-            "costs": costs.to_dict(), "engine": args.engine}
+            "costs": costs.to_dict(), "engine": engine}
     to_csv(st.table, out / "duration.csv", provenance=prov)
     to_csv(st.optimum, out / "optimum.csv", provenance=prov)
     to_parquet(st.runs, out / "runs.parquet", provenance=prov)
@@ -106,7 +111,14 @@ def cmd_duration(args: argparse.Namespace) -> int:
 def add_parser(sub) -> None:
     """Register the ``duration`` subcommand."""
     d = sub.add_parser("duration", help="optimal guarded-operation duration: worth and Y "
-                                        "against phi (docs/performability.md)")
+                                        "against phi (docs/performability.md)",
+                       description="Simulate a mission of length theta whose first phi time "
+                                   "units run guarded, for every phi of a grid and every "
+                                   "guarded protocol (common runs, one seed), and find the phi "
+                                   "of the best mean worth (service minus overhead, with "
+                                   "confidence intervals) and the set of phi not significantly "
+                                   "below it; writes duration.csv, optimum.csv, runs.parquet "
+                                   "and fresh.parquet (docs/performability.md).")
     d.add_argument("scenario", nargs="?", help="scenario file (.toml); default: the "
                    "documented realistic setting (mdcd_lab.performability.duration.REALISTIC_BASE)")
     d.add_argument("--mission", type=float, help="mission length theta (default 2000)")
@@ -116,13 +128,19 @@ def add_parser(sub) -> None:
                                              "the scenario file's)")
     d.add_argument("--seed", type=int, help="study seed (default 2026 or the scenario "
                                              "file's)")
-    d.add_argument("--protocols", help="comma-separated guarded protocols")
+    d.add_argument("--protocols", help="comma-separated guarded protocols (default: mdcd, "
+                                        "or the scenario file's guarded protocols)")
     d.add_argument("--cost", action="append", metavar="NAME=VALUE",
-                   help=f"a cost ({', '.join(COST_FIELDS)}); repeatable")
+                   help=f"a cost ({', '.join(COST_FIELDS)}); repeatable (default: the "
+                        f"realistic costs, REALISTIC_COSTS, without a scenario file; "
+                        f"Costs() with one)")
     d.add_argument("--refine", action="store_true", help="a second, finer grid around "
                    "each protocol's coarse optimum")
-    d.add_argument("--engine", default="numba", choices=("numba", "reference"),
-                   help="simulation engine (default numba)")
-    d.add_argument("--out", default="duration-out", help="output directory")
-    d.add_argument("--quiet", action="store_true", help="no progress bars")
+    d.add_argument("--engine", default="auto", choices=ENGINE_CHOICES,
+                   help="simulation engine: auto (numba where it implements the protocol), "
+                        "numba or reference; the numbers are identical (default: auto)")
+    d.add_argument("--out", default="out/duration",
+                   help="output directory (default: out/duration)")
+    d.add_argument("--quiet", action="store_true",
+                   help="no progress bars (a notice that numba is compiling still prints)")
     d.set_defaults(func=cmd_duration)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._checks import ENGINE_CHOICES
+from ..api import resolve_engine
 from ..exploration.verdicts import CLASSES, SCOPES, explore, resolve_protocols, summary_columns
+from .run import announce_compilation
 
 
 def add_explore_parser(sub) -> None:
@@ -14,7 +17,9 @@ def add_explore_parser(sub) -> None:
     e.add_argument("--scope", default="ci", help=f"one of {', '.join(SCOPES)} (default ci)")
     e.add_argument("--protocols", default="mdcd,mdcd-paper",
                    help="comma-separated protocol names, or 'all' (default mdcd,mdcd-paper)")
-    e.add_argument("--engine", default="numba", help="numba (default) or reference")
+    e.add_argument("--engine", default="numba", choices=ENGINE_CHOICES,
+                   help="numba, reference or auto (numba where it implements every protocol); "
+                        "the counts are identical (default: numba)")
     e.add_argument("--out", help="summary CSV (no counterexample columns)")
     e.add_argument("--cx-dir", help="directory receiving the smallest counterexample of "
                                     "each class as cx_<protocol>_<class>.csv")
@@ -27,7 +32,7 @@ def cmd_explore(args) -> int:
     protocols = tuple(p.strip() for p in args.protocols.split(",") if p.strip())
     if protocols == ("all",):
         protocols = "all"
-    resolve_protocols(protocols)
+    rules = resolve_protocols(protocols)
     if args.scope not in SCOPES:
         raise ValueError(f"--scope {args.scope!r}: choose one of {', '.join(SCOPES)}")
     out = Path(args.out) if args.out else None
@@ -36,11 +41,15 @@ def cmd_explore(args) -> int:
     cx_dir = Path(args.cx_dir) if args.cx_dir else None
     if cx_dir is not None and not cx_dir.parent.exists():
         raise ValueError(f"--cx-dir {cx_dir}: the directory {cx_dir.parent} does not exist")
-    df = explore(args.scope, protocols=protocols, engine=args.engine, progress=not args.quiet)
+    engine = resolve_engine(args.engine, rules)
+    announce_compilation([engine], "replay")
+    df = explore(args.scope, protocols=protocols, engine=engine, progress=not args.quiet)
     table = summary_columns(df)
     print(table.to_string(index=False))
+    compiled = df.attrs["compile_seconds"]
     print(f"{int(table['traces'].iloc[0])} distinct traces per protocol, "
-          f"{df.attrs['seconds']:.1f} s")
+          f"{df.attrs['seconds']:.1f} s on the {engine} engine"
+          + (f" (and {compiled:.1f} s compiling the numba kernels)" if compiled else ""))
     if out is not None:
         table.to_csv(out, index=False)
     if cx_dir is not None:

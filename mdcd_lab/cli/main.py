@@ -18,9 +18,11 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import shlex
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from .run import (
@@ -29,6 +31,7 @@ from .run import (
     Terminated,
     _engines,
     _out_path,
+    _override_argv,
     _overrides,
     _write,
     announce_compilation,
@@ -97,9 +100,13 @@ def cmd_sweep(args) -> int:
                    client=client, store=store, resume=args.resume, progress=not args.quiet,
                    engine=engine, max_events=args.max_events, **stop)
     except KeyboardInterrupt:
-        where = (f"the finished units are in {store}; run the same command with --resume to "
-                 f"finish the sweep" if store is not None else
-                 "nothing was kept (use --store DIR to make a sweep resumable)")
+        if store is None:
+            where = "nothing was kept (use --store DIR to make a sweep resumable)"
+        else:
+            again = shlex.join(["mdcd-lab", "sweep", str(args.study), "--store", str(store),
+                                *(["--out", str(out)] if out is not None else []),
+                                *_override_argv(args), "--resume"])
+            where = f"the finished units are in {store}; to finish the sweep: {again}"
         print(f"mdcd-lab: interrupted; {where}", file=sys.stderr)
         return 130
     finally:
@@ -151,8 +158,21 @@ def cmd_summarize(args) -> int:
         raise SpecError(f"{p}: no such file")
     df = load_results(p)
     by = [c for c in (args.by or "").split(",") if c]
-    if not by and "protocol" in df.columns:
-        by = ["protocol"]
+    grid = _varying_fields(df)
+    if not by:
+        by = grid + (["protocol"] if "protocol" in df.columns else [])
+        if grid:
+            print(f"{p}: {_n_points(df, grid)} scenarios (a sweep): one group per value of "
+                  f"{', '.join(by)} (--by chooses)", file=sys.stderr)
+    else:
+        pooled = [f for f in grid if f not in by and
+                  int(df.groupby(by, observed=True, dropna=False)[f].nunique(dropna=False)
+                      .max()) > 1]
+        if pooled:
+            raise SpecError(f"--by {','.join(by)}: the scenario field {pooled[0]!r} varies "
+                            f"within a group ({_n_points(df, grid)} scenarios in {p}); add "
+                            f"{', '.join(pooled)} to --by, or leave --by out to group by the "
+                            f"varying fields")
     metrics = [c for c in (args.metrics or "").split(",") if c] or None
     out = _out_path(args.out)
     refuse_existing(args, out)
@@ -161,6 +181,16 @@ def cmd_summarize(args) -> int:
         _write(s, out, {"summarized": str(p), "by": by, "level": args.level})
     print(s.to_string(index=False, float_format=lambda x: f"{x:.5g}"))
     return 0
+
+
+def _varying_fields(df) -> list[str]:
+    """The Scenario fields that take more than one value in ``df`` (a sweep's grid)."""
+    from ..scenario import FIELDS
+    return [f for f in FIELDS if f in df.columns and df[f].nunique(dropna=False) > 1]
+
+
+def _n_points(df, fields: list[str]) -> int:
+    return len(df[fields].drop_duplicates())
 
 
 def _check_figure_args(args) -> list[str] | None:
@@ -208,6 +238,11 @@ def cmd_figures(args) -> int:
     return 0
 
 
+def _say(what: str) -> None:
+    """A line of ``demo``'s narration on stderr (what it does next, what it took)."""
+    print(f"mdcd-lab demo: {what}", file=sys.stderr, flush=True)
+
+
 def cmd_demo(args) -> int:
     spec = load_spec(args.spec)
     outdir = Path(args.out)
@@ -218,7 +253,11 @@ def cmd_demo(args) -> int:
                                               out=outdir / "figures"))
     outdir.mkdir(parents=True, exist_ok=True)
     engines = _engines(spec)
+    parts = 2 if args.figure_runs else 1
+    _say(f"part 1 of {parts}: {spec.runs} runs of each of {len(spec.protocols)} protocols "
+         f"of {spec.path.name}, summary in {outdir}")
     announce_compilation(engines.values())
+    t0 = time.perf_counter()
     df = simulate_spec(spec, progress=not args.quiet)
     _write(df, outdir / "results.csv", spec.provenance() | {"engine_per_protocol": engines})
     from ..stats.summary import summarize
@@ -229,17 +268,37 @@ def cmd_demo(args) -> int:
     print(f"mdcd_lab demo: {spec.runs} runs x {len(spec.protocols)} protocols of "
           f"{spec.path.name} on the {used} engine")
     print(one_screen(df))
-    print(f"\nwrote {outdir / 'results.csv'} and {outdir / 'summary.csv'} (with .meta.json)")
+    print(f"\nwrote {outdir / 'results.csv'} and {outdir / 'summary.csv'} (with .meta.json)",
+          flush=True)
+    _say(f"part 1 took {time.perf_counter() - t0:.1f} s")
     if args.figure_runs:
-        from ..figures.paper import make_figures
+        from ..figures.paper import FIGURES, make_figures
+        _say(f"part 2 of 2: the figure set, {len(FIGURES)} figures at {args.figure_runs} runs "
+             f"per point, in {outdir / 'figures'} (minutes; --figure-runs 0 leaves it out)")
+        t0 = time.perf_counter()
         written = make_figures(outdir / "figures", runs=args.figure_runs, engine="auto",
                                progress=not args.quiet)
+        _say(f"part 2 took {time.perf_counter() - t0:.1f} s")
         print(f"\nfigure set: {len(written)} figures ({args.figure_runs} runs per point) "
               f"in {outdir / 'figures'} (PDF, PNG, CSV)")
         from ..figures.paper import scope_summary_lines
         for figure in ("violations_by_scope", "per_member"):
             print("\n".join(scope_summary_lines(outdir / "figures", spec.scenario, figure)))
     return 0
+
+
+def _summarize_description() -> str:
+    """``summarize --help``'s text, naming the interval of each family from
+    :data:`mdcd_lab.stats.intervals.AUTO_METHODS` (so that it cannot go stale)."""
+    from ..stats.intervals import AUTO_METHODS
+    families = {"probability": "the p_* shares", "count": "counts",
+                "nonnegative": "non-negative reals", "real": "other metrics"}
+    methods = "; ".join(f"{families.get(k, k)}: {v}" for k, v in AUTO_METHODS.items())
+    return ("Means and probabilities with confidence intervals, and whether each is "
+            f"reliable, per group.  The interval of each metric's family ({methods}; "
+            "docs/results-and-summaries.md).  The results of a sweep are summarized per "
+            "grid point: without --by, the groups are the scenario fields that vary and "
+            "the protocol; a --by that would pool grid points is refused.")
 
 
 QUIET = "no progress bars (the one-time notice that numba is compiling still prints)"
@@ -269,10 +328,12 @@ def _add_figures_parser(sub) -> None:
     """``mdcd-lab figures`` (docs/figures.md)."""
     f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)",
                        description="Regenerate the paper figure set (docs/figures.md).")
-    f.add_argument("--out", default="figures-out", help="output directory")
-    f.add_argument("--runs", type=int, default=2000, help="runs per study point and protocol")
+    f.add_argument("--out", default="out/figures",
+                   help="output directory (default: out/figures)")
+    f.add_argument("--runs", type=int, default=2000,
+                   help="runs per study point and protocol (default: 2000)")
     f.add_argument("--engine", default="auto",
-                   help="auto (numba where implemented), numba or reference")
+                   help="auto (numba where implemented), numba or reference (default: auto)")
     f.add_argument("--only", help="comma-separated figure names (default: all)")
     f.add_argument("--resume", action="store_true",
                    help="keep the figures --out already holds complete with the same --runs "
@@ -281,9 +342,20 @@ def _add_figures_parser(sub) -> None:
     f.set_defaults(func=cmd_figures)
 
 
+def _version() -> str:
+    """The installed distribution's version (``mdcd_lab.__version__``; the command line
+    does not import its own package's face)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("mdcd_lab")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs)."""
     p = argparse.ArgumentParser(prog="mdcd-lab", description=DESCRIPTION)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("run", help="simulate a scenario file (resumable after Ctrl-C)",
                        description="Simulate every protocol of a scenario file on common "
@@ -322,15 +394,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--run", type=int, required=True, help="index of the run (>= 0)")
     t.add_argument("--seed", type=int, help="study seed (default: the file's [run] seed)")
     t.add_argument("--protocol", help="protocol (default: the file's first protocol)")
-    t.add_argument("--out", default="trace-out", help="output directory (default: trace-out)")
+    t.add_argument("--out", default="out/trace",
+                   help="output directory (default: out/trace)")
     t.add_argument("--force", action="store_true", help=FORCE)
     t.set_defaults(func=cmd_trace)
     s = sub.add_parser("summarize", help="confidence intervals of a results file",
-                       description="Means and probabilities with summarize's default "
-                                   "intervals per metric family, and whether each is reliable, "
-                                   "per group (docs/results-and-summaries.md).")
+                       description=_summarize_description())
     s.add_argument("results", help="results file (.csv, .parquet, .pq) written by run or sweep")
-    s.add_argument("--by", help="comma-separated grouping columns (default: protocol)")
+    s.add_argument("--by", help="comma-separated grouping columns (default: the scenario "
+                                "fields that vary in the file, i.e. a sweep's grid, and "
+                                "protocol)")
     s.add_argument("--metrics", help="comma-separated metrics (default: all)")
     s.add_argument("--level", type=float, default=0.95,
                    help="confidence level of the intervals (default: 0.95)")
@@ -345,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="out/demo", help="output directory (default: out/demo)")
     d.add_argument("--quiet", action="store_true", help=QUIET)
     d.add_argument("--figure-runs", type=int, default=400,
-                   help="runs per point of the figure set (0: no figures)")
+                   help="runs per point of the figure set (0: no figures; default: 400)")
     d.set_defaults(func=cmd_demo)
     _add_figures_parser(sub)
     from .duration import add_parser as add_duration

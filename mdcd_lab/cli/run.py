@@ -64,9 +64,10 @@ def _write(df: pd.DataFrame, path: Path, provenance: dict) -> None:
     (to_csv if path.suffix == ".csv" else to_parquet)(df, path, provenance=provenance)
 
 
-#: Printed once before the numba kernels compile (they are cached afterwards).
-COMPILING = ("mdcd-lab: compiling the numba kernels (first run on this machine only, "
-             "about a minute)...")
+#: The start of the line printed before numba kernels compile (they are cached
+#: afterwards); the line goes on with the kernels and the expected time
+#: (:func:`mdcd_lab.fast._cache.notice`).
+COMPILING = "mdcd-lab: compiling the numba engine's"
 
 
 def simulate_spec(spec, progress: bool = True) -> pd.DataFrame:
@@ -81,13 +82,21 @@ def _engines(spec) -> dict[str, str]:
     return {p: api.resolve_engine(spec.engine, [p]) for p in spec.protocols}
 
 
-def announce_compilation(engines) -> None:
-    """Say so on stderr when the numba kernels are about to be compiled (cold cache)."""
+def announce_compilation(engines, what: str = "simulate") -> None:
+    """Say so on stderr, with the expected time, when the numba kernels of ``what``
+    (``"simulate"`` or ``"replay"``) are about to be compiled (cold cache).
+
+    The library would say it too (:func:`mdcd_lab.fast._cache.ensure_compiled`), but
+    only once the work has started (after a dask cluster started, for instance)
+    and not at all where the kernels compile in worker processes; the notice is
+    said once.
+    """
     if "numba" not in set(engines):
         return
     from .. import api
-    if not api.numba_compiled():
-        print(COMPILING, file=sys.stderr, flush=True)
+    if not api.numba_compiled(what):
+        print(api.compile_notice(what, "mdcd-lab"), file=sys.stderr, flush=True)
+        api.compile_announced(what)
 
 
 def _overrides(args, spec):

@@ -1,38 +1,160 @@
-"""Is the numba engine compiled already?  (So that the CLI can say so before a long pause.)
+"""Is the numba engine compiled already?  Say so before a long compilation, and time it.
 
 The kernels are compiled with ``cache=True`` (:mod:`mdcd_lab.fast._config`): the
 first run on a machine (or after a kernel edit) compiles them, which takes about
 a minute; later processes load the machine code from numba's cache (a directory
 keyed on the kernel sources, :func:`mdcd_lab.fast.kernels.cache_dir`).
+
+Every entry point of :mod:`mdcd_lab.fast` calls :func:`ensure_compiled` on the
+kernel it is about to call, before its progress bar starts: when the kernel is
+neither compiled in this process nor found in numba's cache, a notice naming the
+expected time is logged (logger ``"mdcd_lab"``, level WARNING: Python prints it on
+stderr, in a terminal and in a notebook's cell output, unless logging is
+configured otherwise), the kernel is compiled on its own, and the seconds spent
+are added to :func:`compile_seconds`, so that a caller can leave them out of the
+time it reports as work (:func:`mdcd_lab.explore`'s ``attrs["seconds"]``).
+
+Whether a kernel is in numba's cache is read from numba's cache index, which is
+not a public interface: if it cannot be read (another numba version), the kernel
+counts as cached and nothing is announced (compiling then happens unannounced,
+as it would without this module; nothing else changes).
 """
 
 from __future__ import annotations
 
-__all__ = ["kernels_cached"]
+import logging
+import time
+from typing import Any
+
+__all__ = ["kernels_cached", "kernel_cached", "ensure_compiled", "compile_seconds",
+           "mark_announced", "notice", "EXPECTED", "LOGGER"]
+
+#: The logger of the notices (WARNING records reach stderr unless logging is configured).
+LOGGER = logging.getLogger("mdcd_lab")
+
+#: The expected cold-compile time of each group of entry kernels, as the notice
+#: states it: CPU time of a cold compile (105 s for a cold `run`, 115 s for a cold
+#: `explore`, measured by the commands in docs/cli.md); the wall time is about
+#: that on an idle machine, more on a busy one.
+EXPECTED: dict[str, str] = {
+    "simulate": "about 2 minutes",
+    "replay": "about 2 minutes",
+    "generate": "a few seconds",
+}
+
+_compile_seconds = 0.0
+#: Kernel groups whose cold compilation was announced already in this process
+#: (by :func:`ensure_compiled` or by the command line, :func:`mark_announced`).
+_announced: set[str] = set()
 
 
-def _entry_kernel():
-    """The dispatcher of the batch kernel :func:`mdcd_lab.fast.simulate_numba` calls."""
-    from .kernels import drivers
-    return drivers.simulate_chunk
+def _dispatchers(what: str) -> list:
+    """The entry dispatchers of a kernel group (a key of :data:`EXPECTED`)."""
+    from .kernels import drivers, gen
+    return {"simulate": [drivers.simulate_chunk], "replay": [drivers.replay_runs],
+            "generate": [gen.count_rows, gen.fill_rows]}[what]
 
 
-def kernels_cached() -> bool:
-    """Whether the batch kernel is compiled in this process or found in numba's cache.
+def _cached(disp: Any, sig: tuple | None = None) -> bool:
+    """Whether ``disp`` is compiled in this process or has an entry in numba's cache
+    (for the signature ``sig``, or for any signature when ``sig`` is None).
+
+    True also when numba's cache index cannot be read (numba internals changed):
+    then nothing is announced rather than something wrong.
+    """
+    try:
+        if sig is None and disp.signatures:
+            return True
+        if sig is not None and sig in disp.overloads:
+            return True
+        cache = disp._cache
+        index = cache._cache_file._load_index()   # {} when missing or stale
+        if sig is None:
+            return bool(index)
+        return cache._index_key(sig, disp.targetctx.codegen()) in index
+    except Exception:   # numba internals changed: do not guess
+        return True
+
+
+def kernel_cached(what: str) -> bool:
+    """Whether the entry kernels of ``what`` (a key of :data:`EXPECTED`) are compiled in
+    this process or found in numba's cache, for some signature.
 
     Returns
     -------
     bool
-        False when the first numba run will compile the kernels (a fresh
-        machine, an empty ``NUMBA_CACHE_DIR``, or kernels edited since the cache
-        was written); True otherwise, and also when numba's cache cannot be
-        inspected (then nothing is announced).
+        False when calling them will compile them (a fresh machine, an empty
+        ``NUMBA_CACHE_DIR``, or kernels edited since the cache was written); True
+        otherwise, and also when numba's cache cannot be inspected.
     """
     try:
-        disp = _entry_kernel()
-        if disp.signatures:
-            return True
-        index = disp._cache._cache_file._load_index()   # {} when missing or stale
-    except Exception:   # numba internals changed: do not guess
+        disps = _dispatchers(what)
+    except Exception:   # numba missing or broken: the caller's import fails on its own
         return True
-    return bool(index)
+    return all(_cached(d) for d in disps)
+
+
+def kernels_cached() -> bool:
+    """Whether the batch kernel (:func:`mdcd_lab.fast.simulate_numba`'s) is compiled in
+    this process or found in numba's cache (see :func:`kernel_cached`)."""
+    return kernel_cached("simulate")
+
+
+def notice(what: str, who: str = "mdcd_lab") -> str:
+    """The one-line notice of a cold compilation of the kernel group ``what`` (``who``:
+    the name it starts with; the command line says ``mdcd-lab``)."""
+    return (f"{who}: compiling the numba engine's {what} kernels, {EXPECTED[what]}, "
+            f"more on a busy machine (once per machine and version of the kernels; later "
+            f"runs load them from numba's cache)...")
+
+
+def mark_announced(what: str) -> None:
+    """Record that a caller (the command line) announced the compilation of ``what``
+    itself, so that :func:`ensure_compiled` does not say it twice."""
+    _announced.add(what)
+
+
+def compile_seconds() -> float:
+    """Seconds this process has spent compiling kernels that were not in the cache."""
+    return _compile_seconds
+
+
+def ensure_compiled(disp: Any, args: tuple, what: str) -> None:
+    """Compile (or load from the cache) ``disp`` for the types of ``args``, announcing a
+    cold compilation first.
+
+    Parameters
+    ----------
+    disp : numba dispatcher
+        The entry kernel about to be called with ``args``.
+    args : tuple
+        The call's arguments (only their numba types are used).
+    what : str
+        The kernel group in the notice: a key of :data:`EXPECTED`.
+    """
+    global _compile_seconds
+    import numba
+    overloads = getattr(disp, "overloads", None)
+    if overloads is None:              # not a numba dispatcher (a test's stand-in)
+        return
+    try:
+        sig = tuple(numba.typeof(a) for a in args)
+    except Exception:                  # an argument numba cannot type: the call will say
+        return
+    if sig in overloads:               # compiled or loaded in this process already
+        return
+    cold = not _cached(disp, sig)
+    if cold and what not in _announced:
+        LOGGER.warning(notice(what))
+        _announced.add(what)
+    t0 = time.perf_counter()
+    try:
+        disp.compile(sig)
+    except Exception:                  # the call itself compiles again and raises
+        return
+    if cold:
+        seconds = time.perf_counter() - t0
+        _compile_seconds += seconds
+        LOGGER.info("mdcd_lab: compiled %s (%s kernels) in %.1f s",
+                    getattr(disp, "__name__", "a kernel"), what,
+                    seconds)

@@ -20,6 +20,7 @@ from ..traces.table import (
     trace_frame,
 )
 from ..traces.validate import validate_trace
+from ._cache import ensure_compiled
 from ._config import DEFAULT_CHUNK
 from ._rng import seed_words
 from .kernels import drivers, gen
@@ -242,6 +243,9 @@ def simulate_numba(scenario: Scenario, runs: int, seed: int, protocol: str = "md
     cap0 = _initial_capacity(fp)
     OI = np.zeros((N_OUT_I, runs), dtype=np.int64)
     OF = np.zeros((N_OUT_F, runs), dtype=np.float64)
+    # a cold compilation is announced (and done) before the progress bar starts
+    ensure_compiled(drivers.simulate_chunk, (words, first_run, 1, fp, ip, cap0, 1, OI, OF, 0,
+                                             np.zeros((1, 3), dtype=np.int64)), "simulate")
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -290,6 +294,7 @@ def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
     runs, first_run = int(runs), int(first_run)
     words = seed_words(seed)
     counts = np.zeros(runs, dtype=np.int64)
+    ensure_compiled(gen.count_rows, (words, first_run, runs, fp, ip, 1, counts), "generate")
     cap = gen.count_rows(words, first_run, runs, fp, ip, _initial_capacity(fp), counts)
     n = int(counts.sum())
     offsets = np.zeros(runs + 1, dtype=np.int64)
@@ -298,6 +303,9 @@ def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
     ints = {k: np.empty(n, dtype=np.int64) for k in INT_ARRAYS}
     t, _, _, _, td, uat, ucomp, dn = rows
     run_col = np.empty(n, dtype=np.int64)
+    ensure_compiled(gen.fill_rows, (words, first_run, runs, fp, ip, cap, offsets, t,
+                                    ints["kind"], ints["src"], ints["dst"], td, uat, ucomp, dn,
+                                    run_col), "generate")
     gen.fill_rows(words, first_run, runs, fp, ip, cap, offsets, t, ints["kind"], ints["src"],
                   ints["dst"], td, uat, ucomp, dn, run_col)
     for k, v in ints.items():
@@ -330,8 +338,9 @@ def _replay_columns(offsets: np.ndarray, cols: dict[str, np.ndarray], fp: np.nda
     if n_runs:
         n_blocks = _n_blocks(n_runs)
         err = np.zeros((n_blocks, 3), dtype=np.int64)
-        drivers.replay_runs(offsets, *(cols[k] for k in ROW_ARRAYS), fp, ip, n_blocks, OI, OF,
-                            err)
+        args = (offsets, *(cols[k] for k in ROW_ARRAYS), fp, ip, n_blocks, OI, OF, err)
+        ensure_compiled(drivers.replay_runs, args, "replay")
+        drivers.replay_runs(*args)
         for row in err:          # report the run id, not its position
             if row[0] != 0:
                 row[1] = run_ids[row[1]]

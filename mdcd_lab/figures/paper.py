@@ -304,6 +304,9 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
         engine), ``"numba"`` or ``"reference"``.
     only : list of str, optional
         Names of the figures to make (default: all of :data:`FIGURES`).
+    progress : bool
+        One ``tqdm`` bar over the figures ("figure k of N: name"); the studies
+        inside a figure show none.
     formats : sequence of str
         Image formats among ``pdf``, ``png``, ``svg``.
     resume : bool, default False
@@ -325,28 +328,47 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
     if bad_fmt:
         raise ValueError(f"unknown figure format(s) {bad_fmt}; use pdf, png or svg")
     from ..io.locks import FileLock
-    from ..io.results import TMP_SUFFIX, atomic_files
-    from ..plots.style import style_context
+    from ..io.results import TMP_SUFFIX
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, list[Path]] = {}
-    with FileLock(out / ".lock", f"figure folder {str(out)!r}"), study_cache():
+    with FileLock(out / ".lock", f"figure folder {str(out)!r}"):
         for tmp in out.glob(f".*{TMP_SUFFIX}"):      # left by a killed writer
             tmp.unlink(missing_ok=True)
-        for spec in FIGURES:
-            if only is not None and spec.name not in only:
-                continue
-            if resume and figure_complete(out, spec.name, runs, engine, formats):
-                continue
-            result = spec.build(runs, engine, progress)
-            files = [out / f"{spec.name}.{fmt}" for fmt in formats]
-            with style_context(), atomic_files(*files) as tmps:   # TrueType fonts
-                for fmt, tmp in zip(formats, tmps, strict=True):
-                    result.figure.savefig(tmp, format=fmt, dpi=200, metadata=_metadata(fmt))
-            files.append(to_csv(result.data.reset_index(drop=True), out / f"{spec.name}.csv",
-                                provenance=figure_provenance(spec, result, runs, engine)))
-            written[spec.name] = files
+        todo = [spec for spec in FIGURES if (only is None or spec.name in only) and not (
+            resume and figure_complete(out, spec.name, runs, engine, formats))]
+        bar = None
+        if progress:      # one bar over the figures ("figure k of N"), none per inner study
+            from tqdm.auto import tqdm
+            bar = tqdm(total=len(todo), desc="figures", unit="figure")
+        try:
+            with study_cache():
+                for k, spec in enumerate(todo, 1):
+                    if bar is not None:
+                        bar.set_description(f"figure {k} of {len(todo)}: {spec.name}")
+                    written[spec.name] = _make_one(spec, out, runs, engine, formats)
+                    if bar is not None:
+                        bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
     return written
+
+
+def _make_one(spec: FigureSpec, out: Path, runs: int, engine: str,
+              formats: Sequence[str]) -> list[Path]:
+    """Build one figure of the set (no inner progress bars) and write its files."""
+    from ..io.results import atomic_files
+    from ..plots.style import style_context
+    result = spec.build(runs, engine, False)
+    files = [out / f"{spec.name}.{fmt}" for fmt in formats]
+    # the style's TrueType fonts also when saving; whole files or none, the CSV last
+    with style_context(), atomic_files(*files) as tmps:
+        for fmt, tmp in zip(formats, tmps, strict=True):
+            result.figure.savefig(tmp, format=fmt, dpi=200, metadata=_metadata(fmt))
+    files.append(to_csv(result.data.reset_index(drop=True), out / f"{spec.name}.csv",
+                        provenance=figure_provenance(spec, result, runs, engine)))
+    return files
 
 
 def scope_summary_lines(fig_dir: str | Path, scenario: Scenario,

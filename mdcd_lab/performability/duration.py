@@ -110,6 +110,13 @@ class DurationStudy:
                              self.level, self.n_boot, self.fresh)
 
 
+def _value_list(arr: np.ndarray) -> str:
+    """``[0, 200, 0.5]``: the numbers as a reader types them (no ``np.float64(...)``;
+    the shortest text that reads back to each float)."""
+    texts = (repr(float(v)) for v in arr)
+    return "[" + ", ".join(t[:-2] if t.endswith(".0") else t for t in texts) + "]"
+
+
 def _check_phis(phis: Sequence[float], mission: float) -> np.ndarray:
     try:
         arr = np.asarray([float(p) for p in phis], dtype=float)
@@ -118,9 +125,10 @@ def _check_phis(phis: Sequence[float], mission: float) -> np.ndarray:
     if arr.size < 1:
         raise ValueError("phis needs at least one duration")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > mission):
-        raise ValueError(f"every phi must lie in [0, mission={mission:g}], got {list(arr)}")
+        raise ValueError(f"every phi must lie in [0, mission={mission:g}], got "
+                         f"{_value_list(arr)}")
     if np.any(np.diff(arr) <= 0):
-        raise ValueError(f"phis must be strictly increasing, got {list(arr)}")
+        raise ValueError(f"phis must be strictly increasing, got {_value_list(arr)}")
     return arr if arr[0] == 0 else np.concatenate([[0.0], arr])
 
 

@@ -12,12 +12,16 @@ from typing import Any
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-__all__ = ["SAVE_PARAMS", "NOTEBOOK_DPI", "figure_png", "LabFigure"]
+__all__ = ["SAVE_PARAMS", "SAVE_DPI", "NOTEBOOK_DPI", "figure_png", "LabFigure"]
 
 #: Parameters :meth:`LabFigure.savefig` always saves with: TrueType (Type 42) fonts in
 #: PDF and PostScript, text kept as text in SVG.  Many venues reject the Type 3 fonts
 #: matplotlib embeds by default.
 SAVE_PARAMS: dict[str, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none"}
+
+#: Resolution of raster files :meth:`LabFigure.savefig` writes (PNG ...) unless its
+#: caller passes ``dpi=``: print quality, whatever the caller's ``rcParams``.
+SAVE_DPI = 300
 
 #: Resolution of the PNG a notebook shows; it is displayed pixel for pixel, so a
 #: single-column figure (3.5 in) is 504 pixels wide on screen, its 8 pt text about 16 px.
@@ -60,13 +64,16 @@ class LabFigure(Figure):
     that is the value of a notebook cell, or passed to ``display()``, is shown
     as an ``image/png`` output in Jupyter, JupyterLab and nbconvert, whether or
     not pyplot was imported.  :meth:`savefig` always embeds TrueType fonts
-    (:data:`SAVE_PARAMS`), whatever the caller's ``rcParams``.
+    (:data:`SAVE_PARAMS`), whatever the caller's ``rcParams``, and writes raster
+    files at :data:`SAVE_DPI` (300 dpi) unless given ``dpi=``.
     """
 
     def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
         return figure_png(self)
 
     def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
-        """:meth:`matplotlib.figure.Figure.savefig` with :data:`SAVE_PARAMS` in force."""
+        """:meth:`matplotlib.figure.Figure.savefig` with :data:`SAVE_PARAMS` in force and
+        ``dpi`` defaulting to :data:`SAVE_DPI` (300)."""
+        kwargs.setdefault("dpi", SAVE_DPI)
         with mpl.rc_context(SAVE_PARAMS):
             super().savefig(fname, *args, **kwargs)

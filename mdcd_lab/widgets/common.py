@@ -90,8 +90,36 @@ def field_widget(name: str, value: Any = None) -> widgets.ValueWidget:
         return widgets.BoundedIntText(min=lo, max=hi, value=int(value), continuous_update=False,
                                 **common)
     lo, hi, step = _float_bounds(info, float(value))
-    return widgets.FloatSlider(min=lo, max=hi, value=float(value), step=step,
-                         readout_format=".4g", continuous_update=False, **common)
+    slider = widgets.FloatSlider(min=lo, max=hi, value=float(value), step=step,
+                                 readout=False, continuous_update=False, **common)
+    _attach_entry(slider)
+    return slider
+
+
+def _attach_entry(slider: widgets.FloatSlider) -> widgets.FloatText:
+    """A text box beside a float slider, in place of its readout, that takes any value.
+
+    A slider's own readout clamps a typed value to the slider's range without a
+    word (``fault_rate=0.2`` became 0.05); the box passes it on, widening the
+    slider (:func:`_set_control`), and the scenario's validation then accepts it
+    or names the problem.  The box is ``slider.entry``.
+    """
+    entry = widgets.FloatText(value=slider.value, continuous_update=False,
+                              tooltip=f"type any value of {slider.description}",
+                              layout=widgets.Layout(width="7em"))
+
+    def typed(change: dict[str, Any]) -> None:
+        if change["new"] != slider.value:
+            _set_control(slider, float(change["new"]))
+
+    def moved(change: dict[str, Any]) -> None:
+        if change["new"] != entry.value:
+            entry.value = change["new"]
+
+    entry.observe(typed, names="value")
+    slider.observe(moved, names="value")
+    slider.entry = entry
+    return entry
 
 
 def scenario_controls(base: Scenario | None = None) -> dict[str, widgets.ValueWidget]:
@@ -126,7 +154,9 @@ def _controls_box(controls: dict[str, widgets.ValueWidget]) -> widgets.Widget:
     rows = []
     for name, w in controls.items():
         unit = FIELDS[name].unit
-        rows.append(widgets.HBox([w, widgets.HTML(f"<small>{html.escape(unit)}</small>")]))
+        entry = [w.entry] if hasattr(w, "entry") else []
+        rows.append(widgets.HBox([w, *entry,
+                                  widgets.HTML(f"<small>{html.escape(unit)}</small>")]))
     half = (len(rows) + 1) // 2
     return widgets.HBox([widgets.VBox(rows[:half]), widgets.VBox(rows[half:])])
 

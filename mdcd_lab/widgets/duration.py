@@ -22,6 +22,12 @@ from .common import _Explorer, _png_output
 __all__ = ["DurationExplorer", "duration_explorer"]
 
 #: Slider ranges (max, step) per cost field.
+#: The unit of each cost slider, shown beside it (docs/performability.md; :class:`Costs`).
+_UNITS = {"checkpoint": "time units per checkpoint", "logged": "time units per logged message",
+          "at": "time units per acceptance test",
+          "shadow_rate": "service lost per time unit of guarded operation",
+          "delta": "service rate after recovery (0 to 1)",
+          "failure_penalty": "time units per failed mission"}
 _RANGES = {"checkpoint": (0.2, 0.005), "logged": (0.02, 0.0005), "at": (0.1, 0.002),
            "shadow_rate": (0.3, 0.005), "delta": (1.0, 0.05), "failure_penalty": (500.0, 10.0)}
 
@@ -56,16 +62,18 @@ class DurationExplorer(_Explorer):
             value = getattr(study.costs, name)
             self.sliders[name] = widgets.FloatSlider(
                 value=value, min=0.0, max=max(hi, value), step=step, description=name,
-                continuous_update=False, readout_format=".4g",
+                continuous_update=False, readout_format=".4g", tooltip=_UNITS[name],
                 style={"description_width": "8em"})
             self.sliders[name].observe(self._on_change, names="value")
+        rows = [widgets.HBox([s, widgets.HTML(f"<small>{_UNITS[n]}</small>")])
+                for n, s in self.sliders.items()]
         self.output = widgets.Output()
         self.optimum = widgets.HTML()
         self.status = widgets.HTML()
         self.widget = widgets.VBox([
             widgets.HTML(f"<b>Mission worth against phi</b>: {len(study.runs):,} stored runs, "
                          f"mission {study.mission:g}; the sliders re-summarize them"),
-            widgets.HBox([widgets.VBox(list(self.sliders.values())), self.optimum]),
+            widgets.HBox([widgets.VBox(rows), self.optimum]),
             self.status, self.output])
         self.redraw()
 

@@ -39,8 +39,13 @@ __all__ = ["RunExplorer", "run_explorer", "default_window"]
 
 
 # --------------------------------------------------------------------------- one run
+#: How the metrics table spells the schema's short units (``time`` is the scenario's
+#: time unit; ``rows`` counts rows of the run's trace and event log).
+_UNIT_TEXT = {"time": "time units", "rows": "trace rows"}
+
+
 def _metrics_html(metrics: dict[str, Any]) -> str:
-    units = {m.name: m.unit for m in METRICS}
+    units = {m.name: _UNIT_TEXT.get(m.unit, m.unit) for m in METRICS}
     rows = []
     for name, value in metrics.items():
         if isinstance(value, (float, np.floating)):
@@ -173,7 +178,10 @@ class RunExplorer(_Explorer):
                                         description="result row", style=_DESCRIPTION,
                                         layout=_ROW)
             self.row_info = widgets.HTML()
+            self._loading = False
             self.row.observe(lambda _change: self.load_row(), names="value")
+            for w in (self.seed, self.run, self.protocol, *self.controls.values()):
+                w.observe(self._off_row, names="value")
             extra = [widgets.HBox([self.row, self.row_info])]
             self.load_row()
         self.run_button.on_click(self._on_run)
@@ -189,6 +197,7 @@ class RunExplorer(_Explorer):
         if self.results is None or self.row is None:
             return
         row = self.results.iloc[int(self.row.value)]
+        self._loading = True
         try:
             for name in FIELDS:
                 if name in row.index and not pd.isna(row[name]):
@@ -207,9 +216,18 @@ class RunExplorer(_Explorer):
         except Exception as exc:
             self._fail(exc)
             return
+        finally:
+            self._loading = False
         outcome = f", {row['outcome']}" if "outcome" in row.index else ""
         self.row_info.value = (f"<small>seed {int(row['seed'])}, run {int(row['run'])}"
                                f"{html.escape(outcome)}</small>")
+
+    def _off_row(self, _change: Any = None) -> None:
+        """A control changed by hand: the controls no longer show the selected row."""
+        if self._loading:
+            return
+        self.row_info.value = (f"<small>the controls changed: no longer row "
+                               f"{int(self.row.value)} (pick a row to load it again)</small>")
 
     def scenario(self) -> Scenario:
         """The scenario of the controls."""
