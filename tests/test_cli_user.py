@@ -398,12 +398,16 @@ def test_engine_auto_is_accepted_by_every_command_with_engine(command, capsys):
 
 
 def test_summarize_help_names_the_intervals_summarize_computes():
+    import importlib
+    cli_main = importlib.import_module("mdcd_lab.cli.main")
     from mdcd_lab.stats.intervals import AUTO_METHODS
     _, sub = _subparsers()
     text = re.sub(r"-\s+", "-", " ".join(sub["summarize"].format_help().split()))
     for method in set(AUTO_METHODS.values()):
         assert f": {method}" in text, method
     assert "wilson" not in text.lower() and "student" not in text.lower()
+    # the help's copy (kept apart so that --help imports no scipy) is summarize's mapping
+    assert cli_main.AUTO_METHODS_HELP == AUTO_METHODS
 
 
 def test_sweep_ctrl_c_prints_the_command_that_finishes_it(tmp_path, capsys, monkeypatch):

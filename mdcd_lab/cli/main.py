@@ -287,13 +287,19 @@ def cmd_demo(args) -> int:
     return 0
 
 
+#: The default interval of each metric family, as ``summarize --help`` names them: a copy
+#: of :data:`mdcd_lab.stats.intervals.AUTO_METHODS` (which imports scipy; ``--help`` must
+#: stay fast), checked equal to it by ``tests/test_cli.py``.
+AUTO_METHODS_HELP = {"probability": "clopper-pearson", "count": "hall", "nonnegative": "hall",
+                     "real": "t"}
+
+
 def _summarize_description() -> str:
-    """``summarize --help``'s text, naming the interval of each family from
-    :data:`mdcd_lab.stats.intervals.AUTO_METHODS` (so that it cannot go stale)."""
-    from ..stats.intervals import AUTO_METHODS
+    """``summarize --help``'s text, naming the interval of each family
+    (:data:`AUTO_METHODS_HELP`)."""
     families = {"probability": "the p_* shares", "count": "counts",
                 "nonnegative": "non-negative reals", "real": "other metrics"}
-    methods = "; ".join(f"{families.get(k, k)}: {v}" for k, v in AUTO_METHODS.items())
+    methods = "; ".join(f"{families.get(k, k)}: {v}" for k, v in AUTO_METHODS_HELP.items())
     return ("Means and probabilities with confidence intervals, and whether each is "
             f"reliable, per group.  The interval of each metric's family ({methods}; "
             "docs/results-and-summaries.md).  The results of a sweep are summarized per "
