@@ -69,6 +69,7 @@ from .layout import (
     H_HT,
     H_IT,
     H_MS,
+    H_NT,
     H_QE,
     HEAP_BITS,
     HEAP_KIND_MASK,
@@ -107,11 +108,13 @@ from .layout import (
     MS_DST,
     MS_SRC,
     N_MS,
+    N_NT,
     N_OUT_F,
     N_OUT_I,
     N_P,
     N_QE,
     NEVER,
+    NT_MID,
     P0,
     P_AH_HEAD,
     P_AH_TAIL,
@@ -176,20 +179,43 @@ from .unguarded import play_unguarded
 @njit(**JIT_INLINE)
 def arrive(I, D, mid):
     """``engine._arrive``: ``mid`` reaches its receiver; on a FIFO channel what its sender
-    sent to the receiver before it comes first (``families.fifo_before``, and a pending
-    recovery notice of the same sender)."""
-    # reads MS[mid], P[dst] notice; writes what fifo_before, notice and deliver write
+    sent to the receiver before it comes first (:func:`arrive_fifo`).  Most deliveries
+    have nothing before them (:func:`fifo_pending`): they skip that call."""
+    # reads MS[mid], P[dst] pending notes and notice; writes what arrive_fifo and deliver
+    # write
     m = rd(I, H_MS) + mid * N_MS
     dst = rd(I, m + MS_DST)
-    if rd(I, IP_FIFO_NOTES) != 0:
-        src = rd(I, m + MS_SRC)
-        fifo_before(I, D, src, dst, mid)
-        n_mid = rd(I, pp(dst, P_NOTICE_MID))
-        if n_mid >= 0 and n_mid <= mid and rd(I, pp(dst, P_NOTICE_ORIGIN)) == src:
-            notice(I, D, dst)
+    if rd(I, IP_FIFO_NOTES) != 0 and fifo_pending(I, dst, mid):
+        arrive_fifo(I, D, rd(I, m + MS_SRC), dst, mid)
         if rd(I, R0 + R_ENDED) != 0:
             return
     deliver(I, D, dst, mid)
+
+
+@njit(**JIT_INLINE)
+def fifo_pending(I, dst, mid):
+    """Whether :func:`arrive_fifo` may do something for ``mid`` at ``dst``: a pending note
+    of ``dst`` placed before ``mid`` or a recovery notice due before it.  ``dst``'s
+    pending notes are in creation order, so their places (``NT_MID``) never decrease
+    along the list: if the first one (applied or not) comes after ``mid``, so do all."""
+    # reads P[dst] pending notes and notice, NT[head]
+    h = rd(I, pp(dst, P_NT_HEAD))
+    if h >= 0 and rd(I, rd(I, H_NT) + h * N_NT + NT_MID) <= mid:
+        return True
+    n_mid = rd(I, pp(dst, P_NOTICE_MID))
+    return n_mid >= 0 and n_mid <= mid
+
+
+@njit(**JIT_NORC)
+def arrive_fifo(I, D, src, dst, mid):
+    """Before ``mid`` from ``src`` reaches ``dst`` (notes FIFO on a FIFO channel): the notes
+    ``src`` sent to ``dst`` before it (``families.fifo_before``), and a pending recovery
+    notice of the same sender."""
+    # reads P[dst] notice; writes what fifo_before and notice write
+    fifo_before(I, D, src, dst, mid)
+    n_mid = rd(I, pp(dst, P_NOTICE_MID))
+    if n_mid >= 0 and n_mid <= mid and rd(I, pp(dst, P_NOTICE_ORIGIN)) == src:
+        notice(I, D, dst)
 
 
 @njit(**JIT_NORC)
@@ -240,16 +266,26 @@ def drain(I, D, until):
         payload = code >> HEAP_BITS
         if kind == HEAP_DELIVER:
             arrive(I, D, payload)
-        elif kind == HEAP_NOTIFY:
-            notification(I, D, payload)
-        elif kind == HEAP_TIMER:   # a family timer event ("coordinated": line ``payload``)
-            on_timer(I, D, payload)
-        elif kind == HEAP_NOTICE:
-            notice(I, D, payload)
         else:
-            release(I, D, payload)
+            control_item(I, D, kind, payload)
         if rd(I, R0 + R_RECOVERING) != 0:
             window(I, D)
+
+
+@njit(**JIT_NORC)
+def control_item(I, D, kind, payload):
+    """A heap item that is not a delivery: a "passed AT" notification, a family timer
+    event (``"coordinated"``: line ``payload``), a recovery notice or a release; one call
+    out of :func:`drain`, whose loop stays small."""
+    # writes what the handlers write
+    if kind == HEAP_NOTIFY:
+        notification(I, D, payload)
+    elif kind == HEAP_TIMER:
+        on_timer(I, D, payload)
+    elif kind == HEAP_NOTICE:
+        notice(I, D, payload)
+    else:
+        release(I, D, payload)
 
 
 @njit(**JIT_NORC)
@@ -411,7 +447,8 @@ def play_run(I, D, token,
             drain(I, D, t)
             if rd(I, R0 + R_ENDED) != 0:
                 break
-        if rd(I, R0 + R_RECOVERING) != 0 and t > window_cap(I, D):
+        recovering = rd(I, R0 + R_RECOVERING) != 0   # no process stops before
+        if recovering and t > window_cap(I, D):
             end_window(I, D, False)
             break
         wr(D, F_NOW, t)
@@ -419,7 +456,7 @@ def play_run(I, D, token,
         role = role_of(I, src)
         if role == ABSENT or (dst >= 0 and role_of(I, dst) == ABSENT):
             continue   # a shadow that does not exist under this protocol
-        if rd(I, pp(src, P_MODE)) == MODE_STOPPED:
+        if recovering and rd(I, pp(src, P_MODE)) == MODE_STOPPED:
             defer(I, D, src, role, kind, dst, td - t, u_at, u_comp, d_notify)
             continue
         play_row(I, D, src, role, kind, dst, td, u_at, u_comp, d_notify, 0, 0, 0)

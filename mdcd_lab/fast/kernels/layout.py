@@ -74,8 +74,8 @@ N_IP = 31
 (H_CK, H_MS, H_LG, H_TW, H_HS, H_IT, H_NT, H_OD, H_CO, H_TWO, H_RST, H_CAS, H_RPE,
  H_REPL, H_KF, H_EF, H_CUT, H_LN, H_TN, H_HELD, H_LV, H_QE, H_HELD_RUN, H_DT, H_RL,
  H_CAP_M, H_CAP_R, H_HT, H_CAP_H, H_CAP_LV, H_CAP_NT, H_CAP_QE, H_DNT, H_DQE, H_DTND,
- H_DLD) = range(N_IP, N_IP + 36)
-HDR = N_IP + 36
+ H_DLD, H_NPROCS) = range(N_IP, N_IP + 37)
+HDR = N_IP + 37
 # -- run integers R at R0 -------------------------------------------------------------
 (R_INT_LOW, R_EXT_LOW, R_INT_SDW, R_EXT_SDW, R_SEQ, R_HN, R_NMSG, R_NCK, R_NLG, R_NTW,
  R_NNT, R_NOD, R_ENDED, R_NPASSED, R_PASSED_MAX, R_CK_NOW, R_LOG_S, R_LOG_R, R_STAMP,
@@ -257,6 +257,7 @@ def alloc_state(fp, ip, rows):
     I[H_CAP_LV] = cap_lv
     I[H_CAP_NT] = cap_nt
     I[H_CAP_QE] = cap_qe
+    I[H_NPROCS] = n_procs
     # D: checkpoint times, heap times, notes' send times, queue floats, the cluster
     # messages' delays (by twin number), the channels' last deliveries
     fsizes = (cap_ck, cap_h, cap_nt, cap_qe * N_QF, cap_r, n_procs * n_procs)
