@@ -37,6 +37,7 @@ from .layout import (
     H_DLD,
     H_DNT,
     H_MS,
+    H_NPN,
     H_NT,
     H_REPL,
     H_RPE,
@@ -130,7 +131,7 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
     (``executed.fifo_before``, ``executed.drain_notifications``).
     """
     # reads R, F.now, LD; writes M.n_notifications, R passed levels and pending flag, NT,
-    # P[q] pending notes, the heap, F.delay_max
+    # P[q] pending notes, NPN[origin, q], the heap, F.delay_max
     wr(I, R0 + M_N_NOTIFICATIONS, rd(I, R0 + M_N_NOTIFICATIONS) + 1)
     if lv_vector(I):   # the notification keeps the level as it is now
         v_int = lv_snap(I, v_int)
@@ -151,6 +152,7 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
     n_msg = rd(I, R0 + R_NMSG)
     fifo = rd(I, IP_FIFO_NOTES) != 0
     ld = rd(I, H_DLD) + origin * n_procs   # LD[origin, 0]
+    npn = rd(I, H_NPN) + origin * n_procs   # NPN[origin, 0]
     nt = first
     group = False
     for q in range(n_procs):
@@ -183,6 +185,7 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
         else:
             wr(I, base + tail * N_NT + NT_NEXT, nt)
         wr(I, pp(q, P_NT_TAIL), nt)
+        wr(I, npn + q, rd(I, npn + q) + 1)
         if arrival == t:
             group = True
         else:

@@ -69,7 +69,8 @@ from .layout import (
     H_HT,
     H_IT,
     H_MS,
-    H_NT,
+    H_NPN,
+    H_NPROCS,
     H_QE,
     HEAP_BITS,
     HEAP_KIND_MASK,
@@ -108,13 +109,11 @@ from .layout import (
     MS_DST,
     MS_SRC,
     N_MS,
-    N_NT,
     N_OUT_F,
     N_OUT_I,
     N_P,
     N_QE,
     NEVER,
-    NT_MID,
     P0,
     P_AH_HEAD,
     P_AH_TAIL,
@@ -181,26 +180,25 @@ def arrive(I, D, mid):
     """``engine._arrive``: ``mid`` reaches its receiver; on a FIFO channel what its sender
     sent to the receiver before it comes first (:func:`arrive_fifo`).  Most deliveries
     have nothing before them (:func:`fifo_pending`): they skip that call."""
-    # reads MS[mid], P[dst] pending notes and notice; writes what arrive_fifo and deliver
-    # write
+    # reads MS[mid], NPN, P[dst] notice; writes what arrive_fifo and deliver write
     m = rd(I, H_MS) + mid * N_MS
     dst = rd(I, m + MS_DST)
-    if rd(I, IP_FIFO_NOTES) != 0 and fifo_pending(I, dst, mid):
-        arrive_fifo(I, D, rd(I, m + MS_SRC), dst, mid)
-        if rd(I, R0 + R_ENDED) != 0:
-            return
+    if rd(I, IP_FIFO_NOTES) != 0:
+        src = rd(I, m + MS_SRC)
+        if fifo_pending(I, src, dst, mid):
+            arrive_fifo(I, D, src, dst, mid)
+            if rd(I, R0 + R_ENDED) != 0:
+                return
     deliver(I, D, dst, mid)
 
 
 @njit(**JIT_INLINE)
-def fifo_pending(I, dst, mid):
-    """Whether :func:`arrive_fifo` may do something for ``mid`` at ``dst``: a pending note
-    of ``dst`` placed before ``mid`` or a recovery notice due before it.  ``dst``'s
-    pending notes are in creation order, so their places (``NT_MID``) never decrease
-    along the list: if the first one (applied or not) comes after ``mid``, so do all."""
-    # reads P[dst] pending notes and notice, NT[head]
-    h = rd(I, pp(dst, P_NT_HEAD))
-    if h >= 0 and rd(I, rd(I, H_NT) + h * N_NT + NT_MID) <= mid:
+def fifo_pending(I, src, dst, mid):
+    """Whether :func:`arrive_fifo` may do something for ``mid`` from ``src`` at ``dst``:
+    ``src`` has notes to ``dst`` not applied yet (``NPN``; ``families.fifo_before``
+    applies only those), or a recovery notice is due at ``dst`` before ``mid``."""
+    # reads NPN[src, dst], P[dst] notice
+    if rd(I, rd(I, H_NPN) + src * rd(I, H_NPROCS) + dst) > 0:
         return True
     n_mid = rd(I, pp(dst, P_NOTICE_MID))
     return n_mid >= 0 and n_mid <= mid
@@ -304,7 +302,7 @@ def window(I, D):
 @njit(**JIT_NORC)
 def reset_state(I, D, token):
     """A fresh ``Run``: processes, counters and floats (pools are overwritten)."""
-    # writes R, P, LD, LV owned rows, F, the metric slots (schema defaults)
+    # writes R, P, LD, NPN, LV owned rows, F, the metric slots (schema defaults)
     n_low = rd(I, IP_NLOW)
     n_procs = 2 * n_low + rd(I, IP_NACT)
     for k in range(R0, P0 + n_procs * N_P):
@@ -319,6 +317,8 @@ def reset_state(I, D, token):
     if rd(I, IP_TRACK_LD) != 0:   # no message yet on any channel
         for c in range(n_procs * n_procs):
             wr(D, rd(I, H_DLD) + c, -math.inf)
+    for c in range(n_procs * n_procs):   # no note pending on any channel
+        wr(I, rd(I, H_NPN) + c, 0)
     wr(I, R0 + R_LINE, -1)
     for p in range(n_low):
         if role_of(I, p) == LOW:
