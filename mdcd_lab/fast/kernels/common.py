@@ -34,12 +34,15 @@ from .layout import (
     H_CAS,
     H_CK,
     H_CO,
+    H_DLD,
     H_DNT,
     H_MS,
+    H_NPN,
     H_NT,
     H_REPL,
     H_RPE,
     H_RST,
+    IP_FIFO_NOTES,
     IP_NACT,
     IP_NLOW,
     M_N_NOTIFICATIONS,
@@ -95,7 +98,7 @@ from .layout import (
     wr,
 )
 from .levels import lv_join, lv_snap, lv_vector
-from .state import fifo_arrival, heap_push, role_of
+from .state import heap_push, role_of
 
 
 @njit(**JIT_NORC)
@@ -128,7 +131,7 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
     (``executed.fifo_before``, ``executed.drain_notifications``).
     """
     # reads R, F.now, LD; writes M.n_notifications, R passed levels and pending flag, NT,
-    # P[q] pending notes, the heap, F.delay_max
+    # P[q] pending notes, NPN[origin, q], the heap, F.delay_max
     wr(I, R0 + M_N_NOTIFICATIONS, rd(I, R0 + M_N_NOTIFICATIONS) + 1)
     if lv_vector(I):   # the notification keeps the level as it is now
         v_int = lv_snap(I, v_int)
@@ -137,57 +140,63 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
         wr(I, R0 + R_PASSED_MAX, v_int)
     wr(I, R0 + R_NPASSED, rd(I, R0 + R_NPASSED) + 1)
     wr(I, R0 + R_PENDING_VALIDATE, 1)   # families.on_passed_at, by play_run after this row
-    t = rd(D, F_NOW) + d_notify
+    now = rd(D, F_NOW)
+    t = now + d_notify
+    # what the loop needs, read once (the notes' writes to I would make the compiled
+    # code read them again for every note)
     first = rd(I, R0 + R_NNT)
+    n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
+    cap = rd(I, H_CAP_NT)
+    base = rd(I, H_NT)
+    dnt = rd(I, H_DNT)
+    n_msg = rd(I, R0 + R_NMSG)
+    fifo = rd(I, IP_FIFO_NOTES) != 0
+    ld = rd(I, H_DLD) + origin * n_procs   # LD[origin, 0]
+    npn = rd(I, H_NPN) + origin * n_procs   # NPN[origin, 0]
+    nt = first
     group = False
-    for q in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
+    for q in range(n_procs):
         role = role_of(I, q)
         if q == origin or (role != ACT and role != SDW):
             continue
-        nt = new_note(I, D, first, origin, q, v_int, v_ext)
-        if nt < 0:
+        # ``Note(...)``: a new NT row for recipient q (sent now, placed before the next
+        # message id), appended to q's pending notes
+        if nt >= cap:
+            wr(I, R0 + R_NNT, nt)
+            wr(I, R0 + R_ERROR, ERR_CAPACITY)
             return
-        arrival = fifo_arrival(I, D, origin, q, t)
+        arrival = t   # state.fifo_arrival: after origin's earlier messages to q
+        if fifo and rd(D, ld + q) > t:
+            arrival = rd(D, ld + q)
+        row = base + nt * N_NT
+        wr(I, row + NT_VINT, v_int)
+        wr(I, row + NT_VEXT, v_ext)
+        wr(I, row + NT_ORIGIN, origin)
+        wr(I, row + NT_DST, q)
+        wr(I, row + NT_MID, n_msg)
+        wr(I, row + NT_DONE, 0)
+        wr(I, row + NT_NEXT, -1)
+        wr(I, row + NT_FIRST, first)
+        wr(I, row + NT_GROUP, 1 if arrival == t else 0)
+        wr(D, dnt + nt, now)
+        tail = rd(I, pp(q, P_NT_TAIL))
+        if tail < 0:
+            wr(I, pp(q, P_NT_HEAD), nt)
+        else:
+            wr(I, base + tail * N_NT + NT_NEXT, nt)
+        wr(I, pp(q, P_NT_TAIL), nt)
+        wr(I, npn + q, rd(I, npn + q) + 1)
         if arrival == t:
-            wr(I, rd(I, H_NT) + nt * N_NT + NT_GROUP, 1)
             group = True
         else:
+            wr(I, R0 + R_NNT, nt + 1)
             heap_push(I, D, arrival, HEAP_NOTIFY, nt << 1)
+        nt += 1
+    wr(I, R0 + R_NNT, nt)
     if group:
         heap_push(I, D, t, HEAP_NOTIFY, (first << 1) | 1)
     if d_notify > rd(D, F_DELAY_MAX):
         wr(D, F_DELAY_MAX, d_notify)
-
-
-@njit(**JIT_NORC)
-def new_note(I, D, first, origin, q, v_int, v_ext):
-    """``Note(...)``: a new ``NT`` row for recipient ``q`` (sent now, placed before the
-    next message id), appended to ``q``'s pending notes; -1 if the pool is full."""
-    # reads R.n_nt, R.n_msg, F.now; writes NT (new row), D_NT, R.n_nt, P[q] pending notes
-    nt = rd(I, R0 + R_NNT)
-    if nt >= rd(I, H_CAP_NT):
-        wr(I, R0 + R_ERROR, ERR_CAPACITY)
-        return -1
-    wr(I, R0 + R_NNT, nt + 1)
-    base = rd(I, H_NT)
-    row = base + nt * N_NT
-    wr(I, row + NT_VINT, v_int)
-    wr(I, row + NT_VEXT, v_ext)
-    wr(I, row + NT_ORIGIN, origin)
-    wr(I, row + NT_DST, q)
-    wr(I, row + NT_MID, rd(I, R0 + R_NMSG))
-    wr(I, row + NT_DONE, 0)
-    wr(I, row + NT_NEXT, -1)
-    wr(I, row + NT_FIRST, first)
-    wr(I, row + NT_GROUP, 0)
-    wr(D, rd(I, H_DNT) + nt, rd(D, F_NOW))
-    tail = rd(I, pp(q, P_NT_TAIL))
-    if tail < 0:
-        wr(I, pp(q, P_NT_HEAD), nt)
-    else:
-        wr(I, base + tail * N_NT + NT_NEXT, nt)
-    wr(I, pp(q, P_NT_TAIL), nt)
-    return nt
 
 
 @njit(**JIT_NORC)

@@ -69,6 +69,8 @@ from .layout import (
     H_HT,
     H_IT,
     H_MS,
+    H_NPN,
+    H_NPROCS,
     H_QE,
     HEAP_BITS,
     HEAP_KIND_MASK,
@@ -176,20 +178,42 @@ from .unguarded import play_unguarded
 @njit(**JIT_INLINE)
 def arrive(I, D, mid):
     """``engine._arrive``: ``mid`` reaches its receiver; on a FIFO channel what its sender
-    sent to the receiver before it comes first (``families.fifo_before``, and a pending
-    recovery notice of the same sender)."""
-    # reads MS[mid], P[dst] notice; writes what fifo_before, notice and deliver write
+    sent to the receiver before it comes first (:func:`arrive_fifo`).  Most deliveries
+    have nothing before them (:func:`fifo_pending`): they skip that call."""
+    # reads MS[mid], NPN, P[dst] notice; writes what arrive_fifo and deliver write
     m = rd(I, H_MS) + mid * N_MS
     dst = rd(I, m + MS_DST)
     if rd(I, IP_FIFO_NOTES) != 0:
         src = rd(I, m + MS_SRC)
-        fifo_before(I, D, src, dst, mid)
-        n_mid = rd(I, pp(dst, P_NOTICE_MID))
-        if n_mid >= 0 and n_mid <= mid and rd(I, pp(dst, P_NOTICE_ORIGIN)) == src:
-            notice(I, D, dst)
-        if rd(I, R0 + R_ENDED) != 0:
-            return
+        if fifo_pending(I, src, dst, mid):
+            arrive_fifo(I, D, src, dst, mid)
+            if rd(I, R0 + R_ENDED) != 0:
+                return
     deliver(I, D, dst, mid)
+
+
+@njit(**JIT_INLINE)
+def fifo_pending(I, src, dst, mid):
+    """Whether :func:`arrive_fifo` may do something for ``mid`` from ``src`` at ``dst``:
+    ``src`` has notes to ``dst`` not applied yet (``NPN``; ``families.fifo_before``
+    applies only those), or a recovery notice is due at ``dst`` before ``mid``."""
+    # reads NPN[src, dst], P[dst] notice
+    if rd(I, rd(I, H_NPN) + src * rd(I, H_NPROCS) + dst) > 0:
+        return True
+    n_mid = rd(I, pp(dst, P_NOTICE_MID))
+    return n_mid >= 0 and n_mid <= mid
+
+
+@njit(**JIT_NORC)
+def arrive_fifo(I, D, src, dst, mid):
+    """Before ``mid`` from ``src`` reaches ``dst`` (notes FIFO on a FIFO channel): the notes
+    ``src`` sent to ``dst`` before it (``families.fifo_before``), and a pending recovery
+    notice of the same sender."""
+    # reads P[dst] notice; writes what fifo_before and notice write
+    fifo_before(I, D, src, dst, mid)
+    n_mid = rd(I, pp(dst, P_NOTICE_MID))
+    if n_mid >= 0 and n_mid <= mid and rd(I, pp(dst, P_NOTICE_ORIGIN)) == src:
+        notice(I, D, dst)
 
 
 @njit(**JIT_NORC)
@@ -240,16 +264,26 @@ def drain(I, D, until):
         payload = code >> HEAP_BITS
         if kind == HEAP_DELIVER:
             arrive(I, D, payload)
-        elif kind == HEAP_NOTIFY:
-            notification(I, D, payload)
-        elif kind == HEAP_TIMER:   # a family timer event ("coordinated": line ``payload``)
-            on_timer(I, D, payload)
-        elif kind == HEAP_NOTICE:
-            notice(I, D, payload)
         else:
-            release(I, D, payload)
+            control_item(I, D, kind, payload)
         if rd(I, R0 + R_RECOVERING) != 0:
             window(I, D)
+
+
+@njit(**JIT_NORC)
+def control_item(I, D, kind, payload):
+    """A heap item that is not a delivery: a "passed AT" notification, a family timer
+    event (``"coordinated"``: line ``payload``), a recovery notice or a release; one call
+    out of :func:`drain`, whose loop stays small."""
+    # writes what the handlers write
+    if kind == HEAP_NOTIFY:
+        notification(I, D, payload)
+    elif kind == HEAP_TIMER:
+        on_timer(I, D, payload)
+    elif kind == HEAP_NOTICE:
+        notice(I, D, payload)
+    else:
+        release(I, D, payload)
 
 
 @njit(**JIT_NORC)
@@ -268,7 +302,7 @@ def window(I, D):
 @njit(**JIT_NORC)
 def reset_state(I, D, token):
     """A fresh ``Run``: processes, counters and floats (pools are overwritten)."""
-    # writes R, P, LD, LV owned rows, F, the metric slots (schema defaults)
+    # writes R, P, LD, NPN, LV owned rows, F, the metric slots (schema defaults)
     n_low = rd(I, IP_NLOW)
     n_procs = 2 * n_low + rd(I, IP_NACT)
     for k in range(R0, P0 + n_procs * N_P):
@@ -283,6 +317,8 @@ def reset_state(I, D, token):
     if rd(I, IP_TRACK_LD) != 0:   # no message yet on any channel
         for c in range(n_procs * n_procs):
             wr(D, rd(I, H_DLD) + c, -math.inf)
+    for c in range(n_procs * n_procs):   # no note pending on any channel
+        wr(I, rd(I, H_NPN) + c, 0)
     wr(I, R0 + R_LINE, -1)
     for p in range(n_low):
         if role_of(I, p) == LOW:
@@ -411,7 +447,8 @@ def play_run(I, D, token,
             drain(I, D, t)
             if rd(I, R0 + R_ENDED) != 0:
                 break
-        if rd(I, R0 + R_RECOVERING) != 0 and t > window_cap(I, D):
+        recovering = rd(I, R0 + R_RECOVERING) != 0   # no process stops before
+        if recovering and t > window_cap(I, D):
             end_window(I, D, False)
             break
         wr(D, F_NOW, t)
@@ -419,7 +456,7 @@ def play_run(I, D, token,
         role = role_of(I, src)
         if role == ABSENT or (dst >= 0 and role_of(I, dst) == ABSENT):
             continue   # a shadow that does not exist under this protocol
-        if rd(I, pp(src, P_MODE)) == MODE_STOPPED:
+        if recovering and rd(I, pp(src, P_MODE)) == MODE_STOPPED:
             defer(I, D, src, role, kind, dst, td - t, u_at, u_comp, d_notify)
             continue
         play_row(I, D, src, role, kind, dst, td, u_at, u_comp, d_notify, 0, 0, 0)

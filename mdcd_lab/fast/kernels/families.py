@@ -32,7 +32,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import SDW
-from .._config import JIT_NORC
+from .._config import JIT_INLINE, JIT_NORC
 from .confidence import memory_reclamation, receive_application_msg
 from .coordinated import discards as coordinated_discards
 from .coordinated import receive as coordinated_receive
@@ -43,6 +43,8 @@ from .coordinated import suppresses as coordinated_suppresses
 from .coordinated import validate as coordinated_validate
 from .layout import (
     H_DNT,
+    H_NPN,
+    H_NPROCS,
     H_NT,
     IP_COORDINATED_CKPT,
     MODE_RUN,
@@ -97,7 +99,7 @@ def on_timer(I, D, k):
     take_line(I, D, k)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_INLINE)
 def receive(I, D, p, role, mid):
     """``Family.receive``: G_act or G_sdw process ``p`` receives message ``mid``."""
     # writes what the family's reception rule writes
@@ -174,17 +176,19 @@ def discards(I, q, mid):
 
 
 # -- "passed AT" notes ----------------------------------------------------------------------
-@njit(**JIT_NORC)
+@njit(**JIT_INLINE)
 def apply_notification(I, D, nt):
     """``common.apply_notification``: note ``nt`` reaches its recipient (once): Figure 3's
     or Figure 4's "passed AT" branch; a stopped or recovered recipient ignores it."""
-    # reads NT[nt], P[p] mode; writes NT[nt].done, what families.validate writes,
+    # reads NT[nt], P[p] mode; writes NT[nt].done, NPN, what families.validate writes,
     # P[p] ivr_low, ext_ivr
     row = rd(I, H_NT) + nt * N_NT
     if rd(I, row + NT_DONE) != 0:
         return
     wr(I, row + NT_DONE, 1)
     p = rd(I, row + NT_DST)
+    npn = rd(I, H_NPN) + rd(I, row + NT_ORIGIN) * rd(I, H_NPROCS) + p
+    wr(I, npn, rd(I, npn) - 1)
     if rd(I, pp(p, P_MODE)) != MODE_RUN:
         return
     v_int = rd(I, row + NT_VINT)

@@ -72,10 +72,12 @@ N_IP = 31
 
 # -- I header: ip (0 .. N_IP - 1), then base offsets of the pools ---------------------
 (H_CK, H_MS, H_LG, H_TW, H_HS, H_IT, H_NT, H_OD, H_CO, H_TWO, H_RST, H_CAS, H_RPE,
- H_REPL, H_KF, H_EF, H_CUT, H_LN, H_TN, H_HELD, H_LV, H_QE, H_HELD_RUN, H_DT, H_RL,
+ H_REPL, H_KF, H_EF, H_CUT, H_LN, H_TN, H_HELD, H_LV, H_QE, H_HELD_RUN, H_DT, H_RL, H_NPN,
  H_CAP_M, H_CAP_R, H_HT, H_CAP_H, H_CAP_LV, H_CAP_NT, H_CAP_QE, H_DNT, H_DQE, H_DTND,
- H_DLD) = range(N_IP, N_IP + 36)
-HDR = N_IP + 36
+ H_DLD, H_NPROCS) = range(N_IP, N_IP + 38)
+HDR = N_IP + 38
+# H_NPN: NPN[src * n_procs + dst], the notes src sent to dst not applied yet (a
+# delivery on that channel has no FIFO note to apply first while it is 0)
 # -- run integers R at R0 -------------------------------------------------------------
 (R_INT_LOW, R_EXT_LOW, R_INT_SDW, R_EXT_SDW, R_SEQ, R_HN, R_NMSG, R_NCK, R_NLG, R_NTW,
  R_NNT, R_NOD, R_ENDED, R_NPASSED, R_PASSED_MAX, R_CK_NOW, R_LOG_S, R_LOG_R, R_STAMP,
@@ -240,7 +242,8 @@ def alloc_state(fp, ip, rows):
     sizes = (cap_ck * N_CK, cap_m * N_MS, cap_m * N_LG, cap_r * N_TW, cap_h, cap_h,
              cap_nt * N_NT, 2 * cap_r * N_OD, cap_r * N_CO, cap_r * N_TWO, n_procs, n_procs,
              n_procs, cap_m, cap_r, cap_r * N_EF, 2 * n_procs, n_lines * N_LN, cap_r, cap_r,
-             cap_lv * ip[IP_NLOW], cap_qe * N_QE, cap_r, cap_r * N_DT, cap_m)
+             cap_lv * ip[IP_NLOW], cap_qe * N_QE, cap_r, cap_r * N_DT, cap_m,
+             n_procs * n_procs)
     total = P0 + n_procs * N_P
     for s in sizes:
         total += s
@@ -257,6 +260,7 @@ def alloc_state(fp, ip, rows):
     I[H_CAP_LV] = cap_lv
     I[H_CAP_NT] = cap_nt
     I[H_CAP_QE] = cap_qe
+    I[H_NPROCS] = n_procs
     # D: checkpoint times, heap times, notes' send times, queue floats, the cluster
     # messages' delays (by twin number), the channels' last deliveries
     fsizes = (cap_ck, cap_h, cap_nt, cap_qe * N_QF, cap_r, n_procs * n_procs)

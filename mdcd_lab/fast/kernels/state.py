@@ -42,6 +42,7 @@ from .layout import (
     H_HT,
     H_IT,
     H_MS,
+    H_NPROCS,
     H_OD,
     H_QE,
     HEAP_BITS,
@@ -262,7 +263,7 @@ def new_msg(I, D, src, dst, t_deliver, dirty, level, err, send_ord, k, pb):
         wr(I, R0 + M_N_APP_MSGS, rd(I, R0 + M_N_APP_MSGS) + 1)
         wr(I, R0 + M_PIGGYBACK_BYTES, rd(I, R0 + M_PIGGYBACK_BYTES) + pb)
         if rd(I, IP_TRACK_LD) != 0:   # Run.last_delivery[(src, dst)]
-            ch = rd(I, H_DLD) + src * (2 * rd(I, IP_NLOW) + rd(I, IP_NACT)) + dst
+            ch = rd(I, H_DLD) + src * rd(I, H_NPROCS) + dst
             if t_deliver > rd(D, ch):
                 wr(D, ch, t_deliver)
         delay = t_deliver - rd(D, F_NOW)
@@ -306,7 +307,7 @@ def fifo_arrival(I, D, src, dst, t):
     comes after ``src``'s earlier messages to ``dst`` (notes FIFO on a FIFO channel)."""
     # reads LD[src, dst]
     if rd(I, IP_FIFO_NOTES) != 0:
-        ld = rd(D, rd(I, H_DLD) + src * (2 * rd(I, IP_NLOW) + rd(I, IP_NACT)) + dst)
+        ld = rd(D, rd(I, H_DLD) + src * rd(I, H_NPROCS) + dst)
         if ld > t:
             return ld
     return t
