@@ -16,7 +16,6 @@ command's own handling covers the imports (Ctrl-C while numpy loads is one line 
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import shlex
 import signal
@@ -25,9 +24,12 @@ import threading
 import time
 from pathlib import Path
 
+from .errors import error_line
+from .figures import _check_figure_args, add_figures_parser
 from .run import (
     COMPILING,
     FORCE,
+    QUIET,
     Terminated,
     _engines,
     _out_path,
@@ -193,51 +195,6 @@ def _n_points(df, fields: list[str]) -> int:
     return len(df[fields].drop_duplicates())
 
 
-def _check_figure_args(args) -> list[str] | None:
-    from .. import api
-    from ..figures.paper import FIGURES
-    if args.runs < 1:
-        raise SpecError(f"--runs must be >= 1, got {args.runs}")
-    if args.engine not in ("auto", *api.ENGINES):
-        raise SpecError(f"--engine must be one of {('auto', *api.ENGINES)}, "
-                        f"got {args.engine!r}")
-    only = [c for c in (getattr(args, "only", None) or "").split(",") if c] or None
-    names = [f.name for f in FIGURES]
-    for name in only or ():
-        if name not in names:
-            raise SpecError(f"--only: unknown figure {name!r}; known: {', '.join(names)}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise SpecError(f"--out {out} exists and is not a directory")
-    return only
-
-
-def cmd_figures(args) -> int:
-    from .. import api
-    from ..figures.paper import FIGURES, figure_complete, make_figures
-    only = _check_figure_args(args)
-    announce_compilation([api.resolve_engine(args.engine, ["mdcd"])])
-    wanted = only if only is not None else [f.name for f in FIGURES]
-    try:
-        written = make_figures(args.out, runs=args.runs, engine=args.engine,
-                               progress=not args.quiet, only=only, resume=args.resume)
-    except KeyboardInterrupt:
-        done = [n for n in wanted if figure_complete(args.out, n, args.runs, args.engine)]
-        print(f"mdcd-lab: interrupted; {len(done)} of {len(wanted)} figures are complete in "
-              f"{args.out}; run the same command with --resume to make the missing ones",
-              file=sys.stderr)
-        return 130
-    kept = [n for n in wanted if n not in written]
-    if kept:
-        print(f"kept {len(kept)} figures already complete in {args.out} (--resume): "
-              f"{', '.join(kept)}")
-    captions = {f.name: f.caption for f in FIGURES}
-    for name, files in written.items():
-        print(f"{name}: {captions[name]}")
-        print("    " + ", ".join(str(f) for f in files))
-    return 0
-
-
 def _say(what: str) -> None:
     """A line of ``demo``'s narration on stderr (what it does next, what it took)."""
     print(f"mdcd-lab demo: {what}", file=sys.stderr, flush=True)
@@ -307,7 +264,6 @@ def _summarize_description() -> str:
             "the protocol; a --by that would pool grid points is refused.")
 
 
-QUIET = "no progress bars (the one-time notice that numba is compiling still prints)"
 
 
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
@@ -328,24 +284,6 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
 #: ``make demo``'s scenario file: ``data/demo.toml`` of the repository
 #: (``mdcd_lab/cli/main.py`` -> the checkout's root).
 DEMO_SPEC = Path(__file__).resolve().parents[2] / "data" / "demo.toml"
-
-
-def _add_figures_parser(sub) -> None:
-    """``mdcd-lab figures`` (docs/figures.md)."""
-    f = sub.add_parser("figures", help="regenerate every paper figure (PDF, PNG, CSV)",
-                       description="Regenerate the paper figure set (docs/figures.md).")
-    f.add_argument("--out", default="out/figures",
-                   help="output directory (default: out/figures)")
-    f.add_argument("--runs", type=int, default=2000,
-                   help="runs per study point and protocol (default: 2000)")
-    f.add_argument("--engine", default="auto",
-                   help="auto (numba where implemented), numba or reference (default: auto)")
-    f.add_argument("--only", help="comma-separated figure names (default: all)")
-    f.add_argument("--resume", action="store_true",
-                   help="keep the figures --out already holds complete with the same --runs "
-                        "and --engine, and make only the missing ones")
-    f.add_argument("--quiet", action="store_true", help=QUIET)
-    f.set_defaults(func=cmd_figures)
 
 
 def _version() -> str:
@@ -426,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--figure-runs", type=int, default=400,
                    help="runs per point of the figure set (0: no figures; default: 400)")
     d.set_defaults(func=cmd_demo)
-    _add_figures_parser(sub)
+    add_figures_parser(sub)
     from .duration import add_parser as add_duration
     add_duration(sub)
     from .explore import add_explore_parser  # `mdcd-lab explore` (docs/explore.md)
@@ -436,42 +374,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _on_sigterm(signum, frame) -> None:
     raise Terminated()
-
-
-def _name_of(args) -> str:
-    """The input file of the command, for messages that have no file of their own."""
-    for key in ("spec", "study", "results"):
-        if getattr(args, key, None):
-            return f"{getattr(args, key)}: "
-    return ""
-
-
-def error_line(exc: BaseException, args=None) -> tuple[int, str]:
-    """The exit status and the one line of an exception that ends a command.
-
-    Every message names a file where one is involved: an ``OSError`` its
-    ``filename`` (the writers of :mod:`mdcd_lab.io` set it on a full disk, a
-    read-only folder or a file-size limit), the others the command's input file.
-    """
-    where = _name_of(args) if args is not None else ""
-    if isinstance(exc, (SpecError, ValueError)) and not isinstance(exc, UnicodeError):
-        return 2, f"mdcd-lab: error: {exc}"
-    if isinstance(exc, OSError):
-        name = exc.filename if exc.filename is not None else None
-        text = exc.strerror or str(exc)
-        code = f" [{errno.errorcode.get(exc.errno, exc.errno)}]" if exc.errno else ""
-        if name is None:
-            return 2, f"mdcd-lab: error: {where}{text}{code}"
-        extra = f" -> {exc.filename2}" if exc.filename2 is not None else ""
-        return 2, f"mdcd-lab: error: {name}{extra}: {text}{code}"
-    if isinstance(exc, MemoryError):
-        return 2, (f"mdcd-lab: error: {where}out of memory; run fewer runs or points at once "
-                   f"(the cost estimate is in docs/cli.md)")
-    if isinstance(exc, RecursionError):
-        return 2, f"mdcd-lab: error: {where}the input is nested too deeply ({exc})"
-    if isinstance(exc, (OverflowError, UnicodeError)):
-        return 2, f"mdcd-lab: error: {where}{exc}"
-    raise exc
 
 
 def main(argv: list[str] | None = None) -> int:

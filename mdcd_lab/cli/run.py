@@ -46,6 +46,8 @@ def _out_path(out: str | None, default: str | None = None) -> Path | None:
     return p
 
 
+#: Help of ``--quiet``.
+QUIET = "no progress bars (the one-time notice that numba is compiling still prints)"
 #: Help of ``--force``.
 FORCE = "overwrite output files that exist already (default: refuse)"
 
