@@ -111,11 +111,15 @@ def test_the_package_face_imports_on_first_use_and_reaches_its_subpackages():
             "print(sorted(m for m in ('numpy', 'pandas', 'numba') if m in sys.modules))\n"
             "print(mdcd_lab.Scenario.__name__, mdcd_lab.protocols.__name__,\n"
             "      mdcd_lab.plots.__name__, callable(mdcd_lab.simulate))\n"
-            "try:\n    mdcd_lab.no_such_name\nexcept AttributeError as e:\n    print(e)\n")
+            "try:\n    mdcd_lab.no_such_name\nexcept AttributeError as e:\n    print(e)\n"
+            "import mdcd_lab.cli.duration, mdcd_lab.performability.worth\n"
+            "from mdcd_lab.performability import worth, duration_study\n"
+            "print(callable(worth), type(worth).__name__, duration_study.__name__)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=300, check=True).stdout.splitlines()
     assert out == ["[]", "Scenario mdcd_lab.protocols mdcd_lab.plots True",
-                   "module 'mdcd_lab' has no attribute 'no_such_name'"]
+                   "module 'mdcd_lab' has no attribute 'no_such_name'",
+                   "True function duration_study"]
 
 
 def test_existing_outputs_are_not_overwritten_without_force(tmp_path, capsys):

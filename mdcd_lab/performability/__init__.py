@@ -11,6 +11,10 @@ See ``docs/performability.md``.
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+# ``worth`` is both a module and a function of it: import it eagerly, so that the
+# package's ``worth`` is the function whatever was imported first
+from .worth import COST_FIELDS, WORTH_COLUMNS, Costs, worth
+
 if TYPE_CHECKING:   # the same names, for readers of the source and type checkers
     from .duration import (
         REALISTIC_BASE,
@@ -20,27 +24,25 @@ if TYPE_CHECKING:   # the same names, for readers of the source and type checker
         duration_study,
         summarize_duration,
     )
-    from .worth import COST_FIELDS, WORTH_COLUMNS, Costs, worth
 
 __all__ = ["Costs", "COST_FIELDS", "worth", "WORTH_COLUMNS", "DurationStudy", "duration_study",
            "summarize_duration", "REALISTIC_BASE", "REALISTIC_COSTS", "REALISTIC_MISSION"]
 
-#: Where each public name is defined.  Imported on first use (PEP 562), so that
-#: ``mdcd-lab --help`` (whose ``duration`` options name the costs) imports no scipy.
-_EXPORTS = {name: "worth" for name in ("Costs", "COST_FIELDS", "worth", "WORTH_COLUMNS")} | {
-    name: "duration" for name in ("DurationStudy", "duration_study", "summarize_duration",
-                                  "REALISTIC_BASE", "REALISTIC_COSTS", "REALISTIC_MISSION")}
+#: The names of :mod:`~mdcd_lab.performability.duration`, imported on first use (PEP 562)
+#: so that ``mdcd-lab --help`` (whose ``duration`` options name the costs) imports no
+#: scipy.
+_LAZY = ("DurationStudy", "duration_study", "summarize_duration", "REALISTIC_BASE",
+         "REALISTIC_COSTS", "REALISTIC_MISSION")
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public name on first use."""
-    module = _EXPORTS.get(name)
-    if module is None:
+    """Import a name of :mod:`~mdcd_lab.performability.duration` on first use."""
+    if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
+    value = getattr(import_module(".duration", __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_LAZY))
