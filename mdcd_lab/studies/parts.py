@@ -21,11 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from ..io.results import TMP_SUFFIX, atomic_files
-from .store import rows_checksum
+from ..io.results import TMP_SUFFIX
+from .store import read_with_identity, rows_checksum, write_with_identity
 
 __all__ = ["RunParts", "PART_KEY"]
 
@@ -63,10 +61,8 @@ class RunParts:
         q, stop = self.protocols.index(protocol), start + len(frame)
         ident = {"run": self.run_hash, "protocol": protocol, "runs": [start, stop],
                  "rows": rows_checksum(frame)}
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        meta = dict(table.schema.metadata or {}) | {PART_KEY: json.dumps(ident).encode()}
-        with atomic_files(self.path / f"q{q}-r{start:012d}-{stop:012d}.parquet") as (tmp,):
-            pq.write_table(table.replace_schema_metadata(meta), tmp)
+        write_with_identity(self.path / f"q{q}-r{start:012d}-{stop:012d}.parquet", frame,
+                            PART_KEY, ident)
 
     def _read(self, f: Path) -> tuple[int, int, int, pd.DataFrame]:
         m = _PART_RE.match(f.name)
@@ -75,9 +71,8 @@ class RunParts:
             raise ValueError(bad.format("unexpected file name"))
         q, start, stop = (int(g) for g in m.groups())
         try:
-            ident = json.loads(pq.read_schema(f).metadata[PART_KEY])
-            frame = pd.read_parquet(f, engine="pyarrow")
-        except (KeyError, ValueError, OSError, pa.ArrowException):
+            ident, frame = read_with_identity(f, PART_KEY)
+        except ValueError:
             raise ValueError(bad.format("unreadable, or it carries no identity")) from None
         if ident.get("run") != self.run_hash or q >= len(self.protocols) or \
                 ident.get("protocol") != self.protocols[q] or ident.get("runs") != [start, stop]:

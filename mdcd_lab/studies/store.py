@@ -34,6 +34,7 @@ from ..metrics import METRIC_NAMES
 from .plan import Study
 
 __all__ = ["Store", "read_manifest", "unit_identity", "rows_checksum", "study_hash",
+           "write_with_identity", "read_with_identity",
            "STORE_FORMAT", "MANIFEST_NAME", "UNITS_DIR", "LOCK_NAME", "UNIT_KEY"]
 
 #: ``format`` entry of a store's manifest.
@@ -112,6 +113,31 @@ def rows_checksum(frame: pd.DataFrame) -> str:
         else:
             h.update(np.ascontiguousarray(col.to_numpy()).tobytes())
     return h.hexdigest()
+
+
+def write_with_identity(path: Path, frame: pd.DataFrame, key: bytes,
+                        ident: dict[str, Any]) -> None:
+    """Write ``frame`` to the Parquet file ``path`` all-or-nothing, with ``ident`` as JSON
+    under ``key`` in its metadata (a store's unit, a run's part)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = dict(table.schema.metadata or {}) | {key: json.dumps(ident, sort_keys=True).encode()}
+    with atomic_files(path) as (tmp,):
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
+
+
+def read_with_identity(path: Path, key: bytes) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The identity stored under ``key`` in a Parquet file's metadata, and its rows.
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read or carries no identity under ``key``.
+    """
+    try:
+        ident = json.loads(pq.read_schema(path).metadata[key])
+        return ident, pd.read_parquet(path, engine="pyarrow")
+    except (KeyError, TypeError, ValueError, OSError, pa.ArrowException):
+        raise ValueError(f"{path.name}: unreadable, or it carries no identity") from None
 
 
 def unit_identity(study: Study, p: int, q: int, start: int, stop: int) -> dict[str, Any]:
@@ -251,11 +277,7 @@ class Store:
         """Store runs ``start .. stop - 1`` of point ``p``, protocol ``q``, with the unit's
         identity and the checksum of its rows in the file's metadata."""
         ident = unit_identity(self.study, p, q, start, stop) | {"rows": rows_checksum(frame)}
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        meta = dict(table.schema.metadata or {})
-        meta[UNIT_KEY] = json.dumps(ident, sort_keys=True).encode()
-        with atomic_files(self._unit_path(p, q, start, stop)) as (tmp,):
-            pq.write_table(table.replace_schema_metadata(meta), tmp)
+        write_with_identity(self._unit_path(p, q, start, stop), frame, UNIT_KEY, ident)
 
     def _refuse(self, name: str, why: str) -> ValueError:
         return ValueError(f"store {str(self.path)!r}: unit file {name!r} {why}; delete it and "
