@@ -130,22 +130,23 @@ def cmd_run(args) -> int:
     out = _out_path(args.out, f"{Path(args.spec).stem}-results.csv")
     if out.is_dir():
         raise SpecError(f"--out {out}: is a directory")
+    from ..studies.parts import RunParts
+    parts = RunParts(out, spec)
     if not args.resume:
-        from ..studies.parts import RunParts
-        if RunParts(out, spec).exists():
+        if parts.exists():
             raise SpecError(f"--out {out}: an interrupted run left its finished runs in "
-                            f"{RunParts(out, spec).path}; add --resume to finish them, or "
-                            f"delete that folder to start over")
+                            f"{parts.path}; add --resume to finish them, or delete that "
+                            f"folder to start over")
         refuse_existing(args, out, hint=" (or --resume to finish an interrupted run)")
     from ..studies.cost import check_cost
     try:
-        check_cost([spec.scenario], spec.runs, len(spec.protocols), args.max_events)
+        check_cost([spec.scenario], spec.runs, len(spec.protocols), args.max_events,
+                   what="run")
     except ValueError as exc:
-        raise SpecError(f"{spec.path}: {str(exc).replace('the study', 'the run', 1)}") \
-            from None
+        raise SpecError(f"{spec.path}: {exc}") from None
     from ..io.locks import FileLock
     with FileLock(out.with_name(f".{out.name}.lock"), f"output {str(out)!r}"):
-        return _run_locked(args, spec, out, default)
+        return _run_locked(args, spec, out, parts, default)
 
 
 class Terminated(KeyboardInterrupt):
@@ -164,7 +165,7 @@ def _load_done(args, spec, out: Path, parts):
 
     from ..io.results import load_results
     from ..studies.batch import check_resumable, runs_done
-    if parts.exists() and args.resume:
+    if args.resume and parts.exists():
         try:
             frames = parts.load()
         except ValueError as exc:
@@ -189,12 +190,10 @@ def _load_done(args, spec, out: Path, parts):
     return done
 
 
-def _run_locked(args, spec, out: Path, default: bool) -> int:
+def _run_locked(args, spec, out: Path, parts, default: bool) -> int:
     """``cmd_run`` once it holds the lock of ``out``: one writer of an output at a time."""
     from ..io.provenance import sidecar_path
     from ..studies.batch import RunInterruptedError, run_spec, runs_done
-    from ..studies.parts import RunParts
-    parts = RunParts(out, spec)
     done = _load_done(args, spec, out, parts)
     engines = _engines(spec)
     prov = spec.provenance() | {"engine_per_protocol": engines}

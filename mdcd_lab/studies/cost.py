@@ -72,7 +72,7 @@ def _physical_memory() -> float:
 
 
 def check_cost(scenarios: Sequence[Any], runs: int, n_protocols: int,
-               max_events: int | None) -> float:
+               max_events: int | None, what: str = "study") -> float:
     """The expected trace events of a study; ``ValueError`` before any work if they
     exceed ``max_events`` or the result table would not fit in memory.
 
@@ -86,6 +86,8 @@ def check_cost(scenarios: Sequence[Any], runs: int, n_protocols: int,
         Protocols each run is played under.
     max_events : int or None
         The limit of expected trace events; None: :data:`DEFAULT_MAX_EVENTS`.
+    what : str, default "study"
+        What the messages call the job (``mdcd-lab run`` says ``"run"``).
 
     Returns
     -------
@@ -98,7 +100,7 @@ def check_cost(scenarios: Sequence[Any], runs: int, n_protocols: int,
         took = _duration(events / EVENTS_PER_CORE_SECOND)
         per_run = events / max(1, len(scenarios)) / runs / n_protocols
         raise ValueError(
-            f"the study would play about {events:.3g} trace events "
+            f"the {what} would play about {events:.3g} trace events "
             f"({_plural(len(scenarios), 'point')} x {_plural(n_protocols, 'protocol')} x "
             f"{_plural(runs, 'run')} x {per_run:.3g} rows per run), about {took} of one "
             f"core, more than max_events="
@@ -107,7 +109,7 @@ def check_cost(scenarios: Sequence[Any], runs: int, n_protocols: int,
     rows = len(scenarios) * n_protocols * runs
     need, have = rows * RESULT_ROW_BYTES, _physical_memory() / 2
     if need > have:
-        raise ValueError(f"the study's result table would hold {rows:,} rows, about "
+        raise ValueError(f"the {what}'s result table would hold {rows:,} rows, about "
                          f"{need / 2**30:.3g} GiB, more than half of this machine's memory "
                          f"({have / 2**30:.3g} GiB): split it into several studies")
     return events
