@@ -142,11 +142,25 @@ def _naive_arrays(trace, scenario):
     return out
 
 
+STRING_STORAGES = ["object", "string[pyarrow]"]
+
+
+def _stored_as(tr, storage):
+    """``tr`` with its name columns stored as ``storage`` (Python objects, or pandas'
+    pyarrow strings as Parquet and pandas >= 3 give them); ``dst`` empty where missing."""
+    tr = tr.copy()
+    for c in ("src", "dst"):
+        tr[c] = tr[c].astype(object).where(tr[c].notna(), "").astype(storage)
+    return tr
+
+
+@pytest.mark.parametrize("storage", STRING_STORAGES)
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_validated_arrays_equal_a_naive_split_by_run(shuffle):
-    """The vectorised validation (one stable sort by run) gives each run its own rows in
-    trace order, even when the runs' rows are interleaved."""
-    tr = m.generate_traces(SC.replace(n_low=2, n_act=2), 12, 4)
+def test_validated_arrays_equal_a_naive_split_by_run(shuffle, storage):
+    """The vectorised validation gives each run its own rows in trace order: runs in
+    order are cut as they are, interleaved runs are sorted by run once (stable); names
+    stored as Python strings or as pyarrow strings give the same codes."""
+    tr = _stored_as(m.generate_traces(SC.replace(n_low=2, n_act=2), 12, 4), storage)
     if shuffle:      # interleave the runs, keeping each run's rows in order
         tr = tr.sort_values("t", kind="stable").reset_index(drop=True)
     got = m.validate_trace(tr, SC.replace(n_low=2, n_act=2))
@@ -155,6 +169,26 @@ def test_validated_arrays_equal_a_naive_split_by_run(shuffle):
     for r in want:
         for k, v in want[r].items():
             np.testing.assert_array_equal(got[r][k], v, err_msg=f"run {r}, {k}")
+    # the arrays are the engines' own: none is a view of the caller's frame
+    for col in ("t", "t_deliver"):
+        frame = tr[col].to_numpy()
+        assert not any(np.shares_memory(got[r][col], frame) for r in got), col
+
+
+@pytest.mark.parametrize("storage", STRING_STORAGES)
+@pytest.mark.parametrize("src,dst,needle", [
+    ("low0", "act9", r"trace row 1: unknown process 'act9' in column 'dst'"),
+    ("low0", "", r"trace row 1: a send needs a destination 'dst'"),
+    ("", "act0", r"trace row 1: column 'src' is empty"),
+    ("lowX", "act0", r"trace row 1: unknown process 'lowX' in column 'src'"),
+])
+def test_bad_names_named_by_row_whatever_the_string_storage(storage, src, dst, needle):
+    """The pyarrow path of the name look-up refuses what the object path refuses, with
+    the same message naming the row."""
+    tr = bad([("send", 1.0, "low0", "act0"), ("send", 2.0, "low0", "act0")])
+    tr.loc[1, ["src", "dst"]] = [src, dst]
+    with pytest.raises(ValueError, match=needle):
+        m.validate_trace(_stored_as(tr, storage), SC)
 
 
 def test_twin_members_checked_per_run_naming_the_first_bad_twin():

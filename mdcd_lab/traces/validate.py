@@ -114,21 +114,29 @@ def validate_trace(trace: pd.DataFrame, scenario: Scenario) -> dict[int, dict[st
                "where nothing is delivered", "t_deliver")
     _first_bad(trace, ~np.isfinite(d_notify) | (d_notify < 0),
                "column 'd_notify' must be finite and >= 0", "d_notify")
-    order = np.argsort(run, kind="stable")
+    # the runs in trace order are usually already sorted (every trace mdcd_lab writes
+    # is): then each column is cut as it is, without a gather by a sort order
+    in_order = bool(np.all(run[1:] >= run[:-1])) if len(run) > 1 else True
+    order = None if in_order else np.argsort(run, kind="stable")
     _check_times(run, order, t, scenario)
     _check_rows(trace, run, kind, src, dst, t, td, scenario)
-    run_o = run[order]
+    run_o = run if order is None else run[order]
     starts = np.flatnonzero(np.r_[True, run_o[1:] != run_o[:-1]]) if len(run) else \
         np.zeros(0, dtype=np.int64)
     stops = np.r_[starts[1:], len(run)].astype(np.int64) if len(run) else starts
-    # each column sorted by run once (a copy: the arrays are the engines' own), then cut
-    # into per-run views; the runs in the order of their first row, as in the trace
+    # each column sorted by run once (a copy: the arrays are the engines' own, never
+    # views of the caller's frame), then cut into per-run views; the runs in the order
+    # of their first row, as in the trace
     bounds = list(zip(starts.tolist(), stops.tolist(), strict=True))
-    pieces = [[c[a:b] for a, b in bounds] for c in (x[order] for x in (
-        t, kind, src, dst, td, u_at, u_comp, d_notify))]
-    runs = [int(r) for r in run_o[starts]]
+    columns = (t, kind, src, dst, td, u_at, u_comp, d_notify)
+    columns = [(x if x.flags.owndata else x.copy()) if order is None else x[order]
+               for x in columns]
+    pieces = [[c[a:b] for a, b in bounds] for c in columns]
+    runs = run_o[starts].tolist()
     out = dict(zip(runs, (dict(zip(ROW_ARRAYS, arrays, strict=True))
                           for arrays in zip(*pieces, strict=True)), strict=True))
+    if order is None:
+        return out
     first = order[starts]
     if np.any(np.diff(first) < 0):
         return {runs[i]: out[runs[i]] for i in np.argsort(first, kind="stable")}
@@ -190,6 +198,9 @@ def _codes(trace: pd.DataFrame, col: str, names: list[str], allow_empty: bool,
     One hash pass over the column (:func:`pandas.factorize`), then a look-up of its
     few distinct values."""
     values = trace[col]
+    fast = _arrow_codes(values, names, allow_empty)
+    if fast is not None:
+        return fast
     fact, uniq = pd.factorize(values)
     uniq = np.asarray(uniq, dtype=object)
     lut = pd.Index(names).get_indexer(pd.Index(uniq, dtype=object)).astype(np.int64) \
@@ -214,6 +225,28 @@ def _codes(trace: pd.DataFrame, col: str, names: list[str], allow_empty: bool,
     return codes
 
 
+def _arrow_codes(values: pd.Series, names: list[str], allow_empty: bool) -> np.ndarray | None:
+    """Indices into ``names`` of a column of strings stored by pyarrow (pandas' string
+    dtype on pyarrow, as read from Parquet or a generated trace), -1 where missing if
+    ``allow_empty``, in one pass of ``pyarrow.compute.index_in``; None if the column is
+    stored otherwise or holds a value not in ``names`` (an empty string included), so
+    that :func:`_codes` names the row."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = pa.array(values.array)
+    idx = pc.index_in(arr, value_set=pa.array(names, type=arr.type))
+    if not idx.null_count:
+        return idx.to_numpy().astype(np.int64)
+    if not allow_empty:
+        return None
+    empty = pc.or_kleene(pc.is_null(arr), pc.equal(arr, ""))   # missing or ""
+    if idx.null_count != pc.sum(empty).as_py():
+        return None
+    return pc.fill_null(idx, -1).to_numpy().astype(np.int64)
+
+
 def _draw_column(trace: pd.DataFrame, name: str, fill: float) -> np.ndarray:
     """Column ``name`` of random draws, ``fill`` where missing (or the column absent)."""
     if name not in trace.columns:
@@ -223,18 +256,20 @@ def _draw_column(trace: pd.DataFrame, name: str, fill: float) -> np.ndarray:
     return v
 
 
-def _check_times(run: np.ndarray, order: np.ndarray, t: np.ndarray,
+def _check_times(run: np.ndarray, order: np.ndarray | None, t: np.ndarray,
                  scenario: Scenario) -> None:
-    """Each run's times: finite, non-negative, sorted, within the scenario."""
+    """Each run's times: finite, non-negative, sorted, within the scenario (``order``:
+    the rows sorted by run, None if they already are)."""
     bad = ~np.isfinite(t) | (t < 0)
     if bad.any():
         raise ValueError(f"trace run {run[int(np.argmax(bad))]}: times must be finite and "
                          f">= 0 (row {int(np.argmax(bad))}: t={t[int(np.argmax(bad))]})")
-    t_o, run_o = t[order], run[order]
+    t_o, run_o = (t, run) if order is None else (t[order], run[order])
     down = (np.diff(t_o) < 0) & (run_o[1:] == run_o[:-1])
     if down.any():
         k = int(np.argmax(down))
-        raise ValueError(f"trace run {run_o[k]}: times are not sorted (row {order[k + 1]} at "
+        after = k + 1 if order is None else order[k + 1]
+        raise ValueError(f"trace run {run_o[k]}: times are not sorted (row {after} at "
                          f"t={t_o[k + 1]} follows t={t_o[k]})")
     late = t > scenario.t_end
     if late.any():
@@ -248,7 +283,7 @@ def _groups(p: np.ndarray, scenario: Scenario) -> np.ndarray:
     """The group (``LOW``, ``ACT``, ``SDW``) of each process index of ``p`` (>= 0), by a
     look-up in the table of the scenario's processes."""
     n_low, n_act = scenario.n_low, scenario.n_act
-    table = np.array([LOW] * n_low + [ACT] * n_act + [SDW] * n_low, dtype=np.int64)
+    table = np.array([LOW] * n_low + [ACT] * n_act + [SDW] * n_low, dtype=np.int8)
     return table[p]
 
 
