@@ -68,6 +68,30 @@ def test_run_writes_results_and_sidecar(tmp_path, capsys):
     assert read_provenance(out)["seed"] == 4
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_run_streams_its_output_one_chunk_at_a_time(tmp_path, capsys, monkeypatch, suffix):
+    """Issue 23: ``run --out`` writes each finished chunk to its parts and the output from
+    the parts, so no more than a chunk of rows is ever handed to the writer, and the
+    output is the table ``run_spec`` assembles in memory."""
+    from mdcd_lab.cli.specs import load_spec
+    from mdcd_lab.io import results as mio
+    from mdcd_lab.studies import batch
+    monkeypatch.setattr(batch, "CHUNK_RUNS", {"numba": 2, "reference": 2})
+    seen = []
+    for sink in (mio._CsvSink, mio._ParquetSink):
+        write = sink.write
+        monkeypatch.setattr(sink, "write", lambda self, df, w=write: (seen.append(len(df)),
+                                                                       w(self, df))[1])
+    spec = write_file(tmp_path, SCENARIO)
+    out = tmp_path / f"r{suffix}"
+    code, stdout, _ = run_cli(["run", spec, "--out", out, "--quiet"], capsys)
+    assert code == 0, stdout
+    assert seen == [2] * 6            # 6 runs x 2 protocols in chunks of 2 runs
+    in_memory = batch.run_spec(load_spec(spec), progress=False)
+    pd.testing.assert_frame_equal(load_results(out), in_memory, check_exact=True)
+    assert "P(failed)" in stdout and not (tmp_path / f".r{suffix}.parts").exists()
+
+
 @pytest.mark.parametrize("text,needle", [
     (SCENARIO.replace("n_act = 3", "n_actt = 3"), "unknown key 'n_actt' (did you mean 'n_act'?)"),
     (SCENARIO.replace("runs = 6", "runs = \"6\""), "[run] runs must be an integer"),

@@ -342,3 +342,72 @@ def test_atomic_files_all_or_nothing(tmp_path):
         tb.write_text("new b")
     assert (a.read_text(), b.read_text()) == ("new a", "new b")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def _stream_frame(n: int = 200_000) -> pd.DataFrame:
+    """A table without text columns (what write_frames takes), larger than a row group."""
+    return mixed_frame(7).drop(columns=["label"]).sample(n, replace=True, random_state=3) \
+        .reset_index(drop=True).assign(run=np.arange(n, dtype=np.int64))
+
+
+def _cuts(df: pd.DataFrame, bounds: list[int]):
+    edges = [0, *bounds, len(df)]
+    return [df.iloc[a:b].reset_index(drop=True) for a, b in zip(edges, edges[1:])]
+
+
+def test_write_frames_csv_is_to_csv_of_the_whole_table(tmp_path):
+    """write_frames (one frame in memory at a time) and to_csv of the concatenated frames
+    write the same bytes and the same sidecar but for the timestamp."""
+    df = _stream_frame(5000)
+    whole = to_csv(df, tmp_path / "whole.csv")
+    streamed, rows = mio.write_frames(_cuts(df, [1, 999, 4000]), tmp_path / "streamed.csv")
+    assert rows == len(df)
+    assert streamed.read_bytes() == whole.read_bytes()
+    a, b = read_provenance(whole), read_provenance(streamed)
+    for key in ("timestamp", "file"):
+        a.pop(key), b.pop(key)
+    assert a == b
+    assert_same(load_results(streamed), df)
+
+
+def test_write_frames_parquet_bytes_do_not_depend_on_the_cuts(tmp_path):
+    """Row groups of STREAM_ROW_GROUP rows: two different cuts of one table give the same
+    file, and load_results gives the table back."""
+    df = _stream_frame()
+    a, _ = mio.write_frames(_cuts(df, [10, 70_000, 70_001]), tmp_path / "a.parquet")
+    b, _ = mio.write_frames(_cuts(df, [65_536, 131_072, 190_000]), tmp_path / "b.parquet")
+    assert a.read_bytes() == b.read_bytes()
+    assert_same(load_results(a), df)
+    import pyarrow.parquet as pq
+    groups = [pq.ParquetFile(a).metadata.row_group(i).num_rows
+              for i in range(pq.ParquetFile(a).metadata.num_row_groups)]
+    assert groups == [mio.STREAM_ROW_GROUP] * 3 + [len(df) - 3 * mio.STREAM_ROW_GROUP]
+
+
+@pytest.mark.parametrize("name", ["t.csv", "t.parquet"])
+def test_write_frames_refuses_a_frame_unlike_the_first_and_leaves_nothing(tmp_path, name):
+    df = _stream_frame(100)
+    other = df.assign(i32=df["i32"].astype(np.int64))
+    with pytest.raises(ValueError, match=r"frame 1 has other columns or dtypes"):
+        mio.write_frames([df, other], tmp_path / name)
+    with pytest.raises(ValueError, match=r"text column\(s\) \['label'\]"):
+        mio.write_frames([mixed_frame()], tmp_path / name)
+    with pytest.raises(ValueError, match="no frame to write"):
+        mio.write_frames([], tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_frames_interrupted_leaves_nothing(tmp_path):
+    """A Ctrl-C while the frames are produced leaves no table, sidecar or temp file."""
+    df = _stream_frame(100)
+
+    def frames():
+        yield df
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        mio.write_frames(frames(), tmp_path / "t.csv")
+    assert list(tmp_path.iterdir()) == []

@@ -16,23 +16,58 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+class Tally:
+    """The counts and sums behind :func:`one_screen`, added frame by frame, so that a
+    table streamed to disk (``mdcd-lab run``) is summed without being held in memory.
+
+    Parameters
+    ----------
+    by : list of str, optional
+        The groups (default ``["protocol"]``).
+    """
+
+    def __init__(self, by: list[str] | None = None) -> None:
+        self.by = list(by or ["protocol"])
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, df: pd.DataFrame) -> Tally:
+        """Add the rows of ``df``; returns the tally."""
+        import pandas as pd
+
+        from ..metrics import VIOLATIONS
+        sums = pd.DataFrame({
+            "runs": 1,
+            "failed": (df["outcome"] == "failed").to_numpy(dtype=float),
+            "recovered": (df["outcome"] == "recovered").to_numpy(dtype=float),
+            "ckpt_total": df["ckpt_total"].to_numpy(dtype=float),
+            "log_entries_peak": df["log_entries_peak"].to_numpy(dtype=float),
+            "rollback_dist_max": df["rollback_dist_max"].to_numpy(dtype=float),
+            "violation": (df[list(VIOLATIONS)].sum(axis=1) > 0).to_numpy(dtype=float),
+        }, index=pd.MultiIndex.from_frame(df[self.by]) if len(self.by) > 1
+            else pd.Index(df[self.by[0]]))
+        self.parts.append(sums.groupby(level=self.by, observed=True, sort=True).sum())
+        return self
+
+    def text(self) -> str:
+        """The table :func:`one_screen` prints."""
+        import pandas as pd
+        tot = pd.concat(self.parts).groupby(level=self.by, observed=True, sort=True).sum()
+        n = tot["runs"]
+        tab = pd.DataFrame({
+            "runs": n.astype(int),
+            "P(failed)": tot["failed"] / n,
+            "P(recovered)": tot["recovered"] / n,
+            "ckpts/run": tot["ckpt_total"] / n,
+            "log peak": tot["log_entries_peak"] / n,
+            "rollback dist": tot["rollback_dist_max"] / n,
+            "runs w/ violation": tot["violation"].astype(int),
+        })
+        return tab.to_string(float_format=lambda x: f"{x:.4g}")
+
+
 def one_screen(df: pd.DataFrame, by: list[str] | None = None) -> str:
     """A short table per protocol (or per ``by`` group): outcomes, costs, oracle verdicts."""
-    import pandas as pd
-
-    from ..metrics import VIOLATIONS
-    g = df.groupby(by or "protocol", observed=True)
-    tab = pd.DataFrame({
-        "runs": g.size(),
-        "P(failed)": g["outcome"].apply(lambda s: (s == "failed").mean()),
-        "P(recovered)": g["outcome"].apply(lambda s: (s == "recovered").mean()),
-        "ckpts/run": g["ckpt_total"].mean(),
-        "log peak": g["log_entries_peak"].mean(),
-        "rollback dist": g["rollback_dist_max"].mean(),
-        "runs w/ violation": g.apply(lambda d: int((d[list(VIOLATIONS)].sum(axis=1) > 0).sum()),
-                                     include_groups=False),
-    })
-    return tab.to_string(float_format=lambda x: f"{x:.4g}")
+    return Tally(by).add(df).text()
 
 
 def _out_path(out: str | None, default: str | None = None) -> Path | None:
@@ -158,21 +193,21 @@ def _exit_status(exc: BaseException | None) -> int:
     return 143 if isinstance(exc, Terminated) else 130
 
 
-def _load_done(args, spec, out: Path, parts):
-    """The runs an earlier, interrupted run of this command finished: its parts on disk
-    (they survive SIGKILL), else the partial output it wrote; None without ``--resume``."""
-    import pandas as pd
-
+def _resume(args, spec, out: Path, parts) -> dict[str, int]:
+    """The runs per protocol an earlier, interrupted run of this command finished: its
+    parts on disk (they survive SIGKILL), else the partial output it wrote (copied into
+    parts, so that a kill keeps them); none without ``--resume``."""
     from ..io.results import load_results
     from ..studies.batch import check_resumable, runs_done
+    none = dict.fromkeys(spec.protocols, 0)
     if args.resume and parts.exists():
         try:
-            frames = parts.load()
+            have = parts.runs_done()
         except ValueError as exc:
             raise SpecError(f"--resume: {exc}") from None
-        return pd.concat(frames, ignore_index=True) if frames else None
+        return have
     if not (args.resume and out.exists()):
-        return None
+        return none
     done = load_results(out)
     try:
         check_resumable(done.attrs["provenance"], spec)
@@ -184,44 +219,86 @@ def _load_done(args, spec, out: Path, parts):
         raise SpecError(f"--resume: {out} cannot be continued by this command: {exc}") \
             from None
     names = done["protocol"].astype(str)
-    for p in spec.protocols:             # on disk as parts too, so that a kill keeps them
+    for p in spec.protocols:
         if have[p]:
             parts.write(p, 0, done[names == p].reset_index(drop=True))
-    return done
+    return have
+
+
+def _stream_parts(parts, spec, out: Path, provenance: dict) -> tuple[int, str]:
+    """Write ``out`` from the parts on disk, one part in memory at a time; returns its
+    rows and the one-screen summary of them."""
+    import pandas as pd
+
+    from ..io.results import write_frames
+    from ..studies.batch import _assemble
+    protocols = list(spec.protocols)
+    tally = Tally()
+
+    def frames():
+        n = 0
+        for frame in parts.frames():
+            frame = frame.assign(protocol=pd.Categorical(frame["protocol"].astype(str),
+                                                         categories=protocols))
+            tally.add(frame)
+            n += len(frame)
+            yield frame
+        if n == 0:
+            yield _assemble({p: [] for p in protocols}, tuple(protocols))
+
+    _, rows = write_frames(frames(), out, provenance)
+    return rows, (tally.text() if rows else "")
 
 
 def _run_locked(args, spec, out: Path, parts, default: bool) -> int:
-    """``cmd_run`` once it holds the lock of ``out``: one writer of an output at a time."""
+    """``cmd_run`` once it holds the lock of ``out``: one writer of an output at a time.
+
+    Each finished chunk goes to disk at once (:class:`mdcd_lab.studies.parts.RunParts`),
+    and the output is written from the parts, one part in memory at a time: a run never
+    holds all its rows in memory, and SIGKILL, SIGTERM or a late Ctrl-C keep every
+    finished chunk."""
     from ..io.provenance import sidecar_path
-    from ..studies.batch import RunInterruptedError, run_spec, runs_done
-    done = _load_done(args, spec, out, parts)
+    from ..studies.batch import RunInterruptedError, play_spec
+    have = _resume(args, spec, out, parts)
+    before = sum(have.values())
     engines = _engines(spec)
     prov = spec.provenance() | {"engine_per_protocol": engines}
     nothing = ("mdcd-lab: interrupted before a chunk of runs finished; nothing new was "
-               "written" + (f"; {out} is unchanged" if done is not None else ""))
+               "written" + (f"; {out} is unchanged" if out.exists() else ""))
     try:
         announce_compilation(engines.values())
-        df = run_spec(spec, done=done, progress=not args.quiet, on_chunk=parts.write)
-    except KeyboardInterrupt as exc:   # before run_spec had anything to keep
-        print(nothing, file=sys.stderr)
-        return _exit_status(exc)
+        play_spec(spec, have, parts.write, progress=not args.quiet)
+        rows, screen = _stream_parts(parts, spec, out, prov)
     except RunInterruptedError as exc:
-        part = exc.partial
-        if len(part) == (0 if done is None else len(done)):
-            print(nothing, file=sys.stderr)
-            return _exit_status(exc.interrupt)
-        have = runs_done(part, spec.protocols)
-        again = shlex.join(["mdcd-lab", "run", str(args.spec), "--out", str(out),
-                            *_override_argv(args), "--resume"])
-        _write(part, out, prov | {"partial": {"runs_done": have, "runs": spec.runs,
-                                              "continue": again}})
-        per = ", ".join(f"{p} {n}/{spec.runs}" for p, n in have.items())
-        print(f"mdcd-lab: interrupted; kept {len(part)} of {spec.runs * len(have)} runs "
-              f"({per}) in {out}; to finish them: {again}", file=sys.stderr)
-        return _exit_status(exc.interrupt)
-    _write(df, out, prov)
+        return _interrupted(args, spec, out, parts, prov, before, nothing, exc.interrupt)
+    except KeyboardInterrupt as exc:   # before a chunk, or while the output was written
+        return _interrupted(args, spec, out, parts, prov, before, nothing, exc)
     parts.remove()
     note = " (no --out given: the default file)" if default else ""
-    print(f"wrote {out} ({len(df)} rows) and {sidecar_path(out)}{note}")
-    print(one_screen(df))
+    print(f"wrote {out} ({rows} rows) and {sidecar_path(out)}{note}")
+    print(screen)
     return 0
+
+
+def _interrupted(args, spec, out: Path, parts, prov: dict, before: int, nothing: str,
+                 interrupt: BaseException | None) -> int:
+    """After Ctrl-C or SIGTERM: the finished runs (in parts) also written to ``out`` as a
+    partial output that ``--resume`` continues; one line; exit 130 or 143."""
+    from ..studies.batch import RunInterruptedError
+    have = parts.runs_done() if parts.exists() else dict.fromkeys(spec.protocols, 0)
+    if sum(have.values()) == before:
+        print(nothing, file=sys.stderr)
+        return _exit_status(interrupt)
+    again = shlex.join(["mdcd-lab", "run", str(args.spec), "--out", str(out),
+                        *_override_argv(args), "--resume"])
+    try:
+        _stream_parts(parts, spec, out, prov | {"partial": {
+            "runs_done": have, "runs": spec.runs, "continue": again}})
+        where = f"in {out}"
+    except (KeyboardInterrupt, RunInterruptedError):   # a second Ctrl-C: the parts stay
+        where = f"in {parts.path}"
+    per = ", ".join(f"{p} {n}/{spec.runs}" for p, n in have.items())
+    print(f"mdcd-lab: interrupted; kept {sum(have.values())} of "
+          f"{spec.runs * len(have)} runs ({per}) {where}; to finish them: {again}",
+          file=sys.stderr)
+    return _exit_status(interrupt)

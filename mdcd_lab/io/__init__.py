@@ -1,7 +1,8 @@
 """Result tables on disk: CSV or Parquet plus a JSON provenance sidecar.
 
 - :mod:`~mdcd_lab.io.results`: :func:`to_csv`, :func:`to_parquet`,
-  :func:`load_results`, written atomically;
+  :func:`load_results`, written atomically; :func:`write_frames` streams a table
+  frame by frame;
 - :mod:`~mdcd_lab.io.provenance`: the sidecar's path, its hash and the JSON
   form of ``provenance``;
 - :mod:`~mdcd_lab.io.dtypes`: the record and restore of the column dtypes;
@@ -22,8 +23,10 @@ from .results import (
     mdcd_lab_version,
     to_csv,
     to_parquet,
+    write_frames,
 )
 
-__all__ = ["to_csv", "to_parquet", "load_results", "read_provenance", "sidecar_path",
-           "atomic_files", "mdcd_lab_version", "SIDECAR_SUFFIX", "RESERVED_KEYS", "CSV_SUFFIXES",
-           "PARQUET_SUFFIXES", "TMP_SUFFIX", "FileLock", "LockedError", "read_lock"]
+__all__ = ["to_csv", "to_parquet", "write_frames", "load_results", "read_provenance",
+           "sidecar_path", "atomic_files", "mdcd_lab_version", "SIDECAR_SUFFIX",
+           "RESERVED_KEYS", "CSV_SUFFIXES", "PARQUET_SUFFIXES", "TMP_SUFFIX", "FileLock",
+           "LockedError", "read_lock"]

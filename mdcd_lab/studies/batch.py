@@ -19,7 +19,8 @@ import pandas as pd
 from .. import api
 from ..metrics import empty_results
 
-__all__ = ["CHUNK_RUNS", "RunInterruptedError", "runs_done", "run_spec", "check_resumable"]
+__all__ = ["CHUNK_RUNS", "RunInterruptedError", "runs_done", "run_spec", "play_spec",
+           "check_resumable"]
 
 #: Runs per chunk, per engine: what Ctrl-C can lose at most, per protocol.
 CHUNK_RUNS = {"numba": 16_384, "reference": 100}
@@ -29,11 +30,14 @@ class RunInterruptedError(Exception):
     """Raised by :func:`run_spec` on Ctrl-C; ``partial`` holds every finished run and
     ``interrupt`` the ``KeyboardInterrupt`` (or its subclass for SIGTERM) that stopped it."""
 
-    def __init__(self, partial: pd.DataFrame,
-                 interrupt: KeyboardInterrupt | None = None) -> None:
+    def __init__(self, partial: pd.DataFrame | None,
+                 interrupt: KeyboardInterrupt | None = None,
+                 runs_done: dict[str, int] | None = None) -> None:
         super().__init__("interrupted")
         self.partial = partial
         self.interrupt = interrupt
+        #: finished runs per protocol (``0 .. n-1``), with or without ``partial``
+        self.runs_done = runs_done
 
 
 def _assemble(frames: dict[str, list[pd.DataFrame]], protocols: tuple[str, ...]) -> pd.DataFrame:
@@ -116,7 +120,6 @@ def run_spec(spec: Any, done: pd.DataFrame | None = None, progress: bool = True,
         If ``done`` is not a prefix of this spec's runs.
     """
     protocols = tuple(spec.protocols)
-    chunk_runs = chunk_runs or CHUNK_RUNS
     frames: dict[str, list[pd.DataFrame]] = {p: [] for p in protocols}
     have = dict.fromkeys(protocols, 0)
     if done is not None and len(done):
@@ -128,6 +131,52 @@ def run_spec(spec: Any, done: pd.DataFrame | None = None, progress: bool = True,
         for p in protocols:
             if have[p]:
                 frames[p].append(done[names == p].reset_index(drop=True))
+
+    def keep(p: str, start: int, frame: pd.DataFrame) -> None:
+        frames[p].append(frame)
+        if on_chunk is not None:
+            on_chunk(p, start, frame)
+
+    try:
+        play_spec(spec, have, keep, progress=progress, chunk_runs=chunk_runs)
+    except RunInterruptedError as exc:
+        raise RunInterruptedError(_assemble(frames, protocols), exc.interrupt,
+                                  exc.runs_done) from None
+    return _assemble(frames, protocols)
+
+
+def play_spec(spec: Any, have: dict[str, int],
+              on_chunk: Callable[[str, int, pd.DataFrame], None], progress: bool = True,
+              chunk_runs: dict[str, int] | None = None) -> dict[str, int]:
+    """Play the runs of ``spec`` not yet in ``have``, chunk by chunk, keeping none.
+
+    The one loop of :func:`run_spec`; ``mdcd-lab run`` calls it directly and streams
+    each chunk to disk, so that no more than a chunk of rows is in memory.
+
+    Parameters
+    ----------
+    spec : mdcd_lab.cli.specs.Spec
+        As for :func:`run_spec`.
+    have : dict
+        Runs already finished per protocol (``0 .. n-1``); updated in place as
+        chunks finish.
+    on_chunk : callable
+        Called with ``(protocol, first run, frame)`` as each chunk finishes.
+    progress, chunk_runs
+        As for :func:`run_spec`.
+
+    Returns
+    -------
+    dict
+        ``have``, now ``spec.runs`` for every protocol.
+
+    Raises
+    ------
+    RunInterruptedError
+        On ``KeyboardInterrupt``, without ``partial``, with ``runs_done``.
+    """
+    protocols = tuple(spec.protocols)
+    chunk_runs = chunk_runs or CHUNK_RUNS
     bar = None
     try:
         if progress:
@@ -139,15 +188,15 @@ def run_spec(spec: Any, done: pd.DataFrame | None = None, progress: bool = True,
             step = chunk_runs[engine]
             for start in range(have[p], spec.runs, step):
                 n = min(step, spec.runs - start)
-                frames[p].append(api.simulate(spec.scenario, n, spec.seed, protocol=p,
-                                              engine=engine, first_run=start))
-                if on_chunk is not None:
-                    on_chunk(p, start, frames[p][-1])
+                frame = api.simulate(spec.scenario, n, spec.seed, protocol=p,
+                                     engine=engine, first_run=start)
+                on_chunk(p, start, frame)
+                have[p] = start + n
                 if bar is not None:
                     bar.update(n)
     except KeyboardInterrupt as exc:
-        raise RunInterruptedError(_assemble(frames, protocols), exc) from None
+        raise RunInterruptedError(None, exc, dict(have)) from None
     finally:
         if bar is not None:
             bar.close()
-    return _assemble(frames, protocols)
+    return have

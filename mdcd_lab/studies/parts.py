@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,20 +82,56 @@ class RunParts:
             raise ValueError(bad.format("its rows were changed after it was written"))
         return q, start, stop, frame
 
-    def load(self) -> list[pd.DataFrame]:
-        """Every stored part, checked, as one prefix of runs per protocol, in protocol
-        order (``run_spec``'s ``done`` once concatenated); stray temporary files of a
-        killed writer are removed."""
+    def _named(self) -> list[tuple[int, int, int, Path]]:
+        """``(protocol index, first run, stop, file)`` of every part file, sorted; a file
+        of another name is refused; stray temporary files of a killed writer are
+        removed."""
         for tmp in self.path.glob(f".*{TMP_SUFFIX}"):
             tmp.unlink(missing_ok=True)
-        parts = sorted(self._read(f) for f in self.path.glob("*.parquet"))
-        frames, ends = [], dict.fromkeys(range(len(self.protocols)), 0)
-        for q, start, stop, frame in parts:
-            if start != ends[q]:       # the chunks of a protocol are written in order
-                continue               # after a gap: played again (never mixed)
-            frames.append(frame)
-            ends[q] = stop
-        return frames
+        named = []
+        for f in self.path.glob("*.parquet"):
+            m = _PART_RE.match(f.name)
+            if m is None:
+                raise ValueError(f"{f}: not a part of this run (unexpected file name); "
+                                 f"delete {self.path} to start over")
+            q, start, stop = (int(g) for g in m.groups())
+            named.append((q, start, stop, f))
+        return sorted(named)
+
+    def _prefix(self, named: list[tuple[int, int, int, Path]]) -> list[Path]:
+        """The files that make one prefix of runs per protocol, in protocol and run order
+        (a part after a gap is played again, never mixed in)."""
+        files, ends = [], dict.fromkeys(range(len(self.protocols)), 0)
+        for q, start, stop, f in named:
+            if start == ends.get(q):
+                files.append(f)
+                ends[q] = stop
+        return files
+
+    def runs_done(self) -> dict[str, int]:
+        """The finished runs per protocol that the parts hold; every part is checked
+        (its identity and rows, one part in memory at a time): one that does not belong
+        to this run is refused, naming it."""
+        named = self._named()
+        for *_, f in named:
+            self._read(f)
+        have = dict.fromkeys(self.protocols, 0)
+        for f in self._prefix(named):
+            q, _, stop = (int(g) for g in _PART_RE.match(f.name).groups())
+            have[self.protocols[q]] = stop
+        return have
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The parts of :meth:`runs_done`, checked again as each is read, one at a time:
+        one prefix of runs per protocol, in protocol order (the run's output,
+        streamed)."""
+        for f in self._prefix(self._named()):
+            yield self._read(f)[3]
+
+    def load(self) -> list[pd.DataFrame]:
+        """Every stored part, checked, in memory (``run_spec``'s ``done`` once
+        concatenated)."""
+        return list(self.frames())
 
     def remove(self) -> None:
         """Remove the folder (the output holds every run now)."""
