@@ -214,3 +214,65 @@ def test_run_out_has_one_writer(tmp_path, capsys):
                           f"in use by pid {os.getpid()}") and err.count("\n") == 1
     code, stdout, err = run_cli(["run", spec, "--out", out, "--quiet"], capsys)
     assert code == 0 and out.exists() and not (tmp_path / ".r.csv.lock").exists()
+
+
+# --------------------------------------------------------------------------- sweep_to
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("stopping", [{}, dict(target_rel_halfwidth=0.2, max_runs=12,
+                                                metrics=["ckpt_total"])])
+def test_sweep_to_streams_the_table_of_sweep(stores, tmp_path, monkeypatch, suffix, stopping):
+    """Issue 23: ``sweep_to`` (what ``mdcd-lab sweep`` runs) holds no rows in its scheduler
+    and writes the table one point at a time, from a temporary store that it removes;
+    the file holds the table ``sweep`` returns, its sidecar the same provenance."""
+    from mdcd_lab.io import load_results, read_provenance
+    from mdcd_lab.io import results as mio
+    from mdcd_lab.studies import scheduler as sched
+    seen, held = [], []
+    for sink in (mio._CsvSink, mio._ParquetSink):
+        write = sink.write
+        monkeypatch.setattr(sink, "write", lambda self, df, w=write: (seen.append(len(df)),
+                                                                       w(self, df))[1])
+    in_memory = sweep(BASE, GRID, protocols=PROTOS, **KW, **stopping)
+    run = sched.Scheduler.run
+    monkeypatch.setattr(sched.Scheduler, "run", lambda self: (
+        run(self), held.extend(f for cs in self.chunks.values() for *_, f in cs))[0])
+    out = tmp_path / f"t{suffix}"
+    prov = studies.sweep_to(out, BASE, GRID, protocols=PROTOS, **KW, **stopping)
+    assert held and all(callable(f) for f in held)        # no rows kept by the scheduler
+    per_point = in_memory.groupby("point").size().tolist()
+    assert seen == per_point                               # one point per frame
+    back = load_results(out)
+    pd.testing.assert_frame_equal(back, in_memory, check_exact=True)
+    written = read_provenance(out)
+    for key, value in in_memory.attrs["provenance"].items():
+        assert written[key] == json.loads(json.dumps(value)), key
+    assert prov["rows"] == len(in_memory) == written["rows"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, out.name +
+                                                                ".meta.json"])
+
+
+def test_sweep_to_interrupted_keeps_units_in_its_store_and_writes_no_table(tmp_path,
+                                                                           monkeypatch):
+    """Ctrl-C while the table is written: no table, the store complete (a resume writes
+    the table without running anything); without a store, nothing is left at all."""
+    from mdcd_lab.io import results as mio
+    calls = {"n": 0}
+    write = mio._CsvSink.write
+
+    def flaky(self, df):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        write(self, df)
+
+    monkeypatch.setattr(mio._CsvSink, "write", flaky)
+    out, store = tmp_path / "t.csv", tmp_path / "store"
+    for where in (None, store):
+        calls["n"] = 0
+        with pytest.raises(KeyboardInterrupt):
+            studies.sweep_to(out, BASE, GRID, protocols=PROTOS, store=where, **KW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+    monkeypatch.setattr(mio._CsvSink, "write", write)
+    prov = studies.sweep_to(out, BASE, GRID, protocols=PROTOS, store=store, resume=True,
+                            **KW)
+    assert prov["rows"] == 2 * 2 * 6 and out.exists()

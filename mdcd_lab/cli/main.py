@@ -30,6 +30,7 @@ from .run import (
     COMPILING,
     FORCE,
     QUIET,
+    Tally,
     Terminated,
     _engines,
     _out_path,
@@ -75,7 +76,7 @@ def _client(args):
 def cmd_sweep(args) -> int:
     """``mdcd-lab sweep``: run a study file, optionally resumable and on dask."""
     from ..io.provenance import sidecar_path
-    from ..studies import sweep, sweep_status
+    from ..studies import sweep_status, sweep_to
     spec = _overrides(args, load_spec(args.study, allow_grid=True))
     if not spec.grid:
         raise SpecError(f"{spec.path}: [grid] is missing or empty; a study file needs at least "
@@ -97,10 +98,14 @@ def cmd_sweep(args) -> int:
     engine = api.resolve_engine(spec.engine, spec.protocols)
     client, to_close = _client(args)
     announce_compilation([engine])
+    keys = list(spec.grid)
+    tally = Tally(keys + ["protocol"])
     try:
-        df = sweep(spec.scenario, spec.grid, spec.runs, spec.seed, protocols=spec.protocols,
-                   client=client, store=store, resume=args.resume, progress=not args.quiet,
-                   engine=engine, max_events=args.max_events, **stop)
+        prov = sweep_to(out, spec.scenario, spec.grid, spec.runs, spec.seed,
+                        protocols=spec.protocols, client=client, store=store,
+                        resume=args.resume, progress=not args.quiet, engine=engine,
+                        max_events=args.max_events, on_frame=tally.add,
+                        provenance={"spec_file": str(spec.path)}, **stop)
     except KeyboardInterrupt:
         if store is None:
             where = "nothing was kept (use --store DIR to make a sweep resumable)"
@@ -114,16 +119,13 @@ def cmd_sweep(args) -> int:
     finally:
         for obj in to_close:
             obj.close()
-    provenance = {"spec_file": str(spec.path), **df.attrs["provenance"]}
     if out is not None:
-        _write(df, out, provenance)
-        print(f"wrote {out} ({len(df)} rows) and {sidecar_path(out)}")
-    keys = list(spec.grid)
-    print(f"{len(spec.protocols)} protocol(s) x {df['point'].nunique()} point(s), "
-          f"{len(df)} runs on the {engine} engine")
-    print(one_screen(df, keys + ["protocol"]))
+        print(f"wrote {out} ({prov['rows']} rows) and {sidecar_path(out)}")
+    print(f"{len(spec.protocols)} protocol(s) x {len(prov['points'])} point(s), "
+          f"{prov['rows']} runs on the {engine} engine")
+    print(tally.text())
     if "target_rel_halfwidth" in stop:
-        st = sweep_status(df)
+        st = sweep_status(prov)
         print("\nsequential stopping (runs per protocol, why each point stopped):")
         print(st.drop(columns=["seed"]).to_string(index=False,
                                                   float_format=lambda x: f"{x:.4g}"))

@@ -47,6 +47,8 @@ def rows(chunks: list[Chunk], end: int) -> pd.DataFrame:
     for start, stop, frame in sorted(chunks, key=lambda c: c[0]):
         if start >= end:
             continue
+        if callable(frame):        # a unit on disk (Scheduler's release): read it now
+            frame = frame()
         frames.append(frame if stop <= end else frame.iloc[:end - start])
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if not np.array_equal(df["run"].to_numpy(), np.arange(end)):
@@ -69,10 +71,18 @@ class Scheduler:
         Receives every finished unit as it arrives.
     bars : (tqdm, tqdm)
         Progress bars of runs and of decided points.
+    release : bool, default False
+        Keep no rows in memory: each finished unit is held as a function that reads
+        it back from ``store`` (the stopping rule reads a point's units when it
+        decides it); :func:`mdcd_lab.studies.sweep.sweep_to` streams the table from
+        the store.
     """
 
     def __init__(self, study: Study, pool: Any, unit_runs: int, store: Any,
-                 bars: tuple[Any, Any]) -> None:
+                 bars: tuple[Any, Any], release: bool = False) -> None:
+        if release and store is None:
+            raise ValueError("release=True needs a store to read the units back from")
+        self.release = release
         self.study = study
         self.pool = pool
         self.unit_runs = unit_runs
@@ -176,6 +186,8 @@ class Scheduler:
                                    f"protocol {self.study.protocols[q]!r}")
             if self.store is not None:
                 self.store.write(p, q, start, stop, frame)
+            if self.release:
+                frame = self.store.reader(p, q, start, stop)
             self.chunks[p, q].append((start, stop, frame))
             self.outstanding[p] -= 1
             self.runs_bar.update(stop - start)

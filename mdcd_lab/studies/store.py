@@ -16,10 +16,12 @@ resuming*.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -332,12 +334,24 @@ class Store:
         self._check_identity(f, p, q, start, stop, frame)
         return p, q, start, stop, frame
 
-    def load(self) -> list[tuple[int, int, int, int, pd.DataFrame]]:
-        """Every stored unit, checked against the study."""
+    def load(self, lazy: bool = False) -> list[tuple[int, int, int, int, Any]]:
+        """Every stored unit, checked against the study: ``(p, q, start, stop, frame)``;
+        with ``lazy``, each unit is read, checked and let go, and ``frame`` is a
+        function that reads it again (:meth:`reader`), so that memory holds one unit."""
         if not self.units.is_dir():
             return []
-        return [self._read_unit(f) for f in sorted(self.units.iterdir())
-                if not f.name.endswith(TMP_SUFFIX)]
+        out = []
+        for f in sorted(self.units.iterdir()):
+            if f.name.endswith(TMP_SUFFIX):
+                continue
+            p, q, start, stop, frame = self._read_unit(f)
+            out.append((p, q, start, stop, self.reader(p, q, start, stop) if lazy else frame))
+        return out
+
+    def reader(self, p: int, q: int, start: int, stop: int) -> Callable[[], pd.DataFrame]:
+        """A function that reads unit ``(p, q, start, stop)`` from disk, checked."""
+        return functools.partial(lambda f: self._read_unit(f)[4],
+                                 self._unit_path(p, q, start, stop))
 
     def finish(self, status: list[dict[str, Any]]) -> None:
         """Mark the study complete, with the per-point status."""

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import pandas as pd
 
 from .._checks import check_int
 from ..io.locks import LockedError
+from ..io.results import CSV_SUFFIXES, PARQUET_SUFFIXES, write_frames
 from ..metrics import METRICS, OUTCOMES
 from ..scenario import FIELDS, Scenario
 from .plan import Study, plan
@@ -23,7 +26,7 @@ from .pools import make_pool
 from .scheduler import Scheduler, rows
 from .store import Store
 
-__all__ = ["sweep", "sweep_status", "DEFAULT_CHUNK_RUNS", "TASKS_PER_WORKER",
+__all__ = ["sweep", "sweep_to", "sweep_status", "DEFAULT_CHUNK_RUNS", "TASKS_PER_WORKER",
            "MIN_CHUNK_RUNS"]
 
 #: Default largest number of runs in one unit of work (and one task), per engine.
@@ -170,6 +173,93 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     """
     study = plan(base, grid, runs, seed, protocols, engine, target_rel_halfwidth, max_runs,
                  metrics, max_events)
+    done, chunks, ends = _execute(study, client, store, resume, progress, chunk_runs)
+    df = _assemble(study, chunks, ends)
+    df.attrs["provenance"] = _provenance(study, done, store)
+    return df
+
+
+def sweep_to(path: str | os.PathLike[str] | None, base: Scenario,
+             grid: Mapping[str, Any] | Sequence[Mapping[str, Any]], runs: int, seed: int,
+             protocols: str | Sequence[str] = ("mdcd",), client: Any = None,
+             store: str | os.PathLike[str] | None = None, resume: bool = False,
+             progress: bool = True, engine: str = "auto",
+             target_rel_halfwidth: float | None = None, max_runs: int | None = None,
+             metrics: str | Sequence[str] | None = None, chunk_runs: int | None = None,
+             max_events: int | None = None,
+             on_frame: Callable[[pd.DataFrame], None] | None = None,
+             provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`sweep`, streamed to a file: no more than one point's rows in memory.
+
+    Every finished unit goes to a store (``store``, or a temporary one beside
+    ``path`` that is removed at the end), the scheduler keeps no rows, and the
+    table is written from the store one point at a time
+    (:func:`mdcd_lab.io.write_frames`).  The file holds exactly the rows of
+    ``sweep(...)`` with the same arguments, and its sidecar the same provenance.
+    ``mdcd-lab sweep`` runs this.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The table (``.csv``, ``.parquet`` or ``.pq``; its folder must exist).  None:
+        no file, only ``on_frame`` sees the rows.
+    base, grid, runs, seed, protocols, client, store, resume, progress, engine,
+    target_rel_halfwidth, max_runs, metrics, chunk_runs, max_events
+        As for :func:`sweep`.
+    on_frame : callable, optional
+        Called with each point's rows (all protocols), in point order, as they are
+        written (``mdcd-lab sweep`` sums its one-screen summary with it).
+    provenance : mapping, optional
+        Extra sidecar entries, written before the sweep's own.
+
+    Returns
+    -------
+    dict
+        The provenance written beside the table (that of :func:`sweep`, the extra
+        entries first), with ``"rows"``: the number of rows.
+
+    Raises
+    ------
+    ValueError, mdcd_lab.io.LockedError, KeyboardInterrupt
+        As :func:`sweep`; an interrupted sweep keeps its finished units in ``store``
+        (a temporary store is removed) and writes no table.
+    """
+    study = plan(base, grid, runs, seed, protocols, engine, target_rel_halfwidth, max_runs,
+                 metrics, max_events)
+    target = None if path is None else Path(path)
+    if target is not None:
+        from ..io.results import _check_target
+        _check_target(target, CSV_SUFFIXES + PARQUET_SUFFIXES, "sweep_to")
+    temp = None
+    if store is None:
+        where = target.parent if target is not None else None
+        temp = Path(tempfile.mkdtemp(prefix=".sweep-units-", dir=where))
+    try:
+        done, chunks, ends = _execute(study, client, temp or store, resume, progress,
+                                      chunk_runs, release=True)
+        prov = {**(provenance or {}), **_provenance(study, done, store)}
+
+        def frames() -> Iterator[pd.DataFrame]:
+            for p in range(len(study.points)):
+                frame = _assemble(study, chunks, ends, points=[p])
+                if on_frame is not None:
+                    on_frame(frame)
+                yield frame
+
+        if target is None:
+            rows_written = sum(len(f) for f in frames())
+        else:
+            rows_written = write_frames(frames(), target, prov)[1]
+    finally:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+    return prov | {"rows": rows_written}
+
+
+def _execute(study: Study, client: Any, store: Any, resume: bool, progress: bool,
+             chunk_runs: int | None, release: bool = False
+             ) -> tuple[list[dict[str, Any]], dict, list[int]]:
+    """Schedule and run a planned study: its per-point status, chunks and ends."""
     if chunk_runs is not None:
         chunk_runs = check_int("chunk_runs", chunk_runs, 1)
     if not isinstance(resume, bool):
@@ -181,13 +271,12 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     unit_runs = _unit_runs(study, chunk_runs, client, pool)
     bars = _bars(progress, len(study.points) * len(study.protocols) * study.runs,
                  len(study.points))
-    scheduler = Scheduler(study, pool, unit_runs, st, bars)
+    scheduler = Scheduler(study, pool, unit_runs, st, bars, release=release)
     try:
         if st is not None:
             _create(st)
-            scheduler.load(st.load())
+            scheduler.load(st.load(lazy=release))
         done = scheduler.run()
-        df = _assemble(study, scheduler.chunks, scheduler.ends)
         if st is not None:
             st.finish(done)
     except BaseException:
@@ -198,8 +287,7 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
             bar.close()
         if st is not None:
             st.close()
-    df.attrs["provenance"] = _provenance(study, done, store)
-    return df
+    return done, scheduler.chunks, scheduler.ends
 
 
 def _open_store(store: Any, study: Study, resume: bool) -> Store | None:
@@ -247,9 +335,11 @@ def _field_dtype(name: str) -> Any:
     return np.dtype("float64")
 
 
-def _assemble(study: Study, chunks: dict[tuple[int, int], list], ends: list[int]) -> pd.DataFrame:
+def _assemble(study: Study, chunks: dict[tuple[int, int], list], ends: list[int],
+              points: Sequence[int] | None = None) -> pd.DataFrame:
+    """The tidy table of ``points`` (default: all), in point then protocol order."""
     parts, point_idx, proto_idx = [], [], []
-    for p in range(len(study.points)):
+    for p in (range(len(study.points)) if points is None else points):
         for q in range(len(study.protocols)):
             part = rows(chunks[p, q], ends[p])
             parts.append(part)
@@ -298,10 +388,11 @@ def sweep_status(df: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame or mapping
         A frame returned by :func:`sweep`, or loaded with
         :func:`mdcd_lab.io.load_results` from a file written with its
-        ``attrs["provenance"]``.
+        ``attrs["provenance"]``; or the provenance itself (what
+        :func:`sweep_to` returns).
 
     Returns
     -------
@@ -319,7 +410,8 @@ def sweep_status(df: pd.DataFrame) -> pd.DataFrame:
     ValueError
         If ``df.attrs`` holds no sweep provenance.
     """
-    prov = df.attrs.get("provenance") if isinstance(df, pd.DataFrame) else None
+    prov = df.attrs.get("provenance") if isinstance(df, pd.DataFrame) else \
+        df if isinstance(df, Mapping) else None
     if not isinstance(prov, Mapping) or "point_status" not in prov or "points" not in prov:
         raise ValueError("no sweep provenance in df.attrs['provenance']: pass the frame "
                          "returned by sweep() or load_results() of a file written with it")
