@@ -78,3 +78,55 @@ def test_the_cli_refuses_a_costly_run_in_one_line_and_writes_nothing(tmp_path, c
     code, _, err = run_cli(["run", spec, "--out", out, "--runs", "3", "--max-events", "10"],
                            capsys)
     assert code == 2 and "more than max_events=10" in err
+
+
+def _random_grid(rng):
+    """A grid of 1 to 3 numeric fields over the ranges the estimate reads (n_low and
+    n_act from 1, so that the "only with a partner" rates are switched off too)."""
+    import numpy as np
+    fields = {"n_low": lambda k: rng.choice(np.arange(1, 6), k, replace=False).tolist(),
+              "n_act": lambda k: rng.choice(np.arange(1, 6), k, replace=False).tolist(),
+              "horizon": lambda k: sorted(set(rng.uniform(1, 20, k).round(3).tolist())),
+              "mission": lambda k: [0.0, *sorted(set(rng.uniform(20, 500, k - 1).round(3)
+                                                     .tolist()))],
+              "fault_rate": lambda k: sorted(set(rng.uniform(0, 0.2, k).round(5).tolist())),
+              "rate_low_low": lambda k: sorted(set(rng.uniform(0, 3, k).round(4).tolist())),
+              "rate_act_act": lambda k: sorted(set(rng.uniform(0, 3, k).round(4).tolist())),
+              "rate_ext_low": lambda k: sorted(set(rng.uniform(0.1, 3, k).round(4)
+                                                   .tolist()))}
+    keys = rng.choice(list(fields), rng.integers(1, 4), replace=False)
+    return {str(k): fields[str(k)](int(rng.integers(2, 5))) for k in keys}
+
+
+def test_grid_expected_rows_equal_each_points_scenario_on_random_grids():
+    """The estimate on whole columns (before a grid is built) equals, bit for bit, each
+    point's ``Scenario.expected_rows``, in expand_grid's order, on 40 grids drawn at
+    random (seed 23) over n_low, n_act 1..5, horizon 1..20, mission 0 or 20..500 and
+    rates."""
+    import numpy as np
+
+    from mdcd_lab.studies.grid import validate_points
+    rng = np.random.default_rng(np.random.SeedSequence(23))
+    for _ in range(40):
+        grid = _random_grid(rng)
+        want = [sc.expected_rows for sc in validate_points(BASE, expand_grid(grid))]
+        got = cost.grid_expected_rows(BASE, {k: list(v) for k, v in grid.items()})
+        assert got.tolist() == want, grid
+    assert cost.grid_expected_rows(BASE, {}).tolist() == [BASE.expected_rows]
+
+
+def test_a_costly_grid_is_refused_before_a_point_is_built(monkeypatch):
+    """A 10^6-point study over max_events took 5 minutes and 1 GB to refuse (every point's
+    Scenario was built first); now no point is built."""
+    from mdcd_lab.studies import plan as plan_mod
+
+    def built(*_a, **_k):
+        raise AssertionError("a point was built before the cost was checked")
+
+    monkeypatch.setattr(plan_mod, "validate_points", built)
+    monkeypatch.setattr(plan_mod, "expand_grid", built)
+    grid = {"at_coverage": [0.5 + i * 1e-4 for i in range(1000)],
+            "latency": [0.01 * i for i in range(1000)]}
+    with pytest.raises(ValueError, match=r"the study would play about .* trace events "
+                                         r"\(1,000,000 points x 1 protocol x 100,000 runs"):
+        sweep(BASE, grid, 100_000, 1, protocols=["mdcd"], engine="reference", progress=False)

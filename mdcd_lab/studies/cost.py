@@ -7,7 +7,9 @@ stopping rule: the most it may play).  :func:`check_cost` refuses a study whose
 expected trace events exceed ``max_events`` (default :data:`DEFAULT_MAX_EVENTS`),
 with one message that names the estimate and the override, and a study whose
 result table would not fit in half of this machine's memory (no override: split
-the study).  :data:`MAX_POINTS` bounds the points of a grid before they are built.
+the study).  :data:`MAX_POINTS` bounds the points of a grid before they are built,
+and a grid's cost is checked on whole columns (:func:`grid_expected_rows`) before
+its points are built, so that a study too large is refused at once.
 See ``docs/studies.md``, *Cost*.
 """
 
@@ -15,13 +17,16 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from .._checks import check_int
 
 __all__ = ["DEFAULT_MAX_EVENTS", "MAX_POINTS", "EVENTS_PER_CORE_SECOND", "RESULT_ROW_BYTES",
-           "check_cost", "check_points", "estimate_events"]
+           "check_cost", "check_rows_cost", "check_points", "estimate_events",
+           "grid_expected_rows"]
 
 #: Trace events a study may play unless ``max_events=`` (``--max-events``) says more:
 #: about 3 hours of one core at :data:`EVENTS_PER_CORE_SECOND`.
@@ -44,6 +49,36 @@ def check_points(n_points: int, shape: str = "") -> None:
         raise ValueError(f"grid: {n_points:,} points{how} is more than {MAX_POINTS:,}; a study "
                          f"that large cannot be planned in memory: split it into several "
                          f"studies")
+
+
+def grid_expected_rows(base: Any, lists: Mapping[str, list[Any]]) -> np.ndarray:
+    """``Scenario.expected_rows`` of every point of the product of ``lists`` over
+    ``base``, in :func:`~mdcd_lab.studies.grid.expand_grid`'s order, computed on
+    whole columns without building a point: what :func:`~mdcd_lab.studies.plan.plan`
+    checks before it expands a grid (the same arithmetic, in the same order, as
+    :func:`mdcd_lab.scenario._expected_rows`)."""
+    keys = list(lists)
+    shape = [len(lists[k]) for k in keys]
+    v: dict[str, Any] = dict(base.to_dict())
+    for i, k in enumerate(keys):
+        values = np.asarray(lists[k], dtype=object)
+        try:
+            values = values.astype(float)
+        except (TypeError, ValueError):     # a choice field: not in the formula
+            continue
+        v[k] = values.reshape([-1 if j == i else 1 for j in range(len(keys))])
+    n_low, n_act = (np.asarray(v[k], dtype=float) for k in ("n_low", "n_act"))
+    rates = [n_low * v["rate_low_act"], n_low * np.where(n_low > 1, v["rate_low_low"], 0.0),
+             n_low * v["rate_ext_low"], n_low * v["fault_rate"], n_act * v["rate_act_low"],
+             n_act * np.where(n_act > 1, v["rate_act_act"], 0.0), n_act * v["rate_ext_act"],
+             n_low * np.where(n_low > 1, v["rate_sdw_sdw"], 0.0)]
+    total = rates[0]
+    for r in rates[1:]:
+        total = total + r
+    mission = np.asarray(v["mission"], dtype=float)
+    t_end = np.where(mission > 0, mission, np.asarray(v["horizon"], dtype=float))
+    rows = (total + rates[0] + rates[2]) * t_end
+    return np.broadcast_to(rows, shape).reshape(-1) if keys else np.reshape(rows, 1)
 
 
 def estimate_events(scenarios: Sequence[Any], runs: int, n_protocols: int) -> float:
@@ -94,19 +129,28 @@ def check_cost(scenarios: Sequence[Any], runs: int, n_protocols: int,
     float
         The expected trace events.
     """
+    rows = np.array([sc.expected_rows for sc in scenarios], dtype=float)
+    return check_rows_cost(rows, runs, n_protocols, max_events, what)
+
+
+def check_rows_cost(rows_per_run: np.ndarray, runs: int, n_protocols: int,
+                    max_events: int | None, what: str = "study") -> float:
+    """:func:`check_cost` given each point's expected rows per run (one per point:
+    :func:`grid_expected_rows` gives them for a grid before it is expanded)."""
     limit = DEFAULT_MAX_EVENTS if max_events is None else check_int("max_events", max_events, 1)
-    events = estimate_events(scenarios, runs, n_protocols)
+    n_points = len(rows_per_run)
+    events = float(sum(rows_per_run.tolist())) * runs * n_protocols
     if events > limit:
         took = _duration(events / EVENTS_PER_CORE_SECOND)
-        per_run = events / max(1, len(scenarios)) / runs / n_protocols
+        per_run = events / max(1, n_points) / runs / n_protocols
         raise ValueError(
             f"the {what} would play about {events:.3g} trace events "
-            f"({_plural(len(scenarios), 'point')} x {_plural(n_protocols, 'protocol')} x "
+            f"({_plural(n_points, 'point')} x {_plural(n_protocols, 'protocol')} x "
             f"{_plural(runs, 'run')} x {per_run:.3g} rows per run), about {took} of one "
             f"core, more than max_events="
             f"{limit:.3g}; pass max_events={int(math.ceil(events))} (CLI: --max-events "
             f"{int(math.ceil(events))}) to run it anyway")
-    rows = len(scenarios) * n_protocols * runs
+    rows = n_points * n_protocols * runs
     need, have = rows * RESULT_ROW_BYTES, _physical_memory() / 2
     if need > have:
         raise ValueError(f"the {what}'s result table would hold {rows:,} rows, about "

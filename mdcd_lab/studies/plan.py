@@ -8,6 +8,7 @@ naming it.  The functions here are pure: no simulation, no file system.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,8 @@ from .._checks import check_int
 from ..api import resolve_engine
 from ..protocols import get_rules
 from ..scenario import FIELDS, Scenario
-from .cost import check_cost, check_points
-from .grid import expand_grid, grid_values, point_seed, validate_points
+from .cost import check_cost, check_points, check_rows_cost, grid_expected_rows
+from .grid import _check_keys, expand_grid, grid_values, point_seed, validate_points
 from .stopping import StopRule, as_stop
 
 __all__ = ["Study", "plan", "as_points", "as_protocols"]
@@ -104,6 +105,17 @@ def as_protocols(protocols: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _grid_rows(base: Scenario, grid: Mapping[str, Any]) -> Any:
+    """Expected rows per run of every point of ``grid`` (keys checked, values counted
+    and capped), without building the points."""
+    keys = list(grid)
+    _check_keys(keys, "grid")
+    lists = {k: grid_values(k, grid[k]) for k in keys}
+    check_points(math.prod(len(v) for v in lists.values()),
+                 " x ".join(str(len(v)) for v in lists.values()))
+    return grid_expected_rows(base, lists)
+
+
 def plan(base: Any, grid: Any, runs: Any, seed: Any, protocols: Any, engine: Any,
          target: Any, max_runs: Any, metrics: Any, max_events: Any = None) -> Study:
     """Check the arguments of :func:`~mdcd_lab.studies.sweep` and build the study; refuse
@@ -116,8 +128,11 @@ def plan(base: Any, grid: Any, runs: Any, seed: Any, protocols: Any, engine: Any
     names = as_protocols(protocols)
     engine = resolve_engine(engine, names)
     stop = as_stop(runs, target, max_runs, metrics)
+    most = stop.max_runs if stop is not None else runs
+    if isinstance(grid, Mapping):      # refused before a single point is built
+        check_rows_cost(_grid_rows(base, grid), most, len(names), max_events)
     points, grid_prov, scenarios = as_points(base, grid)
-    check_cost(scenarios, stop.max_runs if stop is not None else runs, len(names), max_events)
+    check_cost(scenarios, most, len(names), max_events)
     seeds = tuple(point_seed(seed, p) for p in points)
     return Study(base, grid_prov, tuple(points), tuple(scenarios), seeds, runs, seed, names,
                  engine, stop)
