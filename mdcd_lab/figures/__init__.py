@@ -2,6 +2,7 @@
 
 - :mod:`~mdcd_lab.figures.paper`: :data:`FIGURES`, :func:`make_figures` and
   :func:`draw_figure` (a figure from its CSV alone);
+- :mod:`~mdcd_lab.figures.paper_figures`: the paper's own figures, builder and drawer;
 - :mod:`~mdcd_lab.figures.review`: the figures a reviewer asks for;
 - :mod:`~mdcd_lab.figures.studies`: the studies behind every figure, with the
   provenance of each.
