@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test test-all test-browser mutation docs lab figures bench clean
+.PHONY: demo test test-all test-browser mutation docs lab figures figure-baselines bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,12 @@ test-browser: $(VENV)/.installed-browser
 
 figures: $(VENV)/.installed
 	$(BIN)/mdcd-lab figures --out data/figures --runs 2000
+
+# The figure-regression test's baselines (tests/figure_baselines/, 60 dpi PNGs), redrawn
+# from the committed CSVs: after a wanted change of a figure, or when matplotlib changes.
+# Look at them before committing (docs/figures.md, "Regression test").
+figure-baselines: $(VENV)/.installed-dev
+	$(BIN)/python tests/test_figure_baselines.py --refresh
 
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab notebooks/

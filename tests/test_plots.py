@@ -500,3 +500,107 @@ def test_style_is_applied_to_an_axes_made_elsewhere(sweep_df):
     sizes = {t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()}
     assert sizes == {style.RC_PARAMS["xtick.labelsize"]}
     assert ax.xaxis.label.get_fontsize() == style.RC_PARAMS["axes.labelsize"]
+
+
+# --------------------------------------------------------------------------- issue 24, item 6/11
+
+def test_plot_sweep_draws_a_summary_as_it_draws_the_runs(sweep_df):
+    """A summary table (what the figure CSVs hold) gives the same lines, bands and legend
+    as the per-run table it summarises."""
+    s = summarize(sweep_df, by=["at_coverage", "protocol"], metrics=["ckpt_total", "p_failed"])
+    for metric in ("ckpt_total", "p_failed"):
+        from_runs = plot_sweep(sweep_df, "at_coverage", metric).axes[0]
+        from_summary = plot_sweep(s, "at_coverage", metric).axes[0]
+        for a, b in zip(_gid(from_runs, "mean"), _gid(from_summary, "mean"), strict=True):
+            assert a.get_color() == b.get_color()
+            np.testing.assert_array_equal(a.get_xydata(), b.get_xydata())
+        bands = [[c.get_paths()[0].vertices for c in ax.collections
+                  if isinstance(c, PolyCollection)] for ax in (from_runs, from_summary)]
+        for va, vb in zip(*bands, strict=True):
+            np.testing.assert_array_equal(va, vb)
+        assert [t.get_text() for t in from_runs.get_legend().get_texts()] == \
+            [t.get_text() for t in from_summary.get_legend().get_texts()]
+    fig = plot_outcomes(s.assign(metric=s["metric"].replace({"ckpt_total": "p_recovered"})),
+                        "at_coverage", outcomes=("failed",))
+    assert len(_gid(fig.axes[0], "mean")) == 2
+    with pytest.raises(ValueError, match="not in the summary"):
+        plot_sweep(s, "at_coverage", "log_entries_peak")
+
+
+def test_plot_sweep_by_protocol_and_another_column_keeps_protocol_colours():
+    df = pd.concat([_fake_sweep([0.5, 1.0], runs=10, base=m.Scenario(horizon=h,
+                                                                      fault_rate=0.03))
+                    for h in (20.0, 40.0)], ignore_index=True)
+    fig = plot_sweep(df, "at_coverage", "ckpt_total", by=["protocol", "horizon"])
+    lines = _gid(fig.axes[0], "mean")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:-1]
+    assert len(lines) == 4 and len(labels) == 4
+    for ln, text in zip(lines, labels, strict=True):
+        proto = text.split(",")[0].split("=")[1]
+        assert ln.get_color() == style.protocol_color(proto), text
+    by_horizon = {}
+    for ln, text in zip(lines, labels, strict=True):   # one line style per horizon
+        by_horizon.setdefault(text.split("horizon=")[1], set()).add(
+            (str(ln.get_linestyle()), ln.get_marker()))
+    assert all(len(v) == 1 for v in by_horizon.values())
+    assert len(set().union(*by_horizon.values())) == 2
+
+
+def test_an_integer_axis_has_integer_ticks():
+    df = _fake_sweep([2, 3, 4, 6], protocols=("mdcd",), runs=5, field="n_low")
+    ax = plot_sweep(df, "n_low", "ckpt_total").axes[0]
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_a_zero_bar_label_sits_above_its_interval():
+    from mdcd_lab.plots.bars import plot_bars
+    s = pd.DataFrame({"protocol": ["mdcd", "mdcd-paper"], "metric": ["p_failed"] * 2,
+                      "mean": [0.0, 0.02], "ci_low": [0.0, 0.01], "ci_high": [0.004, 0.03],
+                      "method": ["clopper-pearson"] * 2})
+    fig = plot_bars(s, ["p_failed"])
+    (ax,) = fig.axes
+    (label,) = [t for t in ax.texts if t.get_gid() == "zero_label"]
+    assert label.get_text() == "0" and label.get_position()[1] > 0.004
+    assert ax.get_ylim()[1] > label.get_position()[1]
+    assert "95% CI (Clopper-Pearson)" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_every_plot_has_one_frame_and_one_legend_size(sweep_df, recovered_run):
+    """Issue 24: left and bottom spines only, and the legend at the style's size, in the
+    figures drawn inside and outside style_context (plot_duration was not)."""
+    from mdcd_lab.plots.duration import plot_duration
+    table = pd.DataFrame({"protocol": ["mdcd"] * 3, "phi": [0.0, 1.0, 2.0],
+                          "worth_mean": [1.0, 2.0, 1.5], "worth_low": [0.5, 1.5, 1.0],
+                          "worth_high": [1.5, 2.5, 2.0], "Y": [0.0, 0.2, 0.1],
+                          "Y_low": [0.0, 0.1, 0.0], "Y_high": [0.0, 0.3, 0.2]})
+    sc, trace, events, _ = recovered_run
+    for fig in (plot_sweep(sweep_df, "at_coverage", "ckpt_total"), plot_duration(table),
+                plot_distribution(sweep_df, "ckpt_total")):
+        for ax in fig.axes:
+            assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+        legends = [a.get_legend() for a in fig.axes if a.get_legend()] + fig.legends
+        assert legends and all(t.get_fontsize() == style.RC_PARAMS["legend.fontsize"]
+                               for leg in legends for t in leg.get_texts())
+        assert all(not leg.get_frame_on() for leg in legends)
+
+
+def test_duration_bands_have_edges_in_each_protocol_style():
+    from mdcd_lab.plots.duration import plot_duration
+    rows = [{"protocol": p, "phi": x, "worth_mean": 2.0, "worth_low": 1.0, "worth_high": 3.0,
+             "Y": 0.2, "Y_low": 0.1, "Y_high": 0.3} for p in ("mdcd", "coordinated")
+            for x in (0.0, 1.0, 2.0)]
+    fig = plot_duration(pd.DataFrame(rows))
+    top = fig.axes[0]
+    edges = [ln for ln in top.get_lines() if ln.get_gid() == "band_edge"]
+    means = {ln.get_label(): ln for ln in top.get_lines() if ln.get_label() in
+             ("mdcd", "coordinated")}
+    assert len(edges) == 4 and {ln.get_color() for ln in edges} == {
+        style.protocol_color(p) for p in ("mdcd", "coordinated")}
+    for ln in edges:     # each band's bounds in its protocol's line style (dashes differ)
+        mean = means["mdcd" if ln.get_color() == style.protocol_color("mdcd")
+                     else "coordinated"]
+        assert ln.get_linestyle() == mean.get_linestyle()
+    assert means["mdcd"].get_linestyle() != means["coordinated"].get_linestyle()
+    texts = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert any(t.startswith("95% CI") for t in texts)

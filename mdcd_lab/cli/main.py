@@ -183,7 +183,11 @@ def cmd_summarize(args) -> int:
     s = summarize(df, by=by or None, metrics=metrics, level=args.level)
     if out is not None:
         _write(s, out, {"summarized": str(p), "by": by, "level": args.level})
-    print(s.to_string(index=False, float_format=lambda x: f"{x:.5g}"))
+    if args.latex:
+        from ..stats.wide import summary_latex
+        print(summary_latex(s), end="")
+    else:
+        print(s.to_string(index=False, float_format=lambda x: f"{x:.5g}"))
     return 0
 
 
@@ -354,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--level", type=float, default=0.95,
                    help="confidence level of the intervals (default: 0.95)")
     s.add_argument("--out", help="also write the summary to this file (.csv, .parquet, .pq)")
+    s.add_argument("--latex", action="store_true",
+                   help="print a LaTeX tabular instead: one row per point and metric, one "
+                        "column per protocol, cells 'mean [lo, hi]' (booktabs rules)")
     s.add_argument("--force", action="store_true", help=FORCE)
     s.set_defaults(func=cmd_summarize)
     d = sub.add_parser("demo", help="the main job of `make demo`",

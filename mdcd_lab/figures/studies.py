@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import api
@@ -28,9 +29,8 @@ from ..protocols import DEFAULT_PAIR
 from ..scenario import FIELDS, Scenario
 from ..studies import sweep as _sweep_one_engine
 
-__all__ = ["BASE", "SEED", "SOUND", "ALL", "ALL6", "FigureResult", "FigureSpec", "sweep",
-           "study_cache",
-           "study_record", "scenario_diff"]
+__all__ = ["BASE", "SEED", "SOUND", "ALL", "ALL6", "DIGITS", "FigureResult", "FigureSpec",
+           "sweep", "study_cache", "study_record", "scenario_diff", "on_base", "round_floats"]
 
 #: The scenario every figure starts from (docs/figures.md): ``Scenario()`` with
 #: ``n_act=4, at_coverage=0.99, latency=0.1, shadow_lag=0.2``.
@@ -44,25 +44,71 @@ ALL = (*DEFAULT_PAIR, "every-receive", "static", "coordinated")
 ALL6 = (*DEFAULT_PAIR, "mdcd-unclustered", "every-receive", "static", "coordinated")
 
 
+#: Significant digits of every float a figure's CSV holds (docs/figures.md, "Rounding"):
+#: far finer than any confidence interval of the set (the narrowest half-width is about
+#: 0.1% of its mean), coarse enough that the last bits of a machine's floating point
+#: never reach the file, so the committed CSVs are byte-identical across machines.
+DIGITS = 6
+
+
 @dataclass
 class FigureResult:
-    """What a figure builder returns: the figure, the table behind it, its studies."""
+    """What a figure builder returns: the table behind the figure and its studies.
 
-    figure: Any
+    :func:`mdcd_lab.figures.make_figures` rounds ``data`` (:func:`round_floats`),
+    writes it as the figure's CSV and draws ``figure`` from that CSV.
+    """
+
     data: pd.DataFrame
     studies: list[dict[str, Any]] = field(default_factory=list)
+    figure: Any = None
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure of the set: its file name, a caption and its builder.
+    """One figure of the set: its file name, a caption, its builder and its drawer.
 
-    ``build(runs, engine, progress)`` returns a :class:`FigureResult`.
+    ``build(runs, engine, progress, seed, base)`` simulates and returns a
+    :class:`FigureResult` (no figure): ``seed`` is the seed of every study,
+    ``base`` the scenario that replaces :data:`BASE` (:func:`on_base`).
+    ``draw(data, meta)`` draws the figure from its CSV table and sidecar dict
+    alone (:func:`mdcd_lab.figures.draw_figure`), simulating nothing except the
+    one run whose trace ``spacetime`` needs.  ``digits``: significant digits of
+    the floats in its CSV (:func:`round_floats`).
     """
 
     name: str
     caption: str
-    build: Callable[[int, str, bool], FigureResult]
+    build: Callable[..., FigureResult]
+    draw: Callable[[pd.DataFrame, dict[str, Any]], Any]
+    digits: int = DIGITS
+
+
+def on_base(sc: Scenario, base: Scenario) -> Scenario:
+    """A figure's scenario ``sc`` with every field in which ``base`` differs from
+    :data:`BASE` set to ``base``'s value (``make_figures(..., base=...)``).
+
+    With ``base=BASE`` this is ``sc``: each figure keeps its own changes of
+    ``BASE`` (``fault_rate=0.02``, ...) unless ``base`` changes the same field,
+    and a figure's swept field is set by its grid whatever ``base`` says.
+    """
+    diff = scenario_diff(base, BASE)
+    return sc.replace(**diff) if diff else sc
+
+
+def round_floats(df: pd.DataFrame, digits: int = DIGITS) -> pd.DataFrame:
+    """``df`` with every finite float rounded to ``digits`` significant digits.
+
+    Rounded through the decimal text (``f"{v:.{digits}g}"``), so a value is the
+    float nearest to its rounded decimal whatever the machine.  Integer, string
+    and boolean columns are unchanged; missing and infinite values stay as they are.
+    """
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            vals = out[col].to_numpy(dtype=float)
+            out[col] = [float(f"{v:.{digits}g}") if np.isfinite(v) else v for v in vals]
+    return out
 
 
 _CACHE: dict[Any, pd.DataFrame] | None = None

@@ -159,8 +159,9 @@ def style_axes(ax: Axes) -> None:
 
     Tick labels, axis labels and the title of an axes take their sizes when
     the axes is created, so an axes made outside :func:`style_context` would
-    keep the caller's fonts; this sets them explicitly.  Every plot function
-    calls it after labelling.
+    keep the caller's fonts; this sets them explicitly, and the frame (left and
+    bottom spines only), so every figure of the set has the same.  Every plot
+    function calls it after labelling.
     """
     rc = RC_PARAMS
     ax.tick_params(axis="x", labelsize=rc["xtick.labelsize"], width=rc["xtick.major.width"],
@@ -168,8 +169,10 @@ def style_axes(ax: Axes) -> None:
     ax.tick_params(axis="y", labelsize=rc["ytick.labelsize"], width=rc["ytick.major.width"])
     ax.xaxis.label.set_fontsize(rc["axes.labelsize"])
     ax.yaxis.label.set_fontsize(rc["axes.labelsize"])
-    for spine in ax.spines.values():
+    for side, spine in ax.spines.items():
         spine.set_linewidth(rc["axes.linewidth"])
+        if side in ("top", "right"):     # one frame for every figure: left and bottom
+            spine.set_visible(rc[f"axes.spines.{side}"])
     for line in [*ax.get_xgridlines(), *ax.get_ygridlines()]:
         line.set_linewidth(rc["grid.linewidth"])
         line.set_alpha(rc["grid.alpha"])

@@ -25,7 +25,7 @@ from .axes import style_axes
 from .labels import metric_label
 from .style import new_figure, protocol_color, style_context
 
-__all__ = ["plot_bars", "HATCHES"]
+__all__ = ["plot_bars", "zero_mark", "HATCHES"]
 
 #: Hatching of the hue groups, in order (the first group is solid).
 HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "++")
@@ -53,16 +53,25 @@ def _draw_bar(ax: Axes, r: pd.Series, x: float, w: float, gi: int, n_g: int, col
     (bar,) = ax.bar([x], [mean], width=w, color=color, alpha=1.0 if gi == 0 else 0.55,
                     hatch=hatch, edgecolor="black", linewidth=0.4)
     bar.set_gid("bar")
-    if mean == 0.0:
-        (z,) = ax.plot([x - 0.42 * w, x + 0.42 * w], [0.0, 0.0], color=color, linewidth=2.2,
-                       solid_capstyle="butt", clip_on=False, zorder=4)
-        z.set_gid("zero_bar")
-        ax.text(x, max(top, 1e-12) * 0.02, "0", ha="center", va="bottom", fontsize=5.5,
-                color="0.25")
     lo, hi = float(r["ci_low"]), float(r["ci_high"])
     if np.isfinite(lo) and np.isfinite(hi):
         ax.errorbar([x], [mean], yerr=[[mean - lo], [hi - mean]], fmt="none", ecolor="black",
                     elinewidth=0.7, capsize=2)
+    if mean == 0.0:
+        # the "0" sits above the interval's upper whisker, never struck through by it
+        zero_mark(ax, x, w, color, label_at=(hi if np.isfinite(hi) else 0.0)
+                  + max(top, 1e-12) * 0.02)
+
+
+def zero_mark(ax: Axes, x: float, w: float, color: Any, label_at: float | None = None) -> None:
+    """A bar of height zero: a short thick line at 0 in its colour (``gid="zero_bar"``),
+    and, if ``label_at`` is given, a "0" there (``gid="zero_label"``)."""
+    (z,) = ax.plot([x - 0.42 * w, x + 0.42 * w], [0.0, 0.0], color=color, linewidth=2.2,
+                   solid_capstyle="butt", clip_on=False, zorder=4)
+    z.set_gid("zero_bar")
+    if label_at is not None:
+        t = ax.text(x, label_at, "0", ha="center", va="bottom", fontsize=5.5, color="0.25")
+        t.set_gid("zero_label")
 
 
 def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
@@ -105,7 +114,10 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
     Returns
     -------
     Figure
-        Bars carry ``gid="bar"``, zero-height bars a ``gid="zero_bar"`` line.
+        Bars carry ``gid="bar"``, zero-height bars a ``gid="zero_bar"`` line and a
+        "0" (``gid="zero_label"``) above their interval.  With a ``method`` column
+        (a :func:`~mdcd_lab.stats.summary.summarize` table), the legend names the
+        intervals' methods.
 
     Raises
     ------
@@ -160,20 +172,28 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
             ax.set_xticks(range(len(protos)))
             ax.set_xticklabels(protos, rotation=40, ha="right", rotation_mode="anchor")
             ax.set_xlim(-0.6, len(protos) - 0.4)
-            ax.set_ylim(bottom=0.0)
+            ax.set_ylim(0.0, max(ax.get_ylim()[1], top * 1.12))   # room for the "0" labels
             first = panel if isinstance(panel, str) else panel[0]
             ax.set_ylabel(ylabel or metric_label(first))
             ax.grid(False, axis="x")
             style_axes(ax)
         for ax in axes[len(panels):]:
             ax.set_visible(False)
-        if legend_groups:
-            labels = [hue_labels.get(g, str(g)) for g in legend_groups]
+        handles: list[Any] = _swatches(len(legend_groups))
+        labels = [hue_labels.get(g, str(g)) for g in legend_groups]
+        if "method" in summary.columns:     # the whiskers, named from the table's methods
+            from matplotlib.lines import Line2D
+
+            from .sweeps import ci_label
+            handles.append(Line2D([], [], color="black", marker="_", markersize=5,
+                                  linewidth=0.7))
+            labels.append(ci_label(summary[summary["metric"].isin(flat)]))
+        if handles:
             if own:
-                fig.legend(_swatches(len(labels)), labels, title=hue_title,
+                fig.legend(handles, labels, title=hue_title,
                            loc="outside upper center", ncols=len(labels), frameon=False)
             else:
-                axes[0].legend(_swatches(len(labels)), labels, title=hue_title,
+                axes[0].legend(handles, labels, title=hue_title,
                                loc="lower left", bbox_to_anchor=(0.0, 1.02),
                                ncols=len(labels), frameon=False)
     return fig

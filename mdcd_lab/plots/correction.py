@@ -126,7 +126,8 @@ def _draw_panel(axes: list[Axes], table: pd.DataFrame) -> None:
 def plot_correction_space(table: pd.DataFrame, panel: str | None = None,
                           titles: Sequence[str] | None = None,
                           ax: Sequence[Axes] | Axes | None = None,
-                          legend: bool = True) -> Figure:
+                          legend: bool = True,
+                          ci_text: str | None = None) -> Figure:
     """Mean checkpoints against mean peak log entries of every combination of corrections.
 
     Parameters
@@ -143,7 +144,12 @@ def plot_correction_space(table: pd.DataFrame, panel: str | None = None,
         in y (the combinations with and without ``log_all_when_dirty``) gets a
         broken y axis (if every panel's do), so that the sound ones stay apart.
     legend : bool
-        A legend under the panels.
+        A legend under the panels: one entry per sound combination (its marker),
+        the unsound ones, the frontier and the intervals.
+    ci_text : str, optional
+        The legend's text for the intervals; default: named from the table's
+        ``ckpt_total_method`` and ``log_entries_peak_method`` columns
+        (``correction_table`` writes them), else "95% CI of each mean".
     """
     if not isinstance(table, pd.DataFrame):
         raise ValueError(f"table must be a DataFrame, got {type(table).__name__}")
@@ -172,15 +178,29 @@ def plot_correction_space(table: pd.DataFrame, panel: str | None = None,
         _draw_panel(axes, part)
         if titles is not None:
             axes[0].set_title(titles[i])
+    if legend and ci_text is None:
+        from .sweeps import method_names
+        cols = [f"{m}_method" for m in (_X, _Y) if f"{m}_method" in table.columns]
+        methods = method_names(pd.concat([table[c] for c in cols])) if cols else ""
+        ci_text = "95% CI of each mean" + (f" ({methods})" if methods else "")
     if legend:
-        handles = [
-            Line2D([], [], linestyle="none", marker="o", markersize=6, color="black",
-                   markeredgecolor="black"),
+        # one entry per sound combination drawn, with its own marker and colour (the
+        # same in every panel), then the unsound ones, the frontier and the intervals
+        sound = table[table["sound"].astype(bool)].drop_duplicates("protocol")
+        sound = sound.sort_values([f"{_X}_mean", f"{_Y}_mean"], ascending=[True, False])
+        handles, labels = [], []
+        for _, row in sound.iterrows():
+            st = protocol_style(str(row["protocol"]))
+            handles.append(Line2D([], [], linestyle="none", marker=st["marker"], markersize=6,
+                                  color=st["color"], markeredgecolor="black",
+                                  markeredgewidth=0.5))
+            labels.append(f"sound: {_label(row)}")
+        handles += [
             Line2D([], [], linestyle="none", marker="o", markersize=4.5,
                    markerfacecolor="none", markeredgecolor=_GREY),
             Line2D([], [], color="black", linewidth=0.9, drawstyle="steps-post"),
             Line2D([], [], color=_GREY, linewidth=0.5)]
-        labels = ["sound combination (letters: corrections R L C S E)", "unsound combination",
-                  "Pareto frontier of the sound combinations", "95% interval of the mean"]
-        fig.legend(handles, labels, loc="outside lower center", ncols=2)
+        labels += ["unsound combination (letters: corrections R L C S E)",
+                   "Pareto frontier of the sound combinations", ci_text]
+        fig.legend(handles, labels, loc="outside lower center", ncols=3)
     return fig

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .axes import legend_below, style_axes
-from .style import new_figure, protocol_style
+from .style import new_figure, protocol_style, style_context
 
 __all__ = ["plot_duration"]
 
@@ -50,12 +50,18 @@ def plot_duration(table: pd.DataFrame, optimum: pd.DataFrame | None = None,
     if missing:
         raise ValueError(f"table lacks the column(s) {', '.join(missing)}; pass "
                          "DurationStudy.table")
+    if ax is not None and len(list(ax)) != 2:
+        raise ValueError(f"ax must be two Axes (worth, Y), got {len(list(ax))}")
+    with style_context():
+        return _plot_duration(table, optimum, ax, legend)
+
+
+def _plot_duration(table: pd.DataFrame, optimum: pd.DataFrame | None,
+                   ax: Sequence[Axes] | None, legend: bool) -> Figure:
     if ax is None:
         fig, axes = new_figure("single", height=4.2, nrows=2, sharex=True)
     else:
         axes = list(ax)
-        if len(axes) != 2:
-            raise ValueError(f"ax must be two Axes (worth, Y), got {len(axes)}")
         fig = axes[0].figure
     top, bottom = axes
     handles, labels = [], []
@@ -65,13 +71,11 @@ def plot_duration(table: pd.DataFrame, optimum: pd.DataFrame | None = None,
         st = protocol_style(proto)
         x = sub["phi"].to_numpy()
         (line,) = top.plot(x, sub["worth_mean"], color=st["color"], linestyle=st["linestyle"],
-                           marker=st["marker"], markersize=3, label=str(proto))
-        top.fill_between(x, sub["worth_low"], sub["worth_high"], color=st["color"], alpha=0.2,
-                         linewidth=0)
+                           marker=st["marker"], markersize=3, label=str(proto), zorder=3)
+        for a, lo, hi in ((top, "worth_low", "worth_high"), (bottom, "Y_low", "Y_high")):
+            _band(a, x, sub[lo].to_numpy(dtype=float), sub[hi].to_numpy(dtype=float), st)
         bottom.plot(x, sub["Y"], color=st["color"], linestyle=st["linestyle"],
-                    marker=st["marker"], markersize=3)
-        bottom.fill_between(x, sub["Y_low"], sub["Y_high"], color=st["color"], alpha=0.2,
-                            linewidth=0)
+                    marker=st["marker"], markersize=3, zorder=3)
         handles.append(line)
         labels.append(str(proto))
         if optimum is not None:
@@ -83,8 +87,11 @@ def plot_duration(table: pd.DataFrame, optimum: pd.DataFrame | None = None,
     bottom.set_xlabel("guarded-operation duration phi (time units)")
     for a in axes:
         style_axes(a)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    handles.append(Patch(facecolor="0.93", edgecolor="0.3", linewidth=0.6))
+    labels.append("95% CI (thin lines): Student t for E[W], paired bootstrap for Y")
     if optimum is not None and len(optimum):
-        from matplotlib.lines import Line2D
         handles.append(Line2D([], [], marker="*", color="grey", markeredgecolor="black",
                               linestyle="none", markersize=9))
         labels.append("best phi of the grid")
@@ -103,6 +110,16 @@ def plot_duration(table: pd.DataFrame, optimum: pd.DataFrame | None = None,
     if legend and handles:
         legend_below(bottom, handles, labels)
     return fig
+
+
+def _band(ax: Axes, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, st: dict) -> None:
+    """A protocol's confidence band: a faint fill and both bounds as thin lines in the
+    protocol's colour and line style, so that two overlapping bands read as two
+    (two pairs of coloured bounds), not as one blend of both colours."""
+    ax.fill_between(x, lo, hi, facecolor=st["color"], alpha=0.08, linewidth=0, zorder=1)
+    for edge in (lo, hi):
+        ax.plot(x, edge, color=st["color"], linewidth=0.6, linestyle=st["linestyle"],
+                alpha=0.9, zorder=2, gid="band_edge")
 
 
 def _draw_optimum(top: Axes, o: pd.Series, sub: pd.DataFrame, st: dict, k: int,

@@ -4,7 +4,9 @@ Both functions take a per-run sweep table (one row per run, every Scenario
 field as a column, plus ``protocol``, ``point``, ``run``, ``seed`` and the
 metrics; :func:`mdcd_lab.studies.sweep` makes one), summarise it with
 :func:`mdcd_lab.stats.summary.summarize` and draw the means with their confidence
-intervals as shaded bands.  They never simulate.
+intervals as shaded bands.  They also take such a summary itself (a table with
+``metric``, ``mean``, ``ci_low``, ``ci_high`` and ``method``, as the figure
+set's CSVs hold), and draw it as it is.  They never simulate.
 """
 
 from __future__ import annotations
@@ -20,16 +22,18 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..stats.summary import summarize
+from ..stats.wide import method_names
 from .axes import legend_below, log_axis_at, plain_log_axis, style_axes
 from .labels import field_label, metric_label
 from .style import group_style, new_figure, style_context
 
-__all__ = ["plot_sweep", "plot_outcomes"]
+__all__ = ["plot_sweep", "plot_outcomes", "ci_label", "method_names"]
+
+#: The columns that make a table a summary (:func:`mdcd_lab.stats.summary.summarize`)
+#: rather than per-run results.
+SUMMARY_COLUMNS = ("metric", "mean", "ci_low", "ci_high", "method")
 
 _OUTCOME_METRICS = {"failed": "p_failed", "recovered": "p_recovered", "completed": "p_completed"}
-_METHOD_NAMES = {"t": "Student t", "wilson": "Wilson", "quasi-poisson": "quasi-Poisson",
-                 "bca": "BCa bootstrap", "hurdle": "hurdle", "hall": "skew-corrected t",
-                 "clopper-pearson": "Clopper-Pearson"}
 
 
 def _as_by(df: pd.DataFrame, by: str | Sequence[str] | None, x: str) -> list[str]:
@@ -89,6 +93,20 @@ def _x_values(col: pd.Series) -> tuple[np.ndarray, list[Any] | None]:
     return np.array([pos.get(v, np.nan) for v in col], dtype=float), order
 
 
+def _line_style(by_cols: list[str], key: tuple, groups: list, pos: int) -> dict[str, Any]:
+    """Style of one line: with ``protocol`` among several ``by`` columns, the protocol's
+    colour and the other columns' combination as line style and marker (in order of
+    appearance), so that protocols keep their colours in every figure."""
+    if len(by_cols) > 1 and "protocol" in by_cols:
+        i = by_cols.index("protocol")
+        rest = [k[:i] + k[i + 1:] for k, _ in groups]
+        rank = list(dict.fromkeys(rest)).index(key[:i] + key[i + 1:])
+        other = group_style(None, None, rank)
+        return {"color": group_style("protocol", key[i], pos)["color"],
+                "linestyle": other["linestyle"], "marker": other["marker"]}
+    return group_style(by_cols[0] if len(by_cols) == 1 else None, key[0], pos)
+
+
 def _group_label(by_cols: list[str], key: tuple) -> str:
     if len(by_cols) == 1:
         return str(key[0])
@@ -105,7 +123,7 @@ def _draw_lines(ax: Axes, summary: pd.DataFrame, x: str, by_cols: list[str],
         groups = [((None,), summary)]
     for pos, (key, part) in enumerate(groups):
         key = key if isinstance(key, tuple) else (key,)
-        style = group_style(by_cols[0] if len(by_cols) == 1 else None, key[0], pos)
+        style = _line_style(by_cols, key, groups, pos)
         if ticklabels is None:
             xs = part[x].to_numpy(dtype=float)
         else:
@@ -140,21 +158,31 @@ def _draw_lines(ax: Axes, summary: pd.DataFrame, x: str, by_cols: list[str],
     return handles, labels
 
 
-def method_names(methods: Any) -> str:
-    """The interval methods of a summary's ``method`` column, as legends name them
-    (``"Clopper-Pearson"``, ``"skew-corrected t"``, ...), in order, without repeats."""
-    return ", ".join(_METHOD_NAMES.get(m, m) for m in pd.unique(pd.Series(list(methods))))
+def ci_label(summary: pd.DataFrame, level: float | None = None) -> str:
+    """The legend text of a summary's intervals, from its ``method`` column: ``"95% CI
+    (Clopper-Pearson)"``, or, when probabilities and means are both in the table,
+    ``"95% CI (Clopper-Pearson for probabilities, skew-corrected t for means)"``.
+
+    ``level`` defaults to the table's ``level`` column, else 0.95.
+    """
+    if level is None:
+        from ..stats.wide import _level
+        level = _level(summary)
+    is_p = summary["metric"].astype(str).str.startswith("p_").to_numpy()
+    if is_p.all() or not is_p.any():
+        return f"{level:.0%} CI ({method_names(summary['method'])})"
+    return (f"{level:.0%} CI ({method_names(summary['method'][is_p])} for probabilities, "
+            f"{method_names(summary['method'][~is_p])} for means)")
 
 
 def _ci_entry(summary: pd.DataFrame, level: float,
               categorical: bool = False) -> tuple[Any, str]:
-    methods = [method_names(summary["method"])]
     if categorical:
         handle: Any = Line2D([], [], color="0.4", marker="|", markersize=8, linestyle="none",
                              markeredgewidth=1.0)
     else:
         handle = Patch(facecolor="0.5", alpha=0.3, linewidth=0)
-    return handle, f"{level:.0%} CI ({', '.join(methods)})"
+    return handle, ci_label(summary, level)
 
 
 def _finish_axis(ax: Axes, metric: str, logx: bool, logy: bool,
@@ -165,12 +193,42 @@ def _finish_axis(ax: Axes, metric: str, logx: bool, logy: bool,
             plain_log_axis(ax.xaxis)
         else:   # label every swept value, so the first and last points have a tick label
             log_axis_at(ax.xaxis, xs)
+    elif xs is not None and len(xs) and np.all(np.isfinite(xs)) and \
+            np.array_equal(xs, np.round(xs)):
+        # an integer axis (n_low, ...): integer ticks only
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if logy:
         ax.set_yscale("log")
         plain_log_axis(ax.yaxis)
     elif metric.startswith("p_"):
         lo, hi = ax.get_ylim()
         ax.set_ylim(max(lo, -0.02), min(hi, 1.02))
+
+
+def _is_summary(df: pd.DataFrame) -> bool:
+    return all(c in df.columns for c in SUMMARY_COLUMNS)
+
+
+def _summary_rows(df: pd.DataFrame, x: str, by_cols: list[str],
+                  metrics: list[str]) -> pd.DataFrame:
+    """The rows of a summary table for ``metrics``, checked: one row per (x, by, metric)."""
+    missing = sorted(set(metrics) - set(df["metric"].astype(str)))
+    if missing:
+        raise ValueError(f"metric(s) {missing} are not in the summary; it has "
+                         f"{sorted(set(df['metric'].astype(str)))}")
+    rows = df[df["metric"].astype(str).isin(metrics) & df[x].notna()]
+    if rows.duplicated([x, *by_cols, "metric"]).any():
+        raise ValueError(f"the summary has several rows per {[x, *by_cols, 'metric']}; "
+                         f"select one study point first or add the varying column to `by`")
+    return rows.reset_index(drop=True)
+
+
+def _summary_level(summary: pd.DataFrame, level: float) -> float:
+    if "level" in summary.columns or "level" in summary.attrs:
+        from ..stats.wide import _level
+        return _level(summary)
+    return level
 
 
 def _summary(df: pd.DataFrame, x: str, by_cols: list[str], metrics: list[str],
@@ -190,7 +248,10 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
     ----------
     df : DataFrame
         Per-run results of a sweep (one row per run), with column ``x``, the
-        ``by`` columns and the metric's source column.
+        ``by`` columns and the metric's source column; or a summary of them
+        (:func:`~mdcd_lab.stats.summary.summarize` by ``x`` and ``by``, a figure
+        CSV of ``data/figures``), drawn as it is (its ``method`` column names the
+        intervals in the legend).
     x : str
         The swept column, usually a Scenario field (``"at_coverage"``).  A
         non-numeric column (``"fault_scope"``) is drawn at evenly spaced
@@ -201,7 +262,9 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
         ``p_completed`` or ``p_violation``.
     by : str or list of str or None, default "protocol"
         One line per value.  Protocols keep their colour in every figure
-        (:func:`~mdcd_lab.plots.style.protocol_style`).
+        (:func:`~mdcd_lab.plots.style.protocol_style`), also among several
+        ``by`` columns (``by=["protocol", "horizon"]``: the protocol's colour, one
+        line style and marker per horizon).
     level : float, default 0.95
         Confidence level of the bands.
     ax : Axes, optional
@@ -235,9 +298,13 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
     """
     _check_frame(df, x)
     by_cols = _as_by(df, by, x)
-    _check_not_pooled(df, x, by_cols)
-    summary = _summary(df, x, by_cols, [metric], level)
-    _, ticklabels = _x_values(df[x])
+    if _is_summary(df):
+        summary = _summary_rows(df, x, by_cols, [metric])
+        level = _summary_level(summary, level)
+    else:
+        _check_not_pooled(df, x, by_cols)
+        summary = _summary(df, x, by_cols, [metric], level)
+    _, ticklabels = _x_values(summary[x])
     own = ax is None
     with style_context():
         if ax is None:
@@ -265,7 +332,8 @@ def plot_outcomes(df: pd.DataFrame, x: str, by: str | Sequence[str] | None = "pr
     Parameters
     ----------
     df : DataFrame
-        Per-run results with an ``outcome`` column (see :func:`plot_sweep`).
+        Per-run results with an ``outcome`` column, or their summary with the
+        ``p_*`` metrics (see :func:`plot_sweep`).
     x : str
         The swept column (``"at_coverage"``, ``"horizon"``, ...).
     by : str or list of str or None, default "protocol"
@@ -299,13 +367,17 @@ def plot_outcomes(df: pd.DataFrame, x: str, by: str | Sequence[str] | None = "pr
         raise ValueError(f"outcomes must be a non-empty list of {tuple(_OUTCOME_METRICS)}, "
                          f"got {outcomes!r}")
     _check_frame(df, x)
-    if "outcome" not in df.columns:
+    if "outcome" not in df.columns and not _is_summary(df):
         raise ValueError("the frame has no 'outcome' column")
     by_cols = _as_by(df, by, x)
-    _check_not_pooled(df, x, by_cols)
     metrics = [_OUTCOME_METRICS[o] for o in outcomes]
-    summary = _summary(df, x, by_cols, metrics, level)
-    _, ticklabels = _x_values(df[x])
+    if _is_summary(df):
+        summary = _summary_rows(df, x, by_cols, metrics)
+        level = _summary_level(summary, level)
+    else:
+        _check_not_pooled(df, x, by_cols)
+        summary = _summary(df, x, by_cols, metrics, level)
+    _, ticklabels = _x_values(summary[x])
     own = ax is None
     with style_context():
         if ax is None:

@@ -6,7 +6,9 @@
   on the same traces (common random numbers);
 - :mod:`~mdcd_lab.stats.intervals`: the intervals themselves (Student t,
   Wilson, quasi-Poisson, BCa bootstrap);
-- :mod:`~mdcd_lab.stats.tables`: what the three share (column checks, groups).
+- :mod:`~mdcd_lab.stats.tables`: what the three share (column checks, groups);
+- :mod:`~mdcd_lab.stats.wide`: :func:`summary_table` ("mean [lo, hi]" per
+  protocol and point) and :func:`summary_latex`, the same as LaTeX.
 
 See ``docs/results-and-summaries.md``.
 """
@@ -14,6 +16,8 @@ See ``docs/results-and-summaries.md``.
 from .intervals import PROBABILITY_METRICS, quasi_poisson_interval, wilson_interval
 from .paired import PAIRED_COLUMNS, paired_differences
 from .summary import SUMMARY_COLUMNS, summarize
+from .wide import summary_latex, summary_table
 
 __all__ = ["summarize", "paired_differences", "wilson_interval", "quasi_poisson_interval",
-           "SUMMARY_COLUMNS", "PAIRED_COLUMNS", "PROBABILITY_METRICS"]
+           "SUMMARY_COLUMNS", "PAIRED_COLUMNS", "PROBABILITY_METRICS", "summary_table",
+           "summary_latex"]

@@ -88,8 +88,8 @@ def correction_table(df: pd.DataFrame, by: tuple[str, ...] = (),
     -------
     DataFrame
         ``by`` columns, ``combination``, ``protocol``, ``n``, for each of
-        :data:`COST_AXES` its ``_mean``, ``_ci_low`` and ``_ci_high`` (the
-        interval of :func:`mdcd_lab.summarize`), ``bad_runs`` (runs with a
+        :data:`COST_AXES` its ``_mean``, ``_ci_low``, ``_ci_high`` and
+        ``_method`` (the interval of :func:`mdcd_lab.summarize`), ``bad_runs`` (runs with a
         failure, a violation or a duplicate output), ``sound_in_scopes``
         (sound in the exhaustive scopes of docs/protocol.md, section 6),
         ``sound`` (that, and no bad run here) and ``pareto`` (on the Pareto
@@ -100,10 +100,13 @@ def correction_table(df: pd.DataFrame, by: tuple[str, ...] = (),
     s = summarize(df, by=keys, metrics=list(COST_AXES), level=level)
     wide = s.pivot_table(index=keys, columns="metric", values=["mean", "ci_low", "ci_high"],
                          sort=False)
+    methods = s.set_index([*keys, "metric"])["method"]
     out = df.groupby(keys, sort=False).agg(n=("run", "size"), bad_runs=("bad", "sum"))
     for metric in COST_AXES:
         for stat in ("mean", "ci_low", "ci_high"):
             out[f"{metric}_{stat}"] = wide[(stat, metric)].reindex(out.index)
+        out[f"{metric}_method"] = [methods[(*k, metric)] if isinstance(k, tuple)
+                                   else methods[(k, metric)] for k in out.index]
     out = out.reset_index()
     out["bad_runs"] = out["bad_runs"].astype("int64")
     out["sound_in_scopes"] = out["combination"].isin(SOUND_IN_SCOPES)
@@ -115,6 +118,7 @@ def correction_table(df: pd.DataFrame, by: tuple[str, ...] = (),
         sound = part[part["sound"]]
         mask = pareto_frontier(sound[f"{COST_AXES[0]}_mean"], sound[f"{COST_AXES[1]}_mean"])
         out.loc[sound.index[mask], "pareto"] = True
-    cols = [*keys, "n", *(f"{m}_{s}" for m in COST_AXES for s in ("mean", "ci_low", "ci_high")),
+    cols = [*keys, "n", *(f"{m}_{s}" for m in COST_AXES
+                          for s in ("mean", "ci_low", "ci_high", "method")),
             "bad_runs", "sound_in_scopes", "sound", "pareto"]
     return out[cols]
