@@ -355,7 +355,7 @@ def _stream_frame(n: int = 200_000) -> pd.DataFrame:
 
 def _cuts(df: pd.DataFrame, bounds: list[int]):
     edges = [0, *bounds, len(df)]
-    return [df.iloc[a:b].reset_index(drop=True) for a, b in zip(edges, edges[1:])]
+    return [df.iloc[a:b].reset_index(drop=True) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
 def test_write_frames_csv_is_to_csv_of_the_whole_table(tmp_path):
