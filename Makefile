@@ -37,13 +37,18 @@ demo: $(VENV)/.installed
 # marker; test-all runs them all.
 TIERS := slow or statistical or explore or subprocess or browser
 
+# The tests run in one pytest worker per core (pytest-xdist), each test file in one
+# worker (its module fixtures built once); PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS) --dist loadfile
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
-	MDCD_TEST_TIER=fast $(BIN)/python -m pytest -q -m "not ($(TIERS))"
+	MDCD_TEST_TIER=fast $(BIN)/python -m pytest -q $(XDIST) -m "not ($(TIERS))"
 
 test-all: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST)
 
 $(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'

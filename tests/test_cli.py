@@ -74,7 +74,7 @@ def test_run_streams_its_output_one_chunk_at_a_time(tmp_path, capsys, monkeypatc
     the parts, so no more than a chunk of rows is ever handed to the writer, and the
     output is the table ``run_spec`` assembles in memory."""
     from mdcd_lab.cli.specs import load_spec
-    from mdcd_lab.io import results as mio
+    from mdcd_lab.io import stream as mio
     from mdcd_lab.studies import batch
     monkeypatch.setattr(batch, "CHUNK_RUNS", {"numba": 2, "reference": 2})
     seen = []

@@ -20,6 +20,7 @@ from mdcd_lab.io import (
     to_parquet,
 )
 from mdcd_lab.io import results as mio
+from mdcd_lab.io import stream as mst
 from mdcd_lab.metrics import OUTCOMES, empty_results, finalize_frame
 from mdcd_lab.scenario import Scenario
 
@@ -363,7 +364,7 @@ def test_write_frames_csv_is_to_csv_of_the_whole_table(tmp_path):
     write the same bytes and the same sidecar but for the timestamp."""
     df = _stream_frame(5000)
     whole = to_csv(df, tmp_path / "whole.csv")
-    streamed, rows = mio.write_frames(_cuts(df, [1, 999, 4000]), tmp_path / "streamed.csv")
+    streamed, rows = mst.write_frames(_cuts(df, [1, 999, 4000]), tmp_path / "streamed.csv")
     assert rows == len(df)
     assert streamed.read_bytes() == whole.read_bytes()
     a, b = read_provenance(whole), read_provenance(streamed)
@@ -377,14 +378,14 @@ def test_write_frames_parquet_bytes_do_not_depend_on_the_cuts(tmp_path):
     """Row groups of STREAM_ROW_GROUP rows: two different cuts of one table give the same
     file, and load_results gives the table back."""
     df = _stream_frame()
-    a, _ = mio.write_frames(_cuts(df, [10, 70_000, 70_001]), tmp_path / "a.parquet")
-    b, _ = mio.write_frames(_cuts(df, [65_536, 131_072, 190_000]), tmp_path / "b.parquet")
+    a, _ = mst.write_frames(_cuts(df, [10, 70_000, 70_001]), tmp_path / "a.parquet")
+    b, _ = mst.write_frames(_cuts(df, [65_536, 131_072, 190_000]), tmp_path / "b.parquet")
     assert a.read_bytes() == b.read_bytes()
     assert_same(load_results(a), df)
     import pyarrow.parquet as pq
     groups = [pq.ParquetFile(a).metadata.row_group(i).num_rows
               for i in range(pq.ParquetFile(a).metadata.num_row_groups)]
-    assert groups == [mio.STREAM_ROW_GROUP] * 3 + [len(df) - 3 * mio.STREAM_ROW_GROUP]
+    assert groups == [mst.STREAM_ROW_GROUP] * 3 + [len(df) - 3 * mst.STREAM_ROW_GROUP]
 
 
 @pytest.mark.parametrize("name", ["t.csv", "t.parquet"])
@@ -392,11 +393,11 @@ def test_write_frames_refuses_a_frame_unlike_the_first_and_leaves_nothing(tmp_pa
     df = _stream_frame(100)
     other = df.assign(i32=df["i32"].astype(np.int64))
     with pytest.raises(ValueError, match=r"frame 1 has other columns or dtypes"):
-        mio.write_frames([df, other], tmp_path / name)
+        mst.write_frames([df, other], tmp_path / name)
     with pytest.raises(ValueError, match=r"text column\(s\) \['label'\]"):
-        mio.write_frames([mixed_frame()], tmp_path / name)
+        mst.write_frames([mixed_frame()], tmp_path / name)
     with pytest.raises(ValueError, match="no frame to write"):
-        mio.write_frames([], tmp_path / name)
+        mst.write_frames([], tmp_path / name)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -409,5 +410,5 @@ def test_write_frames_interrupted_leaves_nothing(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        mio.write_frames(frames(), tmp_path / "t.csv")
+        mst.write_frames(frames(), tmp_path / "t.csv")
     assert list(tmp_path.iterdir()) == []

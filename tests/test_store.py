@@ -225,7 +225,7 @@ def test_sweep_to_streams_the_table_of_sweep(stores, tmp_path, monkeypatch, suff
     and writes the table one point at a time, from a temporary store that it removes;
     the file holds the table ``sweep`` returns, its sidecar the same provenance."""
     from mdcd_lab.io import load_results, read_provenance
-    from mdcd_lab.io import results as mio
+    from mdcd_lab.io import stream as mio
     from mdcd_lab.studies import scheduler as sched
     seen, held = [], []
     for sink in (mio._CsvSink, mio._ParquetSink):
@@ -255,7 +255,7 @@ def test_sweep_to_interrupted_keeps_units_in_its_store_and_writes_no_table(tmp_p
                                                                            monkeypatch):
     """Ctrl-C while the table is written: no table, the store complete (a resume writes
     the table without running anything); without a store, nothing is left at all."""
-    from mdcd_lab.io import results as mio
+    from mdcd_lab.io import stream as mio
     calls = {"n": 0}
     write = mio._CsvSink.write
 

@@ -230,7 +230,7 @@ def _stream_parts(parts, spec, out: Path, provenance: dict) -> tuple[int, str]:
     rows and the one-screen summary of them."""
     import pandas as pd
 
-    from ..io.results import write_frames
+    from ..io.stream import write_frames
     from ..studies.batch import _assemble
     protocols = list(spec.protocols)
     tally = Tally()

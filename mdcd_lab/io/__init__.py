@@ -23,10 +23,10 @@ from .results import (
     mdcd_lab_version,
     to_csv,
     to_parquet,
-    write_frames,
 )
+from .stream import STREAM_ROW_GROUP, write_frames
 
 __all__ = ["to_csv", "to_parquet", "write_frames", "load_results", "read_provenance",
            "sidecar_path", "atomic_files", "mdcd_lab_version", "SIDECAR_SUFFIX",
            "RESERVED_KEYS", "CSV_SUFFIXES", "PARQUET_SUFFIXES", "TMP_SUFFIX", "FileLock",
-           "LockedError", "read_lock"]
+           "LockedError", "read_lock", "STREAM_ROW_GROUP"]

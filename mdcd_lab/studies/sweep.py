@@ -18,7 +18,8 @@ import pandas as pd
 
 from .._checks import check_int
 from ..io.locks import LockedError
-from ..io.results import CSV_SUFFIXES, PARQUET_SUFFIXES, write_frames
+from ..io.results import CSV_SUFFIXES, PARQUET_SUFFIXES
+from ..io.stream import write_frames
 from ..metrics import METRICS, OUTCOMES
 from ..scenario import FIELDS, Scenario
 from .plan import Study, plan
