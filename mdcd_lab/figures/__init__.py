@@ -1,8 +1,9 @@
 """The figure set: the paper's figures, the review figures and the studies behind them.
 
-- :mod:`~mdcd_lab.figures.paper`: :data:`FIGURES` and :func:`make_figures`;
-- :mod:`~mdcd_lab.figures.review`: the figures a reviewer asks for;
-- :mod:`~mdcd_lab.figures.studies`: the studies behind every figure, with the
+- ``paper``: [`FIGURES`][mdcd_lab.figures.FIGURES] and
+  [`make_figures`][mdcd_lab.figures.make_figures];
+- ``review``: the figures a reviewer asks for;
+- ``studies``: the studies behind every figure, with the
   provenance of each.
 
 See ``docs/figures.md``.

@@ -1,11 +1,11 @@
 """Result tables on disk: CSV or Parquet plus a JSON provenance sidecar.
 
-- :mod:`~mdcd_lab.io.results`: :func:`to_csv`, :func:`to_parquet`,
-  :func:`load_results`, written atomically;
-- :mod:`~mdcd_lab.io.provenance`: the sidecar's path, its hash and the JSON
+- ``results``: [`to_csv`][mdcd_lab.io.to_csv], [`to_parquet`][mdcd_lab.io.to_parquet],
+  [`load_results`][mdcd_lab.io.load_results], written atomically;
+- ``provenance``: the sidecar's path, its hash and the JSON
   form of ``provenance``;
-- :mod:`~mdcd_lab.io.dtypes`: the record and restore of the column dtypes;
-- :mod:`~mdcd_lab.io.locks`: :class:`FileLock`, one writer per store or output.
+- ``dtypes``: the record and restore of the column dtypes;
+- ``locks``: [`FileLock`][mdcd_lab.io.FileLock], one writer per store or output.
 
 See ``docs/results-and-summaries.md``.
 """

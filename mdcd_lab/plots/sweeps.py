@@ -2,9 +2,9 @@
 
 Both functions take a per-run sweep table (one row per run, every Scenario
 field as a column, plus ``protocol``, ``point``, ``run``, ``seed`` and the
-metrics; :func:`mdcd_lab.studies.sweep` makes one), summarise it with
-:func:`mdcd_lab.stats.summary.summarize` and draw the means with their confidence
-intervals as shaded bands.  They never simulate.
+metrics; [`mdcd_lab.studies.sweep`][mdcd_lab.studies.sweep.sweep] makes one), summarise it with
+[`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize] and draw the means with their
+confidence intervals as shaded bands.  They never simulate.
 """
 
 from __future__ import annotations
@@ -197,11 +197,11 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
         positions.
     metric : str
         A numeric column or an outcome probability understood by
-        :func:`~mdcd_lab.stats.summary.summarize`: ``p_failed``, ``p_recovered``,
+        [`summarize`][mdcd_lab.stats.summarize]: ``p_failed``, ``p_recovered``,
         ``p_completed`` or ``p_violation``.
     by : str or list of str or None, default "protocol"
         One line per value.  Protocols keep their colour in every figure
-        (:func:`~mdcd_lab.plots.style.protocol_style`).
+        ([`protocol_style`][mdcd_lab.plots.protocol_style]).
     level : float, default 0.95
         Confidence level of the bands.
     ax : Axes, optional
@@ -225,7 +225,7 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
 
     Notes
     -----
-    The bands are :func:`~mdcd_lab.summary.summarize`'s default intervals
+    The bands are [`summarize`][mdcd_lab.stats.summarize]'s default intervals
     (Hall's skewness-corrected t for counts and non-negative reals, Student t
     for signed metrics, Clopper-Pearson for ``p_*``: never outside [0, 1]);
     the legend names them from the summary's ``method`` column.  A point with
@@ -265,7 +265,7 @@ def plot_outcomes(df: pd.DataFrame, x: str, by: str | Sequence[str] | None = "pr
     Parameters
     ----------
     df : DataFrame
-        Per-run results with an ``outcome`` column (see :func:`plot_sweep`).
+        Per-run results with an ``outcome`` column (see [`plot_sweep`][mdcd_lab.plots.plot_sweep]).
     x : str
         The swept column (``"at_coverage"``, ``"horizon"``, ...).
     by : str or list of str or None, default "protocol"
@@ -291,7 +291,7 @@ def plot_outcomes(df: pd.DataFrame, x: str, by: str | Sequence[str] | None = "pr
     ------
     ValueError
         Unknown outcome, wrong number of axes, plus the errors of
-        :func:`plot_sweep`.
+        [`plot_sweep`][mdcd_lab.plots.plot_sweep].
     """
     outcomes = list(outcomes)
     bad = [o for o in outcomes if o not in _OUTCOME_METRICS]
