@@ -175,8 +175,12 @@ def replay(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd",
         See ``docs/trace-format.md``.
     scenario : Scenario
         Supplies the process counts, horizon, AT coverage, compensation and sizes.
-    protocol : str
-        ``"mdcd"`` or ``"mdcd-paper"`` (see ``mdcd_lab.protocol_names()``).
+    protocol : str or Rules, default "mdcd"
+        A name of [`mdcd_lab.protocol_names`][mdcd_lab.protocols.protocol_names] (the
+        protocols) or of [`mdcd_lab.variant_names`][mdcd_lab.protocols.variant_names] (the
+        variants kept for study), or a [`Rules`][mdcd_lab.protocols.Rules] object (as
+        [`get_rules`][mdcd_lab.protocols.get_rules] accepts it); anything else is a
+        ``ValueError`` naming the allowed names.
     engine : {"auto", "numba", "reference"}, default "auto"
         ``"auto"``: numba where it implements the protocol, else the reference
         engine (identical numbers; see [`resolve_engine`][mdcd_lab.api.resolve_engine]).
@@ -211,8 +215,10 @@ def simulate(scenario: Scenario, runs: int, seed: int, protocol: str = "mdcd",
         Number of runs (>= 1).
     seed : int
         Study seed (>= 0).
-    protocol : str, default "mdcd"
-        A name of [`mdcd_lab.protocol_names`][mdcd_lab.protocols.protocol_names].
+    protocol : str or Rules, default "mdcd"
+        A name of [`mdcd_lab.protocol_names`][mdcd_lab.protocols.protocol_names] or of
+        [`mdcd_lab.variant_names`][mdcd_lab.protocols.variant_names], or a
+        [`Rules`][mdcd_lab.protocols.Rules] object, as for [`replay`][mdcd_lab.api.replay].
     engine : {"auto", "numba", "reference"}, default "auto"
         ``"auto"``: numba where it implements the protocol, else the reference
         engine.  Both engines give bit-identical numbers; numba is about 100
@@ -272,8 +278,10 @@ def run_events(scenario: Scenario, seed: int, run: int, protocol: str = "mdcd",
         Study seed (>= 0).
     run : int
         Index of the run (>= 0).
-    protocol : str, default "mdcd"
-        A name of [`mdcd_lab.protocol_names`][mdcd_lab.protocols.protocol_names].
+    protocol : str or Rules, default "mdcd"
+        A name of [`mdcd_lab.protocol_names`][mdcd_lab.protocols.protocol_names] or of
+        [`mdcd_lab.variant_names`][mdcd_lab.protocols.variant_names], or a
+        [`Rules`][mdcd_lab.protocols.Rules] object, as for [`replay`][mdcd_lab.api.replay].
     trace : DataFrame, optional
         Play this trace's run ``run`` instead of generating it.
 
