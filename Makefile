@@ -2,7 +2,7 @@
 #   make demo   creates .venv, installs mdcd_lab, runs the main job
 #   make test   the same with the dev extras, then ruff and the fast tier of the tests
 #   make test-all  ruff and every tier of tests/ (what CI runs, with docs and test-browser)
-#   make docs   the guides and the API reference, warnings as errors (site/)
+#   make docs   the guides, tutorial, gallery and API reference, warnings as errors (site/)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -64,10 +64,13 @@ $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $@ $(VENV)/.installed
 
-# The guides and the API reference (from the NumPy docstrings) into site/;
-# any warning (a broken link, a docstring griffe cannot parse) fails the build.
+# The guides, the tutorial (notebook 02, executed), the figure gallery and the API
+# reference (from the NumPy docstrings) into site/; any warning (a broken link, a
+# docstring griffe cannot parse, a notebook cell that fails) fails the build, and so
+# does docs/check_site.py (a raw Sphinx role, a missing image, an unlinked guide name).
 docs: $(VENV)/.installed-docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+	$(BIN)/python docs/check_site.py site
 
 # JupyterLab in headless Chromium (Debian's chromium + chromium-driver, installed here
 # when missing), driven by selenium: notebooks 02 and 03 show their figures and the run

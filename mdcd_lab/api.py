@@ -52,8 +52,8 @@ def resolve_engine(engine: str, protocols) -> str:
     Raises
     ------
     ValueError
-        If ``engine`` is not one of :data:`ENGINE_CHOICES`, or is ``"numba"`` where
-        the numba engine cannot be imported.
+        If ``engine`` is not one of [`ENGINE_CHOICES`][mdcd_lab.api.ENGINE_CHOICES], or is
+        ``"numba"`` where the numba engine cannot be imported.
     NotImplementedError
         If ``engine`` is ``"numba"`` and a protocol sets a rule switch the numba
         engine does not implement.
@@ -116,8 +116,9 @@ def numba_compiled(what: str = "simulate") -> bool:
 
 def compile_notice(what: str = "simulate", who: str = "mdcd_lab") -> str:
     """The one-line notice said before the numba kernels of ``what`` compile cold
-    (:func:`mdcd_lab.fast._cache.notice`); the command line says it itself and then
-    calls :func:`compile_announced`, so that the engine does not say it twice."""
+    (``mdcd_lab.fast._cache.notice``); the command line says it itself and then
+    calls [`compile_announced`][mdcd_lab.api.compile_announced], so that the engine does not say it
+    twice."""
     from .fast._cache import notice
     return notice(what, who)
 
@@ -141,8 +142,8 @@ def replay_rows(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scen
                 protocol, engine: str) -> pd.DataFrame:
     """Play runs given as flat, already valid row arrays on ``engine`` (no validation).
 
-    ``cols`` holds :data:`~mdcd_lab.traces.table.ROW_ARRAYS` as
-    :func:`~mdcd_lab.traces.validate_trace` makes them, run ``r`` being rows
+    ``cols`` holds ``ROW_ARRAYS`` as
+    [`validate_trace`][mdcd_lab.traces.validate_trace] makes them, run ``r`` being rows
     ``offsets[r]:offsets[r + 1]`` (the exploration's batches of generated traces).
     Returns the engine's metrics, one row per run (``run`` counts from 0 on numba).
     """
@@ -174,11 +175,15 @@ def replay(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd",
         See ``docs/trace-format.md``.
     scenario : Scenario
         Supplies the process counts, horizon, AT coverage, compensation and sizes.
-    protocol : str
-        ``"mdcd"`` or ``"mdcd-paper"`` (see ``mdcd_lab.protocol_names()``).
+    protocol : str or Rules, default "mdcd"
+        A name of [`mdcd_lab.protocol_names`][mdcd_lab.protocols.protocol_names] (the
+        protocols) or of [`mdcd_lab.variant_names`][mdcd_lab.protocols.variant_names] (the
+        variants kept for study), or a [`Rules`][mdcd_lab.protocols.Rules] object (as
+        [`get_rules`][mdcd_lab.protocols.get_rules] accepts it); anything else is a
+        ``ValueError`` naming the allowed names.
     engine : {"auto", "numba", "reference"}, default "auto"
         ``"auto"``: numba where it implements the protocol, else the reference
-        engine (identical numbers; see :func:`resolve_engine`).
+        engine (identical numbers; see [`resolve_engine`][mdcd_lab.api.resolve_engine]).
 
     Returns
     -------
@@ -210,8 +215,10 @@ def simulate(scenario: Scenario, runs: int, seed: int, protocol: str = "mdcd",
         Number of runs (>= 1).
     seed : int
         Study seed (>= 0).
-    protocol : str, default "mdcd"
-        A name of :func:`mdcd_lab.protocol_names`.
+    protocol : str or Rules, default "mdcd"
+        A name of [`mdcd_lab.protocol_names`][mdcd_lab.protocols.protocol_names] or of
+        [`mdcd_lab.variant_names`][mdcd_lab.protocols.variant_names], or a
+        [`Rules`][mdcd_lab.protocols.Rules] object, as for [`replay`][mdcd_lab.api.replay].
     engine : {"auto", "numba", "reference"}, default "auto"
         ``"auto"``: numba where it implements the protocol, else the reference
         engine.  Both engines give bit-identical numbers; numba is about 100
@@ -234,7 +241,8 @@ def simulate(scenario: Scenario, runs: int, seed: int, protocol: str = "mdcd",
 def _simulate(scenario: Scenario, runs: int, seed: int, protocol: str = "mdcd",
               engine: str = "auto", progress: bool = False,
               first_run: int = 0) -> pd.DataFrame:
-    """:func:`simulate` without the ``protocol`` column (the per-run metric schema only)."""
+    """[`simulate`][mdcd_lab.api.simulate] without the ``protocol`` column (the per-run metric
+    schema only)."""
     engine = _check_common(scenario, protocol, engine)
     check_runs_seed(runs, seed, first_run)
     if engine == "numba":
@@ -270,8 +278,10 @@ def run_events(scenario: Scenario, seed: int, run: int, protocol: str = "mdcd",
         Study seed (>= 0).
     run : int
         Index of the run (>= 0).
-    protocol : str, default "mdcd"
-        A name of :func:`mdcd_lab.protocol_names`.
+    protocol : str or Rules, default "mdcd"
+        A name of [`mdcd_lab.protocol_names`][mdcd_lab.protocols.protocol_names] or of
+        [`mdcd_lab.variant_names`][mdcd_lab.protocols.variant_names], or a
+        [`Rules`][mdcd_lab.protocols.Rules] object, as for [`replay`][mdcd_lab.api.replay].
     trace : DataFrame, optional
         Play this trace's run ``run`` instead of generating it.
 

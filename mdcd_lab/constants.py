@@ -65,6 +65,7 @@ PIGGYBACK_COUNTER_BYTES = 4
 
 # -- run outcomes (the ``outcome`` column; codes are the kernel's) --------------------
 OUT_COMPLETED, OUT_FAILED, OUT_RECOVERED = 0, 1, 2
+#: The values of the ``outcome`` column, by code.
 OUTCOMES = ("completed", "failed", "recovered")
 
 # -- the event log of the reference engine (docs/trace-format.md, "Event log") -------

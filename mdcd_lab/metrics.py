@@ -1,8 +1,8 @@
 """Every per-run metric in one table: name, dtype and definition.
 
 Both engines fill exactly these columns, in this order, and ``docs/metrics.md``
-is generated from the same table (see :func:`metrics_markdown`).  Times are in
-the scenario's time unit; "logs" means every message log of every process
+is generated from the same table (see [`metrics_markdown`][mdcd_lab.metrics.metrics_markdown]).
+Times are in the scenario's time unit; "logs" means every message log of every process
 (receiver-side logs of G_act and G_sdw, sender-side ``int_msg_log`` and
 ``ext_msg_log`` of G_sdw).
 """
@@ -22,8 +22,8 @@ __all__ = ["Metric", "METRICS", "METRIC_NAMES", "METRIC_LABELS", "ENGINE_METRICS
            "RUN_LENGTH_METRICS", "empty_results", "metrics_markdown", "finalize_frame"]
 
 #: What values a metric can take, which decides its default confidence interval in
-#: :func:`mdcd_lab.stats.summary.summarize`: ``"count"`` (non-negative integers),
-#: ``"nonnegative"`` (non-negative reals), ``"real"`` (any sign), ``"label"`` (an
+#: [`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize]: ``"count"`` (non-negative
+#: integers), ``"nonnegative"`` (non-negative reals), ``"real"`` (any sign), ``"label"`` (an
 #: identifier or category, not summarised by default).
 SUPPORTS = ("count", "nonnegative", "real", "label")
 #: Supports whose confidence intervals never go below 0.
@@ -44,11 +44,13 @@ class Metric:
     unit: str
     definition: str
     default: float | int | str = 0
-    #: One of :data:`SUPPORTS`.
+    #: One of [`SUPPORTS`][mdcd_lab.metrics.SUPPORTS].
     support: str = "real"
-    #: Axis label of the metric in figures, without the unit (see :attr:`axis_label`).
+    #: Axis label of the metric in figures, without the unit (see
+    #: [`axis_label`][mdcd_lab.metrics.Metric.axis_label]).
     label: str = ""
-    #: It grows with the run's length in every run (:data:`RUN_LENGTH_METRICS`).
+    #: It grows with the run's length in every run
+    #: ([`RUN_LENGTH_METRICS`][mdcd_lab.metrics.RUN_LENGTH_METRICS]).
     run_length: bool = False
 
     @property
@@ -194,7 +196,7 @@ METRIC_LABELS: dict[str, str] = {
 #: peaks of normal operation up to it.  A run that ends early (outcome ``'failed'`` or
 #: ``'recovered'``) holds less of them than one that completes, so a sample that happens
 #: to hold no early ending overstates their mean; ``summarize`` bounds that bias
-#: (:data:`mdcd_lab.stats.intervals.RARE_MODE_RUNS`, docs/results-and-summaries.md,
+#: (``mdcd_lab.stats.intervals.RARE_MODE_RUNS``, docs/results-and-summaries.md,
 #: *Intervals*).  Not here: time-averages (``log_entries_mean``, the ``*_mean`` delays),
 #: event times (``t_fault``, ...) and what only faults produce (recovery, compensation and
 #: oracle counters), which are not smaller in a run that ends early.
@@ -203,9 +205,12 @@ RUN_LENGTH_METRICS: tuple[str, ...] = (
     "ckpt_s2", "ckpt_array_peak", "log_entries_peak", "log_bytes_peak", "log_sender_peak",
     "log_receiver_peak", "n_logged", "n_at", "n_at_passed", "n_app_msgs", "piggyback_bytes",
     "n_notifications")
+#: Every per-run metric, in column order: name, dtype, unit, definition, label (the
+#: table of docs/metrics.md).
 METRICS = tuple(replace(m, label=METRIC_LABELS.get(m.name, m.name.replace("_", " ")),
                         run_length=m.name in RUN_LENGTH_METRICS) for m in METRICS)
 
+#: The column names of a per-run table, in order.
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 #: The metrics an engine computes for a run: all but ``run`` and ``seed`` (the
 #: drivers add those).

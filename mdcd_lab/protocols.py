@@ -118,7 +118,7 @@ class Rules:
     per_member_validation : bool
         ``"mdcd-vector"``: each cluster member numbers its own messages to G_act
         and a level is a vector with one counter per member
-        (:mod:`mdcd_lab.reference.levels`); a passed AT of ``low_i`` validates
+        (``mdcd_lab.reference.levels``); a passed AT of ``low_i`` validates
         only what ``low_i``'s correct state vouches for (its own messages and
         the member counts that reached it), so the protocol stays sound when a
         fault contaminates one member (``fault_scope="process"``;
@@ -191,7 +191,8 @@ class Rules:
 
     @classmethod
     def from_letters(cls, letters: str, name: str | None = None, **switches: bool) -> Rules:
-        """The paper's reading with the corrections ``letters`` (of :data:`CORRECTIONS`) on.
+        """The paper's reading with the corrections ``letters`` (of
+        [`CORRECTIONS`][mdcd_lab.protocols.CORRECTIONS]) on.
 
         ``Rules.from_letters("RLCS", "mdcd")`` is ``"mdcd"``; further ``switches``
         (``unclustered=True`` ...) are set as given.  ``name`` defaults to
@@ -212,10 +213,12 @@ def _mdcd(name: str, **switches: bool) -> Rules:
 
 #: The readings of issue 21 (docs/protocol.md, section 3: R1 to R4): where the text
 #: admits several readings, the one under which it is right.  They are on in the
-#: paper's reading (the defaults of :class:`Rules`), hence in every protocol here.
+#: paper's reading (the defaults of [`Rules`][mdcd_lab.protocols.Rules]), hence in every protocol
+#: here.
 READINGS: tuple[str, ...] = ("notify_fifo", "aware_of_validated", "drain_notifications",
                              "twins_in_member_order")
 
+#: Every protocol by name: its [`Rules`][mdcd_lab.protocols.Rules] (docs/protocols.md).
 PROTOCOLS: dict[str, Rules] = {
     "mdcd": _mdcd("mdcd"),
     "mdcd-paper": Rules("mdcd-paper"),
@@ -273,17 +276,18 @@ VARIANTS: dict[str, Rules] = {
 def protocol_names() -> tuple[str, ...]:
     """The main comparison set: the protocols that figures, widgets and tests compare.
 
-    ``protocol=`` also accepts every name of :func:`variant_names`.
+    ``protocol=`` also accepts every name of [`variant_names`][mdcd_lab.protocols.variant_names].
     """
     return tuple(PROTOCOLS)
 
 
 def variant_names() -> tuple[str, ...]:
-    """Names of the readings and corrections kept for study (:data:`VARIANTS`).
+    """Names of the readings and corrections kept for study
+    ([`VARIANTS`][mdcd_lab.protocols.VARIANTS]).
 
     ``simulate(..., protocol="mdcd-every-level")`` and every other entry point
     that takes a protocol name accept them on both engines; they are not part of
-    :func:`protocol_names`.
+    [`protocol_names`][mdcd_lab.protocols.protocol_names].
     """
     return tuple(VARIANTS)
 
@@ -298,7 +302,8 @@ SOUND_IN_SCOPES: tuple[str, ...] = ("CSE", "LCSE", "RCS", "RCSE", "RLCS", "RLCSE
 
 
 def correction_combinations() -> dict[str, Rules]:
-    """Every combination of the corrections :data:`CORRECTIONS` on top of ``mdcd-paper``.
+    """Every combination of the corrections [`CORRECTIONS`][mdcd_lab.protocols.CORRECTIONS] on top
+    of ``mdcd-paper``.
 
     Returns
     -------
@@ -326,10 +331,11 @@ def correction_combinations() -> dict[str, Rules]:
 def get_rules(protocol: str | Rules) -> Rules:
     """Rules of a protocol; ``ValueError`` naming the allowed ones otherwise.
 
-    ``protocol`` is a name of :data:`PROTOCOLS` (:func:`protocol_names`) or of
-    :data:`VARIANTS` (:func:`variant_names`).  A :class:`Rules` object is
-    accepted as it is (for ablation experiments such as
-    ``dataclasses.replace(PROTOCOLS["mdcd"], name="x", log_all_when_dirty=False)``).
+    ``protocol`` is a name of [`PROTOCOLS`][mdcd_lab.protocols.PROTOCOLS]
+    ([`protocol_names`][mdcd_lab.protocols.protocol_names]) or of
+    [`VARIANTS`][mdcd_lab.protocols.VARIANTS] ([`variant_names`][mdcd_lab.protocols.variant_names]).
+    A [`Rules`][mdcd_lab.protocols.Rules] object is accepted as it is (for ablation experiments such
+    as ``dataclasses.replace(PROTOCOLS["mdcd"], name="x", log_all_when_dirty=False)``).
     """
     if isinstance(protocol, Rules):
         return protocol

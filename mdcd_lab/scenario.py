@@ -1,10 +1,10 @@
 """The scenario: every model parameter, validated in one place.
 
-A :class:`Scenario` describes one guarded-operation interval of the clustered
+A [`Scenario`][mdcd_lab.scenario.Scenario] describes one guarded-operation interval of the clustered
 MDCD system of the seed paper (Tai & Tso, Section 3.1, Figure 1): ``n_low``
 upgraded or interface-changed components forming the cluster ``G_low``, their
 old versions ``G_sdw`` running in shadow mode, and ``n_act`` high-confidence
-processes ``G_act``.  Per-field metadata (:data:`FIELDS`) gives the allowed
+processes ``G_act``.  Per-field metadata ([`FIELDS`][mdcd_lab.scenario.FIELDS]) gives the allowed
 range, the unit and a help text; the CLI, the widgets and the docs read it, so a
 new field appears everywhere once it is added here.
 """
@@ -19,17 +19,21 @@ from typing import Any
 __all__ = ["Scenario", "FIELDS", "FieldInfo", "FAULT_SCOPES", "CHANNELS", "RECOVERY_MODES",
            "MAX_BYTES", "MAX_RUN_ROWS", "MAX_RUN_LINES"]
 
+#: The values of ``Scenario.fault_scope``.
 FAULT_SCOPES = ("cluster", "process")
+#: The values of ``Scenario.channel``.
 CHANNELS = ("fifo", "non-fifo")
+#: The values of ``Scenario.recovery``.
 RECOVERY_MODES = ("executed", "atomic")
 
 #: Largest ``msg_bytes`` and ``ckpt_bytes`` (16 GiB): a byte total of a run (at most
 #: one entry per trace row, below ``2**28`` rows) then stays below ``2**62``, so the
 #: int64 metrics such as ``log_bytes_peak`` cannot overflow in either engine.
 MAX_BYTES = 1 << 34
-#: Largest expected number of trace rows of one run (:attr:`Scenario.expected_rows`):
-#: the rates times ``t_end``.  Beyond it one run does not fit in memory, nor its
-#: counts in the engines' buffers (the numba engine stops at ``2**28`` rows).
+#: Largest expected number of trace rows of one run
+#: ([`Scenario.expected_rows`][mdcd_lab.scenario.Scenario.expected_rows]): the rates times
+#: ``t_end``.  Beyond it one run does not fit in memory, nor its counts in the engines' buffers (the
+#: numba engine stops at ``2**28`` rows).
 MAX_RUN_ROWS = 1 << 26
 #: Largest number of coordinated-checkpoint lines of one run (``horizon /
 #: coord_period``), each an event of the ``"coordinated"`` protocol.
@@ -200,8 +204,8 @@ FIELDS: dict[str, FieldInfo] = {
 class Scenario:
     """Parameters of one randomized upgrade scenario.
 
-    Every field is checked by :func:`validate_fields` when the object is built; a bad
-    value raises :class:`ValueError` naming the field and its allowed range.
+    Every field is checked by ``validate_fields`` when the object is built; a bad
+    value raises ``ValueError`` naming the field and its allowed range.
     Rates are Poisson rates per process; ``rate_x_y`` is the total rate of one
     ``x`` process to all of group ``y`` (destinations uniform); ``ext`` is the
     device.  A rate towards the *other* members of a group that has only one
@@ -285,7 +289,7 @@ class Scenario:
         """Total rate of each trace event category, in the order of ``constants.CAT_*``.
 
         The rates both engines' generators draw from
-        (:func:`mdcd_lab.traces.generation.category_weights`).  A category towards the
+        (``mdcd_lab.traces.generation.category_weights``).  A category towards the
         other members of a one-member group (``low_low`` and ``sdw_sdw`` with
         ``n_low == 1``, ``act_act`` with ``n_act == 1``) has no destination: its
         rate is 0, whatever the field says.
@@ -297,7 +301,7 @@ class Scenario:
         """Mean number of trace rows of one run: every category's events over
         ``[0, t_end]`` plus the shadow twins of cluster messages to G_act and of
         cluster outputs (docs/trace-format.md).  The cost of a run is proportional
-        to it; :data:`MAX_RUN_ROWS` bounds it."""
+        to it; [`MAX_RUN_ROWS`][mdcd_lab.scenario.MAX_RUN_ROWS] bounds it."""
         return _expected_rows(self.to_dict())
 
 

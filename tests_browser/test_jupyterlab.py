@@ -37,8 +37,6 @@ import pytest
 pytestmark = pytest.mark.browser   # the browser tier (docs/testing.md): make test-browser
 
 selenium = pytest.importorskip("selenium")
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
@@ -49,8 +47,6 @@ SHOTS = ROOT / "out" / "browser"
 TOKEN = secrets.token_hex(24)
 #: ``--allow-root`` only where the test really runs as root (a container's CI).
 ROOT_ONLY = ["--allow-root"] if os.geteuid() == 0 else []
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 #: Seconds to wait for the server, a notebook's cells or a widget's redraw: a guard against
 #: a hang, generous enough for a loaded machine (issue 24: no test asserts how long
 #: anything takes; one notebook took 274 s on a shared 2-core machine).
@@ -83,9 +79,6 @@ def _wait(predicate, timeout: float, what: str, interval: float = 0.5):
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server over a copy of notebooks 02 and 03; stopped at the end."""
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail("chromium and chromedriver are needed: run `make test-browser`, which "
-                    "installs Debian's chromium and chromium-driver")
     work = tmp_path_factory.mktemp("lab")
     (work / "notebooks").mkdir()
     for name in ("02_protocol_in_pictures.ipynb", "03_parameter_studies.ipynb"):
@@ -134,21 +127,6 @@ def lab(tmp_path_factory):
                 pass
             server.wait(timeout=10)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1500,1100", "--hide-scrollbars"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
-    driver.set_script_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 CELLS_JS = """

@@ -21,7 +21,7 @@ def error_line(exc: BaseException, args=None) -> tuple[int, str]:
     """The exit status and the one line of an exception that ends a command.
 
     Every message names a file where one is involved: an ``OSError`` its
-    ``filename`` (the writers of :mod:`mdcd_lab.io` set it on a full disk, a
+    ``filename`` (the writers of [`mdcd_lab.io`][mdcd_lab.io] set it on a full disk, a
     read-only folder or a file-size limit), the others the command's input file.
     """
     where = _name_of(args) if args is not None else ""

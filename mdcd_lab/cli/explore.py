@@ -1,4 +1,5 @@
-"""``mdcd-lab explore``: the command-line face of :func:`mdcd_lab.explore` (docs/explore.md)."""
+"""``mdcd-lab explore``: the command-line face of [`mdcd_lab.explore`][mdcd_lab.exploration.explore]
+(docs/explore.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from .run import announce_compilation
 
 
 def add_explore_parser(sub) -> None:
-    """The ``mdcd-lab explore`` subcommand (registered by :mod:`mdcd_lab.cli`)."""
+    """The ``mdcd-lab explore`` subcommand (registered by ``mdcd_lab.cli``)."""
     e = sub.add_parser("explore", help="replay every trace of a small scope (exhaustive)",
                        description="Bounded exhaustive exploration; see docs/explore.md.")
     e.add_argument("--scope", default="ci", help=f"one of {', '.join(SCOPES)} (default ci)")

@@ -5,7 +5,7 @@
 ``mdcd-lab figures``, ``mdcd-lab duration`` (docs/performability.md) and
 ``mdcd-lab demo``.  Input is validated before any work starts; a problem prints one
 message naming the key or option and exits with status 2, writing no output file.
-Whatever goes wrong later is also one line naming the file (:func:`error_line`: a
+Whatever goes wrong later is also one line naming the file (``error_line``: a
 full disk, a read-only folder, a file-size limit, out of memory, a number too large,
 input nested too deeply), with status 2; Ctrl-C exits with status 130 and SIGTERM
 with 143, after one line saying what was kept; a closed output pipe (``| head``)
@@ -251,7 +251,7 @@ def cmd_demo(args) -> int:
 
 
 #: The default interval of each metric family, as ``summarize --help`` names them: a copy
-#: of :data:`mdcd_lab.stats.intervals.AUTO_METHODS` (which imports scipy; ``--help`` must
+#: of ``mdcd_lab.stats.intervals.AUTO_METHODS`` (which imports scipy; ``--help`` must
 #: stay fast), checked equal to it by ``tests/test_cli.py``.
 AUTO_METHODS_HELP = {"probability": "clopper-pearson", "count": "hall", "nonnegative": "hall",
                      "real": "t"}
@@ -259,7 +259,7 @@ AUTO_METHODS_HELP = {"probability": "clopper-pearson", "count": "hall", "nonnega
 
 def _summarize_description() -> str:
     """``summarize --help``'s text, naming the interval of each family
-    (:data:`AUTO_METHODS_HELP`)."""
+    (``AUTO_METHODS_HELP``)."""
     families = {"probability": "the p_* shares", "count": "counts",
                 "nonnegative": "non-negative reals", "real": "other metrics"}
     methods = "; ".join(f"{families.get(k, k)}: {v}" for k, v in AUTO_METHODS_HELP.items())

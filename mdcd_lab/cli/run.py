@@ -1,6 +1,6 @@
 """``mdcd-lab run`` (resumable after Ctrl-C) and the helpers every command shares.
 
-See :mod:`mdcd_lab.cli` for the commands; docs/cli.md for what a user sees.
+See ``mdcd_lab.cli`` for the commands; docs/cli.md for what a user sees.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _write(df: pd.DataFrame, path: Path, provenance: dict) -> None:
 
 #: The start of the line printed before numba kernels compile (they are cached
 #: afterwards); the line goes on with the kernels and the expected time
-#: (:func:`mdcd_lab.fast._cache.notice`).
+#: (``mdcd_lab.fast._cache.notice``).
 COMPILING = "mdcd-lab: compiling the numba engine's"
 
 
@@ -123,7 +123,7 @@ def announce_compilation(engines, what: str = "simulate") -> None:
     """Say so on stderr, with the expected time, when the numba kernels of ``what``
     (``"simulate"`` or ``"replay"``) are about to be compiled (cold cache).
 
-    The library would say it too (:func:`mdcd_lab.fast._cache.ensure_compiled`), but
+    The library would say it too (``mdcd_lab.fast._cache.ensure_compiled``), but
     only once the work has started (after a dask cluster started, for instance)
     and not at all where the kernels compile in worker processes; the notice is
     said once.
@@ -157,8 +157,8 @@ def cmd_run(args) -> int:
     """``mdcd-lab run``: every protocol of a scenario file; Ctrl-C keeps finished runs.
 
     One writer of an output at a time: the run holds ``.<name>.lock`` beside the output
-    (:class:`mdcd_lab.io.locks.FileLock`); a second ``run`` on the same ``--out`` is
-    refused in one line, exit 2.
+    ([`mdcd_lab.io.locks.FileLock`][mdcd_lab.io.FileLock]); a second ``run`` on the same ``--out``
+    is refused in one line, exit 2.
     """
     spec = _overrides(args, load_spec(args.spec))
     default = args.out is None
@@ -189,7 +189,7 @@ class Terminated(KeyboardInterrupt):
 
 
 def _exit_status(exc: BaseException | None) -> int:
-    """130 for Ctrl-C, 143 for SIGTERM (:class:`Terminated`)."""
+    """130 for Ctrl-C, 143 for SIGTERM (``Terminated``)."""
     return 143 if isinstance(exc, Terminated) else 130
 
 

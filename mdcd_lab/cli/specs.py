@@ -19,7 +19,7 @@ A file has up to three tables::
     metrics = ["ckpt_total", "p_failed"]
 
 Every problem (unreadable file, bad TOML, unknown table or key, wrong type,
-out-of-range value, empty grid list) raises :class:`SpecError` naming the file and
+out-of-range value, empty grid list) raises ``SpecError`` naming the file and
 the key.
 """
 
@@ -169,7 +169,7 @@ def _check_stop(p: Path, run: dict[str, Any], runs: int) -> None:
 
 
 def _read_toml(p: Path) -> dict:
-    """The tables of the TOML file ``p``; :class:`SpecError` naming the file if it
+    """The tables of the TOML file ``p``; ``SpecError`` naming the file if it
     cannot be read, is not UTF-8 text or valid TOML, is nested too deeply or is empty."""
     try:
         text = p.read_text(encoding="utf-8")

@@ -1,12 +1,13 @@
 """Bounded exhaustive exploration: every trace of a small scope, under every protocol.
 
-:func:`explore` walks all traces of a :class:`Scope`, replays each under every
-protocol with perfect ATs, and counts the traces that fail or show an oracle
-violation, with the smallest counterexample of each class (docs/explore.md).
+[`explore`][mdcd_lab.exploration.explore] walks all traces of a
+[`Scope`][mdcd_lab.exploration.Scope], replays each under every protocol with perfect ATs, and
+counts the traces that fail or show an oracle violation, with the smallest counterexample of each
+class (docs/explore.md).
 
-- :mod:`~mdcd_lab.exploration.scopes`: the scopes, the named ones and their scenario;
-- :mod:`~mdcd_lab.exploration.walk`: the enumeration of a scope's traces;
-- :mod:`~mdcd_lab.exploration.verdicts`: the replay of the traces and the verdicts
+- ``scopes``: the scopes, the named ones and their scenario;
+- ``walk``: the enumeration of a scope's traces;
+- ``verdicts``: the replay of the traces and the verdicts
   per protocol.
 """
 

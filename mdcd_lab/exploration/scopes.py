@@ -1,9 +1,9 @@
 """The scopes of the bounded exhaustive exploration (docs/explore.md).
 
-A :class:`Scope` bounds the processes and the application actions of the traces
-:func:`~mdcd_lab.exploration.walk.walk` enumerates; :data:`SCOPES` names the
-scopes the docs report, and :func:`scope_scenario` is the scenario their traces
-are replayed under (perfect ATs).
+A [`Scope`][mdcd_lab.exploration.Scope] bounds the processes and the application actions of the
+traces [`walk`][mdcd_lab.exploration.walk.walk] enumerates; [`SCOPES`][mdcd_lab.exploration.SCOPES]
+names the scopes the docs report, and [`scope_scenario`][mdcd_lab.exploration.scope_scenario] is the
+scenario their traces are replayed under (perfect ATs).
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ __all__ = ["Scope", "SCOPES", "LARGE_SCOPES", "ACTIONS", "INTERNAL", "HORIZON",
 
 #: horizon of every explored trace (longer than any interleaving a scope allows)
 HORIZON = 1000.0
-#: every action kind a scope may use; the default of :class:`Scope` leaves out
-#: :data:`INTERNAL` (traffic inside G_low and inside G_sdw)
+#: every action kind a scope may use; the default of [`Scope`][mdcd_lab.exploration.Scope] leaves
+#: out [`INTERNAL`][mdcd_lab.exploration.INTERNAL] (traffic inside G_low and inside G_sdw)
 ACTIONS = ("low_act", "act_act", "act_low", "output", "fault", "low_low", "sdw_sdw")
+#: the action kinds of traffic inside a cluster (G_low) and inside G_sdw
 INTERNAL = ("low_low", "sdw_sdw")
 
 
@@ -41,8 +42,8 @@ class Scope:
         Action kinds: ``"low_act"`` (cluster message to G_act), ``"act_act"``,
         ``"act_low"`` (delivered to ``low_i`` and ``sdw_i``), ``"output"`` (of any
         ``low`` or ``act`` process), ``"fault"`` (in a ``low`` process), and
-        the internal traffic :data:`INTERNAL`, off by default: ``"low_low"``
-        (``low_i -> low_k``, the new interface, no shadow twin) and ``"sdw_sdw"``
+        the internal traffic [`INTERNAL`][mdcd_lab.exploration.INTERNAL], off by default:
+        ``"low_low"`` (``low_i -> low_k``, the new interface, no shadow twin) and ``"sdw_sdw"``
         (``sdw_i -> sdw_k``, the old interface between shadows).  A kind between
         members of a group of one process (``act_act`` with ``n_act = 1``, the
         internal kinds with ``n_low = 1``) is dropped.

@@ -1,7 +1,7 @@
 """Bounded exhaustive exploration: every trace of a small scope, under every protocol.
 
-``explore(scope, protocols=...)`` walks all traces of a :class:`Scope`
-(:mod:`mdcd_lab.exploration.walk`), replays each under every protocol with perfect
+``explore(scope, protocols=...)`` walks all traces of a [`Scope`][mdcd_lab.exploration.Scope]
+(``mdcd_lab.exploration.walk``), replays each under every protocol with perfect
 ATs (``at_coverage = 1``), and counts the traces that fail or show an oracle
 violation, with the smallest counterexample of each class.  A sound protocol
 must be clean on every trace.  docs/explore.md defines the scopes and gives the
@@ -32,9 +32,9 @@ __all__ = ["explore", "CLASSES",
 CLASSES = ("failed", *VIOLATIONS, "dup_outputs")
 
 def resolve_protocols(protocols) -> list[Rules]:
-    """The :class:`Rules` of ``protocols``: ``"all"`` (every name of
-    :func:`~mdcd_lab.protocols.protocol_names`, as registered when called), one name
-    or Rules, or a sequence of them; names of :data:`~mdcd_lab.protocols.VARIANTS`
+    """The [`Rules`][mdcd_lab.protocols.Rules] of ``protocols``: ``"all"`` (every name of
+    [`protocol_names`][mdcd_lab.protocols.protocol_names], as registered when called), one name
+    or Rules, or a sequence of them; names of [`VARIANTS`][mdcd_lab.protocols.VARIANTS]
     are accepted too.  ``ValueError`` on an unknown name, none, or a repeated name.
     """
     if isinstance(protocols, str) and protocols == "all":
@@ -65,7 +65,7 @@ class _Batch:
         return len(self.offsets) - 1
 
     def arrays(self) -> dict:
-        """The rows as the flat arrays :data:`~mdcd_lab.traces.table.ROW_ARRAYS`."""
+        """The rows as the flat arrays ``ROW_ARRAYS``."""
         a = np.array(self.rows, dtype=np.float64).reshape(-1, len(ROW_ARRAYS))
         return {name: np.ascontiguousarray(a[:, i], dtype=np.int64 if name in INT_ARRAYS
                                            else np.float64)
@@ -97,11 +97,12 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
     Parameters
     ----------
     scope : Scope or str
-        A :class:`Scope` or the name of one of :data:`SCOPES`.
+        A [`Scope`][mdcd_lab.exploration.Scope] or the name of one of
+        [`SCOPES`][mdcd_lab.exploration.SCOPES].
     protocols : "all", str, Rules or a sequence of them
-        Protocol names (of :func:`~mdcd_lab.protocols.protocol_names` or
-        :data:`~mdcd_lab.protocols.VARIANTS`) or :class:`Rules` objects; ``"all"``:
-        every registered protocol.  Nothing here lists protocols: a protocol
+        Protocol names (of [`protocol_names`][mdcd_lab.protocols.protocol_names] or
+        [`VARIANTS`][mdcd_lab.protocols.VARIANTS]) or [`Rules`][mdcd_lab.protocols.Rules] objects;
+        ``"all"``: every registered protocol.  Nothing here lists protocols: a protocol
         registered later is explored by name.
     engine : {"numba", "reference", "auto"}
         The numba engine gives the same numbers, fast (it refuses rule switches it
@@ -117,8 +118,8 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
     DataFrame
         One row per (fault_scope, compensation, protocol): ``scope``, ``traces``
         (distinct traces explored), ``recovered``, then for each class of
-        :data:`CLASSES` the number of traces in it (``failed``, a violation column
-        above 0, ``dup_outputs`` above 0), ``clean`` (traces in no class), and
+        [`CLASSES`][mdcd_lab.exploration.CLASSES] the number of traces in it (``failed``, a
+        violation column above 0, ``dup_outputs`` above 0), ``clean`` (traces in no class), and
         ``cx_<class>``: the smallest trace of that class (fewest rows, then first
         found) as a trace DataFrame, or None.  ``attrs["seconds"]`` is the wall time
         spent exploring, without the time spent compiling numba kernels that were

@@ -1,4 +1,5 @@
-"""Enumeration of the traces of a bounded scope (the walk behind :func:`mdcd_lab.explore`).
+"""Enumeration of the traces of a bounded scope (the walk behind
+[`mdcd_lab.explore`][mdcd_lab.exploration.explore]).
 
 A *scope* bounds the processes and the application actions; the generator walks
 every interleaving of those actions with the events the application does not
@@ -316,7 +317,7 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool 
 
     ``emit(rows, ended)`` is called once per trace with its rows, each
     ``(t, kind, src, dst, t_deliver, u_at, u_comp, d_notify)`` with process
-    indices as in :func:`mdcd_lab.traces.proc_names`, event ``i`` of the
+    indices as in [`mdcd_lab.traces.proc_names`][mdcd_lab.traces.proc_names], event ``i`` of the
     interleaving at time ``i + 1``; ``ended`` tells whether the run ends at its
     last row (an erroneous output).  A send is delivered at the time of its
     delivery event (``HORIZON`` if the run ended before); a notification's delay is

@@ -1,14 +1,14 @@
 """The numba batch engine: the reference engine's numbers, 10^7 runs at a time.
 
-* :func:`simulate_numba` generates and plays runs entirely inside compiled
+* ``simulate_numba`` generates and plays runs entirely inside compiled
   kernels (per-run seeding, trace generation, protocol, oracle), in chunks, on
   all of numba's threads;
-* :func:`replay_numba` plays a given trace;
-* :func:`generate_traces_numba` returns the traces the kernel generates (equal
-  to :func:`mdcd_lab.generate_traces`).
+* ``replay_numba`` plays a given trace;
+* ``generate_traces_numba`` returns the traces the kernel generates (equal
+  to [`mdcd_lab.generate_traces`][mdcd_lab.traces.generate_traces]).
 
 Results are identical to ``engine="reference"`` (``docs/scaling.md``).  The
-compiled code lives in the package :mod:`mdcd_lab.fast.kernels`, one module per
+compiled code lives in the package ``mdcd_lab.fast.kernels``, one module per
 module of ``reference/`` plus ``rng`` (SeedSequence and PCG64), ``gen`` (trace
 generation), ``layout`` (parameter slots and the state arenas) and ``drivers``
 (threads and buffers); compile options are in ``_config``; ``_rng`` is the

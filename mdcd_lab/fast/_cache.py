@@ -1,18 +1,18 @@
 """Is the numba engine compiled already?  Say so before a long compilation, and time it.
 
-The kernels are compiled with ``cache=True`` (:mod:`mdcd_lab.fast._config`): the
+The kernels are compiled with ``cache=True`` (``mdcd_lab.fast._config``): the
 first run on a machine (or after a kernel edit) compiles them, which takes about
 a minute; later processes load the machine code from numba's cache (a directory
-keyed on the kernel sources, :func:`mdcd_lab.fast.kernels.cache_dir`).
+keyed on the kernel sources, ``mdcd_lab.fast.kernels.cache_dir``).
 
-Every entry point of :mod:`mdcd_lab.fast` calls :func:`ensure_compiled` on the
+Every entry point of ``mdcd_lab.fast`` calls ``ensure_compiled`` on the
 kernel it is about to call, before its progress bar starts: when the kernel is
 neither compiled in this process nor found in numba's cache, a notice naming the
 expected time is logged (logger ``"mdcd_lab"``, level WARNING: Python prints it on
 stderr, in a terminal and in a notebook's cell output, unless logging is
 configured otherwise), the kernel is compiled on its own, and the seconds spent
-are added to :func:`compile_seconds`, so that a caller can leave them out of the
-time it reports as work (:func:`mdcd_lab.explore`'s ``attrs["seconds"]``).
+are added to ``compile_seconds``, so that a caller can leave them out of the
+time it reports as work ([`mdcd_lab.explore`][mdcd_lab.exploration.explore]'s ``attrs["seconds"]``).
 
 Whether a kernel is in numba's cache is read from numba's cache index, which is
 not a public interface: if it cannot be read (another numba version), the kernel
@@ -44,12 +44,12 @@ EXPECTED: dict[str, str] = {
 
 _compile_seconds = 0.0
 #: Kernel groups whose cold compilation was announced already in this process
-#: (by :func:`ensure_compiled` or by the command line, :func:`mark_announced`).
+#: (by ``ensure_compiled`` or by the command line, ``mark_announced``).
 _announced: set[str] = set()
 
 
 def _dispatchers(what: str) -> list:
-    """The entry dispatchers of a kernel group (a key of :data:`EXPECTED`)."""
+    """The entry dispatchers of a kernel group (a key of ``EXPECTED``)."""
     from .kernels import drivers, gen
     return {"simulate": [drivers.simulate_chunk], "replay": [drivers.replay_runs],
             "generate": [gen.count_rows, gen.fill_rows]}[what]
@@ -77,7 +77,7 @@ def _cached(disp: Any, sig: tuple | None = None) -> bool:
 
 
 def kernel_cached(what: str) -> bool:
-    """Whether the entry kernels of ``what`` (a key of :data:`EXPECTED`) are compiled in
+    """Whether the entry kernels of ``what`` (a key of ``EXPECTED``) are compiled in
     this process or found in numba's cache, for some signature.
 
     Returns
@@ -95,8 +95,8 @@ def kernel_cached(what: str) -> bool:
 
 
 def kernels_cached() -> bool:
-    """Whether the batch kernel (:func:`mdcd_lab.fast.simulate_numba`'s) is compiled in
-    this process or found in numba's cache (see :func:`kernel_cached`)."""
+    """Whether the batch kernel (``mdcd_lab.fast.simulate_numba``'s) is compiled in
+    this process or found in numba's cache (see ``kernel_cached``)."""
     return kernel_cached("simulate")
 
 
@@ -110,7 +110,7 @@ def notice(what: str, who: str = "mdcd_lab") -> str:
 
 def mark_announced(what: str) -> None:
     """Record that a caller (the command line) announced the compilation of ``what``
-    itself, so that :func:`ensure_compiled` does not say it twice."""
+    itself, so that ``ensure_compiled`` does not say it twice."""
     _announced.add(what)
 
 
@@ -130,7 +130,7 @@ def ensure_compiled(disp: Any, args: tuple, what: str) -> None:
     args : tuple
         The call's arguments (only their numba types are used).
     what : str
-        The kernel group in the notice: a key of :data:`EXPECTED`.
+        The kernel group in the notice: a key of ``EXPECTED``.
     """
     global _compile_seconds
     import numba

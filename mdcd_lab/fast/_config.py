@@ -1,4 +1,4 @@
-"""Compile options of every numba kernel of :mod:`mdcd_lab.fast`, in one place.
+"""Compile options of every numba kernel of ``mdcd_lab.fast``, in one place.
 
 ``cache=True`` writes the machine code next to the sources (or under
 ``NUMBA_CACHE_DIR``), so only the first import on a machine pays the compilation.
@@ -15,7 +15,7 @@ JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False,
        "boundscheck": False}
 #: Options of the kernels that spread runs over threads with ``prange``.
 PJIT = dict(JIT, parallel=True)
-#: Runs per chunk of :func:`mdcd_lab.fast.simulate_numba` (memory stays flat).
+#: Runs per chunk of ``mdcd_lab.fast.simulate_numba`` (memory stays flat).
 DEFAULT_CHUNK = 1 << 14
 #: Options of the kernels that never allocate: compiled without numba's
 #: reference counting (NRT), so passing the per-thread state arrays from call to

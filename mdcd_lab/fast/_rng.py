@@ -1,7 +1,7 @@
 """Python side of the in-kernel RNG: seed words, and checks against numpy.
 
 The kernels (numpy's ``SeedSequence`` mixing and ``generate_state``, ``PCG64``'s
-seeding and XSL-RR output, ``next_double``) live in :mod:`.kernels.rng`.
+seeding and XSL-RR output, ``next_double``) live in ``kernels.rng``.
 """
 
 from __future__ import annotations

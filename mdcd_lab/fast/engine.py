@@ -109,7 +109,7 @@ _NOT_SWITCHES = ("name",)
 def rule_flags(rules: Rules) -> dict[str, int]:
     """Every switch of ``rules`` as 0/1; refuses switches the kernel does not know.
 
-    A switch added to :class:`~mdcd_lab.protocols.Rules` later is accepted only
+    A switch added to [`Rules`][mdcd_lab.protocols.Rules] later is accepted only
     while it keeps its default value (the behaviour the kernel mirrors);
     otherwise the numba engine refuses the protocol rather than give numbers
     that differ from the reference.
@@ -270,8 +270,9 @@ def simulate_numba(scenario: Scenario, runs: int, seed: int, protocol: str = "md
 def replay_numba(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd") -> pd.DataFrame:
     """Play every run of ``trace`` in the numba kernel (``seed`` column -1).
 
-    The trace is checked and converted by :func:`mdcd_lab.traces.validate_trace`
-    once, flattened to one array per column, and all runs are played in parallel.
+    The trace is checked and converted by
+    [`mdcd_lab.traces.validate_trace`][mdcd_lab.traces.validate_trace] once, flattened to one array
+    per column, and all runs are played in parallel.
     """
     fp, ip = scenario_params(scenario, protocol)
     per_run = validate_trace(trace, scenario)
@@ -288,7 +289,8 @@ def replay_numba(trace: pd.DataFrame, scenario: Scenario, protocol: str = "mdcd"
 
 def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
                           first_run: int = 0) -> pd.DataFrame:
-    """:func:`mdcd_lab.generate_traces` computed by the numba generator (same frame)."""
+    """[`mdcd_lab.generate_traces`][mdcd_lab.traces.generate_traces] computed by the numba generator
+    (same frame)."""
     check_runs_seed(runs, seed, first_run)
     fp, ip = scenario_params(scenario, "mdcd")
     runs, first_run = int(runs), int(first_run)
@@ -318,8 +320,8 @@ def replay_flat(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scen
     """Play runs given as flat, already valid columns (``mdcd_lab.explore``'s batches).
 
     ``cols`` holds ``t, kind, src, dst, t_deliver, u_at, u_comp, d_notify`` as
-    :func:`mdcd_lab.traces.validate_trace` returns them, run ``r`` being rows
-    ``offsets[r]:offsets[r + 1]``; runs are numbered from 0.  No validation: the
+    [`mdcd_lab.traces.validate_trace`][mdcd_lab.traces.validate_trace] returns them, run ``r`` being
+    rows ``offsets[r]:offsets[r + 1]``; runs are numbered from 0.  No validation: the
     caller builds the columns.
     """
     fp, ip = scenario_params(scenario, protocol)
@@ -330,7 +332,7 @@ def replay_flat(offsets: np.ndarray, cols: dict[str, np.ndarray], scenario: Scen
 
 def _replay_columns(offsets: np.ndarray, cols: dict[str, np.ndarray], fp: np.ndarray,
                     ip: np.ndarray, run_ids: np.ndarray, what: str) -> pd.DataFrame:
-    """Play the runs of flat columns :data:`~mdcd_lab.traces.table.ROW_ARRAYS` (run
+    """Play the runs of flat columns ``ROW_ARRAYS`` (run
     ``k``: rows ``offsets[k]:offsets[k + 1]``, reported as ``run_ids[k]``)."""
     n_runs = len(run_ids)
     OI = np.zeros((N_OUT_I, n_runs), dtype=np.int64)

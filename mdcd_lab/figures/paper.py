@@ -1,7 +1,7 @@
 """The paper figure set: one command regenerates every figure and the CSV behind it.
 
-``mdcd-lab figures --out DIR`` (or :func:`make_figures`) runs each study from a
-fixed seed, writes ``NAME.pdf``, ``NAME.png`` and ``NAME.csv`` (the plotted
+``mdcd-lab figures --out DIR`` (or [`make_figures`][mdcd_lab.figures.make_figures]) runs each study
+from a fixed seed, writes ``NAME.pdf``, ``NAME.png`` and ``NAME.csv`` (the plotted
 numbers: means and confidence intervals per point and protocol, or the per-run
 values of a distribution) with a ``.meta.json`` sidecar.  Rerunning gives
 byte-identical CSVs (the sidecars carry a timestamp).  The CSVs behind the
@@ -89,6 +89,7 @@ def _figures() -> tuple[FigureSpec, ...]:
     )
 
 
+#: Every figure of the set, in the order they are drawn (docs/figures.md).
 FIGURES: tuple[FigureSpec, ...] = _figures()
 
 
@@ -158,9 +159,9 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
 
     Each figure is saved with TrueType fonts (no Type 3 font in any PDF) and
     its CSV gets a sidecar recording the exact scenarios it simulated
-    (:func:`figure_provenance`).  Every file is written to a temporary file and
-    renamed into place (:func:`mdcd_lab.io.atomic_files`): a killed process leaves
-    whole files or none, and the CSV comes last.  One writer at a time holds
+    (``figure_provenance``).  Every file is written to a temporary file and
+    renamed into place ([`mdcd_lab.io.atomic_files`][mdcd_lab.io.atomic_files]): a killed process
+    leaves whole files or none, and the CSV comes last.  One writer at a time holds
     ``out/.lock``.
 
     Parameters
@@ -173,7 +174,7 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
         ``"auto"`` (numba for every protocol it implements, else the reference
         engine), ``"numba"`` or ``"reference"``.
     only : list of str, optional
-        Names of the figures to make (default: all of :data:`FIGURES`).
+        Names of the figures to make (default: all of [`FIGURES`][mdcd_lab.figures.FIGURES]).
     progress : bool
         One ``tqdm`` bar over the figures ("figure k of N: name"); the studies
         inside a figure show none.
@@ -181,7 +182,7 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
         Image formats among ``pdf``, ``png``, ``svg``.
     resume : bool, default False
         Keep the figures ``out`` already holds complete with the same ``runs``
-        and ``engine`` (:func:`figure_complete`), and make only the others: an
+        and ``engine`` (``figure_complete``), and make only the others: an
         interrupted ``make_figures`` finishes the missing ones.  They are not in
         the returned dict.
     base : Scenario, optional

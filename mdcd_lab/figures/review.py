@@ -5,10 +5,10 @@ against AT coverage, the types of oracle violation per protocol, the
 sensitivity to channel latency and shadow lag, the cost against the sizes
 of ``G_low`` and ``G_act``, the correction space (docs/protocol.md,
 section 6), and executed recovery against the channel latency (section 9).  Each builder returns a
-:class:`~mdcd_lab.figures.studies.FigureResult` like those of
-:mod:`mdcd_lab.figures`, which registers them; the studies they share with the
+[`FigureResult`][mdcd_lab.figures.FigureResult] like those of
+[`mdcd_lab.figures`][mdcd_lab.figures], which registers them; the studies they share with the
 paper figures (same scenario, grid and protocols) are simulated once per
-:func:`~mdcd_lab.figures.make_figures` call.  Captions: docs/figures.md.
+[`make_figures`][mdcd_lab.figures.make_figures] call.  Captions: docs/figures.md.
 """
 
 from __future__ import annotations

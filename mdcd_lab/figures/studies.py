@@ -1,16 +1,16 @@
 """The studies behind the figure set, with the provenance of each.
 
-Every figure of :mod:`mdcd_lab.figures` gets its numbers from :func:`sweep`
-(or, for the space-time diagram, from :func:`one_run_study`), which records the
+Every figure of [`mdcd_lab.figures`][mdcd_lab.figures] gets its numbers from ``sweep``
+(or, for the space-time diagram, from ``one_run_study``), which records the
 study it ran as a plain dict: the figure's base scenario, the grid, the
 protocols, runs and seed, and the list of scenarios that were actually
 simulated (read from the per-run table the engine returned, one per study
-point).  :func:`mdcd_lab.figures.make_figures` writes these records into each
-figure's sidecar, so a sidecar states exactly what its figure used
+point).  [`mdcd_lab.figures.make_figures`][mdcd_lab.figures.make_figures] writes these records into
+each figure's sidecar, so a sidecar states exactly what its figure used
 (docs/figures.md, tests/test_figure_provenance.py).
 
-Within one :func:`make_figures` call a study asked for twice (same scenario,
-grid, runs, seed, protocols, engine) is simulated once (:func:`study_cache`).
+Within one [`make_figures`][mdcd_lab.figures.make_figures] call a study asked for twice (same
+scenario, grid, runs, seed, protocols, engine) is simulated once (``study_cache``).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ BASE = Scenario(n_low=2, n_act=4, horizon=100.0, rate_low_act=1.0, rate_low_low=
                 rate_sdw_sdw=0.5, rate_act_low=0.5, rate_act_act=0.5, rate_ext_low=0.1,
                 rate_ext_act=0.2, fault_rate=0.005, at_coverage=0.99, latency=0.1,
                 shadow_lag=0.2, coord_period=10.0)
+#: The seed of every study of the figure set.
 SEED = 2026
 SOUND = ("mdcd", "every-receive", "static", "coordinated")
 ALL = (*DEFAULT_PAIR, "every-receive", "static", "coordinated")
@@ -155,12 +156,13 @@ def study_record(base: Scenario, grid: Any, runs: int, seed: int, protocols: Seq
 
 def sweep(base: Scenario, grid: Any, runs: int, seed: int, protocols: Sequence[str],
           engine: str, progress: bool) -> pd.DataFrame:
-    """:func:`mdcd_lab.studies.sweep`, with ``engine="auto"`` and a provenance record.
+    """[`mdcd_lab.studies.sweep`][mdcd_lab.studies.sweep.sweep], with ``engine="auto"`` and a
+    provenance record.
 
     ``engine="auto"`` runs numba for the protocols it implements, the reference
     engine for the others (the numbers are the same either way; only the speed
     differs).  The result carries ``df.attrs["study"]``
-    (:func:`study_record`) with the scenarios read back from the table.
+    (``study_record``) with the scenarios read back from the table.
     """
     key = (base, json.dumps(grid, sort_keys=True, default=float), runs, seed, tuple(protocols),
            engine)
@@ -186,5 +188,6 @@ def sweep(base: Scenario, grid: Any, runs: int, seed: int, protocols: Sequence[s
 
 def one_run_study(sc: Scenario, runs: int, seed: int, protocol: str,
                   engine: str) -> dict[str, Any]:
-    """Provenance of a figure made from :func:`mdcd_lab.simulate` / ``run_events``."""
+    """Provenance of a figure made from [`mdcd_lab.simulate`][mdcd_lab.api.simulate] /
+    ``run_events``."""
     return study_record(sc, {}, runs, seed, [protocol], {protocol: engine}, [sc.to_dict()])

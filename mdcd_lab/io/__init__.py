@@ -5,8 +5,8 @@
   frame by frame;
 - :mod:`~mdcd_lab.io.provenance`: the sidecar's path, its hash and the JSON
   form of ``provenance``;
-- :mod:`~mdcd_lab.io.dtypes`: the record and restore of the column dtypes;
-- :mod:`~mdcd_lab.io.locks`: :class:`FileLock`, one writer per store or output.
+- ``dtypes``: the record and restore of the column dtypes;
+- ``locks``: [`FileLock`][mdcd_lab.io.FileLock], one writer per store or output.
 
 See ``docs/results-and-summaries.md``.
 """

@@ -2,7 +2,7 @@
 
 ``_schema`` records each column's dtype (categoricals with their categories and
 order, integer widths, floats, bools, strings and how their missing values look)
-for the sidecar that :mod:`mdcd_lab.io` writes; ``_restore`` converts the columns
+for the sidecar that [`mdcd_lab.io`][mdcd_lab.io] writes; ``_restore`` converts the columns
 of a table read back from CSV or Parquet to exactly those dtypes, and
 ``_csv_read_dtype`` tells ``read_csv`` what to parse each column as.  Refusals
 (an object column of non-strings in CSV, a value outside its recorded

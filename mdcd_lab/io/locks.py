@@ -2,7 +2,7 @@
 
 A writer takes the lock before it touches what the lock guards (a sweep store,
 the parts of ``mdcd-lab run --out``); a second writer is refused at once with
-:class:`LockedError`, whose message names the lock file and its holder (pid,
+[`LockedError`][mdcd_lab.io.LockedError], whose message names the lock file and its holder (pid,
 host, start time, command).  The lock is an ``flock`` held on the open lock
 file, so the kernel releases it when its holder dies however it dies
 (SIGKILL included): a lock file left by a dead process is *stale*, and the next
@@ -98,7 +98,7 @@ class FileLock:
         self.took_over: dict[str, Any] = {}
 
     def acquire(self) -> FileLock:
-        """Take the lock or raise :class:`LockedError` naming its holder."""
+        """Take the lock or raise [`LockedError`][mdcd_lab.io.LockedError] naming its holder."""
         for _ in range(20):      # the file may be replaced while we open it
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:

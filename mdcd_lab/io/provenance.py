@@ -1,12 +1,12 @@
 """The provenance sidecar of a result table: its path, its contents, reading it back.
 
 Next to a table ``results.csv`` lies ``results.csv.meta.json``
-(:func:`sidecar_path`).  This module holds what goes into it besides the
+([`sidecar_path`][mdcd_lab.io.sidecar_path]).  This module holds what goes into it besides the
 table's schema and the versions: the SHA-256 of the table file and the
 caller's provenance converted to plain JSON types (``_jsonable``, which names
-the offending key when a value cannot be stored); :func:`read_provenance` reads
-a sidecar back.  The tables themselves are written and read by
-:mod:`mdcd_lab.io`.  See ``docs/results-and-summaries.md``.
+the offending key when a value cannot be stored); [`read_provenance`][mdcd_lab.io.read_provenance]
+reads a sidecar back.  The tables themselves are written and read by
+[`mdcd_lab.io`][mdcd_lab.io].  See ``docs/results-and-summaries.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import numpy as np
 
 __all__ = ["sidecar_path", "read_provenance", "SIDECAR_SUFFIX"]
 
+#: What the provenance sidecar adds to a result file's name.
 SIDECAR_SUFFIX = ".meta.json"
 
 

@@ -1,22 +1,22 @@
 """Result tables on disk: CSV or Parquet plus a JSON provenance sidecar.
 
-:func:`to_csv` and :func:`to_parquet` write a per-run (or summary) table and,
-next to it, ``<path>.meta.json`` (``results.csv`` -> ``results.csv.meta.json``)
+[`to_csv`][mdcd_lab.io.to_csv] and [`to_parquet`][mdcd_lab.io.to_parquet] write a per-run (or
+summary) table and, next to it, ``<path>.meta.json`` (``results.csv`` -> ``results.csv.meta.json``)
 recording the package versions, platform, time, command line, column dtypes,
 row count, a SHA-256 of the table file and whatever the caller passes as
 ``provenance`` (base scenario, grid, protocols, seeds, engine, runs ...).
 Both files are written to temporary files in the target directory and moved
-into place with :func:`os.replace` only once both are complete, so an error
+into place with ``os.replace`` only once both are complete, so an error
 never leaves a half-written table behind.
 
-:func:`load_results` reads either format back and restores the exact dtypes
+[`load_results`][mdcd_lab.io.load_results] reads either format back and restores the exact dtypes
 recorded in the sidecar (categoricals with their categories and order,
-integer widths, floats, bools, strings); :func:`read_provenance` returns the
-sidecar alone.  See ``docs/results-and-summaries.md``.
+integer widths, floats, bools, strings); [`read_provenance`][mdcd_lab.io.read_provenance] returns
+the sidecar alone.  See ``docs/results-and-summaries.md``.
 
 This module writes and reads the tables; the sidecar's path, the hash and
 the JSON conversion of ``provenance`` are in
-:mod:`mdcd_lab.io.provenance`, the record and restore of the dtypes in
+``mdcd_lab.io.provenance``, the record and restore of the dtypes in
 ``mdcd_lab.io.dtypes``.
 """
 
@@ -47,7 +47,9 @@ from .provenance import (
 __all__ = ["to_csv", "to_parquet", "load_results", "atomic_files", "mdcd_lab_version",
            "RESERVED_KEYS", "CSV_SUFFIXES", "PARQUET_SUFFIXES", "TMP_SUFFIX"]
 
+#: File suffixes written and read as CSV.
 CSV_SUFFIXES = (".csv",)
+#: File suffixes written and read as Parquet.
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _FORMAT = "mdcd_lab.results"
 # pandas >= 3 parses floats exactly by default (and deprecates the option); older
@@ -56,7 +58,8 @@ _FLOAT_PRECISION = ({} if int(pd.__version__.split(".")[0]) >= 3
                     else {"float_precision": "round_trip"})
 _FORMAT_VERSION = 1
 
-#: Suffix of the temporary files of :func:`atomic_files` (``.<name>.<token>.tmp``).
+#: Suffix of the temporary files of [`atomic_files`][mdcd_lab.io.atomic_files]
+#: (``.<name>.<token>.tmp``).
 TMP_SUFFIX = ".tmp"
 
 #: Sidecar keys written by this module; ``provenance`` may not use them.
@@ -84,13 +87,14 @@ def atomic_files(*targets: Path) -> Iterator[list[Path]]:
     Notes
     -----
     When the ``with`` block completes, every temporary file is flushed to disk
-    (``fsync``) and then moved onto its target with :func:`os.replace`, in
+    (``fsync``) and then moved onto its target with ``os.replace``, in
     order; a killed process therefore leaves either the complete new file or
     the old one, never a partial file.  If the block raises, the temporary
     files are removed and no target is touched.  An ``OSError`` that names no
     file, or a temporary one (a full disk, a file-size limit), is raised again
-    naming the target.  Used by :func:`to_csv`, :func:`to_parquet`, the figure
-    set, the parts of ``run`` and the sweep store (:mod:`mdcd_lab.studies.store`).
+    naming the target.  Used by [`to_csv`][mdcd_lab.io.to_csv],
+    [`to_parquet`][mdcd_lab.io.to_parquet], the figure set, the parts of ``run`` and the sweep store
+    (``mdcd_lab.studies.store``).
     """
     token = uuid.uuid4().hex
     tmps = [t.with_name(f".{t.name}.{token}{TMP_SUFFIX}") for t in targets]
@@ -230,7 +234,7 @@ def to_csv(df: pd.DataFrame, path: str | os.PathLike[str],
         ``grid``, ``protocols``, ``seed``, ``engine``, ``runs``).  NumPy
         scalars and arrays, tuples, sets, paths, dates and dataclasses (such
         as a Scenario, via its ``to_dict``) are converted.  Keys may not be
-        one of :data:`RESERVED_KEYS`.
+        one of [`RESERVED_KEYS`][mdcd_lab.io.RESERVED_KEYS].
 
     Returns
     -------
@@ -262,13 +266,13 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str],
     Parameters
     ----------
     df : DataFrame
-        The table (same requirements as :func:`to_csv`, except that object
+        The table (same requirements as [`to_csv`][mdcd_lab.io.to_csv], except that object
         columns may hold anything pyarrow can store).
     path : str or path-like
         Target file, ending with ``.parquet`` or ``.pq``; its directory must
         exist.
     provenance : mapping, optional
-        As for :func:`to_csv`.
+        As for [`to_csv`][mdcd_lab.io.to_csv].
 
     Returns
     -------
@@ -278,7 +282,7 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str],
     Raises
     ------
     ValueError
-        As for :func:`to_csv`.
+        As for [`to_csv`][mdcd_lab.io.to_csv].
     """
     return _write(df, path, provenance, "parquet")
 
@@ -286,7 +290,8 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str],
 # --------------------------------------------------------------------------- readers
 
 def load_results(path: str | os.PathLike[str], check: bool = True) -> pd.DataFrame:
-    """Read a table written by :func:`to_csv` or :func:`to_parquet` (or any CSV/Parquet).
+    """Read a table written by [`to_csv`][mdcd_lab.io.to_csv] or
+    [`to_parquet`][mdcd_lab.io.to_parquet] (or any CSV/Parquet).
 
     Parameters
     ----------

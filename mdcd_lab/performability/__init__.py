@@ -1,8 +1,8 @@
 """Performability: the worth of a mission and the duration of the guarded operation.
 
-- :mod:`~mdcd_lab.performability.worth`: :class:`Costs` and :func:`worth`, a
-  mission's worth from its per-run table;
-- :mod:`~mdcd_lab.performability.duration`: :func:`duration_study`, the index
+- ``worth``: [`Costs`][mdcd_lab.performability.Costs] and
+  [`worth`][mdcd_lab.performability.worth.worth], a mission's worth from its per-run table;
+- ``duration``: [`duration_study`][mdcd_lab.performability.duration_study], the index
   ``Y`` against the guarded-operation duration ``phi``.
 
 See ``docs/performability.md``.
@@ -28,7 +28,7 @@ if TYPE_CHECKING:   # the same names, for readers of the source and type checker
 __all__ = ["Costs", "COST_FIELDS", "worth", "WORTH_COLUMNS", "DurationStudy", "duration_study",
            "summarize_duration", "REALISTIC_BASE", "REALISTIC_COSTS", "REALISTIC_MISSION"]
 
-#: The names of :mod:`~mdcd_lab.performability.duration`, imported on first use (PEP 562)
+#: The names of ``duration``, imported on first use (PEP 562)
 #: so that ``mdcd-lab --help`` (whose ``duration`` options name the costs) imports no
 #: scipy.
 _LAZY = ("DurationStudy", "duration_study", "summarize_duration", "REALISTIC_BASE",
@@ -36,7 +36,7 @@ _LAZY = ("DurationStudy", "duration_study", "summarize_duration", "REALISTIC_BAS
 
 
 def __getattr__(name: str) -> Any:
-    """Import a name of :mod:`~mdcd_lab.performability.duration` on first use."""
+    """Import a name of ``duration`` on first use."""
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(import_module(".duration", __name__), name)

@@ -1,10 +1,10 @@
 """How long to guard an upgrade: a sweep over the guarded-operation duration phi.
 
-:func:`duration_study` plays every phi of a grid on the same mission traces
-(``Scenario.mission = theta``; run ``r`` is the same trace for every phi and
-every protocol: paired comparisons), keeps the per-run columns :func:`worth`
-needs, and summarizes them for a cost setting: mean worth with a Student-t
-interval, the performability index ``Y(phi) = (E[D_0] - E[D_phi]) / E[D_0]``
+[`duration_study`][mdcd_lab.performability.duration_study] plays every phi of a grid on the same
+mission traces (``Scenario.mission = theta``; run ``r`` is the same trace for every phi and
+every protocol: paired comparisons), keeps the per-run columns
+[`worth`][mdcd_lab.performability.worth.worth] needs, and summarizes them for a cost setting: mean
+worth with a Student-t interval, the performability index ``Y(phi) = (E[D_0] - E[D_phi]) / E[D_0]``
 (Tai et al., Performance Evaluation 56, 2004; ``D_0`` is the mission without
 guarded operation, protocol ``"unguarded"``) with a bootstrap interval, the
 outcome probabilities, and the optimum: the grid's argmax of the mean worth,
@@ -15,7 +15,8 @@ interval), optionally a finer second grid around the coarse optimum
 (``refine=True``), and the worth at the chosen phi from fresh runs of an
 independent seed stream (the runs that chose the optimum overstate its worth).  A
 new cost setting is summarized again from the stored runs without simulating
-(:meth:`DurationStudy.with_costs`).  See docs/performability.md.
+([`DurationStudy.with_costs`][mdcd_lab.performability.DurationStudy.with_costs]).  See
+docs/performability.md.
 """
 
 from __future__ import annotations
@@ -66,20 +67,21 @@ REALISTIC_COSTS = Costs(shadow_rate=0.05, delta=0.5)
 
 @dataclass(frozen=True)
 class DurationStudy:
-    """The result of :func:`duration_study`.
+    """The result of [`duration_study`][mdcd_lab.performability.duration_study].
 
     Attributes
     ----------
     runs : DataFrame
         One row per (protocol, phi, run): ``protocol``, ``phi``, ``mission`` and
-        :data:`RUN_COLUMNS`.  ``phi = 0`` rows are the ``"unguarded"`` runs
+        ``RUN_COLUMNS``.  ``phi = 0`` rows are the ``"unguarded"`` runs
         (the same for every protocol).
     table : DataFrame
-        One row per (protocol, phi): see :func:`summarize_duration` (its column
+        One row per (protocol, phi): see
+        [`summarize_duration`][mdcd_lab.performability.summarize_duration] (its column
         ``in_best_set`` marks the multiple-comparison-with-the-best set).
     optimum : DataFrame
-        One row per protocol, :data:`OPTIMUM_COLUMNS`: see
-        :func:`summarize_duration`.
+        One row per protocol, ``OPTIMUM_COLUMNS``: see
+        [`summarize_duration`][mdcd_lab.performability.summarize_duration].
     costs : Costs
     mission, level : float
     seed, n_boot : int
@@ -291,17 +293,17 @@ def summarize_duration(runs: pd.DataFrame, costs: Costs, seed: int, level: float
     ``Y``, ``Y_low``, ``Y_high`` (bootstrap percentile interval over runs, the
     resamples shared by every phi: paired), ``p_failed``, ``p_recovered``,
     ``p_failed_after_phi`` (failed in the unguarded phase), ``overhead_mean`` and
-    ``in_best_set`` (see :func:`best_set`).
+    ``in_best_set`` (see ``best_set``).
 
-    ``optimum`` (:data:`OPTIMUM_COLUMNS`), one row per protocol:
+    ``optimum`` (``OPTIMUM_COLUMNS``), one row per protocol:
 
     * ``phi_opt``, ``worth_opt``: the grid's argmax of the mean worth and that mean
       (biased upwards: the same runs chose it);
     * ``set_low``, ``set_high``, ``n_set``: the smallest and largest phi of the
-      multiple-comparison-with-the-best set and its size (:func:`best_set`);
+      multiple-comparison-with-the-best set and its size (``best_set``);
     * ``phi_smooth`` with ``phi_smooth_low``, ``phi_smooth_high``: the maximum of a
       quadratic fitted to the mean worth near the top, with a bootstrap percentile
-      interval (:func:`smooth_optimum`);
+      interval (``smooth_optimum``);
     * ``fresh_phi``, ``fresh_runs``, ``worth_fresh`` with ``worth_fresh_low``,
       ``worth_fresh_high``: the mean worth (Student-t interval) of the fresh runs at
       ``fresh_phi``, reported only where ``fresh_phi == phi_opt`` (NaN otherwise,

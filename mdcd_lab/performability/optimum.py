@@ -1,10 +1,10 @@
 """Where to guard: the optimum of a duration study (docs/performability.md).
 
 From the paired per-run worth of every duration phi (the same runs at every phi):
-:func:`best_set`, the durations not significantly below the best (multiple
-comparison with the best); :func:`smooth_optimum`, the maximum of a quadratic
-fitted near the top with a bootstrap interval; :func:`refine_grid`, a finer grid
-around a coarse optimum.  :func:`~mdcd_lab.performability.duration.summarize_duration`
+``best_set``, the durations not significantly below the best (multiple
+comparison with the best); ``smooth_optimum``, the maximum of a quadratic
+fitted near the top with a bootstrap interval; ``refine_grid``, a finer grid
+around a coarse optimum.  [`summarize_duration`][mdcd_lab.performability.summarize_duration]
 uses them.
 """
 
@@ -81,7 +81,7 @@ def smooth_optimum(phis: np.ndarray, mean: np.ndarray, boot: np.ndarray,
     """The maximum of a quadratic fitted to the mean worth near the top, with a
     bootstrap percentile interval.
 
-    The fit window runs from one grid point before the best set (:func:`best_set`) to
+    The fit window runs from one grid point before the best set (``best_set``) to
     one after it (at least three points); the quadratic is fitted by least squares to
     the mean worth there, and again to every resample's means on the same window
     (paired).  Its maximum is the vertex where the quadratic is concave and inside the

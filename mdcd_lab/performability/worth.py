@@ -6,8 +6,8 @@ a mission ``[0, theta]`` service accrues at rate 1 while the new version serves
 without overhead, at a reduced rate during guarded operation ``[0, phi]`` (the
 overhead of checkpoints, logging, acceptance tests and the shadows), at rate
 ``delta`` after a detected error (the old version takes over until ``theta``),
-and at rate 0 after a failure (minus a penalty).  :func:`worth` turns the
-engine's per-run columns into the worth ``W`` and the degradation
+and at rate 0 after a failure (minus a penalty).  [`worth`][mdcd_lab.performability.worth.worth]
+turns the engine's per-run columns into the worth ``W`` and the degradation
 ``D = theta - W`` of each run; pure pandas, instant.
 """
 
@@ -23,7 +23,7 @@ from .._checks import check_nonnegative_real
 
 __all__ = ["Costs", "COST_FIELDS", "worth", "WORTH_COLUMNS"]
 
-#: Engine columns :func:`worth` reads.
+#: Engine columns [`worth`][mdcd_lab.performability.worth.worth] reads.
 WORTH_COLUMNS = ("outcome", "t_end", "t_detect", "t_guarded", "ckpt_total", "n_logged",
                  "n_at")
 
@@ -82,7 +82,7 @@ class Costs:
         return asdict(self)
 
 
-#: Field names of :class:`Costs`, in order.
+#: Field names of [`Costs`][mdcd_lab.performability.Costs], in order.
 COST_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Costs))
 
 
@@ -129,8 +129,8 @@ def worth(results: pd.DataFrame, costs: Costs | None = None,
     Parameters
     ----------
     results : DataFrame
-        Per-run rows with the columns :data:`WORTH_COLUMNS` (``simulate``,
-        ``replay``, ``sweep``, ``duration_study(...).runs``).
+        Per-run rows with the columns [`WORTH_COLUMNS`][mdcd_lab.performability.WORTH_COLUMNS]
+        (``simulate``, ``replay``, ``sweep``, ``duration_study(...).runs``).
     costs : Costs, optional
         Defaults to ``Costs()``.
     mission : float, optional

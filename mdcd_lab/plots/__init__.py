@@ -1,19 +1,22 @@
 """Figures from mdcd_lab's tables and event logs (matplotlib; nothing is simulated).
 
-- :func:`plot_sweep`: a metric against a swept parameter, one line per protocol,
-  with the confidence bands of ``summarize``'s defaults (named in the legend);
-- :func:`plot_outcomes`: P(failed), P(recovered), P(completed) against a swept
-  parameter, one panel each;
-- :func:`plot_distribution`: ECDF or histogram of a per-run metric per protocol;
-- :func:`plot_bars`: bars per protocol with confidence intervals, from a summary;
-- :func:`plot_spacetime`: the space-time diagram of one run
-  (:func:`mdcd_lab.run_events`), and :func:`spacetime_data`, its tables;
-- :func:`plot_correction_space`: checkpoints against peak log entries of every
-  combination of corrections (:mod:`mdcd_lab.studies.correction_space`).
+- [`plot_sweep`][mdcd_lab.plots.plot_sweep]: a metric against a swept parameter, one line per
+  protocol, with the confidence bands of ``summarize``'s defaults (named in the legend);
+- [`plot_outcomes`][mdcd_lab.plots.plot_outcomes]: P(failed), P(recovered), P(completed) against a
+  swept parameter, one panel each;
+- [`plot_distribution`][mdcd_lab.plots.plot_distribution]: ECDF or histogram of a per-run metric per
+  protocol;
+- [`plot_bars`][mdcd_lab.plots.plot_bars]: bars per protocol with confidence intervals, from a
+  summary;
+- [`plot_spacetime`][mdcd_lab.plots.plot_spacetime]: the space-time diagram of one run
+  ([`mdcd_lab.run_events`][mdcd_lab.api.run_events]), and
+  [`spacetime_data`][mdcd_lab.plots.spacetime_data], its tables;
+- [`plot_correction_space`][mdcd_lab.plots.plot_correction_space]: checkpoints against peak log
+  entries of every combination of corrections (``mdcd_lab.studies.correction_space``).
 
-Every function returns a :class:`~mdcd_lab.plots.style.LabFigure` (a matplotlib
+Every function returns a [`LabFigure`][mdcd_lab.plots.figure.LabFigure] (a matplotlib
 Figure that notebooks show as a PNG and that saves TrueType PDFs), accepts an
-optional ``ax`` and draws with :mod:`mdcd_lab.plots.style` (print sizes, the
+optional ``ax`` and draws with ``mdcd_lab.plots.style`` (print sizes, the
 Okabe-Ito palette, one colour per protocol in every figure).  See
 ``docs/plots-and-widgets.md``.
 """

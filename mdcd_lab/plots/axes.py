@@ -1,9 +1,9 @@
 """What every figure draws on its axes: legends below the data, log axes, the frame.
 
-:func:`legend_below` puts a legend under the x axis in as many columns as fit,
-so that it never covers data; :func:`plain_log_axis` and :func:`log_axis_at`
-label log axes with plain numbers; :func:`style_axes` is the one frame of the
-figure set.  The fonts, colours and sizes are in :mod:`mdcd_lab.plots.style`.
+``legend_below`` puts a legend under the x axis in as many columns as fit,
+so that it never covers data; ``plain_log_axis`` and ``log_axis_at``
+label log axes with plain numbers; ``style_axes`` is the one frame of the
+figure set.  The fonts, colours and sizes are in ``mdcd_lab.plots.style``.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def legend_below(ax: Axes, handles: Sequence[Any], labels: Sequence[str],
 
     The legend is anchored in points under the axes' decorations, so it
     never covers the data area; with a constrained layout (the figures of
-    :func:`new_figure`) the axes shrink to make room for it.
+    ``new_figure``) the axes shrink to make room for it.
 
     Parameters
     ----------
@@ -127,7 +127,7 @@ def log_axis_at(axis: Any, values: Any, max_ticks: int = 12) -> None:
 
     With up to ``max_ticks`` distinct positive values every value gets a
     labelled tick (``25, 50, 100, 200, 400``); with more, the ticks of
-    :func:`plain_log_axis` plus the two end values.
+    ``plain_log_axis`` plus the two end values.
 
     Parameters
     ----------
@@ -155,7 +155,7 @@ def log_axis_at(axis: Any, values: Any, max_ticks: int = 12) -> None:
 
 
 def style_axes(ax: Axes) -> None:
-    """Apply :data:`RC_PARAMS` to an existing axes (e.g. one the caller made).
+    """Apply ``RC_PARAMS`` to an existing axes (e.g. one the caller made).
 
     Tick labels, axis labels and the title of an axes take their sizes when
     the axes is created, so an axes made outside :func:`style_context` would

@@ -1,9 +1,9 @@
 """Bar charts of summaries: one bar per protocol, with confidence intervals.
 
-:func:`plot_bars` draws a long-format summary (:func:`mdcd_lab.stats.summary.summarize`
-or any table with ``metric``, ``mean``, ``ci_low``, ``ci_high``) as bars per
-protocol, in the protocol's colour, with error bars.  A second grouping
-(``hue``: a column such as ``fault_scope``, or several metrics of one panel
+[`plot_bars`][mdcd_lab.plots.plot_bars] draws a long-format summary
+([`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize] or any table with ``metric``,
+``mean``, ``ci_low``, ``ci_high``) as bars per protocol, in the protocol's colour, with error bars.
+A second grouping (``hue``: a column such as ``fault_scope``, or several metrics of one panel
 such as S1 and S2 checkpoints) is told apart by hatching, explained by a legend
 of neutral swatches, so the legend never shows one protocol's colour for a
 whole group.  A bar of height zero would be invisible: it is drawn as a short
@@ -99,7 +99,7 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
     hue_title : str, optional
         Title of the hue legend.
     ylabels : sequence, optional
-        Axis label per panel (default: :func:`~mdcd_lab.plots.labels.metric_label`
+        Axis label per panel (default: ``metric_label``
         of the panel's metric).
     nrows : int
         Rows of panels.

@@ -1,6 +1,6 @@
 """The correction space: cost of every combination of corrections, sound ones marked.
 
-Draws :func:`mdcd_lab.studies.correction_space.correction_table` (docs/protocol.md,
+Draws ``mdcd_lab.studies.correction_space.correction_table`` (docs/protocol.md,
 section 6): one point per combination of the corrections R L C S E at (mean
 checkpoints, mean peak log entries) with 95% intervals, sound combinations
 filled and labelled, unsound ones hollow and grey, the Pareto frontier of the
@@ -133,7 +133,7 @@ def plot_correction_space(table: pd.DataFrame, panel: str | None = None,
     Parameters
     ----------
     table : DataFrame
-        :func:`mdcd_lab.studies.correction_space.correction_table`.
+        ``mdcd_lab.studies.correction_space.correction_table``.
     panel : str, optional
         A column whose values get one panel each (in order of appearance).
     titles : sequence of str, optional

@@ -66,7 +66,7 @@ def plot_distribution(df: pd.DataFrame, metric: str, by: str | None = "protocol"
     Parameters
     ----------
     df : DataFrame
-        Per-run results (from :func:`mdcd_lab.simulate` or a sweep; select one
+        Per-run results (from [`mdcd_lab.simulate`][mdcd_lab.api.simulate] or a sweep; select one
         study point first if the frame holds several).
     metric : str
         A numeric column, e.g. ``"rollback_dist_max"``, ``"log_entries_peak"``,

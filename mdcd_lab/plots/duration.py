@@ -1,9 +1,9 @@
 """Mission worth and the performability index against the guarded-operation duration.
 
-Draws :func:`mdcd_lab.duration_study`'s table (docs/performability.md): the mean
-worth ``E[W](phi)`` and ``Y(phi)`` per protocol, with their confidence bands, the
-set of durations not significantly below the best (multiple comparison with the
-best), the smooth optimum with its interval and the worth of fresh runs at the
+Draws [`mdcd_lab.duration_study`][mdcd_lab.performability.duration_study]'s table
+(docs/performability.md): the mean worth ``E[W](phi)`` and ``Y(phi)`` per protocol, with their
+confidence bands, the set of durations not significantly below the best (multiple comparison with
+the best), the smooth optimum with its interval and the worth of fresh runs at the
 chosen phi.  Nothing is simulated.
 """
 

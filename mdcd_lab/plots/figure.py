@@ -1,8 +1,8 @@
 """The figure class of mdcd_lab: shown as a PNG in notebooks, saved with TrueType fonts.
 
 The plot functions build their figures without pyplot, so matplotlib's inline
-backend never shows them; :class:`LabFigure` shows itself (``_repr_png_``) and
-always saves PDFs with TrueType fonts (:data:`SAVE_PARAMS`).
+backend never shows them; [`LabFigure`][mdcd_lab.plots.figure.LabFigure] shows itself
+(``_repr_png_``) and always saves PDFs with TrueType fonts (``SAVE_PARAMS``).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from matplotlib.figure import Figure
 
 __all__ = ["SAVE_PARAMS", "SAVE_DPI", "NOTEBOOK_DPI", "figure_png", "LabFigure"]
 
-#: Parameters :meth:`LabFigure.savefig` always saves with: TrueType (Type 42) fonts in
-#: PDF and PostScript, text kept as text in SVG.  Many venues reject the Type 3 fonts
-#: matplotlib embeds by default.
+#: Parameters [`LabFigure.savefig`][mdcd_lab.plots.figure.LabFigure.savefig] always saves with:
+#: TrueType (Type 42) fonts in PDF and PostScript, text kept as text in SVG.  Many venues reject the
+#: Type 3 fonts matplotlib embeds by default.
 SAVE_PARAMS: dict[str, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none"}
 
-#: Resolution of raster files :meth:`LabFigure.savefig` writes (PNG ...) unless its
-#: caller passes ``dpi=``: print quality, whatever the caller's ``rcParams``.
+#: Resolution of raster files [`LabFigure.savefig`][mdcd_lab.plots.figure.LabFigure.savefig] writes
+#: (PNG ...) unless its caller passes ``dpi=``: print quality, whatever the caller's ``rcParams``.
 SAVE_DPI = 300
 
 #: Resolution of the PNG a notebook shows; it is displayed pixel for pixel, so a
@@ -56,24 +56,24 @@ def figure_png(fig: Figure, dpi: int = NOTEBOOK_DPI) -> tuple[bytes, dict[str, i
 
 
 class LabFigure(Figure):
-    """A :class:`matplotlib.figure.Figure` that shows itself in notebooks and saves for print.
+    """A ``matplotlib.figure.Figure`` that shows itself in notebooks and saves for print.
 
     The plot functions build figures without pyplot (nothing accumulates in
     pyplot's figure list and nothing is shown twice), so matplotlib's inline
     backend never sees them.  This class gives them a ``_repr_png_``: a figure
     that is the value of a notebook cell, or passed to ``display()``, is shown
     as an ``image/png`` output in Jupyter, JupyterLab and nbconvert, whether or
-    not pyplot was imported.  :meth:`savefig` always embeds TrueType fonts
-    (:data:`SAVE_PARAMS`), whatever the caller's ``rcParams``, and writes raster
-    files at :data:`SAVE_DPI` (300 dpi) unless given ``dpi=``.
+    not pyplot was imported.  [`savefig`][mdcd_lab.plots.figure.LabFigure.savefig] always embeds
+    TrueType fonts (``SAVE_PARAMS``), whatever the caller's ``rcParams``, and writes raster
+    files at ``SAVE_DPI`` (300 dpi) unless given ``dpi=``.
     """
 
     def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
         return figure_png(self)
 
     def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
-        """:meth:`matplotlib.figure.Figure.savefig` with :data:`SAVE_PARAMS` in force and
-        ``dpi`` defaulting to :data:`SAVE_DPI` (300)."""
+        """``matplotlib.figure.Figure.savefig`` with ``SAVE_PARAMS`` in force and
+        ``dpi`` defaulting to ``SAVE_DPI`` (300)."""
         kwargs.setdefault("dpi", SAVE_DPI)
         with mpl.rc_context(SAVE_PARAMS):
             super().savefig(fname, *args, **kwargs)

@@ -9,13 +9,13 @@ each process believes itself dirty (orange) and when it really is erroneous
 notifications, the receiver/sender log size of each process, the fault, the
 detection and the recovery line complete the picture.
 
-:func:`spacetime_data` turns ``(trace, events)`` of :func:`mdcd_lab.run_events`
-into tidy tables (messages, checkpoints, notifications, logs, rollbacks ...);
-:func:`plot_spacetime` draws them.  Nothing is simulated here.  The work is
-shared out: :mod:`~mdcd_lab.plots.spacetime_tables` (the tables, with
-:mod:`~mdcd_lab.plots.spacetime_channels` for messages and notifications),
-:mod:`~mdcd_lab.plots.spacetime_draw` (one function per element) and
-:mod:`~mdcd_lab.plots.spacetime_style` (colours, markers); this module lays
+[`spacetime_data`][mdcd_lab.plots.spacetime_data] turns ``(trace, events)`` of
+[`mdcd_lab.run_events`][mdcd_lab.api.run_events] into tidy tables (messages, checkpoints,
+notifications, logs, rollbacks ...); [`plot_spacetime`][mdcd_lab.plots.plot_spacetime] draws them.
+Nothing is simulated here.  The work is shared out: ``spacetime_tables`` (the tables, with
+``spacetime_channels`` for messages and notifications),
+``spacetime_draw`` (one function per element) and
+``spacetime_style`` (colours, markers); this module lays
 out the figure (process heights, group and time axes, title, legend).
 """
 
@@ -83,11 +83,11 @@ def plot_spacetime(trace: pd.DataFrame | None, events: pd.DataFrame, scenario: A
     Parameters
     ----------
     trace : DataFrame or None
-        The run's trace, as returned by :func:`mdcd_lab.run_events` (used
+        The run's trace, as returned by [`mdcd_lab.run_events`][mdcd_lab.api.run_events] (used
         for the delivery times of messages still in transit at the end and
         for notification delays).
     events : DataFrame
-        The run's event log from :func:`mdcd_lab.run_events`.
+        The run's event log from [`mdcd_lab.run_events`][mdcd_lab.api.run_events].
     scenario : Scenario, optional
         Process counts, horizon and fault scope (inferred from the names in
         the log otherwise; then idle processes may be missing).

@@ -1,7 +1,7 @@
 """Messages and notifications of one run, matched from its event log and trace.
 
-Part of :func:`mdcd_lab.plots.spacetime.spacetime_data`: ``_messages`` pairs
-each send with its delivery (FIFO channels: the n-th send on a channel is its
+Part of [`mdcd_lab.plots.spacetime.spacetime_data`][mdcd_lab.plots.spacetime_data]: ``_messages``
+pairs each send with its delivery (FIFO channels: the n-th send on a channel is its
 n-th delivery; ``act_j -> low_i`` sends also reach ``sdw_i``, D16) and
 ``_notifications`` each "passed AT" notification with its arrival, both as
 tidy tables.  Nothing is simulated here.

@@ -2,8 +2,8 @@
 
 One ``_draw_*`` function per kind of element (process lines, log areas,
 notifications, messages and twins, checkpoints, point events, the recovery),
-called by :func:`mdcd_lab.plots.plot_spacetime` with the diagram's
-:class:`~mdcd_lab.plots.spacetime_tables.SpacetimeData`, the process heights,
+called by [`mdcd_lab.plots.plot_spacetime`][mdcd_lab.plots.plot_spacetime] with the diagram's
+[`SpacetimeData`][mdcd_lab.plots.SpacetimeData], the process heights,
 the time window and the legend entries so far (each adds its own).  Every
 element gets a ``gid``; plot_spacetime's docstring lists them.
 """

@@ -1,7 +1,7 @@
-"""Colours and marker styles of the space-time diagram (:mod:`mdcd_lab.plots.spacetime`).
+"""Colours and marker styles of the space-time diagram (``mdcd_lab.plots.spacetime``).
 
-:data:`SPACETIME_COLORS` names the colour of each element (Okabe-Ito, from
-:mod:`mdcd_lab.plots.style`); ``_MARKS`` and ``_CKPT_STYLE`` give the legend
+``SPACETIME_COLORS`` names the colour of each element (Okabe-Ito, from
+``mdcd_lab.plots.style``); ``_MARKS`` and ``_CKPT_STYLE`` give the legend
 label and the matplotlib marker style of each point event and checkpoint rule;
 ``_halo`` is the red glow of an erroneous message.
 """

@@ -1,11 +1,12 @@
 """The tables of a run's space-time diagram, from its trace and event log.
 
-:func:`spacetime_data` turns ``(trace, events)`` of :func:`mdcd_lab.run_events`
-into a :class:`SpacetimeData`: messages and notifications
-(:mod:`mdcd_lab.plots.spacetime_channels`), checkpoints and their reclamation,
-log sizes and checkpoints held as step functions, the intervals where a process
-believes itself dirty or really is erroneous, and the rollbacks.
-:func:`mdcd_lab.plots.plot_spacetime` draws them.  Nothing is simulated here.
+[`spacetime_data`][mdcd_lab.plots.spacetime_data] turns ``(trace, events)`` of
+[`mdcd_lab.run_events`][mdcd_lab.api.run_events] into a
+[`SpacetimeData`][mdcd_lab.plots.SpacetimeData]: messages and notifications
+(``mdcd_lab.plots.spacetime_channels``), checkpoints and their reclamation, log sizes and
+checkpoints held as step functions, the intervals where a process believes itself dirty or really is
+erroneous, and the rollbacks. [`mdcd_lab.plots.plot_spacetime`][mdcd_lab.plots.plot_spacetime] draws
+them.  Nothing is simulated here.
 """
 
 from __future__ import annotations

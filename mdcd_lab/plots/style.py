@@ -1,17 +1,17 @@
 """One look for every figure: fonts, a colour-blind-safe palette, print sizes.
 
-Every plot function of :mod:`mdcd_lab.plots` draws inside :func:`style_context`,
-so figures share fonts, line widths and colours whatever the caller's
-matplotlib settings are; :func:`apply_style` sets the same parameters globally
-(for your own figures in a notebook).
+Every plot function of [`mdcd_lab.plots`][mdcd_lab.plots] draws inside
+[`style_context`][mdcd_lab.plots.style_context], so figures share fonts, line widths and colours
+whatever the caller's matplotlib settings are; [`apply_style`][mdcd_lab.plots.apply_style] sets the
+same parameters globally (for your own figures in a notebook).
 
 Colours come from the Okabe-Ito palette (distinguishable with the common forms
 of colour blindness), and every protocol has a fixed colour, line style and
-marker (:data:`PROTOCOL_STYLES`), so "mdcd" looks the same in every figure of
+marker (``PROTOCOL_STYLES``), so "mdcd" looks the same in every figure of
 a paper whichever protocols a figure shows.  Sizes are those of a two-column
-paper: :data:`SINGLE_COLUMN` (3.5 in) and :data:`DOUBLE_COLUMN` (7.16 in).
-What every figure draws on its axes (legends below the data, log axes, the
-frame) is in :mod:`mdcd_lab.plots.axes`.
+paper: [`SINGLE_COLUMN`][mdcd_lab.plots.SINGLE_COLUMN] (3.5 in) and
+[`DOUBLE_COLUMN`][mdcd_lab.plots.DOUBLE_COLUMN] (7.16 in). What every figure draws on its axes
+(legends below the data, log axes, the frame) is in ``mdcd_lab.plots.axes``.
 """
 
 from __future__ import annotations
@@ -113,18 +113,18 @@ RC_PARAMS: dict[str, Any] = {
 
 
 def apply_style() -> None:
-    """Set :data:`RC_PARAMS` in matplotlib's global ``rcParams``.
+    """Set ``RC_PARAMS`` in matplotlib's global ``rcParams``.
 
     Use it once in a notebook to draw your own figures in the same style; the
-    functions of :mod:`mdcd_lab.plots` do not need it (they use
-    :func:`style_context`).
+    functions of [`mdcd_lab.plots`][mdcd_lab.plots] do not need it (they use
+    [`style_context`][mdcd_lab.plots.style_context]).
     """
     mpl.rcParams.update(RC_PARAMS)
 
 
 @contextlib.contextmanager
 def style_context() -> Iterator[None]:
-    """Context manager drawing with :data:`RC_PARAMS`, restoring the caller's settings.
+    """Context manager drawing with ``RC_PARAMS``, restoring the caller's settings.
 
     Examples
     --------
@@ -152,7 +152,7 @@ def protocol_style(name: str) -> dict[str, Any]:
     -------
     dict
         ``{"color", "linestyle", "marker"}``.  Known protocols have the entry of
-        :data:`PROTOCOL_STYLES`; any other name gets a style derived from a hash
+        ``PROTOCOL_STYLES``; any other name gets a style derived from a hash
         of the name (stable across sessions).
     """
     name = str(name)
@@ -164,7 +164,7 @@ def protocol_style(name: str) -> dict[str, Any]:
 
 
 def protocol_color(name: str) -> str:
-    """Colour of a protocol (see :func:`protocol_style`)."""
+    """Colour of a protocol (see [`protocol_style`][mdcd_lab.plots.protocol_style])."""
     return protocol_style(name)["color"]
 
 
@@ -174,7 +174,7 @@ def group_style(by: str | None, value: Any, position: int) -> dict[str, Any]:
     Parameters
     ----------
     by : str or None
-        The grouping column.  ``"protocol"`` uses :func:`protocol_style`.
+        The grouping column.  ``"protocol"`` uses [`protocol_style`][mdcd_lab.plots.protocol_style].
     value : object
         The group's value.
     position : int
@@ -199,7 +199,8 @@ def figsize(width: str | float = "single", aspect: float = 0.62) -> tuple[float,
     Parameters
     ----------
     width : {"single", "double"} or float
-        :data:`SINGLE_COLUMN`, :data:`DOUBLE_COLUMN` or a width in inches.
+        [`SINGLE_COLUMN`][mdcd_lab.plots.SINGLE_COLUMN],
+        [`DOUBLE_COLUMN`][mdcd_lab.plots.DOUBLE_COLUMN] or a width in inches.
     aspect : float
         Height / width.
 
@@ -223,20 +224,20 @@ def new_figure(width: str | float = "single", height: float | None = None, nrows
                ncols: int = 1, **subplot_kw: Any) -> tuple[Figure, Any]:
     """A constrained-layout figure of print size, not registered with pyplot.
 
-    The figure is a :class:`LabFigure`: it is shown as a PNG by a notebook when
-    it is the value of a cell (or ``display(fig)``), saved with ``fig.savefig``
+    The figure is a [`LabFigure`][mdcd_lab.plots.figure.LabFigure]: it is shown as a PNG by a
+    notebook when it is the value of a cell (or ``display(fig)``), saved with ``fig.savefig``
     (TrueType fonts in PDF), and never accumulates in pyplot's figure list.
 
     Parameters
     ----------
     width : {"single", "double"} or float
-        Column width (see :func:`figsize`).
+        Column width (see ``figsize``).
     height : float, optional
         Height in inches (default: 0.62 of the width).
     nrows, ncols : int
         Subplot grid.
     **subplot_kw
-        Passed to :meth:`Figure.subplots` (``sharex`` ...).
+        Passed to ``Figure.subplots`` (``sharex`` ...).
 
     Returns
     -------

@@ -258,7 +258,7 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
         positions.
     metric : str
         A numeric column or an outcome probability understood by
-        :func:`~mdcd_lab.stats.summary.summarize`: ``p_failed``, ``p_recovered``,
+        [`summarize`][mdcd_lab.stats.summarize]: ``p_failed``, ``p_recovered``,
         ``p_completed`` or ``p_violation``.
     by : str or list of str or None, default "protocol"
         One line per value.  Protocols keep their colour in every figure
@@ -288,7 +288,7 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
 
     Notes
     -----
-    The bands are :func:`~mdcd_lab.summary.summarize`'s default intervals
+    The bands are [`summarize`][mdcd_lab.stats.summarize]'s default intervals
     (Hall's skewness-corrected t for counts and non-negative reals, Student t
     for signed metrics, Clopper-Pearson for ``p_*``: never outside [0, 1]);
     the legend names them from the summary's ``method`` column.  A point with
@@ -359,7 +359,7 @@ def plot_outcomes(df: pd.DataFrame, x: str, by: str | Sequence[str] | None = "pr
     ------
     ValueError
         Unknown outcome, wrong number of axes, plus the errors of
-        :func:`plot_sweep`.
+        [`plot_sweep`][mdcd_lab.plots.plot_sweep].
     """
     outcomes = list(outcomes)
     bad = [o for o in outcomes if o not in _OUTCOME_METRICS]

@@ -5,9 +5,9 @@
 erroneous external message reached the device), ``begin_recovery`` (the common
 start of ``error_recovery``, Section 3.2) and ``record_takeover`` (the shadows'
 pending work and the rollback metrics of a recovery).  They depend on
-:mod:`.state` only, so the role modules (:mod:`.low`, :mod:`.act`, :mod:`.sdw`)
-and the protocol families (:mod:`.confidence` with :mod:`.recovery`, and
-:mod:`.coordinated`) can all use them without importing each other.
+``state`` only, so the role modules (``low``, ``act``, ``sdw``)
+and the protocol families (``confidence`` with ``recovery``, and
+``coordinated``) can all use them without importing each other.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ def notify(run: Run, origin: Proc, v_int: int, v_ext: int, d_notify: float) -> N
     """Broadcast "passed AT" with ``int_mSN_G_low`` (and the cluster output count).
 
     The protocol family learns of the passed AT at once
-    (:attr:`~.state.Family.on_passed_at`); the other G_act and G_sdw processes
-    after ``d_notify``, one :class:`~.state.Note` each: with ``Rules.notify_fifo`` on
+    (``on_passed_at``); the other G_act and G_sdw processes
+    after ``d_notify``, one ``Note`` each: with ``Rules.notify_fifo`` on
     a FIFO channel, not before ``origin``'s earlier messages to it, and
-    (:func:`fifo_before`) before its later ones.
+    (``fifo_before``) before its later ones.
     """
     run.m["n_notifications"] += 1
     run.passed_levels.append(v_int)

@@ -5,9 +5,9 @@
 "passed AT" does to the arrays and logs, and ``receive_application_msg`` is the
 common reception path of Figures 3 and 4 (the only difference between the two
 figures is the ``(dirty_bit == 0 || prgt_bit == 1)`` gate of S2, which shadows
-do not have).  With :func:`.recovery.error_recovery` they are the handlers of the
-confidence-driven protocol family (:class:`.state.Family`); ``"coordinated"``
-plugs in :mod:`.coordinated` instead.
+do not have).  With ``recovery.error_recovery`` they are the handlers of the
+confidence-driven protocol family (``state.Family``); ``"coordinated"``
+plugs in ``coordinated`` instead.
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ replayed (cluster messages only if validated), every message still in transit is
 discarded, and the shadows deliver exactly the twins the line does not hold.
 See docs/protocols.md.
 
-The whole protocol family is in this module; :func:`.families.family_of` plugs its
-handlers into a run once (``start``: :func:`schedule_lines`, ``on_timer``:
-:func:`take_line`, ``receive``, ``validate``, ``on_passed_at``:
-:func:`validate_lines`, ``recover``).
+The whole protocol family is in this module; ``families.family_of`` plugs its
+handlers into a run once (``start``: ``schedule_lines``, ``on_timer``:
+``take_line``, ``receive``, ``validate``, ``on_passed_at``:
+``validate_lines``, ``recover``).
 """
 
 from __future__ import annotations
@@ -167,8 +167,8 @@ def discards(run: Run, q: Proc, m: Msg) -> bool:
 def recover(run: Run, trigger: Proc, d_notice: float) -> None:
     """``error_recovery``: roll every G_act and G_sdw process back to the newest validated
     line; the shadows deliver exactly the twins it does not hold.  Executed recovery (the
-    default): :func:`.executed.invoke` plays it as events, with :func:`restore_point`,
-    :func:`suppresses` and :func:`discards` as this family's rules."""
+    default): ``executed.invoke`` plays it as events, with ``restore_point``,
+    ``suppresses`` and ``discards`` as this family's rules."""
     if run.s.recovery == "executed":
         invoke(run, trigger, d_notice)
         return
@@ -184,7 +184,7 @@ def recover(run: Run, trigger: Proc, d_notice: float) -> None:
 def rollback_to_line(run: Run, line: Line, v_star: int) -> tuple[dict, dict, dict]:
     """Every member restores its checkpoint of ``line`` and replays the line's channel
     state (a cluster message only if validated).  Returns ``(restore, cut, replayed)``
-    as :func:`.recovery.rollback` and :func:`.recovery.restore_cut` do."""
+    as ``recovery.rollback`` and ``recovery.restore_cut`` do."""
     restore = dict(line.ckpts)
     cut = {i: (c.n_sent, c.n_twins) for i, c in restore.items()}
     replayed: dict[int, list[Msg]] = {}
@@ -204,7 +204,7 @@ def takeover_from_line(run: Run, restore: dict, held: set[int],
                        ext_star: int) -> tuple[list, list, int]:
     """The shadows take over: their twins after the line are undone, the others are
     re-sent unless the line holds them (outputs: unless the device has them).
-    Returns ``(resent, undone, n_suppressed)`` as :func:`.recovery.takeover` does."""
+    Returns ``(resent, undone, n_suppressed)`` as ``recovery.takeover`` does."""
     undone, resent = [], []
     for w in run.twins:
         if w.twin_ord >= restore[w.sdw].n_twins:

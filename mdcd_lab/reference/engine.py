@@ -6,7 +6,7 @@ order (time, scheduling order); so a send whose ``t_deliver == t`` is delivered
 before the next row, and rows at equal times keep their order (D7 in
 docs/protocol.md).  After the last row, the remaining deliveries up to the
 horizon are processed.  A mission run (``Scenario.mission``) then plays the
-rows after the horizon under the unguarded rules (:mod:`.unguarded`,
+rows after the horizon under the unguarded rules (``unguarded``,
 docs/performability.md); ``"unguarded"`` plays every row so.
 """
 
@@ -110,7 +110,7 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     Parameters
     ----------
     arrays : dict
-        One run of :func:`mdcd_lab.traces.validate_trace`'s output.
+        One run of [`mdcd_lab.traces.validate_trace`][mdcd_lab.traces.validate_trace]'s output.
     scenario : Scenario
     protocol : str
     record : bool
@@ -119,8 +119,8 @@ def play_run(arrays: dict[str, np.ndarray], scenario: Scenario, protocol: str = 
     Returns
     -------
     (dict, DataFrame or None)
-        The run's metrics (keys of :data:`mdcd_lab.metrics.METRIC_NAMES` except
-        ``run`` and ``seed``) and, if ``record``, its event log.
+        The run's metrics (keys of [`mdcd_lab.metrics.METRIC_NAMES`][mdcd_lab.metrics.METRIC_NAMES]
+        except ``run`` and ``seed``) and, if ``record``, its event log.
     """
     rules = get_rules(protocol)
     run = Run(scenario, rules, record, family_of(rules))

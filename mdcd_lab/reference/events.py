@@ -1,10 +1,10 @@
 """The event log of one reference run: structured columns, and text derived from them.
 
-The protocol code records an event with :meth:`.state.Run.log`: its kind (a
-:class:`~mdcd_lab.constants.Event`), process, peer, level, index and the
+The protocol code records an event with ``state.Run.log``: its kind (a
+``Event``), process, peer, level, index and the
 kind's own fields (``ckpt``, ``t_restore``, ``dirty``, ...; see
-:data:`EVENT_FIELDS`).  :func:`event_frame` turns the records into the
-DataFrame :func:`mdcd_lab.run_events` returns.  Its ``info`` column is
+``EVENT_FIELDS``).  ``event_frame`` turns the records into the
+DataFrame [`mdcd_lab.run_events`][mdcd_lab.api.run_events] returns.  Its ``info`` column is
 human-readable text written here from the other columns, for people only:
 nothing in mdcd_lab reads it (the space-time diagram reads the columns,
 docs/plots-and-widgets.md).
@@ -80,19 +80,19 @@ def describe(row: dict) -> str:
 
 def _levels(values: list) -> pd.Series:
     """A level column: ``int64``, or tuples (``object``) under ``"mdcd-vector"``,
-    whose levels have one counter per cluster member (:mod:`.levels`)."""
+    whose levels have one counter per cluster member (``levels``)."""
     if all(isinstance(v, int) for v in values):
         return pd.Series(values, dtype="int64")
     return pd.Series(values, dtype=object)
 
 
 def event_frame(records: list[tuple], names: list[str]) -> pd.DataFrame:
-    """The event log as a DataFrame with :data:`EVENT_COLUMNS`.
+    """The event log as a DataFrame with ``EVENT_COLUMNS``.
 
     Parameters
     ----------
     records : list of tuple
-        ``(t, proc, event, peer, level, index, fields)`` as :meth:`.state.Run.log`
+        ``(t, proc, event, peer, level, index, fields)`` as ``state.Run.log``
         stores them (process indices, ``-1`` for none; ``fields`` a dict).
     names : list of str
         Process names by index.

@@ -10,7 +10,7 @@ their counters atomically, D6); a G_act or G_sdw process rolls back or forward a
 a shadow takes over from its member, re-sending its logs on the channels.  The
 processes that have not heard of the recovery yet go on as before (G_low stops as
 one when any member hears of it); the run goes on
-until the system is quiet, and the oracle (:func:`.quiet.check_quiet`) then judges
+until the system is quiet, and the oracle (``quiet.check_quiet``) then judges
 what the processes actually hold.
 
 With ``coordinated_recovery`` (correction C) the recovery is two-phase
@@ -147,7 +147,7 @@ def rollback(run: Run, q: Proc, c: Checkpoint, replayed: list[Msg], n_sent: int,
     orphan); a G_act process's outputs after ``c`` are emitted again by the
     re-execution unless ``suppress_redone_outputs`` finds the device has them; a
     shadow's twins from ``n_twins`` on are undone and returned: the re-execution
-    makes them again (:func:`takeover`).
+    makes them again (``takeover``).
     """
     run.log(q.idx, Event.ROLLBACK, -1, c.index, c.ord, ckpt=c.ord, t_restore=c.t,
             n=q.n_recv - c.n_recv)
@@ -192,7 +192,7 @@ def takeover(run: Run, q: Proc, regenerated: list[Twin]) -> None:
     (D18), so they are re-sent, messages to their G_act process with the delay
     their cluster message had, outputs to the device; twins made again by the
     re-execution, and every later twin row, are sent unless the family suppresses
-    them (:func:`twin_send`, :func:`twin_output`).
+    them (``twin_send``, ``twin_output``).
     """
     run.log(q.idx, Event.TAKEOVER, -1, q.V, run.int_mSN_G_sdw)
     for w in q.int_msg_log:
@@ -269,7 +269,7 @@ def consume(run: Run, q: Proc, m: Msg) -> None:
 def receive_recovered(run: Run, q: Proc, m: Msg) -> None:
     """A recovered process receives ``m``: D4 made local.
 
-    The family decides what to drop (:attr:`~.state.Family.discards`): under MDCD a
+    The family decides what to drop (``discards``): under MDCD a
     message that piggybacks ``dirty_bit = 1`` and a level the recovery did not
     validate (its sender rolls back past it, or the shadows send its twin);
     under ``"coordinated"`` every message sent before its sender recovered (the

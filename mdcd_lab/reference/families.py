@@ -1,11 +1,11 @@
 """The protocol families: the handlers a run plugs in once (docs/protocol.md, section 2).
 
-A run plays one family's handlers (:class:`~.state.Family`): confidence-driven
-checkpointing (Section 3.1, Figures 3 and 4; :mod:`.confidence` and
-:mod:`.recovery`: every protocol but one) or periodic coordinated checkpointing
-(the ``"coordinated"`` protocol, :mod:`.coordinated`).  :func:`family_of` picks
-it when the run is built; the role modules (:mod:`.low`, :mod:`.act`,
-:mod:`.sdw`) and the event loop call the handlers and never ask which family
+A run plays one family's handlers (``Family``): confidence-driven
+checkpointing (Section 3.1, Figures 3 and 4; ``confidence`` and
+``recovery``: every protocol but one) or periodic coordinated checkpointing
+(the ``"coordinated"`` protocol, ``coordinated``).  ``family_of`` picks
+it when the run is built; the role modules (``low``, ``act``,
+``sdw``) and the event loop call the handlers and never ask which family
 runs.  The numba kernels mirror this module in ``fast/kernels/families.py``.
 """
 

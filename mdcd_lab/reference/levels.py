@@ -5,7 +5,7 @@ of a message (Figure 2), the local ``int_mSN_G_low`` of a G_act or G_sdw
 process (Figure 3: the highest level absorbed), the index of a checkpoint, the
 level a "passed AT" validates, a shadow's ``ivr_low`` (Figure 4).  The rules
 use only three operations, so the algebra is plugged into a run once
-(:attr:`.state.Run.lv`) and the rules never ask which one runs:
+(``state.Run.lv``) and the rules never ask which one runs:
 
 * ``leq(a, b)``: level ``a`` is covered by ``b`` (``a <= b``); "validated by
   ``V``" is ``leq(level, V)``, S1/S2's "``m.int_mSN_G_low > int_mSN_G_low``" is
@@ -14,8 +14,8 @@ use only three operations, so the algebra is plugged into a run once
 * ``excess(a, b)``: how many numbered messages ``a`` covers that ``b`` does not
   (Section 3.2's suppression count ``ivr_low - int_mSN_G_sdw`` when positive).
 
-:data:`SCALAR` is the paper's: one counter shared by the whole cluster, so a
-level is an ``int`` and the order is total.  :class:`VectorLevels` is
+``SCALAR`` is the paper's: one counter shared by the whole cluster, so a
+level is an ``int`` and the order is total.  ``VectorLevels`` is
 ``"mdcd-vector"``'s (docs/protocol.md, section 8): each cluster member ``low_i``
 numbers its own messages to G_act, and a level is a tuple with one entry per
 member, ``level[i]`` = the number of ``low_i``'s messages it covers; the order

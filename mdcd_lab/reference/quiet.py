@@ -1,9 +1,9 @@
 """The oracle of an executed recovery: what the recovered system holds, at quiet.
 
-:func:`check_quiet` is called when the run ends after a detection (docs/protocol.md,
+``check_quiet`` is called when the run ends after a detection (docs/protocol.md,
 section 9) and counts over the processes' actual consumption lists, after every
-rollback and replay (:func:`quiet_messages`, :func:`quiet_outputs`); the verdicts go
-through :func:`.oracle.record_verdicts` like the atomic recovery's.
+rollback and replay (``quiet_messages``, ``quiet_outputs``); the verdicts go
+through ``oracle.record_verdicts`` like the atomic recovery's.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ def check_quiet(run: Run) -> None:
     flight) or at the window's cap (then what is outstanding is counted as it will
     be: a message in flight by its receiver's rule, a twin not made yet as sent
     unless the family suppresses it).  The counts are over the processes' actual
-    consumption lists, after every rollback and replay (:func:`quiet_messages`,
-    :func:`quiet_outputs`); ``contaminated_restore`` counts the G_act and G_sdw
+    consumption lists, after every rollback and replay (``quiet_messages``,
+    ``quiet_outputs``); ``contaminated_restore`` counts the G_act and G_sdw
     processes erroneous when the run ends, plus erroneous messages consumed after
     recovery.
     """

@@ -3,23 +3,23 @@
 "During recovery, P_j^act will roll back to a checkpoint with the smallest index
 in its checkpoint array, if dirty bit of P_j^act has a value of 1 when error
 recovery is invoked.  After the rollback, the process will resume normal
-computation and replay the message(s) saved in the int_msg_log" (:func:`rollback`;
+computation and replay the message(s) saved in the int_msg_log" (``rollback``;
 dirty shadows too, D3), which undoes the sends made after the restored state
-(:func:`restore_cut`).  "After error recovery, P_i^sdw will take over from
+(``restore_cut``).  "After error recovery, P_i^sdw will take over from
 P_i^low", re-sending its logged messages or suppressing regenerated ones by
-comparing ``ivr_low`` with ``int_mSN_G_sdw`` (:func:`validated_levels`,
-:func:`takeover`).  With ``coordinated_recovery`` a round first distributes the
-highest validated level (:func:`recovery_round`).
+comparing ``ivr_low`` with ``int_mSN_G_sdw`` (``validated_levels``,
+``takeover``).  With ``coordinated_recovery`` a round first distributes the
+highest validated level (``recovery_round``).
 
 Executed recovery (``Scenario.recovery == "executed"``, the default) plays these
-steps as events (:mod:`.executed`): :func:`restore_point`, :func:`suppresses`
-and :func:`discards` are this family's rules there.  Atomic recovery does them in
-one step at the detection (:func:`error_recovery`); the run ends there, the
+steps as events (``executed``): ``restore_point``, ``suppresses``
+and ``discards`` are this family's rules there.  Atomic recovery does them in
+one step at the detection (``error_recovery``); the run ends there, the
 shadows' pending work is recorded (``n_resent``, ``n_suppressed``), and the
 oracle checks the recovered global state.
 
 This is the recovery of the confidence-driven family; ``"coordinated"``
-recovers in :mod:`.coordinated`.  Each step has its twin of the same name in
+recovers in ``coordinated``.  Each step has its twin of the same name in
 ``fast/kernels/recovery.py``.
 """
 
@@ -36,7 +36,7 @@ from .state import Checkpoint, Msg, Proc, Run, Twin
 def error_recovery(run: Run, trigger: Proc, d_notice: float) -> None:
     """``error_recovery({G_act, G_sdw, G_low})`` invoked by ``trigger`` at ``run.now``.
 
-    Executed recovery (the default): :func:`.executed.invoke` plays it as events,
+    Executed recovery (the default): ``executed.invoke`` plays it as events,
     the recovery notice travelling ``d_notice``.  Atomic: one step, the run ends here.
     """
     if run.s.recovery == "executed":
@@ -122,7 +122,7 @@ def rollback(run: Run) -> tuple[dict[int, Checkpoint], dict[int, list[Msg]]]:
 
 def restore_cut(run: Run, restore: dict[int, Checkpoint],
                 replayed: dict[int, list[Msg]]) -> dict[int, tuple[int, int]]:
-    """What each rollback undoes: ``cut[p] = (n_sent, n_twins)`` (:func:`kept_counts`)."""
+    """What each rollback undoes: ``cut[p] = (n_sent, n_twins)`` (``kept_counts``)."""
     return {i: kept_counts(run, run.procs[i], c, replayed[i]) for i, c in restore.items()}
 
 

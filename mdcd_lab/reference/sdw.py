@@ -3,7 +3,7 @@
 Shadows compute on the same inputs as the cluster but their messages to G_act
 and to the device are suppressed: logged, indexed by the shared
 ``int_mSN_G_sdw``, and re-sent or suppressed at takeover.  After the takeover of
-executed recovery (:mod:`.executed`) a shadow's twins are real messages and outputs.
+executed recovery (``executed``) a shadow's twins are real messages and outputs.
 
 A twin row of the trace is numbered when it comes (the ``k``-th twin row to G_act
 is twin ``k``, D12).  ``Rules.twins_in_member_order`` (reading R4): a shadow makes

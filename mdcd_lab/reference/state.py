@@ -27,7 +27,7 @@ from .levels import SCALAR, VectorLevels
 class Msg:
     """An application message and what it piggybacks (``dirty_bit``, ``int_mSN_G_low``).
 
-    ``int_mSN_G_low`` is a level (:mod:`.levels`): an ``int``, or under
+    ``int_mSN_G_low`` is a level (``levels``): an ``int``, or under
     ``"mdcd-vector"`` a tuple with one counter per cluster member.
     """
 
@@ -152,12 +152,12 @@ class Proc:
 
 @dataclass(frozen=True)
 class Family:
-    """The handlers of a protocol family, plugged into a run once (:func:`.families.family_of`).
+    """The handlers of a protocol family, plugged into a run once (``families.family_of``).
 
-    The role modules (:mod:`.low`, :mod:`.act`, :mod:`.sdw`) and the event loop
+    The role modules (``low``, ``act``, ``sdw``) and the event loop
     call these and never ask which family runs: confidence-driven checkpointing
-    (:mod:`.confidence` and :mod:`.recovery`: every protocol but one) or periodic
-    coordinated checkpointing (:mod:`.coordinated`).
+    (``confidence`` and ``recovery``: every protocol but one) or periodic
+    coordinated checkpointing (``coordinated``).
 
     Attributes
     ----------
@@ -206,7 +206,7 @@ class Run:
         self.family = family
         n_low, n_act = scenario.n_low, scenario.n_act
         self.n_low, self.n_act = n_low, n_act
-        #: the level algebra (:mod:`.levels`), plugged in once
+        #: the level algebra (``levels``), plugged in once
         self.lv = VectorLevels(n_low) if rules.per_member_validation else SCALAR
         self.procs: list[Proc] = []
         # mdcd-unclustered: only low0 is low confidence; its interface partners run
@@ -296,7 +296,7 @@ class Run:
             index: int = -1, **fields: object) -> None:
         """Append to the event log when recording.
 
-        ``fields`` are the event's own columns (:data:`.events.EVENT_FIELDS`).
+        ``fields`` are the event's own columns (``events.EVENT_FIELDS``).
         """
         if self.events is not None:
             self.events.append((self.now, proc, event, peer, level, index, fields))
@@ -314,7 +314,7 @@ class Run:
 
         ``numbered``: a ``low_i -> G_act`` message under ``"mdcd-vector"``, which
         piggybacks its member and number instead of a whole level
-        (``piggyback_bytes`` of :mod:`.levels`; docs/metrics.md).
+        (``piggyback_bytes`` of ``levels``; docs/metrics.md).
         """
         m = Msg(self.next_mid, src, dst, self.now, t_deliver, dirty_bit, level, erroneous,
                 send_ord, k)

@@ -1,10 +1,10 @@
 """Statistics of per-run tables: summaries, confidence intervals, paired differences.
 
-- :mod:`~mdcd_lab.stats.summary`: :func:`summarize`, mean and confidence
+- ``summary``: [`summarize`][mdcd_lab.stats.summarize], mean and confidence
   interval of each metric per group;
-- :mod:`~mdcd_lab.stats.paired`: :func:`paired_differences` of protocols played
+- ``paired``: [`paired_differences`][mdcd_lab.stats.paired_differences] of protocols played
   on the same traces (common random numbers);
-- :mod:`~mdcd_lab.stats.intervals`: the intervals themselves (Student t,
+- ``intervals``: the intervals themselves (Student t,
   Wilson, quasi-Poisson, BCa bootstrap);
 - :mod:`~mdcd_lab.stats.tables`: what the three share (column checks, groups);
 - :mod:`~mdcd_lab.stats.wide`: :func:`summary_table` ("mean [lo, hi]" per

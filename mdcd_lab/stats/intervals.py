@@ -1,13 +1,13 @@
 """Confidence intervals of a mean: Student t, Hall's skewness-corrected t, hurdle,
 quasi-Poisson, Wilson, Clopper-Pearson, BCa bootstrap.
 
-The interval functions behind :func:`mdcd_lab.stats.summary.summarize`, vectorised
-over many samples, the rule that picks a metric's default interval from its
-family (:data:`AUTO_METHODS`, by the support of :data:`mdcd_lab.metrics.SUPPORTS`)
-and the smallest sample at which ``summarize`` calls it reliable
-(:data:`MIN_RELIABLE_N`), both in one place, and the guard of the lower bound of a
-metric that grows with the run's length (:func:`rare_mode_factor`).  Every
-distribution function and the bootstrap come from :mod:`scipy.stats`.  Measured coverage:
+The interval functions behind [`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize],
+vectorised over many samples, the rule that picks a metric's default interval from its
+family (``AUTO_METHODS``, by the support of
+[`mdcd_lab.metrics.SUPPORTS`][mdcd_lab.metrics.SUPPORTS]) and the smallest sample at which
+``summarize`` calls it reliable (``MIN_RELIABLE_N``), both in one place, and the guard of the lower
+bound of a metric that grows with the run's length (``rare_mode_factor``).  Every
+distribution function and the bootstrap come from ``scipy.stats``.  Measured coverage:
 ``benchmarks/interval_coverage.py``, tabulated in ``docs/results-and-summaries.md``.
 """
 
@@ -40,7 +40,7 @@ BOOTSTRAP_RESAMPLES = 9999
 
 #: Smallest sample size (non-missing values of the metric) at which ``summarize``
 #: calls an interval reliable (column ``ci_reliable``), per family
-#: (:func:`metric_support`), from the coverage measured by
+#: (``metric_support``), from the coverage measured by
 #: ``benchmarks/interval_coverage.py`` on scenarios drawn at random
 #: (docs/results-and-summaries.md, *Coverage*): the default interval of counts and
 #: non-negative reals misses at n = 10 where a few percent of the runs end early or
@@ -49,8 +49,8 @@ BOOTSTRAP_RESAMPLES = 9999
 MIN_RELIABLE_N = {"count": 30, "nonnegative": 30, "probability": 1, "real": 10}
 #: Early endings (runs whose outcome is ``'failed'`` or ``'recovered'``) a sample must
 #: hold for the interval of a metric that grows with the run's length
-#: (:data:`mdcd_lab.metrics.RUN_LENGTH_METRICS`) to be computed from its spread alone;
-#: with fewer, its lower end is multiplied by :func:`rare_mode_factor` (the same
+#: ([`mdcd_lab.metrics.RUN_LENGTH_METRICS`][mdcd_lab.metrics.RUN_LENGTH_METRICS]) to be computed
+#: from its spread alone; with fewer, its lower end is multiplied by ``rare_mode_factor`` (the same
 #: threshold as the two non-zero values a non-negative sample needs to bound anything).
 RARE_MODE_RUNS = 2
 
@@ -112,10 +112,10 @@ def clopper_pearson_bounds(x: np.ndarray, n: np.ndarray,
 
 def rare_mode_factor(k: Any, n: Any, level: float) -> np.ndarray:
     """Factor of the lower bound of a metric that grows with the run's length, given
-    ``k`` early endings out of ``n`` runs: ``1 - q_hi`` where ``k <`` :data:`RARE_MODE_RUNS`,
+    ``k`` early endings out of ``n`` runs: ``1 - q_hi`` where ``k <`` ``RARE_MODE_RUNS``,
     1 otherwise.
 
-    ``q_hi`` is the Clopper-Pearson upper bound (:func:`clopper_pearson_bounds` at
+    ``q_hi`` is the Clopper-Pearson upper bound (``clopper_pearson_bounds`` at
     ``level``) of the share ``q`` of runs that end early.  For a non-negative metric ``X``,
     ``E[X] = (1 - q) E[X | completed] + q E[X | early] >= (1 - q) E[X | completed]``
     whatever the early runs hold, so a lower bound ``L`` of the runs that completed
@@ -302,7 +302,7 @@ def hurdle_interval(n: Any, k: Any, mean_pos: Any, std_pos: Any, level: float = 
     level : float, default 0.95
         Two-sided confidence level in ``(0, 1)``.
     skew_pos : array-like, optional
-        Sample skewness of the non-zero values (:func:`hall_interval`); without
+        Sample skewness of the non-zero values (``hall_interval``); without
         it, or where it is not finite, Student t.
 
     Returns
@@ -366,25 +366,25 @@ def bca_interval(values: np.ndarray, level: float, seed: int, key: int) -> tuple
 
 def metric_support(name: str) -> str:
     """Support of a summary metric: ``"probability"`` for the ``p_*`` shares, the
-    :data:`~mdcd_lab.metrics.SUPPORTS` entry of a per-run metric, ``"real"`` for any
+    [`SUPPORTS`][mdcd_lab.metrics.SUPPORTS] entry of a per-run metric, ``"real"`` for any
     other column."""
     if name in PROBABILITY_METRICS:
         return "probability"
     return _SUPPORT.get(name, "real")
 
 
-#: The default interval of each family (:func:`metric_support`): the one place where
+#: The default interval of each family (``metric_support``): the one place where
 #: ``method="auto"`` is decided (docs/results-and-summaries.md, *Intervals*).
 AUTO_METHODS = {"probability": "clopper-pearson", "count": "hall", "nonnegative": "hall",
                 "real": "t"}
 
 
 def min_reliable_n(name: str) -> int:
-    """:data:`MIN_RELIABLE_N` of metric ``name``'s family (``"real"`` for any other)."""
+    """``MIN_RELIABLE_N`` of metric ``name``'s family (``"real"`` for any other)."""
     return MIN_RELIABLE_N.get(metric_support(name), MIN_RELIABLE_N["real"])
 
 
 def auto_method(name: str, probability: bool) -> str:
-    """The default interval method of metric ``name`` (:data:`AUTO_METHODS`)."""
+    """The default interval method of metric ``name`` (``AUTO_METHODS``)."""
     return AUTO_METHODS["probability" if probability else metric_support(name)
                         if metric_support(name) in AUTO_METHODS else "real"]

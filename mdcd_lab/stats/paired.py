@@ -17,7 +17,7 @@ from .tables import as_by, as_metrics, check_frame, key_frame, metric_values
 
 __all__ = ["paired_differences", "PAIRED_COLUMNS"]
 
-#: Columns of :func:`paired_differences` after the ``by`` columns.
+#: Columns of [`paired_differences`][mdcd_lab.stats.paired_differences] after the ``by`` columns.
 PAIRED_COLUMNS = ("protocol", "baseline", "metric", "n", "mean_diff", "ci_low", "ci_high",
                   "half_width")
 
@@ -34,8 +34,9 @@ def _protocol_order(col: pd.Series) -> list[Any]:
 
 def _check_pairing(df: pd.DataFrame, metrics: Any, by: Any,
                    baseline: Any) -> tuple[list[str], list[str], list[Any]]:
-    """The checked arguments of :func:`paired_differences`: ``(by columns, metric names,
-    the protocols other than the baseline)``; ``ValueError`` names what is wrong."""
+    """The checked arguments of [`paired_differences`][mdcd_lab.stats.paired_differences]: ``(by
+    columns, metric names, the protocols other than the baseline)``; ``ValueError`` names what is
+    wrong."""
     for col in ("protocol", "run"):
         if col not in df.columns:
             raise ValueError(f"paired_differences needs a {col!r} column")
@@ -69,7 +70,7 @@ def paired_differences(df: pd.DataFrame, metrics: str | Sequence[str], baseline:
         Per-run results of several protocols, with columns ``protocol`` and
         ``run`` (and ``point``/``seed`` when present).
     metrics : str or list of str
-        Numeric columns and/or the probability metrics of :func:`summarize`
+        Numeric columns and/or the probability metrics of [`summarize`][mdcd_lab.stats.summarize]
         (their difference is the difference of 0/1 indicators).
     baseline : str
         The protocol subtracted from every other one.
@@ -93,7 +94,7 @@ def paired_differences(df: pd.DataFrame, metrics: str | Sequence[str], baseline:
         Missing ``protocol``/``run`` column, baseline absent, no other
         protocol, a run key appearing twice for one protocol, or runs present
         for one protocol but not for the baseline (or vice versa; the message
-        says how many), plus the checks of :func:`summarize`.
+        says how many), plus the checks of [`summarize`][mdcd_lab.stats.summarize].
 
     Notes
     -----

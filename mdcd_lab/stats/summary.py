@@ -1,20 +1,20 @@
 """Summaries of per-run result tables: means with confidence intervals.
 
-:func:`summarize` turns a tidy per-run frame (one row per run, see
-:mod:`mdcd_lab.metrics`) into a tidy long frame with one row per (group,
+[`summarize`][mdcd_lab.stats.summarize] turns a tidy per-run frame (one row per run, see
+[`mdcd_lab.metrics`][mdcd_lab.metrics]) into a tidy long frame with one row per (group,
 metric): the sample size, mean, standard deviation, a two-sided confidence
 interval and whether that interval is reliable at this sample size.  The
 interval's method is chosen per metric family in one place
-(:data:`mdcd_lab.intervals.AUTO_METHODS`, from the metric's *support*,
-:data:`mdcd_lab.metrics.SUPPORTS`): Hall's skewness-corrected t for counts and
-non-negative reals (which Student's t under-covers when they are skewed and
+(``mdcd_lab.stats.intervals.AUTO_METHODS``, from the metric's *support*,
+[`mdcd_lab.metrics.SUPPORTS`][mdcd_lab.metrics.SUPPORTS]): Hall's skewness-corrected t for counts
+and non-negative reals (which Student's t under-covers when they are skewed and
 mostly zero), with ``[0, inf)`` for a sample that bounds nothing,
 Clopper-Pearson for the outcome and violation shares, Student's t otherwise; or
 the one given as ``method=``.  No interval of a non-negative metric goes below 0.
-:func:`paired_differences` compares protocols run on the same traces (common
-random numbers) through per-run differences.
+[`paired_differences`][mdcd_lab.stats.paired_differences] compares protocols run on the same traces
+(common random numbers) through per-run differences.
 
-Every distribution function and the bootstrap come from :mod:`scipy.stats`.
+Every distribution function and the bootstrap come from ``scipy.stats``.
 See ``docs/results-and-summaries.md``.
 """
 
@@ -62,7 +62,7 @@ __all__ = ["summarize", "paired_differences", "wilson_interval", "quasi_poisson_
            "metric_support", "PROBABILITY_METRICS", "SUMMARY_COLUMNS", "PAIRED_COLUMNS",
            "INTERVAL_METHODS", "BOOTSTRAP_RESAMPLES"]
 
-#: Columns of :func:`summarize` after the ``by`` columns.
+#: Columns of [`summarize`][mdcd_lab.stats.summarize] after the ``by`` columns.
 SUMMARY_COLUMNS = ("metric", "n", "mean", "std", "ci_low", "ci_high", "half_width", "method",
                    "ci_reliable")
 
@@ -121,21 +121,21 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
         Columns to summarise, plus any of ``p_completed``, ``p_failed``,
         ``p_recovered`` (share of runs with that ``outcome``) and
         ``p_violation`` (share of runs with any oracle column of
-        :data:`~mdcd_lab.metrics.VIOLATIONS` > 0).  Default: every numeric
-        column of :data:`~mdcd_lab.metrics.METRIC_NAMES` present in ``df``
+        [`VIOLATIONS`][mdcd_lab.metrics.VIOLATIONS] > 0).  Default: every numeric
+        column of [`METRIC_NAMES`][mdcd_lab.metrics.METRIC_NAMES] present in ``df``
         except ``run`` and ``seed`` and the ``by`` columns, in that order, with
         ``outcome`` replaced by the three outcome probabilities, then
         ``p_violation`` if all violation columns are present.
     level : float, default 0.95
         Two-sided confidence level in ``(0, 1)``.
     method : str or mapping of str to str, default "auto"
-        Interval method (:data:`INTERVAL_METHODS`), for every metric or per
+        Interval method (``INTERVAL_METHODS``), for every metric or per
         metric (``{"n_compensated": "bca"}``; metrics not named get
-        ``"auto"``).  ``"auto"`` (:data:`mdcd_lab.intervals.AUTO_METHODS`):
+        ``"auto"``).  ``"auto"`` (``mdcd_lab.stats.intervals.AUTO_METHODS``):
         ``"clopper-pearson"`` for the ``p_*`` shares, ``"hall"`` for counts and
         non-negative reals (support ``"count"`` or ``"nonnegative"`` in
-        :data:`mdcd_lab.metrics.METRICS`; for a metric that grows with the run,
-        with its lower end guarded, see Notes), ``"t"`` otherwise.
+        [`mdcd_lab.metrics.METRICS`][mdcd_lab.metrics.METRICS]; for a metric that grows with the
+        run, with its lower end guarded, see Notes), ``"t"`` otherwise.
     seed : int, default 0
         Seed of the bootstrap resamples of ``"bca"`` (the group and metric
         at row ``i`` of the result use ``SeedSequence(seed, spawn_key=(i,))``).
@@ -148,7 +148,7 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
         standard deviation, ``ddof=1``), ``ci_low``, ``ci_high``,
         ``half_width``, ``method`` (the interval actually computed) and
         ``ci_reliable``: ``n`` is at least the family's documented minimum
-        (:data:`mdcd_lab.intervals.MIN_RELIABLE_N`: 30 for counts and
+        (``mdcd_lab.stats.intervals.MIN_RELIABLE_N``: 30 for counts and
         non-negative reals, 10 for other numbers, 1 for shares) and the interval
         is finite with positive width.  One row per (group, metric), groups
         outermost.  ``level`` is stored in ``attrs["level"]``.
@@ -161,7 +161,7 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
         (``"wilson"`` or ``"clopper-pearson"`` for a non-share,
         ``"quasi-poisson"`` or ``"hurdle"`` for negative values), or an
         ``outcome`` value outside
-        :data:`~mdcd_lab.metrics.OUTCOMES`.
+        [`OUTCOMES`][mdcd_lab.metrics.OUTCOMES].
 
     Notes
     -----
@@ -171,18 +171,18 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
 
     * ``"t"``: Student t, ``mean +- t(1 - a/2, n - 1) * std / sqrt(n)``.
     * ``"hall"``: Student t corrected for the sample's skewness
-      (:func:`mdcd_lab.intervals.hall_interval`); NaN for ``n < 3``.  For a
+      (``mdcd_lab.stats.intervals.hall_interval``); NaN for ``n < 3``.  For a
       non-negative metric (support ``"count"`` or ``"nonnegative"``), a sample
       without spread (all values equal, e.g. all zero) or with fewer than two
       non-zero values bounds nothing: ``[0, inf)``, flagged ``ci_reliable =
       False``.
-    * ``"hurdle"``: :func:`mdcd_lab.intervals.hurdle_interval`, the share of
+    * ``"hurdle"``: ``mdcd_lab.stats.intervals.hurdle_interval``, the share of
       non-zero values (Wilson) times the mean of the non-zero values (Hall's
       skewness-corrected t), combined by the MOVER rule; a sample without
       zeros gets Hall's interval of its mean; the ``[0, inf)`` rule of
       ``"hall"`` applies.
-    * ``"quasi-poisson"``: :func:`quasi_poisson_interval`; skewed and never
-      of zero width (a sample of zeros gives ``[0, 3.69 / n]`` at 95%: a
+    * ``"quasi-poisson"``: [`quasi_poisson_interval`][mdcd_lab.stats.quasi_poisson_interval]; skewed
+      and never of zero width (a sample of zeros gives ``[0, 3.69 / n]`` at 95%: a
       Poisson bound, which fails zero-inflated counts).
     * ``"wilson"``: Wilson score interval of the proportion ``mean``; ``std``
       is the sample standard deviation of the 0/1 indicator.  Runs with a
@@ -192,16 +192,16 @@ def summarize(df: pd.DataFrame, by: str | Sequence[str] | None = None,
       coverage at least ``level`` for every proportion and ``n``, so it is
       the default for shares (Wilson dips below near 0 and 1).
     * ``"bca"``: bias-corrected and accelerated bootstrap
-      (``scipy.stats.bootstrap``, :data:`BOOTSTRAP_RESAMPLES` resamples);
+      (``scipy.stats.bootstrap``, ``BOOTSTRAP_RESAMPLES`` resamples);
       NaN when every value is equal (the bootstrap law is degenerate).
 
     The default interval of a metric that grows with the run's length
-    (:data:`~mdcd_lab.metrics.RUN_LENGTH_METRICS`) guards its lower end against a
+    ([`RUN_LENGTH_METRICS`][mdcd_lab.metrics.RUN_LENGTH_METRICS]) guards its lower end against a
     sample without the rare early endings (``outcome`` ``'failed'`` or
     ``'recovered'``), which would overstate the mean: in a group with ``k <``
-    :data:`~mdcd_lab.stats.intervals.RARE_MODE_RUNS` early endings among the
+    ``RARE_MODE_RUNS`` early endings among the
     metric's ``n`` values, the lower bound (after the clip at 0) is multiplied by
-    :func:`~mdcd_lab.stats.intervals.rare_mode_factor` ``(k, n, level)``, one minus
+    ``rare_mode_factor`` ``(k, n, level)``, one minus
     the Clopper-Pearson upper bound of the share of runs that end early.  Not for an
     explicit ``method=`` of that metric, nor without an ``outcome`` column.
 
@@ -336,9 +336,9 @@ def _early_endings(df: pd.DataFrame, values: pd.DataFrame,
 
 def _rare_mode_rows(df: pd.DataFrame, values: pd.DataFrame, keys: list[pd.Series],
                     names: list[str], chosen_auto: list[bool], n_groups: int) -> np.ndarray:
-    """The result rows (group-major) whose lower bound :func:`rare_mode_factor` guards:
-    a metric of :data:`~mdcd_lab.metrics.RUN_LENGTH_METRICS` with its default interval
-    (``method`` ``"auto"``), in a group with fewer than :data:`RARE_MODE_RUNS` early
+    """The result rows (group-major) whose lower bound ``rare_mode_factor`` guards:
+    a metric of [`RUN_LENGTH_METRICS`][mdcd_lab.metrics.RUN_LENGTH_METRICS] with its default
+    interval (``method`` ``"auto"``), in a group with fewer than ``RARE_MODE_RUNS`` early
     endings among its values.  None without an ``outcome`` column (nothing tells the
     early endings apart)."""
     cols = np.array([nm in RUN_LENGTH_METRICS and auto

@@ -1,7 +1,7 @@
 """Per-run tables as summary input: argument checks, metric values, group statistics.
 
-Shared by :func:`mdcd_lab.stats.summary.summarize` and
-:func:`mdcd_lab.stats.paired.paired_differences`.
+Shared by [`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize] and
+[`mdcd_lab.stats.paired.paired_differences`][mdcd_lab.stats.paired_differences].
 """
 
 from __future__ import annotations

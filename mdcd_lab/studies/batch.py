@@ -2,8 +2,8 @@
 
 ``mdcd-lab run`` plays each protocol of a scenario file on common traces (run
 ``r`` of seed ``s`` is the same for every protocol and engine).  The runs are
-played in chunks; when the user presses Ctrl-C, :func:`run_spec` raises
-:class:`RunInterruptedError` carrying every run of the chunks that had finished, and
+played in chunks; when the user presses Ctrl-C, ``run_spec`` raises
+``RunInterruptedError`` carrying every run of the chunks that had finished, and
 a later call with those rows as ``done`` plays only the missing runs.  The
 result is the same table, bit for bit, as an uninterrupted run.
 """
@@ -27,7 +27,7 @@ CHUNK_RUNS = {"numba": 16_384, "reference": 100}
 
 
 class RunInterruptedError(Exception):
-    """Raised by :func:`run_spec` on Ctrl-C; ``partial`` holds every finished run and
+    """Raised by ``run_spec`` on Ctrl-C; ``partial`` holds every finished run and
     ``interrupt`` the ``KeyboardInterrupt`` (or its subclass for SIGTERM) that stopped it."""
 
     def __init__(self, partial: pd.DataFrame | None,
@@ -94,17 +94,17 @@ def run_spec(spec: Any, done: pd.DataFrame | None = None, progress: bool = True,
     ----------
     spec : mdcd_lab.cli.specs.Spec
         Scenario, runs, seed, protocols and engine (``"auto"`` resolved per
-        protocol with :func:`mdcd_lab.api.resolve_engine`).
+        protocol with [`mdcd_lab.api.resolve_engine`][mdcd_lab.api.resolve_engine]).
     done : DataFrame, optional
         Rows already finished (runs ``0 .. k-1`` of each protocol, as returned in
-        :attr:`RunInterruptedError.partial`); only the missing runs are played.
+        ``RunInterruptedError.partial``); only the missing runs are played.
     progress : bool, default True
         One ``tqdm`` bar over all runs, on stderr.
     chunk_runs : dict, optional
-        Runs per chunk per engine (default :data:`CHUNK_RUNS`).
+        Runs per chunk per engine (default ``CHUNK_RUNS``).
     on_chunk : callable, optional
         Called with ``(protocol, first run, frame)`` as each chunk finishes (``mdcd-lab
-        run`` stores it on disk: :class:`mdcd_lab.studies.parts.RunParts`).
+        run`` stores it on disk: ``mdcd_lab.studies.parts.RunParts``).
 
     Returns
     -------

@@ -1,13 +1,13 @@
 """The correction space: every combination of the five corrections on common traces.
 
 docs/protocol.md, section 6: each correction of ``mdcd`` over ``mdcd-paper`` is
-an independent switch of :class:`~mdcd_lab.protocols.Rules` (letters R L C S
-E, :data:`~mdcd_lab.protocols.CORRECTIONS`).  :func:`correction_study` plays
-all 2^5 = 32 combinations (:func:`~mdcd_lab.protocols.correction_combinations`)
-on the same traces, :func:`correction_table` turns the runs into one row per
+an independent switch of [`Rules`][mdcd_lab.protocols.Rules] (letters R L C S
+E, [`CORRECTIONS`][mdcd_lab.protocols.CORRECTIONS]).  ``correction_study`` plays
+all 2^5 = 32 combinations ([`correction_combinations`][mdcd_lab.protocols.correction_combinations])
+on the same traces, ``correction_table`` turns the runs into one row per
 combination (mean cost with its interval, runs with a failure or a violation,
 soundness, Pareto frontier of the sound ones), and the figure
-``correction_space`` (:mod:`mdcd_lab.figures.review`) draws it.
+``correction_space`` (``mdcd_lab.figures.review``) draws it.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def correction_study(scenario: Scenario, runs: int, seed: int, engine: str = "au
     Returns
     -------
     DataFrame
-        The per-run metrics of :func:`mdcd_lab.simulate`, one block per
+        The per-run metrics of [`mdcd_lab.simulate`][mdcd_lab.api.simulate], one block per
         combination, with ``combination`` (its letters, ``""`` for
         ``mdcd-paper``) and ``protocol`` (the registered name where there is
         one: ``mdcd``, ``mdcd-every-level``, ``mdcd-paper``; else
@@ -82,7 +82,7 @@ def pareto_frontier(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def correction_table(df: pd.DataFrame, by: tuple[str, ...] = (),
                      level: float = 0.95) -> pd.DataFrame:
-    """One row per combination (and ``by`` group) of a :func:`correction_study` table.
+    """One row per combination (and ``by`` group) of a ``correction_study`` table.
 
     Returns
     -------

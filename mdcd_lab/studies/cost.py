@@ -1,10 +1,10 @@
 """What a study will cost, checked before any work (issue 23, item 3).
 
 A run's cost is proportional to its trace rows, whose mean
-:attr:`mdcd_lab.scenario.Scenario.expected_rows` gives from the rates and the
-horizon; a study plays ``points x protocols x runs`` of them (``max_runs`` with a
-stopping rule: the most it may play).  :func:`check_cost` refuses a study whose
-expected trace events exceed ``max_events`` (default :data:`DEFAULT_MAX_EVENTS`),
+[`mdcd_lab.scenario.Scenario.expected_rows`][mdcd_lab.scenario.Scenario.expected_rows] gives from
+the rates and the horizon; a study plays ``points x protocols x runs`` of them (``max_runs`` with a
+stopping rule: the most it may play).  ``check_cost`` refuses a study whose
+expected trace events exceed ``max_events`` (default ``DEFAULT_MAX_EVENTS``),
 with one message that names the estimate and the override, and a study whose
 result table would not fit in half of this machine's memory (no override: split
 the study).  :data:`MAX_POINTS` bounds the points of a grid before they are built,
@@ -29,7 +29,7 @@ __all__ = ["DEFAULT_MAX_EVENTS", "MAX_POINTS", "EVENTS_PER_CORE_SECOND", "RESULT
            "grid_expected_rows"]
 
 #: Trace events a study may play unless ``max_events=`` (``--max-events``) says more:
-#: about 3 hours of one core at :data:`EVENTS_PER_CORE_SECOND`.
+#: about 3 hours of one core at ``EVENTS_PER_CORE_SECOND``.
 DEFAULT_MAX_EVENTS = 10 ** 11
 #: Points a study may have (checked before the grid is expanded).  Planning one point
 #: (its scenario and seed) takes about 0.1 ms.
@@ -43,7 +43,7 @@ RESULT_ROW_BYTES = 8 * (47 + 24 + 2)
 
 
 def check_points(n_points: int, shape: str = "") -> None:
-    """Refuse more than :data:`MAX_POINTS` points (``shape``: how they multiply)."""
+    """Refuse more than ``MAX_POINTS`` points (``shape``: how they multiply)."""
     if n_points > MAX_POINTS:
         how = f" ({shape})" if shape else ""
         raise ValueError(f"grid: {n_points:,} points{how} is more than {MAX_POINTS:,}; a study "
@@ -120,7 +120,7 @@ def check_cost(scenarios: Sequence[Any], runs: int, n_protocols: int,
     n_protocols : int
         Protocols each run is played under.
     max_events : int or None
-        The limit of expected trace events; None: :data:`DEFAULT_MAX_EVENTS`.
+        The limit of expected trace events; None: ``DEFAULT_MAX_EVENTS``.
     what : str, default "study"
         What the messages call the job (``mdcd-lab run`` says ``"run"``).
 

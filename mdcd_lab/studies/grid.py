@@ -1,6 +1,6 @@
 """Parameter studies: grids, random / quasi-random samples and per-point seeds.
 
-A *point* is a plain ``dict`` mapping some :class:`~mdcd_lab.scenario.Scenario`
+A *point* is a plain ``dict`` mapping some [`Scenario`][mdcd_lab.scenario.Scenario]
 field names to values; it is applied to a base scenario with
 ``base.replace(**point)``.  Everything here is a pure function of its
 arguments (no global random state), so a study is reproducible from the grid
@@ -35,7 +35,7 @@ from .cost import check_points
 __all__ = ["expand_grid", "validate_points", "sample", "point_seed", "grid_values",
            "SAMPLING_METHODS"]
 
-#: Accepted values of the ``method`` argument of :func:`sample`.
+#: Accepted values of the ``method`` argument of [`sample`][mdcd_lab.studies.sample].
 SAMPLING_METHODS = ("lhs", "sobol", "halton", "random")
 
 _MASK63 = (1 << 63) - 1
@@ -58,7 +58,8 @@ def _check_keys(keys: Sequence[Any], what: str) -> None:
 
 
 def grid_values(key: str, value: Any) -> list[Any]:
-    """The list of values one grid entry ``key: value`` stands for (see :func:`expand_grid`)."""
+    """The list of values one grid entry ``key: value`` stands for (see
+    [`expand_grid`][mdcd_lab.studies.expand_grid])."""
     if isinstance(value, (str, bytes)):
         return [value]
     if isinstance(value, np.ndarray):
@@ -106,7 +107,7 @@ def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
     Parameters
     ----------
     grid : mapping of str to value or list of values
-        Keys are :class:`~mdcd_lab.scenario.Scenario` field names.  A list,
+        Keys are [`Scenario`][mdcd_lab.scenario.Scenario] field names.  A list,
         tuple, ``range`` or 1-D NumPy array is a list of values; anything else
         (including a ``str``) is one value.  NumPy scalars become Python
         scalars.
@@ -115,7 +116,7 @@ def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
     -------
     list of dict
         One dict per grid point, with the keys of ``grid`` in their order.  The
-        first key varies slowest (as :func:`itertools.product`).  An empty
+        first key varies slowest (as ``itertools.product``).  An empty
         ``grid`` gives ``[{}]``: one point, the base scenario itself.
 
     Raises
@@ -124,13 +125,13 @@ def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
         If a key is not a Scenario field (the message lists the known fields),
         a list of values is empty or has a duplicate, a value is a set,
         mapping or iterator, or the grid has more than
-        :data:`~mdcd_lab.studies.cost.MAX_POINTS` points (checked before they
+        ``MAX_POINTS`` points (checked before they
         are built).
 
     Notes
     -----
     The values are not checked against the field ranges here; use
-    :func:`validate_points` for that.
+    ``validate_points`` for that.
 
     Examples
     --------
@@ -155,7 +156,8 @@ def validate_points(base: Scenario, points: Sequence[Mapping[str, Any]]) -> list
     base : Scenario
         The scenario every point modifies.
     points : sequence of mapping
-        Points as returned by :func:`expand_grid` or :func:`sample`.
+        Points as returned by [`expand_grid`][mdcd_lab.studies.expand_grid] or
+        [`sample`][mdcd_lab.studies.sample].
 
     Returns
     -------
@@ -229,7 +231,7 @@ def sample(ranges: Mapping[str, tuple[float, float]], n: int, seed: int,
     ranges : mapping of str to (lo, hi)
         Closed range of every sampled field (``lo == hi`` fixes a field).
         Fields must be ``"int"`` or ``"float"`` fields of
-        :data:`~mdcd_lab.scenario.FIELDS`, and the range must lie inside the
+        [`FIELDS`][mdcd_lab.scenario.FIELDS], and the range must lie inside the
         field's allowed range.
     n : int
         Number of points, at least 1.  For ``"sobol"`` use a power of 2:

@@ -1,11 +1,11 @@
 """The finished chunks of ``mdcd-lab run --out F``, on disk as they finish.
 
-``run`` plays each protocol's runs in chunks (:mod:`mdcd_lab.studies.batch`).  Each
+``run`` plays each protocol's runs in chunks (``mdcd_lab.studies.batch``).  Each
 finished chunk is written at once to ``.F.parts/`` beside the output, one Parquet
-file per chunk (all-or-nothing, :func:`mdcd_lab.io.atomic_files`) that carries the
-run's identity (a SHA-256 of the spec's scenario, seed and protocols, the protocol,
+file per chunk (all-or-nothing, [`mdcd_lab.io.atomic_files`][mdcd_lab.io.atomic_files]) that carries
+the run's identity (a SHA-256 of the spec's scenario, seed and protocols, the protocol,
 the runs) and a checksum of its rows, like a sweep store's units
-(:mod:`mdcd_lab.studies.store`).  So a run killed by SIGKILL, or interrupted while
+(``mdcd_lab.studies.store``).  So a run killed by SIGKILL, or interrupted while
 the output is assembled or written, keeps every finished chunk: ``--resume`` loads
 them, checked, and plays only the missing runs.  Once the output is written, the
 folder is removed.  See ``docs/cli.md``.

@@ -1,7 +1,7 @@
 """Planning a study: checked arguments, normalised points and their seeds.
 
-:func:`plan` turns the arguments of :func:`~mdcd_lab.studies.sweep` into a
-:class:`Study` before any work starts; every problem raises a ``ValueError``
+``plan`` turns the arguments of [`sweep`][mdcd_lab.studies.sweep.sweep] into a
+``Study`` before any work starts; every problem raises a ``ValueError``
 naming it.  The functions here are pure: no simulation, no file system.
 """
 
@@ -93,7 +93,8 @@ def as_points(base: Scenario, grid: Any) -> tuple[list[dict[str, Any]], dict | N
 
 
 def as_protocols(protocols: Any) -> tuple[str, ...]:
-    """Protocol names, each known (:func:`mdcd_lab.protocols.get_rules`) and listed once."""
+    """Protocol names, each known ([`mdcd_lab.protocols.get_rules`][mdcd_lab.protocols.get_rules])
+    and listed once."""
     names = [protocols] if isinstance(protocols, str) else list(protocols)
     if not names:
         raise ValueError("protocols is empty: give at least one protocol")
@@ -118,9 +119,9 @@ def _grid_rows(base: Scenario, grid: Mapping[str, Any]) -> Any:
 
 def plan(base: Any, grid: Any, runs: Any, seed: Any, protocols: Any, engine: Any,
          target: Any, max_runs: Any, metrics: Any, max_events: Any = None) -> Study:
-    """Check the arguments of :func:`~mdcd_lab.studies.sweep` and build the study; refuse
+    """Check the arguments of [`sweep`][mdcd_lab.studies.sweep.sweep] and build the study; refuse
     it before any work if it would cost more than ``max_events`` trace events
-    (:func:`~mdcd_lab.studies.cost.check_cost`)."""
+    (``check_cost``)."""
     if not isinstance(base, Scenario):
         raise ValueError(f"base must be a mdcd_lab.Scenario, got {type(base).__name__}")
     runs = check_int("runs", runs, 1)

@@ -1,7 +1,7 @@
 """Where a sweep's tasks run: this process, a ``concurrent.futures`` executor or dask.
 
 A *task* is a payload ``{"engine", "single_thread", "units"}``; each unit is
-one (point, protocol, run range) and :func:`run_task` returns its per-run
+one (point, protocol, run range) and ``run_task`` returns its per-run
 frame.  A pool takes tasks with ``submit`` and gives back finished results
 with ``next_done``, as they complete.  See ``docs/studies.md``, *Parallel and
 distributed sweeps*.
@@ -46,7 +46,7 @@ def run_task(payload: dict[str, Any]) -> list[tuple[Unit, pd.DataFrame]]:
 
 
 class LocalPool:
-    """Runs tasks in this process, one per :meth:`next_done` call."""
+    """Runs tasks in this process, one per ``next_done`` call."""
 
     single_thread = False
     group = False
@@ -71,7 +71,7 @@ class LocalPool:
 
 
 class ExecutorPool:
-    """A :class:`concurrent.futures.Executor`; results are taken as they complete."""
+    """A ``concurrent.futures.Executor``; results are taken as they complete."""
 
     single_thread = True
     group = True

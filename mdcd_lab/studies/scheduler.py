@@ -1,11 +1,11 @@
 """Scheduling a sweep: which run ranges to compute next, and when a point is done.
 
-A :class:`Scheduler` holds, per (point, protocol), the *chunks* of runs already
+A ``Scheduler`` holds, per (point, protocol), the *chunks* of runs already
 computed (loaded from a store or returned by the pool).  Each point has an end
 ``ends[p]``: the runs ``0 .. ends[p] - 1`` of every protocol must exist before
-the point is decided.  :meth:`Scheduler.advance` returns the missing units of a
+the point is decided.  ``Scheduler.advance`` returns the missing units of a
 point or, once none is missing, applies the stopping rule: stop, or move the
-end by one batch.  :meth:`Scheduler.run` feeds a pool until every point is
+end by one batch.  ``Scheduler.run`` feeds a pool until every point is
 decided.
 """
 
@@ -64,7 +64,7 @@ class Scheduler:
     study : Study
         The planned study.
     pool : LocalPool, ExecutorPool or DaskPool
-        Where tasks run (:func:`mdcd_lab.studies.pools.make_pool`).
+        Where tasks run (``mdcd_lab.studies.pools.make_pool``).
     unit_runs : int
         Largest number of runs of one unit and of one task.
     store : Store, optional

@@ -1,16 +1,16 @@
 """Sequential stopping: the rule's arguments and the test of one point.
 
-After every batch of runs of a point, :func:`decide` summarises the watched
-metrics of every protocol (:func:`mdcd_lab.stats.summary.summarize`, default
+After every batch of runs of a point, ``decide`` summarises the watched
+metrics of every protocol ([`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize], default
 intervals: hurdle for counts and non-negative reals, Clopper-Pearson for
 shares, Student t otherwise) and says whether the point may stop.  Three guards
-keep the stopped intervals honest: no point stops before :data:`MIN_STOP_RUNS`
+keep the stopped intervals honest: no point stops before ``MIN_STOP_RUNS``
 runs, no interval counts as converged unless ``summarize`` calls it reliable
 (``ci_reliable``: at least the family's minimum n of
-:data:`mdcd_lab.stats.intervals.MIN_RELIABLE_N`, never above :data:`MIN_STOP_RUNS`,
+``mdcd_lab.stats.intervals.MIN_RELIABLE_N``, never above ``MIN_STOP_RUNS``,
 and a finite interval), and an interval of zero width never counts as
 converged, except for a metric that cannot be non-zero in the point's scenario
-(:data:`STRUCTURAL_ZEROS`).  See ``docs/studies.md``, *Sequential stopping*,
+(``STRUCTURAL_ZEROS``).  See ``docs/studies.md``, *Sequential stopping*,
 for the rule and its measured coverage.
 """
 
@@ -79,7 +79,8 @@ class StopRule:
 
 
 def as_stop(runs: int, target: Any, max_runs: Any, metrics: Any) -> StopRule | None:
-    """Check the stopping arguments of :func:`~mdcd_lab.studies.sweep`; ``None``: no rule."""
+    """Check the stopping arguments of [`sweep`][mdcd_lab.studies.sweep.sweep]; ``None``: no
+    rule."""
     if target is None:
         if max_runs is not None:
             raise ValueError("max_runs is only used with target_rel_halfwidth (sequential "
@@ -114,7 +115,7 @@ def as_stop(runs: int, target: Any, max_runs: Any, metrics: Any) -> StopRule | N
 
 
 def structural_zeros(scenario: Scenario) -> frozenset[str]:
-    """Metrics of :data:`STRUCTURAL_ZEROS` that are identically 0 in ``scenario``."""
+    """Metrics of ``STRUCTURAL_ZEROS`` that are identically 0 in ``scenario``."""
     return frozenset(m for m, conditions in STRUCTURAL_ZEROS.items()
                      if any(getattr(scenario, f) == v for f, v in conditions))
 
@@ -124,7 +125,7 @@ def decide(rule: StopRule, scenario: Scenario, protocols: tuple[str, ...],
     """Stopping test of one point: (converged, largest half_width / |mean|).
 
     ``frames[q]`` holds the runs so far of protocol ``protocols[q]`` at a point
-    whose scenario is ``scenario``.  Converged: at least :data:`MIN_STOP_RUNS`
+    whose scenario is ``scenario``.  Converged: at least ``MIN_STOP_RUNS``
     runs per protocol and, for every protocol and watched metric that is not a
     structural zero of the scenario, a reliable interval (``ci_reliable``) with
     ``0 < half_width <= target * |mean|``.  The

@@ -1,15 +1,15 @@
 """The resumable sweep store: a manifest and one Parquet file per unit of work.
 
 A store is a directory ``DIR/manifest.json`` (the study, see
-:meth:`mdcd_lab.studies.plan.Study.identity`) plus
+``mdcd_lab.studies.plan.Study.identity``) plus
 ``DIR/units/p<point>-q<protocol>-r<start>-<stop>.parquet``, each file written
-all-or-nothing (:func:`mdcd_lab.io.atomic_files`).  Each unit file carries, in its
-Parquet metadata, the identity of the study and of its unit (:func:`unit_identity`:
+all-or-nothing ([`mdcd_lab.io.atomic_files`][mdcd_lab.io.atomic_files]).  Each unit file carries, in
+its Parquet metadata, the identity of the study and of its unit (``unit_identity``:
 the study's hash, the point's scenario, the protocol, the runs, the point seed, the
-mdcd_lab version) and a SHA-256 of its rows (:func:`rows_checksum`); on resume, a
+mdcd_lab version) and a SHA-256 of its rows (``rows_checksum``); on resume, a
 unit that belongs to another study or whose rows were edited is refused, naming it.
-One writer at a time: :meth:`Store.open` takes ``DIR/.lock``
-(:class:`mdcd_lab.io.locks.FileLock`).  See ``docs/studies.md``, *Stores and
+One writer at a time: ``Store.open`` takes ``DIR/.lock``
+([`mdcd_lab.io.locks.FileLock`][mdcd_lab.io.FileLock]).  See ``docs/studies.md``, *Stores and
 resuming*.
 """
 
@@ -95,7 +95,7 @@ def _differences(old: Any, new: Any, where: str, out: list[str]) -> None:
 
 
 def study_hash(identity: dict[str, Any]) -> str:
-    """SHA-256 of a study's canonical JSON identity (:meth:`Study.identity`)."""
+    """SHA-256 of a study's canonical JSON identity (``Study.identity``)."""
     text = json.dumps(_jsonify(identity), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -146,7 +146,7 @@ def unit_identity(study: Study, p: int, q: int, start: int, stop: int) -> dict[s
     """What a unit file must say of itself to belong to unit ``p, q, start..stop`` of
     ``study``: the study's hash, the point's scenario, the protocol, the runs, the point
     seed and the mdcd_lab version that wrote it (the checksum of its rows is added by
-    :meth:`Store.write`)."""
+    ``Store.write``)."""
     return {"study": study_hash(study.identity()),
             "scenario": _jsonify(study.scenarios[p].to_dict()),
             "protocol": study.protocols[q], "point": p, "runs": [start, stop],
@@ -193,7 +193,7 @@ class Store:
     """One directory: ``manifest.json`` and ``units/p<i>-q<j>-r<start>-<stop>.parquet``.
 
     The constructor only reads and checks (a non-empty store needs ``resume``
-    and the same study); :meth:`open` creates the directory.
+    and the same study); ``open`` creates the directory.
     """
 
     def __init__(self, path: Path, study: Study, resume: bool) -> None:

@@ -1,6 +1,6 @@
 """The public sweep: plan, load the store, schedule, assemble one tidy table.
 
-See :mod:`mdcd_lab.studies` and ``docs/studies.md``.
+See [`mdcd_lab.studies`][mdcd_lab.studies] and ``docs/studies.md``.
 """
 
 from __future__ import annotations
@@ -54,10 +54,10 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         The scenario every point modifies (``base.replace(**point)``).
     grid : mapping or list of mappings
         Either ``{field: values}``: the cartesian product of the values
-        (:func:`mdcd_lab.studies.grid.expand_grid`; a list, tuple, ``range`` or 1-D
-        array is a list of values, anything else, a string included, is one
+        ([`mdcd_lab.studies.grid.expand_grid`][mdcd_lab.studies.expand_grid]; a list, tuple,
+        ``range`` or 1-D array is a list of values, anything else, a string included, is one
         value; ``{}`` is the base scenario alone), or a list of point dicts such
-        as :func:`mdcd_lab.studies.grid.sample` returns.
+        as [`mdcd_lab.studies.grid.sample`][mdcd_lab.studies.sample] returns.
     runs : int
         Runs per point and protocol; with sequential stopping, the size of
         every batch (the first included).
@@ -96,35 +96,36 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     target_rel_halfwidth : float, optional
         Sequential stopping: after every batch of ``runs`` runs of a point
         (all protocols), stop the point when it has at least
-        :data:`~mdcd_lab.studies.stopping.MIN_STOP_RUNS` runs and for every
+        ``MIN_STOP_RUNS`` runs and for every
         protocol and every watched metric the 95% CI
-        (:func:`mdcd_lab.stats.summary.summarize`, default intervals: hurdle for
-        counts and non-negative reals, Clopper-Pearson for ``p_*``, Student t
+        ([`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize], default intervals: hurdle
+        for counts and non-negative reals, Clopper-Pearson for ``p_*``, Student t
         otherwise) is reliable (``ci_reliable``) and its half-width is
         ``> 0`` and ``<= target * |mean|``, or when ``max_runs`` runs are
         done.  An interval of zero width never converges, except for a metric
         that cannot be non-zero in the point's scenario
-        (:data:`~mdcd_lab.studies.stopping.STRUCTURAL_ZEROS`), which is left
+        (``STRUCTURAL_ZEROS``), which is left
         out; a metric observed as 0 otherwise never converges, so the point
         runs to ``max_runs``.
     max_runs : int, optional
         Cap on runs per point and protocol (required with, and only with,
         ``target_rel_halfwidth``; ``>= runs``).  The last batch is cut to it.
     metrics : str or sequence of str, optional
-        Metrics the stopping rule watches (:data:`STOP_METRICS`); default
-        :data:`DEFAULT_STOP_METRICS`.  Only with ``target_rel_halfwidth``.
+        Metrics the stopping rule watches ([`STOP_METRICS`][mdcd_lab.studies.STOP_METRICS]); default
+        [`DEFAULT_STOP_METRICS`][mdcd_lab.studies.DEFAULT_STOP_METRICS].  Only with
+        ``target_rel_halfwidth``.
     chunk_runs : int, optional
         Largest number of runs of one unit of work and of one task.  Default
-        :data:`DEFAULT_CHUNK_RUNS` of the engine, lowered with a client so
-        that the first round makes about :data:`TASKS_PER_WORKER` tasks per
-        worker (but not below :data:`MIN_CHUNK_RUNS`), which balances points
-        of unequal cost.  It does not change the numbers, and a store may be
-        resumed with another value.
+        [`DEFAULT_CHUNK_RUNS`][mdcd_lab.studies.DEFAULT_CHUNK_RUNS] of the engine, lowered with a
+        client so that the first round makes about
+        [`TASKS_PER_WORKER`][mdcd_lab.studies.TASKS_PER_WORKER] tasks per worker (but not below
+        [`MIN_CHUNK_RUNS`][mdcd_lab.studies.MIN_CHUNK_RUNS]), which balances points of unequal cost.
+        It does not change the numbers, and a store may be resumed with another value.
     max_events : int, optional
         The most trace events the study may be expected to play (points x
         protocols x runs, or ``max_runs``, x the mean rows of a run from the
         rates and the horizon); default
-        :data:`~mdcd_lab.studies.cost.DEFAULT_MAX_EVENTS` (about 3 hours of one
+        ``DEFAULT_MAX_EVENTS`` (about 3 hours of one
         core).  A larger study is refused before any work, naming its estimate;
         pass a larger ``max_events`` to run it anyway.
 
@@ -135,12 +136,13 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         (int32, index into the points), ``protocol`` (categorical in the
         given order), every Scenario field (int32 or int64, float64, or
         categorical for ``fault_scope``), then the per-run metrics of
-        :data:`mdcd_lab.metrics.METRICS` (``run``, ``seed`` = the point seed,
+        [`mdcd_lab.metrics.METRICS`][mdcd_lab.metrics.METRICS] (``run``, ``seed`` = the point seed,
         ``outcome``, ...) with their schema dtypes.  ``attrs["provenance"]``
         holds what to store beside the table (``to_csv(df, path,
         provenance=df.attrs["provenance"])``): base scenario, grid, points,
         point seeds, runs, seed, protocols, engine, stopping rule and, per
-        point, the runs done and why it stopped (see :func:`sweep_status`).
+        point, the runs done and why it stopped (see
+        [`sweep_status`][mdcd_lab.studies.sweep_status]).
 
     Raises
     ------
@@ -150,7 +152,7 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         starts with the point), bad ``runs``/``seed``/``protocols``/
         ``engine``/stopping arguments, an unknown client type, a non-empty
         store without ``resume``, a store of another study, more than
-        :data:`~mdcd_lab.studies.cost.MAX_POINTS` points, a study expected to
+        ``MAX_POINTS`` points, a study expected to
         play more than ``max_events`` trace events, or a result table larger
         than half of the machine's memory.
 
@@ -161,7 +163,7 @@ def sweep(base: Scenario, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     stays, so ``resume=True`` finishes the study.  The stopping decisions are
     recomputed from the stored runs on resume and come out the same.  One
     sweep writes a store at a time: a second one raises
-    :class:`mdcd_lab.io.LockedError` naming the holder.  On resume, a unit
+    [`mdcd_lab.io.LockedError`][mdcd_lab.io.LockedError] naming the holder.  On resume, a unit
     file of another study or unit, or whose rows were edited, is refused
     (``ValueError`` naming it).
 

@@ -5,10 +5,10 @@ external outputs and fault activations, with the random draws of the ATs and
 of error compensation, so that every protocol replaying it sees the same luck
 (common random numbers).
 
-- :mod:`~mdcd_lab.traces.table`: the trace table: its columns, the process
+- ``table``: the trace table: its columns, the process
   names, generated and hand-written traces;
-- :mod:`~mdcd_lab.traces.validate`: their validation against a scenario;
-- :mod:`~mdcd_lab.traces.generation`: the random generator of one run's rows,
+- ``validate``: their validation against a scenario;
+- ``generation``: the random generator of one run's rows,
   the readable reference of the numba kernel ``fast/kernels/gen.py``.
 """
 

@@ -1,13 +1,14 @@
 """The random generator of a run's trace rows: the readable reference of the numba kernel.
 
 ``_generate_one`` draws one run's rows from superposed Poisson processes
-(Section 3.1's system model), seeded per run by :func:`run_seed_sequence`, with
-the total rate split by :func:`category_weights`; :func:`realised_means` gives a
-run's mean realised delivery delay and twin offset.  The numba engine's
-``mdcd_lab.fast.kernels.gen`` is this code bit for bit (docs/scaling.md).  The
-trace table built from these rows, its validation and hand-written traces are in
-:mod:`mdcd_lab.traces` (:func:`mdcd_lab.traces.generate_traces`); the format is
-documented in ``docs/trace-format.md``.
+(Section 3.1's system model), seeded per run by
+[`run_seed_sequence`][mdcd_lab.traces.run_seed_sequence], with the total rate split by
+``category_weights``; [`realised_means`][mdcd_lab.traces.realised_means] gives a run's mean realised
+delivery delay and twin offset.  The numba engine's ``mdcd_lab.fast.kernels.gen`` is this code bit
+for bit (docs/scaling.md).  The trace table built from these rows, its validation and hand-written
+traces are in [`mdcd_lab.traces`][mdcd_lab.traces]
+([`mdcd_lab.traces.generate_traces`][mdcd_lab.traces.generate_traces]); the format is documented in
+``docs/trace-format.md``.
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ def run_seed_sequence(seed: int, run: int) -> np.random.SeedSequence:
 def category_weights(s: Scenario) -> list[float]:
     """Total rate of each event category, in the order of the ``CAT_*`` constants.
 
-    Both engines take their rates from here (:meth:`Scenario.category_rates`).  A
-    category towards the other members of a one-member group (``low_low`` and
-    ``sdw_sdw`` with ``n_low == 1``, ``act_act`` with ``n_act == 1``) has no
-    destination: its rate is 0, whatever the Scenario field says.
+    Both engines take their rates from here
+    ([`Scenario.category_rates`][mdcd_lab.scenario.Scenario.category_rates]).  A category towards
+    the other members of a one-member group (``low_low`` and ``sdw_sdw`` with ``n_low == 1``,
+    ``act_act`` with ``n_act == 1``) has no destination: its rate is 0, whatever the Scenario field
+    says.
     """
     return s.category_rates()
 

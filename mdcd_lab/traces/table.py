@@ -11,9 +11,9 @@ Process numbering (used by both engines): ``low{i}`` is ``i``, ``act{j}`` is
 ``n_low + n_act + i``.
 
 This module holds the trace table: its columns, the process names, the
-generated traces (:func:`generate_traces`, from the rows that
-:mod:`mdcd_lab.traces.generation` draws) and hand-written traces
-(:func:`trace_from_rows`); :mod:`mdcd_lab.traces.validate` checks them.
+generated traces ([`generate_traces`][mdcd_lab.traces.generate_traces], from the rows that
+``mdcd_lab.traces.generation`` draws) and hand-written traces
+([`trace_from_rows`][mdcd_lab.traces.trace_from_rows]); ``mdcd_lab.traces.validate`` checks them.
 """
 
 from __future__ import annotations
@@ -40,18 +40,20 @@ __all__ = ["TRACE_COLUMNS", "ROW_ARRAYS", "proc_names", "proc_index", "generate_
 
 #: The columns of a trace table, in order (docs/trace-format.md).
 TRACE_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver", "u_at", "u_comp", "d_notify")
-#: The columns a trace must have; the others are filled (:func:`validate_trace`).
+#: The columns a trace must have; the others are filled
+#: ([`validate_trace`][mdcd_lab.traces.validate_trace]).
 REQUIRED_COLUMNS = ("run", "t", "kind", "src", "dst", "t_deliver")
-#: The arrays of one run that every engine plays (:func:`validate_trace`): the trace's
-#: columns but ``run``, with ``kind`` (an index of ``KINDS``), ``src`` and ``dst``
-#: (process indices, -1 for none) as integers, the others as floats.
+#: The arrays of one run that every engine plays
+#: ([`validate_trace`][mdcd_lab.traces.validate_trace]): the trace's columns but ``run``, with
+#: ``kind`` (an index of ``KINDS``), ``src`` and ``dst`` (process indices, -1 for none) as integers,
+#: the others as floats.
 ROW_ARRAYS = TRACE_COLUMNS[1:]
 INT_ARRAYS = ("kind", "src", "dst")
 
 
 def proc_names(scenario: Scenario) -> list[str]:
     """Process names in index order: ``low*``, ``act*``, ``sdw*`` (the group's role name
-    of :data:`mdcd_lab.constants.ROLES` and the index within the group)."""
+    of ``mdcd_lab.constants.ROLES`` and the index within the group)."""
     groups = ((LOW, scenario.n_low), (ACT, scenario.n_act), (SDW, scenario.n_low))
     return [f"{ROLES[role]}{i}" for role, n in groups for i in range(n)]
 
@@ -77,7 +79,7 @@ def trace_frame(run: np.ndarray, rows: np.ndarray, scenario: Scenario) -> pd.Dat
 
 
 def empty_run_arrays() -> dict[str, np.ndarray]:
-    """The arrays of a run without rows (:data:`ROW_ARRAYS`, their dtypes)."""
+    """The arrays of a run without rows (``ROW_ARRAYS``, their dtypes)."""
     return {k: np.zeros(0, dtype=np.int64 if k in INT_ARRAYS else float) for k in ROW_ARRAYS}
 
 
@@ -128,8 +130,8 @@ def trace_from_rows(rows: list[tuple], run: int = 0) -> pd.DataFrame:
         ("output", t, src, u_at, u_comp, d_notify)
         ("fault", t, src)
 
-    Empty draws take the fill values of :func:`validate_trace`: an erroneous
-    message is detected iff ``at_coverage == 1`` and compensation fails iff
+    Empty draws take the fill values of [`validate_trace`][mdcd_lab.traces.validate_trace]: an
+    erroneous message is detected iff ``at_coverage == 1`` and compensation fails iff
     ``compensation == 0``.
     """
     out = []

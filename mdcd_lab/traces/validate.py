@@ -1,9 +1,9 @@
 """The validation of a trace: checked against a scenario, converted to the engines' arrays.
 
-:func:`validate_trace` refuses a trace that is not a trace of the scenario's
-system (docs/trace-format.md), naming the run and the row, and returns the
-per-run arrays :data:`~mdcd_lab.traces.table.ROW_ARRAYS` both engines play;
-:func:`check_twin_members` adds the pairing of twins by member that
+[`validate_trace`][mdcd_lab.traces.validate_trace] refuses a trace that is not a trace of the
+scenario's system (docs/trace-format.md), naming the run and the row, and returns the
+per-run arrays ``ROW_ARRAYS`` both engines play;
+[`check_twin_members`][mdcd_lab.traces.check_twin_members] adds the pairing of twins by member that
 ``"mdcd-vector"`` needs.  Both are vectorised (numpy and pandas over whole
 columns, one pass per check): memory is linear in the rows, and the first
 offending row of each check is named.
@@ -52,7 +52,7 @@ def check_twin_members(trace: pd.DataFrame, scenario: Scenario) -> None:
     their own, so the twin of ``low_i``'s message must come from ``sdw_i``.
     Generated traces always satisfy this; a hand-written one may not.
     ``ValueError`` names the run and the row.  A trace without the columns is left
-    to :func:`validate_trace`'s message.
+    to [`validate_trace`][mdcd_lab.traces.validate_trace]'s message.
     """
     if not isinstance(trace, pd.DataFrame) or not {"run", "kind", "src", "dst"} <= set(
             trace.columns):
@@ -195,7 +195,7 @@ def _codes(trace: pd.DataFrame, col: str, names: list[str], allow_empty: bool,
            what: str) -> np.ndarray:
     """Column ``col`` of names as indices into ``names`` (-1: empty, if allowed).
 
-    One hash pass over the column (:func:`pandas.factorize`), then a look-up of its
+    One hash pass over the column (``pandas.factorize``), then a look-up of its
     few distinct values."""
     values = trace[col]
     fast = _arrow_codes(values, names, allow_empty)

@@ -1,13 +1,14 @@
 """Notebook explorers (ipywidgets) generated from the Scenario field metadata.
 
-- :func:`sweep_explorer`: choose a swept field and its range, a metric, the
-  protocols and the runs per point; *Run* calls :func:`mdcd_lab.studies.sweep`
-  and shows the metric with its confidence bands; *Export* writes the per-run
-  table as CSV with its provenance sidecar (:func:`mdcd_lab.io.to_csv`).
-- :func:`run_explorer`: a scenario, a seed and a run index (or a row of a
+- [`sweep_explorer`][mdcd_lab.widgets.sweep_explorer]: choose a swept field and its range, a metric,
+  the protocols and the runs per point; *Run* calls
+  [`mdcd_lab.studies.sweep`][mdcd_lab.studies.sweep.sweep] and shows the metric with its confidence
+  bands; *Export* writes the per-run table as CSV with its provenance sidecar
+  ([`mdcd_lab.io.to_csv`][mdcd_lab.io.to_csv]).
+- [`run_explorer`][mdcd_lab.widgets.run_explorer]: a scenario, a seed and a run index (or a row of a
   result table) -> the run's space-time diagram and its metrics.
 
-The scenario controls are built from :data:`mdcd_lab.scenario.FIELDS` (kind,
+The scenario controls are built from [`mdcd_lab.scenario.FIELDS`][mdcd_lab.scenario.FIELDS] (kind,
 range, unit, help, ``widget_max``), so a field added there appears here without
 editing this module.  Sliders use ``continuous_update=False``; costly work only
 runs when a button is pressed.  Both explorers expose their child widgets as
@@ -16,10 +17,10 @@ attributes (``.controls[field]``, ``.run_button``, ``.output``, ``.figure``
 are rendered to PNG into the ``Output`` widget, which needs no running kernel.
 
 This module gathers the explorers; each lives in its own module:
-:mod:`mdcd_lab.widgets.sweep`, :mod:`mdcd_lab.widgets.run` (and
-:mod:`mdcd_lab.widgets.duration`, the duration explorer), with what they share
+``mdcd_lab.widgets.sweep``, ``mdcd_lab.widgets.run`` (and
+``mdcd_lab.widgets.duration``, the duration explorer), with what they share
 (the scenario controls, the seed box, PNG output) in
-:mod:`mdcd_lab.widgets.common`.
+``mdcd_lab.widgets.common``.
 """
 
 from .common import (

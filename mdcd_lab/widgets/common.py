@@ -1,15 +1,15 @@
 """What every notebook explorer shares: scenario controls, the seed box, PNG output.
 
-The scenario controls are built from :data:`mdcd_lab.scenario.FIELDS` (kind,
+The scenario controls are built from [`mdcd_lab.scenario.FIELDS`][mdcd_lab.scenario.FIELDS] (kind,
 range, unit, help, ``widget_max``), so a field added there appears in every
-explorer without editing this module (:func:`field_widget`,
-:func:`scenario_controls`, :func:`scenario_from_controls`).  Seeds go through a
-text box (:func:`seed_widget`, :func:`seed_value`), exact for any integer up to
-2**63 - 1.  The explorer base class ``_Explorer`` (status line, notebook display)
-and ``_png_output`` (a figure as a PNG in an ``Output`` widget, which needs no
-running kernel) serve :mod:`mdcd_lab.widgets.sweep`, :mod:`mdcd_lab.widgets.run`
-and :mod:`mdcd_lab.widgets.duration`.  The explorers are listed in
-:mod:`mdcd_lab.widgets`.
+explorer without editing this module ([`field_widget`][mdcd_lab.widgets.field_widget],
+[`scenario_controls`][mdcd_lab.widgets.scenario_controls],
+[`scenario_from_controls`][mdcd_lab.widgets.scenario_from_controls]).  Seeds go through a text box
+([`seed_widget`][mdcd_lab.widgets.seed_widget], [`seed_value`][mdcd_lab.widgets.seed_value]), exact
+for any integer up to 2**63 - 1.  The explorer base class ``_Explorer`` (status line, notebook
+display) and ``_png_output`` (a figure as a PNG in an ``Output`` widget, which needs no running
+kernel) serve ``mdcd_lab.widgets.sweep``, ``mdcd_lab.widgets.run`` and
+``mdcd_lab.widgets.duration``.  The explorers are listed in [`mdcd_lab.widgets`][mdcd_lab.widgets].
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _int_bounds(info: FieldInfo, value: int) -> tuple[int, int]:
 
 
 def field_widget(name: str, value: Any = None) -> widgets.ValueWidget:
-    """The control of one Scenario field, from its :data:`~mdcd_lab.scenario.FIELDS` entry.
+    """The control of one Scenario field, from its [`FIELDS`][mdcd_lab.scenario.FIELDS] entry.
 
     Parameters
     ----------
@@ -101,7 +101,7 @@ def _attach_entry(slider: widgets.FloatSlider) -> widgets.FloatText:
 
     A slider's own readout clamps a typed value to the slider's range without a
     word (``fault_rate=0.2`` became 0.05); the box passes it on, widening the
-    slider (:func:`_set_control`), and the scenario's validation then accepts it
+    slider (``_set_control``), and the scenario's validation then accepts it
     or names the problem.  The box is ``slider.entry``.
     """
     entry = widgets.FloatText(value=slider.value, continuous_update=False,
@@ -123,7 +123,8 @@ def _attach_entry(slider: widgets.FloatSlider) -> widgets.FloatText:
 
 
 def scenario_controls(base: Scenario | None = None) -> dict[str, widgets.ValueWidget]:
-    """One control per Scenario field (in :data:`FIELDS` order), set to ``base``."""
+    """One control per Scenario field (in [`FIELDS`][mdcd_lab.scenario.FIELDS] order), set to
+    ``base``."""
     base = Scenario() if base is None else base
     return {name: field_widget(name, getattr(base, name)) for name in FIELDS}
 
@@ -167,7 +168,7 @@ def seed_widget(value: int, description: str = "seed") -> widgets.Text:
     A numeric widget would hold the seed as a JavaScript number in the browser
     (a double: integers above 2**53 are rounded, so the box would show, and send
     back, another seed); a text box keeps every digit.  Read it with
-    :func:`seed_value`.
+    [`seed_value`][mdcd_lab.widgets.seed_value].
     """
     return widgets.Text(value=str(int(value)), description=description,
                         tooltip="integer seed, 0 .. 2**63 - 1 (run r uses "
@@ -176,7 +177,8 @@ def seed_widget(value: int, description: str = "seed") -> widgets.Text:
 
 
 def seed_value(widget: widgets.Text) -> int:
-    """The seed in a :func:`seed_widget`; ``ValueError`` naming the problem if it is not one."""
+    """The seed in a [`seed_widget`][mdcd_lab.widgets.seed_widget]; ``ValueError`` naming the
+    problem if it is not one."""
     text = str(widget.value).strip().replace("_", "")
     if not text.isdigit():
         raise ValueError(f"seed must be a non-negative integer, got {widget.value!r}")

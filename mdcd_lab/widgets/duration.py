@@ -1,11 +1,11 @@
 """The duration explorer: cost sliders re-plot a duration study without simulating.
 
-:func:`duration_explorer` takes a :class:`~mdcd_lab.performability.duration.DurationStudy` (its
-per-run table is kept) and shows one slider per :class:`~mdcd_lab.Costs` field,
-the worth / ``Y`` figure (:func:`~mdcd_lab.plots.duration.plot_duration`) and the
-optimal phi per protocol.  Moving a slider re-summarizes the stored runs
-(:meth:`DurationStudy.with_costs`, milliseconds) and redraws; nothing is
-simulated again.  docs/performability.md.
+[`duration_explorer`][mdcd_lab.widgets.duration_explorer] takes a
+[`DurationStudy`][mdcd_lab.performability.DurationStudy] (its per-run table is kept) and shows one
+slider per [`Costs`][mdcd_lab.performability.Costs] field, the worth / ``Y`` figure
+(``plot_duration``) and the optimal phi per protocol.  Moving a slider re-summarizes the stored runs
+([`DurationStudy.with_costs`][mdcd_lab.performability.DurationStudy.with_costs], milliseconds) and
+redraws; nothing is simulated again.  docs/performability.md.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from .common import _Explorer, _png_output
 __all__ = ["DurationExplorer", "duration_explorer"]
 
 #: Slider ranges (max, step) per cost field.
-#: The unit of each cost slider, shown beside it (docs/performability.md; :class:`Costs`).
+#: The unit of each cost slider, shown beside it (docs/performability.md;
+#: [`Costs`][mdcd_lab.performability.Costs]).
 _UNITS = {"checkpoint": "time units per checkpoint", "logged": "time units per logged message",
           "at": "time units per acceptance test",
           "shadow_rate": "service lost per time unit of guarded operation",
@@ -33,14 +34,15 @@ _RANGES = {"checkpoint": (0.2, 0.005), "logged": (0.02, 0.0005), "at": (0.1, 0.0
 
 
 class DurationExplorer(_Explorer):
-    """Widgets of :func:`duration_explorer`; display the object to show them.
+    """Widgets of [`duration_explorer`][mdcd_lab.widgets.duration_explorer]; display the object to
+    show them.
 
     Attributes
     ----------
     study : DurationStudy
         The study under the current slider costs (its ``table`` and ``optimum``).
     sliders : dict
-        One ``FloatSlider`` per :class:`Costs` field.
+        One ``FloatSlider`` per [`Costs`][mdcd_lab.performability.Costs] field.
     output : ipywidgets.Output
         The figure (PNG).
     optimum : ipywidgets.HTML

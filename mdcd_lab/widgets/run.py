@@ -1,11 +1,11 @@
 """The run explorer: one run's space-time diagram and metrics in a notebook.
 
-:func:`run_explorer` takes a scenario, a seed and a run index (or a row of a
-result table), replays the run on the reference engine
-(:func:`mdcd_lab.run_events`) and shows its space-time diagram
-(:func:`mdcd_lab.plots.plot_spacetime`) and its metrics; the time window opens
-on :func:`default_window` and is re-drawn without re-simulating.  The controls
-come from :mod:`mdcd_lab.widgets.common`; see :mod:`mdcd_lab.widgets`.
+[`run_explorer`][mdcd_lab.widgets.run_explorer] takes a scenario, a seed and a run index (or a row
+of a result table), replays the run on the reference engine
+([`mdcd_lab.run_events`][mdcd_lab.api.run_events]) and shows its space-time diagram
+([`mdcd_lab.plots.plot_spacetime`][mdcd_lab.plots.plot_spacetime]) and its metrics; the time window
+opens on [`default_window`][mdcd_lab.widgets.default_window] and is re-drawn without re-simulating.
+The controls come from ``mdcd_lab.widgets.common``; see [`mdcd_lab.widgets`][mdcd_lab.widgets].
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ def default_window(events: pd.DataFrame, t_end: float, max_messages: int = 40
     Parameters
     ----------
     events : DataFrame
-        The event log of :func:`mdcd_lab.run_events` (its ``deliver`` and ``discard``
-        rows count; deliveries at one time are kept or left out together).
+        The event log of [`mdcd_lab.run_events`][mdcd_lab.api.run_events] (its ``deliver`` and
+        ``discard`` rows count; deliveries at one time are kept or left out together).
     t_end : float
         End of the run.
     max_messages : int
@@ -100,7 +100,7 @@ def default_window(events: pd.DataFrame, t_end: float, max_messages: int = 40
 
 
 class RunExplorer(_Explorer):
-    """Widgets of :func:`run_explorer`; display the object to show them.
+    """Widgets of [`run_explorer`][mdcd_lab.widgets.run_explorer]; display the object to show them.
 
     Attributes
     ----------
@@ -108,15 +108,15 @@ class RunExplorer(_Explorer):
         Scenario control per field.
     seed, run, protocol : widgets
         Which run to replay (run ``r`` of seed ``s`` is the same in every
-        engine and study).  ``seed`` is a text box (:func:`seed_widget`), exact
-        for seeds above 2**53.
+        engine and study).  ``seed`` is a text box ([`seed_widget`][mdcd_lab.widgets.seed_widget]),
+        exact for seeds above 2**53.
     row : BoundedIntText or None
         Row (position) of the ``results`` table; changing it copies the row's
         scenario fields, seed, run and protocol into the controls.
     zoom : FloatRangeSlider
         Time window of the diagram (re-drawn without re-simulating).  A new run
-        opens on :func:`default_window`: the end of the run with at most
-        ``max_messages`` messages; widen it to the whole run at will.
+        opens on [`default_window`][mdcd_lab.widgets.default_window]: the end of the run with at
+        most ``max_messages`` messages; widen it to the whole run at will.
     max_messages : int
         Messages in the default window (default 40).
     run_button : Button
@@ -295,7 +295,7 @@ def run_explorer(scenario: Scenario | None = None, **kwargs: Any) -> RunExplorer
         ``seed`` (2026), ``run`` (0), ``protocol`` ("mdcd"), ``width``
         ("double", the diagram's width), ``max_messages`` (40, messages in
         the default time window), and ``results``: a per-run table
-        (from :func:`mdcd_lab.simulate` or a sweep) whose rows can be picked
+        (from [`mdcd_lab.simulate`][mdcd_lab.api.simulate] or a sweep) whose rows can be picked
         with the ``row`` control; a row sets the scenario fields it has,
         the seed, the run and the protocol.
 

@@ -1,11 +1,12 @@
 """The sweep explorer: a one-parameter sweep run, plotted and exported from a notebook.
 
-:func:`sweep_explorer` lets one choose a swept field and its range, a metric,
-the protocols and the runs per point; *Run* calls :func:`mdcd_lab.studies.sweep`
-and shows the metric with its confidence bands (:func:`mdcd_lab.plots.plot_sweep`);
-changing the metric re-plots without re-running; *Export* writes the per-run
-table as CSV with its provenance sidecar (:func:`mdcd_lab.io.to_csv`).  The
-controls come from :mod:`mdcd_lab.widgets.common`; see :mod:`mdcd_lab.widgets`.
+[`sweep_explorer`][mdcd_lab.widgets.sweep_explorer] lets one choose a swept field and its range, a
+metric, the protocols and the runs per point; *Run* calls
+[`mdcd_lab.studies.sweep`][mdcd_lab.studies.sweep.sweep] and shows the metric with its confidence
+bands ([`mdcd_lab.plots.plot_sweep`][mdcd_lab.plots.plot_sweep]); changing the metric re-plots
+without re-running; *Export* writes the per-run table as CSV with its provenance sidecar
+([`mdcd_lab.io.to_csv`][mdcd_lab.io.to_csv]).  The controls come from ``mdcd_lab.widgets.common``;
+see [`mdcd_lab.widgets`][mdcd_lab.widgets].
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def sweep_metric_options() -> list[tuple[str, str]]:
 
 # --------------------------------------------------------------------------- sweep
 class SweepExplorer(_Explorer):
-    """Widgets of :func:`sweep_explorer`; display the object to show them.
+    """Widgets of [`sweep_explorer`][mdcd_lab.widgets.sweep_explorer]; display the object to show
+    them.
 
     Attributes
     ----------
@@ -238,7 +240,7 @@ def sweep_explorer(base: Scenario | None = None, **kwargs: Any) -> SweepExplorer
         Initial base scenario (every field stays editable).
     **kwargs
         Initial values: ``field`` ("at_coverage"), ``metric`` ("p_failed"),
-        ``protocols`` (:data:`~mdcd_lab.protocols.DEFAULT_PAIR`), ``runs`` (100), ``seed``
+        ``protocols`` ([`DEFAULT_PAIR`][mdcd_lab.protocols.DEFAULT_PAIR]), ``runs`` (100), ``seed``
         (2026), ``engine`` ("numba"), ``level`` (0.95, the CI level),
         ``points`` (5).
 

@@ -46,12 +46,12 @@ to a callee in another module, a cached caller would keep the callee's old
 machine code.  So the kernels are compiled into a cache directory whose name is a
 hash of every kernel source, of ``fast/_config.py``, of the schemas they compile in
 (``mdcd_lab/constants.py``, ``mdcd_lab/metrics.py``) and of numba's version
-(:func:`cache_dir`): any edit selects a fresh directory and everything is
+(``cache_dir``): any edit selects a fresh directory and everything is
 compiled again, once.  The directory is set (``numba.config.CACHE_DIR``) only
 while the kernel modules are imported, i.e. while their functions are decorated.
 Its parent is ``NUMBA_CACHE_DIR`` if set, else this package's ``__pycache__``,
 else the user's cache directory; directories of older sources are not removed.
-The directory is created 0700 and checked before use (:func:`check_private`): numba
+The directory is created 0700 and checked before use (``check_private``): numba
 unpickles its index files, so a directory another user can write is refused.
 """
 
@@ -83,7 +83,7 @@ def key_files() -> list[Path]:
 
 
 def source_key() -> str:
-    """First 16 hex digits of the sha256 of :func:`key_files` and numba's version."""
+    """First 16 hex digits of the sha256 of ``key_files`` and numba's version."""
     h = hashlib.sha256(numba.__version__.encode())
     for f in key_files():
         h.update(f.name.encode())
@@ -133,7 +133,7 @@ def check_private(d: Path) -> None:
 
 def cache_dir() -> Path:
     """The numba cache directory of the current kernel sources, created 0700 and
-    checked (:func:`check_private`) before use."""
+    checked (``check_private``) before use."""
     name = f"mdcd-kernels-{source_key()}"
     bases = [Path(numba.config.CACHE_DIR)] if numba.config.CACHE_DIR else []
     bases.append(_HERE / "__pycache__")

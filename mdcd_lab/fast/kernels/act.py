@@ -1,7 +1,7 @@
 """``reference/act.py``: the rules of a G_act process (Figure 3).
 
-:func:`act_send` ("propagating out", the twin copy to the shadow),
-:func:`act_output` (AT when dirty), :func:`act_notify` ("passed AT" received).
+``act_send`` ("propagating out", the twin copy to the shadow),
+``act_output`` (AT when dirty), ``act_notify`` ("passed AT" received).
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """``reference/common.py``: what every role and every protocol family shares.
 
-:func:`application_msg_reception` (the application consumes a message),
-:func:`notify` (the "passed AT" broadcast of Figures 2 and 3), :func:`end_failed`
-(an erroneous external message reached the device), :func:`begin_recovery` (the
-common start of a recovery, Section 3.2, with :func:`validated_now`) and
-:func:`record_takeover` (the
+``application_msg_reception`` (the application consumes a message),
+``notify`` (the "passed AT" broadcast of Figures 2 and 3), ``end_failed``
+(an erroneous external message reached the device), ``begin_recovery`` (the
+common start of a recovery, Section 3.2, with ``validated_now``) and
+``record_takeover`` (the
 rollback metrics and the shadows' pending work).  Kernel-only:
-:func:`clear_restore` empties the rows a recovery fills (the reference builds new
+``clear_restore`` empties the rows a recovery fills (the reference builds new
 dicts).  The roles (``low``, ``act``, ``sdw``) and both families (``confidence``
 with ``recovery``, and ``coordinated``) use them without importing each other.
 

@@ -1,8 +1,8 @@
 """``reference/confidence.py``: confidence-driven checkpointing and logging.
 
-:func:`receive_application_msg` is the reception rule of G_act and G_sdw with
-Section 3.1's S1 / S2 trigger (Figures 3 and 4); :func:`checkpointing`,
-:func:`msg_logging` and :func:`memory_reclamation` are the paper's procedures.
+``receive_application_msg`` is the reception rule of G_act and G_sdw with
+Section 3.1's S1 / S2 trigger (Figures 3 and 4); ``checkpointing``,
+``msg_logging`` and ``memory_reclamation`` are the paper's procedures.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """``reference/coordinated.py``: the ``coordinated`` protocol, self-contained.
 
-Checkpoint lines every ``coord_period`` (:func:`schedule_lines`,
-:func:`take_line`), their validation (:func:`validate_lines`,
-:func:`validate`), reception without checkpointing (:func:`receive`) and
-the rollback of every member to the newest validated line (:func:`recover`).
+Checkpoint lines every ``coord_period`` (``schedule_lines``,
+``take_line``), their validation (``validate_lines``,
+``validate``), reception without checkpointing (``receive``) and
+the rollback of every member to the newest validated line (``recover``).
 """
 
 from __future__ import annotations
@@ -339,7 +339,7 @@ def rollback_to_line(I, D, j, v_star):
 @njit(**JIT_NORC)
 def takeover_from_line(I, ext_star):
     """``coordinated.takeover_from_line``: ``(n_resent, n_suppressed)``.  Twins after a
-    shadow's line checkpoint are undone; the others are re-sent (:func:`line_resends`);
+    shadow's line checkpoint are undone; the others are re-sent (``line_resends``);
     the held twins not generated yet, or undone, will be suppressed."""
     # reads TW, CUT, HELD, R counters
     tw = rd(I, H_TW)

@@ -1,4 +1,4 @@
-"""Threads and buffers: :func:`simulate_chunk` and :func:`replay_runs`.
+"""Threads and buffers: ``simulate_chunk`` and ``replay_runs``.
 
 Runs are spread over threads with ``prange``, one block of runs per iteration,
 buffers and arenas allocated once per block.

@@ -1,12 +1,12 @@
 """``reference/engine.py``: one run, event by event.
 
-:func:`play_run` merges primary and twin rows and dispatches each row to its
-rule (:func:`play_row`: ``low_send``, ``act_send``, ``sdw.twin_row``, ``sdw_send``,
-outputs, faults; a stopped process's rows wait, ``sdw.defer_row``); :func:`drain`
-handles the heap items due (:func:`arrive`: deliveries, "passed AT" notes, line
-events, and under executed recovery the notice and :func:`release`), and
-:func:`window` ends an executed recovery; :func:`derive_metrics` completes the
-run's metrics and :func:`collect` copies them out.
+``play_run`` merges primary and twin rows and dispatches each row to its
+rule (``play_row``: ``low_send``, ``act_send``, ``sdw.twin_row``, ``sdw_send``,
+outputs, faults; a stopped process's rows wait, ``sdw.defer_row``); ``drain``
+handles the heap items due (``arrive``: deliveries, "passed AT" notes, line
+events, and under executed recovery the notice and ``release``), and
+``window`` ends an executed recovery; ``derive_metrics`` completes the
+run's metrics and ``collect`` copies them out.
 """
 
 from __future__ import annotations
@@ -178,8 +178,8 @@ from .unguarded import play_unguarded
 @njit(**JIT_INLINE)
 def arrive(I, D, mid):
     """``engine._arrive``: ``mid`` reaches its receiver; on a FIFO channel what its sender
-    sent to the receiver before it comes first (:func:`arrive_fifo`).  Most deliveries
-    have nothing before them (:func:`fifo_pending`): they skip that call."""
+    sent to the receiver before it comes first (``arrive_fifo``).  Most deliveries
+    have nothing before them (``fifo_pending``): they skip that call."""
     # reads MS[mid], NPN, P[dst] notice; writes what arrive_fifo and deliver write
     m = rd(I, H_MS) + mid * N_MS
     dst = rd(I, m + MS_DST)
@@ -194,7 +194,7 @@ def arrive(I, D, mid):
 
 @njit(**JIT_INLINE)
 def fifo_pending(I, src, dst, mid):
-    """Whether :func:`arrive_fifo` may do something for ``mid`` from ``src`` at ``dst``:
+    """Whether ``arrive_fifo`` may do something for ``mid`` from ``src`` at ``dst``:
     ``src`` has notes to ``dst`` not applied yet (``NPN``; ``families.fifo_before``
     applies only those), or a recovery notice is due at ``dst`` before ``mid``."""
     # reads NPN[src, dst], P[dst] notice
@@ -248,7 +248,7 @@ def release(I, D, q):
 @njit(**JIT_NORC)
 def drain(I, D, until):
     """``engine._drain``: process the heap items due by ``until``, each at its own time,
-    then (executed recovery) :func:`window`.
+    then (executed recovery) ``window``.
 
     A delivery goes to the reception rule of its recipient: ``low.low_receive`` or the
     family's (``families.receive``: ``confidence.receive_application_msg`` with S1 / S2,
@@ -274,7 +274,7 @@ def drain(I, D, until):
 def control_item(I, D, kind, payload):
     """A heap item that is not a delivery: a "passed AT" notification, a family timer
     event (``"coordinated"``: line ``payload``), a recovery notice or a release; one call
-    out of :func:`drain`, whose loop stays small."""
+    out of ``drain``, whose loop stays small."""
     # writes what the handlers write
     if kind == HEAP_NOTIFY:
         notification(I, D, payload)

@@ -1,11 +1,11 @@
 """``reference/executed.py``: executed recovery, Section 3.2 played as events.
 
-The first detection (:func:`start`) sends the recovery notice to every other
-process; :func:`notice` is its arrival (G_low stops as one, a process stops for the
-two-phase recovery or recovers at once: :func:`recover_process`, with
-:func:`rollback` to the family's restore point and a shadow's :func:`takeover`);
-a recovered process receives by :func:`receive_recovered`; :func:`is_quiet` and
-:func:`end_window` end the window, :func:`quiet_inputs` prepares the oracle
+The first detection (``start``) sends the recovery notice to every other
+process; ``notice`` is its arrival (G_low stops as one, a process stops for the
+two-phase recovery or recovers at once: ``recover_process``, with
+``rollback`` to the family's restore point and a shadow's ``takeover``);
+a recovered process receives by ``receive_recovered``; ``is_quiet`` and
+``end_window`` end the window, ``quiet_inputs`` prepares the oracle
 (``quiet.check_quiet``).  The release of the two-phase recovery plays deferred
 rows, so it is ``engine.release``; the re-sending rules of a taken-over shadow are
 in ``sdw`` (its twin rules call them), the notes are applied by ``families`` (the
@@ -15,7 +15,7 @@ What the reference keeps per message the kernel derives: ``pre`` (sent before it
 sender recovered) is ``mid < P[src].rec_mid``, ``undone`` is ``oracle.undone``,
 ``resend`` is a shadow's message with a twin number, ``arrived`` is "not in the
 heap".  A process rolls back at most once, so its ``consumed`` list is
-``MS_DELIVERED + MS_HOLDX`` per message (:func:`rollback`).
+``MS_DELIVERED + MS_HOLDX`` per message (``rollback``).
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ these hooks and never ask which family runs.
   in flight (``Rules.drain_notifications``) only in ``recovery.error_recovery``
 
 The "passed AT" notes of ``common.notify`` are applied here too
-(``reference/common.py``'s :func:`apply_notification`, :func:`fifo_before`,
-:func:`drain_notifications`): they call the ``validate`` hook, and the modules
+(``reference/common.py``'s ``apply_notification``, ``fifo_before``,
+``drain_notifications``): they call the ``validate`` hook, and the modules
 before this one cannot.
 """
 

@@ -1,8 +1,8 @@
-"""Trace generation: :func:`generate_run` is ``traces._generate_one`` bit for bit.
+"""Trace generation: ``generate_run`` is ``traces._generate_one`` bit for bit.
 
 The cluster's rows ("primary") and the shadow twins go to two buffers;
-:func:`merge_rows` is the reference's stable merge (``engine.play_run`` merges on
-the fly).  :func:`count_rows` / :func:`fill_rows` are the two passes of
+``merge_rows`` is the reference's stable merge (``engine.play_run`` merges on
+the fly).  ``count_rows`` / ``fill_rows`` are the two passes of
 ``generate_traces_numba``.
 """
 
@@ -80,13 +80,13 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                  w_t, w_kind, w_src, w_dst, means):
     """``traces._generate_one`` for run ``run``: returns ``(n_primary, n_twins)``.
 
-    ``means`` (4 floats) receives the sums and counts of :func:`realised_means`
+    ``means`` (4 floats) receives the sums and counts of ``realised_means``
     as the rows are made (``t_deliver - t`` over the kept sends, ``t_twin - t``
     over the kept twins whose cluster event is kept, in row order), so a
-    simulated run needs no second pass over its rows (:func:`means_of`).
+    simulated run needs no second pass over its rows (``means_of``).
 
     The cluster's own rows ("primary") and the shadow twins are written to two
-    buffers; the reference's stable merge is :func:`merge_rows` (or done on the
+    buffers; the reference's stable merge is ``merge_rows`` (or done on the
     fly by ``engine.play_run``).  A row draws only what its kind uses, in the
     reference's order: the gap (exponential), the category and the source
     (uniforms); then a send: the destination (uniform), the channel delay
@@ -98,7 +98,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     sends and twins at or before ``FP_WINDOW`` (the horizon phi).
     Events are drawn up to ``horizon + shadow_lag``; those past the horizon
     keep only a twin that falls before it.
-    Exponentials are numpy's ziggurat (:func:`rng.next_exponential`), uniforms
+    Exponentials are numpy's ziggurat (``rng.next_exponential``), uniforms
     ``next_double``; every floating-point operation has the reference's
     operands and order (``t + e / total``, ``latency * e``, ``(2u - 1) *
     shadow_lag``, ``max(a, b)`` as Python's "``b`` if ``b > a`` else ``a``").
@@ -254,8 +254,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
 
 @njit(**JIT_NORC)
 def means_of(means):
-    """``(mean delivery delay, mean twin offset)`` from :func:`generate_run`'s sums,
-    exactly :func:`realised_means` of the rows it made (NaN when there is none)."""
+    """``(mean delivery delay, mean twin offset)`` from ``generate_run``'s sums,
+    exactly ``realised_means`` of the rows it made (NaN when there is none)."""
     delay = means[0] / means[1] if means[1] > 0 else math.nan
     offset = means[2] / means[3] if means[3] > 0 else math.nan
     return delay, offset

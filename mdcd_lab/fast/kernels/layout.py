@@ -5,8 +5,8 @@
   also the first slots of the arenas ``D`` and ``I``;
 * the layout of the arenas (header ``H_*``, run integers ``R_*``, process rows
   ``P_*``, pool rows ``CK_*``, ``LG_*``, ``TW_*``, ``MS_*``, ``LN_*`` ...), built
-  by :func:`alloc_state`;
-* the metric slots, generated from :mod:`mdcd_lab.metrics`: the integer-valued
+  by ``alloc_state``;
+* the metric slots, generated from [`mdcd_lab.metrics`][mdcd_lab.metrics]: the integer-valued
   metrics (``INT_METRICS``, ``outcome`` as its code) are the run integers
   ``R0 + M_<NAME>`` (``M_ORPHANS``, ...) and the floating-point ones
   (``FLOAT_METRICS``) the floats ``D[MF_<NAME>]`` (``MF_T_END``, ...), in the
@@ -15,8 +15,8 @@
   counts and sets them by name, ``engine.play_run`` adds the derived ones and
   ``engine.collect`` copies the blocks.  Adding a metric is a row in
   ``metrics.py`` plus the code that computes it (in both engines);
-* the accessors :func:`rd` / :func:`wr` (``A[i]`` with an unsigned index: no
-  negative-index wraparound code) and :func:`pp` (index of a process field).
+* the accessors ``rd`` / ``wr`` (``A[i]`` with an unsigned index: no
+  negative-index wraparound code) and ``pp`` (index of a process field).
 
 Reference structure -> flat counterpart: ``Proc`` -> a row of ``P``;
 ``ckpt_array``, ``rcv_msg_log``, ``int_msg_log``, ``ext_msg_log`` -> singly
@@ -169,7 +169,7 @@ ERR_NONE, ERR_CAPACITY = 0, 1
 
 #: An item of the event heap, ``IT[seq]`` (``state.heap_push``), holds
 #: ``payload << HEAP_BITS | kind``: its kind (``HEAP_DELIVER``, ``HEAP_NOTIFY``,
-#: ``HEAP_TIMER``, ``HEAP_NOTICE``, ``HEAP_RELEASE`` of :mod:`mdcd_lab.constants`, as in
+#: ``HEAP_TIMER``, ``HEAP_NOTICE``, ``HEAP_RELEASE`` of ``mdcd_lab.constants``, as in
 #: the reference's heap) in the low bits.
 HEAP_BITS, HEAP_KIND_MASK = 3, 7
 

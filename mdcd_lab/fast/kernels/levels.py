@@ -5,18 +5,18 @@ A level is an ``int64``.  Under the paper's scalar levels it *is*
 handle ``~row < 0``: ``row`` is a row of a pool of ``IP_NLOW`` counters per row
 (``H_LV``), one counter per cluster member.  The sign tells the two apart, so the
 scalar path of every operation is one comparison of values already at hand and
-costs the paper's protocols little (``benchmarks/results.md``).  :func:`lv_leq`,
-:func:`lv_join` and :func:`lv_excess` are the
+costs the paper's protocols little (``benchmarks/results.md``).  ``lv_leq``,
+``lv_join`` and ``lv_excess`` are the
 reference's ``leq``, ``join`` and ``excess`` for both kinds, so the rules call
 them and never ask which kind runs.
 
 Rows are values, except the rows a process or the run *owns* (layout.py:
 ``LV_OWNED`` rows per process, its ``int_mSN_G_low``, ``v_known`` and
-``ivr_low``, and ``LV_RUN_ROWS`` rows of the run): :func:`lv_join` updates an
+``ivr_low``, and ``LV_RUN_ROWS`` rows of the run): ``lv_join`` updates an
 owned row in place and returns it, so ``x = lv_join(I, x, y)`` is
 ``x = max(x, y)`` for both kinds.  A level stored where it must not change
 later (a message's piggyback, a checkpoint, a log entry, a notification) is
-first copied by :func:`lv_snap`.  Under scalar levels both are the identity and
+first copied by ``lv_snap``.  Under scalar levels both are the identity and
 no pool exists.
 """
 
@@ -215,7 +215,7 @@ def lv_bytes(I, numbered):
 @njit(**JIT_NORC)
 def lv_assign(I, a, b):
     """``a = b`` for the level of a field: scalar ``b``; for vectors ``a`` must be an owned
-    row, which gets ``b``'s counters (``x = lv_assign(I, x, y)``, like :func:`lv_join`)."""
+    row, which gets ``b``'s counters (``x = lv_assign(I, x, y)``, like ``lv_join``)."""
     # reads LV row b; writes LV row a (owned)
     if (a | b) >= 0:
         return b

@@ -1,8 +1,8 @@
 """``reference/low.py``: the rules of a G_low process (Figure 2).
 
-:func:`low_send`, :func:`low_output` (AT, "passed AT" via :func:`notify`,
-compensation, or a recovery request), :func:`low_receive`, :func:`fault`,
-:func:`end_failed`.
+``low_send``, ``low_output`` (AT, "passed AT" via ``notify``,
+compensation, or a recovery request), ``low_receive``, ``fault``,
+``end_failed``.
 """
 
 from __future__ import annotations

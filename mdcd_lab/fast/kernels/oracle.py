@@ -1,11 +1,11 @@
 """``reference/oracle.py``: the ground truth of a recovery.
 
-:func:`oracle_inputs` turns a takeover into the flags the checks read (the
+``oracle_inputs`` turns a takeover into the flags the checks read (the
 reference's sets): ``KF[k]`` bit 2, twin ``k`` generated and not undone, bit 1,
 re-sent; ``EF[e]`` twin output ``e`` re-sent, undone (``"coordinated"`` builds
-them from the line in :func:`line_oracle_inputs`, with ``HELD``).  :func:`check_recovery`
-runs :func:`check_messages`, :func:`check_outputs` and :func:`check_states` and
-writes the oracle's metrics (:func:`record_verdicts`); ``quiet.check_quiet`` judges
+them from the line in ``line_oracle_inputs``, with ``HELD``).  ``check_recovery``
+runs ``check_messages``, ``check_outputs`` and ``check_states`` and
+writes the oracle's metrics (``record_verdicts``); ``quiet.check_quiet`` judges
 an executed recovery on what the processes actually hold.
 """
 

@@ -1,8 +1,8 @@
 """``reference/quiet.py``: the oracle of an executed recovery, at quiet.
 
-:func:`check_quiet` judges what the recovered system holds when the run ends after a
-detection (docs/protocol.md, section 9): :func:`quiet_messages` and
-:func:`quiet_outputs` over the processes' actual holdings, from the flags
+``check_quiet`` judges what the recovered system holds when the run ends after a
+detection (docs/protocol.md, section 9): ``quiet_messages`` and
+``quiet_outputs`` over the processes' actual holdings, from the flags
 ``executed.quiet_inputs`` leaves; the verdicts go through ``oracle.record_verdicts``.
 """
 
@@ -65,7 +65,7 @@ from .state import msg_undone, role_of
 @njit(**JIT_NORC)
 def check_quiet(I, D):
     """``quiet.check_quiet``: judge what the recovered system holds (docs/protocol.md,
-    section 9): :func:`quiet_messages`, :func:`quiet_outputs`, and the G_act and G_sdw
+    section 9): ``quiet_messages``, ``quiet_outputs``, and the G_act and G_sdw
     processes erroneous at the end plus the erroneous messages consumed after recovery.
 
     Holdings: ``MS_DELIVERED + MS_HOLDX`` (the consumption lists after every rollback

@@ -1,15 +1,15 @@
 """``reference/recovery.py``: error recovery (Section 3.2), step by step.
 
-:func:`error_recovery` runs the reference's steps under the same names:
-:func:`recovery_round` (D10), :func:`rollback`, :func:`restore_cut`,
-:func:`validated_levels` and :func:`takeover`, then ``common.record_takeover``
+``error_recovery`` runs the reference's steps under the same names:
+``recovery_round`` (D10), ``rollback``, ``restore_cut``,
+``validated_levels`` and ``takeover``, then ``common.record_takeover``
 and the oracle (``oracle.oracle_inputs``, ``oracle.check_recovery``).  The
 reference's dicts and lists are rows here: ``RST[p]`` the restored checkpoint
 (-1: none), ``REPL[mid]`` a replayed message, ``RPE[p]`` an erroneous replay,
 ``CUT[2p]`` / ``CUT[2p + 1]`` the sends / twins of ``p`` that survive.  The rules of
 executed recovery come from here too (``families`` plugs them in):
-:func:`restore_point` (with :func:`replayed_log` and :func:`kept_counts`, shared with
-the atomic steps), :func:`suppresses`, :func:`discards`.  R3's drain before an atomic
+``restore_point`` (with ``replayed_log`` and ``kept_counts``, shared with
+the atomic steps), ``suppresses``, ``discards``.  R3's drain before an atomic
 recovery runs in ``engine.after_output`` (it calls the family's hooks).
 """
 
@@ -125,7 +125,7 @@ def recovery_round(I, D, v_star, ext_star):
 def rollback(I, D):
     """``recovery.rollback``: dirty G_act and G_sdw processes restore the checkpoint
     with the smallest index, i.e. the earliest, and replay their receiver-side log
-    (:func:`replayed_log`)."""
+    (``replayed_log``)."""
     # reads P[p] dirty and lists, CK, LG, MS; writes RST, REPL, RPE, RL (and clears CAS)
     clear_restore(I)
     ck = rd(I, H_CK)
@@ -206,7 +206,7 @@ def kept_counts(I, p, c):
 @njit(**JIT_NORC)
 def restore_cut(I):
     """``recovery.restore_cut``: the sends and twins of each rolled-back ``p`` that
-    survive (:func:`kept_counts`)."""
+    survive (``kept_counts``)."""
     # reads RST, CK, MS, REPL, P[p] counts; writes CUT
     cut = rd(I, H_CUT)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):

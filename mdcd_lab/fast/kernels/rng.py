@@ -1,12 +1,12 @@
 """numpy's ``SeedSequence`` and ``PCG64`` bit for bit, inside the kernels.
 
-:func:`seed_state` is ``SeedSequence(seed, spawn_key=(run,)).generate_state(4,
-uint64)``, :func:`pcg_seed` is ``pcg64_set_seed``, :func:`pcg_next` one
-``pcg64_random_r`` (XSL-RR output), :func:`to_double` numpy's ``next_double``
-and :func:`next_exponential` numpy's ziggurat ``random_standard_exponential``
+``seed_state`` is ``SeedSequence(seed, spawn_key=(run,)).generate_state(4,
+uint64)``, ``pcg_seed`` is ``pcg64_set_seed``, ``pcg_next`` one
+``pcg64_random_r`` (XSL-RR output), ``to_double`` numpy's ``next_double``
+and ``next_exponential`` numpy's ziggurat ``random_standard_exponential``
 (``Generator.standard_exponential()``).  128-bit arithmetic runs on (high,
 low) ``uint64`` pairs; the high half of a 64x64 product is the LLVM intrinsic
-:func:`umulhi`.  The
+``umulhi``.  The
 ``rng_*`` / ``mulhi_both`` kernels serve ``fast/_rng.py`` and the tests.
 """
 
@@ -62,7 +62,7 @@ def umulhi(typingctx, a, b):
 
 @njit(**JIT_NORC)
 def umulhi_portable(a, b):
-    """High 64 bits of ``a * b`` with 32-bit limbs (cross-check of :func:`umulhi`)."""
+    """High 64 bits of ``a * b`` with 32-bit limbs (cross-check of ``umulhi``)."""
     a_lo = a & MASK32
     a_hi = a >> SH32
     b_lo = b & MASK32

@@ -1,15 +1,15 @@
 """``reference/sdw.py``: the rules of a shadow G_sdw process (Figure 4).
 
-A twin row is numbered when it comes (:func:`number_twin`, D12) and made by
-:func:`make_twin`: suppressed and logged in shadow mode (:func:`sdw_twin_send`,
-:func:`sdw_twin_output`), a real message or output once the shadow has taken over
-(:func:`twin_send`, :func:`twin_output`, :func:`send_twin`, :func:`twin_output_copy`:
+A twin row is numbered when it comes (``number_twin``, D12) and made by
+``make_twin``: suppressed and logged in shadow mode (``sdw_twin_send``,
+``sdw_twin_output``), a real message or output once the shadow has taken over
+(``twin_send``, ``twin_output``, ``send_twin``, ``twin_output_copy``:
 ``reference/executed.py``'s, here because ``make_twin`` calls them and the kernels
 import in one direction).  ``Rules.twins_in_member_order`` (R4): a twin row ahead of
 its member waits in the shadow's ``ahead`` queue until the member makes the event
-(:func:`twin_row`, :func:`member_event`); an input from G_act that the member
+(``twin_row``, ``member_event``); an input from G_act that the member
 consumed after events whose twins are not made yet waits in ``waiting``
-(:func:`sdw_receive`).  :func:`sdw_send`: between shadows.
+(``sdw_receive``).  ``sdw_send``: between shadows.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """``reference/state.py``'s ``Run`` methods over the arenas.
 
-:func:`role_of` (``Run.role``), the event heap (:func:`heap_push` /
-:func:`heap_pop`: an array binary heap of ``(t, seq)`` with ``IT[seq] = payload *
-2 + kind``), :func:`new_msg`, the log and checkpoint counters
-(:func:`change_logs`, :func:`change_ckpts`), :func:`check_unsafe`, the pool
-lists (:func:`list_append`, :func:`list_remove_le`) and
-:func:`application_msg_reception` (a message consumed) and
-:func:`begin_recovery` (``reference/common.py``: a recovery starts, the run ends).
+``role_of`` (``Run.role``), the event heap (``heap_push`` /
+``heap_pop``: an array binary heap of ``(t, seq)`` with ``IT[seq] = payload *
+2 + kind``), ``new_msg``, the log and checkpoint counters
+(``change_logs``, ``change_ckpts``), ``check_unsafe``, the pool
+lists (``list_append``, ``list_remove_le``) and
+``application_msg_reception`` (a message consumed) and
+``begin_recovery`` (``reference/common.py``: a recovery starts, the run ends).
 """
 
 from __future__ import annotations
