@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class Tally:
-    """The counts and sums behind :func:`one_screen`, added frame by frame, so that a
+    """The counts and sums behind ``one_screen``, added frame by frame, so that a
     table streamed to disk (``mdcd-lab run``) is summed without being held in memory.
 
     Parameters
@@ -49,7 +49,7 @@ class Tally:
         return self
 
     def text(self) -> str:
-        """The table :func:`one_screen` prints."""
+        """The table ``one_screen`` prints."""
         import pandas as pd
         tot = pd.concat(self.parts).groupby(level=self.by, observed=True, sort=True).sum()
         n = tot["runs"]
@@ -253,7 +253,7 @@ def _stream_parts(parts, spec, out: Path, provenance: dict) -> tuple[int, str]:
 def _run_locked(args, spec, out: Path, parts, default: bool) -> int:
     """``cmd_run`` once it holds the lock of ``out``: one writer of an output at a time.
 
-    Each finished chunk goes to disk at once (:class:`mdcd_lab.studies.parts.RunParts`),
+    Each finished chunk goes to disk at once (``mdcd_lab.studies.parts.RunParts``),
     and the output is written from the parts, one part in memory at a time: a run never
     holds all its rows in memory, and SIGKILL, SIGTERM or a late Ctrl-C keep every
     finished chunk."""

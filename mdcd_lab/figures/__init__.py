@@ -1,10 +1,10 @@
 """The figure set: the paper's figures, the review figures and the studies behind them.
 
-- :mod:`~mdcd_lab.figures.paper`: :data:`FIGURES`, :func:`make_figures` and
-  :func:`draw_figure` (a figure from its CSV alone);
-- :mod:`~mdcd_lab.figures.paper_figures`: the paper's own figures, builder and drawer;
-- :mod:`~mdcd_lab.figures.review`: the figures a reviewer asks for;
-- :mod:`~mdcd_lab.figures.studies`: the studies behind every figure, with the
+- ``paper``: [`FIGURES`][mdcd_lab.figures.FIGURES], [`make_figures`][mdcd_lab.figures.make_figures]
+  and [`draw_figure`][mdcd_lab.figures.draw_figure] (a figure from its CSV alone);
+- ``paper_figures``: the paper's own figures, builder and drawer;
+- ``review``: the figures a reviewer asks for;
+- ``studies``: the studies behind every figure, with the
   provenance of each.
 
 See ``docs/figures.md``.

@@ -149,10 +149,10 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
                  seed: int = SEED) -> dict[str, list[Path]]:
     """Regenerate the figure set into ``out``; return the files written per figure.
 
-    Each figure's numbers are rounded (:func:`~mdcd_lab.figures.studies.round_floats`)
+    Each figure's numbers are rounded (``round_floats``)
     and written as its CSV, and the figure is drawn from that CSV
-    (:func:`draw_figure`), so the committed images are what the committed CSVs give.
-    One line redoes a paper figure with other parameters::
+    ([`draw_figure`][mdcd_lab.figures.draw_figure]), so the committed images are what the committed
+    CSVs give. One line redoes a paper figure with other parameters::
 
         make_figures("out", only=["outcomes_vs_coverage"], base=BASE.replace(n_low=4),
                      seed=7)
@@ -186,12 +186,12 @@ def make_figures(out: str | Path, runs: int = 2000, engine: str = "auto",
         interrupted ``make_figures`` finishes the missing ones.  They are not in
         the returned dict.
     base : Scenario, optional
-        Replaces :data:`BASE`: every field in which it differs from ``BASE`` is
+        Replaces [`BASE`][mdcd_lab.figures.BASE]: every field in which it differs from ``BASE`` is
         set in every scenario of every figure made (also those with scenarios
         of their own: ``spacetime``, ``correction_space``, ``duration``), except
-        the field a figure sweeps (:func:`~mdcd_lab.figures.studies.on_base`).
+        the field a figure sweeps (``on_base``).
         The sidecars record the scenarios simulated.
-    seed : int, default :data:`SEED` (2026)
+    seed : int, default [`SEED`][mdcd_lab.figures.SEED] (2026)
         Seed of every study.
     """
     names = [f.name for f in FIGURES]
@@ -281,11 +281,11 @@ def save_figure(fig, files: Sequence[Path], formats: Sequence[str],
 
 
 def draw_figure(name: str, folder: str | Path = "data/figures"):
-    """Draw figure ``name`` of :data:`FIGURES` from ``folder/NAME.csv`` and its sidecar,
-    simulating nothing (except the one run whose trace ``spacetime`` draws).
+    """Draw figure ``name`` of [`FIGURES`][mdcd_lab.figures.FIGURES] from ``folder/NAME.csv`` and
+    its sidecar, simulating nothing (except the one run whose trace ``spacetime`` draws).
 
-    This is how :func:`make_figures` draws every figure, and how the figure-regression
-    test (``tests/test_figure_baselines.py``) redraws the committed set.
+    This is how [`make_figures`][mdcd_lab.figures.make_figures] draws every figure, and how the
+    figure-regression test (``tests/test_figure_baselines.py``) redraws the committed set.
 
     Returns
     -------

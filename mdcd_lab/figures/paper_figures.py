@@ -1,8 +1,8 @@
 """The paper's own figures: the builder (simulates, returns the table) and the drawer
 (draws from that table, as its CSV gives it back) of each.
 
-Registered in :data:`mdcd_lab.figures.paper.FIGURES` with the review figures of
-:mod:`mdcd_lab.figures.review`; captions in docs/figures.md.
+Registered in [`mdcd_lab.figures.paper.FIGURES`][mdcd_lab.figures.FIGURES] with the review figures
+of ``mdcd_lab.figures.review``; captions in docs/figures.md.
 """
 
 from __future__ import annotations

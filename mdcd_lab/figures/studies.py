@@ -56,8 +56,8 @@ DIGITS = 6
 class FigureResult:
     """What a figure builder returns: the table behind the figure and its studies.
 
-    :func:`mdcd_lab.figures.make_figures` rounds ``data`` (:func:`round_floats`),
-    writes it as the figure's CSV and draws ``figure`` from that CSV.
+    [`mdcd_lab.figures.make_figures`][mdcd_lab.figures.make_figures] rounds ``data``
+    (``round_floats``), writes it as the figure's CSV and draws ``figure`` from that CSV.
     """
 
     data: pd.DataFrame
@@ -70,12 +70,12 @@ class FigureSpec:
     """One figure of the set: its file name, a caption, its builder and its drawer.
 
     ``build(runs, engine, progress, seed, base)`` simulates and returns a
-    :class:`FigureResult` (no figure): ``seed`` is the seed of every study,
-    ``base`` the scenario that replaces :data:`BASE` (:func:`on_base`).
+    [`FigureResult`][mdcd_lab.figures.FigureResult] (no figure): ``seed`` is the seed of every
+    study, ``base`` the scenario that replaces [`BASE`][mdcd_lab.figures.BASE] (``on_base``).
     ``draw(data, meta)`` draws the figure from its CSV table and sidecar dict
-    alone (:func:`mdcd_lab.figures.draw_figure`), simulating nothing except the
-    one run whose trace ``spacetime`` needs.  ``digits``: significant digits of
-    the floats in its CSV (:func:`round_floats`).
+    alone ([`mdcd_lab.figures.draw_figure`][mdcd_lab.figures.draw_figure]), simulating nothing
+    except the one run whose trace ``spacetime`` needs.  ``digits``: significant digits of
+    the floats in its CSV (``round_floats``).
     """
 
     name: str
@@ -87,7 +87,7 @@ class FigureSpec:
 
 def on_base(sc: Scenario, base: Scenario) -> Scenario:
     """A figure's scenario ``sc`` with every field in which ``base`` differs from
-    :data:`BASE` set to ``base``'s value (``make_figures(..., base=...)``).
+    [`BASE`][mdcd_lab.figures.BASE] set to ``base``'s value (``make_figures(..., base=...)``).
 
     With ``base=BASE`` this is ``sc``: each figure keeps its own changes of
     ``BASE`` (``fault_rate=0.02``, ...) unless ``base`` changes the same field,

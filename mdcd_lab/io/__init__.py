@@ -1,9 +1,9 @@
 """Result tables on disk: CSV or Parquet plus a JSON provenance sidecar.
 
-- :mod:`~mdcd_lab.io.results`: :func:`to_csv`, :func:`to_parquet`,
-  :func:`load_results`, written atomically; :func:`write_frames` streams a table
-  frame by frame;
-- :mod:`~mdcd_lab.io.provenance`: the sidecar's path, its hash and the JSON
+- ``results``: [`to_csv`][mdcd_lab.io.to_csv], [`to_parquet`][mdcd_lab.io.to_parquet],
+  [`load_results`][mdcd_lab.io.load_results], written atomically;
+  [`write_frames`][mdcd_lab.io.write_frames] streams a table frame by frame;
+- ``provenance``: the sidecar's path, its hash and the JSON
   form of ``provenance``;
 - ``dtypes``: the record and restore of the column dtypes;
 - ``locks``: [`FileLock`][mdcd_lab.io.FileLock], one writer per store or output.

@@ -1,5 +1,5 @@
-"""A result table written frame by frame: :func:`write_frames`, the streaming twin of
-:func:`~mdcd_lab.io.results.to_csv` and :func:`~mdcd_lab.io.results.to_parquet`.
+"""A result table written frame by frame: [`write_frames`][mdcd_lab.io.write_frames], the streaming
+twin of [`to_csv`][mdcd_lab.io.to_csv] and [`to_parquet`][mdcd_lab.io.to_parquet].
 
 ``mdcd-lab run`` writes its output from its parts and ``sweep_to`` its table from
 its store through it, one frame in memory at a time (docs/reliability.md).
@@ -28,8 +28,8 @@ from .results import (
 
 __all__ = ["write_frames", "STREAM_ROW_GROUP"]
 
-#: Rows per Parquet row group of :func:`write_frames`: fixed, so that the file's bytes do
-#: not depend on how its rows were cut into frames.
+#: Rows per Parquet row group of [`write_frames`][mdcd_lab.io.write_frames]: fixed, so that the
+#: file's bytes do not depend on how its rows were cut into frames.
 STREAM_ROW_GROUP = 65_536
 
 
@@ -37,11 +37,11 @@ def write_frames(frames: Iterable[pd.DataFrame], path: str | os.PathLike[str],
                  provenance: Mapping[str, Any] | None = None) -> tuple[Path, int]:
     """Write a table given as consecutive frames, one frame in memory at a time.
 
-    The streaming twin of :func:`to_csv` / :func:`to_parquet` (the format follows
-    the suffix of ``path``): the same sidecar, the same all-or-nothing write
-    (:func:`atomic_files`), and :func:`load_results` reads the file back as the
-    concatenation of the frames.  ``mdcd-lab run`` streams its finished chunks into
-    its output with it, so that a run never holds all its rows in memory.
+    The streaming twin of [`to_csv`][mdcd_lab.io.to_csv] / [`to_parquet`][mdcd_lab.io.to_parquet]
+    (the format follows the suffix of ``path``): the same sidecar, the same all-or-nothing write
+    ([`atomic_files`][mdcd_lab.io.atomic_files]), and [`load_results`][mdcd_lab.io.load_results]
+    reads the file back as the concatenation of the frames.  ``mdcd-lab run`` streams its finished
+    chunks into its output with it, so that a run never holds all its rows in memory.
 
     Parameters
     ----------
@@ -52,7 +52,7 @@ def write_frames(frames: Iterable[pd.DataFrame], path: str | os.PathLike[str],
     path : str or path-like
         Target file, ``.csv``, ``.parquet`` or ``.pq``; its directory must exist.
     provenance : mapping, optional
-        As for :func:`to_csv`.
+        As for [`to_csv`][mdcd_lab.io.to_csv].
 
     Returns
     -------
@@ -62,15 +62,16 @@ def write_frames(frames: Iterable[pd.DataFrame], path: str | os.PathLike[str],
     Raises
     ------
     ValueError
-        As for :func:`to_csv`; an empty ``frames``; a frame whose columns or
+        As for [`to_csv`][mdcd_lab.io.to_csv]; an empty ``frames``; a frame whose columns or
         dtypes differ from the first one's (nothing is left on disk).
 
     Notes
     -----
-    A CSV file is byte for byte what :func:`to_csv` writes for the concatenated
-    frames.  A Parquet file is written in row groups of :data:`STREAM_ROW_GROUP`
-    rows, so its bytes do not depend on how the rows were cut into frames (they
-    may differ from :func:`to_parquet`'s, which writes one row group).
+    A CSV file is byte for byte what [`to_csv`][mdcd_lab.io.to_csv] writes for the concatenated
+    frames.  A Parquet file is written in row groups of
+    [`STREAM_ROW_GROUP`][mdcd_lab.io.STREAM_ROW_GROUP] rows, so its bytes do not depend on how the
+    rows were cut into frames (they may differ from [`to_parquet`][mdcd_lab.io.to_parquet]'s, which
+    writes one row group).
     """
     p = Path(path)
     fmt = "csv" if p.suffix.lower() in CSV_SUFFIXES else "parquet"
@@ -121,7 +122,8 @@ class _CsvSink:
 
 
 class _ParquetSink:
-    """Frames appended to one Parquet file in row groups of :data:`STREAM_ROW_GROUP`."""
+    """Frames appended to one Parquet file in row groups of
+    [`STREAM_ROW_GROUP`][mdcd_lab.io.STREAM_ROW_GROUP]."""
 
     def __init__(self, path: Path) -> None:
         self.path, self.writer, self.pending, self.n = path, None, [], 0

@@ -158,8 +158,8 @@ def style_axes(ax: Axes) -> None:
     """Apply ``RC_PARAMS`` to an existing axes (e.g. one the caller made).
 
     Tick labels, axis labels and the title of an axes take their sizes when
-    the axes is created, so an axes made outside :func:`style_context` would
-    keep the caller's fonts; this sets them explicitly, and the frame (left and
+    the axes is created, so an axes made outside [`style_context`][mdcd_lab.plots.style_context]
+    would keep the caller's fonts; this sets them explicitly, and the frame (left and
     bottom spines only), so every figure of the set has the same.  Every plot
     function calls it after labelling.
     """

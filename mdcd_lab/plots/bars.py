@@ -116,7 +116,7 @@ def plot_bars(summary: pd.DataFrame, panels: Sequence[str | Sequence[str]], *,
     Figure
         Bars carry ``gid="bar"``, zero-height bars a ``gid="zero_bar"`` line and a
         "0" (``gid="zero_label"``) above their interval.  With a ``method`` column
-        (a :func:`~mdcd_lab.stats.summary.summarize` table), the legend names the
+        (a [`summarize`][mdcd_lab.stats.summarize] table), the legend names the
         intervals' methods.
 
     Raises

@@ -2,9 +2,9 @@
 
 Both functions take a per-run sweep table (one row per run, every Scenario
 field as a column, plus ``protocol``, ``point``, ``run``, ``seed`` and the
-metrics; :func:`mdcd_lab.studies.sweep` makes one), summarise it with
-:func:`mdcd_lab.stats.summary.summarize` and draw the means with their confidence
-intervals as shaded bands.  They also take such a summary itself (a table with
+metrics; [`mdcd_lab.studies.sweep`][mdcd_lab.studies.sweep.sweep] makes one), summarise it with
+[`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize] and draw the means with their
+confidence intervals as shaded bands.  They also take such a summary itself (a table with
 ``metric``, ``mean``, ``ci_low``, ``ci_high`` and ``method``, as the figure
 set's CSVs hold), and draw it as it is.  They never simulate.
 """
@@ -29,8 +29,8 @@ from .style import group_style, new_figure, style_context
 
 __all__ = ["plot_sweep", "plot_outcomes", "ci_label", "method_names"]
 
-#: The columns that make a table a summary (:func:`mdcd_lab.stats.summary.summarize`)
-#: rather than per-run results.
+#: The columns that make a table a summary
+#: ([`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize]) rather than per-run results.
 SUMMARY_COLUMNS = ("metric", "mean", "ci_low", "ci_high", "method")
 
 _OUTCOME_METRICS = {"failed": "p_failed", "recovered": "p_recovered", "completed": "p_completed"}
@@ -249,7 +249,7 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
     df : DataFrame
         Per-run results of a sweep (one row per run), with column ``x``, the
         ``by`` columns and the metric's source column; or a summary of them
-        (:func:`~mdcd_lab.stats.summary.summarize` by ``x`` and ``by``, a figure
+        ([`summarize`][mdcd_lab.stats.summarize] by ``x`` and ``by``, a figure
         CSV of ``data/figures``), drawn as it is (its ``method`` column names the
         intervals in the legend).
     x : str
@@ -262,7 +262,7 @@ def plot_sweep(df: pd.DataFrame, x: str, metric: str, by: str | Sequence[str] | 
         ``p_completed`` or ``p_violation``.
     by : str or list of str or None, default "protocol"
         One line per value.  Protocols keep their colour in every figure
-        (:func:`~mdcd_lab.plots.style.protocol_style`), also among several
+        ([`protocol_style`][mdcd_lab.plots.protocol_style]), also among several
         ``by`` columns (``by=["protocol", "horizon"]``: the protocol's colour, one
         line style and marker per horizon).
     level : float, default 0.95
@@ -333,7 +333,7 @@ def plot_outcomes(df: pd.DataFrame, x: str, by: str | Sequence[str] | None = "pr
     ----------
     df : DataFrame
         Per-run results with an ``outcome`` column, or their summary with the
-        ``p_*`` metrics (see :func:`plot_sweep`).
+        ``p_*`` metrics (see [`plot_sweep`][mdcd_lab.plots.plot_sweep]).
     x : str
         The swept column (``"at_coverage"``, ``"horizon"``, ...).
     by : str or list of str or None, default "protocol"

@@ -6,9 +6,9 @@
   on the same traces (common random numbers);
 - ``intervals``: the intervals themselves (Student t,
   Wilson, quasi-Poisson, BCa bootstrap);
-- :mod:`~mdcd_lab.stats.tables`: what the three share (column checks, groups);
-- :mod:`~mdcd_lab.stats.wide`: :func:`summary_table` ("mean [lo, hi]" per
-  protocol and point) and :func:`summary_latex`, the same as LaTeX.
+- ``tables``: what the three share (column checks, groups);
+- ``wide``: [`summary_table`][mdcd_lab.stats.summary_table] ("mean [lo, hi]" per
+  protocol and point) and [`summary_latex`][mdcd_lab.stats.summary_latex], the same as LaTeX.
 
 See ``docs/results-and-summaries.md``.
 """

@@ -1,10 +1,10 @@
 """A summary as a paper prints it: "mean [lo, hi]" per protocol and point, and as LaTeX.
 
-:func:`summary_table` turns the long table of :func:`mdcd_lab.summarize` into one
-row per study point and metric and one column per protocol, each cell
-``"mean [lo, hi]"`` with as many decimals as its interval supports;
-:func:`summary_latex` writes that table as a LaTeX ``tabular`` (``booktabs``
-rules), which ``mdcd-lab summarize --latex`` prints.  The numbers are the
+[`summary_table`][mdcd_lab.stats.summary_table] turns the long table of
+[`mdcd_lab.summarize`][mdcd_lab.stats.summarize] into one row per study point and metric and one
+column per protocol, each cell ``"mean [lo, hi]"`` with as many decimals as its interval supports;
+[`summary_latex`][mdcd_lab.stats.summary_latex] writes that table as a LaTeX ``tabular``
+(``booktabs`` rules), which ``mdcd-lab summarize --latex`` prints.  The numbers are the
 summary's; nothing is recomputed (docs/results-and-summaries.md).
 """
 
@@ -76,8 +76,8 @@ def summary_table(summary: pd.DataFrame, columns: str | None = "protocol",
     Parameters
     ----------
     summary : DataFrame
-        :func:`mdcd_lab.summarize`'s table (or a figure CSV of ``data/figures``
-        holding one): its group columns, ``metric``, ``mean``, ``ci_low``,
+        [`mdcd_lab.summarize`][mdcd_lab.stats.summarize]'s table (or a figure CSV of
+        ``data/figures`` holding one): its group columns, ``metric``, ``mean``, ``ci_low``,
         ``ci_high``.
     columns : str or None, default "protocol"
         The group column whose values become the table's columns (in order of
@@ -88,7 +88,7 @@ def summary_table(summary: pd.DataFrame, columns: str | None = "protocol",
         more column, ``cell``.
     ci_digits : int, default 2
         Significant digits of each interval's half width; the mean and bounds
-        get the same decimals (:func:`format_interval`).
+        get the same decimals (``format_interval``).
 
     Returns
     -------
@@ -138,12 +138,13 @@ def summary_table(summary: pd.DataFrame, columns: str | None = "protocol",
 def summary_latex(summary: pd.DataFrame, columns: str | None = "protocol",
                   ci_digits: int = 2, caption: str | None = None,
                   label: str | None = None, level_note: bool = True) -> str:
-    """:func:`summary_table` as a LaTeX ``tabular`` (``booktabs``: ``\\toprule`` ...).
+    """[`summary_table`][mdcd_lab.stats.summary_table] as a LaTeX ``tabular`` (``booktabs``:
+    ``\\toprule`` ...).
 
     Parameters
     ----------
     summary, columns, ci_digits
-        As for :func:`summary_table`.
+        As for [`summary_table`][mdcd_lab.stats.summary_table].
     caption, label : str, optional
         Wrap the tabular in a ``table`` environment with this caption and label.
     level_note : bool, default True

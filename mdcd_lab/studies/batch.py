@@ -150,20 +150,20 @@ def play_spec(spec: Any, have: dict[str, int],
               chunk_runs: dict[str, int] | None = None) -> dict[str, int]:
     """Play the runs of ``spec`` not yet in ``have``, chunk by chunk, keeping none.
 
-    The one loop of :func:`run_spec`; ``mdcd-lab run`` calls it directly and streams
+    The one loop of ``run_spec``; ``mdcd-lab run`` calls it directly and streams
     each chunk to disk, so that no more than a chunk of rows is in memory.
 
     Parameters
     ----------
     spec : mdcd_lab.cli.specs.Spec
-        As for :func:`run_spec`.
+        As for ``run_spec``.
     have : dict
         Runs already finished per protocol (``0 .. n-1``); updated in place as
         chunks finish.
     on_chunk : callable
         Called with ``(protocol, first run, frame)`` as each chunk finishes.
     progress, chunk_runs
-        As for :func:`run_spec`.
+        As for ``run_spec``.
 
     Returns
     -------

@@ -88,9 +88,9 @@ def correction_table(df: pd.DataFrame, by: tuple[str, ...] = (),
     -------
     DataFrame
         ``by`` columns, ``combination``, ``protocol``, ``n``, for each of
-        :data:`COST_AXES` its ``_mean``, ``_ci_low``, ``_ci_high`` and
-        ``_method`` (the interval of :func:`mdcd_lab.summarize`), ``bad_runs`` (runs with a
-        failure, a violation or a duplicate output), ``sound_in_scopes``
+        ``COST_AXES`` its ``_mean``, ``_ci_low``, ``_ci_high`` and
+        ``_method`` (the interval of [`mdcd_lab.summarize`][mdcd_lab.stats.summarize]), ``bad_runs``
+        (runs with a failure, a violation or a duplicate output), ``sound_in_scopes``
         (sound in the exhaustive scopes of docs/protocol.md, section 6),
         ``sound`` (that, and no bad run here) and ``pareto`` (on the Pareto
         frontier of the sound combinations over the two costs' means).

@@ -7,8 +7,8 @@ stopping rule: the most it may play).  ``check_cost`` refuses a study whose
 expected trace events exceed ``max_events`` (default ``DEFAULT_MAX_EVENTS``),
 with one message that names the estimate and the override, and a study whose
 result table would not fit in half of this machine's memory (no override: split
-the study).  :data:`MAX_POINTS` bounds the points of a grid before they are built,
-and a grid's cost is checked on whole columns (:func:`grid_expected_rows`) before
+the study).  ``MAX_POINTS`` bounds the points of a grid before they are built,
+and a grid's cost is checked on whole columns (``grid_expected_rows``) before
 its points are built, so that a study too large is refused at once.
 See ``docs/studies.md``, *Cost*.
 """
@@ -53,10 +53,10 @@ def check_points(n_points: int, shape: str = "") -> None:
 
 def grid_expected_rows(base: Any, lists: Mapping[str, list[Any]]) -> np.ndarray:
     """``Scenario.expected_rows`` of every point of the product of ``lists`` over
-    ``base``, in :func:`~mdcd_lab.studies.grid.expand_grid`'s order, computed on
-    whole columns without building a point: what :func:`~mdcd_lab.studies.plan.plan`
+    ``base``, in [`expand_grid`][mdcd_lab.studies.expand_grid]'s order, computed on
+    whole columns without building a point: what ``plan``
     checks before it expands a grid (the same arithmetic, in the same order, as
-    :func:`mdcd_lab.scenario._expected_rows`)."""
+    ``mdcd_lab.scenario._expected_rows``)."""
     keys = list(lists)
     shape = [len(lists[k]) for k in keys]
     v: dict[str, Any] = dict(base.to_dict())
@@ -135,8 +135,8 @@ def check_cost(scenarios: Sequence[Any], runs: int, n_protocols: int,
 
 def check_rows_cost(rows_per_run: np.ndarray, runs: int, n_protocols: int,
                     max_events: int | None, what: str = "study") -> float:
-    """:func:`check_cost` given each point's expected rows per run (one per point:
-    :func:`grid_expected_rows` gives them for a grid before it is expanded)."""
+    """``check_cost`` given each point's expected rows per run (one per point:
+    ``grid_expected_rows`` gives them for a grid before it is expanded)."""
     limit = DEFAULT_MAX_EVENTS if max_events is None else check_int("max_events", max_events, 1)
     n_points = len(rows_per_run)
     events = float(sum(rows_per_run.tolist())) * runs * n_protocols

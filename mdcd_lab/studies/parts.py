@@ -122,7 +122,7 @@ class RunParts:
         return have
 
     def frames(self) -> Iterator[pd.DataFrame]:
-        """The parts of :meth:`runs_done`, checked again as each is read, one at a time:
+        """The parts of ``runs_done``, checked again as each is read, one at a time:
         one prefix of runs per protocol, in protocol order (the run's output,
         streamed)."""
         for f in self._prefix(self._named()):

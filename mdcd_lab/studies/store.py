@@ -337,7 +337,7 @@ class Store:
     def load(self, lazy: bool = False) -> list[tuple[int, int, int, int, Any]]:
         """Every stored unit, checked against the study: ``(p, q, start, stop, frame)``;
         with ``lazy``, each unit is read, checked and let go, and ``frame`` is a
-        function that reads it again (:meth:`reader`), so that memory holds one unit."""
+        function that reads it again (``reader``), so that memory holds one unit."""
         if not self.units.is_dir():
             return []
         out = []

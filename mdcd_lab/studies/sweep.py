@@ -192,12 +192,13 @@ def sweep_to(path: str | os.PathLike[str] | None, base: Scenario,
              max_events: int | None = None,
              on_frame: Callable[[pd.DataFrame], None] | None = None,
              provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """:func:`sweep`, streamed to a file: no more than one point's rows in memory.
+    """[`sweep`][mdcd_lab.studies.sweep.sweep], streamed to a file: no more than one point's rows in
+    memory.
 
     Every finished unit goes to a store (``store``, or a temporary one beside
     ``path`` that is removed at the end), the scheduler keeps no rows, and the
     table is written from the store one point at a time
-    (:func:`mdcd_lab.io.write_frames`).  The file holds exactly the rows of
+    ([`mdcd_lab.io.write_frames`][mdcd_lab.io.write_frames]).  The file holds exactly the rows of
     ``sweep(...)`` with the same arguments, and its sidecar the same provenance.
     ``mdcd-lab sweep`` runs this.
 
@@ -208,7 +209,7 @@ def sweep_to(path: str | os.PathLike[str] | None, base: Scenario,
         no file, only ``on_frame`` sees the rows.
     base, grid, runs, seed, protocols, client, store, resume, progress, engine,
     target_rel_halfwidth, max_runs, metrics, chunk_runs, max_events
-        As for :func:`sweep`.
+        As for [`sweep`][mdcd_lab.studies.sweep.sweep].
     on_frame : callable, optional
         Called with each point's rows (all protocols), in point order, as they are
         written (``mdcd-lab sweep`` sums its one-screen summary with it).
@@ -218,14 +219,14 @@ def sweep_to(path: str | os.PathLike[str] | None, base: Scenario,
     Returns
     -------
     dict
-        The provenance written beside the table (that of :func:`sweep`, the extra
-        entries first), with ``"rows"``: the number of rows.
+        The provenance written beside the table (that of [`sweep`][mdcd_lab.studies.sweep.sweep],
+        the extra entries first), with ``"rows"``: the number of rows.
 
     Raises
     ------
     ValueError, mdcd_lab.io.LockedError, KeyboardInterrupt
-        As :func:`sweep`; an interrupted sweep keeps its finished units in ``store``
-        (a temporary store is removed) and writes no table.
+        As [`sweep`][mdcd_lab.studies.sweep.sweep]; an interrupted sweep keeps its finished units in
+        ``store`` (a temporary store is removed) and writes no table.
     """
     study = plan(base, grid, runs, seed, protocols, engine, target_rel_halfwidth, max_runs,
                  metrics, max_events)
@@ -392,10 +393,10 @@ def sweep_status(df: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     df : DataFrame or mapping
-        A frame returned by :func:`sweep`, or loaded with
-        :func:`mdcd_lab.io.load_results` from a file written with its
+        A frame returned by [`sweep`][mdcd_lab.studies.sweep.sweep], or loaded with
+        [`mdcd_lab.io.load_results`][mdcd_lab.io.load_results] from a file written with its
         ``attrs["provenance"]``; or the provenance itself (what
-        :func:`sweep_to` returns).
+        ``sweep_to`` returns).
 
     Returns
     -------

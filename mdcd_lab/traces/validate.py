@@ -230,7 +230,7 @@ def _arrow_codes(values: pd.Series, names: list[str], allow_empty: bool) -> np.n
     dtype on pyarrow, as read from Parquet or a generated trace), -1 where missing if
     ``allow_empty``, in one pass of ``pyarrow.compute.index_in``; None if the column is
     stored otherwise or holds a value not in ``names`` (an empty string included), so
-    that :func:`_codes` names the row."""
+    that ``_codes`` names the row."""
     if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
         return None
     import pyarrow as pa
