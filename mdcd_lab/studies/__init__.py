@@ -36,13 +36,13 @@ The package has one job per module:
 from .grid import expand_grid, point_seed, sample
 from .stopping import DEFAULT_STOP_METRICS, STOP_LEVEL, STOP_METRICS
 from .store import MANIFEST_NAME, STORE_FORMAT, UNITS_DIR, read_manifest
+from .streaming import sweep_to
 from .sweep import (
     DEFAULT_CHUNK_RUNS,
     MIN_CHUNK_RUNS,
     TASKS_PER_WORKER,
     sweep,
     sweep_status,
-    sweep_to,
 )
 
 __all__ = ["sweep", "sweep_to", "sweep_status", "expand_grid", "sample", "point_seed",

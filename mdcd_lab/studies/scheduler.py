@@ -74,7 +74,7 @@ class Scheduler:
     release : bool, default False
         Keep no rows in memory: each finished unit is held as a function that reads
         it back from ``store`` (the stopping rule reads a point's units when it
-        decides it); ``mdcd_lab.studies.sweep.sweep_to`` streams the table from
+        decides it); [`sweep_to`][mdcd_lab.studies.sweep_to] streams the table from
         the store.
     """
 
