@@ -4,8 +4,9 @@ Public API: :class:`Scenario`, :func:`generate_traces`, :func:`trace_from_rows`,
 :func:`replay`, :func:`simulate`, :func:`run_events`, :func:`sweep`,
 :func:`sample`, :func:`explore`, :func:`summarize`, :func:`paired_differences`,
 :func:`to_csv`, :func:`to_parquet`, :func:`load_results`, :func:`worth`, :class:`Costs`,
-:func:`duration_study` (docs/performability.md); plots in :mod:`mdcd_lab.plots`,
-explorers in :mod:`mdcd_lab.widgets`, the figure set in :mod:`mdcd_lab.figures`.
+:func:`duration_study` and :func:`load_duration` (docs/performability.md); plots in
+:mod:`mdcd_lab.plots`, explorers in :mod:`mdcd_lab.widgets`, the figure set
+in :mod:`mdcd_lab.figures`.
 
 The names are imported on first use (``mdcd_lab.simulate`` imports
 :mod:`mdcd_lab.api`), so that ``import mdcd_lab`` and the ``mdcd-lab`` command start
@@ -21,7 +22,7 @@ if TYPE_CHECKING:   # the same names, for readers of the source (the API pages, 
     from .api import replay, run_events, simulate
     from .exploration import Scope, explore
     from .io import load_results, to_csv, to_parquet
-    from .performability import Costs, DurationStudy, duration_study, worth
+    from .performability import Costs, DurationStudy, duration_study, load_duration, worth
     from .protocols import protocol_names, variant_names
     from .scenario import FIELDS, Scenario
     from .stats import paired_differences, summarize
@@ -37,6 +38,7 @@ _EXPORTS = {
     "load_results": "io", "to_csv": "io", "to_parquet": "io",
     "Costs": "performability", "DurationStudy": "performability",
     "duration_study": "performability", "worth": "performability",
+    "load_duration": "performability",
     "protocol_names": "protocols", "variant_names": "protocols",
     "FIELDS": "scenario", "Scenario": "scenario",
     "paired_differences": "stats", "summarize": "stats",
@@ -50,7 +52,7 @@ __all__ = ["Scenario", "FIELDS", "generate_traces", "trace_from_rows", "validate
            "sweep_status",
            "expand_grid", "sample", "point_seed", "summarize", "paired_differences", "to_csv",
            "to_parquet", "load_results", "explore", "Scope", "worth", "Costs", "duration_study",
-           "DurationStudy", "__version__"]
+           "DurationStudy", "load_duration", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
