@@ -266,3 +266,32 @@ def test_save_and_load_duration_round_trip_and_refuse_mixed_folders(tmp_path):
         load_duration(tmp_path / "a")
     with pytest.raises(FileNotFoundError, match="holds no optimum.csv"):
         load_duration(tmp_path / "b")
+
+
+# --------------------------------------------------------------------------- explore's total
+def test_explore_progress_has_a_total_that_ends_exact(capsys):
+    import re
+
+    from mdcd_lab.exploration import Scope
+    scope = Scope(n_low=1, n_act=2, max_actions=3, max_delay=0, compensation=(False, True),
+                  name="tiny")
+    df = m.explore(scope, protocols=("mdcd",), engine="reference", progress=True)
+    err = capsys.readouterr().err
+    total = int(df["traces"].sum())
+    # a total from the start (estimated), "part k of 2", and at the end the exact count
+    first = re.search(r"explore tiny \(part 1 of 2; total estimated\):.*?\| 0/([0-9]+) ", err)
+    assert first is not None and int(first.group(1)) > 0
+    assert "part 2 of 2" in err
+    assert re.findall(r"\| ([0-9]+)/([0-9]+) ", err)[-1] == (str(total), str(total))
+
+
+def test_estimate_traces_is_close_to_the_walk_and_leaves_the_walk_unchanged():
+    from mdcd_lab.exploration.scopes import SCOPES
+    from mdcd_lab.exploration.walk import estimate_traces, walk
+    n = [0]
+    walk(SCOPES["ci"], "cluster", False, lambda rows, ended: n.__setitem__(0, n[0] + 1),
+         executed=True)
+    assert n[0] == 35953                      # docs/explore.md's count of the ci scope
+    est = estimate_traces(SCOPES["ci"], "cluster", False, executed=True)
+    assert 0.5 * n[0] < est < 2 * n[0]
+    assert est == estimate_traces(SCOPES["ci"], "cluster", False, executed=True)

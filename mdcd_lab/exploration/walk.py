@@ -25,7 +25,7 @@ from __future__ import annotations
 from ..constants import KIND_FAULT, KIND_OUTPUT, KIND_SEND
 from .scopes import HORIZON, Scope
 
-__all__ = ["walk", "U_AT", "U_COMP_OK", "U_COMP_FAIL"]
+__all__ = ["walk", "estimate_traces", "U_AT", "U_COMP_OK", "U_COMP_FAIL", "ESTIMATE_KEY"]
 
 NAN = float("nan")
 
@@ -34,6 +34,8 @@ NAN = float("nan")
 #: ``U_COMP_OK`` succeeds and ``U_COMP_FAIL`` fails.
 U_AT, U_COMP_OK, U_COMP_FAIL = 0.5, 0.25, 0.75
 _GLOBAL = frozenset({"*"})
+#: Spawn key of the random paths of :func:`estimate_traces` (a progress bar's total only).
+ESTIMATE_KEY = (0xE57, 1)
 
 
 class _Walk:
@@ -71,6 +73,8 @@ class _Walk:
         self.n_actions = self.n_faults = 0
         self.used_low = self.used_act = 0
         self.born: dict = {}         # scheduled event id -> action that created it
+        self._next = self._visit     # what a move does next (:meth:`_probe` to estimate)
+        self.weight, self.rng = 1.0, None
 
     # -- moves -----------------------------------------------------------------------
     def _symbols(self) -> list:
@@ -142,17 +146,25 @@ class _Walk:
         """Walk the whole scope."""
         self._visit(frozenset())
 
-    def _visit(self, sleep: frozenset) -> None:
+    def _children(self, sleep: frozenset) -> tuple[list, bool]:
+        """The moves from here, in the walk's order, each ``(event or action, compensation
+        choice (None for an event), the child's sleep set)``, and whether this node is a
+        trace (nothing scheduled is pending and an action happened).
+
+        The sleep sets do not depend on the children's subtrees (footprints of events
+        pending here and of actions never change below), so they are computed first."""
         sched = [("D", q[0]) for q in self.chan.values() if q]
         sched += [("N", u) for u in self.notif]
         sched += [("V", u) for u in self.notice]
         if self.twins:
             sched.append(("T", self.twin_no))
         done: list = []
+        moves: list = []
         for e in sched:
             if e not in sleep:
                 fp = self.fp[e]
-                self._do_sched(e, frozenset(x for x in (*sleep, *done) if self._indep(x, fp)))
+                moves.append((e, None,
+                              frozenset(x for x in (*sleep, *done) if self._indep(x, fp))))
                 done.append(e)
         for sym in self._symbols():
             if sym in sleep:
@@ -161,10 +173,49 @@ class _Walk:
             self.fp[sym] = fp
             child = frozenset(x for x in (*sleep, *done) if x[0] in "DNTV" and self._indep(x, fp))
             for comp in self._comp_choices(sym):
-                self._do_action(sym, comp, child)
+                moves.append((sym, comp, child))
             done.append(sym)
-        if not sched and self.n_actions:
+        return moves, bool(not sched and self.n_actions)
+
+    def _visit(self, sleep: frozenset) -> None:
+        moves, is_trace = self._children(sleep)
+        for x, comp, child in moves:
+            if comp is None:
+                self._do_sched(x, child)
+            else:
+                self._do_action(x, comp, child)
+        if is_trace:
             self.emit(self.seq, self.rows, False)
+
+    def _probe(self, sleep: frozenset) -> None:
+        """One random path from here down (Knuth 1975): each trace on it counts the
+        product of the branching factors above it (``self.weight``)."""
+        moves, is_trace = self._children(sleep)
+        if is_trace:
+            self.emit(self.seq, self.rows, False)
+        if moves:
+            x, comp, child = moves[int(self.rng.integers(len(moves)))]
+            weight = self.weight
+            self.weight = weight * len(moves)
+            if comp is None:
+                self._do_sched(x, child)
+            else:
+                self._do_action(x, comp, child)
+            self.weight = weight
+
+    def estimate(self, probes: int, rng) -> float:
+        """Knuth's unbiased estimate of the number of traces: the mean over ``probes``
+        random paths from the root (:meth:`_probe`)."""
+        total = [0.0]
+
+        def count(seq, rows, ended):
+            total[0] += self.weight
+
+        self.emit, self.rng, self._next = count, rng, self._probe
+        for _ in range(probes):
+            self.weight = 1.0
+            self._probe(frozenset())
+        return total[0] / probes
 
     def _comp_choices(self, sym: tuple) -> tuple:
         kind, a = sym[0], sym[1]
@@ -265,7 +316,7 @@ class _Walk:
         if ended:   # the run ends here (recovery or failure): the rest stays in transit
             self.emit(self.seq, self.rows, True)
         else:
-            self._visit(sleep)
+            self._next(sleep)
         self._restore(st)
 
     def _detect(self, uid: int, by: int) -> bool:
@@ -306,7 +357,7 @@ class _Walk:
         else:
             twin, self.twins = self.twins[0], self.twins[1:]
             self._twin_row(twin)
-        self._visit(sleep)
+        self._next(sleep)
         self._restore(st)
 
 
@@ -351,3 +402,21 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool 
 
     _Walk(scope, fault_scope, compensation, to_rows, reduce, partners, executed).run()
 
+
+
+def estimate_traces(scope: Scope, fault_scope: str, compensation: bool,
+                    partners: bool = False, executed: bool = False,
+                    probes: int = 400) -> float:
+    """An unbiased estimate of the number of traces :func:`walk` emits (its arguments),
+    for a progress bar's total and ETA: Knuth's estimator (Math. Comp. 29, 1975), the mean
+    over ``probes`` random root-to-leaf paths of the tree the walk explores (the same
+    moves and sleep sets), each trace on a path counting the product of the branching
+    factors above it.  Deterministic (``SeedSequence(0, spawn_key=ESTIMATE_KEY)``);
+    costs about ``probes`` times the depth of the tree, not its size.  Only a progress
+    bar reads it: the exploration counts every trace it replays.
+    """
+    import numpy as np
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(0,
+                                                                     spawn_key=ESTIMATE_KEY)))
+    w = _Walk(scope, fault_scope, compensation, None, True, partners, executed)
+    return w.estimate(probes, rng)
