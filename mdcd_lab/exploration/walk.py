@@ -75,6 +75,8 @@ class _Walk:
         self.born: dict = {}         # scheduled event id -> action that created it
         self._next = self._visit     # what a move does next (:meth:`_probe` to estimate)
         self.weight, self.rng = 1.0, None
+        self.limit = self.depth = self.at_limit = 0   # :meth:`estimate`
+        self.probing = False
 
     # -- moves -----------------------------------------------------------------------
     def _symbols(self) -> list:
@@ -203,19 +205,51 @@ class _Walk:
                 self._do_action(x, comp, child)
             self.weight = weight
 
-    def estimate(self, probes: int, rng) -> float:
-        """Knuth's unbiased estimate of the number of traces: the mean over ``probes``
-        random paths from the root (:meth:`_probe`)."""
+    def _limited(self, sleep: frozenset) -> None:
+        """The walk down to depth ``self.limit`` (moves from the root): a node there is
+        counted in ``self.at_limit`` and, when ``self.probing``, probed once
+        (:meth:`_probe`, weight 1: it stands for its subtree); nodes above it that are
+        traces count 1 (through ``emit``, when probing)."""
+        if self.depth >= self.limit:
+            self.at_limit += 1
+            if self.probing:
+                self._next, self.weight = self._probe, 1.0
+                self._probe(sleep)
+                self._next = self._limited
+            return
+        moves, is_trace = self._children(sleep)
+        for x, comp, child in moves:
+            self.depth += 1
+            if comp is None:
+                self._do_sched(x, child)
+            else:
+                self._do_action(x, comp, child)
+            self.depth -= 1
+        if is_trace:
+            self.emit(self.seq, self.rows, False)
+
+    def estimate(self, frontier: int, rng) -> float:
+        """An unbiased estimate of the number of traces: the tree walked exactly down to
+        the first depth holding at least ``frontier`` nodes (or to the bottom), and one
+        random path (:meth:`_probe`, Knuth 1975) below each node at that depth."""
         total = [0.0]
 
         def count(seq, rows, ended):
-            total[0] += self.weight
+            total[0] += self.weight if self.probing else 0.0
 
-        self.emit, self.rng, self._next = count, rng, self._probe
-        for _ in range(probes):
-            self.weight = 1.0
-            self._probe(frozenset())
-        return total[0] / probes
+        self.emit, self.rng, self._next = count, rng, self._limited
+        self.limit = 0
+        while True:
+            self.limit += 1
+            self.depth = self.at_limit = 0
+            self.probing, self.weight = False, 1.0
+            self._limited(frozenset())
+            if self.at_limit == 0 or self.at_limit >= frontier:
+                break
+        self.depth = self.at_limit = 0
+        self.probing, self.weight = True, 1.0
+        self._limited(frozenset())
+        return total[0]
 
     def _comp_choices(self, sym: tuple) -> tuple:
         kind, a = sym[0], sym[1]
@@ -406,17 +440,21 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool 
 
 def estimate_traces(scope: Scope, fault_scope: str, compensation: bool,
                     partners: bool = False, executed: bool = False,
-                    probes: int = 400) -> float:
+                    frontier: int = 4000) -> float:
     """An unbiased estimate of the number of traces :func:`walk` emits (its arguments),
-    for a progress bar's total and ETA: Knuth's estimator (Math. Comp. 29, 1975), the mean
-    over ``probes`` random root-to-leaf paths of the tree the walk explores (the same
-    moves and sleep sets), each trace on a path counting the product of the branching
-    factors above it.  Deterministic (``SeedSequence(0, spawn_key=ESTIMATE_KEY)``);
-    costs about ``probes`` times the depth of the tree, not its size.  Only a progress
-    bar reads it: the exploration counts every trace it replays.
+    for a progress bar's total and ETA.
+
+    The walk's own tree (the same moves and sleep sets) is walked exactly down to the
+    first depth that holds at least ``frontier`` nodes; below each node there, one
+    random path estimates its subtree by Knuth's estimator (Math. Comp. 29, 1975: the
+    traces on the path, each counting the product of the branching factors above it
+    within the subtree).  The exact top levels tame the estimator's heavy tail; the
+    cost is about ``frontier`` times the depth of the tree, not its size.
+    Deterministic (``SeedSequence(0, spawn_key=ESTIMATE_KEY)``).  Only a progress bar
+    reads it: the exploration counts every trace it replays.
     """
     import numpy as np
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(0,
                                                                      spawn_key=ESTIMATE_KEY)))
     w = _Walk(scope, fault_scope, compensation, None, True, partners, executed)
-    return w.estimate(probes, rng)
+    return w.estimate(frontier, rng)
