@@ -152,15 +152,21 @@ def cmd_replay(args) -> int:
         raise SpecError(f"{args.trace}: its sidecar names no protocol; pass --protocol P")
     try:
         names = [get_rules(p).name for p in protocols]
+    except ValueError as exc:
+        raise SpecError(f"--protocol: {exc}") from None
+    try:
         from ..traces.validate import validate_trace
         validate_trace(trace, scenario)                # names the column and the row
         for p in protocols:
             api._check_twins(trace, scenario, p)
-        engines = {p: api.resolve_engine(args.engine, [p]) for p in protocols}
     except ValueError as exc:
         raise SpecError(f"{args.trace}: {exc}") from None
     if len(set(names)) != len(names):
         raise SpecError(f"--protocol {args.protocol}: a protocol is repeated")
+    try:
+        engines = {p: api.resolve_engine(args.engine, [p]) for p in protocols}
+    except ValueError as exc:
+        raise SpecError(f"--engine: {exc}") from None
     announce_compilation(engines.values(), "replay")
     import pandas as pd
     frames = [api.replay(trace, scenario, p, engine=engines[p]) for p in protocols]
