@@ -286,8 +286,9 @@ def test_explore_progress_has_a_total_that_ends_exact(capsys):
 
 
 def test_estimate_traces_is_close_to_the_walk_and_leaves_the_walk_unchanged():
+    from mdcd_lab.exploration.estimate import estimate_traces
     from mdcd_lab.exploration.scopes import SCOPES
-    from mdcd_lab.exploration.walk import estimate_traces, walk
+    from mdcd_lab.exploration.walk import walk
     n = [0]
     walk(SCOPES["ci"], "cluster", False, lambda rows, ended: n.__setitem__(0, n[0] + 1),
          executed=True)

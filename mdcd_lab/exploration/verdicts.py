@@ -22,8 +22,9 @@ from ..metrics import OUTCOMES, VIOLATIONS
 from ..protocols import DEFAULT_PAIR, Rules, get_rules, protocol_names
 from ..scenario import Scenario
 from ..traces.table import INT_ARRAYS, ROW_ARRAYS, trace_frame
+from .estimate import estimate_traces
 from .scopes import SCOPES, Scope, scope_scenario
-from .walk import estimate_traces, walk
+from .walk import walk
 
 __all__ = ["explore", "CLASSES",
            "resolve_protocols"]
@@ -109,7 +110,7 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
         else the reference engine.
     progress : bool
         A ``tqdm`` bar counting traces, with a total estimated in advance (a second or
-        so per fault scope; :func:`~mdcd_lab.exploration.walk.estimate_traces`) and an
+        so per fault scope; :func:`~mdcd_lab.exploration.estimate.estimate_traces`) and an
         ETA; each part's exact count replaces its estimate when it finishes.
     batch_size : int
         Traces replayed per engine call.

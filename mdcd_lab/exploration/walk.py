@@ -25,7 +25,7 @@ from __future__ import annotations
 from ..constants import KIND_FAULT, KIND_OUTPUT, KIND_SEND
 from .scopes import HORIZON, Scope
 
-__all__ = ["walk", "estimate_traces", "U_AT", "U_COMP_OK", "U_COMP_FAIL", "ESTIMATE_KEY"]
+__all__ = ["walk", "U_AT", "U_COMP_OK", "U_COMP_FAIL"]
 
 NAN = float("nan")
 
@@ -34,8 +34,6 @@ NAN = float("nan")
 #: ``U_COMP_OK`` succeeds and ``U_COMP_FAIL`` fails.
 U_AT, U_COMP_OK, U_COMP_FAIL = 0.5, 0.25, 0.75
 _GLOBAL = frozenset({"*"})
-#: Spawn key of the random paths of :func:`estimate_traces` (a progress bar's total only).
-ESTIMATE_KEY = (0xE57, 1)
 
 
 class _Walk:
@@ -73,10 +71,7 @@ class _Walk:
         self.n_actions = self.n_faults = 0
         self.used_low = self.used_act = 0
         self.born: dict = {}         # scheduled event id -> action that created it
-        self._next = self._visit     # what a move does next (:meth:`_probe` to estimate)
-        self.weight, self.rng = 1.0, None
-        self.limit = self.depth = self.at_limit = 0   # :meth:`estimate`
-        self.probing = False
+        self._next = self._visit     # what a move does next (exploration.estimate probes)
 
     # -- moves -----------------------------------------------------------------------
     def _symbols(self) -> list:
@@ -188,68 +183,6 @@ class _Walk:
                 self._do_action(x, comp, child)
         if is_trace:
             self.emit(self.seq, self.rows, False)
-
-    def _probe(self, sleep: frozenset) -> None:
-        """One random path from here down (Knuth 1975): each trace on it counts the
-        product of the branching factors above it (``self.weight``)."""
-        moves, is_trace = self._children(sleep)
-        if is_trace:
-            self.emit(self.seq, self.rows, False)
-        if moves:
-            x, comp, child = moves[int(self.rng.integers(len(moves)))]
-            weight = self.weight
-            self.weight = weight * len(moves)
-            if comp is None:
-                self._do_sched(x, child)
-            else:
-                self._do_action(x, comp, child)
-            self.weight = weight
-
-    def _limited(self, sleep: frozenset) -> None:
-        """The walk down to depth ``self.limit`` (moves from the root): a node there is
-        counted in ``self.at_limit`` and, when ``self.probing``, probed once
-        (:meth:`_probe`, weight 1: it stands for its subtree); nodes above it that are
-        traces count 1 (through ``emit``, when probing)."""
-        if self.depth >= self.limit:
-            self.at_limit += 1
-            if self.probing:
-                self._next, self.weight = self._probe, 1.0
-                self._probe(sleep)
-                self._next = self._limited
-            return
-        moves, is_trace = self._children(sleep)
-        for x, comp, child in moves:
-            self.depth += 1
-            if comp is None:
-                self._do_sched(x, child)
-            else:
-                self._do_action(x, comp, child)
-            self.depth -= 1
-        if is_trace:
-            self.emit(self.seq, self.rows, False)
-
-    def estimate(self, frontier: int, rng) -> float:
-        """An unbiased estimate of the number of traces: the tree walked exactly down to
-        the first depth holding at least ``frontier`` nodes (or to the bottom), and one
-        random path (:meth:`_probe`, Knuth 1975) below each node at that depth."""
-        total = [0.0]
-
-        def count(seq, rows, ended):
-            total[0] += self.weight if self.probing else 0.0
-
-        self.emit, self.rng, self._next = count, rng, self._limited
-        self.limit = 0
-        while True:
-            self.limit += 1
-            self.depth = self.at_limit = 0
-            self.probing, self.weight = False, 1.0
-            self._limited(frozenset())
-            if self.at_limit == 0 or self.at_limit >= frontier:
-                break
-        self.depth = self.at_limit = 0
-        self.probing, self.weight = True, 1.0
-        self._limited(frozenset())
-        return total[0]
 
     def _comp_choices(self, sym: tuple) -> tuple:
         kind, a = sym[0], sym[1]
@@ -437,24 +370,3 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool 
     _Walk(scope, fault_scope, compensation, to_rows, reduce, partners, executed).run()
 
 
-
-def estimate_traces(scope: Scope, fault_scope: str, compensation: bool,
-                    partners: bool = False, executed: bool = False,
-                    frontier: int = 4000) -> float:
-    """An unbiased estimate of the number of traces :func:`walk` emits (its arguments),
-    for a progress bar's total and ETA.
-
-    The walk's own tree (the same moves and sleep sets) is walked exactly down to the
-    first depth that holds at least ``frontier`` nodes; below each node there, one
-    random path estimates its subtree by Knuth's estimator (Math. Comp. 29, 1975: the
-    traces on the path, each counting the product of the branching factors above it
-    within the subtree).  The exact top levels tame the estimator's heavy tail; the
-    cost is about ``frontier`` times the depth of the tree, not its size.
-    Deterministic (``SeedSequence(0, spawn_key=ESTIMATE_KEY)``).  Only a progress bar
-    reads it: the exploration counts every trace it replays.
-    """
-    import numpy as np
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(0,
-                                                                     spawn_key=ESTIMATE_KEY)))
-    w = _Walk(scope, fault_scope, compensation, None, True, partners, executed)
-    return w.estimate(frontier, rng)
