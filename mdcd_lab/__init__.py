@@ -1,17 +1,12 @@
 """mdcd_lab: simulate, measure and picture the clustered MDCD protocol.
 
-Public API: [`Scenario`][mdcd_lab.scenario.Scenario],
-[`generate_traces`][mdcd_lab.traces.generate_traces],
-[`trace_from_rows`][mdcd_lab.traces.trace_from_rows], [`replay`][mdcd_lab.api.replay],
-[`simulate`][mdcd_lab.api.simulate], [`run_events`][mdcd_lab.api.run_events],
-[`sweep`][mdcd_lab.studies.sweep.sweep], [`sample`][mdcd_lab.studies.sample],
-[`explore`][mdcd_lab.exploration.explore], [`summarize`][mdcd_lab.stats.summarize],
-[`paired_differences`][mdcd_lab.stats.paired_differences], [`to_csv`][mdcd_lab.io.to_csv],
-[`to_parquet`][mdcd_lab.io.to_parquet], [`load_results`][mdcd_lab.io.load_results],
-[`worth`][mdcd_lab.performability.worth.worth], [`Costs`][mdcd_lab.performability.Costs],
-[`duration_study`][mdcd_lab.performability.duration_study] (docs/performability.md); plots in
-[`mdcd_lab.plots`][mdcd_lab.plots], explorers in [`mdcd_lab.widgets`][mdcd_lab.widgets], the figure
-set in [`mdcd_lab.figures`][mdcd_lab.figures].
+Public API: :class:`Scenario`, :func:`generate_traces`, :func:`trace_from_rows`,
+:func:`replay`, :func:`simulate`, :func:`run_events`, :func:`sweep`,
+:func:`sample`, :func:`explore`, :func:`summarize`, :func:`paired_differences`,
+:func:`to_csv`, :func:`to_parquet`, :func:`load_results`, :func:`worth`, :class:`Costs`,
+:func:`duration_study` and :func:`load_duration` (docs/performability.md); plots in
+:mod:`mdcd_lab.plots`, explorers in :mod:`mdcd_lab.widgets`, the figure set
+in :mod:`mdcd_lab.figures`.
 
 The names are imported on first use (``mdcd_lab.simulate`` imports
 [`mdcd_lab.api`][mdcd_lab.api]), so that ``import mdcd_lab`` and the ``mdcd-lab`` command start
@@ -27,7 +22,7 @@ if TYPE_CHECKING:   # the same names, for readers of the source (the API pages, 
     from .api import replay, run_events, simulate
     from .exploration import Scope, explore
     from .io import load_results, to_csv, to_parquet
-    from .performability import Costs, DurationStudy, duration_study, worth
+    from .performability import Costs, DurationStudy, duration_study, load_duration, worth
     from .protocols import protocol_names, variant_names
     from .scenario import FIELDS, Scenario
     from .stats import paired_differences, summarize
@@ -43,6 +38,7 @@ _EXPORTS = {
     "load_results": "io", "to_csv": "io", "to_parquet": "io",
     "Costs": "performability", "DurationStudy": "performability",
     "duration_study": "performability", "worth": "performability",
+    "load_duration": "performability",
     "protocol_names": "protocols", "variant_names": "protocols",
     "FIELDS": "scenario", "Scenario": "scenario",
     "paired_differences": "stats", "summarize": "stats",
@@ -56,7 +52,7 @@ __all__ = ["Scenario", "FIELDS", "generate_traces", "trace_from_rows", "validate
            "sweep_status",
            "expand_grid", "sample", "point_seed", "summarize", "paired_differences", "to_csv",
            "to_parquet", "load_results", "explore", "Scope", "worth", "Costs", "duration_study",
-           "DurationStudy", "__version__"]
+           "DurationStudy", "load_duration", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -5,7 +5,8 @@ Writes ``DIR/duration.csv`` (one row per protocol and phi), ``DIR/optimum.csv``
 smooth optimum and the fresh runs' worth), ``DIR/runs.parquet`` (the per-run
 table, so other costs can be summarized without simulating) and
 ``DIR/fresh.parquet`` (the fresh runs at the chosen phi), each with a
-``.meta.json`` sidecar, and prints the optimum.
+``.meta.json`` sidecar (:func:`mdcd_lab.performability.saved.save_duration`; read the
+folder back with :func:`mdcd_lab.load_duration`), and prints the optimum.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ def _costs(items: list[str] | None) -> Costs:
 
 def cmd_duration(args: argparse.Namespace) -> int:
     """Run a duration study; every argument is checked before any simulation."""
-    from ..io.results import to_csv, to_parquet
     from ..performability.duration import (
         REALISTIC_BASE,
         REALISTIC_COSTS,
@@ -52,6 +52,7 @@ def cmd_duration(args: argparse.Namespace) -> int:
         _check_phis,
         duration_study,
     )
+    from ..performability.saved import save_duration
     from ..protocols import get_rules
     if args.scenario:
         spec = load_spec(args.scenario)
@@ -84,15 +85,9 @@ def cmd_duration(args: argparse.Namespace) -> int:
     announce_compilation([engine])
     st = duration_study(base, phis, mission, runs, seed, protocols=protocols, costs=costs,
                         engine=engine, progress=not args.quiet, refine=args.refine)
-    out.mkdir(parents=True, exist_ok=True)
-    prov = {"study": "duration", "base": base.to_dict(), "phis": phis, "mission": mission,
-            "refine": args.refine,
-            "runs": runs, "seed": seed, "protocols": list(protocols),
-            "costs": costs.to_dict(), "engine": engine}
-    to_csv(st.table, out / "duration.csv", provenance=prov)
-    to_csv(st.optimum, out / "optimum.csv", provenance=prov)
-    to_parquet(st.runs, out / "runs.parquet", provenance=prov)
-    to_parquet(st.fresh, out / "fresh.parquet", provenance=prov)
+    prov = {"base": base.to_dict(), "phis": phis, "refine": args.refine, "runs": runs,
+            "protocols": list(protocols), "engine": engine}
+    save_duration(st, out, prov)      # and the study's costs, mission, seed, level, n_boot
     print(st.table[["protocol", "phi", "worth_mean", "worth_low", "worth_high", "Y",
                     "p_failed", "p_recovered", "p_failed_after_phi"]].to_string(
         index=False, float_format=lambda x: f"{x:.4g}"))

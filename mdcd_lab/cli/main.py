@@ -1,8 +1,9 @@
 """The ``mdcd-lab`` command line.
 
 ``mdcd-lab run SCENARIO.toml``, ``mdcd-lab sweep STUDY.toml``,
-``mdcd-lab trace SCENARIO.toml --run R``, ``mdcd-lab summarize RESULTS``,
-``mdcd-lab figures``, ``mdcd-lab duration`` (docs/performability.md) and
+``mdcd-lab trace SCENARIO.toml --run R [--plot]``, ``mdcd-lab replay TRACE``,
+``mdcd-lab summarize RESULTS``, ``mdcd-lab plot-sweep RESULTS``, ``mdcd-lab figures``,
+``mdcd-lab duration`` (docs/performability.md), ``mdcd-lab explore`` and
 ``mdcd-lab demo``.  Input is validated before any work starts; a problem prints one
 message naming the key or option and exits with status 2, writing no output file.
 Whatever goes wrong later is also one line naming the file (``error_line``: a
@@ -140,17 +141,25 @@ def cmd_trace(args) -> int:
     outdir = Path(args.out)
     if outdir.exists() and not outdir.is_dir():
         raise SpecError(f"--out {outdir} exists and is not a directory")
-    refuse_existing(args, outdir / "trace.csv", outdir / "events.csv")
+    figure = outdir / "trace.png" if args.plot else None
+    refuse_existing(args, outdir / "trace.csv", outdir / "events.csv", figure)
     seed = spec.seed if args.seed is None else args.seed
     proto = args.protocol or spec.protocols[0]
     trace, events, res = api.run_events(spec.scenario, seed, args.run, proto)
+    fig = None
+    if figure is not None:      # drawn before anything is written: a failure leaves nothing
+        from ..plots import plot_spacetime
+        fig = plot_spacetime(trace, events, spec.scenario, run=args.run)
     outdir.mkdir(parents=True, exist_ok=True)
     prov = spec.provenance() | {"run": args.run, "seed": seed, "protocol": proto}
     from ..io.results import to_csv
     to_csv(trace, outdir / "trace.csv", provenance=prov)
     to_csv(events, outdir / "events.csv", provenance=prov)
+    if fig is not None:
+        fig.savefig(figure)
     print(f"wrote {outdir / 'trace.csv'} ({len(trace)} rows) and {outdir / 'events.csv'} "
-          f"({len(events)} events); outcome {res['outcome']}")
+          f"({len(events)} events)" + (f" and {figure}" if figure is not None else "")
+          + f"; outcome {res['outcome']}")
     return 0
 
 
@@ -346,6 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--protocol", help="protocol (default: the file's first protocol)")
     t.add_argument("--out", default="out/trace",
                    help="output directory (default: out/trace)")
+    t.add_argument("--plot", action="store_true",
+                   help="also draw the run's space-time diagram as trace.png (processes "
+                        "against time, messages as arrows, faults, outputs, checkpoints and "
+                        "the recovery; docs/plots-and-widgets.md)")
     t.add_argument("--force", action="store_true", help=FORCE)
     t.set_defaults(func=cmd_trace)
     s = sub.add_parser("summarize", help="confidence intervals of a results file",
@@ -374,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="runs per point of the figure set (0: no figures; default: 400)")
     d.set_defaults(func=cmd_demo)
     add_figures_parser(sub)
+    from .tools import add_tool_parsers  # `plot-sweep` and `replay`
+    add_tool_parsers(sub)
     from .duration import add_parser as add_duration
     add_duration(sub)
     from .explore import add_explore_parser  # `mdcd-lab explore` (docs/explore.md)

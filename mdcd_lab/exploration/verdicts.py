@@ -22,6 +22,7 @@ from ..metrics import OUTCOMES, VIOLATIONS
 from ..protocols import DEFAULT_PAIR, Rules, get_rules, protocol_names
 from ..scenario import Scenario
 from ..traces.table import INT_ARRAYS, ROW_ARRAYS, trace_frame
+from .estimate import estimate_traces
 from .scopes import SCOPES, Scope, scope_scenario
 from .walk import walk
 
@@ -109,7 +110,9 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
         does not implement); ``"auto"``: numba if it implements every protocol,
         else the reference engine.
     progress : bool
-        A ``tqdm`` bar counting traces.
+        A ``tqdm`` bar counting traces, with a total estimated in advance (a second or
+        so per fault scope; :func:`~mdcd_lab.exploration.estimate.estimate_traces`) and an
+        ETA; each part's exact count replaces its estimate when it finishes.
     batch_size : int
         Traces replayed per engine call.
 
@@ -143,10 +146,9 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
     groups = [(p, g) for p in (False, True)
               if (g := [r for r in rules if (scope.n_low > 1 and r.unclustered) == p])]
     t0, compiled0 = time.perf_counter(), compile_seconds()
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(desc=f"explore {scope.name}", unit="trace")
+    parts = [(fs, comp, partners, group) for fs in scope.fault_scopes
+             for comp in scope.compensation for partners, group in groups]
+    bar = _ProgressBar(scope, parts, recovery) if progress else None
     records = []
     try:
         for fs in scope.fault_scopes:
@@ -156,6 +158,8 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
                 for partners, group in groups:
                     _walk_and_replay(scope, fs, comp, partners, group, sc, acc, engine,
                                      batch_size, bar)
+                    if bar is not None:
+                        bar.part_done()
                 for r in rules:
                     records.append(acc[r.name].record(scope, fs, comp, r.name, sc))
     finally:
@@ -166,6 +170,47 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
     df.attrs["seconds"] = time.perf_counter() - t0 - compiled
     df.attrs["compile_seconds"] = compiled
     return df
+
+
+class _ProgressBar:
+    """A ``tqdm`` bar over the traces of every part of an exploration (fault scope x
+    compensation x walk), its total estimated in advance (:func:`estimate_traces`, a
+    second or so per part) and replaced by the exact count of each part as it finishes,
+    so that the ETA sharpens as the exploration goes; the bar says the total is an
+    estimate until the last part."""
+
+    def __init__(self, scope: Scope, parts: list, recovery: str) -> None:
+        from tqdm.auto import tqdm
+        self.estimates = [estimate_traces(scope, fs, comp, partners,
+                                          executed=recovery == "executed")
+                          for fs, comp, partners, _ in parts]
+        self.name, self.k, self.counted, self.part_start = scope.name, 0, 0, 0
+        self.bar = tqdm(total=self._total(), desc=self._desc(), unit="trace")
+
+    def _total(self) -> int:
+        left = sum(self.estimates[self.k:])
+        return int(round(max(self.counted + left, self.bar.n if hasattr(self, "bar") else 0)))
+
+    def _desc(self) -> str:
+        n = len(self.estimates)
+        part = f"part {min(self.k + 1, n)} of {n}"
+        return f"explore {self.name} ({part}; total estimated)" if self.k < n \
+            else f"explore {self.name}"
+
+    def update(self, n: int) -> None:
+        if self.bar.n + n > self.bar.total:     # the estimate was low: grow it
+            self.bar.total = self.bar.n + n + int(sum(self.estimates[self.k + 1:]))
+        self.bar.update(n)
+
+    def part_done(self) -> None:
+        """A part finished: its exact count replaces its estimate."""
+        self.counted = self.bar.n
+        self.k += 1
+        self.bar.total = self._total()
+        self.bar.set_description(self._desc(), refresh=True)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _walk_and_replay(scope: Scope, fs: str, comp: bool, partners: bool, rules: list,

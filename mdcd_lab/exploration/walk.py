@@ -72,6 +72,7 @@ class _Walk:
         self.n_actions = self.n_faults = 0
         self.used_low = self.used_act = 0
         self.born: dict = {}         # scheduled event id -> action that created it
+        self._next = self._visit     # what a move does next (exploration.estimate probes)
 
     # -- moves -----------------------------------------------------------------------
     def _symbols(self) -> list:
@@ -143,17 +144,25 @@ class _Walk:
         """Walk the whole scope."""
         self._visit(frozenset())
 
-    def _visit(self, sleep: frozenset) -> None:
+    def _children(self, sleep: frozenset) -> tuple[list, bool]:
+        """The moves from here, in the walk's order, each ``(event or action, compensation
+        choice (None for an event), the child's sleep set)``, and whether this node is a
+        trace (nothing scheduled is pending and an action happened).
+
+        The sleep sets do not depend on the children's subtrees (footprints of events
+        pending here and of actions never change below), so they are computed first."""
         sched = [("D", q[0]) for q in self.chan.values() if q]
         sched += [("N", u) for u in self.notif]
         sched += [("V", u) for u in self.notice]
         if self.twins:
             sched.append(("T", self.twin_no))
         done: list = []
+        moves: list = []
         for e in sched:
             if e not in sleep:
                 fp = self.fp[e]
-                self._do_sched(e, frozenset(x for x in (*sleep, *done) if self._indep(x, fp)))
+                moves.append((e, None,
+                              frozenset(x for x in (*sleep, *done) if self._indep(x, fp))))
                 done.append(e)
         for sym in self._symbols():
             if sym in sleep:
@@ -162,9 +171,18 @@ class _Walk:
             self.fp[sym] = fp
             child = frozenset(x for x in (*sleep, *done) if x[0] in "DNTV" and self._indep(x, fp))
             for comp in self._comp_choices(sym):
-                self._do_action(sym, comp, child)
+                moves.append((sym, comp, child))
             done.append(sym)
-        if not sched and self.n_actions:
+        return moves, bool(not sched and self.n_actions)
+
+    def _visit(self, sleep: frozenset) -> None:
+        moves, is_trace = self._children(sleep)
+        for x, comp, child in moves:
+            if comp is None:
+                self._do_sched(x, child)
+            else:
+                self._do_action(x, comp, child)
+        if is_trace:
             self.emit(self.seq, self.rows, False)
 
     def _comp_choices(self, sym: tuple) -> tuple:
@@ -266,7 +284,7 @@ class _Walk:
         if ended:   # the run ends here (recovery or failure): the rest stays in transit
             self.emit(self.seq, self.rows, True)
         else:
-            self._visit(sleep)
+            self._next(sleep)
         self._restore(st)
 
     def _detect(self, uid: int, by: int) -> bool:
@@ -307,7 +325,7 @@ class _Walk:
         else:
             twin, self.twins = self.twins[0], self.twins[1:]
             self._twin_row(twin)
-        self._visit(sleep)
+        self._next(sleep)
         self._restore(st)
 
 
@@ -351,4 +369,5 @@ def walk(scope: Scope, fault_scope: str, compensation: bool, emit, reduce: bool 
         emit(out, ended)
 
     _Walk(scope, fault_scope, compensation, to_rows, reduce, partners, executed).run()
+
 

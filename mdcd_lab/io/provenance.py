@@ -16,13 +16,14 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["sidecar_path", "read_provenance", "SIDECAR_SUFFIX"]
+__all__ = ["sidecar_path", "read_provenance", "package_git", "SIDECAR_SUFFIX"]
 
 #: What the provenance sidecar adds to a result file's name.
 SIDECAR_SUFFIX = ".meta.json"
@@ -32,6 +33,53 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path:
     """Path of the sidecar of a table: ``<path>.meta.json``."""
     p = Path(path)
     return p.with_name(p.name + SIDECAR_SUFFIX)
+
+
+#: The package's git commit, found once per process (:func:`package_git`).
+_GIT: list[dict[str, Any] | None] = []
+
+
+def _git(args: list[str], cwd: Path) -> str | None:
+    """The output of ``git ARGS`` run in ``cwd`` (stripped), or None if it fails."""
+    try:
+        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                             timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _find_git(package_dir: Path) -> dict[str, Any] | None:
+    """``{"commit": ..., "dirty": ...}`` of the checkout holding ``package_dir``, or None."""
+    root = _git(["rev-parse", "--show-toplevel"], package_dir)
+    if not root or not (package_dir.resolve().is_relative_to(Path(root).resolve())):
+        return None
+    commit = _git(["rev-parse", "HEAD"], package_dir)
+    if not commit:
+        return None
+    status = _git(["status", "--porcelain", "--untracked-files=no"], package_dir)
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def package_git() -> dict[str, Any] | None:
+    """The git commit mdcd_lab runs from, for the provenance sidecar.
+
+    Returns
+    -------
+    dict or None
+        ``{"commit": <git rev-parse HEAD>, "dirty": <tracked files modified>}`` when
+        the package's directory lies in a git checkout (an editable install, or
+        ``PYTHONPATH`` pointing at a clone), None otherwise (an installed wheel, no
+        ``git`` on the machine).  ``dirty`` is None if ``git status`` fails.  Found
+        once per process (two or three ``git`` calls, cached); never raises, so that
+        a write never fails for it.
+    """
+    if not _GIT:
+        try:
+            _GIT.append(_find_git(Path(__file__).resolve().parents[1]))
+        except Exception:   # provenance is a courtesy: never fail a write for it
+            _GIT.append(None)
+    return _GIT[0]
 
 
 def _jsonable(obj: Any, where: str) -> Any:

@@ -40,6 +40,7 @@ from .dtypes import _csv_read_dtype, _restore, _schema
 from .provenance import (
     _jsonable,
     _sha256,
+    package_git,
     read_provenance,
     sidecar_path,
 )
@@ -189,6 +190,7 @@ def _meta(target: Path, provenance: Mapping[str, Any] | None, fmt: str) -> dict[
         "platform": platform.platform(),
         "timestamp": _dt.datetime.now(_dt.UTC).isoformat(),
         "argv": [str(a) for a in sys.argv],
+        "git": package_git(),
         **extra,
     }
 

@@ -1,9 +1,11 @@
 """Performability: the worth of a mission and the duration of the guarded operation.
 
-- ``worth``: [`Costs`][mdcd_lab.performability.Costs] and
-  [`worth`][mdcd_lab.performability.worth.worth], a mission's worth from its per-run table;
-- ``duration``: [`duration_study`][mdcd_lab.performability.duration_study], the index
-  ``Y`` against the guarded-operation duration ``phi``.
+- :mod:`~mdcd_lab.performability.worth`: :class:`Costs` and :func:`worth`, a
+  mission's worth from its per-run table;
+- :mod:`~mdcd_lab.performability.duration`: :func:`duration_study`, the index
+  ``Y`` against the guarded-operation duration ``phi``;
+- :mod:`~mdcd_lab.performability.saved`: :func:`save_duration` and
+  :func:`load_duration`, a study's folder on disk (what ``mdcd-lab duration`` writes).
 
 See ``docs/performability.md``.
 """
@@ -24,22 +26,27 @@ if TYPE_CHECKING:   # the same names, for readers of the source and type checker
         duration_study,
         summarize_duration,
     )
+    from .saved import load_duration, save_duration
 
 __all__ = ["Costs", "COST_FIELDS", "worth", "WORTH_COLUMNS", "DurationStudy", "duration_study",
-           "summarize_duration", "REALISTIC_BASE", "REALISTIC_COSTS", "REALISTIC_MISSION"]
+           "summarize_duration", "REALISTIC_BASE", "REALISTIC_COSTS", "REALISTIC_MISSION",
+           "save_duration", "load_duration"]
 
-#: The names of ``duration``, imported on first use (PEP 562)
-#: so that ``mdcd-lab --help`` (whose ``duration`` options name the costs) imports no
-#: scipy.
-_LAZY = ("DurationStudy", "duration_study", "summarize_duration", "REALISTIC_BASE",
-         "REALISTIC_COSTS", "REALISTIC_MISSION")
+#: The names of :mod:`~mdcd_lab.performability.duration` and
+#: :mod:`~mdcd_lab.performability.saved`, imported on first use (PEP 562) so that
+#: ``mdcd-lab --help`` (whose ``duration`` options name the costs) imports no scipy.
+_LAZY = {"DurationStudy": ".duration", "duration_study": ".duration",
+         "summarize_duration": ".duration", "REALISTIC_BASE": ".duration",
+         "REALISTIC_COSTS": ".duration", "REALISTIC_MISSION": ".duration",
+         "save_duration": ".saved", "load_duration": ".saved"}
 
 
 def __getattr__(name: str) -> Any:
-    """Import a name of ``duration`` on first use."""
+    """Import a name of :mod:`~mdcd_lab.performability.duration` or
+    :mod:`~mdcd_lab.performability.saved` on first use."""
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(".duration", __name__), name)
+    value = getattr(import_module(_LAZY[name], __name__), name)
     globals()[name] = value
     return value
 
