@@ -1,12 +1,18 @@
 """mdcd_lab: simulate, measure and picture the clustered MDCD protocol.
 
-Public API: :class:`Scenario`, :func:`generate_traces`, :func:`trace_from_rows`,
-:func:`replay`, :func:`simulate`, :func:`run_events`, :func:`sweep`,
-:func:`sample`, :func:`explore`, :func:`summarize`, :func:`paired_differences`,
-:func:`to_csv`, :func:`to_parquet`, :func:`load_results`, :func:`worth`, :class:`Costs`,
-:func:`duration_study` and :func:`load_duration` (docs/performability.md); plots in
-:mod:`mdcd_lab.plots`, explorers in :mod:`mdcd_lab.widgets`, the figure set
-in :mod:`mdcd_lab.figures`.
+Public API: [`Scenario`][mdcd_lab.scenario.Scenario],
+[`generate_traces`][mdcd_lab.traces.generate_traces],
+[`trace_from_rows`][mdcd_lab.traces.trace_from_rows], [`replay`][mdcd_lab.api.replay],
+[`simulate`][mdcd_lab.api.simulate], [`run_events`][mdcd_lab.api.run_events],
+[`sweep`][mdcd_lab.studies.sweep.sweep], [`sample`][mdcd_lab.studies.sample],
+[`explore`][mdcd_lab.exploration.explore], [`summarize`][mdcd_lab.stats.summarize],
+[`paired_differences`][mdcd_lab.stats.paired_differences], [`to_csv`][mdcd_lab.io.to_csv],
+[`to_parquet`][mdcd_lab.io.to_parquet], [`load_results`][mdcd_lab.io.load_results],
+[`worth`][mdcd_lab.performability.worth.worth], [`Costs`][mdcd_lab.performability.Costs],
+[`duration_study`][mdcd_lab.performability.duration_study] and
+[`load_duration`][mdcd_lab.performability.load_duration] (docs/performability.md); plots in
+[`mdcd_lab.plots`][mdcd_lab.plots], explorers in [`mdcd_lab.widgets`][mdcd_lab.widgets], the figure
+set in [`mdcd_lab.figures`][mdcd_lab.figures].
 
 The names are imported on first use (``mdcd_lab.simulate`` imports
 [`mdcd_lab.api`][mdcd_lab.api]), so that ``import mdcd_lab`` and the ``mdcd-lab`` command start

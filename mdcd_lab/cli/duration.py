@@ -5,8 +5,10 @@ Writes ``DIR/duration.csv`` (one row per protocol and phi), ``DIR/optimum.csv``
 smooth optimum and the fresh runs' worth), ``DIR/runs.parquet`` (the per-run
 table, so other costs can be summarized without simulating) and
 ``DIR/fresh.parquet`` (the fresh runs at the chosen phi), each with a
-``.meta.json`` sidecar (:func:`mdcd_lab.performability.saved.save_duration`; read the
-folder back with :func:`mdcd_lab.load_duration`), and prints the optimum.
+``.meta.json`` sidecar
+([`mdcd_lab.performability.saved.save_duration`][mdcd_lab.performability.save_duration]; read the
+folder back with [`mdcd_lab.load_duration`][mdcd_lab.performability.load_duration]), and prints the
+optimum.
 """
 
 from __future__ import annotations

@@ -75,7 +75,8 @@ def _sweep_x(df, x: str | None) -> str:
 
 
 def cmd_plot_sweep(args) -> int:
-    """``mdcd-lab plot-sweep``: :func:`mdcd_lab.plots.plot_sweep` of a results file."""
+    """``mdcd-lab plot-sweep``: [`mdcd_lab.plots.plot_sweep`][mdcd_lab.plots.plot_sweep] of a
+    results file."""
     out = Path(args.out)
     if out.suffix.lower() not in FIGURE_SUFFIXES:
         raise SpecError(f"--out {out}: the file name must end in {', '.join(FIGURE_SUFFIXES)}")

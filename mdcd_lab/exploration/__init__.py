@@ -5,11 +5,11 @@
 counts the traces that fail or show an oracle violation, with the smallest counterexample of each
 class (docs/explore.md).
 
-- :mod:`~mdcd_lab.exploration.scopes`: the scopes, the named ones and their scenario;
-- :mod:`~mdcd_lab.exploration.walk`: the enumeration of a scope's traces;
-- :mod:`~mdcd_lab.exploration.estimate`: their number, estimated beforehand (the
+- ``scopes``: the scopes, the named ones and their scenario;
+- ``walk``: the enumeration of a scope's traces;
+- ``estimate``: their number, estimated beforehand (the
   progress bar's total);
-- :mod:`~mdcd_lab.exploration.verdicts`: the replay of the traces and the verdicts
+- ``verdicts``: the replay of the traces and the verdicts
   per protocol.
 """
 

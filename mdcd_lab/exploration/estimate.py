@@ -1,11 +1,11 @@
 """How many traces a walk will emit, estimated before it starts (a progress bar's total).
 
-:func:`estimate_traces` walks the tree of :class:`~mdcd_lab.exploration.walk._Walk`
-(the same moves and sleep sets, :meth:`~mdcd_lab.exploration.walk._Walk._children`)
+``estimate_traces`` walks the tree of ``_Walk``
+(the same moves and sleep sets, ``_children``)
 exactly down to the first depth that holds ``frontier`` nodes, and below each node there
 follows one random path (Knuth, "Estimating the efficiency of backtrack programs",
-Math. Comp. 29, 1975).  Only :func:`mdcd_lab.explore`'s progress bar reads it; the
-exploration counts every trace it replays.  docs/explore.md gives its measured error.
+Math. Comp. 29, 1975).  Only [`mdcd_lab.explore`][mdcd_lab.exploration.explore]'s progress bar reads
+it; the exploration counts every trace it replays.  docs/explore.md gives its measured error.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .walk import _Walk
 
 __all__ = ["estimate_traces", "ESTIMATE_KEY"]
 
-#: Spawn key of the random paths of :func:`estimate_traces`.
+#: Spawn key of the random paths of ``estimate_traces``.
 ESTIMATE_KEY = (0xE57, 1)
 
 
@@ -49,7 +49,7 @@ class _EstimatingWalk(_Walk):
     def _limited(self, sleep: frozenset) -> None:
         """The walk down to depth ``self.limit`` (moves from the root): a node there is
         counted in ``self.at_limit`` and, when ``self.probing``, probed once
-        (:meth:`_probe`, weight 1: it stands for its subtree); nodes above it that are
+        (``_probe``, weight 1: it stands for its subtree); nodes above it that are
         traces count 1 (through ``emit``, when probing)."""
         if self.depth >= self.limit:
             self.at_limit += 1
@@ -72,7 +72,7 @@ class _EstimatingWalk(_Walk):
     def estimate(self, frontier: int, rng) -> float:
         """An unbiased estimate of the number of traces: the tree walked exactly down to
         the first depth holding at least ``frontier`` nodes (or to the bottom), and one
-        random path (:meth:`_probe`, Knuth 1975) below each node at that depth."""
+        random path (``_probe``, Knuth 1975) below each node at that depth."""
         total = [0.0]
 
         def count(seq, rows, ended):
@@ -96,8 +96,8 @@ class _EstimatingWalk(_Walk):
 def estimate_traces(scope: Scope, fault_scope: str, compensation: bool,
                     partners: bool = False, executed: bool = False,
                     frontier: int = 4000) -> float:
-    """An unbiased estimate of the number of traces :func:`walk` emits (its arguments),
-    for a progress bar's total and ETA.
+    """An unbiased estimate of the number of traces [`walk`][mdcd_lab.exploration.walk.walk] emits
+    (its arguments), for a progress bar's total and ETA.
 
     The walk's own tree (the same moves and sleep sets) is walked exactly down to the
     first depth that holds at least ``frontier`` nodes; below each node there, one

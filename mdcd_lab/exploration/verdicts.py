@@ -111,7 +111,7 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
         else the reference engine.
     progress : bool
         A ``tqdm`` bar counting traces, with a total estimated in advance (a second or
-        so per fault scope; :func:`~mdcd_lab.exploration.estimate.estimate_traces`) and an
+        so per fault scope; ``estimate_traces``) and an
         ETA; each part's exact count replaces its estimate when it finishes.
     batch_size : int
         Traces replayed per engine call.
@@ -174,7 +174,7 @@ def explore(scope: Scope | str = "ci", protocols=DEFAULT_PAIR,
 
 class _ProgressBar:
     """A ``tqdm`` bar over the traces of every part of an exploration (fault scope x
-    compensation x walk), its total estimated in advance (:func:`estimate_traces`, a
+    compensation x walk), its total estimated in advance (``estimate_traces``, a
     second or so per part) and replaced by the exact count of each part as it finishes,
     so that the ETA sharpens as the exploration goes; the bar says the total is an
     estimate until the last part."""

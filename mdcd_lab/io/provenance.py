@@ -35,7 +35,7 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path:
     return p.with_name(p.name + SIDECAR_SUFFIX)
 
 
-#: The package's git commit, found once per process (:func:`package_git`).
+#: The package's git commit, found once per process (``package_git``).
 _GIT: list[dict[str, Any] | None] = []
 
 

@@ -66,7 +66,8 @@ TMP_SUFFIX = ".tmp"
 #: Sidecar keys written by this module; ``provenance`` may not use them.
 RESERVED_KEYS = ("format", "format_version", "file", "file_format", "sha256", "rows",
                  "columns", "dtypes", "categories", "strings", "mdcd_lab", "numpy",
-                 "numba", "pandas", "pyarrow", "python", "platform", "timestamp", "argv")
+                 "numba", "pandas", "pyarrow", "python", "platform", "timestamp", "argv",
+                 "git")
 
 
 # --------------------------------------------------------------------------- helpers

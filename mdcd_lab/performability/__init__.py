@@ -1,11 +1,12 @@
 """Performability: the worth of a mission and the duration of the guarded operation.
 
-- :mod:`~mdcd_lab.performability.worth`: :class:`Costs` and :func:`worth`, a
-  mission's worth from its per-run table;
-- :mod:`~mdcd_lab.performability.duration`: :func:`duration_study`, the index
+- ``worth``: [`Costs`][mdcd_lab.performability.Costs] and
+  [`worth`][mdcd_lab.performability.worth.worth], a mission's worth from its per-run table;
+- ``duration``: [`duration_study`][mdcd_lab.performability.duration_study], the index
   ``Y`` against the guarded-operation duration ``phi``;
-- :mod:`~mdcd_lab.performability.saved`: :func:`save_duration` and
-  :func:`load_duration`, a study's folder on disk (what ``mdcd-lab duration`` writes).
+- ``saved``: [`save_duration`][mdcd_lab.performability.save_duration] and
+  [`load_duration`][mdcd_lab.performability.load_duration], a study's folder on disk (what
+  ``mdcd-lab duration`` writes).
 
 See ``docs/performability.md``.
 """
@@ -32,8 +33,8 @@ __all__ = ["Costs", "COST_FIELDS", "worth", "WORTH_COLUMNS", "DurationStudy", "d
            "summarize_duration", "REALISTIC_BASE", "REALISTIC_COSTS", "REALISTIC_MISSION",
            "save_duration", "load_duration"]
 
-#: The names of :mod:`~mdcd_lab.performability.duration` and
-#: :mod:`~mdcd_lab.performability.saved`, imported on first use (PEP 562) so that
+#: The names of ``duration`` and
+#: ``saved``, imported on first use (PEP 562) so that
 #: ``mdcd-lab --help`` (whose ``duration`` options name the costs) imports no scipy.
 _LAZY = {"DurationStudy": ".duration", "duration_study": ".duration",
          "summarize_duration": ".duration", "REALISTIC_BASE": ".duration",
@@ -42,8 +43,8 @@ _LAZY = {"DurationStudy": ".duration", "duration_study": ".duration",
 
 
 def __getattr__(name: str) -> Any:
-    """Import a name of :mod:`~mdcd_lab.performability.duration` or
-    :mod:`~mdcd_lab.performability.saved` on first use."""
+    """Import a name of ``duration`` or
+    ``saved`` on first use."""
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(import_module(_LAZY[name], __name__), name)

@@ -1,12 +1,13 @@
-"""A duration study on disk: :func:`save_duration` writes it, :func:`load_duration` reads
-it back as the :class:`~mdcd_lab.performability.duration.DurationStudy` it was.
+"""A duration study on disk: [`save_duration`][mdcd_lab.performability.save_duration] writes it,
+[`load_duration`][mdcd_lab.performability.load_duration] reads it back as the
+[`DurationStudy`][mdcd_lab.performability.DurationStudy] it was.
 
 The folder holds what ``mdcd-lab duration --out DIR`` writes (docs/performability.md):
 ``duration.csv`` (the table), ``optimum.csv``, ``runs.parquet`` (the per-run table) and
 ``fresh.parquet`` (the fresh runs at the chosen phi), each with a ``.meta.json``
 sidecar that records the study (costs, mission, seed, level, n_boot).  The per-run
 tables are enough to summarize the study under other costs
-(:meth:`DurationStudy.with_costs`) without simulating.
+([`DurationStudy.with_costs`][mdcd_lab.performability.DurationStudy.with_costs]) without simulating.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from .worth import COST_FIELDS, Costs
 
 __all__ = ["save_duration", "load_duration", "DURATION_FILES"]
 
-#: The files of a saved study, by the :class:`DurationStudy` attribute they hold.
+#: The files of a saved study, by the [`DurationStudy`][mdcd_lab.performability.DurationStudy]
+#: attribute they hold.
 DURATION_FILES = {"table": "duration.csv", "optimum": "optimum.csv", "runs": "runs.parquet",
                   "fresh": "fresh.parquet"}
 
-#: Defaults of :func:`~mdcd_lab.performability.duration.duration_study`, for studies
+#: Defaults of [`duration_study`][mdcd_lab.performability.duration_study], for studies
 #: saved before the sidecar recorded ``level`` and ``n_boot``.
 _DEFAULT_LEVEL, _DEFAULT_N_BOOT = 0.95, 1000
 
@@ -38,9 +40,9 @@ def save_duration(study: DurationStudy, path: str | os.PathLike[str],
     Parameters
     ----------
     study : DurationStudy
-        What :func:`~mdcd_lab.performability.duration.duration_study` returned.
+        What [`duration_study`][mdcd_lab.performability.duration_study] returned.
     path : str or path-like
-        The folder; its files are :data:`DURATION_FILES`.
+        The folder; its files are ``DURATION_FILES``.
     provenance : mapping, optional
         More sidecar entries (the base scenario, the phis, the engine ...).  The
         study's own ``costs``, ``mission``, ``seed``, ``level`` and ``n_boot`` are
@@ -49,7 +51,7 @@ def save_duration(study: DurationStudy, path: str | os.PathLike[str],
     Returns
     -------
     dict
-        The path of each file, keyed as :data:`DURATION_FILES`.
+        The path of each file, keyed as ``DURATION_FILES``.
     """
     if not isinstance(study, DurationStudy):
         raise ValueError(f"study must be a DurationStudy, got {type(study).__name__}")
@@ -71,12 +73,13 @@ def save_duration(study: DurationStudy, path: str | os.PathLike[str],
 
 
 def load_duration(path: str | os.PathLike[str]) -> DurationStudy:
-    """Read a duration study saved by :func:`save_duration` or ``mdcd-lab duration``.
+    """Read a duration study saved by [`save_duration`][mdcd_lab.performability.save_duration] or
+    ``mdcd-lab duration``.
 
     Parameters
     ----------
     path : str or path-like
-        The folder holding :data:`DURATION_FILES` and their sidecars.
+        The folder holding ``DURATION_FILES`` and their sidecars.
 
     Returns
     -------
@@ -84,7 +87,8 @@ def load_duration(path: str | os.PathLike[str]) -> DurationStudy:
         The study as it was returned when it ran: its frames equal bit for bit
         (dtypes and categories restored from the sidecars), its costs, mission,
         seed, level and n_boot from the sidecar, so that
-        :meth:`~DurationStudy.with_costs` gives what it would have given then.
+        [`with_costs`][mdcd_lab.performability.DurationStudy.with_costs] gives what it would have
+        given then.
 
     Raises
     ------
