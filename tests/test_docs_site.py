@@ -109,7 +109,7 @@ def test_cli_guide_lists_every_command():
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     table = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^\| `mdcd-lab (\w+)", table, re.M))
+    listed = set(re.findall(r"^\| `mdcd-lab ([\w-]+)", table, re.M))
     assert listed == set(sub.choices), (listed, set(sub.choices))
 
 

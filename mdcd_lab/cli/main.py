@@ -311,6 +311,25 @@ def _version() -> str:
         return "(not installed)"
 
 
+def _add_trace(sub) -> None:
+    """The parser of ``mdcd-lab trace``."""
+    t = sub.add_parser("trace", help="one run's trace and event log as CSV",
+                       description="Re-play one run on the reference engine and write its "
+                                   "trace and event log (docs/trace-format.md).")
+    t.add_argument("spec", help="scenario file (.toml)")
+    t.add_argument("--run", type=int, required=True, help="index of the run (>= 0)")
+    t.add_argument("--seed", type=int, help="study seed (default: the file's [run] seed)")
+    t.add_argument("--protocol", help="protocol (default: the file's first protocol)")
+    t.add_argument("--out", default="out/trace",
+                   help="output directory (default: out/trace)")
+    t.add_argument("--plot", action="store_true",
+                   help="also draw the run's space-time diagram as trace.png (processes "
+                        "against time, messages as arrows, faults, outputs, checkpoints and "
+                        "the recovery; docs/plots-and-widgets.md)")
+    t.add_argument("--force", action="store_true", help=FORCE)
+    t.set_defaults(func=cmd_trace)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the docs)."""
     p = argparse.ArgumentParser(prog="mdcd-lab", description=DESCRIPTION)
@@ -346,21 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--force", action="store_true", help=FORCE)
     _add_overrides(w)
     w.set_defaults(func=cmd_sweep)
-    t = sub.add_parser("trace", help="one run's trace and event log as CSV",
-                       description="Re-play one run on the reference engine and write its "
-                                   "trace and event log (docs/trace-format.md).")
-    t.add_argument("spec", help="scenario file (.toml)")
-    t.add_argument("--run", type=int, required=True, help="index of the run (>= 0)")
-    t.add_argument("--seed", type=int, help="study seed (default: the file's [run] seed)")
-    t.add_argument("--protocol", help="protocol (default: the file's first protocol)")
-    t.add_argument("--out", default="out/trace",
-                   help="output directory (default: out/trace)")
-    t.add_argument("--plot", action="store_true",
-                   help="also draw the run's space-time diagram as trace.png (processes "
-                        "against time, messages as arrows, faults, outputs, checkpoints and "
-                        "the recovery; docs/plots-and-widgets.md)")
-    t.add_argument("--force", action="store_true", help=FORCE)
-    t.set_defaults(func=cmd_trace)
+    _add_trace(sub)
     s = sub.add_parser("summarize", help="confidence intervals of a results file",
                        description=_summarize_description())
     s.add_argument("results", help="results file (.csv, .parquet, .pq) written by run or sweep")
