@@ -56,7 +56,7 @@ def _cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def run_module(module: str, verbose: bool) -> dict:
+def run_module(module: str, verbose: bool, max_children: int | None = None) -> dict:
     """Run mutmut on ``mdcd_lab/reference/<module>.py``; return its row of the table."""
     path = f"{REFERENCE}/{module}.py"
     if not (ROOT / path).is_file():
@@ -64,8 +64,10 @@ def run_module(module: str, verbose: bool) -> dict:
     # the fast tier's sizes (helpers.examples); one numba thread (mutmut forks per mutant)
     env = dict(os.environ, NUMBA_NUM_THREADS="1", MDCD_TEST_TIER="fast")
     t0, c0 = time.perf_counter(), _cpu()
-    proc = subprocess.run([_bin("mutmut"), "run", f"mdcd_lab.reference.{module}.*"], cwd=ROOT,
-                          env=env, capture_output=not verbose, text=True)
+    cmd = [_bin("mutmut"), "run", f"mdcd_lab.reference.{module}.*"]
+    if max_children is not None:
+        cmd[2:2] = ["--max-children", str(max_children)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=not verbose, text=True)
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
     if proc.returncode != 0:
         raise SystemExit(f"mutmut failed on {path}:\n{proc.stdout}\n{proc.stderr}")
@@ -88,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"modules of {REFERENCE} (default: {' '.join(MODULES)})")
     ap.add_argument("--survivors", action="store_true", help="print each survivor's diff")
     ap.add_argument("--verbose", action="store_true", help="show mutmut's own output")
+    ap.add_argument("--max-children", type=int, default=None,
+                    help="mutants run side by side (mutmut's default: the number of cores)")
     args = ap.parse_args(argv)
-    rows = [run_module(m, args.verbose) for m in args.modules]
+    rows = [run_module(m, args.verbose, args.max_children) for m in args.modules]
     print("| module | mutants | killed | equivalent | survived | killed of non-equivalent "
           "| wall | CPU |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -60,6 +60,8 @@ CONTAMINATING = [
     ("output", 4.0, "low1", 0.21, 0.76, 0.0),
     ("output", 6.0, "low0", 0.39, 0.88, 2.0),
 ]
+#: the same, message 1 still in transit at low0's failed AT (t=6)
+IN_TRANSIT = [("send", 3.0, "low0", "act0", 7.0) if r[0] == "send" else r for r in CONTAMINATING]
 #: the shadow makes output twin 1 at the fault's time; low0's output 1 comes later
 LOST_OUTPUT = [
     ("fault", 4.0, "low0"),
@@ -128,6 +130,18 @@ CASES = {
     "contaminated restore, coordinated": (
         dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "coordinated", CONTAMINATING,
         "recovered", {"contaminated_restore": 1, "unsafe_clean": 1}),
+    # the same, but message 1 is still in transit at the recovery (delivery at t=7): the
+    # recovery delivers it (validated, not flushed) -> contaminated from transit, while
+    # every restored state is clean (mutation testing, issue 18: the two sources of
+    # contaminated restores add up)
+    "contaminated in transit": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd", IN_TRANSIT,
+        "recovered", {"contaminated_restore": 1}),
+    # ... and under mdcd-vector low1's passed AT validates only low1's own numbers: low0's
+    # message 1 is not validated, the recovery flushes it -> no verdict
+    "in transit, vector levels": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd-vector", IN_TRANSIT,
+        "recovered", {}),
     # -- mdcd-unclustered: the partners of low0 speak the new interface ---------------------
     # low1 (a partner) sends to low0 at 1.5; the old version that takes over never gets it
     "unclustered: partner message lost": (
@@ -136,6 +150,16 @@ CASES = {
             ("fault", 1.6, "low0"),
             ("output", 2.8, "low0", 0.69, 0.63, 0.42),
         ], "recovered", {"lost": 1}),
+    # low0's message makes low1 (a partner) checkpoint; low1's message to low0 comes
+    # after that checkpoint, so the rollback of low1 undoes it: not lost (the first send
+    # the cut undoes; mutation testing, issue 18)
+    "unclustered: an undone partner message is not lost": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd-unclustered", [
+            ("send", 0.5, "low0", "low1", 0.6),
+            ("send", 1.0, "low1", "low0", 1.1),
+            ("fault", 1.5, "low0"),
+            ("output", 2.0, "low0", 0.1, 0.9, 0.3),
+        ], "recovered", {}),
     # low0's new-interface message to its partner low1: the old version never sends it,
     # so low1's state that holds it is an orphan (and low1 a cascade)
     "unclustered: orphan at a partner": (
