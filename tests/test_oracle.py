@@ -160,6 +160,14 @@ CASES = {
             ("fault", 1.5, "low0"),
             ("output", 2.0, "low0", 0.1, 0.9, 0.3),
         ], "recovered", {}),
+    # low0's new-interface message to low1 is still in transit, and not validated, at the
+    # recovery: it is flushed, no partner state holds it -> no orphan (mutation testing)
+    "unclustered: a partner message flushed in transit": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd-unclustered", [
+            ("send", 0.5, "low0", "low1", 5.0),
+            ("fault", 1.0, "low0"),
+            ("output", 2.0, "low0", 0.1, 0.9, 0.3),
+        ], "recovered", {}),
     # low0's new-interface message to its partner low1: the old version never sends it,
     # so low1's state that holds it is an orphan (and low1 a cascade)
     "unclustered: orphan at a partner": (
@@ -271,3 +279,16 @@ def test_a_clean_recovery_holds_every_message_once(protocol):
     res = engines_agree(sc, protocol, trace=m.trace_from_rows(rows)).iloc[0]
     assert res["outcome"] == "recovered" and res["rollback_procs"] > 0
     assert {k: int(res[k]) for k in VERDICT} == dict.fromkeys(VERDICT, 0)
+
+
+def test_unclustered_orphans_replayed_or_in_transit_at_a_partner():
+    """mdcd-unclustered, one drawn run (n_low=2, n_act=2, atomic recovery): low0's
+    new-interface messages that a partner's restored state does not hold, but that
+    it replays or will receive from transit, are orphans too (2 here, one partner).
+    Found by mutation testing (issue 18): ``rc or rp or (transit and validated)``
+    read as ``rc or (rp and ...)`` counts 0 orphans in this run."""
+    sc = m.Scenario(**dict(DRAWN, n_low=2, n_act=2, fault_rate=0.2, fault_scope="process"),
+                    recovery="atomic")
+    res = engines_agree(sc, "mdcd-unclustered", runs=1, seed=2).iloc[0]
+    assert res["outcome"] == "recovered"
+    assert (int(res["orphans"]), int(res["cascade"])) == (2, 1)
