@@ -137,6 +137,11 @@ CASES = {
     "contaminated in transit": (
         dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd", IN_TRANSIT,
         "recovered", {"contaminated_restore": 1}),
+    # two such messages: each one counts (mutation testing: ``contaminated = 1``)
+    "two contaminated in transit": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd",
+        IN_TRANSIT[:2] + [("send", 3.5, "low0", "act0", 7.5)] + IN_TRANSIT[2:],
+        "recovered", {"contaminated_restore": 2}),
     # ... and under mdcd-vector low1's passed AT validates only low1's own numbers: low0's
     # message 1 is not validated, the recovery flushes it -> no verdict
     "in transit, vector levels": (
@@ -215,6 +220,18 @@ CASES = {
             ("fault", 8.0, "low1"),
             ("output", 9.0, "low0", 0.66, 0.63, 1.0),
         ], "recovered", {"orphans": 1, "cascade": 1}),
+    # the same with act0 also sending to low0 after its checkpoint: two undone sends kept,
+    # by sdw1 and sdw0 -> two orphans, a cascade of two (mutation testing, issue 18)
+    "two orphans of undone sends (no S2)": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="cluster"), "mdcd~s2_checkpoints", [
+            ("send", 3.0, "low1", "act0", 4.0),
+            ("send", 4.0, "act0", "low1", 4.0),
+            ("send", 4.0, "act0", "low0", 4.0),
+            ("output", 5.0, "low0", 0.71, 0.08, 1.0),
+            ("send", 5.0, "low0", "act0", 5.0),
+            ("fault", 8.0, "low1"),
+            ("output", 9.0, "low0", 0.66, 0.63, 1.0),
+        ], "recovered", {"orphans": 2, "cascade": 2}),
     # without S2 checkpoints: an undone send of act0 that its receiver replays from its log
     "duplicate of an undone send (no S2)": (
         dict(DRAWN, n_low=2, n_act=1, fault_scope="cluster"), "mdcd~s2_checkpoints", [
@@ -226,6 +243,18 @@ CASES = {
             ("send", 11.0, "act0", "low0", 12.0),
             ("output", 12.0, "low0", 0.59, 0.82, 1.0),
         ], "recovered", {"duplicates": 1}),
+    # ... and two undone sends of act0 replayed -> two duplicates (mutation testing)
+    "two duplicates of undone sends (no S2)": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="cluster"), "mdcd~s2_checkpoints", [
+            ("send", 3.0, "low1", "act0", 4.0),
+            ("output", 3.0, "low0", 0.22, 0.58, 0.0),
+            ("send", 4.0, "act0", "low0", 7.0),
+            ("send", 4.5, "act0", "low0", 7.5),
+            ("fault", 6.0, "low1"),
+            ("send", 6.0, "low0", "act0", 6.0),
+            ("send", 11.0, "act0", "low0", 12.0),
+            ("output", 12.0, "low0", 0.59, 0.82, 1.0),
+        ], "recovered", {"duplicates": 2}),
 }
 
 
