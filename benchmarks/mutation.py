@@ -41,6 +41,10 @@ EQUIVALENT: dict[str, str] = {
         "`x if x > y else y` for `x if x >= y else y`: when x == y both give the same component",
     "mdcd_lab.reference.levels.xǁVectorLevelsǁexcess__mutmut_10":
         "`if x >= y` for `if x > y` in the sum of `x - y`: the added terms are 0",
+    "mdcd_lab.reference.confidence.x_msg_logging__mutmut_3":
+        "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
+        "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "
+        "family), so the `else -1` branch is unreachable",
 }
 
 KILLED = {1, 3}

@@ -85,6 +85,19 @@ CASES = {
         ("output", 7.0, "act0", 0.5, 0.75, 1000.0),
         ("output", 8.0, "low0", 0.5, 0.75, 1000.0),
     ], "recovered", {"orphans": 1, "lost": 1, "cascade": 1}),
+    # the same with two processes of G_act, each validating low0's message it holds by
+    # its own passed AT: two orphans, a cascade of two (mutation testing, issue 18)
+    "two orphans, a cascade of two": (dict(LAG, n_act=2), "mdcd-paper", [
+        ("send", 1.0, "low0", "act0", 2.0),
+        ("send", 1.2, "low0", "act1", 2.2),
+        ("send", 3.0, "act0", "low0", 4.0),
+        ("send", 5.0, "sdw0", "act0"),
+        ("send", 5.2, "sdw0", "act1"),
+        ("fault", 6.0, "low0"),
+        ("output", 7.0, "act0", 0.5, 0.75, 1000.0),
+        ("output", 7.2, "act1", 0.5, 0.75, 1000.0),
+        ("output", 8.0, "low0", 0.5, 0.75, 1000.0),
+    ], "recovered", {"orphans": 2, "lost": 1, "cascade": 2}),
     # message 1 is still in transit (delivery at t=5) when low0's passed AT (t=3,
     # notified at t=4) validates it; after the recovery nobody holds or delivers it
     "lost in transit": (LAG, "mdcd-paper", [
@@ -102,6 +115,16 @@ CASES = {
         ("fault", 5.0, "low0"),
         ("output", 6.0, "low0", 0.5, 0.75, 1000.0),
     ], "recovered", {"duplicates": 1}),
+    # the same with two messages: two duplicates (mutation testing, issue 18)
+    "two duplicates": (LAG, "mdcd-paper", [
+        ("send", 1.0, "low0", "act0", 2.0),
+        ("send", 1.5, "low0", "act0", 2.5),
+        ("send", 3.0, "sdw0", "act0"),
+        ("send", 3.5, "sdw0", "act0"),
+        ("output", 4.0, "act0", 0.5, 0.75, 1000.0),
+        ("fault", 5.0, "low0"),
+        ("output", 6.0, "low0", 0.5, 0.75, 1000.0),
+    ], "recovered", {"duplicates": 2}),
     # low0's output 1 reached the device before the fault; after takeover the shadow
     # emits it again (the literal reading's suppression rule lets it through)
     "duplicate output": (LAG, "mdcd-paper", [
@@ -189,6 +212,15 @@ CASES = {
     "lost output (outputs by level)": (
         dict(DRAWN, n_low=1, n_act=1), "mdcd~outputs_by_count", LOST_OUTPUT,
         "recovered", {"lost_outputs": 1}),
+    # a recovery started by act0's failed AT before the cluster made any output: no
+    # output to check, none lost (mutation testing, issue 18: the outputs are numbered
+    # from 1, ``max([1, ...])`` for ``max([0, ...])`` finds output 1 lost)
+    "no output, none lost (outputs by level)": (
+        dict(LAG), "mdcd~outputs_by_count", [
+            ("fault", 1.0, "low0"),
+            ("send", 2.0, "low0", "act0", 3.0),
+            ("output", 4.0, "act0", 0.5, 0.75, 1000.0),
+        ], "recovered", {}),
     # ... and an output that did reach the device is emitted again after the recovery
     "duplicate output (outputs by level)": (
         dict(DRAWN, n_low=1, n_act=1), "mdcd~outputs_by_count", [
