@@ -221,6 +221,17 @@ CASES = {
             ("send", 2.0, "low0", "act0", 3.0),
             ("output", 4.0, "act0", 0.5, 0.75, 1000.0),
         ], "recovered", {}),
+    # the shadow makes output twin 1 (logged) before low0 makes output 1, and act0's
+    # failed AT starts the recovery: the device never had output 1, the shadow re-sends
+    # it once -> no verdict (mutation testing: an output the cluster never made is not
+    # one the device has)
+    "an output only the shadow made": (
+        dict(LAG), "mdcd", [
+            ("fault", 1.0, "low0"),
+            ("output", 1.5, "sdw0"),
+            ("send", 2.0, "low0", "act0", 3.0),
+            ("output", 4.0, "act0", 0.5, 0.75, 1000.0),
+        ], "recovered", {}),
     # ... and an output that did reach the device is emitted again after the recovery
     "duplicate output (outputs by level)": (
         dict(DRAWN, n_low=1, n_act=1), "mdcd~outputs_by_count", [
