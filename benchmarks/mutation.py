@@ -49,6 +49,7 @@ EQUIVALENT: dict[str, str] = {
 
 KILLED = {1, 3}
 SURVIVED = {0}
+INTERRUPTED = {-2, -9, -15}
 
 
 def _bin(name: str) -> str:
@@ -69,7 +70,8 @@ def tally(module: str) -> dict:
     if not meta_path.is_file():
         raise SystemExit(f"no mutmut results for {path} (run it first: mutmut run)")
     codes = json.loads(meta_path.read_text())["exit_code_by_key"]
-    checked = {k: c for k, c in codes.items() if c is not None}
+    # a worker stopped by a signal (an interrupted run: -9, -15) has no verdict yet
+    checked = {k: c for k, c in codes.items() if c is not None and c not in INTERRUPTED}
     killed = sorted(k for k, c in checked.items() if c in KILLED)
     equivalent = sorted(k for k, c in checked.items() if c not in KILLED and k in EQUIVALENT)
     survived = sorted(k for k, c in checked.items() if c not in KILLED and k not in EQUIVALENT)
@@ -84,8 +86,8 @@ def tally(module: str) -> dict:
 def run_module(module: str, verbose: bool, max_children: int | None = None) -> dict:
     """Run mutmut on ``mdcd_lab/reference/<module>.py``; return its row of the table.
 
-    Results already recorded in ``mutants/`` are kept (mutmut checks only the mutants
-    without a result), so an interrupted run resumes where it stopped.
+    mutmut checks every mutant the pattern names again; the results of a run that was
+    stopped stay in ``mutants/`` for :func:`tally` (``--report``).
     """
     path = f"{REFERENCE}/{module}.py"
     if not (ROOT / path).is_file():
