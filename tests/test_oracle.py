@@ -232,6 +232,12 @@ CASES = {
             ("send", 2.0, "low0", "act0", 3.0),
             ("output", 4.0, "act0", 0.5, 0.75, 1000.0),
         ], "recovered", {}),
+    # the same with two output twins made at the fault's time: two outputs lost
+    # (mutation testing, issue 18: ``lost_out = 1`` for ``lost_out += 1``)
+    "two lost outputs (outputs by level)": (
+        dict(DRAWN, n_low=1, n_act=1), "mdcd~outputs_by_count",
+        LOST_OUTPUT[:2] + [("output", 4.2, "sdw0")] + LOST_OUTPUT[2:],
+        "recovered", {"lost_outputs": 2}),
     # ... and an output that did reach the device is emitted again after the recovery
     "duplicate output (outputs by level)": (
         dict(DRAWN, n_low=1, n_act=1), "mdcd~outputs_by_count", [
