@@ -41,10 +41,15 @@ EQUIVALENT: dict[str, str] = {
         "`x if x > y else y` for `x if x >= y else y`: when x == y both give the same component",
     "mdcd_lab.reference.levels.xǁVectorLevelsǁexcess__mutmut_10":
         "`if x >= y` for `if x > y` in the sum of `x - y`: the added terms are 0",
+    "mdcd_lab.reference.confidence.x_msg_logging__mutmut_3":
+        "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
+        "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "
+        "family), so the `else -1` branch is unreachable",
 }
 
 KILLED = {1, 3}
 SURVIVED = {0}
+INTERRUPTED = {-2, -9, -15}
 
 
 def _bin(name: str) -> str:
@@ -56,30 +61,48 @@ def _cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def run_module(module: str, verbose: bool) -> dict:
-    """Run mutmut on ``mdcd_lab/reference/<module>.py``; return its row of the table."""
+def tally(module: str) -> dict:
+    """The row of ``mdcd_lab/reference/<module>.py`` from the results mutmut recorded
+    (``mutants/<path>.meta``); mutants not checked yet (an interrupted run) are
+    counted apart, never as killed or survived."""
+    path = f"{REFERENCE}/{module}.py"
+    meta_path = ROOT / "mutants" / f"{path}.meta"
+    if not meta_path.is_file():
+        raise SystemExit(f"no mutmut results for {path} (run it first: mutmut run)")
+    codes = json.loads(meta_path.read_text())["exit_code_by_key"]
+    # a worker stopped by a signal (an interrupted run: -9, -15) has no verdict yet
+    checked = {k: c for k, c in codes.items() if c is not None and c not in INTERRUPTED}
+    killed = sorted(k for k, c in checked.items() if c in KILLED)
+    equivalent = sorted(k for k, c in checked.items() if c not in KILLED and k in EQUIVALENT)
+    survived = sorted(k for k, c in checked.items() if c not in KILLED and k not in EQUIVALENT)
+    real = len(checked) - len(equivalent)
+    return dict(module=f"reference/{module}.py", mutants=len(codes), checked=len(checked),
+                killed=len(killed), equivalent=len(equivalent), survived=len(survived),
+                kill_rate=len(killed) / real if real else float("nan"),
+                wall_s=float("nan"), cpu_s=float("nan"), survivors=survived,
+                other={k: c for k, c in checked.items() if c not in KILLED | SURVIVED})
+
+
+def run_module(module: str, verbose: bool, max_children: int | None = None) -> dict:
+    """Run mutmut on ``mdcd_lab/reference/<module>.py``; return its row of the table.
+
+    mutmut checks every mutant the pattern names again; the results of a run that was
+    stopped stay in ``mutants/`` for :func:`tally` (``--report``).
+    """
     path = f"{REFERENCE}/{module}.py"
     if not (ROOT / path).is_file():
         raise SystemExit(f"no module {path}")
     # the fast tier's sizes (helpers.examples); one numba thread (mutmut forks per mutant)
     env = dict(os.environ, NUMBA_NUM_THREADS="1", MDCD_TEST_TIER="fast")
     t0, c0 = time.perf_counter(), _cpu()
-    proc = subprocess.run([_bin("mutmut"), "run", f"mdcd_lab.reference.{module}.*"], cwd=ROOT,
-                          env=env, capture_output=not verbose, text=True)
+    cmd = [_bin("mutmut"), "run", f"mdcd_lab.reference.{module}.*"]
+    if max_children is not None:
+        cmd[2:2] = ["--max-children", str(max_children)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=not verbose, text=True)
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
     if proc.returncode != 0:
         raise SystemExit(f"mutmut failed on {path}:\n{proc.stdout}\n{proc.stderr}")
-    meta = json.loads((ROOT / "mutants" / f"{path}.meta").read_text())
-    codes = meta["exit_code_by_key"]
-    killed = sorted(k for k, c in codes.items() if c in KILLED)
-    equivalent = sorted(k for k, c in codes.items() if c not in KILLED and k in EQUIVALENT)
-    survived = sorted(k for k, c in codes.items() if c not in KILLED and k not in EQUIVALENT)
-    real = len(codes) - len(equivalent)
-    return dict(module=f"reference/{module}.py", mutants=len(codes), killed=len(killed),
-                equivalent=len(equivalent), survived=len(survived),
-                kill_rate=len(killed) / real if real else float("nan"),
-                wall_s=wall, cpu_s=cpu, survivors=survived,
-                other={k: c for k, c in codes.items() if c not in KILLED | SURVIVED})
+    return dict(tally(module), wall_s=wall, cpu_s=cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,15 +111,22 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"modules of {REFERENCE} (default: {' '.join(MODULES)})")
     ap.add_argument("--survivors", action="store_true", help="print each survivor's diff")
     ap.add_argument("--verbose", action="store_true", help="show mutmut's own output")
+    ap.add_argument("--max-children", type=int, default=None,
+                    help="mutants run side by side (mutmut's default: the number of cores)")
+    ap.add_argument("--report", action="store_true",
+                    help="only print the table from the results recorded in mutants/ (no run)")
     args = ap.parse_args(argv)
-    rows = [run_module(m, args.verbose) for m in args.modules]
-    print("| module | mutants | killed | equivalent | survived | killed of non-equivalent "
-          "| wall | CPU |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    if args.report:
+        rows = [tally(m) for m in args.modules]
+    else:
+        rows = [run_module(m, args.verbose, args.max_children) for m in args.modules]
+    print("| module | mutants | checked | killed | equivalent | survived "
+          "| killed of non-equivalent checked | wall | CPU |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| `{r['module']}` | {r['mutants']} | {r['killed']} | {r['equivalent']} "
-              f"| {r['survived']} | {100 * r['kill_rate']:.1f}% | {r['wall_s']:.0f} s "
-              f"| {r['cpu_s']:.0f} s |")
+        print(f"| `{r['module']}` | {r['mutants']} | {r['checked']} | {r['killed']} "
+              f"| {r['equivalent']} | {r['survived']} | {100 * r['kill_rate']:.1f}% "
+              f"| {r['wall_s']:.0f} s | {r['cpu_s']:.0f} s |")
     for r in rows:
         if r["other"]:
             print(f"\n{r['module']}: not killed for another reason (timeout, no tests...): "

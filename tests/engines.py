@@ -81,6 +81,12 @@ def engine_calls() -> Iterator[Counter]:
     finally:
         for mod, attr, old, _new in reversed(patches):
             setattr(mod, attr, old)
+        # a module imported inside the block (mdcd_lab imports lazily) bound a wrapper
+        # by ``from ... import play_run``: give it the original too, or a later block,
+        # which patches the holders of the original only, would not count its calls
+        for _mod, attr, old, new in patches:
+            for holder, name in _holders(attr, new):
+                setattr(holder, name, old)
 
 
 def assert_frames_identical(a: pd.DataFrame, b: pd.DataFrame, a_name: str, b_name: str,

@@ -8,6 +8,8 @@ each engine's core, and a helper whose reference side silently runs on numba
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 import pytest
 from engines import NUMBA, REFERENCE, engine_calls, engines_agree, explore_agree
@@ -103,3 +105,26 @@ def test_explore_agree_reaches_both_engines():
         df = explore_agree(scope, protocols=("mdcd-paper",))
     assert calls[REFERENCE] > 0 and calls[NUMBA] > 0
     assert isinstance(df, pd.DataFrame) and list(df["protocol"]) == ["mdcd-paper"]
+
+
+def test_a_module_imported_inside_the_block_gets_the_original_back():
+    """``mdcd_lab`` imports lazily: a module first imported while :func:`engine_calls`
+    runs binds the wrapper (``from .reference.engine import play_run``).  The block
+    gives it the original back, or the next block, which patches the holders of the
+    original only, would not count the runs played through it (found by mutation
+    testing, issue 18: a simulate after a replay "did not reach the reference engine")."""
+    import types
+
+    from mdcd_lab.reference import engine as ref_engine
+    original = ref_engine.play_run
+    late = types.ModuleType("mdcd_lab._imported_in_the_block")
+    sys.modules[late.__name__] = late
+    try:
+        with engine_calls():
+            late.play_run = ref_engine.play_run     # what a lazy import binds here
+            assert late.play_run is not original
+        assert late.play_run is original
+        with engine_calls():
+            assert late.play_run is not original    # patched again: its calls are counted
+    finally:
+        del sys.modules[late.__name__]

@@ -60,6 +60,8 @@ CONTAMINATING = [
     ("output", 4.0, "low1", 0.21, 0.76, 0.0),
     ("output", 6.0, "low0", 0.39, 0.88, 2.0),
 ]
+#: the same, message 1 still in transit at low0's failed AT (t=6)
+IN_TRANSIT = [("send", 3.0, "low0", "act0", 7.0) if r[0] == "send" else r for r in CONTAMINATING]
 #: the shadow makes output twin 1 at the fault's time; low0's output 1 comes later
 LOST_OUTPUT = [
     ("fault", 4.0, "low0"),
@@ -83,6 +85,19 @@ CASES = {
         ("output", 7.0, "act0", 0.5, 0.75, 1000.0),
         ("output", 8.0, "low0", 0.5, 0.75, 1000.0),
     ], "recovered", {"orphans": 1, "lost": 1, "cascade": 1}),
+    # the same with two processes of G_act, each validating low0's message it holds by
+    # its own passed AT: two orphans, a cascade of two (mutation testing, issue 18)
+    "two orphans, a cascade of two": (dict(LAG, n_act=2), "mdcd-paper", [
+        ("send", 1.0, "low0", "act0", 2.0),
+        ("send", 1.2, "low0", "act1", 2.2),
+        ("send", 3.0, "act0", "low0", 4.0),
+        ("send", 5.0, "sdw0", "act0"),
+        ("send", 5.2, "sdw0", "act1"),
+        ("fault", 6.0, "low0"),
+        ("output", 7.0, "act0", 0.5, 0.75, 1000.0),
+        ("output", 7.2, "act1", 0.5, 0.75, 1000.0),
+        ("output", 8.0, "low0", 0.5, 0.75, 1000.0),
+    ], "recovered", {"orphans": 2, "lost": 1, "cascade": 2}),
     # message 1 is still in transit (delivery at t=5) when low0's passed AT (t=3,
     # notified at t=4) validates it; after the recovery nobody holds or delivers it
     "lost in transit": (LAG, "mdcd-paper", [
@@ -100,6 +115,16 @@ CASES = {
         ("fault", 5.0, "low0"),
         ("output", 6.0, "low0", 0.5, 0.75, 1000.0),
     ], "recovered", {"duplicates": 1}),
+    # the same with two messages: two duplicates (mutation testing, issue 18)
+    "two duplicates": (LAG, "mdcd-paper", [
+        ("send", 1.0, "low0", "act0", 2.0),
+        ("send", 1.5, "low0", "act0", 2.5),
+        ("send", 3.0, "sdw0", "act0"),
+        ("send", 3.5, "sdw0", "act0"),
+        ("output", 4.0, "act0", 0.5, 0.75, 1000.0),
+        ("fault", 5.0, "low0"),
+        ("output", 6.0, "low0", 0.5, 0.75, 1000.0),
+    ], "recovered", {"duplicates": 2}),
     # low0's output 1 reached the device before the fault; after takeover the shadow
     # emits it again (the literal reading's suppression rule lets it through)
     "duplicate output": (LAG, "mdcd-paper", [
@@ -128,6 +153,23 @@ CASES = {
     "contaminated restore, coordinated": (
         dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "coordinated", CONTAMINATING,
         "recovered", {"contaminated_restore": 1, "unsafe_clean": 1}),
+    # the same, but message 1 is still in transit at the recovery (delivery at t=7): the
+    # recovery delivers it (validated, not flushed) -> contaminated from transit, while
+    # every restored state is clean (mutation testing, issue 18: the two sources of
+    # contaminated restores add up)
+    "contaminated in transit": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd", IN_TRANSIT,
+        "recovered", {"contaminated_restore": 1}),
+    # two such messages: each one counts (mutation testing: ``contaminated = 1``)
+    "two contaminated in transit": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd",
+        IN_TRANSIT[:2] + [("send", 3.5, "low0", "act0", 7.5)] + IN_TRANSIT[2:],
+        "recovered", {"contaminated_restore": 2}),
+    # ... and under mdcd-vector low1's passed AT validates only low1's own numbers: low0's
+    # message 1 is not validated, the recovery flushes it -> no verdict
+    "in transit, vector levels": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd-vector", IN_TRANSIT,
+        "recovered", {}),
     # -- mdcd-unclustered: the partners of low0 speak the new interface ---------------------
     # low1 (a partner) sends to low0 at 1.5; the old version that takes over never gets it
     "unclustered: partner message lost": (
@@ -136,6 +178,24 @@ CASES = {
             ("fault", 1.6, "low0"),
             ("output", 2.8, "low0", 0.69, 0.63, 0.42),
         ], "recovered", {"lost": 1}),
+    # low0's message makes low1 (a partner) checkpoint; low1's message to low0 comes
+    # after that checkpoint, so the rollback of low1 undoes it: not lost (the first send
+    # the cut undoes; mutation testing, issue 18)
+    "unclustered: an undone partner message is not lost": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd-unclustered", [
+            ("send", 0.5, "low0", "low1", 0.6),
+            ("send", 1.0, "low1", "low0", 1.1),
+            ("fault", 1.5, "low0"),
+            ("output", 2.0, "low0", 0.1, 0.9, 0.3),
+        ], "recovered", {}),
+    # low0's new-interface message to low1 is still in transit, and not validated, at the
+    # recovery: it is flushed, no partner state holds it -> no orphan (mutation testing)
+    "unclustered: a partner message flushed in transit": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="process"), "mdcd-unclustered", [
+            ("send", 0.5, "low0", "low1", 5.0),
+            ("fault", 1.0, "low0"),
+            ("output", 2.0, "low0", 0.1, 0.9, 0.3),
+        ], "recovered", {}),
     # low0's new-interface message to its partner low1: the old version never sends it,
     # so low1's state that holds it is an orphan (and low1 a cascade)
     "unclustered: orphan at a partner": (
@@ -152,6 +212,32 @@ CASES = {
     "lost output (outputs by level)": (
         dict(DRAWN, n_low=1, n_act=1), "mdcd~outputs_by_count", LOST_OUTPUT,
         "recovered", {"lost_outputs": 1}),
+    # a recovery started by act0's failed AT before the cluster made any output: no
+    # output to check, none lost (mutation testing, issue 18: the outputs are numbered
+    # from 1, ``max([1, ...])`` for ``max([0, ...])`` finds output 1 lost)
+    "no output, none lost (outputs by level)": (
+        dict(LAG), "mdcd~outputs_by_count", [
+            ("fault", 1.0, "low0"),
+            ("send", 2.0, "low0", "act0", 3.0),
+            ("output", 4.0, "act0", 0.5, 0.75, 1000.0),
+        ], "recovered", {}),
+    # the shadow makes output twin 1 (logged) before low0 makes output 1, and act0's
+    # failed AT starts the recovery: the device never had output 1, the shadow re-sends
+    # it once -> no verdict (mutation testing: an output the cluster never made is not
+    # one the device has)
+    "an output only the shadow made": (
+        dict(LAG), "mdcd", [
+            ("fault", 1.0, "low0"),
+            ("output", 1.5, "sdw0"),
+            ("send", 2.0, "low0", "act0", 3.0),
+            ("output", 4.0, "act0", 0.5, 0.75, 1000.0),
+        ], "recovered", {}),
+    # the same with two output twins made at the fault's time: two outputs lost
+    # (mutation testing, issue 18: ``lost_out = 1`` for ``lost_out += 1``)
+    "two lost outputs (outputs by level)": (
+        dict(DRAWN, n_low=1, n_act=1), "mdcd~outputs_by_count",
+        LOST_OUTPUT[:2] + [("output", 4.2, "sdw0")] + LOST_OUTPUT[2:],
+        "recovered", {"lost_outputs": 2}),
     # ... and an output that did reach the device is emitted again after the recovery
     "duplicate output (outputs by level)": (
         dict(DRAWN, n_low=1, n_act=1), "mdcd~outputs_by_count", [
@@ -183,6 +269,18 @@ CASES = {
             ("fault", 8.0, "low1"),
             ("output", 9.0, "low0", 0.66, 0.63, 1.0),
         ], "recovered", {"orphans": 1, "cascade": 1}),
+    # the same with act0 also sending to low0 after its checkpoint: two undone sends kept,
+    # by sdw1 and sdw0 -> two orphans, a cascade of two (mutation testing, issue 18)
+    "two orphans of undone sends (no S2)": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="cluster"), "mdcd~s2_checkpoints", [
+            ("send", 3.0, "low1", "act0", 4.0),
+            ("send", 4.0, "act0", "low1", 4.0),
+            ("send", 4.0, "act0", "low0", 4.0),
+            ("output", 5.0, "low0", 0.71, 0.08, 1.0),
+            ("send", 5.0, "low0", "act0", 5.0),
+            ("fault", 8.0, "low1"),
+            ("output", 9.0, "low0", 0.66, 0.63, 1.0),
+        ], "recovered", {"orphans": 2, "cascade": 2}),
     # without S2 checkpoints: an undone send of act0 that its receiver replays from its log
     "duplicate of an undone send (no S2)": (
         dict(DRAWN, n_low=2, n_act=1, fault_scope="cluster"), "mdcd~s2_checkpoints", [
@@ -194,6 +292,18 @@ CASES = {
             ("send", 11.0, "act0", "low0", 12.0),
             ("output", 12.0, "low0", 0.59, 0.82, 1.0),
         ], "recovered", {"duplicates": 1}),
+    # ... and two undone sends of act0 replayed -> two duplicates (mutation testing)
+    "two duplicates of undone sends (no S2)": (
+        dict(DRAWN, n_low=2, n_act=1, fault_scope="cluster"), "mdcd~s2_checkpoints", [
+            ("send", 3.0, "low1", "act0", 4.0),
+            ("output", 3.0, "low0", 0.22, 0.58, 0.0),
+            ("send", 4.0, "act0", "low0", 7.0),
+            ("send", 4.5, "act0", "low0", 7.5),
+            ("fault", 6.0, "low1"),
+            ("send", 6.0, "low0", "act0", 6.0),
+            ("send", 11.0, "act0", "low0", 12.0),
+            ("output", 12.0, "low0", 0.59, 0.82, 1.0),
+        ], "recovered", {"duplicates": 2}),
 }
 
 
@@ -247,3 +357,16 @@ def test_a_clean_recovery_holds_every_message_once(protocol):
     res = engines_agree(sc, protocol, trace=m.trace_from_rows(rows)).iloc[0]
     assert res["outcome"] == "recovered" and res["rollback_procs"] > 0
     assert {k: int(res[k]) for k in VERDICT} == dict.fromkeys(VERDICT, 0)
+
+
+def test_unclustered_orphans_replayed_or_in_transit_at_a_partner():
+    """mdcd-unclustered, one drawn run (n_low=2, n_act=2, atomic recovery): low0's
+    new-interface messages that a partner's restored state does not hold, but that
+    it replays or will receive from transit, are orphans too (2 here, one partner).
+    Found by mutation testing (issue 18): ``rc or rp or (transit and validated)``
+    read as ``rc or (rp and ...)`` counts 0 orphans in this run."""
+    sc = m.Scenario(**dict(DRAWN, n_low=2, n_act=2, fault_rate=0.2, fault_scope="process"),
+                    recovery="atomic")
+    res = engines_agree(sc, "mdcd-unclustered", runs=1, seed=2).iloc[0]
+    assert res["outcome"] == "recovered"
+    assert (int(res["orphans"]), int(res["cascade"])) == (2, 1)
