@@ -11,8 +11,10 @@ Python division-by-zero checks; no kernel divides by a value that can be zero
 from __future__ import annotations
 
 #: Options of the serial kernels.
+#: ``forceinline`` is set explicitly (off) because numba lets a callee compiled from a
+#: caller that sets it inherit it (``Flags.inherit_if_not_set``).
 JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False,
-       "boundscheck": False}
+       "boundscheck": False, "forceinline": False}
 #: Options of the kernels that spread runs over threads with ``prange``.
 PJIT = dict(JIT, parallel=True)
 #: Runs per chunk of :func:`mdcd_lab.fast.simulate_numba` (memory stays flat).
@@ -26,3 +28,11 @@ JIT_NORC = dict(JIT, _nrt=False)
 #: (``kernels/engine.py``, ``kernels/sdw.py``): numba inlines them into their callers,
 #: so they cost no call (a call passes each state array as seven scalars).
 JIT_INLINE = dict(JIT_NORC, inline="always")
+#: Options of the per-event rules (``drain``, ``notification``, the reception, logging
+#: and checkpointing rules of Figures 3 and 4, the send rules): compiled as functions of
+#: their own, but marked LLVM ``alwaysinline`` (numba's ``forceinline``), so LLVM
+#: inlines them into their callers when it links the caller's module.  Unlike
+#: ``inline="always"`` (numba IR, retyped at every call site) this adds little to the
+#: compilation; it saves the call, which passes each arena as seven scalars
+#: (issue 20's profile).
+JIT_HOT = dict(JIT_NORC, forceinline=True)

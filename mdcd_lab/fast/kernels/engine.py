@@ -31,7 +31,7 @@ from ...constants import (
     U_AT_MISSING,
     U_COMP_MISSING,
 )
-from .._config import JIT_INLINE, JIT_NORC
+from .._config import JIT_HOT, JIT_INLINE, JIT_NORC
 from .act import act_output, act_send
 from .executed import (
     deliver,
@@ -245,7 +245,7 @@ def release(I, D, q):
             it = rd(I, row + QE_NEXT)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def drain(I, D, until):
     """``engine._drain``: process the heap items due by ``until``, each at its own time,
     then (executed recovery) :func:`window`.

@@ -32,7 +32,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import SDW
-from .._config import JIT_INLINE, JIT_NORC
+from .._config import JIT_HOT, JIT_INLINE, JIT_NORC
 from .confidence import memory_reclamation, receive_application_msg
 from .coordinated import discards as coordinated_discards
 from .coordinated import receive as coordinated_receive
@@ -201,7 +201,7 @@ def apply_notification(I, D, nt):
             wr(I, pp(p, P_EXT_IVR), v_ext)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def notification(I, D, payload):
     """A ``HEAP_NOTIFY`` item: one note (``payload = nt << 1``), or the notes of one
     notification due at its base time, in recipient order (``first << 1 | 1``,

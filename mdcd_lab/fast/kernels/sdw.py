@@ -17,7 +17,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, KIND_OUTPUT, SDW
-from .._config import JIT_INLINE, JIT_NORC
+from .._config import JIT_HOT, JIT_INLINE, JIT_NORC
 from .common import end_failed
 from .families import receive, suppresses
 from .layout import (
@@ -149,7 +149,7 @@ def number_twin(I, p, kind):
     return k, k
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def sdw_twin_send(I, D, p, dst, k, index):
     """``sdw.sdw_twin_send``: twin ``k`` to ``dst``, suppressed and logged sender-side."""
     # reads P[p] ivr_low; writes TW, P[p] int_msg_log
@@ -303,7 +303,7 @@ def sdw_receive(I, D, p, mid):
     receive(I, D, p, SDW, mid)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def sdw_send(I, D, p, dst, t_deliver):
     """``sdw.sdw_send``: a message between shadows (old interface), delivered (D8)."""
     # reads P[p] dirty, level, err; writes P[p].n_sent, MS (new row), heap
