@@ -24,15 +24,12 @@ DEFAULT_CHUNK = 1 << 14
 #: call costs no atomic increments and decrements (they dominated the profile).
 #: Their callers (which allocate the arrays) own the references.
 JIT_NORC = dict(JIT, _nrt=False)
-#: Options of the small steps of the event loop that every row or delivery runs
-#: (``kernels/engine.py``, ``kernels/sdw.py``): numba inlines them into their callers,
-#: so they cost no call (a call passes each state array as seven scalars).
-JIT_INLINE = dict(JIT_NORC, inline="always")
 #: Options of the per-event rules (``drain``, ``notification``, the reception, logging
-#: and checkpointing rules of Figures 3 and 4, the send rules): compiled as functions of
-#: their own, but marked LLVM ``alwaysinline`` (numba's ``forceinline``), so LLVM
-#: inlines them into their callers when it links the caller's module.  Unlike
-#: ``inline="always"`` (numba IR, retyped at every call site) this adds little to the
-#: compilation; it saves the call, which passes each arena as seven scalars
-#: (issue 20's profile).
+#: and checkpointing rules of Figures 3 and 4, the send rules) and of the small steps
+#: of the event loop that every row or delivery runs (``kernels/engine.py``,
+#: ``kernels/sdw.py``): compiled as functions of their own, but marked LLVM
+#: ``alwaysinline`` (numba's ``forceinline``), so LLVM inlines them into their callers
+#: when it links the caller's module; a call would pass each arena as seven scalars
+#: (issue 20's profile).  numba's own ``inline="always"`` (numba IR, typed again at
+#: every call site) gives the same code but costs compile time.
 JIT_HOT = dict(JIT_NORC, forceinline=True)

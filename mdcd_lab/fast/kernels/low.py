@@ -10,7 +10,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, KIND_OUTPUT
-from .._config import JIT_HOT, JIT_INLINE, JIT_NORC
+from .._config import JIT_HOT, JIT_NORC
 from .common import application_msg_reception, end_failed, notify, pending_recovery
 from .layout import (
     CO_LEVEL,
@@ -175,7 +175,7 @@ def low_row_skipped(I, p, kind, dst):
             wr(I, rd(I, H_TN) + nla, -1)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def low_receive(I, p, mid):
     """``low.low_receive``: a G_low process only consumes (``"mdcd-vector"``: its view
     absorbs the message's level)."""
