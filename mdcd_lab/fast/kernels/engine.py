@@ -245,7 +245,7 @@ def release(I, D, q):
             it = rd(I, row + QE_NEXT)
 
 
-@njit(**JIT_HOT)
+@njit(**JIT_NORC)
 def drain(I, D, until):
     """``engine._drain``: process the heap items due by ``until``, each at its own time,
     then (executed recovery) :func:`window`.
@@ -253,6 +253,9 @@ def drain(I, D, until):
     A delivery goes to the reception rule of its recipient: ``low.low_receive`` or the
     family's (``families.receive``: ``confidence.receive_application_msg`` with S1 / S2,
     Figures 3 and 4, or ``coordinated.receive``), a shadow's through ``sdw_receive``.
+    The reception rules are inlined here (``_config.JIT_HOT``); ``drain`` itself is a
+    call: :func:`play_run` calls it at three places, and three inlined copies of it
+    would cost compile time for little (one call per row, not per item).
     """
     # reads the heap, IT; writes F.now, the heap, what the handlers write
     ht = rd(I, H_HT)
