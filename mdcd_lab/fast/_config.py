@@ -11,8 +11,10 @@ Python division-by-zero checks; no kernel divides by a value that can be zero
 from __future__ import annotations
 
 #: Options of the serial kernels.
+#: ``forceinline`` is set explicitly (off) because numba lets a callee compiled from a
+#: caller that sets it inherit it (``Flags.inherit_if_not_set``).
 JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False,
-       "boundscheck": False}
+       "boundscheck": False, "forceinline": False}
 #: Options of the kernels that spread runs over threads with ``prange``.
 PJIT = dict(JIT, parallel=True)
 #: Runs per chunk of ``mdcd_lab.fast.simulate_numba`` (memory stays flat).
@@ -22,7 +24,12 @@ DEFAULT_CHUNK = 1 << 14
 #: call costs no atomic increments and decrements (they dominated the profile).
 #: Their callers (which allocate the arrays) own the references.
 JIT_NORC = dict(JIT, _nrt=False)
-#: Options of the small steps of the event loop that every row or delivery runs
-#: (``kernels/engine.py``, ``kernels/sdw.py``): numba inlines them into their callers,
-#: so they cost no call (a call passes each state array as seven scalars).
-JIT_INLINE = dict(JIT_NORC, inline="always")
+#: Options of the per-event rules (``drain``, ``notification``, the reception, logging
+#: and checkpointing rules of Figures 3 and 4, the send rules) and of the small steps
+#: of the event loop that every row or delivery runs (``kernels/engine.py``,
+#: ``kernels/sdw.py``): compiled as functions of their own, but marked LLVM
+#: ``alwaysinline`` (numba's ``forceinline``), so LLVM inlines them into their callers
+#: when it links the caller's module; a call would pass each arena as seven scalars
+#: (issue 20's profile).  numba's own ``inline="always"`` (numba IR, typed again at
+#: every call site) gives the same code but costs compile time.
+JIT_HOT = dict(JIT_NORC, forceinline=True)

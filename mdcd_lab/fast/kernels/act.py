@@ -9,7 +9,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, LOW
-from .._config import JIT_NORC
+from .._config import JIT_HOT, JIT_NORC
 from .common import end_failed, notify, pending_recovery
 from .families import validate
 from .layout import (
@@ -81,7 +81,7 @@ def act_output(I, D, p, u_at, u_comp, d_notify):
     pending_recovery(I, D, p, d_notify)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def act_send(I, D, p, dst, t_deliver):
     """``act.act_send``: "propagating out" (D9), then piggyback and send.
 

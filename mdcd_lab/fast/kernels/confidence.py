@@ -10,7 +10,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import ACT, LOW, SDW
-from .._config import JIT_NORC
+from .._config import JIT_HOT, JIT_NORC
 from .common import application_msg_reception
 from .layout import (
     CK_INDEX,
@@ -173,7 +173,7 @@ def memory_reclamation(I, D, p, role, v_int, v_ext):
     check_unsafe(I, p, role)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def checkpointing(I, D, p, role, level):
     """``confidence.checkpointing``: index = the trigger's ``level`` (D1), or the local
     ``int_mSN_G_low`` with ``ckpt_index_by_trigger`` off."""
@@ -200,7 +200,7 @@ def checkpointing(I, D, p, role, level):
     change_ckpts(I, 1)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def msg_logging(I, D, p, mid):
     # reads P[p] level, checkpoint tail; writes LG (new row), P[p] receiver-log list, R.n_lg
     e = rd(I, R0 + R_NLG)
@@ -216,7 +216,7 @@ def msg_logging(I, D, p, mid):
     change_logs(I, D, 0, 1)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def receive_application_msg(I, D, p, role, mid):
     """``confidence.receive_application_msg``: reception by a G_act or G_sdw process.
 

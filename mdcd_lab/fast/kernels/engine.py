@@ -31,7 +31,7 @@ from ...constants import (
     U_AT_MISSING,
     U_COMP_MISSING,
 )
-from .._config import JIT_INLINE, JIT_NORC
+from .._config import JIT_HOT, JIT_NORC
 from .act import act_output, act_send
 from .executed import (
     deliver,
@@ -175,7 +175,7 @@ from .state import change_logs, heap_pop, q_floats, role_of
 from .unguarded import play_unguarded
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def arrive(I, D, mid):
     """``engine._arrive``: ``mid`` reaches its receiver; on a FIFO channel what its sender
     sent to the receiver before it comes first (``arrive_fifo``).  Most deliveries
@@ -192,7 +192,7 @@ def arrive(I, D, mid):
     deliver(I, D, dst, mid)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def fifo_pending(I, src, dst, mid):
     """Whether ``arrive_fifo`` may do something for ``mid`` from ``src`` at ``dst``:
     ``src`` has notes to ``dst`` not applied yet (``NPN``; ``families.fifo_before``
@@ -253,6 +253,9 @@ def drain(I, D, until):
     A delivery goes to the reception rule of its recipient: ``low.low_receive`` or the
     family's (``families.receive``: ``confidence.receive_application_msg`` with S1 / S2,
     Figures 3 and 4, or ``coordinated.receive``), a shadow's through ``sdw_receive``.
+    The reception rules are inlined here (``_config.JIT_HOT``); ``drain`` itself is a
+    call: :func:`play_run` calls it at three places, and three inlined copies of it
+    would cost compile time for little (one call per row, not per item).
     """
     # reads the heap, IT; writes F.now, the heap, what the handlers write
     ht = rd(I, H_HT)
@@ -353,7 +356,7 @@ def row_values(take_p, a, b, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_
     return w_t[b], w_kind[b], w_src[b], w_dst[b], math.nan, U_AT_MISSING, U_COMP_MISSING, 0.0
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def after_output(I, D):
     """The last step of an output row (``low_output``, ``act_output``): a passed AT's
     effect (``families.on_passed_at``) or a failed AT's ``error_recovery`` (executed:
@@ -377,7 +380,7 @@ def after_output(I, D):
         recover(I, D)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def play_row(I, D, p, role, kind, dst, td, u_at, u_comp, d_notify, has_num, k, index):
     """``engine._play_row``: one trace row of ``p`` at ``now`` (a send delivered at
     ``td``; ``has_num``: a twin row numbered ``(k, index)`` while ``p`` had stopped)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, HEAP_NOTICE, HEAP_RELEASE, LOW, OUT_RECOVERED, SDW
-from .._config import JIT_INLINE, JIT_NORC
+from .._config import JIT_HOT, JIT_NORC
 from .act import act_output_copy, od_row
 from .common import application_msg_reception, validated_now
 from .families import discards, drain_notifications, receive, restore_point, suppresses, validate
@@ -273,7 +273,7 @@ def member_stopped(I, D, low_p):
         deliver(I, D, q, rd(I, q_pop(I, q, P_WT_HEAD) + QE_B))
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def deliver(I, D, p, mid):
     """``engine._deliver``: ``p`` gets ``mid`` by its role's reception rule, or as a
     process that has stopped (kept for the release), recovered, or gone (G_low)."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import SDW
-from .._config import JIT_INLINE, JIT_NORC
+from .._config import JIT_HOT, JIT_NORC
 from .confidence import memory_reclamation, receive_application_msg
 from .coordinated import discards as coordinated_discards
 from .coordinated import receive as coordinated_receive
@@ -99,7 +99,7 @@ def on_timer(I, D, k):
     take_line(I, D, k)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def receive(I, D, p, role, mid):
     """``Family.receive``: G_act or G_sdw process ``p`` receives message ``mid``."""
     # writes what the family's reception rule writes
@@ -176,7 +176,7 @@ def discards(I, q, mid):
 
 
 # -- "passed AT" notes ----------------------------------------------------------------------
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def apply_notification(I, D, nt):
     """``common.apply_notification``: note ``nt`` reaches its recipient (once): Figure 3's
     or Figure 4's "passed AT" branch; a stopped or recovered recipient ignores it."""
@@ -201,7 +201,7 @@ def apply_notification(I, D, nt):
             wr(I, pp(p, P_EXT_IVR), v_ext)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def notification(I, D, payload):
     """A ``HEAP_NOTIFY`` item: one note (``payload = nt << 1``), or the notes of one
     notification due at its base time, in recipient order (``first << 1 | 1``,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, KIND_OUTPUT
-from .._config import JIT_INLINE, JIT_NORC
+from .._config import JIT_HOT, JIT_NORC
 from .common import application_msg_reception, end_failed, notify, pending_recovery
 from .layout import (
     CO_LEVEL,
@@ -119,7 +119,7 @@ def low_level(I, p):
     return rd(I, R0 + R_INT_LOW)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def low_send(I, D, p, dst, t_deliver):
     """``low.low_send``: Figure 2's internal send (to G_act, or inside the cluster)."""
     # reads P[p] err, n_sent, level; writes R.int_mSN_G_low, R.n_low_act, R.orig_max,
@@ -175,7 +175,7 @@ def low_row_skipped(I, p, kind, dst):
             wr(I, rd(I, H_TN) + nla, -1)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def low_receive(I, p, mid):
     """``low.low_receive``: a G_low process only consumes (``"mdcd-vector"``: its view
     absorbs the message's level)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, KIND_OUTPUT, SDW
-from .._config import JIT_INLINE, JIT_NORC
+from .._config import JIT_HOT, JIT_NORC
 from .common import end_failed
 from .families import receive, suppresses
 from .layout import (
@@ -127,7 +127,7 @@ def new_twin(I, p, index, k, e, dst):
     return w
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def number_twin(I, p, kind):
     """``sdw.number_twin``: ``(number, log index)`` of ``p``'s next twin:
     ``int_mSN_G_sdw++`` for a message (its identity ``k``), the shadows' output count
@@ -149,7 +149,7 @@ def number_twin(I, p, kind):
     return k, k
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def sdw_twin_send(I, D, p, dst, k, index):
     """``sdw.sdw_twin_send``: twin ``k`` to ``dst``, suppressed and logged sender-side."""
     # reads P[p] ivr_low; writes TW, P[p] int_msg_log
@@ -185,7 +185,7 @@ def sdw_twin_output(I, D, p, e, index):
     change_logs(I, D, 1, 0)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def make_twin(I, D, p, kind, dst, k, index):
     """``sdw.make_twin``: suppressed and logged in shadow mode, real after the takeover;
     then the inputs that waited for this twin (R4) are consumed."""
@@ -208,7 +208,7 @@ def make_twin(I, D, p, kind, dst, k, index):
         receive(I, D, p, SDW, rd(I, q_pop(I, p, P_WT_HEAD) + QE_B))
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def twin_row(I, D, p, kind, dst):
     """``sdw.twin_row``: a twin row of ``p``, numbered now; made now or, if it runs ahead
     of its member (R4), once the member has made the event (``ahead``)."""
@@ -269,7 +269,7 @@ def release_ahead(I, D, q):
         make_twin(I, D, q, kind, dst, k, index)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def member_event(I, D, low_p):
     """``sdw.member_event``: member ``low_p`` sent a message to G_act or an output; the
     twin rows of its shadow that waited for it (R4) are made now."""
@@ -283,7 +283,7 @@ def member_event(I, D, low_p):
         release_ahead(I, D, q)
 
 
-@njit(**JIT_INLINE)
+@njit(**JIT_HOT)
 def sdw_receive(I, D, p, mid):
     """``sdw.sdw_receive``: Figure 4's reception; R4: an input from G_act that the member
     consumed after events whose twins ``p`` has not made yet waits for them."""
@@ -303,7 +303,7 @@ def sdw_receive(I, D, p, mid):
     receive(I, D, p, SDW, mid)
 
 
-@njit(**JIT_NORC)
+@njit(**JIT_HOT)
 def sdw_send(I, D, p, dst, t_deliver):
     """``sdw.sdw_send``: a message between shadows (old interface), delivered (D8)."""
     # reads P[p] dirty, level, err; writes P[p].n_sent, MS (new row), heap
