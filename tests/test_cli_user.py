@@ -415,7 +415,7 @@ def test_sweep_ctrl_c_prints_the_command_that_finishes_it(tmp_path, capsys, monk
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt
-    monkeypatch.setattr(mdcd_lab.studies, "sweep", interrupted)
+    monkeypatch.setattr(mdcd_lab.studies, "sweep_to", interrupted)   # what the CLI runs
     study = write_file(tmp_path, STUDY, "study.toml")
     store, out = tmp_path / "store", tmp_path / "c.csv"
     code, stdout, err = run_cli(["sweep", study, "--store", store, "--out", out, "--runs", "7",
