@@ -139,6 +139,22 @@ def safety_scenarios(draw, coverage=1.0, scope="cluster", channel="fifo"):
 
 # -- the command line, in-process ----------------------------------------------------------
 
+#: A small scenario file of the CLI tests: two protocols on the reference engine.
+SCENARIO = """
+[scenario]
+n_low = 2
+n_act = 3
+horizon = 20.0
+fault_rate = 0.03
+
+[run]
+runs = 6
+seed = 4
+protocols = ["mdcd", "mdcd-paper"]
+engine = "reference"
+"""
+
+
 def write_file(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
     """Write ``text`` to ``tmp_path / name``; return the path."""
     p = tmp_path / name

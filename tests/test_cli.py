@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import HANG_GUARD_S, run_cli, write_file
+from helpers import HANG_GUARD_S, SCENARIO, run_cli, write_file
 
 from mdcd_lab import cli, studies
 from mdcd_lab.io import load_results, read_provenance, to_csv
@@ -19,19 +19,6 @@ from mdcd_lab.studies.grid import point_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SCENARIO = """
-[scenario]
-n_low = 2
-n_act = 3
-horizon = 20.0
-fault_rate = 0.03
-
-[run]
-runs = 6
-seed = 4
-protocols = ["mdcd", "mdcd-paper"]
-engine = "reference"
-"""
 
 STUDY = """
 [scenario]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import assert_same, run_cli, write_file
+from helpers import SCENARIO, assert_same, run_cli, write_file
 
 import mdcd_lab as m
 from mdcd_lab.io import load_results, read_provenance, to_csv
@@ -15,19 +15,6 @@ from mdcd_lab.io import provenance as prov_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SCENARIO = """
-[scenario]
-n_low = 2
-n_act = 3
-horizon = 20.0
-fault_rate = 0.03
-
-[run]
-runs = 6
-seed = 4
-protocols = ["mdcd", "mdcd-paper"]
-engine = "reference"
-"""
 
 SWEEP_BASE = m.Scenario(n_act=3, horizon=20.0, fault_rate=0.03)
 SWEEP_GRID = {"at_coverage": [0.9, 1.0], "n_low": [2, 3]}
