@@ -254,7 +254,7 @@ def drain(I, D, until):
     family's (``families.receive``: ``confidence.receive_application_msg`` with S1 / S2,
     Figures 3 and 4, or ``coordinated.receive``), a shadow's through ``sdw_receive``.
     The reception rules are inlined here (``_config.JIT_HOT``); ``drain`` itself is a
-    call: :func:`play_run` calls it at three places, and three inlined copies of it
+    call: ``play_run`` calls it at three places, and three inlined copies of it
     would cost compile time for little (one call per row, not per item).
     """
     # reads the heap, IT; writes F.now, the heap, what the handlers write
