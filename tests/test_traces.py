@@ -203,3 +203,18 @@ def test_twin_members_checked_per_run_naming_the_first_bad_twin():
     with pytest.raises(ValueError, match="run 1: row 6 is twin 1 from sdw1, but cluster "
                                          "message 1 .to G_act. is from low0"):
         check_twin_members(two, sc)
+
+
+def test_a_categorical_kind_is_read_by_its_codes_and_checked_alike():
+    """``kind`` as a categorical (what generate_traces gives) is mapped through its
+    categories once; an unknown kind among them is refused as in a column of strings,
+    an unused category that is not a kind changes nothing."""
+    tr = bad([("send", 1.0, "low0", "act0"), ("output", 2.0, "low0")])
+    want = m.validate_trace(tr, SC)
+    cat = tr.assign(kind=pd.Categorical(tr["kind"], categories=["send", "output", "fault",
+                                                                  "spare"]))
+    got = m.validate_trace(cat, SC)
+    np.testing.assert_array_equal(got[0]["kind"], want[0]["kind"])
+    wrong = tr.assign(kind=pd.Categorical(["send", "sned"]))
+    with pytest.raises(ValueError, match=r"unknown value\(s\) \['sned'\]"):
+        m.validate_trace(wrong, SC)

@@ -199,6 +199,13 @@ def _codes(trace: pd.DataFrame, col: str, names: list[str], allow_empty: bool,
     few distinct values."""
     values = trace[col]
     fast = _arrow_codes(values, names, allow_empty)
+    if fast is None and isinstance(values.dtype, pd.CategoricalDtype):
+        # a categorical column (a generated trace's ``kind``): its categories looked up
+        # once, its codes mapped; anything not a known name goes the slow way below
+        lut = pd.Index(names).get_indexer(pd.Index(values.dtype.categories, dtype=object))
+        codes = values.cat.codes.to_numpy()
+        fast = lut[codes] if not (codes < 0).any() and (lut >= 0).all() else None
+        fast = None if fast is None else fast.astype(np.int64)
     if fast is not None:
         return fast
     fact, uniq = pd.factorize(values)
