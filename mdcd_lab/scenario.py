@@ -305,20 +305,30 @@ class Scenario:
         return _expected_rows(self.to_dict())
 
 
-def _category_rates(v: dict[str, Any]) -> list[float]:
+def _pick(cond: Any, a: Any, b: Any) -> Any:
+    """``a if cond else b``: the ``where`` of one scenario (``numpy.where`` for columns)."""
+    return a if cond else b
+
+
+def _category_rates(v: dict[str, Any], where: Any = _pick) -> list[Any]:
+    """The rates of :meth:`Scenario.category_rates` from field values ``v``: scalars
+    with the default ``where``, whole columns with ``where=numpy.where``
+    (``mdcd_lab.studies.cost.grid_expected_rows``), the same arithmetic either way."""
     n_low, n_act = v["n_low"], v["n_act"]
-    low_low = v["rate_low_low"] if n_low > 1 else 0.0
-    sdw_sdw = v["rate_sdw_sdw"] if n_low > 1 else 0.0
-    act_act = v["rate_act_act"] if n_act > 1 else 0.0
+    low_low = where(n_low > 1, v["rate_low_low"], 0.0)
+    sdw_sdw = where(n_low > 1, v["rate_sdw_sdw"], 0.0)
+    act_act = where(n_act > 1, v["rate_act_act"], 0.0)
     return [n_low * v["rate_low_act"], n_low * low_low, n_low * v["rate_ext_low"],
             n_low * v["fault_rate"], n_act * v["rate_act_low"], n_act * act_act,
             n_act * v["rate_ext_act"], n_low * sdw_sdw]
 
 
-def _expected_rows(v: dict[str, Any]) -> float:
-    rates = _category_rates(v)
-    t_end = v["mission"] if v["mission"] > 0 else v["horizon"]
-    return (sum(rates) + rates[0] + rates[2]) * float(t_end)
+def _expected_rows(v: dict[str, Any], where: Any = _pick) -> Any:
+    """:attr:`Scenario.expected_rows` from field values ``v`` (scalars, or columns with
+    ``where=numpy.where``)."""
+    rates = _category_rates(v, where)
+    t_end = where(v["mission"] > 0, v["mission"], v["horizon"])
+    return (sum(rates) + rates[0] + rates[2]) * t_end
 
 
 def _check_number(name: str, value: Any, info: FieldInfo) -> None:

@@ -285,7 +285,9 @@ def _interrupted(args, spec, out: Path, parts, prov: dict, before: int, nothing:
     """After Ctrl-C or SIGTERM: the finished runs (in parts) also written to ``out`` as a
     partial output that ``--resume`` continues; one line; exit 130 or 143."""
     from ..studies.batch import RunInterruptedError
-    have = parts.runs_done() if parts.exists() else dict.fromkeys(spec.protocols, 0)
+    # by the parts' names: streaming them below checks each one as it reads it
+    have = parts.runs_done(check=False) if parts.exists() else \
+        dict.fromkeys(spec.protocols, 0)
     if sum(have.values()) == before:
         print(nothing, file=sys.stderr)
         return _exit_status(interrupt)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_int
+from ..scenario import _expected_rows
 
 __all__ = ["DEFAULT_MAX_EVENTS", "MAX_POINTS", "EVENTS_PER_CORE_SECOND", "RESULT_ROW_BYTES",
            "check_cost", "check_rows_cost", "check_points", "estimate_events",
@@ -55,8 +56,8 @@ def grid_expected_rows(base: Any, lists: Mapping[str, list[Any]]) -> np.ndarray:
     """``Scenario.expected_rows`` of every point of the product of ``lists`` over
     ``base``, in [`expand_grid`][mdcd_lab.studies.expand_grid]'s order, computed on
     whole columns without building a point: what ``plan``
-    checks before it expands a grid (the same arithmetic, in the same order, as
-    ``mdcd_lab.scenario._expected_rows``)."""
+    checks before it expands a grid (``mdcd_lab.scenario._expected_rows`` itself, on
+    columns)."""
     keys = list(lists)
     shape = [len(lists[k]) for k in keys]
     v: dict[str, Any] = dict(base.to_dict())
@@ -67,17 +68,9 @@ def grid_expected_rows(base: Any, lists: Mapping[str, list[Any]]) -> np.ndarray:
         except (TypeError, ValueError):     # a choice field: not in the formula
             continue
         v[k] = values.reshape([-1 if j == i else 1 for j in range(len(keys))])
-    n_low, n_act = (np.asarray(v[k], dtype=float) for k in ("n_low", "n_act"))
-    rates = [n_low * v["rate_low_act"], n_low * np.where(n_low > 1, v["rate_low_low"], 0.0),
-             n_low * v["rate_ext_low"], n_low * v["fault_rate"], n_act * v["rate_act_low"],
-             n_act * np.where(n_act > 1, v["rate_act_act"], 0.0), n_act * v["rate_ext_act"],
-             n_low * np.where(n_low > 1, v["rate_sdw_sdw"], 0.0)]
-    total = rates[0]
-    for r in rates[1:]:
-        total = total + r
-    mission = np.asarray(v["mission"], dtype=float)
-    t_end = np.where(mission > 0, mission, np.asarray(v["horizon"], dtype=float))
-    rows = (total + rates[0] + rates[2]) * t_end
+    for k in ("n_low", "n_act", "mission", "horizon"):
+        v[k] = np.asarray(v[k], dtype=float)
+    rows = _expected_rows(v, where=np.where)
     return np.broadcast_to(rows, shape).reshape(-1) if keys else np.reshape(rows, 1)
 
 

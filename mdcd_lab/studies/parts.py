@@ -98,40 +98,37 @@ class RunParts:
             named.append((q, start, stop, f))
         return sorted(named)
 
-    def _prefix(self, named: list[tuple[int, int, int, Path]]) -> list[Path]:
-        """The files that make one prefix of runs per protocol, in protocol and run order
+    def _prefix(self, named: list[tuple[int, int, int, Path]]
+                ) -> list[tuple[int, int, int, Path]]:
+        """The parts that make one prefix of runs per protocol, in protocol and run order
         (a part after a gap is played again, never mixed in)."""
-        files, ends = [], dict.fromkeys(range(len(self.protocols)), 0)
+        out, ends = [], dict.fromkeys(range(len(self.protocols)), 0)
         for q, start, stop, f in named:
             if start == ends.get(q):
-                files.append(f)
+                out.append((q, start, stop, f))
                 ends[q] = stop
-        return files
+        return out
 
-    def runs_done(self) -> dict[str, int]:
-        """The finished runs per protocol that the parts hold; every part is checked
-        (its identity and rows, one part in memory at a time): one that does not belong
-        to this run is refused, naming it."""
+    def runs_done(self, check: bool = True) -> dict[str, int]:
+        """The finished runs per protocol that the parts hold.  With ``check``, every
+        part is read and checked first (its identity and rows, one part in memory at a
+        time): one that does not belong to this run is refused, naming it; without,
+        the file names alone count (:meth:`frames` checks each part as it reads it)."""
         named = self._named()
-        for *_, f in named:
-            self._read(f)
+        if check:
+            for *_, f in named:
+                self._read(f)
         have = dict.fromkeys(self.protocols, 0)
-        for f in self._prefix(named):
-            q, _, stop = (int(g) for g in _PART_RE.match(f.name).groups())
+        for q, _, stop, _ in self._prefix(named):
             have[self.protocols[q]] = stop
         return have
 
     def frames(self) -> Iterator[pd.DataFrame]:
-        """The parts of ``runs_done``, checked again as each is read, one at a time:
+        """The parts of :meth:`runs_done`, each checked as it is read, one at a time:
         one prefix of runs per protocol, in protocol order (the run's output,
         streamed)."""
-        for f in self._prefix(self._named()):
+        for *_, f in self._prefix(self._named()):
             yield self._read(f)[3]
-
-    def load(self) -> list[pd.DataFrame]:
-        """Every stored part, checked, in memory (``run_spec``'s ``done`` once
-        concatenated)."""
-        return list(self.frames())
 
     def remove(self) -> None:
         """Remove the folder (the output holds every run now)."""
