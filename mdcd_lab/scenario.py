@@ -311,7 +311,7 @@ def _pick(cond: Any, a: Any, b: Any) -> Any:
 
 
 def _category_rates(v: dict[str, Any], where: Any = _pick) -> list[Any]:
-    """The rates of :meth:`Scenario.category_rates` from field values ``v``: scalars
+    """The rates of ``Scenario.category_rates`` from field values ``v``: scalars
     with the default ``where``, whole columns with ``where=numpy.where``
     (``mdcd_lab.studies.cost.grid_expected_rows``), the same arithmetic either way."""
     n_low, n_act = v["n_low"], v["n_act"]
@@ -324,7 +324,7 @@ def _category_rates(v: dict[str, Any], where: Any = _pick) -> list[Any]:
 
 
 def _expected_rows(v: dict[str, Any], where: Any = _pick) -> Any:
-    """:attr:`Scenario.expected_rows` from field values ``v`` (scalars, or columns with
+    """``Scenario.expected_rows`` from field values ``v`` (scalars, or columns with
     ``where=numpy.where``)."""
     rates = _category_rates(v, where)
     t_end = where(v["mission"] > 0, v["mission"], v["horizon"])

@@ -113,7 +113,7 @@ class RunParts:
         """The finished runs per protocol that the parts hold.  With ``check``, every
         part is read and checked first (its identity and rows, one part in memory at a
         time): one that does not belong to this run is refused, naming it; without,
-        the file names alone count (:meth:`frames` checks each part as it reads it)."""
+        the file names alone count (``frames`` checks each part as it reads it)."""
         named = self._named()
         if check:
             for *_, f in named:
@@ -124,7 +124,7 @@ class RunParts:
         return have
 
     def frames(self) -> Iterator[pd.DataFrame]:
-        """The parts of :meth:`runs_done`, each checked as it is read, one at a time:
+        """The parts of ``runs_done``, each checked as it is read, one at a time:
         one prefix of runs per protocol, in protocol order (the run's output,
         streamed)."""
         for *_, f in self._prefix(self._named()):
