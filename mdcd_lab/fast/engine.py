@@ -178,15 +178,23 @@ def scenario_params(scenario: Scenario, protocol: str) -> tuple[np.ndarray, np.n
     return fp, ip
 
 
-def _initial_capacity(fp: np.ndarray) -> int:
-    """First buffer size (rows) per run: the mean count of primary rows plus 8 sd, + 64.
+#: Most rows per stream a block's buffers hold at first, whatever the horizon (8192:
+#: about 33 MB of buffers and arenas per thread; ``kernels/layout.alloc_state``).
+START_ROWS = 1 << 13
 
-    The count is Poisson, so a run needs more with probability below 1e-15
-    (twins, fewer than the primary rows, have a buffer of the same size); such a
-    run is simply generated again with doubled buffers.
+
+def _initial_capacity(fp: np.ndarray) -> int:
+    """First buffer size (rows per stream) of a block of runs.
+
+    The mean count of primary rows to the horizon plus 8 sd, + 64 (the count is
+    Poisson: a run needs more with probability below 1e-15; twins are fewer than
+    primary rows), but at most ``START_ROWS``: a run keeps only its first rows
+    (``kernels/gen.generate_run``), and one that plays past them is generated and
+    played again with doubled buffers (``kernels/drivers.simulate_block``), so the
+    memory follows the rows played, not the horizon.
     """
     mean = float(fp[FP_TOTAL] * fp[FP_HORIZON])
-    return int(mean + 8.0 * np.sqrt(mean) + 64)
+    return min(int(mean + 8.0 * np.sqrt(mean) + 64), START_ROWS)
 
 
 def _raise_errors(err: np.ndarray, what: str) -> None:

@@ -11,8 +11,8 @@ from numba import njit, prange
 
 from .._config import JIT, PJIT
 from .engine import collect, play_run
-from .gen import OVERFLOW, alloc_rows, generate_run, means_of, realised_means
-from .layout import ERR_NONE, FP_WINDOW, IP_NACT, IP_NLOW, alloc_state
+from .gen import alloc_rows, generate_run, means_of, realised_means
+from .layout import ERR_MORE_ROWS, ERR_NONE, FP_WINDOW, IP_NACT, IP_NLOW, alloc_state
 
 #: Largest number of trace rows per run buffer (buffers stop doubling here).
 MAX_ROWS = 1 << 28
@@ -24,8 +24,12 @@ ERR_TOO_MANY_ROWS = 2
 def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base, err, b):
     """Generate and play runs ``first_run + lo .. first_run + hi - 1`` on one thread.
 
-    Buffers are allocated once per block; a run that needs more rows than they
-    hold is generated again after doubling them (never truncated).
+    Buffers and arenas are allocated once per block, for ``cap0`` rows per stream;
+    a run is generated whole (its draws to the horizon) but only its first rows are
+    kept (``gen.generate_run``).  A run that needs a row past them
+    (``ERR_MORE_ROWS``) is generated and played again after doubling the buffers
+    and the arenas, which stay at that size for the block's later runs: the memory
+    follows the rows the runs play, not the horizon (issue 20).
     """
     # writes the block's arenas, row buffers, OI / OF columns, err[b]
     n_procs = 2 * ip[IP_NLOW] + ip[IP_NACT]
@@ -36,15 +40,22 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
     words4 = np.zeros(4, dtype=np.uint64)
     last_deliver = np.zeros(n_procs * n_procs)
     means = np.zeros(4)
+    token = 0
     for i in range(lo, hi):
         run = first_run + i
         while True:
             (p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
              w_t, w_kind, w_src, w_dst) = rows
-            n_p, n_w = generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
-                                    p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
-                                    w_t, w_kind, w_src, w_dst, means)
-            if n_p != OVERFLOW:
+            n_p, n_w, more = generate_run(seed_words, run, fp, ip, mixer, words4,
+                                          last_deliver, p_t, p_kind, p_src, p_dst, p_td,
+                                          p_uat, p_ucomp, p_dn, w_t, w_kind, w_src, w_dst,
+                                          means)
+            delay, offset = means_of(means)   # the realised means, summed while generating
+            token += 1
+            code = play_run(I, D, token,
+                            p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
+                            w_t, w_kind, w_src, w_dst, n_w, more, delay, offset)
+            if code != ERR_MORE_ROWS:
                 break
             if 2 * cap > MAX_ROWS:
                 err[b, 0] = ERR_TOO_MANY_ROWS
@@ -54,10 +65,7 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
             cap *= 2
             rows = alloc_rows(cap)
             I, D = alloc_state(fp, ip, 2 * cap)
-        delay, offset = means_of(means)   # the realised means, summed while generating
-        code = play_run(I, D, i - lo + 1,
-                        p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
-                        w_t, w_kind, w_src, w_dst, n_w, delay, offset)
+            token = 0
         if code != ERR_NONE:
             err[b, 0] = code
             err[b, 1] = run
@@ -97,7 +105,7 @@ def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip,
         code = play_run(I, D, i - lo + 1,
                         t[a0:a1], kind[a0:a1], src[a0:a1], dst[a0:a1], td[a0:a1],
                         uat[a0:a1], ucomp[a0:a1], dn[a0:a1], a1 - a0,
-                        w_t, w_i, w_i, w_i, 0, delay, offset)
+                        w_t, w_i, w_i, w_i, 0, 0, delay, offset)
         if code != ERR_NONE:
             err[b, 0] = code
             err[b, 1] = i

@@ -54,8 +54,9 @@ from .families import (
     recover,
     start,
 )
-from .gen import primary_first
+from .gen import need_dropped, primary_first
 from .layout import (
+    ERR_MORE_ROWS,
     F_DELAY_MAX,
     F_LOG_AREA,
     F_LOG_T,
@@ -415,14 +416,18 @@ def play_row(I, D, p, role, kind, dst, td, u_at, u_comp, d_notify, has_num, k, i
 @njit(**JIT_NORC)
 def play_run(I, D, token,
              p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
-             w_t, w_kind, w_src, w_dst, n_w, delay, offset):
+             w_t, w_kind, w_src, w_dst, n_w, more, delay, offset):
     """``engine.play_run`` over the stable merge of primary rows and twin rows.
 
-    A replayed trace passes all its rows as primary rows and ``n_w = 0``.
-    ``delay`` and ``offset`` are the run's realised means (``gen.realised_means``;
-    a simulated run's are summed by ``gen.generate_run``).  ``token`` must differ
-    between the runs played on one arena.  Returns the error code (``ERR_NONE``
-    unless a capacity was exceeded).
+    A replayed trace passes all its rows as primary rows, ``n_w = 0`` and
+    ``more = 0``.  ``more`` (``gen.generate_run``'s) says which stream has rows
+    past the ones given: the run is played until it ends or would need such a row,
+    and then returns ``ERR_MORE_ROWS`` (the caller grows the buffers and plays the
+    run again, from its start, on a new arena).  ``delay`` and ``offset`` are the
+    run's realised means (``gen.realised_means``; a simulated run's are summed by
+    ``gen.generate_run``).  ``token`` must differ between the runs played on one
+    arena.  Returns the error code (``ERR_NONE`` unless a capacity was exceeded or
+    a dropped row is needed).
     """
     # reads the run's rows; writes everything of the run through the rules
     horizon = rd(D, FP_GUARD_END)   # phi; rows after it are the unguarded phase's
@@ -435,7 +440,11 @@ def play_run(I, D, token,
     n_events = 0
     ht = rd(I, H_HT)
     guarded = rd(I, IP_UNGUARDED) == 0
-    while guarded and (a < n_p or b < n_w):
+    while guarded:
+        if need_dropped(a, b, n_p, n_w, more):
+            return ERR_MORE_ROWS
+        if a >= n_p and b >= n_w:
+            break
         take_p = primary_first(a, b, n_p, n_w, p_t, w_t)
         if (p_t[a] if take_p else w_t[b]) > horizon:
             break   # a mission run: the unguarded phase begins
@@ -477,7 +486,11 @@ def play_run(I, D, token,
     wr(D, F_NOW, t_guarded)   # the horizon unless the run ended earlier
     change_logs(I, D, 0, 0)   # close the time integral of the log sizes
     if rd(I, R0 + R_ENDED) == 0 and rd(D, FP_HORIZON) > horizon:
-        n_events += play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w)
+        n_rows = play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w,
+                                more)
+        if n_rows < 0:
+            return ERR_MORE_ROWS
+        n_events += n_rows
     derive_metrics(I, D, n_events, t_guarded)
     return rd(I, R0 + R_ERROR)
 

@@ -42,8 +42,10 @@ from .layout import (
 )
 from .rng import next_exponential, pcg_next, pcg_seed, seed_state, to_double
 
-#: ``generate_run`` returns this when a buffer is too small (the caller grows it).
-OVERFLOW = -1
+#: Bits of ``generate_run``'s third result: rows of the stream were dropped because
+#: its buffer was full (the rows kept are the stream's first ones).
+MORE_PRIMARY = 1
+MORE_TWINS = 2
 
 
 @njit(**JIT_NORC)
@@ -58,8 +60,9 @@ def shadow_twin(s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
                 w_t, w_kind, w_src, w_dst, n_w, cap_w, kind, src, dst):
     """The shadow twin of a cluster event at ``t``: its offset (one draw), made
     non-decreasing so twins keep the cluster's order (D12), appended to the twin rows
-    if it falls before ``horizon``.  Returns ``(s_hi, s_lo, last_twin, n_w)``;
-    ``n_w = -1`` when the twin buffer is full."""
+    if it falls before ``horizon``.  Returns ``(s_hi, s_lo, last_twin, n_w)``; the
+    twin exists iff ``last_twin <= horizon``, and ``n_w = -1`` when it does but the twin
+    buffer is full (it is dropped)."""
     s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
     lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
     a = t + lag
@@ -102,8 +105,14 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     ``next_double``; every floating-point operation has the reference's
     operands and order (``t + e / total``, ``latency * e``, ``(2u - 1) *
     shadow_lag``, ``max(a, b)`` as Python's "``b`` if ``b > a`` else ``a``").
-    Returns ``(OVERFLOW, OVERFLOW)`` as soon as a buffer would overflow: the
-    caller grows the buffers and generates the run again.
+    Returns ``(n_primary, n_twins, more)``.  A full buffer stops the run's rows
+    from being stored, not drawn: the draws go on to the end (the means cover every
+    row), the rows kept are the stream's first ``n_primary`` (``n_twins``), and
+    ``more`` has ``MORE_PRIMARY`` (``MORE_TWINS``) set if rows of that stream were
+    dropped.  ``engine.play_run`` plays such a prefix until it would need a dropped
+    row; the caller then grows the buffers and generates the run again (issue 20:
+    the memory of a run follows the rows it plays, not the horizon).  Each buffer
+    has one scratch row past its capacity (``alloc_rows``), written by a dropped row.
     """
     horizon = fp[FP_HORIZON]
     total = fp[FP_TOTAL]
@@ -124,9 +133,10 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     for c in range(4):
         means[c] = 0.0
     if total <= 0.0:
-        return 0, 0
-    cap_p = p_t.shape[0]
-    cap_w = w_t.shape[0]
+        return 0, 0, 0
+    cap_p = p_t.shape[0] - 1   # the last row is scratch (alloc_rows)
+    cap_w = w_t.shape[0] - 1
+    more = 0
     nan = math.nan
     seed_state(seed_words, run, mixer, words4)
     s_hi, s_lo, i_hi, i_lo = pcg_seed(words4)
@@ -140,8 +150,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         if t > last_t:
             break
         keep = 1 if t <= horizon else 0   # past the horizon: only a twin may be kept
-        if n_p >= cap_p:
-            return OVERFLOW, OVERFLOW
+        # full: a kept row is written to the scratch row and dropped (MORE_PRIMARY == 1)
+        step = keep if n_p < cap_p else 0
         s_hi, s_lo, x1 = pcg_next(s_hi, s_lo, i_hi, i_lo)
         x = to_double(x1) * total
         # the first c with x < w0 + ... + wc (sums formed in the reference's order),
@@ -175,7 +185,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             p_uat[n_p] = nan
             p_ucomp[n_p] = nan
             p_dn[n_p] = nan
-            n_p += keep
+            n_p += step
+            more |= keep - step
             continue
         if cat == CAT_EXT_LOW or cat == CAT_EXT_ACT:
             s_hi, s_lo, x5 = pcg_next(s_hi, s_lo, i_hi, i_lo)
@@ -190,16 +201,19 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             p_uat[n_p] = to_double(x5)
             p_ucomp[n_p] = to_double(x6)
             p_dn[n_p] = d_notify
-            n_p += keep
+            n_p += step
+            more |= keep - step
             if cat == CAT_EXT_LOW:
-                n_w0 = n_w
-                s_hi, s_lo, last_twin, n_w = shadow_twin(
+                s_hi, s_lo, last_twin, n_w1 = shadow_twin(
                     s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
                     w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_OUTPUT, sdw0 + src, -1)
-                if n_w < 0:
-                    return OVERFLOW, OVERFLOW
-                if n_w > n_w0 and keep == 1 and t <= window and w_t[n_w0] <= window:
-                    means[2] += w_t[n_w0] - t
+                if n_w1 < 0:   # the twin buffer is full: the twin is dropped
+                    more |= MORE_TWINS
+                else:
+                    n_w = n_w1
+                # the twin exists iff last_twin <= horizon (its time: last_twin)
+                if last_twin <= horizon and keep == 1 and t <= window and last_twin <= window:
+                    means[2] += last_twin - t
                     means[3] += 1.0
             continue
         s_hi, s_lo, x3 = pcg_next(s_hi, s_lo, i_hi, i_lo)
@@ -235,21 +249,24 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         p_uat[n_p] = nan
         p_ucomp[n_p] = nan
         p_dn[n_p] = nan
-        n_p += keep
+        n_p += step
+        more |= keep - step
         if keep == 1 and t <= window:
             means[0] += td - t
             means[1] += 1.0
         if cat == CAT_LOW_ACT:
-            n_w0 = n_w
-            s_hi, s_lo, last_twin, n_w = shadow_twin(
+            s_hi, s_lo, last_twin, n_w1 = shadow_twin(
                 s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
                 w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_SEND, sdw0 + src, dst)
-            if n_w < 0:
-                return OVERFLOW, OVERFLOW
-            if n_w > n_w0 and keep == 1 and t <= window and w_t[n_w0] <= window:
-                means[2] += w_t[n_w0] - t
+            if n_w1 < 0:   # the twin buffer is full: the twin is dropped
+                more |= MORE_TWINS
+            else:
+                n_w = n_w1
+            # the twin exists iff last_twin <= horizon (its time: last_twin)
+            if last_twin <= horizon and keep == 1 and t <= window and last_twin <= window:
+                means[2] += last_twin - t
                 means[3] += 1.0
-    return n_p, n_w
+    return n_p, n_w, more
 
 
 @njit(**JIT_NORC)
@@ -266,6 +283,14 @@ def primary_first(a, b, n_p, n_w, p_t, w_t):
     """Whether the stable merge takes primary row ``a`` before twin row ``b``: a cluster
     row comes before a twin at equal times (``traces.generate_traces``)."""
     return b >= n_w or (a < n_p and p_t[a] <= w_t[b])
+
+
+@njit(**JIT_NORC)
+def need_dropped(a, b, n_p, n_w, more):
+    """Whether the stable merge's next row is unknown: a stream whose rows given are
+    all taken has more rows that ``generate_run`` dropped (``more``)."""
+    return ((a >= n_p and (more & MORE_PRIMARY) != 0)
+            or (b >= n_w and (more & MORE_TWINS) != 0))
 
 
 @njit(**JIT_NORC)
@@ -302,11 +327,13 @@ def merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
 
 @njit(**JIT)
 def alloc_rows(cap):
-    """Trace buffers: 8 primary columns and 4 twin columns of ``cap`` rows each."""
-    return (np.empty(cap), np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64),
-            np.empty(cap, dtype=np.int64), np.empty(cap), np.empty(cap), np.empty(cap),
-            np.empty(cap), np.empty(cap), np.empty(cap, dtype=np.int64),
-            np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64))
+    """Trace buffers: 8 primary columns and 4 twin columns of ``cap`` rows each, plus
+    one scratch row (``generate_run`` writes a dropped row there)."""
+    n = cap + 1
+    return (np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
+            np.empty(n, dtype=np.int64), np.empty(n), np.empty(n), np.empty(n),
+            np.empty(n), np.empty(n), np.empty(n, dtype=np.int64),
+            np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64))
 
 
 @njit(**JIT)
@@ -323,10 +350,11 @@ def count_rows(seed_words, first_run, n_runs, fp, ip, cap0, out_counts):
         while True:
             (p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
              w_t, w_kind, w_src, w_dst) = rows
-            n_p, n_w = generate_run(seed_words, first_run + i, fp, ip, mixer, words4,
-                                    last_deliver, p_t, p_kind, p_src, p_dst, p_td, p_uat,
-                                    p_ucomp, p_dn, w_t, w_kind, w_src, w_dst, means)
-            if n_p != OVERFLOW:
+            n_p, n_w, more = generate_run(seed_words, first_run + i, fp, ip, mixer, words4,
+                                          last_deliver, p_t, p_kind, p_src, p_dst, p_td,
+                                          p_uat, p_ucomp, p_dn, w_t, w_kind, w_src, w_dst,
+                                          means)
+            if more == 0:   # every row kept
                 break
             cap *= 2
             rows = alloc_rows(cap)
@@ -346,10 +374,10 @@ def fill_rows(seed_words, first_run, n_runs, fp, ip, cap, offsets,
     (p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
      w_t, w_kind, w_src, w_dst) = alloc_rows(cap)
     for i in range(n_runs):
-        n_p, n_w = generate_run(seed_words, first_run + i, fp, ip, mixer, words4,
-                                last_deliver, p_t, p_kind, p_src, p_dst, p_td, p_uat,
-                                p_ucomp, p_dn, w_t, w_kind, w_src, w_dst, means)
-        o = offsets[i]
+        n_p, n_w, _ = generate_run(seed_words, first_run + i, fp, ip, mixer, words4,
+                                   last_deliver, p_t, p_kind, p_src, p_dst, p_td, p_uat,
+                                   p_ucomp, p_dn, w_t, w_kind, w_src, w_dst, means)
+        o = offsets[i]   # cap is count_rows's: every row is kept
         end = merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
                          w_t, w_kind, w_src, w_dst, o, t, kind, src, dst, td, uat, ucomp, dn)
         for k in range(o, end):

@@ -166,6 +166,9 @@ D_CKT = F_M0 + N_OUT_F
 #: Error codes left in ``R_ERROR`` (a capacity was exceeded: never expected, the
 #: capacities are upper bounds derived from the number of rows).
 ERR_NONE, ERR_CAPACITY = 0, 1
+#: ``engine.play_run``'s code for a run whose next row was dropped by ``gen.generate_run``
+#: (its buffers were full): the caller grows them and plays the run again.
+ERR_MORE_ROWS = 3
 
 #: An item of the event heap, ``IT[seq]`` (``state.heap_push``), holds
 #: ``payload << HEAP_BITS | kind``: its kind (``HEAP_DELIVER``, ``HEAP_NOTIFY``,

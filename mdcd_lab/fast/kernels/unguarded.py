@@ -14,7 +14,7 @@ from numba import njit
 from ...constants import ABSENT, HEAP_DELIVER, KIND_FAULT, KIND_OUTPUT, SDW
 from .._config import JIT_NORC
 from .common import end_failed
-from .gen import primary_first
+from .gen import need_dropped, primary_first
 from .layout import (
     F_NOW,
     FP_HORIZON,
@@ -65,16 +65,21 @@ def drain_unguarded(I, D, until):
 
 
 @njit(**JIT_NORC)
-def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w):
+def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w, more):
     """``unguarded.play_unguarded`` from primary row ``a`` and twin row ``b`` on.
 
-    Returns the number of rows processed.
+    Returns the number of rows processed, or -1 if a row dropped by
+    ``gen.generate_run`` is needed (``more``: ``engine.play_run``).
     """
     # reads the run's rows from a, b; writes M.phase, F.now, P err, MS, heap, M.t_end
     wr(I, R0 + M_PHASE, 1)
     ht = rd(I, H_HT)
     n_rows = 0
-    while a < n_p or b < n_w:
+    while True:
+        if need_dropped(a, b, n_p, n_w, more):
+            return -1
+        if a >= n_p and b >= n_w:
+            break
         twin = not primary_first(a, b, n_p, n_w, p_t, w_t)
         if twin:
             t = w_t[b]
