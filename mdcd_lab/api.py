@@ -86,7 +86,8 @@ def _numba_missing() -> str:
 def _with_protocol(df: pd.DataFrame, protocol) -> pd.DataFrame:
     """Put a ``protocol`` column (categorical: the protocol's name) in front of a frame."""
     name = get_rules(protocol).name
-    df.insert(0, "protocol", pd.Categorical([name] * len(df), categories=[name]))
+    codes = np.zeros(len(df), dtype=np.int8)   # no list of len(df) names (memory)
+    df.insert(0, "protocol", pd.Categorical.from_codes(codes, categories=[name]))
     return df
 
 

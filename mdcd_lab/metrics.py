@@ -226,18 +226,25 @@ VIOLATIONS = ("orphans", "lost", "duplicates", "lost_outputs", "contaminated_res
 
 
 def finalize_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Give a per-run frame the schema's column order and compact dtypes."""
-    out = pd.DataFrame(index=range(len(df)))
+    """Give a per-run frame the schema's column order and compact dtypes.
+
+    A column that already has its dtype is not copied: the result holds the
+    caller's arrays (the numba engine's output rows), so a table of 10^6 runs
+    costs its own size once, not twice (issue 20).
+    """
+    n = len(df)
+    cols: dict[str, object] = {}
     for m in METRICS:
-        col = df[m.name].to_numpy() if m.name in df else np.zeros(len(df))
         if m.dtype == "category":
-            out[m.name] = pd.Categorical(col, categories=list(OUTCOMES))
+            col = df[m.name] if m.name in df else np.zeros(n)
+            cols[m.name] = pd.Categorical(col, categories=list(OUTCOMES))
         else:
-            out[m.name] = np.asarray(col).astype(m.dtype)
-    extra = [c for c in df.columns if c not in METRIC_NAMES]
-    for c in extra:
-        out[c] = df[c].to_numpy()
-    return out
+            col = df[m.name].to_numpy() if m.name in df else np.zeros(n)
+            cols[m.name] = np.asarray(col).astype(m.dtype, copy=False)
+    for c in df.columns:
+        if c not in METRIC_NAMES:
+            cols[c] = df[c].to_numpy()
+    return pd.DataFrame(cols, index=pd.RangeIndex(n), copy=False)
 
 
 def empty_results() -> pd.DataFrame:

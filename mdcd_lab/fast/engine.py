@@ -215,7 +215,9 @@ def _frame(OI: np.ndarray, OF: np.ndarray, run_col: np.ndarray, seed: int) -> pd
         cols[name] = OI[k]
     for k, name in enumerate(FLOAT_METRICS):
         cols[name] = OF[k]
-    cols["outcome"] = np.asarray(OUTCOMES, dtype=object)[cols["outcome"]]
+    # the outcome's codes are indices into OUTCOMES; the other rows are the columns'
+    # final arrays (finalize_frame keeps them: no copy of the table)
+    cols["outcome"] = pd.Categorical.from_codes(cols["outcome"], categories=list(OUTCOMES))
     cols["run"] = run_col
     cols["seed"] = np.full(len(run_col), seed, dtype=np.int64)
     df = pd.DataFrame({name: cols[name] for name in METRIC_NAMES}, copy=False)
