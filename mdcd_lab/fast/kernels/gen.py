@@ -60,9 +60,8 @@ def shadow_twin(s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
                 w_t, w_kind, w_src, w_dst, n_w, cap_w, kind, src, dst):
     """The shadow twin of a cluster event at ``t``: its offset (one draw), made
     non-decreasing so twins keep the cluster's order (D12), appended to the twin rows
-    if it falls before ``horizon``.  Returns ``(s_hi, s_lo, last_twin, n_w)``; the
-    twin exists iff ``last_twin <= horizon``, and ``n_w = -1`` when it does but the twin
-    buffer is full (it is dropped)."""
+    iff it falls before ``horizon``.  Returns ``(s_hi, s_lo, last_twin, n_w)``;
+    ``n_w = -1``: the twin exists but the buffer is full (dropped)."""
     s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
     lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
     a = t + lag
@@ -105,14 +104,10 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     ``next_double``; every floating-point operation has the reference's
     operands and order (``t + e / total``, ``latency * e``, ``(2u - 1) *
     shadow_lag``, ``max(a, b)`` as Python's "``b`` if ``b > a`` else ``a``").
-    Returns ``(n_primary, n_twins, more)``.  A full buffer stops the run's rows
-    from being stored, not drawn: the draws go on to the end (the means cover every
-    row), the rows kept are the stream's first ``n_primary`` (``n_twins``), and
-    ``more`` has ``MORE_PRIMARY`` (``MORE_TWINS``) set if rows of that stream were
-    dropped.  ``engine.play_run`` plays such a prefix until it would need a dropped
-    row; the caller then grows the buffers and generates the run again (issue 20:
-    the memory of a run follows the rows it plays, not the horizon).  Each buffer
-    has one scratch row past its capacity (``alloc_rows``), written by a dropped row.
+    Returns ``(n_primary, n_twins, more)``: a full buffer drops the stream's later
+    rows (written to its scratch row, ``alloc_rows``) but the draws go on (the means
+    cover every row); ``more`` has ``MORE_PRIMARY`` / ``MORE_TWINS`` set if rows of
+    that stream were dropped (issue 20: memory follows the rows played, not the horizon).
     """
     horizon = fp[FP_HORIZON]
     total = fp[FP_TOTAL]
@@ -150,8 +145,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
         if t > last_t:
             break
         keep = 1 if t <= horizon else 0   # past the horizon: only a twin may be kept
-        # full: a kept row is written to the scratch row and dropped (MORE_PRIMARY == 1)
-        step = keep if n_p < cap_p else 0
+        step = keep if n_p < cap_p else 0   # full: dropped (MORE_PRIMARY == 1)
         s_hi, s_lo, x1 = pcg_next(s_hi, s_lo, i_hi, i_lo)
         x = to_double(x1) * total
         # the first c with x < w0 + ... + wc (sums formed in the reference's order),
@@ -211,7 +205,6 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                     more |= MORE_TWINS
                 else:
                     n_w = n_w1
-                # the twin exists iff last_twin <= horizon (its time: last_twin)
                 if last_twin <= horizon and keep == 1 and t <= window and last_twin <= window:
                     means[2] += last_twin - t
                     means[3] += 1.0
@@ -262,7 +255,6 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                 more |= MORE_TWINS
             else:
                 n_w = n_w1
-            # the twin exists iff last_twin <= horizon (its time: last_twin)
             if last_twin <= horizon and keep == 1 and t <= window and last_twin <= window:
                 means[2] += last_twin - t
                 means[3] += 1.0
@@ -287,8 +279,7 @@ def primary_first(a, b, n_p, n_w, p_t, w_t):
 
 @njit(**JIT_NORC)
 def need_dropped(a, b, n_p, n_w, more):
-    """Whether the stable merge's next row is unknown: a stream whose rows given are
-    all taken has more rows that ``generate_run`` dropped (``more``)."""
+    """Whether the merge's next row is unknown (a used-up stream dropped rows)."""
     return ((a >= n_p and (more & MORE_PRIMARY) != 0)
             or (b >= n_w and (more & MORE_TWINS) != 0))
 
@@ -327,8 +318,7 @@ def merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
 
 @njit(**JIT)
 def alloc_rows(cap):
-    """Trace buffers: 8 primary columns and 4 twin columns of ``cap`` rows each, plus
-    one scratch row (``generate_run`` writes a dropped row there)."""
+    """Trace buffers: 8 primary and 4 twin columns of ``cap`` rows and a scratch row."""
     n = cap + 1
     return (np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
             np.empty(n, dtype=np.int64), np.empty(n), np.empty(n), np.empty(n),
