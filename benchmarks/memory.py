@@ -10,10 +10,12 @@ so imports, the kernels' loading and a warm-up call are not counted):
   peak during the call above the resident size before it, divided by the memory of
   the returned table (``DataFrame.memory_usage(deep=True)``).
 
+Each tree's kernels are loaded (compiled, if its cache is cold) by a first child
+whose numbers are not kept: a compilation leaves the process's resident size high.
+
 With ``--baseline REV`` the same is measured for git revision ``REV`` (exported
-with ``git archive``; its numba cache is compiled first, a few minutes), at the
-horizons of ``--baseline-horizons`` only (sized to the horizon, the engine before
-issue 20 needed 5.9 GB at horizon 1e5 and 18 GB at 3e5).
+with ``git archive``), at the horizons of ``--baseline-horizons`` only (sized to
+the horizon, the engine before issue 20 needed 6 GB at horizon 1e5, 18 GB at 3e5).
 
 Usage::
 
@@ -84,6 +86,7 @@ def export(rev: str, dest: Path) -> Path:
 
 
 def report(label: str, tree: Path, horizons: list[float], runs: int) -> None:
+    measure(tree, 100.0, 4)   # compiles the tree's kernels if its cache is cold: not counted
     for h in horizons:
         out = measure(tree, h, 4)
         print(f"| {label} | horizon | `simulate(Scenario(horizon={h:g}), 4, 1)` | "
