@@ -34,6 +34,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from instructions import export  # noqa: E402  (git archive of a revision)
 
 CHILD = r"""
 import json, os, sys
@@ -73,16 +75,6 @@ def measure(tree: Path, horizon: float, runs: int) -> dict:
     if Path(out["package"]).resolve() != (tree / "mdcd_lab").resolve():
         raise SystemExit(f"the child imported {out['package']}, not the tree {tree}")
     return out
-
-
-def export(rev: str, dest: Path) -> Path:
-    """``git archive`` of ``rev`` extracted into ``dest``."""
-    sha = subprocess.run(["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout.strip()
-    archive = subprocess.run(["git", "archive", sha], cwd=ROOT, capture_output=True,
-                             check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-    return dest
 
 
 def report(label: str, tree: Path, horizons: list[float], runs: int) -> None:
