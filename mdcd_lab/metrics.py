@@ -19,7 +19,8 @@ from .constants import OUTCOMES
 
 __all__ = ["Metric", "METRICS", "METRIC_NAMES", "METRIC_LABELS", "ENGINE_METRICS", "INT_METRICS",
            "FLOAT_METRICS", "OUTCOMES", "VIOLATIONS", "SUPPORTS", "NONNEGATIVE_SUPPORTS",
-           "RUN_LENGTH_METRICS", "empty_results", "metrics_markdown", "finalize_frame"]
+           "RUN_LENGTH_METRICS", "empty_results", "metrics_markdown", "finalize_frame",
+           "finalize_columns"]
 
 #: What values a metric can take, which decides its default confidence interval in
 #: [`mdcd_lab.stats.summary.summarize`][mdcd_lab.stats.summarize]: ``"count"`` (non-negative
@@ -226,25 +227,41 @@ VIOLATIONS = ("orphans", "lost", "duplicates", "lost_outputs", "contaminated_res
 
 
 def finalize_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Give a per-run frame the schema's column order and compact dtypes.
+    """Give a per-run frame the schema's column order and compact dtypes."""
+    cols = {name: df[name] for name in df.columns}
+    return finalize_columns(cols, len(df))
 
-    A column that already has its dtype is not copied: the result holds the
-    caller's arrays (the numba engine's output rows), so a table of 10^6 runs
-    costs its own size once, not twice (issue 20).
+
+def finalize_columns(cols: dict, n: int) -> pd.DataFrame:
+    """The per-run frame of ``n`` runs from named columns (arrays, Series or
+    categoricals), in the schema's order and dtypes, then the other columns.
+
+    A writable array that already has its dtype is not copied: the frame holds it
+    (the numba engine's output rows), so a table of 10^6 runs costs its own size
+    once, not twice (issue 20).  Anything else is copied into a new array.
     """
-    n = len(df)
-    cols: dict[str, object] = {}
+    out: dict[str, object] = {}
     for m in METRICS:
+        col = cols[m.name] if m.name in cols else np.zeros(n)
         if m.dtype == "category":
-            col = df[m.name] if m.name in df else np.zeros(n)
-            cols[m.name] = pd.Categorical(col, categories=list(OUTCOMES))
+            out[m.name] = pd.Categorical(col, categories=list(OUTCOMES))
         else:
-            col = df[m.name].to_numpy() if m.name in df else np.zeros(n)
-            cols[m.name] = np.asarray(col).astype(m.dtype, copy=False)
-    for c in df.columns:
+            out[m.name] = _owned(col, m.dtype)
+    for c, col in cols.items():
         if c not in METRIC_NAMES:
-            cols[c] = df[c].to_numpy()
-    return pd.DataFrame(cols, index=pd.RangeIndex(n), copy=False)
+            out[c] = _owned(col, None)
+    return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
+
+
+def _owned(col, dtype) -> np.ndarray:
+    """``col`` as a writable array of ``dtype`` (its own if ``None``), copied unless it
+    is a writable ndarray of that dtype already."""
+    arr = col if isinstance(col, np.ndarray) else np.asarray(col)
+    if dtype is None and isinstance(col, pd.Series | pd.Index):
+        return col.to_numpy(copy=True)
+    if arr is col and arr.flags.writeable and (dtype is None or arr.dtype == dtype):
+        return arr
+    return np.array(arr, dtype=dtype, copy=True)
 
 
 def empty_results() -> pd.DataFrame:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_runs_seed
-from ..metrics import FLOAT_METRICS, INT_METRICS, METRIC_NAMES, OUTCOMES, finalize_frame
+from ..metrics import FLOAT_METRICS, INT_METRICS, OUTCOMES, finalize_columns
 from ..protocols import Rules, get_rules
 from ..scenario import Scenario
 from ..traces.generation import category_weights
@@ -216,12 +216,11 @@ def _frame(OI: np.ndarray, OF: np.ndarray, run_col: np.ndarray, seed: int) -> pd
     for k, name in enumerate(FLOAT_METRICS):
         cols[name] = OF[k]
     # the outcome's codes are indices into OUTCOMES; the other rows are the columns'
-    # final arrays (finalize_frame keeps them: no copy of the table)
+    # final arrays (finalize_columns keeps them: no copy of the table)
     cols["outcome"] = pd.Categorical.from_codes(cols["outcome"], categories=list(OUTCOMES))
     cols["run"] = run_col
     cols["seed"] = np.full(len(run_col), seed, dtype=np.int64)
-    df = pd.DataFrame({name: cols[name] for name in METRIC_NAMES}, copy=False)
-    return finalize_frame(df)
+    return finalize_columns(cols, len(run_col))
 
 
 def _n_blocks(n_runs: int) -> int:
