@@ -241,3 +241,54 @@ def test_section_3_1_scenario_clustered():
         assert (res["ckpt_act"], res["ckpt_sdw"]) == (1, 1)
         assert res["rollback_procs"] == 2 and res["n_resent"] == 1
         assert no_violations(res)
+
+
+# Atomic recovery's rollback (recovery.rollback) writes its own rows of the event log;
+# executed recovery (the default) writes them in executed.py.
+ATOMIC = m.Scenario(fault_rate=0.05, horizon=30, latency=0.3, coord_period=2.0,
+                    recovery="atomic")
+
+
+@pytest.mark.parametrize("protocol", [p for p in m.protocol_names()
+                                      if p not in ("coordinated", "unguarded")])
+def test_atomic_rollback_rows_name_the_restored_checkpoint_and_the_replays(protocol):
+    """Each ``rollback`` row of an atomic recovery names the checkpoint it restores
+    (the process's own ``ckpt_s1``/``ckpt_s2`` row of that ordinal: its index as
+    ``level``, its ordinal as ``index`` and ``ckpt``, its time as ``t_restore``) and
+    the deliveries undone (``n``: the process's deliveries after that checkpoint);
+    each ``replay`` row that follows it names a message the process received after
+    the checkpoint (its ``deliver`` row: sender, level, ``k``); and the rows agree
+    with the run's metrics (``rollback_procs``, ``rollback_events_max``,
+    ``rollback_dist_max``, ``n_replayed``)."""
+    rollbacks = replays = 0
+    for run in range(6):
+        _, events, res = m.run_events(ATOMIC, 1, run, protocol)
+        rows = events.reset_index(drop=True)
+        rb = rows[rows.event == "rollback"]
+        assert len(rb) == res["rollback_procs"], run
+        assert (rows.event == "replay").sum() == res["n_replayed"], run
+        if rb.empty:
+            continue
+        assert rb["n"].max() == res["rollback_events_max"]
+        assert (rb["t"] - rb["t_restore"]).max() == res["rollback_dist_max"]
+        for i, r in rb.iterrows():
+            assert r.peer == "", r
+            mine = rows.iloc[:i][rows.iloc[:i].proc == r.proc]
+            ck = mine[mine.event.isin(["ckpt_s1", "ckpt_s2"]) & (mine.ckpt == r.ckpt)]
+            assert len(ck) >= 1, r
+            ck, at = ck.iloc[-1], ck.index[-1]
+            assert (r.level, r["index"], r.t_restore) == (ck["index"], ck.ckpt, ck.t), r
+            after = mine.loc[at:]
+            delivered = after[after.event == "deliver"]
+            assert r.n == len(delivered), r
+            rollbacks += 1
+            j = i + 1
+            while j < len(rows) and rows.event[j] == "replay" and rows.proc[j] == r.proc:
+                rp = rows.iloc[j]
+                assert rp.k == rp["index"]
+                same = delivered[(delivered.peer == rp.peer) & (delivered.level == rp.level)
+                                 & (delivered.k == rp.k)]
+                assert len(same) >= 1, rp
+                replays += 1
+                j += 1
+    assert rollbacks >= 3 and replays >= 1
