@@ -63,6 +63,17 @@ EQUIVALENT: dict[str, str] = {
         "`p.ext_ivr = None` for `= ext_star`: the round runs only under atomic recovery, "
         "which ends the run right after; nothing reads a shadow's ext_ivr after it "
         "(validated_levels takes ext_star itself under coordinated_recovery)",
+    "mdcd_lab.reference.recovery.x_validated_levels__mutmut_10":
+        "`ext_ivr = max(q.ext_ivr ...)` also under coordinated_recovery: the recovery round "
+        "ran just before (error_recovery) and set every shadow's ext_ivr to ext_star, and "
+        "there is always a shadow (sdw0), so the max is ext_star",
+    "mdcd_lab.reference.recovery.x_validated_levels__mutmut_13":
+        "`default=None` in the max over the shadows: never empty (sdw0 is a shadow in "
+        "every run, state.Run: n_low >= 1)",
+    "mdcd_lab.reference.recovery.x_validated_levels__mutmut_15":
+        "no `default` in the max over the shadows: never empty (sdw0)",
+    "mdcd_lab.reference.recovery.x_validated_levels__mutmut_16":
+        "`default=1` in the max over the shadows: never empty (sdw0)",
     "mdcd_lab.reference.recovery.x_restore_point__mutmut_1":
         "`p.dirty_bit != 1 and not p.ckpt_array`: dirty_bit == 1 iff ckpt_array is non-empty "
         "(as for x_rollback__mutmut_3; executed.recover empties both together), so both "
