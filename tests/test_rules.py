@@ -7,6 +7,7 @@ test says otherwise, both readings of the paper give the same numbers.
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 import mdcd_lab as m
@@ -259,13 +260,23 @@ def test_atomic_rollback_rows_name_the_restored_checkpoint_and_the_replays(proto
     each ``replay`` row that follows it names a message the process received after
     the checkpoint (its ``deliver`` row: sender, level, ``k``); and the rows agree
     with the run's metrics (``rollback_procs``, ``rollback_events_max``,
-    ``rollback_dist_max``, ``n_replayed``)."""
-    rollbacks = replays = 0
+    ``rollback_dist_max``, ``n_replayed``); a ``suppress`` row names the shadows'
+    validated level (``level``) and int_mSN_G_sdw (``index``), and its ``n`` counts at
+    least the twins between them."""
+    rollbacks = replays = suppress_rows = 0
     for run in range(6):
         _, events, res = m.run_events(ATOMIC, 1, run, protocol)
         rows = events.reset_index(drop=True)
         rb = rows[rows.event == "rollback"]
         assert len(rb) == res["rollback_procs"], run
+        for _, r in rows[rows.event == "suppress"].iterrows():
+            # level: the shadows' validated level ivr, index: int_mSN_G_sdw; the
+            # twins not made yet up to ivr are among the suppressed ones
+            assert r.n == res["n_suppressed"] > 0
+            if protocol != "mdcd-vector":
+                assert isinstance(r.level, (int, np.integer)), r
+                assert r.n >= max(r.level - r["index"], 0), r
+                suppress_rows += 1
         assert (rows.event == "replay").sum() == res["n_replayed"], run
         if rb.empty:
             continue
@@ -292,3 +303,4 @@ def test_atomic_rollback_rows_name_the_restored_checkpoint_and_the_replays(proto
                 replays += 1
                 j += 1
     assert rollbacks >= 3 and replays >= 1
+    assert suppress_rows >= (protocol == "mdcd-unclustered")
