@@ -28,6 +28,7 @@ from engines import engines_agree
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.protocols import READINGS, get_rules
+from mdcd_lab.reference.oracle import ORACLE_METRICS
 
 #: The counts of the oracle (plus unsafe_clean, counted at the end of a run).
 VERDICT = ("orphans", "lost", "duplicates", "lost_outputs", "dup_outputs",
@@ -422,3 +423,27 @@ def test_duplicate_outputs_by_level_and_of_several_rollbacks(first_run):
     df = engines_agree(OUTPUTS, "paper-uncharitable", runs=1, seed=7, first_run=first_run)
     assert df["outcome"].iloc[0] == "recovered"
     assert df["dup_outputs"].iloc[0] >= 1
+
+
+#: atomic recovery, faults in one process at a time, weak ATs (found by drawing runs)
+CONTAMINATED = m.Scenario(recovery="atomic", n_low=3, fault_rate=0.1, horizon=20,
+                          latency=1.0, at_coverage=0.5, fault_scope="process")
+
+
+@pytest.mark.parametrize("first_run", [17, 59], ids=["erroneous replay", "erroneous re-send"])
+def test_contaminated_restores_by_replay_and_by_resent_twins(first_run):
+    """``check_states`` counts a rolled-back process that replays an erroneous message
+    (run 17: ``replayed.get(p.idx)``, check_states__mutmut_13) and each erroneous twin
+    the shadows re-send (run 59: ``+ sum(1 ...)``, check_states__mutmut_20 and _22) as
+    contaminated restores, and logs it as a violation even when it is the run's only
+    one.  ``mdcd``, both engines."""
+    df = engines_agree(CONTAMINATED, "mdcd", runs=1, seed=11, first_run=first_run)
+    assert df["outcome"].iloc[0] == "recovered"
+    n = df["contaminated_restore"].iloc[0]
+    assert n >= 1
+    # the only violation of the run, logged as one (record_verdicts__mutmut_15 logged
+    # contaminated restores only together with a cascade)
+    assert df[[c for c in ORACLE_METRICS if c != "contaminated_restore"]].iloc[0].sum() == 0
+    _, events, _ = m.run_events(CONTAMINATED, 11, first_run, "mdcd")
+    vio = events[events.event == "violation"]
+    assert dict(zip(vio.metric, vio.n, strict=True)) == {"contaminated_restore": n}

@@ -13,6 +13,7 @@ import pytest
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.protocols import PROTOCOLS, VARIANTS
+from mdcd_lab.reference.oracle import ORACLE_METRICS
 
 # one cluster member, two high-confidence processes, perfect ATs
 SC = m.Scenario(n_low=1, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0)
@@ -263,12 +264,21 @@ def test_atomic_rollback_rows_name_the_restored_checkpoint_and_the_replays(proto
     ``rollback_dist_max``, ``n_replayed``); a ``suppress`` row names the shadows'
     validated level (``level``) and int_mSN_G_sdw (``index``), and its ``n`` counts at
     least the twins between them."""
-    rollbacks = replays = suppress_rows = 0
+    rollbacks = replays = suppress_rows = violations = 0
     for run in range(6):
         _, events, res = m.run_events(ATOMIC, 1, run, protocol)
         rows = events.reset_index(drop=True)
         rb = rows[rows.event == "rollback"]
         assert len(rb) == res["rollback_procs"], run
+        # one violation row per oracle count that is not zero, when any but the
+        # duplicate outputs is (oracle.record_verdicts)
+        vio = rows[rows.event == "violation"]
+        if any(res[c] for c in ORACLE_METRICS if c != "dup_outputs"):
+            assert dict(zip(vio.metric, vio.n, strict=True)) == {
+                c: res[c] for c in ORACLE_METRICS if res[c]}, run
+            violations += 1
+        else:
+            assert vio.empty, run
         for _, r in rows[rows.event == "suppress"].iterrows():
             # level: the shadows' validated level ivr, index: int_mSN_G_sdw; the
             # twins not made yet up to ivr are among the suppressed ones
@@ -304,3 +314,4 @@ def test_atomic_rollback_rows_name_the_restored_checkpoint_and_the_replays(proto
                 j += 1
     assert rollbacks >= 3 and replays >= 1
     assert suppress_rows >= (protocol == "mdcd-unclustered")
+    assert violations >= (protocol == "mdcd-unclustered")
