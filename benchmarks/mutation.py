@@ -45,6 +45,10 @@ EQUIVALENT: dict[str, str] = {
         "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
         "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "
         "family), so the `else -1` branch is unreachable",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_19":
+        "`orphans and lost or ...` for `orphans or lost or ...`: every orphan adds its "
+        "receiver to `cascade` (oracle.check_messages, quiet.quiet_messages), so a run "
+        "with orphans has a cascade and is logged either way",
     "mdcd_lab.reference.recovery.x_rollback__mutmut_3":
         "`... or p.dirty_bit != 1 and not p.ckpt_array` for `... or p.dirty_bit != 1 or not "
         "p.ckpt_array`: a G_act or G_sdw process has dirty_bit == 1 iff its ckpt_array is "

@@ -447,3 +447,20 @@ def test_contaminated_restores_by_replay_and_by_resent_twins(first_run):
     _, events, _ = m.run_events(CONTAMINATED, 11, first_run, "mdcd")
     vio = events[events.event == "violation"]
     assert dict(zip(vio.metric, vio.n, strict=True)) == {"contaminated_restore": n}
+
+
+@pytest.mark.parametrize("first_run, only", [(16, "lost"), (10, "duplicates")])
+def test_a_run_with_one_kind_of_violation_logs_it(first_run, only):
+    """``record_verdicts`` logs the violations of a run whenever any count but the
+    duplicate outputs is not zero, also when it is the only one: lost messages alone
+    (run 16, record_verdicts__mutmut_18) or duplicates alone (run 10, _17).
+    ``mdcd-paper`` under atomic recovery, both engines for the counts."""
+    sc = m.Scenario(recovery="atomic", fault_rate=0.05, horizon=30, latency=0.3,
+                    coord_period=2.0)
+    df = engines_agree(sc, "mdcd-paper", runs=1, seed=11, first_run=first_run)
+    n = df[only].iloc[0]
+    assert n >= 1
+    assert df[[c for c in ORACLE_METRICS if c != only]].iloc[0].sum() == 0
+    _, events, _ = m.run_events(sc, 11, first_run, "mdcd-paper")
+    vio = events[events.event == "violation"]
+    assert dict(zip(vio.metric, vio.n, strict=True)) == {only: n}
