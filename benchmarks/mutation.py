@@ -49,6 +49,21 @@ EQUIVALENT: dict[str, str] = {
         "`orphans and lost or ...` for `orphans or lost or ...`: every orphan adds its "
         "receiver to `cascade` (oracle.check_messages, quiet.quiet_messages), so a run "
         "with orphans has a cascade and is logged either way",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_29":
+        "one of the three `-1` (peer, level, index) of the violation row dropped: the "
+        "others move up and the last takes its default, `-1`: the same row",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_30":
+        "one of the three `-1` (peer, level, index) of the violation row dropped: the "
+        "others move up and the last takes its default, `-1`: the same row",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_31":
+        "one of the three `-1` (peer, level, index) of the violation row dropped: the "
+        "others move up and the last takes its default, `-1`: the same row",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_35":
+        "proc -2 for -1 in the violation row: events.event_frame writes every negative "
+        "proc as `system`",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_37":
+        "peer -2 for -1 in the violation row: events.event_frame writes every negative "
+        "peer as no peer",
     "mdcd_lab.reference.recovery.x_rollback__mutmut_3":
         "`... or p.dirty_bit != 1 and not p.ckpt_array` for `... or p.dirty_bit != 1 or not "
         "p.ckpt_array`: a G_act or G_sdw process has dirty_bit == 1 iff its ckpt_array is "

@@ -464,3 +464,6 @@ def test_a_run_with_one_kind_of_violation_logs_it(first_run, only):
     _, events, _ = m.run_events(sc, 11, first_run, "mdcd-paper")
     vio = events[events.event == "violation"]
     assert dict(zip(vio.metric, vio.n, strict=True)) == {only: n}
+    # a violation is the system's, of no peer, level or index (docs/trace-format.md)
+    assert list(vio.proc) == ["system"] and list(vio.peer) == [""]
+    assert list(vio.level) == [-1] and list(vio["index"]) == [-1]
