@@ -55,10 +55,12 @@ $(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
 
 # Mutation testing of the reference rules and the oracle, one module at a time, each
-# mutant against the fast-tier tests that cover it (docs/testing.md); MODULES=... to pick.
+# mutant against the fast-tier tests that cover it (docs/testing.md); MODULES=... to pick,
+# MUTATION_ARGS="--resume --max-children 1" to finish a stopped run on one core.
 MODULES ?= levels confidence low act sdw recovery oracle
+MUTATION_ARGS ?=
 mutation: $(VENV)/.installed-mutation
-	$(BIN)/python benchmarks/mutation.py $(MODULES)
+	$(BIN)/python benchmarks/mutation.py $(MUTATION_ARGS) $(MODULES)
 
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[docs]'

@@ -45,6 +45,58 @@ EQUIVALENT: dict[str, str] = {
         "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
         "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "
         "family), so the `else -1` branch is unreachable",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_19":
+        "`orphans and lost or ...` for `orphans or lost or ...`: every orphan adds its "
+        "receiver to `cascade` (oracle.check_messages, quiet.quiet_messages), so a run "
+        "with orphans has a cascade and is logged either way",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_29":
+        "one of the three `-1` (peer, level, index) of the violation row dropped: the "
+        "others move up and the last takes its default, `-1`: the same row",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_30":
+        "one of the three `-1` (peer, level, index) of the violation row dropped: the "
+        "others move up and the last takes its default, `-1`: the same row",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_31":
+        "one of the three `-1` (peer, level, index) of the violation row dropped: the "
+        "others move up and the last takes its default, `-1`: the same row",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_35":
+        "proc -2 for -1 in the violation row: events.event_frame writes every negative "
+        "proc as `system`",
+    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_37":
+        "peer -2 for -1 in the violation row: events.event_frame writes every negative "
+        "peer as no peer",
+    "mdcd_lab.reference.recovery.x_rollback__mutmut_3":
+        "`... or p.dirty_bit != 1 and not p.ckpt_array` for `... or p.dirty_bit != 1 or not "
+        "p.ckpt_array`: a G_act or G_sdw process has dirty_bit == 1 iff its ckpt_array is "
+        "non-empty (confidence.checkpointing appends before dirty_bit = 1, "
+        "memory_reclamation sets dirty_bit = 1 if ckpt_array else 0), so both skip the same "
+        "processes",
+    "mdcd_lab.reference.recovery.x_rollback__mutmut_4":
+        "`p.role not in (ACT, SDW) and p.dirty_bit != 1 or not p.ckpt_array`: a G_act or "
+        "G_sdw process is skipped iff its ckpt_array is empty, i.e. iff dirty_bit != 1 (the "
+        "invariant above); any other process never checkpoints (only checkpointing appends, "
+        "for G_act and G_sdw), so its empty ckpt_array skips it in both",
+    "mdcd_lab.reference.recovery.x_rollback__mutmut_37":
+        "peer -2 for -1 in the rollback row: the event log's only reader (events.event_frame) "
+        "writes every negative peer as no peer",
+    "mdcd_lab.reference.recovery.x_recovery_round__mutmut_18":
+        "`p.ext_ivr = None` for `= ext_star`: the round runs only under atomic recovery, "
+        "which ends the run right after; nothing reads a shadow's ext_ivr after it "
+        "(validated_levels takes ext_star itself under coordinated_recovery)",
+    "mdcd_lab.reference.recovery.x_validated_levels__mutmut_10":
+        "`ext_ivr = max(q.ext_ivr ...)` also under coordinated_recovery: the recovery round "
+        "ran just before (error_recovery) and set every shadow's ext_ivr to ext_star, and "
+        "there is always a shadow (sdw0), so the max is ext_star",
+    "mdcd_lab.reference.recovery.x_validated_levels__mutmut_13":
+        "`default=None` in the max over the shadows: never empty (sdw0 is a shadow in "
+        "every run, state.Run: n_low >= 1)",
+    "mdcd_lab.reference.recovery.x_validated_levels__mutmut_15":
+        "no `default` in the max over the shadows: never empty (sdw0)",
+    "mdcd_lab.reference.recovery.x_validated_levels__mutmut_16":
+        "`default=1` in the max over the shadows: never empty (sdw0)",
+    "mdcd_lab.reference.recovery.x_restore_point__mutmut_1":
+        "`p.dirty_bit != 1 and not p.ckpt_array`: dirty_bit == 1 iff ckpt_array is non-empty "
+        "(as for x_rollback__mutmut_3; executed.recover empties both together), so both "
+        "return None for the same processes",
 }
 
 KILLED = {1, 3}
@@ -83,11 +135,25 @@ def tally(module: str) -> dict:
                 other={k: c for k, c in checked.items() if c not in KILLED | SURVIVED})
 
 
-def run_module(module: str, verbose: bool, max_children: int | None = None) -> dict:
+def unchecked(module: str, survivors: bool = False) -> list[str]:
+    """The mutants of ``module`` without a verdict in ``mutants/`` (never run, or stopped),
+    and with ``survivors`` the surviving ones too (to check them against new tests)."""
+    meta_path = ROOT / "mutants" / f"{REFERENCE}/{module}.py.meta"
+    if not meta_path.is_file():
+        return []
+    codes = json.loads(meta_path.read_text())["exit_code_by_key"]
+    return sorted(k for k, c in codes.items() if c is None or c in INTERRUPTED
+                  or (survivors and c not in KILLED and k not in EQUIVALENT))
+
+
+def run_module(module: str, verbose: bool, max_children: int | None = None,
+               resume: bool = False, survivors: bool = False) -> dict:
     """Run mutmut on ``mdcd_lab/reference/<module>.py``; return its row of the table.
 
     mutmut checks every mutant the pattern names again; the results of a run that was
-    stopped stay in ``mutants/`` for :func:`tally` (``--report``).
+    stopped stay in ``mutants/`` for :func:`tally` (``--report``).  With ``resume``
+    only the mutants without a verdict yet are run (``unchecked``; with ``survivors``
+    the surviving ones too), by name.
     """
     path = f"{REFERENCE}/{module}.py"
     if not (ROOT / path).is_file():
@@ -95,7 +161,12 @@ def run_module(module: str, verbose: bool, max_children: int | None = None) -> d
     # the fast tier's sizes (helpers.examples); one numba thread (mutmut forks per mutant)
     env = dict(os.environ, NUMBA_NUM_THREADS="1", MDCD_TEST_TIER="fast")
     t0, c0 = time.perf_counter(), _cpu()
-    cmd = [_bin("mutmut"), "run", f"mdcd_lab.reference.{module}.*"]
+    names = [f"mdcd_lab.reference.{module}.*"]
+    if resume and (ROOT / "mutants" / f"{path}.meta").is_file():
+        names = unchecked(module, survivors)
+        if not names:
+            return dict(tally(module), wall_s=0.0, cpu_s=0.0)
+    cmd = [_bin("mutmut"), "run", *names]
     if max_children is not None:
         cmd[2:2] = ["--max-children", str(max_children)]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=not verbose, text=True)
@@ -113,13 +184,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", action="store_true", help="show mutmut's own output")
     ap.add_argument("--max-children", type=int, default=None,
                     help="mutants run side by side (mutmut's default: the number of cores)")
+    ap.add_argument("--resume", action="store_true",
+                    help="run only the mutants without a verdict in mutants/ (a stopped run)")
+    ap.add_argument("--recheck-survivors", action="store_true",
+                    help="with --resume: the surviving mutants too (after new tests)")
     ap.add_argument("--report", action="store_true",
                     help="only print the table from the results recorded in mutants/ (no run)")
     args = ap.parse_args(argv)
     if args.report:
         rows = [tally(m) for m in args.modules]
     else:
-        rows = [run_module(m, args.verbose, args.max_children) for m in args.modules]
+        rows = [run_module(m, args.verbose, args.max_children, args.resume,
+                           args.recheck_survivors) for m in args.modules]
     print("| module | mutants | checked | killed | equivalent | survived "
           "| killed of non-equivalent checked | wall | CPU |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

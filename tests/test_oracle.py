@@ -28,6 +28,7 @@ from engines import engines_agree
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.protocols import READINGS, get_rules
+from mdcd_lab.reference.oracle import ORACLE_METRICS
 
 #: The counts of the oracle (plus unsafe_clean, counted at the end of a run).
 VERDICT = ("orphans", "lost", "duplicates", "lost_outputs", "dup_outputs",
@@ -370,3 +371,99 @@ def test_unclustered_orphans_replayed_or_in_transit_at_a_partner():
     res = engines_agree(sc, "mdcd-unclustered", runs=1, seed=2).iloc[0]
     assert res["outcome"] == "recovered"
     assert (int(res["orphans"]), int(res["cascade"])) == (2, 1)
+
+
+def test_recovery_round_raises_the_shadows_validated_level_before_they_take_over():
+    """C (``coordinated_recovery``) under atomic recovery, with the notifications in
+    flight not drained first: the round gives every shadow the highest validated level
+    ``v_star`` (``recovery.recovery_round``: ``ivr_low = join(ivr_low, v_star)``) before
+    ``validated_levels`` joins the shadows' ``ivr_low``; a shadow whose notification is
+    still in flight would otherwise take over below ``v_star`` (the oracle's ``lost``
+    differs in runs 9, 11 and 12 of seed 3 here).  Both engines."""
+    rules = dataclasses.replace(get_rules("mdcd"), name="mdcd-no-drain",
+                                drain_notifications=False)
+    assert rules.coordinated_recovery
+    sc = m.Scenario(recovery="atomic", fault_rate=0.05, horizon=30, latency=2.0)
+    df = engines_agree(sc, rules, runs=14, seed=3)
+    assert (df["outcome"] == "recovered").sum() >= 5
+
+
+@pytest.mark.parametrize("scenario, first_run", [
+    # a low message in transit and validated (ri) whose twin a shadow that has not
+    # heard of the validation re-sends from its log (d): check_messages__mutmut_89
+    (m.Scenario(recovery="atomic", n_low=3, fault_rate=0.1, horizon=20, latency=3.0,
+                at_coverage=0.7), 18),
+    # a replayed low message (rp) whose twin a shadow re-sends (d): check_messages__mutmut_90
+    (m.Scenario(recovery="atomic", n_low=2, fault_rate=0.1, horizon=20, latency=2.0), 46),
+], ids=["in transit and re-sent", "replayed and re-sent"])
+def test_a_message_held_twice_is_a_duplicate_not_a_loss(scenario, first_run):
+    """``check_messages`` counts how many ways the recovered state holds each message
+    (``rc + rp + ri + d``): two (replayed or in transit, and re-sent by a shadow that
+    has not heard of the passed AT, the notifications in flight not drained:
+    ``paper-no-drain``) is a duplicate, never a loss.  Found by drawing runs of
+    atomic recovery with several shadows and slow notifications.  Both engines."""
+    df = engines_agree(scenario, "paper-no-drain", runs=1, seed=5, first_run=first_run)
+    assert df["outcome"].iloc[0] == "recovered"
+    assert df["duplicates"].iloc[0] >= 1
+
+
+#: atomic recovery with many cluster outputs and lagging shadows (found by drawing runs)
+OUTPUTS = m.Scenario(recovery="atomic", n_low=3, fault_rate=0.1, horizon=20, latency=1.0,
+                     at_coverage=0.7, rate_ext_low=1.0, rate_ext_act=1.0, shadow_lag=0.5)
+
+
+@pytest.mark.parametrize("first_run", [25, 42, 45])
+def test_duplicate_outputs_by_level_and_of_several_rollbacks(first_run):
+    """``check_outputs`` under ``paper-uncharitable`` (outputs by level, not by count;
+    redone outputs not suppressed): an output regenerated after the takeover is
+    suppressed only when its level is known (``x is not None and x >= ivr``: runs 25
+    and 45, check_outputs__mutmut_32), and the outputs redone by each rolled-back
+    G_act process add up (``dup_out +=``: run 42, check_outputs__mutmut_46).  Both
+    engines."""
+    df = engines_agree(OUTPUTS, "paper-uncharitable", runs=1, seed=7, first_run=first_run)
+    assert df["outcome"].iloc[0] == "recovered"
+    assert df["dup_outputs"].iloc[0] >= 1
+
+
+#: atomic recovery, faults in one process at a time, weak ATs (found by drawing runs)
+CONTAMINATED = m.Scenario(recovery="atomic", n_low=3, fault_rate=0.1, horizon=20,
+                          latency=1.0, at_coverage=0.5, fault_scope="process")
+
+
+@pytest.mark.parametrize("first_run", [17, 59], ids=["erroneous replay", "erroneous re-send"])
+def test_contaminated_restores_by_replay_and_by_resent_twins(first_run):
+    """``check_states`` counts a rolled-back process that replays an erroneous message
+    (run 17: ``replayed.get(p.idx)``, check_states__mutmut_13) and each erroneous twin
+    the shadows re-send (run 59: ``+ sum(1 ...)``, check_states__mutmut_20 and _22) as
+    contaminated restores, and logs it as a violation even when it is the run's only
+    one.  ``mdcd``, both engines."""
+    df = engines_agree(CONTAMINATED, "mdcd", runs=1, seed=11, first_run=first_run)
+    assert df["outcome"].iloc[0] == "recovered"
+    n = df["contaminated_restore"].iloc[0]
+    assert n >= 1
+    # the only violation of the run, logged as one (record_verdicts__mutmut_15 logged
+    # contaminated restores only together with a cascade)
+    assert df[[c for c in ORACLE_METRICS if c != "contaminated_restore"]].iloc[0].sum() == 0
+    _, events, _ = m.run_events(CONTAMINATED, 11, first_run, "mdcd")
+    vio = events[events.event == "violation"]
+    assert dict(zip(vio.metric, vio.n, strict=True)) == {"contaminated_restore": n}
+
+
+@pytest.mark.parametrize("first_run, only", [(16, "lost"), (10, "duplicates")])
+def test_a_run_with_one_kind_of_violation_logs_it(first_run, only):
+    """``record_verdicts`` logs the violations of a run whenever any count but the
+    duplicate outputs is not zero, also when it is the only one: lost messages alone
+    (run 16, record_verdicts__mutmut_18) or duplicates alone (run 10, _17).
+    ``mdcd-paper`` under atomic recovery, both engines for the counts."""
+    sc = m.Scenario(recovery="atomic", fault_rate=0.05, horizon=30, latency=0.3,
+                    coord_period=2.0)
+    df = engines_agree(sc, "mdcd-paper", runs=1, seed=11, first_run=first_run)
+    n = df[only].iloc[0]
+    assert n >= 1
+    assert df[[c for c in ORACLE_METRICS if c != only]].iloc[0].sum() == 0
+    _, events, _ = m.run_events(sc, 11, first_run, "mdcd-paper")
+    vio = events[events.event == "violation"]
+    assert dict(zip(vio.metric, vio.n, strict=True)) == {only: n}
+    # a violation is the system's, of no peer, level or index (docs/trace-format.md)
+    assert list(vio.proc) == ["system"] and list(vio.peer) == [""]
+    assert list(vio.level) == [-1] and list(vio["index"]) == [-1]

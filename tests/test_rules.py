@@ -7,11 +7,13 @@ test says otherwise, both readings of the paper give the same numbers.
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
 from mdcd_lab.protocols import PROTOCOLS, VARIANTS
+from mdcd_lab.reference.oracle import ORACLE_METRICS
 
 # one cluster member, two high-confidence processes, perfect ATs
 SC = m.Scenario(n_low=1, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0)
@@ -241,3 +243,75 @@ def test_section_3_1_scenario_clustered():
         assert (res["ckpt_act"], res["ckpt_sdw"]) == (1, 1)
         assert res["rollback_procs"] == 2 and res["n_resent"] == 1
         assert no_violations(res)
+
+
+# Atomic recovery's rollback (recovery.rollback) writes its own rows of the event log;
+# executed recovery (the default) writes them in executed.py.
+ATOMIC = m.Scenario(fault_rate=0.05, horizon=30, latency=0.3, coord_period=2.0,
+                    recovery="atomic")
+
+
+@pytest.mark.parametrize("protocol", [p for p in m.protocol_names()
+                                      if p not in ("coordinated", "unguarded")])
+def test_atomic_rollback_rows_name_the_restored_checkpoint_and_the_replays(protocol):
+    """Each ``rollback`` row of an atomic recovery names the checkpoint it restores
+    (the process's own ``ckpt_s1``/``ckpt_s2`` row of that ordinal: its index as
+    ``level``, its ordinal as ``index`` and ``ckpt``, its time as ``t_restore``) and
+    the deliveries undone (``n``: the process's deliveries after that checkpoint);
+    each ``replay`` row that follows it names a message the process received after
+    the checkpoint (its ``deliver`` row: sender, level, ``k``); and the rows agree
+    with the run's metrics (``rollback_procs``, ``rollback_events_max``,
+    ``rollback_dist_max``, ``n_replayed``); a ``suppress`` row names the shadows'
+    validated level (``level``) and int_mSN_G_sdw (``index``), and its ``n`` counts at
+    least the twins between them."""
+    rollbacks = replays = suppress_rows = violations = 0
+    for run in range(6):
+        _, events, res = m.run_events(ATOMIC, 1, run, protocol)
+        rows = events.reset_index(drop=True)
+        rb = rows[rows.event == "rollback"]
+        assert len(rb) == res["rollback_procs"], run
+        # one violation row per oracle count that is not zero, when any but the
+        # duplicate outputs is (oracle.record_verdicts)
+        vio = rows[rows.event == "violation"]
+        if any(res[c] for c in ORACLE_METRICS if c != "dup_outputs"):
+            assert dict(zip(vio.metric, vio.n, strict=True)) == {
+                c: res[c] for c in ORACLE_METRICS if res[c]}, run
+            violations += 1
+        else:
+            assert vio.empty, run
+        for _, r in rows[rows.event == "suppress"].iterrows():
+            # level: the shadows' validated level ivr, index: int_mSN_G_sdw; the
+            # twins not made yet up to ivr are among the suppressed ones
+            assert r.n == res["n_suppressed"] > 0
+            if protocol != "mdcd-vector":
+                assert isinstance(r.level, (int, np.integer)), r
+                assert r.n >= max(r.level - r["index"], 0), r
+                suppress_rows += 1
+        assert (rows.event == "replay").sum() == res["n_replayed"], run
+        if rb.empty:
+            continue
+        assert rb["n"].max() == res["rollback_events_max"]
+        assert (rb["t"] - rb["t_restore"]).max() == res["rollback_dist_max"]
+        for i, r in rb.iterrows():
+            assert r.peer == "", r
+            mine = rows.iloc[:i][rows.iloc[:i].proc == r.proc]
+            ck = mine[mine.event.isin(["ckpt_s1", "ckpt_s2"]) & (mine.ckpt == r.ckpt)]
+            assert len(ck) >= 1, r
+            ck, at = ck.iloc[-1], ck.index[-1]
+            assert (r.level, r["index"], r.t_restore) == (ck["index"], ck.ckpt, ck.t), r
+            after = mine.loc[at:]
+            delivered = after[after.event == "deliver"]
+            assert r.n == len(delivered), r
+            rollbacks += 1
+            j = i + 1
+            while j < len(rows) and rows.event[j] == "replay" and rows.proc[j] == r.proc:
+                rp = rows.iloc[j]
+                assert rp.k == rp["index"]
+                same = delivered[(delivered.peer == rp.peer) & (delivered.level == rp.level)
+                                 & (delivered.k == rp.k)]
+                assert len(same) >= 1, rp
+                replays += 1
+                j += 1
+    assert rollbacks >= 3 and replays >= 1
+    assert suppress_rows >= (protocol == "mdcd-unclustered")
+    assert violations >= (protocol == "mdcd-unclustered")
