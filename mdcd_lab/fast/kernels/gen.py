@@ -195,7 +195,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
                 n_w0 = n_w
                 s_hi, s_lo, last_twin, n_w = shadow_twin(
                     s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
-                    w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_OUTPUT, sdw0 + src, -1)
+                    w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_OUTPUT, sdw0 + src, np.int64(-1))
                 if n_w < 0:
                     return OVERFLOW, OVERFLOW
                 if n_w > n_w0 and keep == 1 and t <= window and w_t[n_w0] <= window:
@@ -396,8 +396,8 @@ def realised_means(n_low, n_act, p_t, p_kind, p_src, p_dst, p_td, n_p,
     delay = total / n if n > 0 else math.nan
     total = 0.0
     n = 0
-    i_send = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, 0, KIND_SEND)
-    i_out = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, 0, KIND_OUTPUT)
+    i_send = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, np.int64(0), KIND_SEND)
+    i_out = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, np.int64(0), KIND_OUTPUT)
     for j in range(n_p + n_w):
         if j < n_p:
             kind, src, dst, t = p_kind[j], p_src[j], p_dst[j], p_t[j]
