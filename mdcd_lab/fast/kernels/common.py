@@ -277,10 +277,10 @@ def record_takeover(I, D, n_resent, n_suppressed):
     now = rd(D, F_NOW)
     ck = rd(I, H_CK)
     rst = rd(I, H_RST)
-    n_restore = 0
+    n_restore = np.int64(0)
     rb_max = 0.0
     rb_sum = 0.0
-    ev_max = 0
+    ev_max = np.int64(0)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         c = rd(I, rst + p)
         if c < 0:
@@ -293,7 +293,7 @@ def record_takeover(I, D, n_resent, n_suppressed):
             ev_max = ev
         rb_sum += dist
         n_restore += 1
-    n_replayed = 0
+    n_replayed = np.int64(0)
     repl = rd(I, H_REPL)
     for m in range(rd(I, R0 + R_NMSG)):
         n_replayed += rd(I, repl + m)

@@ -92,9 +92,9 @@ def log_remove_stamped(I, p, stamp):
     # reads LG, CK stamps; writes P[p] receiver-log list
     lg = rd(I, H_LG)
     ck = rd(I, H_CK)
-    prev = -1
+    prev = np.int64(-1)
     cur = rd(I, pp(p, P_LG_HEAD))
-    n = 0
+    n = np.int64(0)
     while cur >= 0:
         row = lg + cur * N_LG
         nxt = rd(I, row + LG_NEXT)
@@ -155,7 +155,7 @@ def memory_reclamation(I, D, p, role, v_int, v_ext):
         if before_l > 0:
             list_remove_le(I, p, P_LG_HEAD, rd(I, H_LG), N_LG, LG_NEXT, LG_INDEX, v_int,
                            np.bool_(True))
-    d_send = 0
+    d_send = np.int64(0)
     if role == SDW:
         tw = rd(I, H_TW)
         n_int = rd(I, pp(p, P_TI_LEN))

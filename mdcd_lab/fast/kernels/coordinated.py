@@ -112,8 +112,8 @@ def new_line(I, D, ordinal):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
         return -1
     base = rd(I, H_CAP_M) + j * n_procs
-    level = 0
-    n_mem = 0
+    level = np.int64(0)
+    n_mem = np.int64(0)
     n_act = 0
     for p in range(n_procs):
         role = role_of(I, p)
@@ -126,7 +126,7 @@ def new_line(I, D, ordinal):
         if rd(I, pp(p, P_LEVEL)) > level:
             level = rd(I, pp(p, P_LEVEL))
     # the line's channel state: messages to G_act / G_sdw created and not yet delivered
-    n_chan = 0
+    n_chan = np.int64(0)
     ms = rd(I, H_MS)
     for mid in range(rd(I, R0 + R_NMSG)):
         m = ms + mid * N_MS
@@ -196,15 +196,15 @@ def held_by(I, j, v_star, held):
     tn = rd(I, H_TN)
     for t in range(1, rd(I, R0 + R_N_LOW_ACT) + 1):
         mid = rd(I, tn + t)
-        h = 0
+        h = np.int64(0)
         if mid >= 0:
             m = ms + mid * N_MS
             c = ck + (base + rd(I, m + MS_DST)) * N_CK
             if rd(I, m + MS_DELIVERED) != 0 and \
                     rd(I, m + MS_CONSUME_ORD) < rd(I, c + CK_NRECV):
-                h = 1
+                h = np.int64(1)
             elif in_channel(I, ln, mid) and rd(I, m + MS_K) <= v_star:
-                h = 1
+                h = np.int64(1)
         wr(I, held + t, h)
 
 
@@ -220,9 +220,9 @@ def remove_held(I, p, held, n):
     """Keep, in order, the twins of ``p``'s ``int_msg_log`` whose number is not held."""
     # reads TW, HELD (or HELD_RUN); writes P[p] sender-log list (int_msg_log)
     tw = rd(I, H_TW)
-    prev = -1
+    prev = np.int64(-1)
     cur = rd(I, pp(p, P_TI_HEAD))
-    kept = 0
+    kept = np.int64(0)
     while cur >= 0:
         row = tw + cur * N_TW
         nxt = rd(I, row + TW_NEXT)

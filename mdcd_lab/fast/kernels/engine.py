@@ -431,9 +431,9 @@ def play_run(I, D, token,
     wr(D, MF_DELIVERY_DELAY_MEAN, delay)
     wr(D, MF_TWIN_OFFSET_MEAN, offset)
     start(I, D)
-    a = 0
-    b = 0
-    n_events = 0
+    a = np.int64(0)
+    b = np.int64(0)
+    n_events = np.int64(0)
     ht = rd(I, H_HT)
     guarded = rd(I, IP_UNGUARDED) == 0
     while guarded and (a < n_p or b < n_w):
@@ -505,7 +505,7 @@ def derive_metrics(I, D, n_events, t_guarded):
     wr(D, MF_T_GUARDED, t_guarded)
     if rd(I, R0 + M_OUTCOME) == OUT_FAILED:
         wr(D, MF_T_FAIL, rd(D, MF_T_END))
-    unsafe = 0
+    unsafe = np.int64(0)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         if role_of(I, p) == ACT or role_of(I, p) == SDW:
             unsafe += rd(I, pp(p, P_UNSAFE))

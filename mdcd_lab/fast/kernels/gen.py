@@ -133,7 +133,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     t = 0.0
     last_twin = 0.0
     n_p = 0
-    n_w = 0
+    n_w = np.int64(0)
     while True:
         s_hi, s_lo, e = next_exponential(s_hi, s_lo, i_hi, i_lo)
         t = t + e / total
@@ -272,8 +272,8 @@ def primary_first(a, b, n_p, n_w, p_t, w_t):
 def merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
                w_t, w_kind, w_src, w_dst, o, t, kind, src, dst, td, uat, ucomp, dn):
     """The reference's stable merge (a cluster row before a twin at equal times)."""
-    a = 0
-    b = 0
+    a = np.int64(0)
+    b = np.int64(0)
     nan = math.nan
     while a < n_p or b < n_w:
         if primary_first(a, b, n_p, n_w, p_t, w_t):

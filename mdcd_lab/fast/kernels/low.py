@@ -125,7 +125,7 @@ def low_send(I, D, p, dst, t_deliver):
     """``low.low_send``: Figure 2's internal send (to G_act, or inside the cluster)."""
     # reads P[p] err, n_sent, level; writes R.int_mSN_G_low, R.n_low_act, R.orig_max,
     # P[p] n_sent, mSN_own, level, MS (new row), TN, D_TND, heap
-    k = 0
+    k = np.int64(0)
     if role_of(I, dst) == ACT:
         wr(I, R0 + R_INT_LOW, rd(I, R0 + R_INT_LOW) + 1)
         k = rd(I, R0 + R_INT_LOW)

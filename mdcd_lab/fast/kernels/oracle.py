@@ -217,7 +217,7 @@ def record_verdicts(I, orphans, lost, dups, lost_out, dup_out, contaminated):
     """``oracle.record_verdicts``: the oracle's metrics (``cascade``: the processes left
     holding an orphan, ``CAS``)."""
     # reads CAS; writes M oracle metrics
-    cascade = 0
+    cascade = np.int64(0)
     cas = rd(I, H_CAS)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         cascade += rd(I, cas + p)

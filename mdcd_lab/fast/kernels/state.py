@@ -398,9 +398,9 @@ def list_keep(I, p, f_head, base, width, f_next, f_key, thr, mode):
     """Keep, in order, the items of ``p``'s list whose key is ``> thr`` (``mode`` 0),
     not covered by level ``thr`` (1, ``levels.lv_leq``) or ``< thr`` (2)."""
     # reads the pool rows' keys; writes P[p] list (head, tail, length), next links
-    prev = -1
+    prev = np.int64(-1)
     cur = rd(I, pp(p, f_head))
-    n = 0
+    n = np.int64(0)
     while cur >= 0:
         row = base + cur * width
         nxt = rd(I, row + f_next)
