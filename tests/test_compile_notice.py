@@ -120,11 +120,11 @@ def test_every_entry_point_compiles_through_ensure_compiled(monkeypatch):
                                                   real(disp, args, what)))
     sc = m.Scenario(horizon=5.0)
     fast_engine.simulate_numba(sc, 2, 1, progress=False)
-    assert asked == [("simulate_chunk", "simulate")]
+    assert asked == [("simulate_block", "simulate")]
     trace = fast_engine.generate_traces_numba(sc, 2, 1)
     assert asked[1:] == [("count_rows", "generate"), ("fill_rows", "generate")]
     fast_engine.replay_numba(trace, sc)
-    assert asked[3:] == [("replay_runs", "replay")]
+    assert asked[3:] == [("replay_block", "replay")]
 
 
 def test_explore_leaves_compile_time_out_of_its_seconds(monkeypatch):
