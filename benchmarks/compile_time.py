@@ -14,8 +14,10 @@ child does one of:
 
 Reported per tree and mode: CPU time of the child (user + sys, from
 ``resource.getrusage(RUSAGE_CHILDREN)``: the machine is shared, CPU time is less
-disturbed by other processes than wall time), the wall time of the child, and the
-ratio this tree / the revision.  The trees alternate (before, after, before, ...)
+disturbed by other processes than wall time), the wall time of the child, the
+ratio this tree / the revision, and the CPU and wall time of the first call (from
+the child's start: import + compile + 100 runs) and of the ``coordinated`` call
+after it.  The trees alternate (before, after, before, ...)
 ``--repeat`` times; the table gives the median of each.
 
 Usage::
@@ -49,10 +51,12 @@ mode = sys.argv[1]
 out = {}
 simulate(Scenario(), 100, 1, progress=False)
 out["first"] = time.perf_counter() - t0
+out["first_cpu"] = time.process_time()   # CPU time of the process so far, all threads
 if mode in ("family", "all"):
     t1 = time.perf_counter()
     simulate(Scenario(), 100, 1, protocol="coordinated", progress=False)
     out["second_family"] = time.perf_counter() - t1
+    out["second_family_cpu"] = time.process_time() - out["first_cpu"]
 if mode == "all":
     from mdcd_lab import replay
     from mdcd_lab.fast import generate_traces_numba
@@ -126,16 +130,20 @@ def main() -> None:
              f"--repeat {args.repeat} --threads {args.threads}` ({m0['date']}; "
              f"trees = `{sha}`{'' if args.after else ' (the working tree)'}; "
              f"load average at the start {m0['load']:.2f}; medians of {args.repeat})", "",
-             "| child (cold cache) | tree | CPU s | / before | wall s | "
-             "`coordinated` call alone, wall s |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+             "| child (cold cache) | tree | CPU s | / before | wall s | first call: CPU s, "
+             "wall s | `coordinated` call after it: CPU s, wall s |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     med = {k: statistics.median(r["cpu"] for r in v) for k, v in res.items()}
     for m in modes:
         for t in trees:
             wall = statistics.median(r["child_wall"] for r in res[t, m])
-            second = (f"{statistics.median(r['second_family'] for r in res[t, m]):.1f}"
+            def mid(key, t=t, m=m):
+                return statistics.median(r[key] for r in res[t, m])
+            second = (f"{mid('second_family_cpu'):.1f}, {mid('second_family'):.1f}"
                       if m in ("family", "all") else "")
             lines.append(f"| {m} | {t} | {med[t, m]:.1f} | {med[t, m] / med['before', m]:.2f}x "
-                         f"| {wall:.1f} | {second} |")
+                         f"| {wall:.1f} | {mid('first_cpu'):.1f}, {mid('first'):.1f} "
+                         f"| {second} |")
     print()
     print("\n".join(lines))
 
