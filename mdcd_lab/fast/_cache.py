@@ -33,12 +33,13 @@ __all__ = ["kernels_cached", "kernel_cached", "ensure_compiled", "compile_second
 LOGGER = logging.getLogger("mdcd_lab")
 
 #: The expected cold-compile time of each group of entry kernels, as the notice
-#: states it: CPU time of a cold compile (105 s for a cold `run`, 115 s for a cold
-#: `explore`, measured by the commands in docs/cli.md); the wall time is about
-#: that on an idle machine, more on a busy one.
+#: states it: CPU time of a cold compile (the first ``simulate`` call, import and
+#: compile included: 67 s at a load average of 5.7 on the 2-core machine, against
+#: 134 s before issue 20; ``benchmarks/compile_time.py``, docs/scaling.md); the wall
+#: time is about that on an idle machine, more on a busy one.
 EXPECTED: dict[str, str] = {
-    "simulate": "about 2 minutes",
-    "replay": "about 2 minutes",
+    "simulate": "about a minute",
+    "replay": "about a minute",
     "generate": "a few seconds",
 }
 
