@@ -116,15 +116,15 @@ def test_every_entry_point_compiles_through_ensure_compiled(monkeypatch):
     asked = []
     real = fast_engine.ensure_compiled
     monkeypatch.setattr(fast_engine, "ensure_compiled",
-                        lambda disp, args, what: (asked.append((disp.__name__, what)),
-                                                  real(disp, args, what)))
+                        lambda disp, args, what, sig=None: (asked.append((disp.__name__, what)),
+                                                            real(disp, args, what, sig)))
     sc = m.Scenario(horizon=5.0)
     fast_engine.simulate_numba(sc, 2, 1, progress=False)
-    assert asked == [("simulate_chunk", "simulate")]
+    assert asked == [("simulate_block", "simulate")]
     trace = fast_engine.generate_traces_numba(sc, 2, 1)
     assert asked[1:] == [("count_rows", "generate"), ("fill_rows", "generate")]
     fast_engine.replay_numba(trace, sc)
-    assert asked[3:] == [("replay_runs", "replay")]
+    assert asked[3:] == [("replay_block", "replay")]
 
 
 def test_explore_leaves_compile_time_out_of_its_seconds(monkeypatch):

@@ -33,12 +33,13 @@ __all__ = ["kernels_cached", "kernel_cached", "ensure_compiled", "compile_second
 LOGGER = logging.getLogger("mdcd_lab")
 
 #: The expected cold-compile time of each group of entry kernels, as the notice
-#: states it: CPU time of a cold compile (105 s for a cold `run`, 115 s for a cold
-#: `explore`, measured by the commands in docs/cli.md); the wall time is about
-#: that on an idle machine, more on a busy one.
+#: states it: CPU time of a cold compile (the first ``simulate`` call, import and
+#: compile included: 67 s at a load average of 5.7 on the 2-core machine, against
+#: 134 s before issue 20; ``benchmarks/compile_time.py``, docs/scaling.md); the wall
+#: time is about that on an idle machine, more on a busy one.
 EXPECTED: dict[str, str] = {
-    "simulate": "about 2 minutes",
-    "replay": "about 2 minutes",
+    "simulate": "about a minute",
+    "replay": "about a minute",
     "generate": "a few seconds",
 }
 
@@ -51,7 +52,7 @@ _announced: set[str] = set()
 def _dispatchers(what: str) -> list:
     """The entry dispatchers of a kernel group (a key of ``EXPECTED``)."""
     from .kernels import drivers, gen
-    return {"simulate": [drivers.simulate_chunk], "replay": [drivers.replay_runs],
+    return {"simulate": [drivers.simulate_block], "replay": [drivers.replay_block],
             "generate": [gen.count_rows, gen.fill_rows]}[what]
 
 
@@ -119,7 +120,7 @@ def compile_seconds() -> float:
     return _compile_seconds
 
 
-def ensure_compiled(disp: Any, args: tuple, what: str) -> None:
+def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None) -> None:
     """Compile (or load from the cache) ``disp`` for the types of ``args``, announcing a
     cold compilation first.
 
@@ -131,6 +132,14 @@ def ensure_compiled(disp: Any, args: tuple, what: str) -> None:
         The call's arguments (only their numba types are used).
     what : str
         The kernel group in the notice: a key of ``EXPECTED``.
+    sig : tuple of numba types, optional
+        The kernel's explicit signature (``_config.SIG_*``): the types of ``args`` must
+        be exactly these, so that the kernel is compiled once.
+
+    Raises
+    ------
+    TypeError
+        If ``sig`` is given and the types of ``args`` differ from it (a bug of the caller).
     """
     global _compile_seconds
     import numba
@@ -138,9 +147,19 @@ def ensure_compiled(disp: Any, args: tuple, what: str) -> None:
     if overloads is None:              # not a numba dispatcher (a test's stand-in)
         return
     try:
-        sig = tuple(numba.typeof(a) for a in args)
+        types = tuple(numba.typeof(a) for a in args)
     except Exception:                  # an argument numba cannot type: the call will say
+        types = None
+    if sig is not None:
+        sig = tuple(sig)
+        if types != sig:
+            raise TypeError(f"{getattr(disp, '__name__', 'a kernel')} is compiled for "
+                            f"({', '.join(map(str, sig))}) only; called with "
+                            f"({', '.join(map(str, types or ()))})")
+    elif types is None:
         return
+    else:
+        sig = types
     if sig in overloads:               # compiled or loaded in this process already
         return
     cold = not _cached(disp, sig)

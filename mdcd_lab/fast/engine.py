@@ -21,7 +21,13 @@ from ..traces.table import (
 )
 from ..traces.validate import validate_trace
 from ._cache import ensure_compiled
-from ._config import DEFAULT_CHUNK
+from ._config import (
+    DEFAULT_CHUNK,
+    SIG_COUNT_ROWS,
+    SIG_FILL_ROWS,
+    SIG_REPLAY_BLOCK,
+    SIG_SIMULATE_BLOCK,
+)
 from ._rng import seed_words
 from .kernels import drivers, gen
 from .kernels.layout import (
@@ -253,8 +259,9 @@ def simulate_numba(scenario: Scenario, runs: int, seed: int, protocol: str = "md
     OI = np.zeros((N_OUT_I, runs), dtype=np.int64)
     OF = np.zeros((N_OUT_F, runs), dtype=np.float64)
     # a cold compilation is announced (and done) before the progress bar starts
-    ensure_compiled(drivers.simulate_chunk, (words, first_run, 1, fp, ip, cap0, 1, OI, OF, 0,
-                                             np.zeros((1, 3), dtype=np.int64)), "simulate")
+    ensure_compiled(drivers.simulate_block, (words, first_run, 0, 1, fp, ip, cap0, OI, OF, 0,
+                                             np.zeros((1, 3), dtype=np.int64), 0), "simulate",
+                    SIG_SIMULATE_BLOCK)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -305,7 +312,8 @@ def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
     runs, first_run = int(runs), int(first_run)
     words = seed_words(seed)
     counts = np.zeros(runs, dtype=np.int64)
-    ensure_compiled(gen.count_rows, (words, first_run, runs, fp, ip, 1, counts), "generate")
+    ensure_compiled(gen.count_rows, (words, first_run, runs, fp, ip, 1, counts), "generate",
+                    SIG_COUNT_ROWS)
     cap = gen.count_rows(words, first_run, runs, fp, ip, _initial_capacity(fp), counts)
     n = int(counts.sum())
     offsets = np.zeros(runs + 1, dtype=np.int64)
@@ -316,7 +324,7 @@ def generate_traces_numba(scenario: Scenario, runs: int, seed: int,
     run_col = np.empty(n, dtype=np.int64)
     ensure_compiled(gen.fill_rows, (words, first_run, runs, fp, ip, cap, offsets, t,
                                     ints["kind"], ints["src"], ints["dst"], td, uat, ucomp, dn,
-                                    run_col), "generate")
+                                    run_col), "generate", SIG_FILL_ROWS)
     gen.fill_rows(words, first_run, runs, fp, ip, cap, offsets, t, ints["kind"], ints["src"],
                   ints["dst"], td, uat, ucomp, dn, run_col)
     for k, v in ints.items():
@@ -349,9 +357,12 @@ def _replay_columns(offsets: np.ndarray, cols: dict[str, np.ndarray], fp: np.nda
     if n_runs:
         n_blocks = _n_blocks(n_runs)
         err = np.zeros((n_blocks, 3), dtype=np.int64)
-        args = (offsets, *(cols[k] for k in ROW_ARRAYS), fp, ip, n_blocks, OI, OF, err)
-        ensure_compiled(drivers.replay_runs, args, "replay")
-        drivers.replay_runs(*args)
+        empty = empty_run_arrays()   # the column types of SIG_REPLAY_BLOCK (no copy if so)
+        columns = tuple(np.ascontiguousarray(cols[k], dtype=empty[k].dtype) for k in ROW_ARRAYS)
+        offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+        ensure_compiled(drivers.replay_block, (offsets, 0, 1, *columns, fp, ip, OI, OF, err, 0),
+                        "replay", SIG_REPLAY_BLOCK)
+        drivers.replay_runs(offsets, *columns, fp, ip, n_blocks, OI, OF, err)
         for row in err:          # report the run id, not its position
             if row[0] != 0:
                 row[1] = run_ids[row[1]]

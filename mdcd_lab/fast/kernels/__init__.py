@@ -174,6 +174,11 @@ try:
 finally:
     numba.config.CACHE_DIR = _saved
 
+# numba reads a kernel's globals when it compiles it (on first use), so they can still be
+# retyped: every int constant of a kernel module becomes an np.int64 (layout.as_int64)
+for _name in MODULES:
+    layout.as_int64(vars(globals()[_name]))
+
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "check_private", "key_files", "source_key",
            "act", "common",
            "confidence", "coordinated", "drivers", "engine", "executed", "families", "gen",

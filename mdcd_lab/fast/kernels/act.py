@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, LOW
@@ -67,10 +68,10 @@ def act_output(I, D, p, u_at, u_comp, d_notify):
             end_failed(I, D)
             return
         wr(I, R0 + M_N_AT_PASSED, rd(I, R0 + M_N_AT_PASSED) + 1)
-        validate(I, D, p, ACT, rd(I, pp(p, P_LEVEL)), -1)
+        validate(I, D, p, ACT, rd(I, pp(p, P_LEVEL)), np.int64(-1))
         output_delivered(I, p)
         wr(I, pp(p, P_NOUT), rd(I, pp(p, P_NOUT)) + 1)
-        notify(I, D, p, rd(I, pp(p, P_LEVEL)), -1, d_notify)
+        notify(I, D, p, rd(I, pp(p, P_LEVEL)), np.int64(-1), d_notify)
         return
     if u_comp < rd(D, FP_COMPENSATION):
         wr(I, R0 + M_N_COMPENSATED, rd(I, R0 + M_N_COMPENSATED) + 1)
@@ -96,14 +97,14 @@ def act_send(I, D, p, dst, t_deliver):
     dirty = rd(I, pp(p, P_DIRTY))
     level = lv_snap(I, rd(I, pp(p, P_LEVEL)))   # the piggyback (both copies)
     err = rd(I, pp(p, P_ERR))
-    pb = lv_bytes(I, False)
-    mid = new_msg(I, D, p, dst, t_deliver, dirty, level, err, ords, 0, pb)
+    pb = lv_bytes(I, np.bool_(False))
+    mid = new_msg(I, D, p, dst, t_deliver, dirty, level, err, ords, np.int64(0), pb)
     if mid >= 0:
         heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
     # a partner's new-interface message to low0 (unclustered) has no twin copy
     if drole == LOW and not (rd(I, IP_UNCLUSTERED) != 0 and p < rd(I, IP_NLOW)):
         twin = rd(I, IP_NLOW) + rd(I, IP_NACT) + dst
-        mid = new_msg(I, D, p, twin, t_deliver, dirty, level, err, ords, 0, pb)
+        mid = new_msg(I, D, p, twin, t_deliver, dirty, level, err, ords, np.int64(0), pb)
         if mid >= 0:
             heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
 

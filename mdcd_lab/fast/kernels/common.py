@@ -17,6 +17,7 @@ run integers, ``M`` the metric slots, ``F`` the run floats, ``P[p]`` a process,
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, HEAP_NOTIFY, OUT_FAILED, OUT_RECOVERED, SDW
@@ -108,12 +109,12 @@ def application_msg_reception(I, p, mid):
     # reads MS[mid].err, P[p] counts; writes MS[mid] reception fields, P[p].n_recv, err
     m = rd(I, H_MS) + mid * N_MS
     wr(I, m + MS_CONSUME_ORD, rd(I, pp(p, P_NRECV)))
-    wr(I, m + MS_DELIVERED, 1)
+    wr(I, m + MS_DELIVERED, np.int64(1))
     wr(I, m + MS_RECV_NSENT, rd(I, pp(p, P_NSENT)))
     wr(I, m + MS_RECV_NTWINS, rd(I, pp(p, P_NTWINS)))
     wr(I, pp(p, P_NRECV), rd(I, pp(p, P_NRECV)) + 1)
     if rd(I, m + MS_ERR) != 0 and rd(I, pp(p, P_ERR)) == 0:
-        wr(I, pp(p, P_ERR), 1)
+        wr(I, pp(p, P_ERR), np.int64(1))
 
 
 @njit(**JIT_NORC)
@@ -139,7 +140,8 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
     elif rd(I, R0 + R_NPASSED) == 0 or v_int > rd(I, R0 + R_PASSED_MAX):
         wr(I, R0 + R_PASSED_MAX, v_int)
     wr(I, R0 + R_NPASSED, rd(I, R0 + R_NPASSED) + 1)
-    wr(I, R0 + R_PENDING_VALIDATE, 1)   # families.on_passed_at, by play_run after this row
+    # families.on_passed_at, by play_run after this row
+    wr(I, R0 + R_PENDING_VALIDATE, np.int64(1))
     now = rd(D, F_NOW)
     t = now + d_notify
     # what the loop needs, read once (the notes' writes to I would make the compiled
@@ -174,8 +176,8 @@ def notify(I, D, origin, v_int, v_ext, d_notify):
         wr(I, row + NT_ORIGIN, origin)
         wr(I, row + NT_DST, q)
         wr(I, row + NT_MID, n_msg)
-        wr(I, row + NT_DONE, 0)
-        wr(I, row + NT_NEXT, -1)
+        wr(I, row + NT_DONE, np.int64(0))
+        wr(I, row + NT_NEXT, np.int64(-1))
         wr(I, row + NT_FIRST, first)
         wr(I, row + NT_GROUP, 1 if arrival == t else 0)
         wr(D, dnt + nt, now)
@@ -204,7 +206,7 @@ def end_failed(I, D):
     """``common.end_failed``: an erroneous external message reached the device."""
     # reads F.now; writes M.outcome, R.ended, M.t_end
     wr(I, R0 + M_OUTCOME, OUT_FAILED)
-    wr(I, R0 + R_ENDED, 1)
+    wr(I, R0 + R_ENDED, np.int64(1))
     wr(D, MF_T_END, rd(D, F_NOW))
 
 
@@ -213,7 +215,7 @@ def pending_recovery(I, D, trigger, d_notify):
     """``error_recovery`` invoked by ``trigger`` (the recovery notice travels
     ``d_notify``): run by ``engine.after_output`` right after the row."""
     # writes R pending flag and trigger, F.pending_dn
-    wr(I, R0 + R_PENDING_RECOVERY, 1)
+    wr(I, R0 + R_PENDING_RECOVERY, np.int64(1))
     wr(I, R0 + R_PENDING_TRIGGER, trigger)
     wr(D, F_PENDING_DN, d_notify)
 
@@ -226,7 +228,7 @@ def begin_recovery(I, D):
     now = rd(D, F_NOW)
     wr(D, MF_T_DETECT, now)
     wr(I, R0 + M_OUTCOME, OUT_RECOVERED)
-    wr(I, R0 + R_ENDED, 1)
+    wr(I, R0 + R_ENDED, np.int64(1))
     wr(D, MF_T_END, now)
     return validated_now(I)
 
@@ -257,14 +259,14 @@ def clear_restore(I):
     # reads R.n_msg; writes RST, CAS, RPE, REPL
     repl = rd(I, H_REPL)
     for m in range(rd(I, R0 + R_NMSG)):
-        wr(I, repl + m, 0)
+        wr(I, repl + m, np.int64(0))
     rst = rd(I, H_RST)
     cas = rd(I, H_CAS)
     rpe = rd(I, H_RPE)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
-        wr(I, rst + p, -1)
-        wr(I, cas + p, 0)
-        wr(I, rpe + p, 0)
+        wr(I, rst + p, np.int64(-1))
+        wr(I, cas + p, np.int64(0))
+        wr(I, rpe + p, np.int64(0))
 
 
 @njit(**JIT_NORC)
@@ -275,10 +277,10 @@ def record_takeover(I, D, n_resent, n_suppressed):
     now = rd(D, F_NOW)
     ck = rd(I, H_CK)
     rst = rd(I, H_RST)
-    n_restore = 0
+    n_restore = np.int64(0)
     rb_max = 0.0
     rb_sum = 0.0
-    ev_max = 0
+    ev_max = np.int64(0)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         c = rd(I, rst + p)
         if c < 0:
@@ -291,7 +293,7 @@ def record_takeover(I, D, n_resent, n_suppressed):
             ev_max = ev
         rb_sum += dist
         n_restore += 1
-    n_replayed = 0
+    n_replayed = np.int64(0)
     repl = rd(I, H_REPL)
     for m in range(rd(I, R0 + R_NMSG)):
         n_replayed += rd(I, repl + m)

@@ -7,6 +7,7 @@ Section 3.1's S1 / S2 trigger (Figures 3 and 4); ``checkpointing``,
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, LOW, SDW
@@ -91,9 +92,9 @@ def log_remove_stamped(I, p, stamp):
     # reads LG, CK stamps; writes P[p] receiver-log list
     lg = rd(I, H_LG)
     ck = rd(I, H_CK)
-    prev = -1
+    prev = np.int64(-1)
     cur = rd(I, pp(p, P_LG_HEAD))
-    n = 0
+    n = np.int64(0)
     while cur >= 0:
         row = lg + cur * N_LG
         nxt = rd(I, row + LG_NEXT)
@@ -107,9 +108,9 @@ def log_remove_stamped(I, p, stamp):
             n += 1
         cur = nxt
     if prev < 0:
-        wr(I, pp(p, P_LG_HEAD), -1)
+        wr(I, pp(p, P_LG_HEAD), np.int64(-1))
     else:
-        wr(I, lg + prev * N_LG + LG_NEXT, -1)
+        wr(I, lg + prev * N_LG + LG_NEXT, np.int64(-1))
     wr(I, pp(p, P_LG_TAIL), prev)
     wr(I, pp(p, P_LG_LEN), n)
 
@@ -141,31 +142,31 @@ def memory_reclamation(I, D, p, role, v_int, v_ext):
             wr(I, pp(p, P_CK_LEN), rd(I, pp(p, P_CK_LEN)) - 1)
             popped = True
         if rd(I, pp(p, P_CK_LEN)) == 0:
-            wr(I, pp(p, P_CK_HEAD), -1)
-            wr(I, pp(p, P_CK_TAIL), -1)
-            wr(I, pp(p, P_LG_HEAD), -1)
-            wr(I, pp(p, P_LG_TAIL), -1)
-            wr(I, pp(p, P_LG_LEN), 0)
+            wr(I, pp(p, P_CK_HEAD), np.int64(-1))
+            wr(I, pp(p, P_CK_TAIL), np.int64(-1))
+            wr(I, pp(p, P_LG_HEAD), np.int64(-1))
+            wr(I, pp(p, P_LG_TAIL), np.int64(-1))
+            wr(I, pp(p, P_LG_LEN), np.int64(0))
         elif popped and before_l > 0:
             log_remove_stamped(I, p, stamp)
     else:
         if before_c > 0:
-            list_remove_le(I, p, P_CK_HEAD, ck, N_CK, CK_NEXT, CK_INDEX, v_int, True)
+            list_remove_le(I, p, P_CK_HEAD, ck, N_CK, CK_NEXT, CK_INDEX, v_int, np.bool_(True))
         if before_l > 0:
             list_remove_le(I, p, P_LG_HEAD, rd(I, H_LG), N_LG, LG_NEXT, LG_INDEX, v_int,
-                           True)
-    d_send = 0
+                           np.bool_(True))
+    d_send = np.int64(0)
     if role == SDW:
         tw = rd(I, H_TW)
         n_int = rd(I, pp(p, P_TI_LEN))
         n_ext = rd(I, pp(p, P_TE_LEN))
         if n_int > 0:
-            list_remove_le(I, p, P_TI_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int, True)
+            list_remove_le(I, p, P_TI_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int, np.bool_(True))
         if rd(I, IP_OUTPUTS_BY_COUNT) != 0:   # outputs are counted apart (D9)
             if v_ext >= 0 and n_ext > 0:
-                list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_E, v_ext, False)
+                list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_E, v_ext, np.bool_(False))
         elif n_ext > 0:
-            list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int, True)
+            list_remove_le(I, p, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_INDEX, v_int, np.bool_(True))
         d_send = rd(I, pp(p, P_TI_LEN)) + rd(I, pp(p, P_TE_LEN)) - n_int - n_ext
     change_ckpts(I, rd(I, pp(p, P_CK_LEN)) - before_c)
     change_logs(I, D, d_send, rd(I, pp(p, P_LG_LEN)) - before_l)
@@ -197,7 +198,7 @@ def checkpointing(I, D, p, role, level):
         wr(I, R0 + M_CKPT_ACT, rd(I, R0 + M_CKPT_ACT) + 1)
     else:
         wr(I, R0 + M_CKPT_SDW, rd(I, R0 + M_CKPT_SDW) + 1)
-    change_ckpts(I, 1)
+    change_ckpts(I, np.int64(1))
 
 
 @njit(**JIT_HOT)
@@ -213,7 +214,7 @@ def msg_logging(I, D, p, mid):
     wr(I, row + LG_MID, mid)
     wr(I, row + LG_CKPT, rd(I, pp(p, P_CK_TAIL)))
     list_append(I, p, P_LG_HEAD, rd(I, H_LG), N_LG, LG_NEXT, e)
-    change_logs(I, D, 0, 1)
+    change_logs(I, D, np.int64(0), np.int64(1))
 
 
 @njit(**JIT_HOT)
@@ -243,7 +244,7 @@ def receive_application_msg(I, D, p, role, mid):
     log_all = rd(I, IP_LOG_ALL_WHEN_DIRTY) != 0
     if trigger:
         checkpointing(I, D, p, role, m_level)
-        wr(I, pp(p, P_DIRTY), 1)
+        wr(I, pp(p, P_DIRTY), np.int64(1))
         if role == ACT:   # "propagating in"
             wr(I, pp(p, P_PRGT), 1 if role_of(I, rd(I, m + MS_SRC)) != LOW else 0)
         if log_all:
@@ -256,5 +257,5 @@ def receive_application_msg(I, D, p, role, mid):
     application_msg_reception(I, p, mid)
     wr(I, pp(p, P_LEVEL), lv_join(I, rd(I, pp(p, P_LEVEL)), m_level))
     if every:   # drop checkpoints already validated
-        memory_reclamation(I, D, p, role, rd(I, pp(p, P_V_KNOWN)), -1)
+        memory_reclamation(I, D, p, role, rd(I, pp(p, P_V_KNOWN)), np.int64(-1))
     check_unsafe(I, p, role)

@@ -8,6 +8,7 @@ the rollback of every member to the newest validated line (``recover``).
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, HEAP_TIMER, LOW, SDW
@@ -111,8 +112,8 @@ def new_line(I, D, ordinal):
         wr(I, R0 + R_ERROR, ERR_CAPACITY)
         return -1
     base = rd(I, H_CAP_M) + j * n_procs
-    level = 0
-    n_mem = 0
+    level = np.int64(0)
+    n_mem = np.int64(0)
     n_act = 0
     for p in range(n_procs):
         role = role_of(I, p)
@@ -125,7 +126,7 @@ def new_line(I, D, ordinal):
         if rd(I, pp(p, P_LEVEL)) > level:
             level = rd(I, pp(p, P_LEVEL))
     # the line's channel state: messages to G_act / G_sdw created and not yet delivered
-    n_chan = 0
+    n_chan = np.int64(0)
     ms = rd(I, H_MS)
     for mid in range(rd(I, R0 + R_NMSG)):
         m = ms + mid * N_MS
@@ -146,9 +147,9 @@ def new_line(I, D, ordinal):
 def schedule_lines(I, D):
     """``coordinated.schedule_lines``: line 0 now (t = 0), line events k * coord_period."""
     # writes R line counters, line 0, heap (timer items)
-    wr(I, R0 + R_NL, 0)
-    wr(I, R0 + R_L0, 0)
-    new_line(I, D, 0)
+    wr(I, R0 + R_NL, np.int64(0))
+    wr(I, R0 + R_L0, np.int64(0))
+    new_line(I, D, np.int64(0))
     period = rd(D, FP_COORD_PERIOD)
     for k in range(1, rd(I, IP_N_LINES) + 1):
         heap_push(I, D, k * period, HEAP_TIMER, k)
@@ -169,7 +170,7 @@ def take_line(I, D, k):
     wr(I, R0 + M_CKPT_ACT, rd(I, R0 + M_CKPT_ACT) + n_act)
     wr(I, R0 + M_CKPT_SDW, rd(I, R0 + M_CKPT_SDW) + n_mem - n_act)
     change_ckpts(I, n_mem)
-    change_logs(I, D, 0, rd(I, ln + LN_NCHAN))
+    change_logs(I, D, np.int64(0), rd(I, ln + LN_NCHAN))
     validate_lines(I, D)
 
 
@@ -195,15 +196,15 @@ def held_by(I, j, v_star, held):
     tn = rd(I, H_TN)
     for t in range(1, rd(I, R0 + R_N_LOW_ACT) + 1):
         mid = rd(I, tn + t)
-        h = 0
+        h = np.int64(0)
         if mid >= 0:
             m = ms + mid * N_MS
             c = ck + (base + rd(I, m + MS_DST)) * N_CK
             if rd(I, m + MS_DELIVERED) != 0 and \
                     rd(I, m + MS_CONSUME_ORD) < rd(I, c + CK_NRECV):
-                h = 1
+                h = np.int64(1)
             elif in_channel(I, ln, mid) and rd(I, m + MS_K) <= v_star:
-                h = 1
+                h = np.int64(1)
         wr(I, held + t, h)
 
 
@@ -219,9 +220,9 @@ def remove_held(I, p, held, n):
     """Keep, in order, the twins of ``p``'s ``int_msg_log`` whose number is not held."""
     # reads TW, HELD (or HELD_RUN); writes P[p] sender-log list (int_msg_log)
     tw = rd(I, H_TW)
-    prev = -1
+    prev = np.int64(-1)
     cur = rd(I, pp(p, P_TI_HEAD))
-    kept = 0
+    kept = np.int64(0)
     while cur >= 0:
         row = tw + cur * N_TW
         nxt = rd(I, row + TW_NEXT)
@@ -234,9 +235,9 @@ def remove_held(I, p, held, n):
             kept += 1
         cur = nxt
     if prev < 0:
-        wr(I, pp(p, P_TI_HEAD), -1)
+        wr(I, pp(p, P_TI_HEAD), np.int64(-1))
     else:
-        wr(I, tw + prev * N_TW + TW_NEXT, -1)
+        wr(I, tw + prev * N_TW + TW_NEXT, np.int64(-1))
     wr(I, pp(p, P_TI_TAIL), prev)
     wr(I, pp(p, P_TI_LEN), kept)
 
@@ -266,7 +267,7 @@ def validate_lines(I, D):
         d_ch += rd(I, ln + LN_NCHAN)
     wr(I, R0 + R_L0, nv)
     change_ckpts(I, -d_ck)
-    change_logs(I, D, 0, -d_ch)
+    change_logs(I, D, np.int64(0), -d_ch)
     held_by(I, nv, v, rd(I, H_HELD))
     n_procs = 2 * rd(I, IP_NLOW) + rd(I, IP_NACT)
     for q in range(n_procs):   # shadows' twins the valid line holds are never needed again
@@ -275,7 +276,7 @@ def validate_lines(I, D):
         n = rd(I, pp(q, P_TI_LEN))
         if n > 0:
             remove_held(I, q, rd(I, H_HELD), rd(I, R0 + R_N_LOW_ACT))
-        change_logs(I, D, rd(I, pp(q, P_TI_LEN)) - n, 0)
+        change_logs(I, D, rd(I, pp(q, P_TI_LEN)) - n, np.int64(0))
 
 
 @njit(**JIT_NORC)
@@ -290,7 +291,7 @@ def recover(I, D):
     record_takeover(I, D, n_resent, n_suppressed)
     n_k, resent_err = line_oracle_inputs(I, ext_star)
     if n_k >= 0:
-        check_recovery(I, D, v_star, ext_star, n_k, resent_err, True)
+        check_recovery(I, D, v_star, ext_star, n_k, resent_err, np.bool_(True))
 
 
 @njit(**JIT_NORC)
@@ -331,9 +332,9 @@ def rollback_to_line(I, D, j, v_star):
             continue
         src_role = role_of(I, rd(I, m + MS_SRC))
         if src_role == ACT or src_role == SDW or rd(I, m + MS_K) <= v_star:
-            wr(I, rd(I, H_REPL) + mid, 1)
+            wr(I, rd(I, H_REPL) + mid, np.int64(1))
             if rd(I, m + MS_ERR) != 0:
-                wr(I, rd(I, H_RPE) + dst, 1)
+                wr(I, rd(I, H_RPE) + dst, np.int64(1))
 
 
 @njit(**JIT_NORC)
@@ -373,8 +374,9 @@ def validate(I, D, p, role, v_int, v_ext):
     if role == SDW and v_ext >= 0:
         n = rd(I, pp(p, P_TE_LEN))
         if n > 0:
-            list_remove_le(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, TW_E, v_ext, False)
-        change_logs(I, D, rd(I, pp(p, P_TE_LEN)) - n, 0)
+            list_remove_le(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, TW_E, v_ext,
+                           np.bool_(False))
+        change_logs(I, D, rd(I, pp(p, P_TE_LEN)) - n, np.int64(0))
 
 
 @njit(**JIT_NORC)
@@ -420,7 +422,7 @@ def restore_point(I, D, p):
     if role_of(I, p) == SDW:
         before = rd(I, pp(p, P_TI_LEN))
         remove_held(I, p, rd(I, H_HELD_RUN), rd(I, R0 + R_HELD_N))
-        change_logs(I, D, rd(I, pp(p, P_TI_LEN)) - before, 0)
+        change_logs(I, D, rd(I, pp(p, P_TI_LEN)) - before, np.int64(0))
     c = rd(I, ln + LN_CK) + p
     ck = rd(I, H_CK) + c * N_CK
     return c, n, rd(I, ck + CK_NSENT), rd(I, ck + CK_NTWINS)

@@ -1,15 +1,22 @@
 """Threads and buffers: ``simulate_chunk`` and ``replay_runs``.
 
-Runs are spread over threads with ``prange``, one block of runs per iteration,
-buffers and arenas allocated once per block.
+Runs are cut into one block per thread; each block is one call of a compiled
+kernel (``simulate_block``, ``replay_block``: buffers and arenas allocated once per
+block) that releases the GIL (``nogil``), on a pool of Python threads.  A
+``prange`` loop did the same, but a ``parallel=True`` kernel compiles its whole
+call tree a second time (its loop index is unsigned, so ``simulate_block`` was
+compiled for a ``uint64`` block number too) and made up most of the cold compile
+(issue 20).  The two drivers are plain Python functions.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+from concurrent.futures import ThreadPoolExecutor
 
-from .._config import JIT, PJIT
+import numpy as np
+from numba import njit
+
+from .._config import JIT
 from .engine import collect, play_run
 from .gen import alloc_rows, generate_run, means_of, realised_means
 from .layout import ERR_MORE_ROWS, ERR_NONE, FP_WINDOW, IP_NACT, IP_NLOW, alloc_state
@@ -40,7 +47,7 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
     words4 = np.zeros(4, dtype=np.uint64)
     last_deliver = np.zeros(n_procs * n_procs)
     means = np.zeros(4)
-    token = 0
+    token = np.int64(0)
     for i in range(lo, hi):
         run = first_run + i
         while True:
@@ -65,7 +72,7 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
             cap *= 2
             rows = alloc_rows(cap)
             I, D = alloc_state(fp, ip, 2 * cap)
-            token = 0
+            token = np.int64(0)
         if code != ERR_NONE:
             err[b, 0] = code
             err[b, 1] = run
@@ -74,15 +81,27 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
         collect(I, D, OI, OF, out_base + i)
 
 
-@njit(**PJIT)
+def on_threads(block, n_blocks: int) -> None:
+    """Call ``block(b)`` for ``b = 0 .. n_blocks - 1``, one thread each (the calling thread
+    alone if ``n_blocks == 1``); returns when all are done, raising the first error."""
+    if n_blocks == 1:
+        block(0)
+        return
+    with ThreadPoolExecutor(max_workers=n_blocks, thread_name_prefix="mdcd-block") as pool:
+        for f in [pool.submit(block, b) for b in range(n_blocks)]:
+            f.result()
+
+
 def simulate_chunk(seed_words, first_run, n_runs, fp, ip, cap0, n_blocks, OI, OF, out_base,
                    err):
-    """Runs ``first_run .. first_run + n_runs - 1`` into columns ``out_base ..`` of OI, OF."""
+    """Runs ``first_run .. first_run + n_runs - 1`` into columns ``out_base ..`` of OI, OF,
+    one block of runs per thread (``n_blocks`` threads)."""
     # writes OI / OF columns, err
-    for b in prange(n_blocks):
+    def block(b):
         lo = b * n_runs // n_blocks
         hi = (b + 1) * n_runs // n_blocks
         simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base, err, b)
+    on_threads(block, n_blocks)
 
 
 @njit(**JIT)
@@ -90,7 +109,7 @@ def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip,
                  err, b):
     """Play runs ``lo .. hi - 1`` of a flattened trace (rows ``offsets[i]:offsets[i+1]``)."""
     # reads the trace columns; writes the block's arena, OI / OF columns, err[b]
-    longest = 1
+    longest = np.int64(1)
     for i in range(lo, hi):
         longest = max(longest, offsets[i + 1] - offsets[i])
     I, D = alloc_state(fp, ip, longest)
@@ -101,11 +120,11 @@ def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip,
         a1 = offsets[i + 1]
         delay, offset = realised_means(ip[IP_NLOW], ip[IP_NACT], t[a0:a1], kind[a0:a1],
                                        src[a0:a1], dst[a0:a1], td[a0:a1], a1 - a0,
-                                       w_t, w_i, w_i, w_i, 0, fp[FP_WINDOW])
+                                       w_t, w_i, w_i, w_i, np.int64(0), fp[FP_WINDOW])
         code = play_run(I, D, i - lo + 1,
                         t[a0:a1], kind[a0:a1], src[a0:a1], dst[a0:a1], td[a0:a1],
                         uat[a0:a1], ucomp[a0:a1], dn[a0:a1], a1 - a0,
-                        w_t, w_i, w_i, w_i, 0, 0, delay, offset)
+                        w_t, w_i, w_i, w_i, np.int64(0), np.int64(0), delay, offset)
         if code != ERR_NONE:
             err[b, 0] = code
             err[b, 1] = i
@@ -114,13 +133,14 @@ def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip,
         collect(I, D, OI, OF, i)
 
 
-@njit(**PJIT)
 def replay_runs(offsets, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, n_blocks, OI, OF, err):
-    """Play every run of a flattened trace."""
+    """Play every run of a flattened trace, one block of runs per thread."""
     # reads the trace columns; writes OI / OF columns, err
     n_runs = offsets.shape[0] - 1
-    for b in prange(n_blocks):
+
+    def block(b):
         lo = b * n_runs // n_blocks
         hi = (b + 1) * n_runs // n_blocks
         replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, OI, OF,
                      err, b)
+    on_threads(block, n_blocks)

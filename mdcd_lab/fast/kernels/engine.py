@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from ...constants import (
@@ -225,15 +226,15 @@ def release(I, D, q):
     # reads R.released, P[q] buffer and deferred rows; writes R.v_star, ext_star, P[q]
     # mode, R.n_stopped, what recover_process, receive_recovered and play_row write
     if rd(I, R0 + R_RELEASED) == 0:
-        wr(I, R0 + R_RELEASED, 1)
+        wr(I, R0 + R_RELEASED, np.int64(1))
         set_v_star(I)
     wr(I, pp(q, P_MODE), MODE_RUN)
     wr(I, R0 + R_N_STOPPED, rd(I, R0 + R_N_STOPPED) - 1)
     recover_process(I, D, q)
     for f_head in (P_BUF_HEAD, P_DEF_HEAD):
         it = rd(I, pp(q, f_head))
-        wr(I, pp(q, f_head), -1)
-        wr(I, pp(q, f_head + 1), -1)
+        wr(I, pp(q, f_head), np.int64(-1))
+        wr(I, pp(q, f_head + 1), np.int64(-1))
         while it >= 0:
             row = rd(I, H_QE) + it * N_QE
             if f_head == P_BUF_HEAD:
@@ -298,9 +299,9 @@ def window(I, D):
     if rd(I, R0 + R_ENDED) != 0:
         return
     if is_quiet(I, D):
-        end_window(I, D, True)
+        end_window(I, D, np.bool_(True))
     elif rd(I, R0 + R_HN) > 0 and rd(D, rd(I, H_HT)) > window_cap(I, D):
-        end_window(I, D, False)
+        end_window(I, D, np.bool_(False))
 
 
 @njit(**JIT_NORC)
@@ -310,23 +311,23 @@ def reset_state(I, D, token):
     n_low = rd(I, IP_NLOW)
     n_procs = 2 * n_low + rd(I, IP_NACT)
     for k in range(R0, P0 + n_procs * N_P):
-        wr(I, k, 0)
+        wr(I, k, np.int64(0))
     for p in range(n_procs):
         for f in (P_CK_HEAD, P_CK_TAIL, P_LG_HEAD, P_LG_TAIL, P_TI_HEAD, P_TI_TAIL,
                   P_TE_HEAD, P_TE_TAIL, P_NT_HEAD, P_NT_TAIL, P_AH_HEAD, P_AH_TAIL,
                   P_WT_HEAD, P_WT_TAIL, P_BUF_HEAD, P_BUF_TAIL, P_DEF_HEAD, P_DEF_TAIL,
                   P_NOTICE_MID, P_NOTICE_ORIGIN, P_CUT_SENT, P_CUT_TWINS):
-            wr(I, pp(p, f), -1)
+            wr(I, pp(p, f), np.int64(-1))
         wr(I, pp(p, P_REC_MID), NEVER)
     if rd(I, IP_TRACK_LD) != 0:   # no message yet on any channel
         for c in range(n_procs * n_procs):
             wr(D, rd(I, H_DLD) + c, -math.inf)
     for c in range(n_procs * n_procs):   # no note pending on any channel
-        wr(I, rd(I, H_NPN) + c, 0)
-    wr(I, R0 + R_LINE, -1)
+        wr(I, rd(I, H_NPN) + c, np.int64(0))
+    wr(I, R0 + R_LINE, np.int64(-1))
     for p in range(n_low):
         if role_of(I, p) == LOW:
-            wr(I, pp(p, P_DIRTY), 1)
+            wr(I, pp(p, P_DIRTY), np.int64(1))
     if lv_vector(I):   # "mdcd-vector": the levels are the rows each process owns
         lv_reset(I)
         for p in range(n_procs):
@@ -366,10 +367,10 @@ def after_output(I, D):
     so that their compiled code stays small (compile time)."""
     # reads and clears R pending flags; writes what the family's hooks or the recovery write
     if rd(I, R0 + R_PENDING_VALIDATE) != 0:
-        wr(I, R0 + R_PENDING_VALIDATE, 0)
+        wr(I, R0 + R_PENDING_VALIDATE, np.int64(0))
         on_passed_at(I, D)
     if rd(I, R0 + R_PENDING_RECOVERY) != 0:
-        wr(I, R0 + R_PENDING_RECOVERY, 0)
+        wr(I, R0 + R_PENDING_RECOVERY, np.int64(0))
         if rd(I, IP_EXECUTED) != 0:
             invoke(I, D, rd(I, R0 + R_PENDING_TRIGGER), rd(D, F_PENDING_DN))
             return
@@ -435,9 +436,9 @@ def play_run(I, D, token,
     wr(D, MF_DELIVERY_DELAY_MEAN, delay)
     wr(D, MF_TWIN_OFFSET_MEAN, offset)
     start(I, D)
-    a = 0
-    b = 0
-    n_events = 0
+    a = np.int64(0)
+    b = np.int64(0)
+    n_events = np.int64(0)
     ht = rd(I, H_HT)
     guarded = rd(I, IP_UNGUARDED) == 0
     while guarded:
@@ -461,7 +462,7 @@ def play_run(I, D, token,
                 break
         recovering = rd(I, R0 + R_RECOVERING) != 0   # no process stops before
         if recovering and t > window_cap(I, D):
-            end_window(I, D, False)
+            end_window(I, D, np.bool_(False))
             break
         wr(D, F_NOW, t)
         n_events += 1
@@ -471,7 +472,8 @@ def play_run(I, D, token,
         if recovering and rd(I, pp(src, P_MODE)) == MODE_STOPPED:
             defer(I, D, src, role, kind, dst, td - t, u_at, u_comp, d_notify)
             continue
-        play_row(I, D, src, role, kind, dst, td, u_at, u_comp, d_notify, 0, 0, 0)
+        play_row(I, D, src, role, kind, dst, td, u_at, u_comp, d_notify, np.int64(0),
+                 np.int64(0), np.int64(0))
         if rd(I, R0 + R_RECOVERING) != 0:
             window(I, D)
         if rd(I, R0 + R_ENDED) != 0 or rd(I, R0 + R_ERROR) != 0:
@@ -484,7 +486,7 @@ def play_run(I, D, token,
             end_window(I, D, is_quiet(I, D))
     t_guarded = rd(D, MF_T_END)
     wr(D, F_NOW, t_guarded)   # the horizon unless the run ended earlier
-    change_logs(I, D, 0, 0)   # close the time integral of the log sizes
+    change_logs(I, D, np.int64(0), np.int64(0))   # close the time integral of the log sizes
     if rd(I, R0 + R_ENDED) == 0 and rd(D, FP_HORIZON) > horizon:
         n_rows = play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w,
                                 more)
@@ -502,9 +504,10 @@ def defer(I, D, p, role, kind, dst, rel_td, u_at, u_comp, d_notify):
     # writes what number_twin and defer_row write
     if role == SDW and (kind == KIND_OUTPUT or role_of(I, dst) == ACT):
         k, index = number_twin(I, p, kind)
-        defer_row(I, D, p, kind, dst, rel_td, u_at, u_comp, d_notify, 1, k, index)
+        defer_row(I, D, p, kind, dst, rel_td, u_at, u_comp, d_notify, np.int64(1), k, index)
     else:
-        defer_row(I, D, p, kind, dst, rel_td, u_at, u_comp, d_notify, 0, 0, 0)
+        defer_row(I, D, p, kind, dst, rel_td, u_at, u_comp, d_notify, np.int64(0), np.int64(0),
+                  np.int64(0))
 
 
 @njit(**JIT_NORC)
@@ -515,7 +518,7 @@ def derive_metrics(I, D, n_events, t_guarded):
     wr(D, MF_T_GUARDED, t_guarded)
     if rd(I, R0 + M_OUTCOME) == OUT_FAILED:
         wr(D, MF_T_FAIL, rd(D, MF_T_END))
-    unsafe = 0
+    unsafe = np.int64(0)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         if role_of(I, p) == ACT or role_of(I, p) == SDW:
             unsafe += rd(I, pp(p, P_UNSAFE))

@@ -20,6 +20,7 @@ heap".  A process rolls back at most once, so its ``consumed`` list is
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, HEAP_NOTICE, HEAP_RELEASE, LOW, OUT_RECOVERED, SDW
@@ -184,7 +185,7 @@ def start(I, D, trigger, d_notice):
     # reads F.now, F.delay_max, LD; writes R.recovering, M.t_detect, M.outcome, F.d_notice,
     # F.delay_max, R.v_star, R.ext_star, P[q] notice, R.n_notices, the heap
     now = rd(D, F_NOW)
-    wr(I, R0 + R_RECOVERING, 1)
+    wr(I, R0 + R_RECOVERING, np.int64(1))
     wr(D, MF_T_DETECT, now)
     wr(I, R0 + M_OUTCOME, OUT_RECOVERED)
     wr(D, F_D_NOTICE, d_notice)
@@ -223,8 +224,8 @@ def pop_notice(I, q):
     """``run.notices.pop(q, None)``."""
     # reads and writes P[q] notice, R.n_notices
     if rd(I, pp(q, P_NOTICE_MID)) >= 0:
-        wr(I, pp(q, P_NOTICE_MID), -1)
-        wr(I, pp(q, P_NOTICE_ORIGIN), -1)
+        wr(I, pp(q, P_NOTICE_MID), np.int64(-1))
+        wr(I, pp(q, P_NOTICE_ORIGIN), np.int64(-1))
         wr(I, R0 + R_N_NOTICES, rd(I, R0 + R_N_NOTICES) - 1)
 
 
@@ -254,7 +255,7 @@ def notice(I, D, q):
     else:
         recover_process(I, D, q)
     if two_phase and rd(I, R0 + R_N_NOTICES) == 0 and rd(I, R0 + R_RELEASE_SENT) == 0:
-        wr(I, R0 + R_RELEASE_SENT, 1)
+        wr(I, R0 + R_RELEASE_SENT, np.int64(1))
         t = rd(D, F_NOW) + 2 * rd(D, F_D_NOTICE)
         for p in range(n_procs):
             if rd(I, pp(p, P_MODE)) == MODE_STOPPED:
@@ -320,13 +321,13 @@ def recover_process(I, D, q):
     if c >= 0:
         rollback(I, D, q, c, n_repl, n_sent, n_twins)
     change_ckpts(I, -rd(I, pp(q, P_CK_LEN)))
-    change_logs(I, D, 0, -rd(I, pp(q, P_LG_LEN)))
+    change_logs(I, D, np.int64(0), -rd(I, pp(q, P_LG_LEN)))
     for f in (P_CK_HEAD, P_CK_TAIL, P_LG_HEAD, P_LG_TAIL):
-        wr(I, pp(q, f), -1)
-    wr(I, pp(q, P_CK_LEN), 0)
-    wr(I, pp(q, P_LG_LEN), 0)
-    wr(I, pp(q, P_DIRTY), 0)
-    wr(I, pp(q, P_PRGT), 0)
+        wr(I, pp(q, f), np.int64(-1))
+    wr(I, pp(q, P_CK_LEN), np.int64(0))
+    wr(I, pp(q, P_LG_LEN), np.int64(0))
+    wr(I, pp(q, P_DIRTY), np.int64(0))
+    wr(I, pp(q, P_PRGT), np.int64(0))
     if c_rec:   # V* (joined with ivr_low for a shadow)
         v = lv_snap(I, v_star)
         if role == SDW:
@@ -366,7 +367,7 @@ def rollback(I, D, q, c, n_repl, n_sent, n_twins):
         m = ms + mid * N_MS
         if rd(I, m + MS_DST) == q and rd(I, m + MS_DELIVERED) != 0 \
                 and rd(I, m + MS_CONSUME_ORD) >= c_nrecv:
-            wr(I, m + MS_HOLDX, -1)
+            wr(I, m + MS_HOLDX, np.int64(-1))
     wr(I, pp(q, P_NRECV), c_nrecv)
     wr(I, pp(q, P_ERR), rd(I, ck + CK_ERR))
     wr(I, pp(q, P_LEVEL), lv_assign(I, rd(I, pp(q, P_LEVEL)), rd(I, ck + CK_LEVEL_BEFORE)))
@@ -387,9 +388,9 @@ def rollback(I, D, q, c, n_repl, n_sent, n_twins):
     elif role == SDW:
         n = rd(I, pp(q, P_TI_LEN)) + rd(I, pp(q, P_TE_LEN))
         tw = rd(I, H_TW)
-        list_keep(I, q, P_TI_HEAD, tw, N_TW, TW_NEXT, TW_ORD, n_twins, 2)
-        list_keep(I, q, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_ORD, n_twins, 2)
-        change_logs(I, D, rd(I, pp(q, P_TI_LEN)) + rd(I, pp(q, P_TE_LEN)) - n, 0)
+        list_keep(I, q, P_TI_HEAD, tw, N_TW, TW_NEXT, TW_ORD, n_twins, np.int64(2))
+        list_keep(I, q, P_TE_HEAD, tw, N_TW, TW_NEXT, TW_ORD, n_twins, np.int64(2))
+        change_logs(I, D, rd(I, pp(q, P_TI_LEN)) + rd(I, pp(q, P_TE_LEN)) - n, np.int64(0))
 
 
 @njit(**JIT_NORC)
@@ -410,11 +411,11 @@ def takeover(I, D, q):
             else:
                 twin_output_copy(I, D, rd(I, row + TW_E), rd(I, row + TW_ERR))
             w = rd(I, row + TW_NEXT)
-    change_logs(I, D, -rd(I, pp(q, P_TI_LEN)) - rd(I, pp(q, P_TE_LEN)), 0)
+    change_logs(I, D, -rd(I, pp(q, P_TI_LEN)) - rd(I, pp(q, P_TE_LEN)), np.int64(0))
     for f in (P_TI_HEAD, P_TI_TAIL, P_TE_HEAD, P_TE_TAIL):
-        wr(I, pp(q, f), -1)
-    wr(I, pp(q, P_TI_LEN), 0)
-    wr(I, pp(q, P_TE_LEN), 0)
+        wr(I, pp(q, f), np.int64(-1))
+    wr(I, pp(q, P_TI_LEN), np.int64(0))
+    wr(I, pp(q, P_TE_LEN), np.int64(0))
     cut = rd(I, pp(q, P_CUT_TWINS))
     if cut < 0:
         return
@@ -495,7 +496,7 @@ def end_window(I, D, quiet):
     # reads F.now; writes R.ended, M.t_end, M.rollback_dist_max, M.recovery_latency, what
     # quiet_inputs and quiet.check_quiet write
     now = rd(D, F_NOW)
-    wr(I, R0 + R_ENDED, 1)
+    wr(I, R0 + R_ENDED, np.int64(1))
     wr(D, MF_T_END, now)
     if rd(D, MF_ROLLBACK_DIST_MAX) != rd(D, MF_ROLLBACK_DIST_MAX):   # NaN: nobody rolled back
         wr(D, MF_ROLLBACK_DIST_MAX, 0.0)
@@ -541,7 +542,7 @@ def quiet_inputs(I):
         return False
     kf = rd(I, H_KF)
     for k in range(n_k):
-        wr(I, kf + k, 0)
+        wr(I, kf + k, np.int64(0))
     for k in range(rd(I, R0 + R_INT_SDW) + 1, rd(I, R0 + R_N_LOW_ACT) + 1):
         orig = rd(I, rd(I, H_TN) + k)
         if orig < 0:
@@ -549,5 +550,5 @@ def quiet_inputs(I):
         sdw = rd(I, ms + orig * N_MS + MS_SRC) + n_low + rd(I, IP_NACT)
         if rd(I, pp(sdw, P_MODE)) == MODE_RECOVERED and \
                 suppresses(I, sdw, k, rd(I, ms + orig * N_MS + MS_LEVEL)):
-            wr(I, kf + k, 1)
+            wr(I, kf + k, np.int64(1))
     return True

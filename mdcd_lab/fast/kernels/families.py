@@ -29,6 +29,7 @@ before this one cannot.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import SDW
@@ -185,7 +186,7 @@ def apply_notification(I, D, nt):
     row = rd(I, H_NT) + nt * N_NT
     if rd(I, row + NT_DONE) != 0:
         return
-    wr(I, row + NT_DONE, 1)
+    wr(I, row + NT_DONE, np.int64(1))
     p = rd(I, row + NT_DST)
     npn = rd(I, H_NPN) + rd(I, row + NT_ORIGIN) * rd(I, H_NPROCS) + p
     wr(I, npn, rd(I, npn) - 1)
@@ -230,7 +231,7 @@ def pending_head(I, p):
         h = rd(I, base + h * N_NT + NT_NEXT)
     wr(I, pp(p, P_NT_HEAD), h)
     if h < 0:
-        wr(I, pp(p, P_NT_TAIL), -1)
+        wr(I, pp(p, P_NT_TAIL), np.int64(-1))
     return h
 
 

@@ -138,7 +138,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     t = 0.0
     last_twin = 0.0
     n_p = 0
-    n_w = 0
+    n_w = np.int64(0)
     while True:
         s_hi, s_lo, e = next_exponential(s_hi, s_lo, i_hi, i_lo)
         t = t + e / total
@@ -200,7 +200,8 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             if cat == CAT_EXT_LOW:
                 s_hi, s_lo, last_twin, n_w1 = shadow_twin(
                     s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
-                    w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_OUTPUT, sdw0 + src, -1)
+                    w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_OUTPUT, sdw0 + src,
+                    np.int64(-1))
                 if n_w1 < 0:   # the twin buffer is full: the twin is dropped
                     more |= MORE_TWINS
                 else:
@@ -288,8 +289,8 @@ def need_dropped(a, b, n_p, n_w, more):
 def merge_rows(n_p, n_w, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
                w_t, w_kind, w_src, w_dst, o, t, kind, src, dst, td, uat, ucomp, dn):
     """The reference's stable merge (a cluster row before a twin at equal times)."""
-    a = 0
-    b = 0
+    a = np.int64(0)
+    b = np.int64(0)
     nan = math.nan
     while a < n_p or b < n_w:
         if primary_first(a, b, n_p, n_w, p_t, w_t):
@@ -414,8 +415,8 @@ def realised_means(n_low, n_act, p_t, p_kind, p_src, p_dst, p_td, n_p,
     delay = total / n if n > 0 else math.nan
     total = 0.0
     n = 0
-    i_send = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, 0, KIND_SEND)
-    i_out = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, 0, KIND_OUTPUT)
+    i_send = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, np.int64(0), KIND_SEND)
+    i_out = _next_original(n_low, n_act, p_kind, p_src, p_dst, n_p, np.int64(0), KIND_OUTPUT)
     for j in range(n_p + n_w):
         if j < n_p:
             kind, src, dst, t = p_kind[j], p_src[j], p_dst[j], p_t[j]

@@ -278,3 +278,21 @@ def alloc_state(fp, ip, rows):
         I[h] = off
         off += fsizes[k + 1]
     return I, D
+
+
+def as_int64(names: dict) -> None:
+    """Turn every upper-case ``int`` constant of ``names`` into an ``np.int64``.
+
+    numba types a module-level Python ``int`` as a literal (``Literal[int](k)``), and a
+    literal passed to a kernel compiles that kernel once per value: ``rd(I, IP_NLOW)``
+    and ``rd(I, IP_NACT)`` were two compilations of ``rd``, 59 in all (issue 20).  An
+    ``np.int64`` is typed ``int64``, the type of the values computed at run time, so one
+    compilation serves every call.  The values and the arithmetic are unchanged.
+    ``kernels/__init__.py`` applies it to the globals of every kernel module once they
+    are imported (the constants imported from ``mdcd_lab.constants`` included: the
+    module ``mdcd_lab.constants`` itself keeps its ``int``).
+    """
+    for name, value in list(names.items()):
+        if name.isupper() and type(value) is int:
+            names[name] = np.int64(value)
+

@@ -22,6 +22,7 @@ no pool exists.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from .._config import JIT_NORC
@@ -81,7 +82,7 @@ def lv_reset(I):
     n_owned = n_procs * LV_OWNED + LV_RUN_ROWS
     base = rd(I, H_LV)
     for k in range(n_owned * rd(I, IP_NLOW)):
-        wr(I, base + k, 0)
+        wr(I, base + k, np.int64(0))
     wr(I, R0 + R_LV_N, n_owned)
 
 

@@ -7,6 +7,7 @@ compensation, or a recovery request), ``low_receive``, ``fault``,
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, KIND_OUTPUT
@@ -82,18 +83,18 @@ def low_output(I, D, p, u_at, u_comp, d_notify):
     detected = err and u_at < rd(D, FP_COVERAGE)
     if not detected:
         if err:   # an AT missed the error: it reaches the device
-            cluster_output(I, e, level, 1)
+            cluster_output(I, e, level, np.int64(1))
             end_failed(I, D)
             return
         wr(I, R0 + M_N_AT_PASSED, rd(I, R0 + M_N_AT_PASSED) + 1)
-        cluster_output(I, e, level, 1)
+        cluster_output(I, e, level, np.int64(1))
         notify(I, D, p, level, e, d_notify)
         return
     if u_comp < rd(D, FP_COMPENSATION):
         wr(I, R0 + M_N_COMPENSATED, rd(I, R0 + M_N_COMPENSATED) + 1)
-        cluster_output(I, e, level, 1)
+        cluster_output(I, e, level, np.int64(1))
         return
-    cluster_output(I, e, level, 0)
+    cluster_output(I, e, level, np.int64(0))
     pending_recovery(I, D, p, d_notify)
 
 
@@ -105,9 +106,9 @@ def fault(I, D, p):
         wr(D, MF_T_FAULT, rd(D, F_NOW))
     if rd(I, IP_SCOPE_CLUSTER) != 0:
         for q in range(rd(I, IP_NLOW)):
-            wr(I, pp(q, P_ERR), 1)
+            wr(I, pp(q, P_ERR), np.int64(1))
     else:
-        wr(I, pp(p, P_ERR), 1)
+        wr(I, pp(p, P_ERR), np.int64(1))
 
 
 @njit(**JIT_NORC)
@@ -124,7 +125,7 @@ def low_send(I, D, p, dst, t_deliver):
     """``low.low_send``: Figure 2's internal send (to G_act, or inside the cluster)."""
     # reads P[p] err, n_sent, level; writes R.int_mSN_G_low, R.n_low_act, R.orig_max,
     # P[p] n_sent, mSN_own, level, MS (new row), TN, D_TND, heap
-    k = 0
+    k = np.int64(0)
     if role_of(I, dst) == ACT:
         wr(I, R0 + R_INT_LOW, rd(I, R0 + R_INT_LOW) + 1)
         k = rd(I, R0 + R_INT_LOW)
@@ -138,7 +139,7 @@ def low_send(I, D, p, dst, t_deliver):
             level = lv_snap(I, rd(I, pp(p, P_LEVEL)))
     else:
         level = rd(I, R0 + R_INT_LOW)
-    mid = new_msg(I, D, p, dst, t_deliver, 1, level, rd(I, pp(p, P_ERR)),
+    mid = new_msg(I, D, p, dst, t_deliver, np.int64(1), level, rd(I, pp(p, P_ERR)),
                   rd(I, pp(p, P_NSENT)), k, lv_bytes(I, k != 0))
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
     if k != 0 and dst >= rd(I, IP_NLOW):   # is_act(dst): the twin number
@@ -172,7 +173,7 @@ def low_row_skipped(I, p, kind, dst):
                 wr(I, R0 + R_ERROR, ERR_CAPACITY)
                 return
             wr(I, R0 + R_N_LOW_ACT, nla)
-            wr(I, rd(I, H_TN) + nla, -1)
+            wr(I, rd(I, H_TN) + nla, np.int64(-1))
 
 
 @njit(**JIT_HOT)

@@ -11,6 +11,7 @@ an executed recovery on what the processes actually hold.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, LOW, SDW
@@ -108,10 +109,10 @@ def clear_flags(I):
     kf = rd(I, H_KF)
     ef = rd(I, H_EF)
     for k in range(n_k):
-        wr(I, kf + k, 0)
+        wr(I, kf + k, np.int64(0))
     for e in range(n_e):
-        wr(I, ef + e * N_EF, 0)
-        wr(I, ef + e * N_EF + 1, 0)
+        wr(I, ef + e * N_EF, np.int64(0))
+        wr(I, ef + e * N_EF + 1, np.int64(0))
     return n_k
 
 
@@ -134,9 +135,9 @@ def oracle_inputs(I):
         q = rd(I, row + TW_SDW)
         if rd(I, rst + q) >= 0 and rd(I, row + TW_ORD) >= rd(I, cut + 2 * q + 1):
             if rd(I, row + TW_E) != 0:   # undone
-                wr(I, ef + rd(I, row + TW_E) * N_EF + 1, 1)
+                wr(I, ef + rd(I, row + TW_E) * N_EF + 1, np.int64(1))
         elif rd(I, row + TW_K) != 0:   # bit 2: twin k generated and not undone
-            wr(I, kf + rd(I, row + TW_K), 2)
+            wr(I, kf + rd(I, row + TW_K), np.int64(2))
     resent_err = 0
     sdw0 = rd(I, IP_NLOW) + rd(I, IP_NACT)
     for q in range(sdw0, sdw0 + rd(I, IP_NLOW)):
@@ -150,7 +151,7 @@ def oracle_inputs(I):
                     if rd(I, row + TW_K) != 0:   # bit 1: re-sent
                         wr(I, kf + rd(I, row + TW_K), rd(I, kf + rd(I, row + TW_K)) | 1)
                     if rd(I, row + TW_E) != 0:
-                        wr(I, ef + rd(I, row + TW_E) * N_EF, 1)
+                        wr(I, ef + rd(I, row + TW_E) * N_EF, np.int64(1))
                     if rd(I, row + TW_ERR) != 0:
                         resent_err += 1
                 w = rd(I, row + TW_NEXT)
@@ -188,12 +189,12 @@ def line_oracle_inputs(I, ext_star):
         e = rd(I, row + TW_E)
         if rd(I, row + TW_ORD) >= rd(I, cut + 2 * rd(I, row + TW_SDW) + 1):   # undone
             if e != 0:
-                wr(I, ef + e * N_EF + 1, 1)
+                wr(I, ef + e * N_EF + 1, np.int64(1))
         elif line_resends(I, row, ext_star):
             if k != 0:
-                wr(I, kf + k, 1)
+                wr(I, kf + k, np.int64(1))
             if e != 0:
-                wr(I, ef + e * N_EF, 1)
+                wr(I, ef + e * N_EF, np.int64(1))
             if rd(I, row + TW_ERR) != 0:
                 resent_err += 1
     return n_k, resent_err
@@ -216,7 +217,7 @@ def record_verdicts(I, orphans, lost, dups, lost_out, dup_out, contaminated):
     """``oracle.record_verdicts``: the oracle's metrics (``cascade``: the processes left
     holding an orphan, ``CAS``)."""
     # reads CAS; writes M oracle metrics
-    cascade = 0
+    cascade = np.int64(0)
     cas = rd(I, H_CAS)
     for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
         cascade += rd(I, cas + p)
@@ -275,7 +276,7 @@ def check_messages(I, ivr, n_k, coord):
             # version never sends it, so a partner state that holds it is an orphan
             if rc or rp or (transit and valid):
                 orphans += 1
-                wr(I, cas + dst, 1)
+                wr(I, cas + dst, np.int64(1))
             continue
         if src_role == LOW:
             ri = transit and valid and not coord
@@ -292,7 +293,7 @@ def check_messages(I, ivr, n_k, coord):
             if rd(I, rst + src) >= 0 and rd(I, m + MS_SEND_ORD) >= rd(I, cut + 2 * src):
                 if rc:
                     orphans += 1
-                    wr(I, cas + dst, 1)
+                    wr(I, cas + dst, np.int64(1))
                 if rp:
                     dups += 1
                 continue
@@ -304,7 +305,7 @@ def check_messages(I, ivr, n_k, coord):
         elif total > 1:
             if rc and d and not (0 <= twin_no < n_k and (rd(I, kf + twin_no) & 1) != 0):
                 orphans += 1
-                wr(I, cas + dst, 1)
+                wr(I, cas + dst, np.int64(1))
             else:
                 dups += 1
     return orphans, lost, dups, contaminated

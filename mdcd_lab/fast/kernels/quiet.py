@@ -8,6 +8,7 @@ detection (docs/protocol.md, section 9): ``quiet_messages`` and
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, LOW, SDW
@@ -99,13 +100,13 @@ def quiet_messages(I):
     unclustered = rd(I, IP_UNCLUSTERED) != 0
     orphans = lost = dups = 0
     for p in range(2 * n_low + n_act):
-        wr(I, cas + p, 0)
+        wr(I, cas + p, np.int64(0))
     for mid in range(rd(I, R0 + R_NMSG)):
         m = ms + mid * N_MS
         dst = rd(I, m + MS_DST)
         src = rd(I, m + MS_SRC)
         extra = rd(I, repl + mid)
-        wr(I, repl + mid, 0)
+        wr(I, repl + mid, np.int64(0))
         if role_of(I, dst) == LOW:
             if unclustered and role_of(I, src) == ACT and src < n_low and not msg_undone(I, mid):
                 lost += 1   # a partner's new-interface message: the old version never gets it
@@ -115,13 +116,13 @@ def quiet_messages(I):
         if role_of(I, src) == LOW and twin_no == 0:
             if held != 0:   # mdcd-unclustered: low0's new-interface message to a partner
                 orphans += 1
-                wr(I, cas + dst, 1)
+                wr(I, cas + dst, np.int64(1))
         elif twin_no != 0 and n_low <= dst < n_low + n_act:
             wr(I, kf + twin_no, rd(I, kf + twin_no) + 2 * held)
         elif msg_undone(I, mid):
             if held != 0:
                 orphans += 1
-                wr(I, cas + dst, 1)
+                wr(I, cas + dst, np.int64(1))
         elif held == 0:
             lost += 1
         elif held > 1:

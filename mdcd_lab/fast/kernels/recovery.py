@@ -15,6 +15,7 @@ recovery runs in ``engine.after_output`` (it calls the family's hooks).
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, SDW
@@ -103,7 +104,7 @@ def error_recovery(I, D):
     record_takeover(I, D, n_resent, n_suppressed)
     n_k, resent_err = oracle_inputs(I)
     if n_k >= 0:
-        check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, False)
+        check_recovery(I, D, ivr, ext_ivr, n_k, resent_err, np.bool_(False))
 
 
 @njit(**JIT_NORC)
@@ -145,9 +146,9 @@ def rollback(I, D):
         wr(I, rd(I, H_RST) + p, best)
         for i in range(replayed_log(I, p, best)):
             mid = rd(I, rd(I, H_RL) + i)
-            wr(I, rd(I, H_REPL) + mid, 1)
+            wr(I, rd(I, H_REPL) + mid, np.int64(1))
             if rd(I, ms + mid * N_MS + MS_ERR) != 0:
-                wr(I, rd(I, H_RPE) + p, 1)
+                wr(I, rd(I, H_RPE) + p, np.int64(1))
 
 
 @njit(**JIT_NORC)
@@ -231,10 +232,10 @@ def restore_point(I, D, p):
     rl = rd(I, H_RL)
     repl = rd(I, H_REPL)   # all 0 under executed recovery, but while kept_counts runs
     for i in range(n):
-        wr(I, repl + rd(I, rl + i), 1)
+        wr(I, repl + rd(I, rl + i), np.int64(1))
     n_sent, n_twins = kept_counts(I, p, c)
     for i in range(n):
-        wr(I, repl + rd(I, rl + i), 0)
+        wr(I, repl + rd(I, rl + i), np.int64(0))
     return c, n, n_sent, n_twins
 
 
@@ -265,7 +266,7 @@ def validated_levels(I, ext_star):
     if lv_vector(I):   # the join of the shadows' ivr_low, in a row of the run
         ivr = lv_run_row(I, LV_IVR_ALL)
         for i in range(rd(I, IP_NLOW)):
-            lv_set(I, ivr, i, 0)
+            lv_set(I, ivr, i, np.int64(0))
         for q in range(sdw0, n_procs):
             lv_join(I, ivr, rd(I, pp(q, P_IVR)))
     else:

@@ -14,6 +14,7 @@ consumed after events whose twins are not made yet waits in ``waiting``
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ACT, HEAP_DELIVER, KIND_OUTPUT, SDW
@@ -153,20 +154,20 @@ def number_twin(I, p, kind):
 def sdw_twin_send(I, D, p, dst, k, index):
     """``sdw.sdw_twin_send``: twin ``k`` to ``dst``, suppressed and logged sender-side."""
     # reads P[p] ivr_low; writes TW, P[p] int_msg_log
-    w = new_twin(I, p, index, k, 0, dst)
+    w = new_twin(I, p, index, k, np.int64(0), dst)
     if w < 0:
         return
     if rd(I, IP_RECLAIM_VALIDATED_TWINS) != 0 and lv_leq(I, index, rd(I, pp(p, P_IVR))):
         return   # already validated: reclaimed at once (D18)
     list_append(I, p, P_TI_HEAD, rd(I, H_TW), N_TW, TW_NEXT, w)
-    change_logs(I, D, 1, 0)
+    change_logs(I, D, np.int64(1), np.int64(0))
 
 
 @njit(**JIT_NORC)
 def sdw_twin_output(I, D, p, e, index):
     """``sdw.sdw_twin_output``: twin output ``e``, suppressed and saved to ``ext_msg_log``."""
     # reads P[p] ivr_low, ext_ivr; writes TW, TWO[e], P[p] ext_msg_log
-    w = new_twin(I, p, index, 0, e, -1)
+    w = new_twin(I, p, index, np.int64(0), e, np.int64(-1))
     if w < 0:
         return
     if e >= rd(I, H_CAP_R):
@@ -182,7 +183,7 @@ def sdw_twin_output(I, D, p, e, index):
         if validated:
             return   # already validated: reclaimed at once (D18)
     list_append(I, p, P_TE_HEAD, rd(I, H_TW), N_TW, TW_NEXT, w)
-    change_logs(I, D, 1, 0)
+    change_logs(I, D, np.int64(1), np.int64(0))
 
 
 @njit(**JIT_HOT)
@@ -264,7 +265,7 @@ def release_ahead(I, D, q):
     k = rd(I, row + QE_C)
     index = rd(I, row + QE_D)
     if rd(I, pp(q, P_MODE)) == MODE_STOPPED:
-        defer_row(I, D, q, kind, dst, 0.0, 0.0, 0.0, 0.0, 1, k, index)
+        defer_row(I, D, q, kind, dst, 0.0, 0.0, 0.0, 0.0, np.int64(1), k, index)
     else:
         make_twin(I, D, q, kind, dst, k, index)
 
@@ -309,7 +310,7 @@ def sdw_send(I, D, p, dst, t_deliver):
     # reads P[p] dirty, level, err; writes P[p].n_sent, MS (new row), heap
     mid = new_msg(I, D, p, dst, t_deliver, rd(I, pp(p, P_DIRTY)),
                   lv_snap(I, rd(I, pp(p, P_LEVEL))), rd(I, pp(p, P_ERR)),
-                  rd(I, pp(p, P_NSENT)), 0, lv_bytes(I, False))
+                  rd(I, pp(p, P_NSENT)), np.int64(0), lv_bytes(I, np.bool_(False)))
     wr(I, pp(p, P_NSENT), rd(I, pp(p, P_NSENT)) + 1)
     if mid >= 0:
         heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
@@ -356,8 +357,8 @@ def send_twin(I, D, q, dst, k, err):
         ld = rd(D, rd(I, H_DLD) + q * (2 * rd(I, IP_NLOW) + rd(I, IP_NACT)) + dst)
         if ld > t:
             t = ld
-    mid = new_msg(I, D, q, dst, t, 0, lv_snap(I, rd(I, pp(q, P_LEVEL))), err,
-                  rd(I, pp(q, P_NSENT)), k, lv_bytes(I, False))
+    mid = new_msg(I, D, q, dst, t, np.int64(0), lv_snap(I, rd(I, pp(q, P_LEVEL))), err,
+                  rd(I, pp(q, P_NSENT)), k, lv_bytes(I, np.bool_(False)))
     wr(I, pp(q, P_NSENT), rd(I, pp(q, P_NSENT)) + 1)
     if mid >= 0:
         wr(I, rd(I, H_MS) + mid * N_MS + MS_TWIN_NO, k)
@@ -375,7 +376,7 @@ def twin_output_copy(I, D, e, err):
     row = rd(I, H_DT) + e * N_DT
     if rd(I, row) != rd(I, R0 + R_TOKEN):
         wr(I, row, rd(I, R0 + R_TOKEN))
-        wr(I, row + 1, 0)
+        wr(I, row + 1, np.int64(0))
     wr(I, row + 1, rd(I, row + 1) + 1)
     if e > rd(I, R0 + R_DT_MAX):
         wr(I, R0 + R_DT_MAX, e)

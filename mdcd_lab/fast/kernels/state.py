@@ -11,6 +11,7 @@ lists (``list_append``, ``list_remove_le``) and
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ABSENT, ACT, LOW, SDW
@@ -161,7 +162,7 @@ def change_ckpts(I, d):
 def check_unsafe(I, p, role):
     # reads P[p] err, dirty; writes P[p].unsafe
     if rd(I, pp(p, P_ERR)) != 0 and rd(I, pp(p, P_DIRTY)) == 0 and role != LOW:
-        wr(I, pp(p, P_UNSAFE), 1)
+        wr(I, pp(p, P_UNSAFE), np.int64(1))
 
 
 @njit(**JIT_NORC)
@@ -178,7 +179,7 @@ def save_state(I, D, c, p, index, before, ordinal):
     wr(I, row + CK_NOUT, rd(I, pp(p, P_NOUT)))
     wr(I, row + CK_ERR, rd(I, pp(p, P_ERR)))
     wr(I, row + CK_ORD, ordinal)
-    wr(I, row + CK_STAMP, 0)
+    wr(I, row + CK_STAMP, np.int64(0))
     wr(D, D_CKT + c, rd(D, F_NOW))
 
 
@@ -282,11 +283,11 @@ def new_msg(I, D, src, dst, t_deliver, dirty, level, err, send_ord, k, pb):
     wr(I, m + MS_ERR, err)
     wr(I, m + MS_SEND_ORD, send_ord)
     wr(I, m + MS_K, k)
-    wr(I, m + MS_CONSUME_ORD, -1)
-    wr(I, m + MS_DELIVERED, 0)
-    wr(I, m + MS_TWIN_NO, 0)
-    wr(I, m + MS_DSEQ, -1)
-    wr(I, m + MS_HOLDX, 0)
+    wr(I, m + MS_CONSUME_ORD, np.int64(-1))
+    wr(I, m + MS_DELIVERED, np.int64(0))
+    wr(I, m + MS_TWIN_NO, np.int64(0))
+    wr(I, m + MS_DSEQ, np.int64(-1))
+    wr(I, m + MS_HOLDX, np.int64(0))
     return mid
 
 
@@ -326,7 +327,7 @@ def od_append(I, p, o):
     row = rd(I, H_OD) + k * N_OD
     wr(I, row, p)
     wr(I, row + 1, o)
-    wr(I, row + 2, 1)
+    wr(I, row + 2, np.int64(1))
 
 
 @njit(**JIT_NORC)
@@ -340,7 +341,7 @@ def q_new(I, p, f_head):
         return -1
     wr(I, R0 + R_NQE, q + 1)
     row = rd(I, H_QE) + q * N_QE
-    wr(I, row + QE_NEXT, -1)
+    wr(I, row + QE_NEXT, np.int64(-1))
     tail = rd(I, pp(p, f_head + 1))
     if tail < 0:
         wr(I, pp(p, f_head), q)
@@ -359,7 +360,7 @@ def q_pop(I, p, f_head):
     nxt = rd(I, row + QE_NEXT)
     wr(I, pp(p, f_head), nxt)
     if nxt < 0:
-        wr(I, pp(p, f_head + 1), -1)
+        wr(I, pp(p, f_head + 1), np.int64(-1))
     return row
 
 
@@ -374,7 +375,7 @@ def q_floats(I, row):
 def list_append(I, p, f_head, base, width, f_next, item):
     """Append pool row ``item`` to the list (head, tail, length at ``f_head``...) of ``p``."""
     # writes P[p] list (head, tail, length), the pool row's next
-    wr(I, base + item * width + f_next, -1)
+    wr(I, base + item * width + f_next, np.int64(-1))
     tail = rd(I, pp(p, f_head + 1))
     if tail < 0:
         wr(I, pp(p, f_head), item)
@@ -397,9 +398,9 @@ def list_keep(I, p, f_head, base, width, f_next, f_key, thr, mode):
     """Keep, in order, the items of ``p``'s list whose key is ``> thr`` (``mode`` 0),
     not covered by level ``thr`` (1, ``levels.lv_leq``) or ``< thr`` (2)."""
     # reads the pool rows' keys; writes P[p] list (head, tail, length), next links
-    prev = -1
+    prev = np.int64(-1)
     cur = rd(I, pp(p, f_head))
-    n = 0
+    n = np.int64(0)
     while cur >= 0:
         row = base + cur * width
         nxt = rd(I, row + f_next)
@@ -419,8 +420,8 @@ def list_keep(I, p, f_head, base, width, f_next, f_key, thr, mode):
             n += 1
         cur = nxt
     if prev < 0:
-        wr(I, pp(p, f_head), -1)
+        wr(I, pp(p, f_head), np.int64(-1))
     else:
-        wr(I, base + prev * width + f_next, -1)
+        wr(I, base + prev * width + f_next, np.int64(-1))
     wr(I, pp(p, f_head + 1), prev)
     wr(I, pp(p, f_head + 2), n)

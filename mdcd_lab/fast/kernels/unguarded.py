@@ -9,6 +9,7 @@ are retired; notifications and checkpoint-line events left on the heap at
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ...constants import ABSENT, HEAP_DELIVER, KIND_FAULT, KIND_OUTPUT, SDW
@@ -61,7 +62,7 @@ def drain_unguarded(I, D, until):
         m = rd(I, H_MS) + (code >> HEAP_BITS) * N_MS
         dst = rd(I, m + MS_DST)
         if serving(I, dst) and rd(I, m + MS_ERR) != 0:
-            wr(I, pp(dst, P_ERR), 1)
+            wr(I, pp(dst, P_ERR), np.int64(1))
 
 
 @njit(**JIT_NORC)
@@ -72,7 +73,7 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w, m
     ``gen.generate_run`` is needed (``more``: ``engine.play_run``).
     """
     # reads the run's rows from a, b; writes M.phase, F.now, P err, MS, heap, M.t_end
-    wr(I, R0 + M_PHASE, 1)
+    wr(I, R0 + M_PHASE, np.int64(1))
     ht = rd(I, H_HT)
     n_rows = 0
     while True:
@@ -104,7 +105,8 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w, m
                 end_failed(I, D)
                 return n_rows
         else:
-            mid = new_msg(I, D, src, dst, td, 0, 0, rd(I, pp(src, P_ERR)), 0, 0, -1)
+            mid = new_msg(I, D, src, dst, td, np.int64(0), np.int64(0), rd(I, pp(src, P_ERR)),
+                          np.int64(0), np.int64(0), np.int64(-1))
             if mid < 0:
                 return n_rows   # capacity exceeded: R_ERROR is set
             heap_push(I, D, td, HEAP_DELIVER, mid)

@@ -1,0 +1,108 @@
+"""Each kernel is compiled once (issue 20, item 2).
+
+* no kernel of ``mdcd_lab.fast.kernels`` is specialised on a literal argument (a
+  module constant or a ``-1`` passed at a call site used to compile a callee once
+  per value: ``rd`` 59 times);
+* the entry kernels have one overload each, their explicit signature
+  (``fast/_config.py: SIG_*``), whatever the protocol, and ``ensure_compiled``
+  refuses a call whose types differ from it;
+* the drivers run one block per thread on Python threads, and an error raised in a
+  block reaches the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from helpers import HANG_GUARD_S
+
+import mdcd_lab as m
+from mdcd_lab.fast import _cache, _config, generate_traces_numba
+from mdcd_lab.fast.kernels import drivers, gen
+
+SC = m.Scenario(horizon=20.0, fault_rate=0.05)
+
+
+@pytest.fixture(scope="module")
+def played():
+    """Every family and both level kinds played by ``simulate``, a trace generated and
+    replayed: every kernel that these reach is compiled (or loaded) in this process."""
+    for proto in ("mdcd", "coordinated", "mdcd-vector", "unguarded"):
+        m.simulate(SC, 4, 1, protocol=proto, engine="numba")
+    trace = generate_traces_numba(SC, 3, 2)
+    m.replay(trace, SC, protocol="mdcd", engine="numba")
+    return trace
+
+
+NO_LITERALS = r"""
+import json
+import numba
+from numba.core import types
+import mdcd_lab as m
+from mdcd_lab.fast import kernels as K
+m.simulate(m.Scenario(horizon=20.0, fault_rate=0.05), 4, 1, engine="numba")
+found, counts = {}, {}
+for name in K.MODULES:
+    mod = getattr(K, name)
+    for attr, d in vars(mod).items():
+        if isinstance(d, numba.core.registry.CPUDispatcher) \
+                and d.py_func.__module__ == mod.__name__:
+            counts[f"{name}.{attr}"] = len(d.overloads)
+            lit = [str(s) for s in d.overloads if any(isinstance(a, types.Literal) for a in s)]
+            if lit:
+                found[f"{name}.{attr}"] = lit
+print("RESULT " + json.dumps({"found": found, "counts": counts}))
+"""
+
+
+@pytest.mark.subprocess
+def test_no_kernel_is_specialised_on_a_literal(tmp_path):
+    """A cold compile (an empty ``NUMBA_CACHE_DIR``: every callee is compiled in the child,
+    so its overloads are listed) of ``simulate``'s kernels: no literal argument types."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), NUMBA_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", NO_LITERALS], env=env, capture_output=True,
+                          text=True, timeout=HANG_GUARD_S)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert lines, proc.stderr
+    out = json.loads(lines[0][7:])
+    assert out["found"] == {}
+    # the accessors are reached from every rule: one compilation per arena type
+    assert out["counts"]["layout.rd"] == 2      # the int64 and the float64 arena
+    assert out["counts"]["layout.pp"] == 1
+    assert out["counts"]["drivers.simulate_block"] == 1
+
+
+def test_entry_kernels_have_one_overload_their_signature(played):
+    for disp, sig in ((drivers.simulate_block, _config.SIG_SIMULATE_BLOCK),
+                      (drivers.replay_block, _config.SIG_REPLAY_BLOCK),
+                      (gen.count_rows, _config.SIG_COUNT_ROWS),
+                      (gen.fill_rows, _config.SIG_FILL_ROWS)):
+        assert list(disp.overloads) == [sig], disp.__name__
+
+
+def test_ensure_compiled_refuses_other_types_than_the_signature():
+    with pytest.raises(TypeError, match="count_rows is compiled for .* only; called with"):
+        _cache.ensure_compiled(gen.count_rows, (np.zeros(4, dtype=np.uint32), 0, 1,
+                                                np.zeros(3), np.zeros(3, dtype=np.int64),
+                                                1.5, np.zeros(1, dtype=np.int64)),
+                               "generate", _config.SIG_COUNT_ROWS)
+
+
+def test_on_threads_runs_every_block_and_raises_a_blocks_error():
+    seen = []
+    drivers.on_threads(seen.append, 3)
+    assert sorted(seen) == [0, 1, 2]
+    seen.clear()
+    drivers.on_threads(seen.append, 1)
+    assert seen == [0]
+
+    def block(b):
+        if b == 1:
+            raise ValueError("block 1 failed")
+    with pytest.raises(ValueError, match="block 1 failed"):
+        drivers.on_threads(block, 2)
