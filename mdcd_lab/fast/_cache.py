@@ -34,12 +34,11 @@ LOGGER = logging.getLogger("mdcd_lab")
 
 #: The expected cold-compile time of each group of entry kernels, as the notice
 #: states it: CPU time of a cold compile (the first ``simulate`` call, import and
-#: compile included: 67 s at a load average of 5.7 on the 2-core machine, against
-#: 134 s before issue 20; ``benchmarks/compile_time.py``, docs/scaling.md); the wall
-#: time is about that on an idle machine, more on a busy one.
+#: compile included: 79 s on the idle 2-core machine, against 139 s before issue 20;
+#: ``benchmarks/compile_time.py``, docs/scaling.md); more on a busy machine.
 EXPECTED: dict[str, str] = {
-    "simulate": "about a minute",
-    "replay": "about a minute",
+    "simulate": "about 80 s",
+    "replay": "about 80 s",
     "generate": "a few seconds",
 }
 
