@@ -256,12 +256,9 @@ def finalize_columns(cols: dict, n: int) -> pd.DataFrame:
 def _owned(col, dtype) -> np.ndarray:
     """``col`` as a writable array of ``dtype`` (its own if ``None``), copied unless it
     is a writable ndarray of that dtype already."""
-    arr = col if isinstance(col, np.ndarray) else np.asarray(col)
-    if dtype is None and isinstance(col, pd.Series | pd.Index):
-        return col.to_numpy(copy=True)
-    if arr is col and arr.flags.writeable and (dtype is None or arr.dtype == dtype):
-        return arr
-    return np.array(arr, dtype=dtype, copy=True)
+    if isinstance(col, np.ndarray) and col.flags.writeable and dtype in (None, col.dtype):
+        return col
+    return np.array(col, dtype=dtype, copy=True)
 
 
 def empty_results() -> pd.DataFrame:

@@ -56,25 +56,31 @@ def _pick(u, n):
 
 
 @njit(**JIT_NORC)
-def shadow_twin(s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
-                w_t, w_kind, w_src, w_dst, n_w, cap_w, kind, src, dst):
+def shadow_twin(s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon, window, keep,
+                w_t, w_kind, w_src, w_dst, n_w, more, means, kind, src, dst):
     """The shadow twin of a cluster event at ``t``: its offset (one draw), made
     non-decreasing so twins keep the cluster's order (D12), appended to the twin rows
-    iff it falls before ``horizon``.  Returns ``(s_hi, s_lo, last_twin, n_w)``;
-    ``n_w = -1``: the twin exists but the buffer is full (dropped)."""
+    iff it falls before ``horizon`` (dropped, with ``MORE_TWINS`` in ``more``, if the
+    buffer is full) and counted in the twin-offset mean (``means[2:4]``) if the event
+    is kept (``keep``) and both lie at or before ``window``.
+    Returns ``(s_hi, s_lo, last_twin, n_w, more)``."""
     s_hi, s_lo, x7 = pcg_next(s_hi, s_lo, i_hi, i_lo)
     lag = (2.0 * to_double(x7) - 1.0) * shadow_lag
     a = t + lag
     tt = last_twin if last_twin > a else a
     if tt <= horizon:
-        if n_w >= cap_w:
-            return s_hi, s_lo, tt, -1
-        w_t[n_w] = tt
-        w_kind[n_w] = kind
-        w_src[n_w] = src
-        w_dst[n_w] = dst
-        n_w += 1
-    return s_hi, s_lo, tt, n_w
+        if n_w < w_t.shape[0] - 1:   # the last row is scratch (alloc_rows)
+            w_t[n_w] = tt
+            w_kind[n_w] = kind
+            w_src[n_w] = src
+            w_dst[n_w] = dst
+            n_w += 1
+        else:
+            more |= MORE_TWINS
+        if keep == 1 and t <= window and tt <= window:
+            means[2] += tt - t
+            means[3] += 1.0
+    return s_hi, s_lo, tt, n_w, more
 
 @njit(**JIT_NORC)
 def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
@@ -130,8 +136,7 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
     if total <= 0.0:
         return 0, 0, 0
     cap_p = p_t.shape[0] - 1   # the last row is scratch (alloc_rows)
-    cap_w = w_t.shape[0] - 1
-    more = 0
+    more = np.int64(0)
     nan = math.nan
     seed_state(seed_words, run, mixer, words4)
     s_hi, s_lo, i_hi, i_lo = pcg_seed(words4)
@@ -198,17 +203,10 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             n_p += step
             more |= keep - step
             if cat == CAT_EXT_LOW:
-                s_hi, s_lo, last_twin, n_w1 = shadow_twin(
-                    s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
-                    w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_OUTPUT, sdw0 + src,
+                s_hi, s_lo, last_twin, n_w, more = shadow_twin(
+                    s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon, window, keep,
+                    w_t, w_kind, w_src, w_dst, n_w, more, means, KIND_OUTPUT, sdw0 + src,
                     np.int64(-1))
-                if n_w1 < 0:   # the twin buffer is full: the twin is dropped
-                    more |= MORE_TWINS
-                else:
-                    n_w = n_w1
-                if last_twin <= horizon and keep == 1 and t <= window and last_twin <= window:
-                    means[2] += last_twin - t
-                    means[3] += 1.0
             continue
         s_hi, s_lo, x3 = pcg_next(s_hi, s_lo, i_hi, i_lo)
         u3 = to_double(x3)
@@ -249,16 +247,9 @@ def generate_run(seed_words, run, fp, ip, mixer, words4, last_deliver,
             means[0] += td - t
             means[1] += 1.0
         if cat == CAT_LOW_ACT:
-            s_hi, s_lo, last_twin, n_w1 = shadow_twin(
-                s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon,
-                w_t, w_kind, w_src, w_dst, n_w, cap_w, KIND_SEND, sdw0 + src, dst)
-            if n_w1 < 0:   # the twin buffer is full: the twin is dropped
-                more |= MORE_TWINS
-            else:
-                n_w = n_w1
-            if last_twin <= horizon and keep == 1 and t <= window and last_twin <= window:
-                means[2] += last_twin - t
-                means[3] += 1.0
+            s_hi, s_lo, last_twin, n_w, more = shadow_twin(
+                s_hi, s_lo, i_hi, i_lo, t, shadow_lag, last_twin, horizon, window, keep,
+                w_t, w_kind, w_src, w_dst, n_w, more, means, KIND_SEND, sdw0 + src, dst)
     return n_p, n_w, more
 
 
