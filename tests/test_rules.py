@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from engines import engines_agree
 
 import mdcd_lab as m
 from mdcd_lab.metrics import VIOLATIONS
@@ -216,13 +217,23 @@ def test_compensation():
     assert bad["outcome"] == "recovered" and bad["n_compensated"] == 0
 
 
-def test_at_misses_error_run_fails():
-    # at_coverage 0.5 and u_at 0.7 >= 0.5: the erroneous output passes its AT and
-    # reaches the device; the run fails at t=2.
-    rows = [("fault", 1.0, "low0"), ("output", 2.0, "low0", 0.7, 0.0, 0.0)]
-    res, _ = play(rows, scenario=SC.replace(at_coverage=0.5))
+@pytest.mark.parametrize("coverage, u_at", [(0.5, 0.7), (0.5, 0.5), (0.0, 0.0)])
+def test_at_misses_error_run_fails(coverage, u_at):
+    # An AT detects an error iff u_at < at_coverage (u_at uniform on [0, 1): the
+    # detection probability is at_coverage, and coverage 0 never detects, even at
+    # u_at = 0).  Here u_at >= coverage: the erroneous output passes its AT and
+    # reaches the device; the run fails at t=2.  Two cluster messages to G_act came
+    # first, so the failure row names the cluster's level 2 and the output's number 1.
+    rows = [("fault", 1.0, "low0"), ("send", 1.2, "low0", "act0"),
+            ("send", 1.4, "low0", "act1"), ("output", 2.0, "low0", u_at, 0.0, 0.0)]
+    res, events = play(rows, scenario=SC.replace(at_coverage=coverage))
     assert res["outcome"] == "failed" and res["t_end"] == 2.0
     assert math.isnan(res["t_detect"])
+    fail = ev(events, "low0", "failure")
+    assert (list(fail["peer"]), list(fail["level"]), list(fail["index"])) == ([""], [2], [1])
+    fast = engines_agree(SC.replace(at_coverage=coverage), "mdcd",
+                         trace=m.trace_from_rows(rows)).iloc[0]
+    assert fast["outcome"] == "failed" and fast["t_end"] == 2.0
 
 
 def test_section_3_1_scenario_clustered():

@@ -188,7 +188,9 @@ def _play_row(run: Run, p, kind: int, dst: int, td: float, u_at: float, u_comp: 
               d_notify: float, num: tuple | None = None) -> None:
     """One trace row of process ``p`` at ``run.now`` (a send is delivered at ``td``)."""
     if p.role == LOW and p.recovered:
-        low.low_row_skipped(run, p, kind, dst)   # G_low is gone
+        # G_low is gone (D20): the row sends nothing and moves no counter, since no
+        # counter of G_low is read again; the shadows number their twins themselves
+        # (``sdw.number_twin``), so twin ``k`` stays the trace's ``k``-th cluster message
         return
     if kind == KIND_FAULT:
         low.fault(run, p)

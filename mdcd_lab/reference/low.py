@@ -7,7 +7,7 @@ the cluster, D6) and piggybacks it; an external message is checked by an AT.
 
 from __future__ import annotations
 
-from ..constants import ACT, HEAP_DELIVER, KIND_OUTPUT, Event
+from ..constants import ACT, HEAP_DELIVER, Event
 from .common import application_msg_reception, end_failed, notify
 from .state import Proc, Run
 
@@ -97,17 +97,3 @@ def fault(run: Run, p: Proc) -> None:
     for q in targets:
         q.erroneous = True
     run.log(p.idx, Event.FAULT, -1, run.low_level(p))
-
-
-def low_row_skipped(run: Run, p: Proc, kind: int, dst: int) -> None:
-    """A trace row of a G_low process that has stopped (executed recovery): nothing is
-    sent, but the row keeps its number, so that the ``k``-th twin row of the trace
-    stays the twin of the ``k``-th cluster row (D12)."""
-    if kind == KIND_OUTPUT:
-        run.ext_mSN_G_low += 1
-    elif run.role(dst) == ACT:
-        run.int_mSN_G_low += 1
-        if run.lv.vector:
-            p.mSN_own += 1
-        if run.is_act(dst):
-            run.n_low_act += 1

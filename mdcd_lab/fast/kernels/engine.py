@@ -171,7 +171,7 @@ from .layout import (
     wr,
 )
 from .levels import lv_owned, lv_reset, lv_run_row, lv_vector
-from .low import fault, low_output, low_row_skipped, low_send
+from .low import fault, low_output, low_send
 from .sdw import defer_row, make_twin, member_event, number_twin, sdw_send, twin_row
 from .state import change_logs, heap_pop, q_floats, role_of
 from .unguarded import play_unguarded
@@ -388,7 +388,7 @@ def play_row(I, D, p, role, kind, dst, td, u_at, u_comp, d_notify, has_num, k, i
     ``td``; ``has_num``: a twin row numbered ``(k, index)`` while ``p`` had stopped)."""
     # reads P[p] mode; writes what the row's rule writes
     if role == LOW and rd(I, pp(p, P_MODE)) == MODE_RECOVERED:
-        low_row_skipped(I, p, kind, dst)   # G_low is gone
+        pass   # G_low is gone (D20): the row sends nothing and moves no counter
     elif kind == KIND_FAULT:
         fault(I, D, p)
     elif role == SDW:

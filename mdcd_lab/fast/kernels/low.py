@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ...constants import ACT, HEAP_DELIVER, KIND_OUTPUT
+from ...constants import ACT, HEAP_DELIVER
 from .._config import JIT_HOT, JIT_NORC
 from .common import application_msg_reception, end_failed, notify, pending_recovery
 from .layout import (
@@ -152,28 +152,6 @@ def low_send(I, D, p, dst, t_deliver):
             wr(I, R0 + R_ORIG_MAX, nla)
     if mid >= 0:
         heap_push(I, D, t_deliver, HEAP_DELIVER, mid)
-
-
-@njit(**JIT_NORC)
-def low_row_skipped(I, p, kind, dst):
-    """``low.low_row_skipped``: a row of a G_low process that has stopped (executed
-    recovery) sends nothing but keeps its number, so that the ``k``-th twin row stays
-    the twin of the ``k``-th cluster row (D12); its number has no original (``TN = -1``)."""
-    # reads P roles; writes R.ext_mSN_G_low or R.int_mSN_G_low, R.n_low_act, TN,
-    # P[p].mSN_own
-    if kind == KIND_OUTPUT:
-        wr(I, R0 + R_EXT_LOW, rd(I, R0 + R_EXT_LOW) + 1)
-    elif dst >= 0 and role_of(I, dst) == ACT:
-        wr(I, R0 + R_INT_LOW, rd(I, R0 + R_INT_LOW) + 1)
-        if lv_vector(I):
-            wr(I, pp(p, P_MSN_OWN), rd(I, pp(p, P_MSN_OWN)) + 1)
-        if dst >= rd(I, IP_NLOW):   # is_act(dst)
-            nla = rd(I, R0 + R_N_LOW_ACT) + 1
-            if nla >= rd(I, H_CAP_R):
-                wr(I, R0 + R_ERROR, ERR_CAPACITY)
-                return
-            wr(I, R0 + R_N_LOW_ACT, nla)
-            wr(I, rd(I, H_TN) + nla, np.int64(-1))
 
 
 @njit(**JIT_HOT)
