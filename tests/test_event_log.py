@@ -3,6 +3,7 @@
 import ast
 import dataclasses
 import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -132,3 +133,77 @@ def test_every_column_is_documented():
         assert f"| `{c}` |" in section, c
     for kind in EVENT_KINDS:
         assert f"`{kind}`" in section, kind
+
+
+# Runs drawn for the column rules below: every protocol, weak ATs (at_coverage 0.3),
+# both fault scopes, seeds 0-7, run 0, horizon 150 (128 runs; among them G_act
+# processes that fail while clean, dirty_bit 0, under "process" fault scope).
+DRAWN = [(protocol, m.Scenario(at_coverage=0.3, fault_scope=scope, horizon=150), seed)
+         for protocol in m.protocol_names() for scope in ("cluster", "process")
+         for seed in range(8)]
+ACT_OUTPUT_ROWS = ("output", "at_pass", "at_fail", "compensated", "failure")
+AFTER_RECOVERY = ("recovery", "rollback", "notice", "release", "takeover")
+
+
+@pytest.fixture(scope="module")
+def drawn_logs():
+    return [(protocol, sc, seed, m.run_events(sc, seed, 0, protocol)[1])
+            for protocol, sc, seed in DRAWN]
+
+
+def _twin_member(name: str) -> str:
+    """A send to ``low_i`` is delivered to ``low_i`` and to its shadow ``sdw_i``."""
+    return "low" + name[3:] if name.startswith("sdw") else name
+
+
+def test_every_delivery_from_g_act_matches_its_send_row(drawn_logs):
+    # docs/trace-format.md: send and deliver rows carry what the message piggybacks
+    # (level, dirty) and its ground truth (err) and number (k); a message of a G_act
+    # process is delivered with the values its send row logged, at the receiver or,
+    # for a send to low_i, also at sdw_i.  Deliveries are a sub-multiset of the sends
+    # (a message can be discarded or still in flight at the end).
+    key = ["proc", "peer", "level", "dirty", "err", "k"]
+    checked = 0
+    for protocol, sc, seed, ev in drawn_logs:
+        if protocol == "mdcd-vector":   # levels are tuples there (object column)
+            continue
+        sends = ev[(ev.event == "send") & ev.proc.str.startswith("act")]
+        dels = ev[(ev.event == "deliver") & ev.peer.str.startswith("act")]
+        sent = Counter(map(tuple, sends[key].to_numpy().tolist()))
+        for at_shadow in (False, True):   # at the receiver; at the receiver's shadow
+            rows = dels[dels.proc.str.startswith("sdw") == at_shadow]
+            got = Counter((peer, _twin_member(proc), lvl, d, e, k) for proc, peer, lvl, d, e, k
+                          in rows[key].to_numpy().tolist())
+            assert not got - sent, (protocol, sc.fault_scope, seed, got - sent)
+        checked += len(dels)
+    assert checked > 1000
+
+
+def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
+    # A G_act process's send rows: index -1 and k 0 (its messages are not cluster
+    # messages); its output rows: index -1 and e -1 (not cluster outputs), and the
+    # level its state carries: the largest level it has consumed (checked up to its
+    # first recovery row, after which a rollback may restore a lower one).  Scalar
+    # levels are int64 columns.
+    kinds_seen = Counter()
+    for protocol, sc, seed, ev in drawn_logs:
+        where = (protocol, sc.fault_scope, seed)
+        if protocol != "mdcd-vector":
+            assert ev["level"].dtype == "int64" and ev["index"].dtype == "int64", where
+        sends = ev[(ev.event == "send") & ev.proc.str.startswith("act")]
+        assert (sends["index"] == -1).all() and (sends["k"] == 0).all(), where
+        outs = ev[ev.event.isin(ACT_OUTPUT_ROWS) & ev.proc.str.startswith("act")]
+        assert (outs["index"] == -1).all() and (outs["e"] == -1).all(), where
+        if protocol in ("mdcd-vector", "unguarded"):
+            continue
+        for proc, rows in ev[ev.proc.str.startswith("act")].groupby("proc", sort=False):
+            level = 0
+            for kind, lvl, dirty in rows[["event", "level", "dirty"]].itertuples(index=False):
+                if kind in AFTER_RECOVERY:
+                    break
+                if kind == "deliver":
+                    level = max(level, lvl)
+                elif kind in ACT_OUTPUT_ROWS or kind == "send":
+                    assert lvl == level, (where, proc, kind)
+                    kinds_seen[kind, dirty] += 1
+    assert kinds_seen["failure", 0] and kinds_seen["failure", 1], kinds_seen
