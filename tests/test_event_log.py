@@ -181,10 +181,13 @@ def test_every_delivery_from_g_act_matches_its_send_row(drawn_logs):
 
 def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
     # A G_act process's send rows: index -1 and k 0 (its messages are not cluster
-    # messages); its output rows: index -1 and e -1 (not cluster outputs), and the
-    # level its state carries: the largest level it has consumed (checked up to its
-    # first recovery row, after which a rollback may restore a lower one).  Scalar
-    # levels are int64 columns.
+    # messages); its output rows: no peer, index -1 and e -1 (not cluster outputs),
+    # dirty -1 but on a failure row, which names the process's dirty_bit.  And the
+    # level its state carries: the largest level it has consumed.  Under the
+    # confidence-driven rules (Figure 3) dirty_bit is 1 from a checkpoint (ckpt_s1,
+    # ckpt_s2) until a reclamation leaves no checkpoint (its index: those remaining).
+    # Both are checked up to the process's first recovery row (a rollback may restore
+    # a lower level).  Scalar levels are int64 columns.
     kinds_seen = Counter()
     for protocol, sc, seed, ev in drawn_logs:
         where = (protocol, sc.fault_scope, seed)
@@ -193,17 +196,38 @@ def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
         sends = ev[(ev.event == "send") & ev.proc.str.startswith("act")]
         assert (sends["index"] == -1).all() and (sends["k"] == 0).all(), where
         outs = ev[ev.event.isin(ACT_OUTPUT_ROWS) & ev.proc.str.startswith("act")]
+        assert (outs["peer"] == "").all(), where
         assert (outs["index"] == -1).all() and (outs["e"] == -1).all(), where
+        not_failure = outs[outs.event != "failure"]
+        assert (not_failure["dirty"] == -1).all(), where
         if protocol in ("mdcd-vector", "unguarded"):
             continue
+        confidence = protocol not in ("coordinated",)
         for proc, rows in ev[ev.proc.str.startswith("act")].groupby("proc", sort=False):
-            level = 0
-            for kind, lvl, dirty in rows[["event", "level", "dirty"]].itertuples(index=False):
+            level, dirty = 0, 0
+            for kind, lvl, idx, d in rows[["event", "level", "index", "dirty"]].itertuples(
+                    index=False):
                 if kind in AFTER_RECOVERY:
                     break
                 if kind == "deliver":
                     level = max(level, lvl)
+                elif kind in ("ckpt_s1", "ckpt_s2"):
+                    dirty = 1
+                elif kind == "reclaim":
+                    dirty = int(idx > 0)
                 elif kind in ACT_OUTPUT_ROWS or kind == "send":
                     assert lvl == level, (where, proc, kind)
-                    kinds_seen[kind, dirty] += 1
+                    if confidence and kind in ("send", "failure"):
+                        assert d == dirty, (where, proc, kind)
+                    kinds_seen[kind, d] += 1
     assert kinds_seen["failure", 0] and kinds_seen["failure", 1], kinds_seen
+    assert kinds_seen["output", -1] and kinds_seen["send", 0] and kinds_seen["send", 1]
+
+
+def test_a_row_naming_no_process_by_another_negative_index_is_refused():
+    from mdcd_lab.reference.events import event_frame
+    ok = event_frame([(0.0, 0, "output", -1, 0, -1, {})], ["act0"])
+    assert list(ok["peer"]) == [""]
+    for peer in (-2, 1):
+        with pytest.raises(ValueError, match=f"peer {peer} is neither a process index"):
+            event_frame([(0.0, 0, "output", peer, 0, -1, {})], ["act0"])

@@ -218,19 +218,23 @@ def test_compensation():
 
 
 @pytest.mark.parametrize("coverage, u_at", [(0.5, 0.7), (0.5, 0.5), (0.0, 0.0)])
-def test_at_misses_error_run_fails(coverage, u_at):
+@pytest.mark.parametrize("proc, failure_row", [("low0", ("", 2, 1, 1)), ("act0", ("", 1, -1, 1))])
+def test_at_misses_error_run_fails(coverage, u_at, proc, failure_row):
     # An AT detects an error iff u_at < at_coverage (u_at uniform on [0, 1): the
     # detection probability is at_coverage, and coverage 0 never detects, even at
     # u_at = 0).  Here u_at >= coverage: the erroneous output passes its AT and
     # reaches the device; the run fails at t=2.  Two cluster messages to G_act came
-    # first, so the failure row names the cluster's level 2 and the output's number 1.
+    # first (levels 1 and 2; the first one contaminated act0, which took its S1
+    # checkpoint: dirty_bit 1).  low0's failure row names the cluster's level 2 and
+    # the output's number 1; act0's names the level it consumed, 1, and no number.
     rows = [("fault", 1.0, "low0"), ("send", 1.2, "low0", "act0"),
-            ("send", 1.4, "low0", "act1"), ("output", 2.0, "low0", u_at, 0.0, 0.0)]
+            ("send", 1.4, "low0", "act1"), ("output", 2.0, proc, u_at, 0.0, 0.0)]
     res, events = play(rows, scenario=SC.replace(at_coverage=coverage))
     assert res["outcome"] == "failed" and res["t_end"] == 2.0
     assert math.isnan(res["t_detect"])
-    fail = ev(events, "low0", "failure")
-    assert (list(fail["peer"]), list(fail["level"]), list(fail["index"])) == ([""], [2], [1])
+    fail = ev(events, proc, "failure")
+    assert [tuple(r) for r in fail[["peer", "level", "index", "dirty"]].to_numpy().tolist()] \
+        == [failure_row]
     fast = engines_agree(SC.replace(at_coverage=coverage), "mdcd",
                          trace=m.trace_from_rows(rows)).iloc[0]
     assert fast["outcome"] == "failed" and fast["t_end"] == 2.0
