@@ -13,6 +13,7 @@ import pytest
 import mdcd_lab as m
 from mdcd_lab.constants import EVENT_KINDS
 from mdcd_lab.plots import spacetime_data
+from mdcd_lab.protocols import PROTOCOLS
 from mdcd_lab.reference.events import EVENT_COLUMNS, EVENT_FIELDS
 
 SC = m.Scenario(fault_rate=0.05, horizon=30, latency=0.3, coord_period=2.0)
@@ -231,3 +232,66 @@ def test_a_row_naming_no_process_by_another_negative_index_is_refused():
     for peer in (-2, 1):
         with pytest.raises(ValueError, match=f"peer {peer} is neither a process index"):
             event_frame([(0.0, 0, "output", peer, 0, -1, {})], ["act0"])
+
+
+def test_g_act_and_g_sdw_rows_follow_the_process_state(drawn_logs):
+    # docs/trace-format.md, followed per G_act and G_sdw process of the
+    # confidence-driven protocols up to its first recovery row.  A delivery is
+    # preceded at the same instant by what it triggered: a checkpoint (ckpt_s1 iff the
+    # process is clean, its ordinal the number of checkpoints made before, its index
+    # the triggering message's level, Section 3.1 and D1), a receiver-side log entry
+    # (log_rcv, its index the process's level before the message) and the ground
+    # truth (contaminated); each names the message's sender and level.  The delivery's
+    # index is the message's k.  A reclamation's index is the checkpoints remaining
+    # (checkpoints made minus those deleted), and dirty_bit is 1 iff one remains.
+    checked = Counter()
+    for protocol, sc, seed, ev in drawn_logs:
+        if protocol in ("mdcd-vector", "unguarded", "coordinated"):
+            continue
+        rules = PROTOCOLS[protocol]
+        procs = ev[ev.proc.str.startswith(("act", "sdw"))]
+        for proc, rows in procs.groupby("proc", sort=False):
+            where = (protocol, sc.fault_scope, seed, proc)
+            level = dirty = made = remaining = 0
+            pending = []
+            for r in rows.itertuples(index=False):
+                kind = r.event
+                if kind in AFTER_RECOVERY:
+                    break
+                if kind in ("ckpt_s1", "ckpt_s2"):
+                    assert kind == ("ckpt_s1" if dirty == 0 else "ckpt_s2"), where
+                    assert r.ckpt == made, where
+                    assert r.index == (r.level if rules.ckpt_index_by_trigger else level)
+                    made, remaining, dirty = made + 1, remaining + 1, 1
+                    pending.append(r)
+                elif kind == "log_rcv":
+                    assert r.index == level, where
+                    pending.append(r)
+                elif kind == "contaminated":
+                    pending.append(r)
+                elif kind == "deliver":
+                    assert r.index == r.k, where
+                    for before in pending:
+                        assert (before.t, before.peer, before.level) == (r.t, r.peer, r.level)
+                        checked[before.event] += 1
+                    pending = []
+                    level = max(level, r.level)
+                elif kind == "reclaim":
+                    remaining -= r.n
+                    assert r.n >= 0 and r.index == remaining, where
+                    dirty = int(remaining > 0)
+                    checked[kind] += 1
+                elif kind in ("send", "failure"):
+                    assert (r.level, r.dirty) == (level, dirty), where
+                elif kind in ("log_sdr", "log_ext"):   # a shadow's suppressed twin
+                    assert r.level == level and (r.peer != "") == (kind == "log_sdr")
+                    assert (r.k >= 1, r.e) == (True, -1) if kind == "log_sdr" else \
+                        (r.k, r.e >= 1) == (-1, True), where
+                    if kind == "log_sdr":
+                        assert r.index == r.k, where   # scalar: indexed by int_mSN_G_sdw = k
+                    checked[kind] += 1
+            assert not pending, where
+        twins = ev[ev.event == "log_sdr"]
+        assert twins["k"].is_unique, (protocol, sc.fault_scope, seed)
+    assert all(checked[k] for k in ("ckpt_s1", "ckpt_s2", "log_rcv", "contaminated",
+                                    "reclaim", "log_sdr", "log_ext")), checked
