@@ -58,12 +58,6 @@ EQUIVALENT: dict[str, str] = {
     "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_31":
         "one of the three `-1` (peer, level, index) of the violation row dropped: the "
         "others move up and the last takes its default, `-1`: the same row",
-    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_35":
-        "proc -2 for -1 in the violation row: events.event_frame writes every negative "
-        "proc as `system`",
-    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_37":
-        "peer -2 for -1 in the violation row: events.event_frame writes every negative "
-        "peer as no peer",
     "mdcd_lab.reference.recovery.x_rollback__mutmut_3":
         "`... or p.dirty_bit != 1 and not p.ckpt_array` for `... or p.dirty_bit != 1 or not "
         "p.ckpt_array`: a G_act or G_sdw process has dirty_bit == 1 iff its ckpt_array is "
@@ -75,9 +69,6 @@ EQUIVALENT: dict[str, str] = {
         "G_sdw process is skipped iff its ckpt_array is empty, i.e. iff dirty_bit != 1 (the "
         "invariant above); any other process never checkpoints (only checkpointing appends, "
         "for G_act and G_sdw), so its empty ckpt_array skips it in both",
-    "mdcd_lab.reference.recovery.x_rollback__mutmut_37":
-        "peer -2 for -1 in the rollback row: the event log's only reader (events.event_frame) "
-        "writes every negative peer as no peer",
     "mdcd_lab.reference.recovery.x_recovery_round__mutmut_18":
         "`p.ext_ivr = None` for `= ext_star`: the round runs only under atomic recovery, "
         "which ends the run right after; nothing reads a shadow's ext_ivr after it "

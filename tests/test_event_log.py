@@ -225,13 +225,18 @@ def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
     assert kinds_seen["output", -1] and kinds_seen["send", 0] and kinds_seen["send", 1]
 
 
-def test_a_row_naming_no_process_by_another_negative_index_is_refused():
+def test_a_row_naming_a_process_by_an_index_out_of_range_is_refused():
     from mdcd_lab.reference.events import event_frame
     ok = event_frame([(0.0, 0, "output", -1, 0, -1, {})], ["act0"])
     assert list(ok["peer"]) == [""]
     for peer in (-2, 1):
         with pytest.raises(ValueError, match=f"peer {peer} is neither a process index"):
             event_frame([(0.0, 0, "output", peer, 0, -1, {})], ["act0"])
+    assert list(event_frame([(0.0, -1, "violation", -1, 0, -1, {})], ["act0"])["proc"]) \
+        == ["system"]
+    for proc in (-2, 1):
+        with pytest.raises(ValueError, match=f"process {proc} is neither a process index"):
+            event_frame([(0.0, proc, "violation", -1, 0, -1, {})], ["act0"])
 
 
 def test_g_act_and_g_sdw_rows_follow_the_process_state(drawn_logs):

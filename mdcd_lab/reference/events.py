@@ -100,11 +100,11 @@ def event_frame(records: list[tuple], names: list[str]) -> pd.DataFrame:
     bad = sorted({str(r[2]) for r in records} - set(EVENT_KINDS))
     if bad:
         raise ValueError(f"event kinds {bad} are not in mdcd_lab.constants.EVENT_KINDS")
-    bad_peer = [(str(r[2]), r[1], r[3]) for r in records if not -1 <= r[3] < len(names)]
-    if bad_peer:
-        kind, proc, peer = bad_peer[0]
-        raise ValueError(f"event row {kind!r} of process {proc}: peer {peer} is neither a "
-                         f"process index (0 to {len(names) - 1}) nor -1 (none)")
+    for r in records:   # a process index, or -1: no process ("system", no peer)
+        for what, i in (("process", r[1]), ("peer", r[3])):
+            if not -1 <= i < len(names):
+                raise ValueError(f"event row {str(r[2])!r} at t={r[0]}: {what} {i} is neither "
+                                 f"a process index (0 to {len(names) - 1}) nor -1 (none)")
     cols: dict[str, list] = {c: [] for c in EVENT_COLUMNS if c != "info"}
     for t, proc, event, peer, level, index, fields in records:
         cols["t"].append(t)
