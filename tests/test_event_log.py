@@ -201,6 +201,11 @@ def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
         assert (outs["index"] == -1).all() and (outs["e"] == -1).all(), where
         not_failure = outs[outs.event != "failure"]
         assert (not_failure["dirty"] == -1).all(), where
+        # "passed AT" carries v_ext, the cluster outputs validated: none (-1) from G_act
+        notes = ev[ev.event.isin(["notify", "notified"])]
+        assert (notes["index"] >= -1).all(), where
+        assert (notes[(notes.event == "notify") & notes.proc.str.startswith("act")]["index"]
+                == -1).all(), where
         if protocol in ("mdcd-vector", "unguarded"):
             continue
         confidence = protocol not in ("coordinated",)

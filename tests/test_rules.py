@@ -205,6 +205,23 @@ def test_suppress_path_ivr_above_int_mSN_G_sdw():
         assert res["rollback_procs"] == 0 and no_violations(res) and res["dup_outputs"] == 0
 
 
+def test_compensation_of_a_g_act_output():
+    # act0 consumes low0's erroneous message (level 1: S1 checkpoint, dirty_bit 1);
+    # its output at t=2 fails its AT (u_at 0.5 < coverage 1) and compensation
+    # succeeds (u_comp 0 < 1): the corrected output reaches the device, no recovery.
+    rows = [("fault", 1.0, "low0"), ("send", 1.2, "low0", "act0"),
+            ("output", 2.0, "act0", 0.5, 0.0, 0.0)]
+    sc = SC.replace(compensation=1.0)
+    res, events = play(rows, scenario=sc)
+    assert res["outcome"] == "completed" and res["n_compensated"] == 1
+    comp = ev(events, "act0", "compensated")
+    assert [tuple(r) for r in comp[["t", "peer", "level", "index"]].to_numpy().tolist()] \
+        == [(2.0, "", 1, -1)]
+    assert list(ev(events, "act0", "at_fail")["level"]) == [1]
+    fast = engines_agree(sc, "mdcd", trace=m.trace_from_rows(rows)).iloc[0]
+    assert fast["outcome"] == "completed" and fast["n_compensated"] == 1
+
+
 def test_compensation():
     # The erroneous output at t=2 fails its AT; with compensation probability 1
     # (u_comp = 0 < 1) the corrected message goes out and the run goes on to the
