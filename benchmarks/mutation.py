@@ -41,6 +41,34 @@ EQUIVALENT: dict[str, str] = {
         "`x if x > y else y` for `x if x >= y else y`: when x == y both give the same component",
     "mdcd_lab.reference.levels.xǁVectorLevelsǁexcess__mutmut_10":
         "`if x >= y` for `if x > y` in the sum of `x - y`: the added terms are 0",
+    "mdcd_lab.reference.act.x_act_send__mutmut_11":
+        "`p.n_sent += 2`: send ordinals are only compared with each other (`send_ord >= n_sent`"
+        " of a checkpoint, the oracle's cut), never counted; any increasing numbering gives the"
+        " same comparisons",
+    "mdcd_lab.reference.act.x_act_send__mutmut_74":
+        "a trailing `-1` of the `send` row dropped: `Run.log`'s default for it is `-1`: the "
+        "same row",
+    "mdcd_lab.reference.act.x_act_output__mutmut_13":
+        "a trailing `-1` of the clean `failure` row dropped: `Run.log`'s default for it is "
+        "`-1`: the same row",
+    "mdcd_lab.reference.act.x_act_output__mutmut_54":
+        "a trailing `-1` of the dirty `failure` row dropped: `Run.log`'s default for it is "
+        "`-1`: the same row",
+    "mdcd_lab.reference.act.x_act_output__mutmut_80":
+        "`v_ext` of a G_act process's own validation `None` for `-1`: `memory_reclamation` and "
+        "`coordinated.validate` read `v_ext` for shadows only",
+    "mdcd_lab.reference.act.x_act_output__mutmut_84":
+        "`v_ext` of a G_act process's own validation left to its default, `-1`: the same call",
+    "mdcd_lab.reference.act.x_act_output__mutmut_85":
+        "`v_ext` of a G_act process's own validation `+1` for `-1`: `memory_reclamation` and "
+        "`coordinated.validate` read `v_ext` for shadows only",
+    "mdcd_lab.reference.act.x_act_output__mutmut_86":
+        "`v_ext` of a G_act process's own validation `-2` for `-1`: `memory_reclamation` and "
+        "`coordinated.validate` read `v_ext` for shadows only",
+    "mdcd_lab.reference.act.x__to_device__mutmut_4":
+        "`device_act.get(None, 0)` for `.get((p.idx, p.n_out), 0)`: `n_out` only grows and "
+        "`_to_device` writes ordinal `n_out` before incrementing it, `act_output_copy` only "
+        "ordinals below it, so the key is never present: both read 0",
     "mdcd_lab.reference.confidence.x_msg_logging__mutmut_3":
         "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
         "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "
