@@ -47,6 +47,17 @@ ROOT = PKG_DIR.parent
 
 # -- frames --------------------------------------------------------------------------------
 
+def shared_scope(fixture_name: str, config) -> str:
+    """The scope of a fixture that plays runs for several tests of a file: ``"module"``,
+    but ``"function"`` under mutmut (``MUTANT_UNDER_TEST`` set, ``make mutation``).
+
+    mutmut records which tests execute each function once, and runs a mutant against
+    those tests only; the work of a module fixture is recorded for the first test that
+    builds it, so the other tests reading it would never judge a mutant.
+    """
+    return "function" if "MUTANT_UNDER_TEST" in os.environ else "module"
+
+
 def assert_same(a: pd.DataFrame, b: pd.DataFrame, ignore_index: bool = False) -> None:
     """``a`` equals ``b`` in every bit (and dtype); ``ignore_index`` renumbers both first."""
     if ignore_index:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import shared_scope
 
 import mdcd_lab as m
 from mdcd_lab.constants import EVENT_KINDS
@@ -27,7 +28,7 @@ ORACLE = ("orphans", "lost", "duplicates", "lost_outputs", "dup_outputs",
           "contaminated_restore", "cascade")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared_scope)
 def logs():
     """(protocol, run) -> (trace, events, metrics); run 4 of mdcd-paper has violations."""
     out = {}
@@ -154,7 +155,7 @@ ACT_OUTPUT_ROWS = ("output", "at_pass", "at_fail", "compensated", "failure")
 AFTER_RECOVERY = ("recovery", "rollback", "notice", "release", "takeover")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared_scope)
 def drawn_logs():
     return [(protocol, sc, seed, m.run_events(sc, seed, 0, protocol)[1])
             for protocol, sc, seed in DRAWN]
