@@ -69,6 +69,22 @@ EQUIVALENT: dict[str, str] = {
         "`device_act.get(None, 0)` for `.get((p.idx, p.n_out), 0)`: `n_out` only grows and "
         "`_to_device` writes ordinal `n_out` before incrementing it, `act_output_copy` only "
         "ordinals below it, so the key is never present: both read 0",
+    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_5":
+        "the send's delivery offset of a deferred twin row `1.0` for the placeholder `0.0`: a "
+        "twin row carries its number, and `_play_row` then calls `sdw.make_twin`, which reads "
+        "none of the row's draws",
+    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_6":
+        "u_at of a deferred twin row `1.0` for the placeholder `0.0`: a twin row carries its "
+        "number, and `_play_row` then calls `sdw.make_twin`, which reads none of the row's "
+        "draws",
+    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_7":
+        "u_comp of a deferred twin row `1.0` for the placeholder `0.0`: a twin row carries its "
+        "number, and `_play_row` then calls `sdw.make_twin`, which reads none of the row's "
+        "draws",
+    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_8":
+        "d_notify of a deferred twin row `1.0` for the placeholder `0.0`: a twin row carries "
+        "its number, and `_play_row` then calls `sdw.make_twin`, which reads none of the row's "
+        "draws",
     "mdcd_lab.reference.confidence.x_msg_logging__mutmut_3":
         "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
         "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "

@@ -347,3 +347,33 @@ def test_atomic_rollback_rows_name_the_restored_checkpoint_and_the_replays(proto
     assert rollbacks >= 3 and replays >= 1
     assert suppress_rows >= (protocol == "mdcd-unclustered")
     assert violations >= (protocol == "mdcd-unclustered")
+
+
+def test_a_shadow_stopped_before_its_member_makes_its_ahead_twin_after_the_release():
+    # mdcd-unclustered, n_low 2: low1 is low0's interface partner with G_act's role,
+    # and its messages to low0 are not copied to sdw0 (the old version does not speak
+    # the new interface).  The fault (cluster scope) makes low0 and low1 erroneous;
+    # low0's message to low1 at 0.6 (level 1) is twin 1, and sdw0's second twin row
+    # (2.1) runs ahead of low0, which made one message to G_act: it waits (R4).
+    # low1's output fails its AT at 3: the recovery notice reaches sdw0 at once, which
+    # stops (two-phase recovery), but reaches low0 only at 5, behind low1's message of
+    # t=1 on the FIFO channel.  When G_low stops, sdw0's waiting twin is kept for after
+    # the release (``sdw._release_ahead`` on a stopped shadow): at 5 sdw0 takes over,
+    # re-sends twin 1 (logged, not validated) and makes twin 2, both delivered to act0.
+    sc = m.Scenario(n_low=2, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0,
+                    compensation=0.0)
+    rows = [("fault", 0.5, "low0"), ("send", 0.6, "low0", "low1"),
+            ("send", 1.0, "low1", "low0", 5.0),
+            ("send", 2.0, "sdw0", "act0"), ("send", 2.1, "sdw0", "act0"),
+            ("output", 3.0, "low1", 0.5, 0.5, 0.0)]
+    res, events = play(rows, "mdcd-unclustered", sc)
+    assert list(ev(events, "sdw0", "notice")["t"]) == [3.0]
+    assert list(ev(events, "low0", "notice")["t"]) == [5.0]
+    sends = ev(events, "sdw0", "send")
+    assert [tuple(r) for r in sends[["t", "peer", "k"]].to_numpy().tolist()] == \
+        [(5.0, "act0", 1), (5.0, "act0", 2)]
+    got = ev(events, "act0", "deliver")
+    assert list(got[got.peer == "sdw0"]["k"]) == [1, 2]
+    assert res["outcome"] == "recovered" and res["n_resent"] == 1
+    fast = engines_agree(sc, "mdcd-unclustered", trace=m.trace_from_rows(rows)).iloc[0]
+    assert fast["n_resent"] == 1
