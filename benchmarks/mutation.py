@@ -85,6 +85,13 @@ EQUIVALENT: dict[str, str] = {
         "d_notify of a deferred twin row `1.0` for the placeholder `0.0`: a twin row carries "
         "its number, and `_play_row` then calls `sdw.make_twin`, which reads none of the row's "
         "draws",
+    "mdcd_lab.reference.sdw.x_sdw_send__mutmut_18":
+        "`p.n_sent += 2`: send ordinals are only compared with each other (`send_ord >= n_sent`"
+        " of a checkpoint, the oracle's cut), never counted; any increasing numbering gives the"
+        " same comparisons",
+    "mdcd_lab.reference.sdw.x_sdw_send__mutmut_37":
+        "a trailing `-1` of the `send` row dropped: `Run.log`'s default for it is `-1`: the "
+        "same row",
     "mdcd_lab.reference.confidence.x_msg_logging__mutmut_3":
         "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
         "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "

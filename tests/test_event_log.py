@@ -166,27 +166,33 @@ def _twin_member(name: str) -> str:
     return "low" + name[3:] if name.startswith("sdw") else name
 
 
-def test_every_delivery_from_g_act_matches_its_send_row(drawn_logs):
+def test_every_delivery_from_g_act_and_g_sdw_matches_its_send_row(drawn_logs):
     # docs/trace-format.md: send and deliver rows carry what the message piggybacks
     # (level, dirty) and its ground truth (err) and number (k); a message of a G_act
-    # process is delivered with the values its send row logged, at the receiver or,
-    # for a send to low_i, also at sdw_i.  Deliveries are a sub-multiset of the sends
-    # (a message can be discarded or still in flight at the end).
+    # or G_sdw process is delivered with the values its send row logged, at the
+    # receiver or, for a send of G_act to low_i, also at sdw_i.  Deliveries are a
+    # sub-multiset of the sends (a message can be discarded or still in flight at the
+    # end).  A send row's index is its k if it is a (shadow's) twin, else -1.
     key = ["proc", "peer", "level", "dirty", "err", "k"]
-    checked = 0
+    checked = Counter()
     for protocol, sc, seed, ev in drawn_logs:
-        if protocol == "mdcd-vector":   # levels are tuples there (object column)
-            continue
-        sends = ev[(ev.event == "send") & ev.proc.str.startswith("act")]
-        dels = ev[(ev.event == "deliver") & ev.peer.str.startswith("act")]
-        sent = Counter(map(tuple, sends[key].to_numpy().tolist()))
-        for at_shadow in (False, True):   # at the receiver; at the receiver's shadow
-            rows = dels[dels.proc.str.startswith("sdw") == at_shadow]
-            got = Counter((peer, _twin_member(proc), lvl, d, e, k) for proc, peer, lvl, d, e, k
-                          in rows[key].to_numpy().tolist())
-            assert not got - sent, (protocol, sc.fault_scope, seed, got - sent)
-        checked += len(dels)
-    assert checked > 1000
+        where = (protocol, sc.fault_scope, seed)
+        for sender in ("act", "sdw"):
+            sends = ev[(ev.event == "send") & ev.proc.str.startswith(sender)]
+            assert (sends["index"] == sends["k"].where(sends["k"] > 0, -1)).all(), where
+            if protocol == "mdcd-vector":   # levels are tuples there (object column)
+                continue
+            dels = ev[(ev.event == "deliver") & ev.peer.str.startswith(sender)]
+            sent = Counter(map(tuple, sends[key].to_numpy().tolist()))
+            # at the receiver; for G_act's sends to low_i, at the shadow sdw_i too
+            for at_shadow in ((False, True) if sender == "act" else (False,)):
+                rows = dels[dels.proc.str.startswith("sdw") == at_shadow] \
+                    if sender == "act" else dels
+                got = Counter((peer, _twin_member(proc) if at_shadow else proc, lvl, d, e, k)
+                              for proc, peer, lvl, d, e, k in rows[key].to_numpy().tolist())
+                assert not got - sent, (where, sender, got - sent)
+            checked[sender] += len(dels)
+    assert checked["act"] > 1000 and checked["sdw"] > 100, checked
 
 
 def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
