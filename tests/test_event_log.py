@@ -303,7 +303,8 @@ def test_g_act_and_g_sdw_rows_follow_the_process_state(drawn_logs):
                     level = max(level, r.level)
                 elif kind == "reclaim":
                     remaining -= r.n
-                    assert r.n >= 0 and r.index == remaining, where
+                    assert r.index == remaining, where
+                    assert min(r.n, r.n_rcv_log, r.n_sender_log) >= 0, where   # deleted
                     dirty = int(remaining > 0)
                     checked[kind] += 1
                 elif kind in ("send", "failure"):
@@ -314,6 +315,8 @@ def test_g_act_and_g_sdw_rows_follow_the_process_state(drawn_logs):
                         (r.k, r.e >= 1) == (-1, True), where
                     if kind == "log_sdr":
                         assert r.index == r.k, where   # scalar: indexed by int_mSN_G_sdw = k
+                    else:   # indexed by int_mSN_G_sdw, the twin messages numbered before
+                        assert r.index >= 0, where
                     checked[kind] += 1
             assert not pending, where
         twins = ev[ev.event == "log_sdr"]
