@@ -377,3 +377,26 @@ def test_a_shadow_stopped_before_its_member_makes_its_ahead_twin_after_the_relea
     assert res["outcome"] == "recovered" and res["n_resent"] == 1
     fast = engines_agree(sc, "mdcd-unclustered", trace=m.trace_from_rows(rows)).iloc[0]
     assert fast["n_resent"] == 1
+
+
+def test_mdcd_unclustered_an_erroneous_shadow_re_sends_an_erroneous_output():
+    # mdcd-unclustered, n_low 2: low1, low0's interface partner, runs as a G_act
+    # process.  The fault (cluster scope) makes low0 and low1 erroneous; low1's message
+    # to act0 is clean-looking (dirty_bit 0), so act0 is contaminated without a
+    # checkpoint, and act0's message to low0 contaminates low0's shadow sdw0 (its copy)
+    # the same way.  sdw0's twin of low0's output (waiting for low0, R4) is logged when
+    # low0 makes it at t=2 -- erroneous -- and low0's output fails its AT: at the
+    # takeover sdw0 re-sends its logged output, which reaches the device erroneous:
+    # the run fails (what clustering low1 with low0 prevents, Section 3.1).
+    sc = m.Scenario(n_low=2, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0,
+                    compensation=0.0)
+    rows = [("fault", 1.0, "low0"), ("send", 1.1, "low1", "act0"),
+            ("send", 1.2, "act0", "low0"), ("output", 1.9, "sdw0"),
+            ("output", 2.0, "low0", 0.5, 0.5, 0.0)]
+    res, events = play(rows, "mdcd-unclustered", sc)
+    assert list(ev(events, "sdw0", "contaminated")["peer"]) == ["act0"]
+    assert ev(events, "sdw0", "ckpt_s1").empty and ev(events, "sdw0", "rollback").empty
+    assert list(ev(events, "sdw0", "resend")["e"]) == [1]
+    assert res["outcome"] == "failed" and res["t_end"] == 2.0
+    fast = engines_agree(sc, "mdcd-unclustered", trace=m.trace_from_rows(rows)).iloc[0]
+    assert fast["outcome"] == "failed"
