@@ -157,7 +157,7 @@ AFTER_RECOVERY = ("recovery", "rollback", "notice", "release", "takeover")
 
 @pytest.fixture(scope=shared_scope)
 def drawn_logs():
-    return [(protocol, sc, seed, m.run_events(sc, seed, 0, protocol)[1])
+    return [(protocol, sc, seed, *m.run_events(sc, seed, 0, protocol)[1:])
             for protocol, sc, seed in DRAWN]
 
 
@@ -175,7 +175,7 @@ def test_every_delivery_from_g_act_and_g_sdw_matches_its_send_row(drawn_logs):
     # end).  A send row's index is its k if it is a (shadow's) twin, else -1.
     key = ["proc", "peer", "level", "dirty", "err", "k"]
     checked = Counter()
-    for protocol, sc, seed, ev in drawn_logs:
+    for protocol, sc, seed, ev, _res in drawn_logs:
         where = (protocol, sc.fault_scope, seed)
         for sender in ("act", "sdw"):
             sends = ev[(ev.event == "send") & ev.proc.str.startswith(sender)]
@@ -205,7 +205,7 @@ def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
     # Both are checked up to the process's first recovery row (a rollback may restore
     # a lower level).  Scalar levels are int64 columns.
     kinds_seen = Counter()
-    for protocol, sc, seed, ev in drawn_logs:
+    for protocol, sc, seed, ev, _res in drawn_logs:
         where = (protocol, sc.fault_scope, seed)
         if protocol != "mdcd-vector":
             assert ev["level"].dtype == "int64" and ev["index"].dtype == "int64", where
@@ -270,7 +270,7 @@ def test_g_act_and_g_sdw_rows_follow_the_process_state(drawn_logs):
     # index is the message's k.  A reclamation's index is the checkpoints remaining
     # (checkpoints made minus those deleted), and dirty_bit is 1 iff one remains.
     checked = Counter()
-    for protocol, sc, seed, ev in drawn_logs:
+    for protocol, sc, seed, ev, _res in drawn_logs:
         if protocol in ("mdcd-vector", "unguarded", "coordinated"):
             continue
         rules = PROTOCOLS[protocol]
@@ -323,3 +323,31 @@ def test_g_act_and_g_sdw_rows_follow_the_process_state(drawn_logs):
         assert twins["k"].is_unique, (protocol, sc.fault_scope, seed)
     assert all(checked[k] for k in ("ckpt_s1", "ckpt_s2", "log_rcv", "contaminated",
                                     "reclaim", "log_sdr", "log_ext")), checked
+
+
+def test_log_rows_integrate_to_the_log_metrics(drawn_logs):
+    # The receiver-side and sender-side logs grow by one entry per log_rcv, log_sdr and
+    # log_ext row and shrink by a reclamation's n_rcv_log and n_sender_log (whose
+    # peer is empty).  On a run without recovery (the whole run is guarded, to the
+    # horizon) the logs' size integrated over time is the metric log_entries_mean
+    # times the horizon (docs/metrics.md).
+    checked = 0
+    for protocol, sc, seed, ev, res in drawn_logs:
+        where = (protocol, sc.fault_scope, seed)
+        reclaims = ev[ev.event == "reclaim"]
+        assert (reclaims["peer"] == "").all(), where
+        if protocol in ("coordinated", "unguarded") or res["outcome"] != "completed":
+            continue
+        size, t_last, area = 0, 0.0, 0.0
+        for t, kind, n_rcv, n_sdr in ev[["t", "event", "n_rcv_log", "n_sender_log"]] \
+                .itertuples(index=False):
+            if kind in ("log_rcv", "log_sdr", "log_ext", "reclaim"):
+                area += size * (t - t_last)
+                t_last = t
+                size += 1 if kind != "reclaim" else -(n_rcv + n_sdr)
+                assert size >= 0, where
+        area += size * (sc.horizon - t_last)
+        assert area / sc.horizon == pytest.approx(res["log_entries_mean"], rel=1e-12,
+                                                  abs=1e-12), where
+        checked += 1
+    assert checked >= 20, checked
