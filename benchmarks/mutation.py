@@ -96,6 +96,10 @@ EQUIVALENT: dict[str, str] = {
         "`p.n_twins += 2`: twin ordinals are only compared with each other (`twin_ord >= "
         "n_twins` of a checkpoint or cut), never counted; any increasing numbering gives the "
         "same comparisons",
+    "mdcd_lab.reference.sdw.x_sdw_twin_send__mutmut_17":
+        "`p.n_twins += 2`: twin ordinals are only compared with each other (`twin_ord >= "
+        "n_twins` of a checkpoint or cut), never counted; any increasing numbering gives the "
+        "same comparisons",
     "mdcd_lab.reference.confidence.x_msg_logging__mutmut_3":
         "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
         "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "
