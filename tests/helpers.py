@@ -49,13 +49,15 @@ ROOT = PKG_DIR.parent
 
 def shared_scope(fixture_name: str, config) -> str:
     """The scope of a fixture that plays runs for several tests of a file: ``"module"``,
-    but ``"function"`` under mutmut (``MUTANT_UNDER_TEST`` set, ``make mutation``).
+    but ``"function"`` while mutmut records its statistics (``make mutation``; mutmut
+    sets ``MUTANT_UNDER_TEST=stats`` then).
 
-    mutmut records which tests execute each function once, and runs a mutant against
-    those tests only; the work of a module fixture is recorded for the first test that
-    builds it, so the other tests reading it would never judge a mutant.
+    mutmut records once which tests execute each function, and runs a mutant against
+    those tests only; the work of a module fixture would be recorded for the first test
+    that builds it, and the other tests reading it would never judge a mutant.  A
+    mutant's own run (one process per mutant) builds the fixture once again.
     """
-    return "function" if "MUTANT_UNDER_TEST" in os.environ else "module"
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"
 
 
 def assert_same(a: pd.DataFrame, b: pd.DataFrame, ignore_index: bool = False) -> None:
