@@ -351,3 +351,23 @@ def test_log_rows_integrate_to_the_log_metrics(drawn_logs):
                                                   abs=1e-12), where
         checked += 1
     assert checked >= 20, checked
+
+
+def test_mdcd_vector_shadows_index_their_twins_by_their_own_numbers(drawn_logs):
+    # docs/protocol.md, section 8: under "mdcd-vector" sdw_i numbers its own twins of
+    # messages (mSN_own) and logs a twin by the level with that number at member i and
+    # 0 elsewhere; an output twin carries the number of its message twins so far.
+    checked = 0
+    for protocol, sc, seed, ev, _res in drawn_logs:
+        if protocol != "mdcd-vector":
+            continue
+        twins = ev[ev.proc.str.startswith("sdw") & ev.event.isin(["log_sdr", "log_ext"])]
+        for proc, rows in twins.groupby("proc", sort=False):
+            i, own = int(proc[3:]), 0
+            for kind, index in rows[["event", "index"]].itertuples(index=False):
+                own += kind == "log_sdr"
+                assert isinstance(index, tuple) and len(index) == sc.n_low, (seed, proc, index)
+                assert index == tuple(own if j == i else 0 for j in range(sc.n_low)), \
+                    (sc.fault_scope, seed, proc, kind, index)
+                checked += kind == "log_ext"
+    assert checked > 10, checked
