@@ -129,7 +129,8 @@ def quiet_messages(I):
             dups += 1
     for k in range(1, rd(I, R0 + R_N_LOW_ACT) + 1):
         if rd(I, rd(I, H_TN) + k) < 0:
-            continue   # no original: a G_low row skipped after the stop
+            continue   # no original (``run.originals`` has no ``k``; not reached since a
+            # stopped G_low's rows take no number)
         n = rd(I, kf + k) >> 1
         if k > rd(I, R0 + R_INT_SDW) and rd(I, kf + k) & 1 == 0:
             n += 1   # its twin is not made yet and will be sent
