@@ -28,6 +28,22 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = "mdcd_lab/reference"
 MODULES = ("levels", "confidence", "low", "act", "sdw", "recovery", "oracle")
 
+#: Reasons shared by several equivalent mutants (below).
+_SEND_ORDINALS = ("`p.n_sent += 2`: send ordinals are only compared with each other "
+                  "(`send_ord >= n_sent` of a checkpoint, the oracle's cut), never counted; "
+                  "any increasing numbering gives the same comparisons")
+_TWIN_ORDINALS = ("`p.n_twins += 2`: twin ordinals are only compared with each other "
+                  "(`twin_ord >= n_twins` of a checkpoint or cut), never counted; any "
+                  "increasing numbering gives the same comparisons")
+_LOG_DEFAULT = ("a trailing `-1` of a `send` or `failure` row dropped: `Run.log`'s default "
+                "for it is `-1`: the same row")
+_ACT_V_EXT = ("`v_ext` of a G_act process's own validation `None`, left out, `+1` or `-2` "
+              "for `-1`: `memory_reclamation` and `coordinated.validate` read `v_ext` for "
+              "shadows only")
+_DEFERRED_DRAW = ("a placeholder draw (`0.0`) of a deferred twin row `1.0`: a twin row "
+                  "carries its number, and `_play_row` then calls `sdw.make_twin`, which "
+                  "reads none of the row's draws")
+
 #: Mutants that behave like the original on every input, with the reason
 #: (docs/testing.md, "Equivalent mutants").  Keys are mutmut's mutant names.
 EQUIVALENT: dict[str, str] = {
@@ -41,65 +57,26 @@ EQUIVALENT: dict[str, str] = {
         "`x if x > y else y` for `x if x >= y else y`: when x == y both give the same component",
     "mdcd_lab.reference.levels.xǁVectorLevelsǁexcess__mutmut_10":
         "`if x >= y` for `if x > y` in the sum of `x - y`: the added terms are 0",
-    "mdcd_lab.reference.act.x_act_send__mutmut_11":
-        "`p.n_sent += 2`: send ordinals are only compared with each other (`send_ord >= n_sent`"
-        " of a checkpoint, the oracle's cut), never counted; any increasing numbering gives the"
-        " same comparisons",
-    "mdcd_lab.reference.act.x_act_send__mutmut_74":
-        "a trailing `-1` of the `send` row dropped: `Run.log`'s default for it is `-1`: the "
-        "same row",
-    "mdcd_lab.reference.act.x_act_output__mutmut_13":
-        "a trailing `-1` of the clean `failure` row dropped: `Run.log`'s default for it is "
-        "`-1`: the same row",
-    "mdcd_lab.reference.act.x_act_output__mutmut_54":
-        "a trailing `-1` of the dirty `failure` row dropped: `Run.log`'s default for it is "
-        "`-1`: the same row",
-    "mdcd_lab.reference.act.x_act_output__mutmut_80":
-        "`v_ext` of a G_act process's own validation `None` for `-1`: `memory_reclamation` and "
-        "`coordinated.validate` read `v_ext` for shadows only",
-    "mdcd_lab.reference.act.x_act_output__mutmut_84":
-        "`v_ext` of a G_act process's own validation left to its default, `-1`: the same call",
-    "mdcd_lab.reference.act.x_act_output__mutmut_85":
-        "`v_ext` of a G_act process's own validation `+1` for `-1`: `memory_reclamation` and "
-        "`coordinated.validate` read `v_ext` for shadows only",
-    "mdcd_lab.reference.act.x_act_output__mutmut_86":
-        "`v_ext` of a G_act process's own validation `-2` for `-1`: `memory_reclamation` and "
-        "`coordinated.validate` read `v_ext` for shadows only",
+    "mdcd_lab.reference.act.x_act_send__mutmut_11": _SEND_ORDINALS,
+    "mdcd_lab.reference.act.x_act_send__mutmut_74": _LOG_DEFAULT,
+    "mdcd_lab.reference.act.x_act_output__mutmut_13": _LOG_DEFAULT,
+    "mdcd_lab.reference.act.x_act_output__mutmut_54": _LOG_DEFAULT,
+    "mdcd_lab.reference.act.x_act_output__mutmut_80": _ACT_V_EXT,
+    "mdcd_lab.reference.act.x_act_output__mutmut_84": _ACT_V_EXT,
+    "mdcd_lab.reference.act.x_act_output__mutmut_85": _ACT_V_EXT,
+    "mdcd_lab.reference.act.x_act_output__mutmut_86": _ACT_V_EXT,
     "mdcd_lab.reference.act.x__to_device__mutmut_4":
         "`device_act.get(None, 0)` for `.get((p.idx, p.n_out), 0)`: `n_out` only grows and "
         "`_to_device` writes ordinal `n_out` before incrementing it, `act_output_copy` only "
         "ordinals below it, so the key is never present: both read 0",
-    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_5":
-        "the send's delivery offset of a deferred twin row `1.0` for the placeholder `0.0`: a "
-        "twin row carries its number, and `_play_row` then calls `sdw.make_twin`, which reads "
-        "none of the row's draws",
-    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_6":
-        "u_at of a deferred twin row `1.0` for the placeholder `0.0`: a twin row carries its "
-        "number, and `_play_row` then calls `sdw.make_twin`, which reads none of the row's "
-        "draws",
-    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_7":
-        "u_comp of a deferred twin row `1.0` for the placeholder `0.0`: a twin row carries its "
-        "number, and `_play_row` then calls `sdw.make_twin`, which reads none of the row's "
-        "draws",
-    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_8":
-        "d_notify of a deferred twin row `1.0` for the placeholder `0.0`: a twin row carries "
-        "its number, and `_play_row` then calls `sdw.make_twin`, which reads none of the row's "
-        "draws",
-    "mdcd_lab.reference.sdw.x_sdw_send__mutmut_18":
-        "`p.n_sent += 2`: send ordinals are only compared with each other (`send_ord >= n_sent`"
-        " of a checkpoint, the oracle's cut), never counted; any increasing numbering gives the"
-        " same comparisons",
-    "mdcd_lab.reference.sdw.x_sdw_send__mutmut_37":
-        "a trailing `-1` of the `send` row dropped: `Run.log`'s default for it is `-1`: the "
-        "same row",
-    "mdcd_lab.reference.sdw.x_sdw_twin_output__mutmut_15":
-        "`p.n_twins += 2`: twin ordinals are only compared with each other (`twin_ord >= "
-        "n_twins` of a checkpoint or cut), never counted; any increasing numbering gives the "
-        "same comparisons",
-    "mdcd_lab.reference.sdw.x_sdw_twin_send__mutmut_17":
-        "`p.n_twins += 2`: twin ordinals are only compared with each other (`twin_ord >= "
-        "n_twins` of a checkpoint or cut), never counted; any increasing numbering gives the "
-        "same comparisons",
+    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_5": _DEFERRED_DRAW,
+    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_6": _DEFERRED_DRAW,
+    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_7": _DEFERRED_DRAW,
+    "mdcd_lab.reference.sdw.x__release_ahead__mutmut_8": _DEFERRED_DRAW,
+    "mdcd_lab.reference.sdw.x_sdw_send__mutmut_18": _SEND_ORDINALS,
+    "mdcd_lab.reference.sdw.x_sdw_send__mutmut_37": _LOG_DEFAULT,
+    "mdcd_lab.reference.sdw.x_sdw_twin_output__mutmut_15": _TWIN_ORDINALS,
+    "mdcd_lab.reference.sdw.x_sdw_twin_send__mutmut_17": _TWIN_ORDINALS,
     "mdcd_lab.reference.confidence.x_msg_logging__mutmut_3":
         "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
         "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "

@@ -19,6 +19,8 @@ from mdcd_lab.reference.oracle import ORACLE_METRICS
 # one cluster member, two high-confidence processes, perfect ATs
 SC = m.Scenario(n_low=1, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0)
 BOTH = ["mdcd", "mdcd-paper"]
+# two cluster members (under mdcd-unclustered: low0 and its partner low1), no compensation
+SC2 = SC.replace(n_low=2, compensation=0.0)
 
 
 def play(rows, protocol="mdcd", scenario=SC):
@@ -360,8 +362,7 @@ def test_a_shadow_stopped_before_its_member_makes_its_ahead_twin_after_the_relea
     # t=1 on the FIFO channel.  When G_low stops, sdw0's waiting twin is kept for after
     # the release (``sdw._release_ahead`` on a stopped shadow): at 5 sdw0 takes over,
     # re-sends twin 1 (logged, not validated) and makes twin 2, both delivered to act0.
-    sc = m.Scenario(n_low=2, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0,
-                    compensation=0.0)
+    sc = SC2
     rows = [("fault", 0.5, "low0"), ("send", 0.6, "low0", "low1"),
             ("send", 1.0, "low1", "low0", 5.0),
             ("send", 2.0, "sdw0", "act0"), ("send", 2.1, "sdw0", "act0"),
@@ -388,8 +389,7 @@ def test_mdcd_unclustered_an_erroneous_shadow_re_sends_an_erroneous_output():
     # low0 makes it at t=2 -- erroneous -- and low0's output fails its AT: at the
     # takeover sdw0 re-sends its logged output, which reaches the device erroneous:
     # the run fails (what clustering low1 with low0 prevents, Section 3.1).
-    sc = m.Scenario(n_low=2, n_act=2, rate_low_low=0.0, rate_sdw_sdw=0.0, at_coverage=1.0,
-                    compensation=0.0)
+    sc = SC2
     rows = [("fault", 1.0, "low0"), ("send", 1.1, "low1", "act0"),
             ("send", 1.2, "act0", "low0"), ("output", 1.9, "sdw0"),
             ("output", 2.0, "low0", 0.5, 0.5, 0.0)]
