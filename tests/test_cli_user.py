@@ -464,3 +464,24 @@ def test_partial_provenance_is_json(tmp_path, capsys):
     prov = json.loads(Path(f"{out}.meta.json").read_text())
     assert "partial" not in prov and prov["engine"] == "auto"
     assert prov["engine_per_protocol"] == {"mdcd": "numba", "mdcd-paper": "numba"}
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_a_killed_writers_temporaries_beside_the_output_are_removed(command, tmp_path, capsys):
+    """SIGKILL between ``atomic_files`` creating the output's temporary files and moving
+    them into place leaves them; the next ``run`` or ``sweep`` of that ``--out`` removes
+    them under the output's lock, and a second writer, refused by the lock, does not."""
+    from mdcd_lab.io import FileLock, atomic_files, sidecar_path
+    spec = write_file(tmp_path, SCENARIO if command == "run" else STUDY)
+    out = tmp_path / "r.csv"
+    left = atomic_files(out, sidecar_path(out)).__enter__()     # killed: no __exit__
+    for tmp in left:
+        tmp.write_text("half")
+    argv = [command, spec, "--out", out, "--runs", "2", "--quiet"]
+    with FileLock(tmp_path / ".r.csv.lock", "the test"):
+        code, _, err = run_cli(argv, capsys)
+    assert code == 2 and "in use by pid" in err and all(t.exists() for t in left), err
+    code, _, err = run_cli(argv, capsys)
+    assert code == 0, err
+    assert not any(t.exists() for t in left) and out.exists()
+    assert sorted(p.name for p in tmp_path.glob(".*.tmp")) == []

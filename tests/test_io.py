@@ -14,7 +14,9 @@ from helpers import assert_same
 from mdcd_lab.io import (
     RESERVED_KEYS,
     load_results,
+    atomic_files,
     read_provenance,
+    remove_stale_temporaries,
     sidecar_path,
     to_csv,
     to_parquet,
@@ -229,6 +231,24 @@ def test_failure_mid_write_keeps_old_files_and_leaves_no_temp(tmp_path, monkeypa
         to_csv(old.iloc[:2], path, provenance={"tag": "new"})
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert after == before  # old table and sidecar intact, no temp files left
+
+
+def test_a_killed_writers_temporaries_are_removed_and_nothing_else(tmp_path):
+    """``remove_stale_temporaries`` removes exactly what ``atomic_files`` left for the
+    targets (a writer killed inside the block), not a file of another name."""
+    out = tmp_path / "r.csv"
+    block = atomic_files(out, sidecar_path(out))
+    left = block.__enter__()                   # the writer dies here: no __exit__
+    for tmp in left:
+        tmp.write_text("half")
+    token = "0123456789abcdef" * 2
+    other = [tmp_path / n for n in (".r.csv.x.tmp", f".rr.csv.{token}.tmp", "r.csv",
+                                    f".r.csv.{token.upper()}.tmp", f".r.csv.{token}.lock",
+                                    f".r.csv.{token}0.tmp")]
+    for f in other:
+        f.write_text("keep")
+    assert sorted(remove_stale_temporaries(out, sidecar_path(out))) == sorted(left)
+    assert sorted(tmp_path.iterdir()) == sorted(other)
 
 
 def test_failure_in_table_writer_leaves_nothing(tmp_path, monkeypatch):

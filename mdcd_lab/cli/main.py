@@ -17,6 +17,7 @@ command's own handling covers the imports (Ctrl-C while numpy loads is one line 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import signal
@@ -41,6 +42,7 @@ from .run import (
     announce_compilation,
     cmd_run,
     one_screen,
+    output_lock,
     refuse_existing,
     simulate_spec,
 )
@@ -102,11 +104,12 @@ def cmd_sweep(args) -> int:
     keys = list(spec.grid)
     tally = Tally(keys + ["protocol"])
     try:
-        prov = sweep_to(out, spec.scenario, spec.grid, spec.runs, spec.seed,
-                        protocols=spec.protocols, client=client, store=store,
-                        resume=args.resume, progress=not args.quiet, engine=engine,
-                        max_events=args.max_events, on_frame=tally.add,
-                        provenance={"spec_file": str(spec.path)}, **stop)
+        with output_lock(out) if out is not None else contextlib.nullcontext():
+            prov = sweep_to(out, spec.scenario, spec.grid, spec.runs, spec.seed,
+                            protocols=spec.protocols, client=client, store=store,
+                            resume=args.resume, progress=not args.quiet, engine=engine,
+                            max_events=args.max_events, on_frame=tally.add,
+                            provenance={"spec_file": str(spec.path)}, **stop)
     except KeyboardInterrupt:
         if store is None:
             where = "nothing was kept (use --store DIR to make a sweep resumable)"

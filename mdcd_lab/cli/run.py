@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,9 +181,22 @@ def cmd_run(args) -> int:
                    what="run")
     except ValueError as exc:
         raise SpecError(f"{spec.path}: {exc}") from None
-    from ..io.locks import FileLock
-    with FileLock(out.with_name(f".{out.name}.lock"), f"output {str(out)!r}"):
+    with output_lock(out):
         return _run_locked(args, spec, out, parts, default)
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold the lock of an output file (``.<name>.lock``, a
+    [`FileLock`][mdcd_lab.io.FileLock]): one writer of ``out`` at a time.  Under it,
+    the temporary files that a killed writer of ``out`` and its sidecar left are
+    removed ([`remove_stale_temporaries`][mdcd_lab.io.remove_stale_temporaries])."""
+    from ..io.locks import FileLock
+    from ..io.provenance import sidecar_path
+    from ..io.results import remove_stale_temporaries
+    with FileLock(out.with_name(f".{out.name}.lock"), f"output {str(out)!r}"):
+        remove_stale_temporaries(out, sidecar_path(out))
+        yield
 
 
 class Terminated(KeyboardInterrupt):

@@ -21,12 +21,13 @@ from .results import (
     atomic_files,
     load_results,
     mdcd_lab_version,
+    remove_stale_temporaries,
     to_csv,
     to_parquet,
 )
 from .stream import STREAM_ROW_GROUP, write_frames
 
 __all__ = ["to_csv", "to_parquet", "write_frames", "load_results", "read_provenance",
-           "sidecar_path", "atomic_files", "mdcd_lab_version", "SIDECAR_SUFFIX",
-           "RESERVED_KEYS", "CSV_SUFFIXES", "PARQUET_SUFFIXES", "TMP_SUFFIX", "FileLock",
-           "LockedError", "read_lock", "STREAM_ROW_GROUP"]
+           "sidecar_path", "atomic_files", "remove_stale_temporaries", "mdcd_lab_version",
+           "SIDECAR_SUFFIX", "RESERVED_KEYS", "CSV_SUFFIXES", "PARQUET_SUFFIXES", "TMP_SUFFIX",
+           "FileLock", "LockedError", "read_lock", "STREAM_ROW_GROUP"]

@@ -45,7 +45,8 @@ from .provenance import (
     sidecar_path,
 )
 
-__all__ = ["to_csv", "to_parquet", "load_results", "atomic_files", "mdcd_lab_version",
+__all__ = ["to_csv", "to_parquet", "load_results", "atomic_files",
+           "remove_stale_temporaries", "mdcd_lab_version",
            "RESERVED_KEYS", "CSV_SUFFIXES", "PARQUET_SUFFIXES", "TMP_SUFFIX"]
 
 #: File suffixes written and read as CSV.
@@ -116,6 +117,39 @@ def atomic_files(*targets: Path) -> Iterator[list[Path]]:
     finally:
         for tmp in tmps:
             tmp.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(*targets: Path) -> list[Path]:
+    """Remove the temporary files a killed writer of ``targets`` left behind.
+
+    Parameters
+    ----------
+    *targets : Path
+        Final paths as given to [`atomic_files`][mdcd_lab.io.atomic_files].
+
+    Returns
+    -------
+    list of Path
+        The files removed: exactly the names ``.<name>.<token><TMP_SUFFIX>`` that
+        ``atomic_files`` gives a target (a 32-digit hex token), nothing else.
+
+    Notes
+    -----
+    A writer killed (SIGKILL) between creating its temporary files and moving them
+    into place leaves them.  A live writer's temporary files look the same, so only
+    a process that holds the lock of the targets may call this: ``mdcd-lab run`` and
+    ``mdcd-lab sweep`` call it under the lock of their ``--out``.
+    """
+    removed = []
+    for target in targets:
+        stem = f".{target.name}."
+        for tmp in target.parent.glob(f".*{TMP_SUFFIX}"):
+            token = tmp.name[len(stem):-len(TMP_SUFFIX)]
+            if tmp.name.startswith(stem) and len(token) == 32 and \
+                    all(c in "0123456789abcdef" for c in token):
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
 
 
 def _package_version(name: str) -> str | None:
