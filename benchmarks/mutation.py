@@ -43,6 +43,15 @@ _ACT_V_EXT = ("`v_ext` of a G_act process's own validation `None`, left out, `+1
 _DEFERRED_DRAW = ("a placeholder draw (`0.0`) of a deferred twin row `1.0`: a twin row "
                   "carries its number, and `_play_row` then calls `sdw.make_twin`, which "
                   "reads none of the row's draws")
+_NO_CKPT_UNREACHABLE = ("`if (p.ckpt_array) or True`, or `+1` or `-2` for the `-1` of the `else`: "
+                        "msg_logging runs only right after checkpointing or with "
+                        "dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty "
+                        "(confidence family), so the `else -1` branch is unreachable")
+_OUTPUT_ORDINALS = ("`if v_ext > 0` or `>= 1` for `if v_ext >= 0`: output ordinals `e` "
+                    "start at 1 (`ext_mSN_G_low` is incremented before use, and a shadow's "
+                    "twin output takes its original's `e`; tests/test_event_log.py checks "
+                    "`e >= 1` on every `log_ext` row), so with `v_ext == 0` the filter "
+                    "`w.e > v_ext` keeps every entry, as skipping it does")
 
 #: Mutants that behave like the original on every input, with the reason
 #: (docs/testing.md, "Equivalent mutants").  Keys are mutmut's mutant names.
@@ -77,10 +86,11 @@ EQUIVALENT: dict[str, str] = {
     "mdcd_lab.reference.sdw.x_sdw_send__mutmut_37": _LOG_DEFAULT,
     "mdcd_lab.reference.sdw.x_sdw_twin_output__mutmut_15": _TWIN_ORDINALS,
     "mdcd_lab.reference.sdw.x_sdw_twin_send__mutmut_17": _TWIN_ORDINALS,
-    "mdcd_lab.reference.confidence.x_msg_logging__mutmut_3":
-        "`if (p.ckpt_array) or True`: msg_logging runs only right after checkpointing or "
-        "with dirty_bit == 1, and dirty_bit == 1 iff ckpt_array is non-empty (confidence "
-        "family), so the `else -1` branch is unreachable",
+    "mdcd_lab.reference.confidence.x_msg_logging__mutmut_3": _NO_CKPT_UNREACHABLE,
+    "mdcd_lab.reference.confidence.x_msg_logging__mutmut_6": _NO_CKPT_UNREACHABLE,
+    "mdcd_lab.reference.confidence.x_msg_logging__mutmut_7": _NO_CKPT_UNREACHABLE,
+    "mdcd_lab.reference.confidence.x_memory_reclamation__mutmut_49": _OUTPUT_ORDINALS,
+    "mdcd_lab.reference.confidence.x_memory_reclamation__mutmut_50": _OUTPUT_ORDINALS,
     "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_19":
         "`orphans and lost or ...` for `orphans or lost or ...`: every orphan adds its "
         "receiver to `cascade` (oracle.check_messages, quiet.quiet_messages), so a run "

@@ -371,3 +371,49 @@ def test_mdcd_vector_shadows_index_their_twins_by_their_own_numbers(drawn_logs):
                     (sc.fault_scope, seed, proc, kind, index)
                 checked += kind == "log_ext"
     assert checked > 10, checked
+
+
+LOW_OUTPUT_ROWS = ("at_pass", "at_fail", "compensated", "failure")
+
+
+def _low_output_rows(protocol, sc, seed, ev) -> Counter:
+    """Check the G_low output rows of one log (below); count them by kind."""
+    where = (protocol, sc.fault_scope, seed)
+    members = ["low0"] if PROTOCOLS[protocol].unclustered else \
+        [f"low{i}" for i in range(sc.n_low)]
+    rows = ev[ev.proc.isin(members) & ev.event.isin(LOW_OUTPUT_ROWS)]
+    firsts = rows[rows.event != "compensated"]       # one row per output, then its fate
+    assert list(firsts["e"]) == list(range(1, len(firsts) + 1)), where
+    assert (rows["index"] == rows["e"]).all() and (rows["peer"] == "").all(), where
+    assert (rows.loc[rows.event == "failure", "dirty"] == 1).all(), where
+    comp = rows.index[rows.event == "compensated"]
+    assert (rows.shift(1).loc[comp, "event"] == "at_fail").all(), where
+    assert (rows.shift(1).loc[comp, "e"] == rows.loc[comp, "e"]).all(), where
+    assert (rows.shift(1).loc[comp, "level"] == rows.loc[comp, "level"]).all(), where
+    for i in rows.index[rows.event == "at_pass"]:
+        note = ev.loc[i + 1]
+        assert (note.event, note.proc, note.t) == ("notify", ev.loc[i, "proc"],
+                                                   ev.loc[i, "t"]), where
+        assert (note.level, note["index"]) == (ev.loc[i, "level"], ev.loc[i, "e"]), where
+    if protocol != "mdcd-vector":
+        assert firsts["level"].is_monotonic_increasing, where
+        assert (firsts["level"] >= 0).all(), where
+    return Counter(rows["event"].astype(str))
+
+
+def test_g_low_output_rows_number_the_cluster_outputs(drawn_logs):
+    # docs/trace-format.md: an external message of G_low logs `at_pass`, `at_fail`
+    # (then `compensated`, or the recovery), or `failure` (an AT missed the error), with
+    # its cluster output number e = ext_mSN_G_low in `e` and `index` (1, 2, ... in the
+    # order of the run) and G_low's level; a passed AT is followed by the `notify` row
+    # of the same process carrying that level and e (v_int, v_ext).  Only `low0` is in
+    # G_low under mdcd-unclustered; `unguarded` has no AT and numbers no output.  The
+    # drawn runs compensate nothing: eight more runs compensate half the failed ATs.
+    comp = m.Scenario(at_coverage=0.3, compensation=0.5, horizon=150)
+    more = [(p, comp, seed, *m.run_events(comp, seed, 0, p)[1:])
+            for p in ("mdcd", "mdcd-paper") for seed in range(4)]
+    seen = Counter()
+    for protocol, sc, seed, ev, _res in [*drawn_logs, *more]:
+        if not PROTOCOLS[protocol].unguarded:
+            seen += _low_output_rows(protocol, sc, seed, ev)
+    assert all(seen[k] for k in LOW_OUTPUT_ROWS), seen

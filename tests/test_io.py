@@ -13,8 +13,8 @@ from helpers import assert_same
 
 from mdcd_lab.io import (
     RESERVED_KEYS,
-    load_results,
     atomic_files,
+    load_results,
     read_provenance,
     remove_stale_temporaries,
     sidecar_path,
