@@ -161,6 +161,16 @@ def drawn_logs():
             for protocol, sc, seed in DRAWN]
 
 
+def _groups(protocol: str, sc) -> dict[str, list[str]]:
+    """The processes of G_low, G_act and G_sdw by name: under mdcd-unclustered only
+    ``low0`` is low (and shadowed); its partners ``low1 ...`` are G_act processes."""
+    low = [f"low{i}" for i in range(sc.n_low)]
+    act = [f"act{i}" for i in range(sc.n_act)]
+    if PROTOCOLS[protocol].unclustered:
+        low, act = low[:1], act + low[1:]
+    return {"low": low, "act": act, "sdw": [f"sdw{name[3:]}" for name in low]}
+
+
 def _twin_member(name: str) -> str:
     """A send to ``low_i`` is delivered to ``low_i`` and to its shadow ``sdw_i``."""
     return "low" + name[3:] if name.startswith("sdw") else name
@@ -177,16 +187,17 @@ def test_every_delivery_from_g_act_and_g_sdw_matches_its_send_row(drawn_logs):
     checked = Counter()
     for protocol, sc, seed, ev, _res in drawn_logs:
         where = (protocol, sc.fault_scope, seed)
+        group = _groups(protocol, sc)
         for sender in ("act", "sdw"):
-            sends = ev[(ev.event == "send") & ev.proc.str.startswith(sender)]
+            sends = ev[(ev.event == "send") & ev.proc.isin(group[sender])]
             assert (sends["index"] == sends["k"].where(sends["k"] > 0, -1)).all(), where
             if protocol == "mdcd-vector":   # levels are tuples there (object column)
                 continue
-            dels = ev[(ev.event == "deliver") & ev.peer.str.startswith(sender)]
+            dels = ev[(ev.event == "deliver") & ev.peer.isin(group[sender])]
             sent = Counter(map(tuple, sends[key].to_numpy().tolist()))
             # at the receiver; for G_act's sends to low_i, at the shadow sdw_i too
             for at_shadow in ((False, True) if sender == "act" else (False,)):
-                rows = dels[dels.proc.str.startswith("sdw") == at_shadow] \
+                rows = dels[dels.proc.isin(group["sdw"]) == at_shadow] \
                     if sender == "act" else dels
                 got = Counter((peer, _twin_member(proc) if at_shadow else proc, lvl, d, e, k)
                               for proc, peer, lvl, d, e, k in rows[key].to_numpy().tolist())
@@ -209,9 +220,10 @@ def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
         where = (protocol, sc.fault_scope, seed)
         if protocol != "mdcd-vector":
             assert ev["level"].dtype == "int64" and ev["index"].dtype == "int64", where
-        sends = ev[(ev.event == "send") & ev.proc.str.startswith("act")]
+        act = _groups(protocol, sc)["act"]
+        sends = ev[(ev.event == "send") & ev.proc.isin(act)]
         assert (sends["index"] == -1).all() and (sends["k"] == 0).all(), where
-        outs = ev[ev.event.isin(ACT_OUTPUT_ROWS) & ev.proc.str.startswith("act")]
+        outs = ev[ev.event.isin(ACT_OUTPUT_ROWS) & ev.proc.isin(act)]
         assert (outs["peer"] == "").all(), where
         assert (outs["index"] == -1).all() and (outs["e"] == -1).all(), where
         not_failure = outs[outs.event != "failure"]
@@ -219,12 +231,12 @@ def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
         # "passed AT" carries v_ext, the cluster outputs validated: none (-1) from G_act
         notes = ev[ev.event.isin(["notify", "notified"])]
         assert (notes["index"] >= -1).all(), where
-        assert (notes[(notes.event == "notify") & notes.proc.str.startswith("act")]["index"]
+        assert (notes[(notes.event == "notify") & notes.proc.isin(act)]["index"]
                 == -1).all(), where
         if protocol in ("mdcd-vector", "unguarded"):
             continue
         confidence = protocol not in ("coordinated",)
-        for proc, rows in ev[ev.proc.str.startswith("act")].groupby("proc", sort=False):
+        for proc, rows in ev[ev.proc.isin(act)].groupby("proc", sort=False):
             level, dirty = 0, 0
             for kind, lvl, idx, d in rows[["event", "level", "index", "dirty"]].itertuples(
                     index=False):
@@ -274,7 +286,8 @@ def test_g_act_and_g_sdw_rows_follow_the_process_state(drawn_logs):
         if protocol in ("mdcd-vector", "unguarded", "coordinated"):
             continue
         rules = PROTOCOLS[protocol]
-        procs = ev[ev.proc.str.startswith(("act", "sdw"))]
+        group = _groups(protocol, sc)
+        procs = ev[ev.proc.isin(group["act"] + group["sdw"])]
         for proc, rows in procs.groupby("proc", sort=False):
             where = (protocol, sc.fault_scope, seed, proc)
             level = dirty = made = remaining = 0
@@ -379,9 +392,7 @@ LOW_OUTPUT_ROWS = ("at_pass", "at_fail", "compensated", "failure")
 def _low_output_rows(protocol, sc, seed, ev) -> Counter:
     """Check the G_low output rows of one log (below); count them by kind."""
     where = (protocol, sc.fault_scope, seed)
-    members = ["low0"] if PROTOCOLS[protocol].unclustered else \
-        [f"low{i}" for i in range(sc.n_low)]
-    rows = ev[ev.proc.isin(members) & ev.event.isin(LOW_OUTPUT_ROWS)]
+    rows = ev[ev.proc.isin(_groups(protocol, sc)["low"]) & ev.event.isin(LOW_OUTPUT_ROWS)]
     firsts = rows[rows.event != "compensated"]       # one row per output, then its fate
     assert list(firsts["e"]) == list(range(1, len(firsts) + 1)), where
     assert (rows["index"] == rows["e"]).all() and (rows["peer"] == "").all(), where
