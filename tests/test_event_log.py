@@ -392,7 +392,10 @@ LOW_OUTPUT_ROWS = ("at_pass", "at_fail", "compensated", "failure")
 def _low_output_rows(protocol, sc, seed, ev) -> Counter:
     """Check the G_low output rows of one log (below); count them by kind."""
     where = (protocol, sc.fault_scope, seed)
-    rows = ev[ev.proc.isin(_groups(protocol, sc)["low"]) & ev.event.isin(LOW_OUTPUT_ROWS)]
+    low = ev[ev.proc.isin(_groups(protocol, sc)["low"])]
+    dels = low[low.event == "deliver"]
+    assert (dels["index"] == dels["k"]).all() and (dels["peer"] != "").all(), where
+    rows = low[low.event.isin(LOW_OUTPUT_ROWS)]
     firsts = rows[rows.event != "compensated"]       # one row per output, then its fate
     assert list(firsts["e"]) == list(range(1, len(firsts) + 1)), where
     assert (rows["index"] == rows["e"]).all() and (rows["peer"] == "").all(), where
@@ -412,12 +415,13 @@ def _low_output_rows(protocol, sc, seed, ev) -> Counter:
     return Counter(rows["event"].astype(str))
 
 
-def test_g_low_output_rows_number_the_cluster_outputs(drawn_logs):
+def test_g_low_rows_number_the_cluster_outputs_and_messages(drawn_logs):
     # docs/trace-format.md: an external message of G_low logs `at_pass`, `at_fail`
     # (then `compensated`, or the recovery), or `failure` (an AT missed the error), with
     # its cluster output number e = ext_mSN_G_low in `e` and `index` (1, 2, ... in the
     # order of the run) and G_low's level; a passed AT is followed by the `notify` row
-    # of the same process carrying that level and e (v_int, v_ext).  Only `low0` is in
+    # of the same process carrying that level and e (v_int, v_ext).  A delivery to G_low
+    # names its sender and, in `index`, the message's k.  Only `low0` is in
     # G_low under mdcd-unclustered; `unguarded` has no AT and numbers no output.  The
     # drawn runs compensate nothing: eight more runs compensate half the failed ATs.
     comp = m.Scenario(at_coverage=0.3, compensation=0.5, horizon=150)
