@@ -52,7 +52,8 @@ _OUTPUT_ORDINALS = ("`if v_ext > 0` or `>= 1` for `if v_ext >= 0`: output ordina
                     "twin output takes its original's `e`; tests/test_event_log.py checks "
                     "`e >= 1` on every `log_ext` row), so with `v_ext == 0` the filter "
                     "`w.e > v_ext` keeps every entry, as skipping it does")
-_LOW_SEND_ORDINALS = ("a G_low send's ordinal `None`, or `p.n_sent = 1` for `+= 1`: a "
+_LOW_SEND_ORDINALS = ("a G_low send's ordinal `None`, or `p.n_sent = 1`, `-= 1`, `+= 2` "
+                      "for `+= 1`: a "
                       "G_low process never rolls back (atomic recovery restores G_act and "
                       "G_sdw processes, executed recovery stops G_low, D20), so no cut or "
                       "undo ever compares its send ordinals (`m.src in cut`, "
@@ -102,6 +103,8 @@ EQUIVALENT: dict[str, str] = {
     "mdcd_lab.reference.confidence.x_memory_reclamation__mutmut_50": _OUTPUT_ORDINALS,
     "mdcd_lab.reference.low.x_low_send__mutmut_33": _LOW_SEND_ORDINALS,
     "mdcd_lab.reference.low.x_low_send__mutmut_49": _LOW_SEND_ORDINALS,
+    "mdcd_lab.reference.low.x_low_send__mutmut_50": _LOW_SEND_ORDINALS,
+    "mdcd_lab.reference.low.x_low_send__mutmut_51": _LOW_SEND_ORDINALS,
     "mdcd_lab.reference.low.x_low_output__mutmut_33": _AFTER_FAILURE,
     "mdcd_lab.reference.low.x_low_output__mutmut_34": _AFTER_FAILURE,
     "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_19":
