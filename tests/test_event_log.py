@@ -176,21 +176,23 @@ def _twin_member(name: str) -> str:
     return "low" + name[3:] if name.startswith("sdw") else name
 
 
-def test_every_delivery_from_g_act_and_g_sdw_matches_its_send_row(drawn_logs):
+def test_every_delivery_matches_its_send_row(drawn_logs):
     # docs/trace-format.md: send and deliver rows carry what the message piggybacks
-    # (level, dirty) and its ground truth (err) and number (k); a message of a G_act
-    # or G_sdw process is delivered with the values its send row logged, at the
+    # (level, dirty) and its ground truth (err) and number (k); a message of a G_act,
+    # G_sdw or G_low process is delivered with the values its send row logged, at the
     # receiver or, for a send of G_act to low_i, also at sdw_i.  Deliveries are a
     # sub-multiset of the sends (a message can be discarded or still in flight at the
-    # end).  A send row's index is its k if it is a (shadow's) twin, else -1.
+    # end).  A send row's index is its k if it is a (shadow's) twin, else -1, and a
+    # G_low send's its k (0 for a message within G_low).
     key = ["proc", "peer", "level", "dirty", "err", "k"]
     checked = Counter()
     for protocol, sc, seed, ev, _res in drawn_logs:
         where = (protocol, sc.fault_scope, seed)
         group = _groups(protocol, sc)
-        for sender in ("act", "sdw"):
+        for sender in ("act", "sdw", "low"):
             sends = ev[(ev.event == "send") & ev.proc.isin(group[sender])]
-            assert (sends["index"] == sends["k"].where(sends["k"] > 0, -1)).all(), where
+            number = sends["k"] if sender == "low" else sends["k"].where(sends["k"] > 0, -1)
+            assert (sends["index"] == number).all(), where
             if protocol == "mdcd-vector":   # levels are tuples there (object column)
                 continue
             dels = ev[(ev.event == "deliver") & ev.peer.isin(group[sender])]
@@ -203,7 +205,7 @@ def test_every_delivery_from_g_act_and_g_sdw_matches_its_send_row(drawn_logs):
                               for proc, peer, lvl, d, e, k in rows[key].to_numpy().tolist())
                 assert not got - sent, (where, sender, got - sent)
             checked[sender] += len(dels)
-    assert checked["act"] > 1000 and checked["sdw"] > 100, checked
+    assert checked["act"] > 1000 and checked["sdw"] > 100 and checked["low"] > 1000, checked
 
 
 def test_g_act_rows_fill_index_and_number_as_documented(drawn_logs):
@@ -395,6 +397,9 @@ def _low_output_rows(protocol, sc, seed, ev) -> Counter:
     low = ev[ev.proc.isin(_groups(protocol, sc)["low"])]
     dels = low[low.event == "deliver"]
     assert (dels["index"] == dels["k"]).all() and (dels["peer"] != "").all(), where
+    sends, faults = low[low.event == "send"], low[low.event == "fault"]
+    assert (sends["dirty"] == 1).all() and (sends["peer"] != "").all(), where
+    assert (faults["peer"] == "").all() and (faults["index"] == -1).all(), where
     rows = low[low.event.isin(LOW_OUTPUT_ROWS)]
     firsts = rows[rows.event != "compensated"]       # one row per output, then its fate
     assert list(firsts["e"]) == list(range(1, len(firsts) + 1)), where
@@ -411,7 +416,7 @@ def _low_output_rows(protocol, sc, seed, ev) -> Counter:
         assert (note.level, note["index"]) == (ev.loc[i, "level"], ev.loc[i, "e"]), where
     if protocol != "mdcd-vector":
         assert firsts["level"].is_monotonic_increasing, where
-        assert (firsts["level"] >= 0).all(), where
+        assert (firsts["level"] >= 0).all() and (faults["level"] >= 0).all(), where
     return Counter(rows["event"].astype(str))
 
 
@@ -421,7 +426,8 @@ def test_g_low_rows_number_the_cluster_outputs_and_messages(drawn_logs):
     # its cluster output number e = ext_mSN_G_low in `e` and `index` (1, 2, ... in the
     # order of the run) and G_low's level; a passed AT is followed by the `notify` row
     # of the same process carrying that level and e (v_int, v_ext).  A delivery to G_low
-    # names its sender and, in `index`, the message's k.  Only `low0` is in
+    # names its sender and, in `index`, the message's k; a G_low send piggybacks
+    # dirty_bit 1; a fault row carries G_low's level and no peer.  Only `low0` is in
     # G_low under mdcd-unclustered; `unguarded` has no AT and numbers no output.  The
     # drawn runs compensate nothing: eight more runs compensate half the failed ATs.
     comp = m.Scenario(at_coverage=0.3, compensation=0.5, horizon=150)
