@@ -152,7 +152,11 @@ EQUIVALENT: dict[str, str] = {
         "return None for the same processes",
 }
 
+#: mutmut's exit codes (``mutmut.stats.status_by_exit_code``): tests failed; the
+#: mutant ran out of its CPU limit (SIGXCPU: it never finishes the tests, a hang the
+#: suite cannot miss), counted as killed and listed apart; tests passed.
 KILLED = {1, 3}
+TIMEOUT = {24, -24, 36, 152, 255}
 SURVIVED = {0}
 INTERRUPTED = {-2, -9, -15}
 
@@ -177,15 +181,18 @@ def tally(module: str) -> dict:
     codes = json.loads(meta_path.read_text())["exit_code_by_key"]
     # a worker stopped by a signal (an interrupted run: -9, -15) has no verdict yet
     checked = {k: c for k, c in codes.items() if c is not None and c not in INTERRUPTED}
-    killed = sorted(k for k, c in checked.items() if c in KILLED)
-    equivalent = sorted(k for k, c in checked.items() if c not in KILLED and k in EQUIVALENT)
-    survived = sorted(k for k, c in checked.items() if c not in KILLED and k not in EQUIVALENT)
+    detected = KILLED | TIMEOUT
+    killed = sorted(k for k, c in checked.items() if c in detected)
+    equivalent = sorted(k for k, c in checked.items() if c not in detected and k in EQUIVALENT)
+    survived = sorted(k for k, c in checked.items()
+                      if c not in detected and k not in EQUIVALENT)
     real = len(checked) - len(equivalent)
     return dict(module=f"reference/{module}.py", mutants=len(codes), checked=len(checked),
                 killed=len(killed), equivalent=len(equivalent), survived=len(survived),
                 kill_rate=len(killed) / real if real else float("nan"),
                 wall_s=float("nan"), cpu_s=float("nan"), survivors=survived,
-                other={k: c for k, c in checked.items() if c not in KILLED | SURVIVED})
+                timeouts=sorted(k for k, c in checked.items() if c in TIMEOUT),
+                other={k: c for k, c in checked.items() if c not in detected | SURVIVED})
 
 
 def unchecked(module: str, survivors: bool = False) -> list[str]:
@@ -196,7 +203,7 @@ def unchecked(module: str, survivors: bool = False) -> list[str]:
         return []
     codes = json.loads(meta_path.read_text())["exit_code_by_key"]
     return sorted(k for k, c in codes.items() if c is None or c in INTERRUPTED
-                  or (survivors and c not in KILLED and k not in EQUIVALENT))
+                  or (survivors and c not in KILLED | TIMEOUT and k not in EQUIVALENT))
 
 
 def run_module(module: str, verbose: bool, max_children: int | None = None,
@@ -257,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
               f"| {r['equivalent']} | {r['survived']} | {100 * r['kill_rate']:.1f}% "
               f"| {r['wall_s']:.0f} s | {r['cpu_s']:.0f} s |")
     for r in rows:
+        if r["timeouts"]:
+            print(f"\n{r['module']}: killed by a timeout (counted as killed): "
+                  f"{' '.join(r['timeouts'])}")
         if r["other"]:
             print(f"\n{r['module']}: not killed for another reason (timeout, no tests...): "
                   f"{r['other']}")
