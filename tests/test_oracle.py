@@ -388,6 +388,27 @@ def test_recovery_round_raises_the_shadows_validated_level_before_they_take_over
     assert (df["outcome"] == "recovered").sum() >= 5
 
 
+def test_a_rollback_that_replays_every_reception_it_undoes_keeps_every_send():
+    """``kept_counts`` with deterministic re-execution (``dedup_regenerated``): when every
+    message ``p`` consumed after the restored checkpoint is replayed, the re-execution
+    regenerates all of ``p``'s sends since then, and the rollback keeps them all (the
+    counts at the detection, ``next(..., None)`` is None).  No shipped protocol reaches
+    this (``static`` validates ``v_star`` first, C, which reclaims that checkpoint);
+    ``static`` without C does, with slow notifications: ``sdw1`` in run 3 of seed 0
+    undoes three receptions and replays all three.  Both engines."""
+    rules = dataclasses.replace(get_rules("static"), name="static-no-C",
+                                coordinated_recovery=False)
+    sc = m.Scenario(recovery="atomic", horizon=80, fault_rate=0.02, at_coverage=0.5,
+                    latency=0.5)
+    df = engines_agree(sc, rules, runs=1, seed=0, first_run=3)
+    _trace, ev, res = m.run_events(sc, 0, 3, rules)
+    assert res["outcome"] == df["outcome"].iloc[0] == "recovered"
+    rb = ev[(ev.event == "rollback") & (ev.proc == "sdw1")]
+    replays = ev[(ev.event == "replay") & (ev.proc == "sdw1")]
+    assert list(rb["n"]) == [len(replays)] == [3]
+    assert df["orphans"].iloc[0] == 0 and df["lost"].iloc[0] == 0
+
+
 @pytest.mark.parametrize("scenario, first_run", [
     # a low message in transit and validated (ri) whose twin a shadow that has not
     # heard of the validation re-sends from its log (d): check_messages__mutmut_89
