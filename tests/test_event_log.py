@@ -417,6 +417,13 @@ def _low_output_rows(protocol, sc, seed, ev) -> Counter:
     if protocol != "mdcd-vector":
         assert firsts["level"].is_monotonic_increasing, where
         assert (firsts["level"] >= 0).all() and (faults["level"] >= 0).all(), where
+    if protocol != "mdcd-vector" and not PROTOCOLS[protocol].unclustered:
+        # a shadow's twin of output e is logged at the level G_low's output e had (the
+        # shadows' shared int_mSN_G_sdw mirrors int_mSN_G_low, sdw.number_twin); not
+        # under mdcd-unclustered, whose one shadow counts only low0's messages
+        level_of = dict(zip(firsts["e"], firsts["level"], strict=True))
+        twins = ev[ev.event == "log_ext"]
+        assert [level_of.get(e) for e in twins["e"]] == list(twins["index"]), where
     return Counter(rows["event"].astype(str))
 
 
@@ -427,7 +434,9 @@ def test_g_low_rows_number_the_cluster_outputs_and_messages(drawn_logs):
     # order of the run) and G_low's level; a passed AT is followed by the `notify` row
     # of the same process carrying that level and e (v_int, v_ext).  A delivery to G_low
     # names its sender and, in `index`, the message's k; a G_low send piggybacks
-    # dirty_bit 1; a fault row carries G_low's level and no peer.  Only `low0` is in
+    # dirty_bit 1; a fault row carries G_low's level and no peer; a shadow's twin of
+    # output e (`log_ext`) is indexed by the level of G_low's output e (scalar levels,
+    # clustered).  Only `low0` is in
     # G_low under mdcd-unclustered; `unguarded` has no AT and numbers no output.  The
     # drawn runs compensate nothing: eight more runs compensate half the failed ATs.
     comp = m.Scenario(at_coverage=0.3, compensation=0.5, horizon=150)
