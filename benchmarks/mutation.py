@@ -107,10 +107,6 @@ EQUIVALENT: dict[str, str] = {
     "mdcd_lab.reference.low.x_low_send__mutmut_51": _LOW_SEND_ORDINALS,
     "mdcd_lab.reference.low.x_low_output__mutmut_33": _AFTER_FAILURE,
     "mdcd_lab.reference.low.x_low_output__mutmut_34": _AFTER_FAILURE,
-    "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_19":
-        "`orphans and lost or ...` for `orphans or lost or ...`: every orphan adds its "
-        "receiver to `cascade` (oracle.check_messages, quiet.quiet_messages), so a run "
-        "with orphans has a cascade and is logged either way",
     "mdcd_lab.reference.oracle.x_record_verdicts__mutmut_29":
         "one of the three `-1` (peer, level, index) of the violation row dropped: the "
         "others move up and the last takes its default, `-1`: the same row",
