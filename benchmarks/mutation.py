@@ -53,9 +53,9 @@ _OUTPUT_ORDINALS = ("`if v_ext > 0` or `>= 1` for `if v_ext >= 0`: output ordina
                     "`e >= 1` on every `log_ext` row), so with `v_ext == 0` the filter "
                     "`w.e > v_ext` keeps every entry, as skipping it does")
 _LOW_SEND_ORDINALS = ("a G_low send's ordinal `None`, or `p.n_sent = 1`, `-= 1`, `+= 2` "
-                      "for `+= 1`: a "
-                      "G_low process never rolls back (atomic recovery restores G_act and "
-                      "G_sdw processes, executed recovery stops G_low, D20), so no cut or "
+                      "for `+= 1`: a G_low process never rolls back (atomic recovery "
+                      "restores G_act and G_sdw processes, executed recovery stops G_low, "
+                      "D20), so no cut or "
                       "undo ever compares its send ordinals (`m.src in cut`, "
                       "`m.src == q.idx` of a recovered process)")
 _AFTER_FAILURE = ("the cluster output of an undetected erroneous G_low output recorded as "
@@ -153,6 +153,7 @@ EQUIVALENT: dict[str, str] = {
 #: suite cannot miss), counted as killed and listed apart; tests passed.
 KILLED = {1, 3}
 TIMEOUT = {24, -24, 36, 152, 255}
+DETECTED = KILLED | TIMEOUT
 SURVIVED = {0}
 INTERRUPTED = {-2, -9, -15}
 
@@ -177,18 +178,17 @@ def tally(module: str) -> dict:
     codes = json.loads(meta_path.read_text())["exit_code_by_key"]
     # a worker stopped by a signal (an interrupted run: -9, -15) has no verdict yet
     checked = {k: c for k, c in codes.items() if c is not None and c not in INTERRUPTED}
-    detected = KILLED | TIMEOUT
-    killed = sorted(k for k, c in checked.items() if c in detected)
-    equivalent = sorted(k for k, c in checked.items() if c not in detected and k in EQUIVALENT)
+    killed = sorted(k for k, c in checked.items() if c in DETECTED)
+    equivalent = sorted(k for k, c in checked.items() if c not in DETECTED and k in EQUIVALENT)
     survived = sorted(k for k, c in checked.items()
-                      if c not in detected and k not in EQUIVALENT)
+                      if c not in DETECTED and k not in EQUIVALENT)
     real = len(checked) - len(equivalent)
     return dict(module=f"reference/{module}.py", mutants=len(codes), checked=len(checked),
                 killed=len(killed), equivalent=len(equivalent), survived=len(survived),
                 kill_rate=len(killed) / real if real else float("nan"),
                 wall_s=float("nan"), cpu_s=float("nan"), survivors=survived,
                 timeouts=sorted(k for k, c in checked.items() if c in TIMEOUT),
-                other={k: c for k, c in checked.items() if c not in detected | SURVIVED})
+                other={k: c for k, c in checked.items() if c not in DETECTED | SURVIVED})
 
 
 def unchecked(module: str, survivors: bool = False) -> list[str]:
@@ -199,7 +199,7 @@ def unchecked(module: str, survivors: bool = False) -> list[str]:
         return []
     codes = json.loads(meta_path.read_text())["exit_code_by_key"]
     return sorted(k for k, c in codes.items() if c is None or c in INTERRUPTED
-                  or (survivors and c not in KILLED | TIMEOUT and k not in EQUIVALENT))
+                  or (survivors and c not in DETECTED and k not in EQUIVALENT))
 
 
 def run_module(module: str, verbose: bool, max_children: int | None = None,

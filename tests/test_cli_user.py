@@ -474,7 +474,8 @@ def test_a_killed_writers_temporaries_beside_the_output_are_removed(command, tmp
     from mdcd_lab.io import FileLock, atomic_files, sidecar_path
     spec = write_file(tmp_path, SCENARIO if command == "run" else STUDY)
     out = tmp_path / "r.csv"
-    left = atomic_files(out, sidecar_path(out)).__enter__()     # killed: no __exit__
+    block = atomic_files(out, sidecar_path(out))
+    left = block.__enter__()                    # the writer is killed here: no __exit__
     for tmp in left:
         tmp.write_text("half")
     argv = [command, spec, "--out", out, "--runs", "2", "--quiet"]
