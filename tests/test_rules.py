@@ -362,12 +362,11 @@ def test_a_shadow_stopped_before_its_member_makes_its_ahead_twin_after_the_relea
     # t=1 on the FIFO channel.  When G_low stops, sdw0's waiting twin is kept for after
     # the release (``sdw._release_ahead`` on a stopped shadow): at 5 sdw0 takes over,
     # re-sends twin 1 (logged, not validated) and makes twin 2, both delivered to act0.
-    sc = SC2
     rows = [("fault", 0.5, "low0"), ("send", 0.6, "low0", "low1"),
             ("send", 1.0, "low1", "low0", 5.0),
             ("send", 2.0, "sdw0", "act0"), ("send", 2.1, "sdw0", "act0"),
             ("output", 3.0, "low1", 0.5, 0.5, 0.0)]
-    res, events = play(rows, "mdcd-unclustered", sc)
+    res, events = play(rows, "mdcd-unclustered", SC2)
     assert list(ev(events, "sdw0", "notice")["t"]) == [3.0]
     assert list(ev(events, "low0", "notice")["t"]) == [5.0]
     sends = ev(events, "sdw0", "send")
@@ -376,7 +375,7 @@ def test_a_shadow_stopped_before_its_member_makes_its_ahead_twin_after_the_relea
     got = ev(events, "act0", "deliver")
     assert list(got[got.peer == "sdw0"]["k"]) == [1, 2]
     assert res["outcome"] == "recovered" and res["n_resent"] == 1
-    fast = engines_agree(sc, "mdcd-unclustered", trace=m.trace_from_rows(rows)).iloc[0]
+    fast = engines_agree(SC2, "mdcd-unclustered", trace=m.trace_from_rows(rows)).iloc[0]
     assert fast["n_resent"] == 1
 
 
@@ -389,14 +388,13 @@ def test_mdcd_unclustered_an_erroneous_shadow_re_sends_an_erroneous_output():
     # low0 makes it at t=2 -- erroneous -- and low0's output fails its AT: at the
     # takeover sdw0 re-sends its logged output, which reaches the device erroneous:
     # the run fails (what clustering low1 with low0 prevents, Section 3.1).
-    sc = SC2
     rows = [("fault", 1.0, "low0"), ("send", 1.1, "low1", "act0"),
             ("send", 1.2, "act0", "low0"), ("output", 1.9, "sdw0"),
             ("output", 2.0, "low0", 0.5, 0.5, 0.0)]
-    res, events = play(rows, "mdcd-unclustered", sc)
+    res, events = play(rows, "mdcd-unclustered", SC2)
     assert list(ev(events, "sdw0", "contaminated")["peer"]) == ["act0"]
     assert ev(events, "sdw0", "ckpt_s1").empty and ev(events, "sdw0", "rollback").empty
     assert list(ev(events, "sdw0", "resend")["e"]) == [1]
     assert res["outcome"] == "failed" and res["t_end"] == 2.0
-    fast = engines_agree(sc, "mdcd-unclustered", trace=m.trace_from_rows(rows)).iloc[0]
+    fast = engines_agree(SC2, "mdcd-unclustered", trace=m.trace_from_rows(rows)).iloc[0]
     assert fast["outcome"] == "failed"
