@@ -166,6 +166,7 @@ from .layout import (
     R_RECOVERING,
     R_RELEASED,
     R_TOKEN,
+    arena,
     pp,
     rd,
     wr,
@@ -415,7 +416,7 @@ def play_row(I, D, p, role, kind, dst, td, u_at, u_comp, d_notify, has_num, k, i
 
 
 @njit(**JIT_NORC)
-def play_run(I, D, token,
+def play_run(I_array, D_array, token,
              p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
              w_t, w_kind, w_src, w_dst, n_w, more, delay, offset):
     """``engine.play_run`` over the stable merge of primary rows and twin rows.
@@ -431,6 +432,8 @@ def play_run(I, D, token,
     a dropped row is needed).
     """
     # reads the run's rows; writes everything of the run through the rules
+    I = arena(I_array)   # the rules get the arenas as pointers (layout.arena)
+    D = arena(D_array)
     horizon = rd(D, FP_GUARD_END)   # phi; rows after it are the unguarded phase's
     reset_state(I, D, token)
     wr(D, MF_DELIVERY_DELAY_MEAN, delay)
@@ -531,10 +534,12 @@ def derive_metrics(I, D, n_events, t_guarded):
 
 
 @njit(**JIT_NORC)
-def collect(I, D, OI, OF, col):
+def collect(I_array, D_array, OI, OF, col):
     """``engine._collect``: the run's metric slots into column ``col`` of OI and OF
     (rows in the order of ``metrics.INT_METRICS`` and ``metrics.FLOAT_METRICS``)."""
     # reads the metric slots; writes column col of OI / OF
+    I = arena(I_array)   # as in play_run: rd is compiled for the arenas' pointers only
+    D = arena(D_array)
     for k in range(N_OUT_I):
         OI[k, col] = rd(I, R0 + R_M0 + k)
     for k in range(N_OUT_F):

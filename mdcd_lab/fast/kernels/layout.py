@@ -30,7 +30,8 @@ See docs/scaling.md.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 from ...constants import OUTCOMES, PIGGYBACK_COUNTER_BYTES, PIGGYBACK_FLAG_BYTES
 from ...metrics import ENGINE_METRICS, FLOAT_METRICS, INT_METRICS
@@ -190,9 +191,29 @@ METRIC_SLOTS = {**{f"M_{n.upper()}": R_M0 + k for k, n in enumerate(INT_METRICS)
 globals().update(METRIC_SLOTS)
 
 
+@intrinsic
+def arena(typingctx, arr):
+    """The data pointer of a C-contiguous 1-d array, typed ``CPointer(dtype)``.
+
+    ``engine.play_run`` hands the rules its arenas ``I`` and ``D`` as these
+    pointers: a call then passes one register per arena instead of an array's
+    seven fields (issue 20's profile: the non-inlined rules' calls).  ``rd`` and
+    ``wr`` index a pointer like the array (numba types ``ptr[i]`` as a load of
+    ``dtype``), so every rule reads the same.  The caller keeps the array alive
+    for as long as the pointer is used (``play_run``'s caller owns it)."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"):
+        return None
+    sig = types.CPointer(arr.dtype)(arr)
+
+    def codegen(context, builder, signature, args):
+        return context.make_array(signature.args[0])(context, builder, args[0]).data
+    return sig, codegen
+
+
 @njit(**JIT_NORC)
 def rd(A, i):
-    """``A[i]`` for an index known to be >= 0 (no negative-index wraparound code)."""
+    """``A[i]`` for an index known to be >= 0 (no negative-index wraparound code);
+    ``A`` an array or an arena's pointer (``arena``)."""
     # reads A[i]
     return A[np.uintp(i)]
 
