@@ -51,6 +51,7 @@ import bisect
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -248,7 +249,7 @@ stage = {
                                   counts_d[:n]),
     "gen": lambda n: gen.count_rows(words, 0, n, fp, ip, cap0, counts_g[:n]),
     "play": play,
-    "kernels": lambda n: simulate_chunk(n),
+    "kernels": simulate_chunk,
     "sim": lambda n: simulate(s, n, seed, protocol=proto, engine="numba"),
 }
 out = {"package": mdcd_lab.__file__}
@@ -289,7 +290,7 @@ else:   # "profile": replay under perf record, with a perf map of every compiled
     out["events"] = play(runs)
     out["play"] = time.perf_counter() - p0
     out["window"] = [t0, time.clock_gettime(time.CLOCK_MONOTONIC)]
-if cfg["mode"] == "stages":   # (a profile child takes them from the stages child)
+if cfg["mode"] == "stages":   # (a profile child counts the events of its replay)
     d = simulate(s, runs, seed, protocol=proto, engine="numba")
     out.update(events=int(d["n_events"].sum()), rows=int(lengths.sum()), runs=runs)
 print("RESULT " + json.dumps(out))
@@ -461,11 +462,16 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20000, help="runs of every timed stage")
     ap.add_argument("--repeat", type=int, default=3, help="best of this many calls per stage")
     ap.add_argument("--baseline", metavar="REV", help="also measure git revision REV")
-    ap.add_argument("--rules", action="store_true", help="split the protocol by rule (perf)")
+    ap.add_argument("--rules", action="store_true",
+                    help="split the protocol of this tree by rule (perf)")
     ap.add_argument("--no-stages", action="store_true", help="with --rules: only the split")
     args = ap.parse_args()
     if args.runs < 64 or args.repeat < 1:
         raise SystemExit("--runs must be at least 64 and --repeat at least 1")
+    if args.no_stages and not args.rules:
+        raise SystemExit("--no-stages leaves nothing to measure without --rules")
+    if args.rules and shutil.which("perf") is None:
+        raise SystemExit("--rules needs perf (linux-perf) on the PATH")
     with tempfile.TemporaryDirectory(prefix="mdcd-stages-") as tmp:
         trees = [("this tree", ROOT)]
         if args.baseline:

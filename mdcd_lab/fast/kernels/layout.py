@@ -195,8 +195,8 @@ globals().update(METRIC_SLOTS)
 def arena(typingctx, arr):
     """The data pointer of a C-contiguous 1-d array, typed ``CPointer(dtype)``.
 
-    ``engine.play_run`` hands the rules its arenas ``I`` and ``D`` as these
-    pointers: a call then passes one register per arena instead of an array's
+    ``engine.play_run`` (and ``engine.collect``) hand the rules the arenas ``I`` and
+    ``D`` as these pointers: a call then passes one register per arena instead of an array's
     seven fields (issue 20's profile: the non-inlined rules' calls).  ``rd`` and
     ``wr`` index a pointer like the array (numba types ``ptr[i]`` as a load of
     ``dtype``), so every rule reads the same.  The caller keeps the array alive
@@ -220,7 +220,7 @@ def rd(A, i):
 
 @njit(**JIT_NORC)
 def wr(A, i, v):
-    """``A[i] = v`` for an index known to be >= 0."""
+    """``A[i] = v`` for an index known to be >= 0; ``A`` an array or an arena's pointer."""
     # writes A[i]
     A[np.uintp(i)] = v
 
