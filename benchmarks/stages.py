@@ -202,6 +202,9 @@ def draws_only_factory():
     return draws_only, seed_only
 
 
+#: The child script, run on the sources of one tree (this one or an exported revision):
+#: it uses only what older revisions have too, so it flattens the trace itself (as
+#: ``bench_engine.py``'s ``bounds`` child and ``fast/engine.py: replay_numba`` do).
 CHILD = r"""
 import json, sys, time
 cfg = json.loads(sys.argv[1])
