@@ -24,13 +24,15 @@ the same runs and divided by the trace events the runs play (``n_events``):
 Differences give the parts: draws = 2 - 1, generation logic = 3 - 2, protocol and
 oracle as played inside ``simulate`` = 5 - 3, frame and Python = 6 - 5.
 
-With ``--rules``, the protocol is also split by rule: a copy of the tree whose
-per-event rules are compiled as calls (``_config.JIT_HOT`` without ``forceinline``:
-inlined, they cannot be told apart) runs ``replay_runs`` under ``perf record``
-(``cpu-clock`` samples); the child writes a perf map (``/tmp/perf-<pid>.map``) of
-every compiled kernel, and each sample taken during the timed call is given to the
-kernel whose code holds it (self time).  Shares of that build's protocol time are
-reported, with its ns/event next to the shipped build's.
+With ``--rules``, the protocol of this tree is also split by function: ``replay_runs``
+runs under ``perf record`` (user-space ``cpu-clock`` samples) in a child that compiles
+into an empty cache (numba keeps a library's object code only when it compiled it);
+the child writes a perf map (``/tmp/perf-<pid>.map``) of every function of every
+compiled kernel library, read from the ELF symbol tables of their object code
+(``elf_functions``), and each sample taken during the timed call is given to the
+function whose code holds it (self time).  This is done for the shipped build, whose
+per-event rules are inlined into ``play_run`` and ``drain``, and for a copy of the tree
+whose ``_config.JIT_HOT`` has no ``forceinline``, which tells the rules apart.
 
 With ``--baseline REV`` the stages of git revision ``REV`` are measured too, the
 trees alternating, best of ``--repeat`` per stage.
@@ -52,6 +54,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -364,7 +367,6 @@ def elf_functions(obj: bytes, entry: str, locate) -> list[tuple[int, int, str]]:
     entry's section are placed by the address of ``entry``; a callee that LLVM kept in a
     section of its own (a ``linkonce_odr`` copy) by ``locate(name)``, the JIT's address of
     that symbol (checked by the profile: samples outside every range are counted apart)."""
-    import struct
     shoff, = struct.unpack_from("<Q", obj, 0x28)
     shentsize, shnum = struct.unpack_from("<HH", obj, 0x3A)
     secs = [struct.unpack_from("<IIQQQQIIQQ", obj, shoff + k * shentsize) for k in range(shnum)]
