@@ -92,7 +92,10 @@ def draws_only_factory():
         CAT_LOW_LOW,
         CAT_SDW_SDW,
     )
+    from mdcd_lab.fast._config import JIT
     from mdcd_lab.fast.kernels import gen, layout, rng
+
+    opts = dict(JIT, cache=False)   # the kernels' options (closures are not cached)
 
     pick, nxt, nexp, dbl = gen._pick, rng.pcg_next, rng.next_exponential, rng.to_double
     seed_state, pcg_seed = rng.seed_state, rng.pcg_seed
@@ -101,14 +104,14 @@ def draws_only_factory():
                               int(layout.FP_W0))
     inl, ina = int(layout.IP_NLOW), int(layout.IP_NACT)
 
-    @njit(nogil=True, error_model="numpy")
+    @njit(**opts)
     def twin(s_hi, s_lo, i_hi, i_lo, t, lag, last_twin, horizon):
         s_hi, s_lo, x7 = nxt(s_hi, s_lo, i_hi, i_lo)
         a = t + (2.0 * dbl(x7) - 1.0) * lag
         tt = last_twin if last_twin > a else a
         return s_hi, s_lo, tt, 1 if tt <= horizon else 0
 
-    @njit(nogil=True, error_model="numpy")
+    @njit(**opts)
     def draws_only(seed_words, first_run, n_runs, fp, ip, touch, out_counts):
         """Seeding and the draws of ``gen.generate_run``, nothing stored; ``out_counts``
         gets the rows ``count_rows`` counts (kept cluster rows and twins)."""
@@ -190,7 +193,7 @@ def draws_only_factory():
                     rows += kept
             out_counts[i] = rows
 
-    @njit(nogil=True, error_model="numpy")
+    @njit(**opts)
     def seed_only(seed_words, first_run, n_runs):
         """Seeding alone; returns a word of every state so that nothing is optimised away."""
         mixer = np.zeros(4, dtype=np.uint64)
