@@ -6,6 +6,8 @@
 * the entry kernels have one overload each, their explicit signature
   (``fast/_config.py: SIG_*``), whatever the protocol, and ``ensure_compiled``
   refuses a call whose types differ from it;
+* the cold rules of error recovery (``kernels/cold.py``) are compiled on first use
+  only: an executed-recovery run compiles nothing of atomic recovery;
 * the drivers run one block per thread on Python threads, and an error raised in a
   block reaches the caller.
 """
@@ -56,7 +58,13 @@ for name in K.MODULES:
             lit = [str(s) for s in d.overloads if any(isinstance(a, types.Literal) for a in s)]
             if lit:
                 found[f"{name}.{attr}"] = lit
-print("RESULT " + json.dumps({"found": found, "counts": counts}))
+rules = sorted(K.cold._loaded)                       # loaded by the executed run only
+atomic = len(K.families.recover.overloads)          # atomic recovery compiled? (no)
+m.simulate(m.Scenario(horizon=20.0, fault_rate=0.05, recovery="atomic"), 4, 1,
+           engine="numba")
+print("RESULT " + json.dumps({"found": found, "counts": counts, "rules": rules,
+                              "atomic": atomic, "rules_after": sorted(K.cold._loaded),
+                              "atomic_after": len(K.families.recover.overloads)}))
 """
 
 
@@ -77,6 +85,13 @@ def test_no_kernel_is_specialised_on_a_literal(tmp_path):
     assert out["counts"]["layout.rd"] == 2
     assert out["counts"]["layout.pp"] == 1
     assert out["counts"]["drivers.simulate_block"] == 1
+    # the cold rules (kernels/cold.py) are compiled on first use: the executed run loaded
+    # executed recovery's four and compiled nothing of atomic recovery; the atomic run then
+    # compiled families.recover (once) and loaded its rule
+    assert out["rules"] == ["end_window", "invoke", "notice", "release"]
+    assert out["atomic"] == 0
+    assert out["rules_after"] == ["end_window", "invoke", "notice", "recover", "release"]
+    assert out["atomic_after"] == 1
 
 
 def test_entry_kernels_have_one_overload_their_signature(played):

@@ -100,11 +100,12 @@ def _kernel_readers(name: str) -> list[str]:
 
 def test_protocol_family_is_chosen_once_in_the_kernels():
     """The kernels mirror the reference: only ``families`` reads the coordinated switch
-    (``layout.alloc_state`` sizes the arena's line table with it, no rule), and only
+    (``layout.alloc_state`` sizes the arena's line table with it, no rule;
+    ``family_rules`` names the rules ``cold`` compiles apart for the family), and only
     ``families`` calls into the coordinated protocol's module."""
     readers = _kernel_readers("IP_COORDINATED_CKPT")
-    assert sorted(readers) == ["families.py:coordinated_family", "layout.py:alloc_state"], \
-        readers
+    assert sorted(readers) == ["families.py:coordinated_family", "families.py:family_rules",
+                               "layout.py:alloc_state"], readers
     importers = []
     for m, path in _modules().items():
         if not m.startswith(PKG + ".fast.kernels."):   # the package's __init__ aside

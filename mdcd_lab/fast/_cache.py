@@ -26,20 +26,22 @@ import logging
 import time
 from typing import Any
 
-__all__ = ["kernels_cached", "kernel_cached", "ensure_compiled", "compile_seconds",
-           "mark_announced", "notice", "EXPECTED", "LOGGER"]
+__all__ = ["kernels_cached", "kernel_cached", "ensure_compiled", "ensure_rules",
+           "compile_seconds", "mark_announced", "notice", "EXPECTED", "LOGGER"]
 
 #: The logger of the notices (WARNING records reach stderr unless logging is configured).
 LOGGER = logging.getLogger("mdcd_lab")
 
 #: The expected cold-compile time of each group of entry kernels, as the notice
 #: states it: CPU time of a cold compile (the first ``simulate`` call, import and
-#: compile included: 79 s on the idle 2-core machine, against 139 s before issue 20;
-#: ``benchmarks/compile_time.py``, docs/scaling.md); more on a busy machine.
+#: compile included: 46-50 s on the idle 2-core machine, against 139 s before issue
+#: 20; ``benchmarks/compile_time.py``, docs/scaling.md); more on a busy machine.
+#: ``"rules"``: the cold rules alone (``kernels/cold.py``; atomic recovery's about 9 s).
 EXPECTED: dict[str, str] = {
-    "simulate": "about 80 s",
-    "replay": "about 80 s",
+    "simulate": "about 50 s",
+    "replay": "about 50 s",
     "generate": "a few seconds",
+    "rules": "about 10 s",
 }
 
 _compile_seconds = 0.0
@@ -106,6 +108,14 @@ def notice(what: str, who: str = "mdcd_lab") -> str:
     return (f"{who}: compiling the numba engine's {what} kernels, {EXPECTED[what]}, "
             f"more on a busy machine (once per machine and version of the kernels; later "
             f"runs load them from numba's cache)...")
+
+
+def rules_notice(names: list[str], who: str = "mdcd_lab") -> str:
+    """The one-line notice of a cold compilation of the rules ``names`` alone
+    (``kernels/cold.py``: atomic recovery or the ``"coordinated"`` family, compiled on a
+    run's first use of them, the kernels being compiled already)."""
+    return (f"{who}: compiling the numba engine's rules {', '.join(names)}, "
+            f"{EXPECTED['rules']}, once per machine and version of the kernels...")
 
 
 def mark_announced(what: str) -> None:
@@ -176,3 +186,27 @@ def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None)
         LOGGER.info("mdcd_lab: compiled %s (%s kernels) in %.1f s",
                     getattr(disp, "__name__", "a kernel"), what,
                     seconds)
+
+
+def ensure_rules(ip: Any, what: str) -> None:
+    """Load the cold rules a run with int parameters ``ip`` calls through their addresses
+    (``kernels/cold.py``: compiled apart, on first use), announcing a cold compilation
+    first, as ``ensure_compiled`` does for the entry kernels (the same notice, once per
+    group ``what``), and adding its seconds to ``compile_seconds``."""
+    global _compile_seconds
+    from .kernels import cold
+    names = [n for n in cold.needed(ip) if not cold.is_loaded(n)]
+    if not names:
+        return
+    fresh = [n for n in names if not cold.cached(n)]
+    if fresh and what not in _announced:   # else: part of the compilation announced
+        LOGGER.warning(rules_notice(fresh))
+        _announced.add(what)
+    t0 = time.perf_counter()
+    for n in names:
+        cold.load(n)
+    if fresh:
+        seconds = time.perf_counter() - t0
+        _compile_seconds += seconds
+        LOGGER.info("mdcd_lab: compiled the rules %s (%s kernels) in %.1f s",
+                    ", ".join(fresh), what, seconds)

@@ -20,7 +20,7 @@ from ..traces.table import (
     trace_frame,
 )
 from ..traces.validate import validate_trace
-from ._cache import ensure_compiled
+from ._cache import ensure_compiled, ensure_rules
 from ._config import (
     DEFAULT_CHUNK,
     SIG_COUNT_ROWS,
@@ -32,6 +32,7 @@ from ._rng import seed_words
 from .kernels import drivers, gen
 from .kernels.layout import (
     ERR_CAPACITY,
+    ERR_NO_RULE,
     FP_AFTER_RECOVERY,
     FP_COMPENSATION,
     FP_COORD_PERIOD,
@@ -208,6 +209,10 @@ def _raise_errors(err: np.ndarray, what: str) -> None:
         if code == drivers.ERR_TOO_MANY_ROWS:
             raise ValueError(f"{what}: run {run} has more than {drivers.MAX_ROWS} trace rows "
                              f"(buffers of {size} rows); reduce the horizon or the rates")
+        if code == ERR_NO_RULE:
+            raise RuntimeError(f"{what}: run {run} called a rule compiled apart that was not "
+                               f"loaded (kernels/cold.py); this is a bug of mdcd_lab.fast, "
+                               f"please report it")
         if code == ERR_CAPACITY:
             raise RuntimeError(f"{what}: a state capacity was exceeded in run {run} "
                                f"({size} rows); this is a bug of mdcd_lab.fast, please report it")
@@ -262,6 +267,7 @@ def simulate_numba(scenario: Scenario, runs: int, seed: int, protocol: str = "md
     ensure_compiled(drivers.simulate_block, (words, first_run, 0, 1, fp, ip, cap0, OI, OF, 0,
                                              np.zeros((1, 3), dtype=np.int64), 0), "simulate",
                     SIG_SIMULATE_BLOCK)
+    ensure_rules(ip, "simulate")   # the cold rules it calls through their addresses
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -362,6 +368,7 @@ def _replay_columns(offsets: np.ndarray, cols: dict[str, np.ndarray], fp: np.nda
         offsets = np.ascontiguousarray(offsets, dtype=np.int64)
         ensure_compiled(drivers.replay_block, (offsets, 0, 1, *columns, fp, ip, OI, OF, err, 0),
                         "replay", SIG_REPLAY_BLOCK)
+        ensure_rules(ip, "replay")
         drivers.replay_runs(offsets, *columns, fp, ip, n_blocks, OI, OF, err)
         for row in err:          # report the run id, not its position
             if row[0] != 0:

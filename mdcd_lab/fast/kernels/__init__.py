@@ -34,6 +34,8 @@ module          what (reference counterpart)
                 its checks, ``check_quiet``
 ``engine``      ``reference/engine.py``: ``play_run``, ``play_row``, ``drain``,
                 ``window``, ``collect`` (and ``executed.release``)
+``cold``        the rules of error recovery compiled apart (``numba.cfunc``), each on
+                first use, called through their addresses (``layout.call_rule``)
 ``drivers``     threads and buffers: ``simulate_chunk``, ``replay_runs``
 =============== ================================================================
 
@@ -70,7 +72,7 @@ _HERE = Path(__file__).resolve().parent
 #: Modules of the package, in dependency order (each imports only earlier ones).
 MODULES = ("layout", "levels", "rng", "gen", "state", "common", "oracle", "quiet", "confidence",
            "coordinated", "low", "recovery", "families", "act", "sdw", "executed",
-           "unguarded", "engine", "drivers")
+           "unguarded", "engine", "cold", "drivers")
 
 
 def key_files() -> list[Path]:
@@ -153,6 +155,7 @@ numba.config.CACHE_DIR = str(CACHE_DIR)
 try:
     from . import (  # noqa: E402  (the cache directory must be set first)
         act,
+        cold,
         common,
         confidence,
         coordinated,
@@ -180,7 +183,7 @@ for _name in MODULES:
     layout.as_int64(vars(globals()[_name]))
 
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "check_private", "key_files", "source_key",
-           "act", "common",
+           "act", "cold", "common",
            "confidence", "coordinated", "drivers", "engine", "executed", "families", "gen",
            "layout", "levels", "low", "oracle", "quiet", "recovery", "rng", "sdw", "state",
            "unguarded"]

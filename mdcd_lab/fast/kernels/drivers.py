@@ -6,7 +6,8 @@ block) that releases the GIL (``nogil``), on a pool of Python threads.  A
 ``prange`` loop did the same, but a ``parallel=True`` kernel compiles its whole
 call tree a second time (its loop index is unsigned, so ``simulate_block`` was
 compiled for a ``uint64`` block number too) and made up most of the cold compile
-(issue 20).  The two drivers are plain Python functions.
+(issue 20).  The two drivers are plain Python functions; they load the cold rules
+a run needs and give the kernels their addresses (``cold.with_addresses``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from .._config import JIT
+from .cold import with_addresses
 from .engine import collect, play_run
 from .gen import alloc_rows, generate_run, means_of, realised_means
 from .layout import ERR_MORE_ROWS, ERR_NONE, FP_WINDOW, IP_NACT, IP_NLOW, alloc_state
@@ -97,6 +99,8 @@ def simulate_chunk(seed_words, first_run, n_runs, fp, ip, cap0, n_blocks, OI, OF
     """Runs ``first_run .. first_run + n_runs - 1`` into columns ``out_base ..`` of OI, OF,
     one block of runs per thread (``n_blocks`` threads)."""
     # writes OI / OF columns, err
+    ip = with_addresses(ip)   # the cold rules' addresses in this process (kernels/cold.py)
+
     def block(b):
         lo = b * n_runs // n_blocks
         hi = (b + 1) * n_runs // n_blocks
@@ -137,6 +141,7 @@ def replay_runs(offsets, t, kind, src, dst, td, uat, ucomp, dn, fp, ip, n_blocks
     """Play every run of a flattened trace, one block of runs per thread."""
     # reads the trace columns; writes OI / OF columns, err
     n_runs = offsets.shape[0] - 1
+    ip = with_addresses(ip)   # the cold rules' addresses in this process (kernels/cold.py)
 
     def block(b):
         lo = b * n_runs // n_blocks

@@ -36,10 +36,7 @@ from .._config import JIT_HOT, JIT_NORC
 from .act import act_output, act_send
 from .executed import (
     deliver,
-    end_window,
-    invoke,
     is_quiet,
-    notice,
     receive_recovered,
     recover_process,
     set_v_star,
@@ -52,7 +49,6 @@ from .families import (
     notification,
     on_passed_at,
     on_timer,
-    recover,
     start,
 )
 from .gen import need_dropped, primary_first
@@ -77,6 +73,11 @@ from .layout import (
     HEAP_BITS,
     HEAP_KIND_MASK,
     INT_DEFAULTS,
+    IP_ADDR_END_WINDOW,
+    IP_ADDR_INVOKE,
+    IP_ADDR_NOTICE,
+    IP_ADDR_RECOVER,
+    IP_ADDR_RELEASE,
     IP_DRAIN_NOTIFICATIONS,
     IP_EXECUTED,
     IP_FIFO_NOTES,
@@ -167,6 +168,7 @@ from .layout import (
     R_RELEASED,
     R_TOKEN,
     arena,
+    call_rule,
     pp,
     rd,
     wr,
@@ -216,7 +218,7 @@ def arrive_fifo(I, D, src, dst, mid):
     fifo_before(I, D, src, dst, mid)
     n_mid = rd(I, pp(dst, P_NOTICE_MID))
     if n_mid >= 0 and n_mid <= mid and rd(I, pp(dst, P_NOTICE_ORIGIN)) == src:
-        notice(I, D, dst)
+        call_rule(I, IP_ADDR_NOTICE, (I, D, dst))
 
 
 @njit(**JIT_NORC)
@@ -287,9 +289,9 @@ def control_item(I, D, kind, payload):
     elif kind == HEAP_TIMER:
         on_timer(I, D, payload)
     elif kind == HEAP_NOTICE:
-        notice(I, D, payload)
+        call_rule(I, IP_ADDR_NOTICE, (I, D, payload))
     else:
-        release(I, D, payload)
+        call_rule(I, IP_ADDR_RELEASE, (I, D, payload))
 
 
 @njit(**JIT_NORC)
@@ -300,9 +302,9 @@ def window(I, D):
     if rd(I, R0 + R_ENDED) != 0:
         return
     if is_quiet(I, D):
-        end_window(I, D, np.bool_(True))
+        call_rule(I, IP_ADDR_END_WINDOW, (I, D, np.int64(1)))
     elif rd(I, R0 + R_HN) > 0 and rd(D, rd(I, H_HT)) > window_cap(I, D):
-        end_window(I, D, np.bool_(False))
+        call_rule(I, IP_ADDR_END_WINDOW, (I, D, np.int64(0)))
 
 
 @njit(**JIT_NORC)
@@ -373,14 +375,15 @@ def after_output(I, D):
     if rd(I, R0 + R_PENDING_RECOVERY) != 0:
         wr(I, R0 + R_PENDING_RECOVERY, np.int64(0))
         if rd(I, IP_EXECUTED) != 0:
-            invoke(I, D, rd(I, R0 + R_PENDING_TRIGGER), rd(D, F_PENDING_DN))
+            call_rule(I, IP_ADDR_INVOKE,
+                      (I, D, rd(I, R0 + R_PENDING_TRIGGER), rd(D, F_PENDING_DN)))
             return
         if rd(I, IP_DRAIN_NOTIFICATIONS) != 0 and drains_at_recovery(I):
             for p in range(2 * rd(I, IP_NLOW) + rd(I, IP_NACT)):
                 role = role_of(I, p)
                 if role == ACT or role == SDW:
                     drain_notifications(I, D, p, rd(D, F_NOW))
-        recover(I, D)
+        call_rule(I, IP_ADDR_RECOVER, (I, D))
 
 
 @njit(**JIT_HOT)
@@ -465,7 +468,7 @@ def play_run(I_array, D_array, token,
                 break
         recovering = rd(I, R0 + R_RECOVERING) != 0   # no process stops before
         if recovering and t > window_cap(I, D):
-            end_window(I, D, np.bool_(False))
+            call_rule(I, IP_ADDR_END_WINDOW, (I, D, np.int64(0)))
             break
         wr(D, F_NOW, t)
         n_events += 1
@@ -486,7 +489,7 @@ def play_run(I_array, D_array, token,
     if rd(I, R0 + R_RECOVERING) != 0 and rd(I, R0 + R_ENDED) == 0:
         drain(I, D, math.inf)   # the window goes on past the guarded rows
         if rd(I, R0 + R_ENDED) == 0:
-            end_window(I, D, is_quiet(I, D))
+            call_rule(I, IP_ADDR_END_WINDOW, (I, D, np.int64(is_quiet(I, D))))
     t_guarded = rd(D, MF_T_END)
     wr(D, F_NOW, t_guarded)   # the horizon unless the run ended earlier
     change_logs(I, D, np.int64(0), np.int64(0))   # close the time integral of the log sizes

@@ -8,7 +8,10 @@ objects, so each hook (below: confidence-driven | coordinated)
 is one function here that branches on the family; this
 module is the only kernel code that reads the switch ``IP_COORDINATED_CKPT``
 (``tests/test_imports.py`` checks it), and the roles and the event loop call
-these hooks and never ask which family runs.
+these hooks and never ask which family runs.  The ``"coordinated"`` family's rules
+are compiled apart, on a coordinated run's first use (``kernels/cold.py``), and the
+hooks call them through their addresses (``layout.call_rule``, ``FAMILY_RULES``); the
+confidence-driven family's stay inlined.
 
 - ``start``: nothing | ``coordinated.schedule_lines``
 - ``on_timer``: (no timer events) | ``coordinated.take_line``
@@ -47,6 +50,11 @@ from .layout import (
     H_NPN,
     H_NPROCS,
     H_NT,
+    IP_ADDR_COORDINATED_RECEIVE,
+    IP_ADDR_COORDINATED_VALIDATE,
+    IP_ADDR_SCHEDULE_LINES,
+    IP_ADDR_TAKE_LINE,
+    IP_ADDR_VALIDATE_LINES,
     IP_COORDINATED_CKPT,
     MODE_RUN,
     N_NT,
@@ -66,6 +74,7 @@ from .layout import (
     P_NT_TAIL,
     R0,
     R_NNT,
+    call_rule,
     pp,
     rd,
     wr,
@@ -90,14 +99,14 @@ def start(I, D):
     """``Family.start``: before the first row (t = 0)."""
     # writes what coordinated.schedule_lines writes
     if coordinated_family(I):
-        schedule_lines(I, D)
+        call_rule(I, IP_ADDR_SCHEDULE_LINES, (I, D))
 
 
 @njit(**JIT_NORC)
 def on_timer(I, D, k):
     """``Family.on_timer``: timer event ``k`` fires (only ``"coordinated"`` schedules any)."""
     # writes what coordinated.take_line writes
-    take_line(I, D, k)
+    call_rule(I, IP_ADDR_TAKE_LINE, (I, D, k))
 
 
 @njit(**JIT_HOT)
@@ -105,7 +114,7 @@ def receive(I, D, p, role, mid):
     """``Family.receive``: G_act or G_sdw process ``p`` receives message ``mid``."""
     # writes what the family's reception rule writes
     if coordinated_family(I):
-        coordinated_receive(I, p, role, mid)
+        call_rule(I, IP_ADDR_COORDINATED_RECEIVE, (I, D, p, role, mid))
     else:
         receive_application_msg(I, D, p, role, mid)
 
@@ -116,7 +125,7 @@ def validate(I, D, p, role, v_int, v_ext):
     ``v_ext``, or -1) passed an AT."""
     # writes what the family's validation writes
     if coordinated_family(I):
-        coordinated_validate(I, D, p, role, v_int, v_ext)
+        call_rule(I, IP_ADDR_COORDINATED_VALIDATE, (I, D, p, role, v_int, v_ext))
     else:
         memory_reclamation(I, D, p, role, v_int, v_ext)
 
@@ -127,7 +136,7 @@ def on_passed_at(I, D):
     right after the output row that passed it, before anything else happens."""
     # writes what coordinated.validate_lines writes
     if coordinated_family(I):
-        validate_lines(I, D)
+        call_rule(I, IP_ADDR_VALIDATE_LINES, (I, D))
 
 
 @njit(**JIT_NORC)
@@ -174,6 +183,55 @@ def discards(I, q, mid):
     if coordinated_family(I):
         return coordinated_discards(I, mid)
     return confidence_discards(I, q, mid)
+
+
+# -- the coordinated family's rules compiled apart (kernels/cold.py) ----------------------
+def schedule_lines_c(I, D):
+    """``coordinated.schedule_lines(I, D)``."""
+    # writes what coordinated.schedule_lines writes
+    schedule_lines(I, D)
+
+
+def take_line_c(I, D, k):
+    """``coordinated.take_line(I, D, k)``."""
+    # writes what coordinated.take_line writes
+    take_line(I, D, k)
+
+
+def validate_lines_c(I, D):
+    """``coordinated.validate_lines(I, D)``."""
+    # writes what coordinated.validate_lines writes
+    validate_lines(I, D)
+
+
+def coordinated_receive_c(I, D, p, role, mid):
+    """``coordinated.receive(I, p, role, mid)``."""
+    # writes what coordinated.receive writes
+    coordinated_receive(I, p, role, mid)
+
+
+def coordinated_validate_c(I, D, p, role, v_int, v_ext):
+    """``coordinated.validate(I, D, p, role, v_int, v_ext)``."""
+    # writes what coordinated.validate writes
+    coordinated_validate(I, D, p, role, v_int, v_ext)
+
+
+#: The family's rules that ``kernels/cold.py`` compiles apart: name -> (address slot,
+#: number of int64 arguments after ``(I, D)``, function).
+FAMILY_RULES = {
+    "schedule_lines": (IP_ADDR_SCHEDULE_LINES, 0, schedule_lines_c),
+    "take_line": (IP_ADDR_TAKE_LINE, 1, take_line_c),
+    "validate_lines": (IP_ADDR_VALIDATE_LINES, 0, validate_lines_c),
+    "coordinated_receive": (IP_ADDR_COORDINATED_RECEIVE, 3, coordinated_receive_c),
+    "coordinated_validate": (IP_ADDR_COORDINATED_VALIDATE, 4, coordinated_validate_c),
+}
+
+
+def family_rules(ip) -> list[str]:
+    """The rules of ``FAMILY_RULES`` a run with int parameters ``ip`` may call: the
+    ``"coordinated"`` family's five, none for the confidence-driven family (its rules
+    are inlined in the event loop)."""
+    return list(FAMILY_RULES) if ip[IP_COORDINATED_CKPT] != 0 else []
 
 
 # -- "passed AT" notes ----------------------------------------------------------------------

@@ -30,7 +30,9 @@ See docs/scaling.md.
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ...constants import OUTCOMES, PIGGYBACK_COUNTER_BYTES, PIGGYBACK_FLAG_BYTES
@@ -69,7 +71,13 @@ IP_TWINS_IN_MEMBER_ORDER, IP_RECOVERY_BARRIER, IP_EXECUTED = 25, 26, 27
 # FIFO channel); the two-phase recovery (coordinated_recovery and recovery_barrier); the
 # channels' last deliveries are kept (notes FIFO, or executed recovery on FIFO channels)
 IP_FIFO_NOTES, IP_TWO_PHASE, IP_TRACK_LD = 28, 29, 30
-N_IP = 31
+# addresses of the rules compiled apart (``kernels/cold.py``), written by ``drivers`` in
+# the process that runs the kernels (0: not loaded); ``scenario_params`` leaves them 0
+IP_ADDR_NOTICE, IP_ADDR_INVOKE, IP_ADDR_RELEASE, IP_ADDR_END_WINDOW = 31, 32, 33, 34
+IP_ADDR_RECOVER = 35
+IP_ADDR_SCHEDULE_LINES, IP_ADDR_TAKE_LINE, IP_ADDR_VALIDATE_LINES = 36, 37, 38
+IP_ADDR_COORDINATED_RECEIVE, IP_ADDR_COORDINATED_VALIDATE = 39, 40
+N_IP = 41
 
 # -- I header: ip (0 .. N_IP - 1), then base offsets of the pools ---------------------
 (H_CK, H_MS, H_LG, H_TW, H_HS, H_IT, H_NT, H_OD, H_CO, H_TWO, H_RST, H_CAS, H_RPE,
@@ -170,6 +178,9 @@ ERR_NONE, ERR_CAPACITY = 0, 1
 #: ``engine.play_run``'s code for a run whose next row was dropped by ``gen.generate_run``
 #: (its buffers were full): the caller grows them and plays the run again.
 ERR_MORE_ROWS = 3
+#: A rule compiled apart was called but not loaded (its address slot is 0): a bug of
+#: ``drivers`` / ``cold.needed``.
+ERR_NO_RULE = 4
 
 #: An item of the event heap, ``IT[seq]`` (``state.heap_push``), holds
 #: ``payload << HEAP_BITS | kind``: its kind (``HEAP_DELIVER``, ``HEAP_NOTIFY``,
@@ -208,6 +219,41 @@ def arena(typingctx, arr):
     def codegen(context, builder, signature, args):
         return context.make_array(signature.args[0])(context, builder, args[0]).data
     return sig, codegen
+
+
+@intrinsic
+def call_c(typingctx, addr, args):
+    """Call the C function at address ``addr`` (an int64) with the values of the tuple
+    ``args``, for nothing back: a rule compiled apart (``kernels/cold.py``) whose C
+    signature has the numba types of ``args`` (``call_rule`` checks the address)."""
+    allowed = (types.CPointer(types.int64), types.CPointer(types.float64), types.int64,
+               types.float64)
+    if not (isinstance(addr, types.Integer) and isinstance(args, types.BaseTuple)
+            and all(t in allowed for t in args.types)):
+        return None   # only the C types of cold.RULES' signatures pass (no silent casts)
+    sig = types.void(addr, args)
+
+    def codegen(context, builder, signature, llargs):
+        values = cgutils.unpack_tuple(builder, llargs[1])
+        fnty = ir.FunctionType(ir.VoidType(),
+                               [context.get_value_type(t) for t in signature.args[1].types])
+        builder.call(builder.inttoptr(llargs[0], fnty.as_pointer()), values)
+        return context.get_dummy_value()
+    return sig, codegen
+
+
+@njit(**JIT_NORC)
+def call_rule(I, slot, args):
+    """Call the rule compiled apart whose address is in ``I[slot]`` (an ``IP_ADDR_*``
+    slot) with ``args``: the cold rules of the event loop (``kernels/cold.py``) are
+    called through their addresses, so the loop's compiled code neither contains nor
+    re-optimises them.  A slot left 0 sets ``ERR_NO_RULE`` instead."""
+    # reads I[slot]; writes what the rule writes, or R_ERROR
+    addr = rd(I, slot)
+    if addr == 0:
+        wr(I, R0 + R_ERROR, ERR_NO_RULE)
+        return
+    call_c(addr, args)
 
 
 @njit(**JIT_NORC)

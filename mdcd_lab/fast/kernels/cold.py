@@ -1,0 +1,175 @@
+"""Cold rules compiled apart, called through their addresses, each on first use.
+
+numba links the compiled code of every callee into its caller and optimises and
+emits the whole again for every caller up to the entry kernel (issue 20's compile
+profile: about two thirds of a cold compile is LLVM re-optimising and emitting
+code linked in from below).  The rules of error recovery run a few times per run,
+not per event, yet they were the largest subtrees of the event loop.  They are
+compiled here as C functions of their own (``numba.cfunc``, cached like the
+kernels) and the event loop calls them through an address (``layout.call_rule``,
+the slots ``IP_ADDR_*``): the loop's compiled code no longer contains them, and a
+rule is compiled only when a run first needs it (``needed``: the executed recovery
+of ``Scenario.recovery = "executed"``, or the atomic ``families.recover``), and
+the ``"coordinated"`` family's rules are compiled only when a ``"coordinated"`` run
+first needs them (``families.FAMILY_RULES``; the confidence-driven family's rules stay
+inlined in the loop, where the per-event ones belong).
+
+=============== ===================================== ====================================
+slot            rule                                  called by
+=============== ===================================== ====================================
+IP_ADDR_NOTICE  ``executed.notice``                   ``engine.arrive_fifo``,
+                                                      ``engine.control_item``
+IP_ADDR_INVOKE  ``executed.invoke``                   ``engine.after_output``
+IP_ADDR_RELEASE ``engine.release``                    ``engine.control_item``
+IP_ADDR_END_... ``executed.end_window``               ``engine.window``, ``play_run``
+IP_ADDR_RECOVER ``families.recover`` (atomic)         ``engine.after_output``
+IP_ADDR_SCH...  ``coordinated.schedule_lines``,       ``families.start``, ``on_timer``,
+  (five)        ``take_line``, ``validate_lines``,    ``on_passed_at``, ``receive``,
+                ``receive``, ``validate``             ``validate``
+=============== ===================================== ====================================
+
+The addresses belong to the process that compiled or loaded the rules:
+``drivers`` writes them into a copy of ``ip`` (``with_addresses``) right before it
+runs the block kernels, in the process that runs them (a dask worker loads its own).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numba
+import numpy as np
+from numba import types
+
+from .._config import JIT_NORC
+from .engine import release
+from .executed import end_window, invoke, notice
+from .families import FAMILY_RULES, family_rules, recover
+from .layout import (
+    IP_ADDR_END_WINDOW,
+    IP_ADDR_INVOKE,
+    IP_ADDR_NOTICE,
+    IP_ADDR_RECOVER,
+    IP_ADDR_RELEASE,
+    IP_EXECUTED,
+)
+
+_I, _D, _N, _F = types.CPointer(types.int64), types.CPointer(types.float64), types.int64, \
+    types.float64
+
+
+def notice_c(I, D, q):
+    """``executed.notice(I, D, q)``."""
+    # writes what executed.notice writes
+    notice(I, D, q)
+
+
+def invoke_c(I, D, trigger, d_notice):
+    """``executed.invoke(I, D, trigger, d_notice)``."""
+    # writes what executed.invoke writes
+    invoke(I, D, trigger, d_notice)
+
+
+def release_c(I, D, q):
+    """``engine.release(I, D, q)``."""
+    # writes what engine.release writes
+    release(I, D, q)
+
+
+def end_window_c(I, D, quiet):
+    """``executed.end_window(I, D, quiet != 0)``."""
+    # writes what executed.end_window writes
+    end_window(I, D, quiet != 0)
+
+
+def recover_c(I, D):
+    """``families.recover(I, D)``: atomic recovery."""
+    # writes what families.recover writes
+    recover(I, D)
+
+
+#: name -> (address slot, C signature, function): the signature's argument types are
+#: those ``layout.call_rule`` passes (the arenas' pointers, int64, float64).
+RULES = {
+    "notice": (IP_ADDR_NOTICE, types.void(_I, _D, _N), notice_c),
+    "invoke": (IP_ADDR_INVOKE, types.void(_I, _D, _N, _F), invoke_c),
+    "release": (IP_ADDR_RELEASE, types.void(_I, _D, _N), release_c),
+    "end_window": (IP_ADDR_END_WINDOW, types.void(_I, _D, _N), end_window_c),
+    "recover": (IP_ADDR_RECOVER, types.void(_I, _D), recover_c),
+    # the "coordinated" family's rules (families.FAMILY_RULES: the hooks call them)
+    **{name: (slot, types.void(_I, _D, *[_N] * n_ints), fn)
+       for name, (slot, n_ints, fn) in FAMILY_RULES.items()},
+}
+#: The compile options of the rules (the kernels', without ``cache``: ``load`` caches).
+OPTIONS = {k: v for k, v in JIT_NORC.items() if k != "cache"}
+
+_loaded: dict[str, object] = {}
+#: Held while a rule is compiled or loaded: two threads asking for the same rule get
+#: the same ``CFunc`` (an address stays valid while its ``CFunc`` is alive: for good).
+_lock = threading.Lock()
+#: The kernels' cache directory: ``kernels/__init__`` sets numba's while it imports the
+#: kernel modules (this one too), and the rules compiled later are cached there as well.
+CACHE_DIR = numba.config.CACHE_DIR
+
+
+def needed(ip) -> list[str]:
+    """The rules a run with int parameters ``ip`` may call: executed recovery's four, or
+    atomic recovery's ``recover``; then its family's (``families.family_rules``)."""
+    recovery = ["notice", "invoke", "release", "end_window"] if ip[IP_EXECUTED] != 0 \
+        else ["recover"]
+    return recovery + family_rules(ip)
+
+
+def _cfunc(name: str):
+    """The ``numba.core.ccallback.CFunc`` of rule ``name``, caching enabled in the kernels'
+    cache directory, not compiled yet."""
+    from numba.core.ccallback import CFunc
+
+    _, sig, fn = RULES[name]
+    saved = numba.config.CACHE_DIR
+    if CACHE_DIR:
+        numba.config.CACHE_DIR = CACHE_DIR   # where the kernels' cache is (kernels/__init__)
+    try:
+        c = CFunc(fn, (sig.args, sig.return_type), locals={}, options=dict(OPTIONS))
+        c.enable_caching()
+    finally:
+        numba.config.CACHE_DIR = saved
+    return c
+
+
+def cached(name: str) -> bool:
+    """Whether rule ``name`` is loaded in this process or found in numba's cache (True also
+    when the cache cannot be inspected)."""
+    if name in _loaded:
+        return True
+    try:
+        c = _cfunc(name)
+        index = c._cache._cache_file._load_index()
+        return c._cache._index_key(c._sig, c._targetdescr.target_context.codegen()) in index
+    except Exception:   # numba internals changed: do not guess
+        return True
+
+
+def is_loaded(name: str) -> bool:
+    """Whether rule ``name`` is compiled or loaded in this process already."""
+    return name in _loaded
+
+
+def load(name: str):
+    """Rule ``name`` compiled or loaded from the cache (once per process)."""
+    with _lock:
+        c = _loaded.get(name)
+        if c is None:
+            c = _cfunc(name)
+            c.compile()
+            _loaded[name] = c
+    return c
+
+
+def with_addresses(ip) -> np.ndarray:
+    """A copy of ``ip`` with the address slot of every rule ``needed`` filled (the rules
+    loaded first)."""
+    ip = np.array(ip, dtype=np.int64)
+    for name in needed(ip):
+        ip[RULES[name][0]] = load(name).address
+    return ip

@@ -1,0 +1,128 @@
+"""The rules of error recovery compiled apart and called through their addresses
+(``mdcd_lab.fast.kernels.cold``, issue 20 item 2): which rules a run loads, the
+addresses ``drivers`` hands the kernels, and a missing address as a kernel error.
+
+That the rules compute what they did inline is the engines' agreement (every
+recovery test runs both engines, under executed and atomic recovery) and the hashes
+of ``benchmarks/hash_results.py``; that a run compiles only the rules it needs is
+``test_compile_once.py``'s cold child.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mdcd_lab as m
+from mdcd_lab.fast import _cache
+from mdcd_lab.fast._rng import seed_words
+from mdcd_lab.fast.engine import _initial_capacity, _raise_errors, scenario_params
+from mdcd_lab.fast.kernels import cold, drivers, layout
+
+SC = m.Scenario(horizon=30.0, fault_rate=0.1)
+EXECUTED = ["notice", "invoke", "release", "end_window"]
+COORDINATED = ["schedule_lines", "take_line", "validate_lines", "coordinated_receive",
+               "coordinated_validate"]
+SLOTS = [layout.IP_ADDR_NOTICE, layout.IP_ADDR_INVOKE, layout.IP_ADDR_RELEASE,
+         layout.IP_ADDR_END_WINDOW, layout.IP_ADDR_RECOVER, layout.IP_ADDR_SCHEDULE_LINES,
+         layout.IP_ADDR_TAKE_LINE, layout.IP_ADDR_VALIDATE_LINES,
+         layout.IP_ADDR_COORDINATED_RECEIVE, layout.IP_ADDR_COORDINATED_VALIDATE]
+
+
+@pytest.mark.parametrize("mode, rules", [("executed", EXECUTED), ("atomic", ["recover"])])
+def test_a_run_needs_the_rules_of_its_recovery_mode_and_family(mode, rules):
+    for protocol in ("mdcd", "coordinated", "mdcd-vector", "unguarded"):
+        _, ip = scenario_params(SC.replace(recovery=mode), protocol)
+        family = COORDINATED if protocol == "coordinated" else []
+        assert cold.needed(ip) == rules + family, protocol
+
+
+def test_every_rule_has_its_own_slot():
+    assert sorted(slot for slot, _, _ in cold.RULES.values()) == sorted(SLOTS)
+    assert sorted(cold.RULES) == sorted(EXECUTED + ["recover"] + COORDINATED)
+
+
+def test_scenario_params_leave_the_address_slots_empty():
+    _, ip = scenario_params(SC, "mdcd")
+    assert all(ip[s] == 0 for s in SLOTS)
+    assert max(SLOTS) == layout.N_IP - 1   # the last slots of ip
+
+
+@pytest.mark.parametrize("mode, protocol", [("executed", "mdcd"), ("atomic", "mdcd"),
+                                            ("executed", "coordinated")])
+def test_with_addresses_fills_the_needed_slots_of_a_copy(mode, protocol):
+    _, ip = scenario_params(SC.replace(recovery=mode), protocol)
+    before = ip.copy()
+    out = cold.with_addresses(ip)
+    assert np.array_equal(ip, before)                 # the caller's ip is not written
+    needed = {cold.RULES[n][0] for n in cold.needed(ip)}
+    for s in SLOTS:
+        if s in needed:
+            assert out[s] == cold.load(
+                next(n for n, r in cold.RULES.items() if r[0] == s)).address != 0
+        else:
+            assert out[s] == 0
+    others = [k for k in range(layout.N_IP) if k not in SLOTS]
+    assert np.array_equal(out[others], ip[others])
+    assert all(cold.is_loaded(n) for n in cold.needed(ip))
+
+
+def _block(sc, protocol, ip_of):
+    """Play runs 0..15 of ``sc`` in one block with the int parameters ``ip_of(ip)``;
+    returns the block's error row and the number of recovered runs."""
+    fp, ip = scenario_params(sc, protocol)
+    ip = ip_of(ip)
+    OI = np.zeros((layout.N_OUT_I, 16), dtype=np.int64)
+    OF = np.zeros((layout.N_OUT_F, 16))
+    err = np.zeros((1, 3), dtype=np.int64)
+    drivers.simulate_block(seed_words(1), 0, 0, 16, fp, ip, _initial_capacity(fp), OI, OF, 0,
+                           err, 0)
+    return err[0], int((OI[m.metrics.INT_METRICS.index("outcome")] ==
+                        m.metrics.OUTCOMES.index("recovered")).sum())
+
+
+@pytest.mark.parametrize("mode, protocol", [("executed", "mdcd"), ("atomic", "mdcd"),
+                                            ("executed", "coordinated")])
+def test_a_rule_without_its_address_is_a_kernel_error_not_a_crash(mode, protocol):
+    """``layout.call_rule`` checks the address: the kernels given ``ip`` without the
+    addresses stop the run at its first call of a cold rule (a recovery, or the
+    coordinated family's first line) with ``ERR_NO_RULE``, which the engine reports as
+    one clear error; with the addresses the same runs recover."""
+    sc = SC.replace(recovery=mode)
+    err, recovered = _block(sc, protocol, cold.with_addresses)
+    assert err[0] == layout.ERR_NONE and recovered > 0
+    err, _ = _block(sc, protocol, lambda ip: ip)
+    assert err[0] == layout.ERR_NO_RULE
+    with pytest.raises(RuntimeError, match=r"simulate: run \d+ called a rule compiled apart "
+                                           r"that was not loaded"):
+        _raise_errors(err[None, :], "simulate")
+
+
+def test_ensure_rules_loads_what_the_run_needs():
+    _, ip = scenario_params(SC.replace(recovery="atomic"), "mdcd")
+    _cache.ensure_rules(ip, "simulate")
+    assert cold.is_loaded("recover")
+
+
+def test_ensure_rules_announces_a_cold_compilation_of_rules_once(monkeypatch, caplog):
+    """A run whose rules are not in numba's cache (the kernels being compiled already)
+    is told so, once, naming the rules; a cached rule is loaded silently."""
+    _, ip = scenario_params(SC.replace(recovery="atomic"), "coordinated")
+    loaded = []
+    monkeypatch.setattr(cold, "is_loaded", lambda name: False)
+    monkeypatch.setattr(cold, "load", loaded.append)
+    monkeypatch.setattr(_cache, "_announced", set())
+    monkeypatch.setattr(cold, "cached", lambda name: name != "recover")
+    with caplog.at_level("WARNING", logger="mdcd_lab"):
+        _cache.ensure_rules(ip, "simulate")
+        _cache.ensure_rules(ip, "simulate")
+    assert loaded == cold.needed(ip) * 2
+    notices = [r.getMessage() for r in caplog.records if "compiling" in r.getMessage()]
+    assert notices == ["mdcd_lab: compiling the numba engine's rules recover, about 10 s, "
+                       "once per machine and version of the kernels..."]
+    caplog.clear()
+    monkeypatch.setattr(_cache, "_announced", set())
+    monkeypatch.setattr(cold, "cached", lambda name: True)
+    with caplog.at_level("WARNING", logger="mdcd_lab"):
+        _cache.ensure_rules(ip, "simulate")
+    assert not [r for r in caplog.records if "compiling" in r.getMessage()]
