@@ -126,3 +126,23 @@ def test_ensure_rules_announces_a_cold_compilation_of_rules_once(monkeypatch, ca
     with caplog.at_level("WARNING", logger="mdcd_lab"):
         _cache.ensure_rules(ip, "simulate")
     assert not [r for r in caplog.records if "compiling" in r.getMessage()]
+
+
+def test_every_call_site_passes_as_many_values_as_its_rule_takes():
+    """``layout.call_c`` calls an address with the values it is given: each
+    ``call_rule(I, IP_ADDR_X, (...))`` in the kernels passes exactly the arguments of
+    the C signature ``cold.RULES`` declares for slot ``IP_ADDR_X`` (their types are
+    checked by ``call_c``: only the arenas' pointers, int64 and float64 pass)."""
+    import ast
+    from pathlib import Path
+
+    arity = {slot: len(sig.args) for slot, sig, _ in cold.RULES.values()}
+    seen = {}
+    for path in sorted(Path(layout.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "call_rule" \
+                    and len(node.args) == 3:
+                slot = getattr(layout, node.args[1].id)
+                assert isinstance(node.args[2], ast.Tuple), (path.name, node.lineno)
+                seen.setdefault(slot, set()).add(len(node.args[2].elts))
+    assert seen == {slot: {n} for slot, n in arity.items()}
