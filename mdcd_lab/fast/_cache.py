@@ -191,8 +191,9 @@ def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None)
 def ensure_rules(ip: Any, what: str) -> None:
     """Load the cold rules a run with int parameters ``ip`` calls through their addresses
     (``kernels/cold.py``: compiled apart, on first use), announcing a cold compilation
-    first, as ``ensure_compiled`` does for the entry kernels (the same notice, once per
-    group ``what``), and adding its seconds to ``compile_seconds``."""
+    of rules alone first (``rules_notice``; nothing more when the group ``what`` was
+    announced already, the rules being part of that compilation), and adding its
+    seconds to ``compile_seconds``."""
     global _compile_seconds
     from .kernels import cold
     names = [n for n in cold.needed(ip) if not cold.is_loaded(n)]

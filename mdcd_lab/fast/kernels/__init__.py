@@ -34,8 +34,9 @@ module          what (reference counterpart)
                 its checks, ``check_quiet``
 ``engine``      ``reference/engine.py``: ``play_run``, ``play_row``, ``drain``,
                 ``window``, ``collect`` (and ``executed.release``)
-``cold``        the rules of error recovery compiled apart (``numba.cfunc``), each on
-                first use, called through their addresses (``layout.call_rule``)
+``cold``        the rules of error recovery and of the ``"coordinated"`` family compiled
+                apart (``numba.cfunc``), each on first use, called through their
+                addresses (``layout.call_rule``)
 ``drivers``     threads and buffers: ``simulate_chunk``, ``replay_runs``
 =============== ================================================================
 

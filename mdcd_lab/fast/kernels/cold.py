@@ -104,6 +104,9 @@ RULES = {
 OPTIONS = {k: v for k, v in JIT_NORC.items() if k != "cache"}
 
 _loaded: dict[str, object] = {}
+#: The ``CFunc`` of each rule asked about so far, compiled or not (``cached`` reads its
+#: cache index, ``load`` compiles the same object).
+_made: dict[str, object] = {}
 #: Held while a rule is compiled or loaded: two threads asking for the same rule get
 #: the same ``CFunc`` (an address stays valid while its ``CFunc`` is alive: for good).
 _lock = threading.Lock()
@@ -122,9 +125,11 @@ def needed(ip) -> list[str]:
 
 def _cfunc(name: str):
     """The ``numba.core.ccallback.CFunc`` of rule ``name``, caching enabled in the kernels'
-    cache directory, not compiled yet."""
+    cache directory (made once; compiled by ``load``)."""
     from numba.core.ccallback import CFunc
 
+    if name in _made:
+        return _made[name]
     _, sig, fn = RULES[name]
     saved = numba.config.CACHE_DIR
     if CACHE_DIR:
@@ -134,7 +139,7 @@ def _cfunc(name: str):
         c.enable_caching()
     finally:
         numba.config.CACHE_DIR = saved
-    return c
+    return _made.setdefault(name, c)
 
 
 def cached(name: str) -> bool:
