@@ -112,7 +112,7 @@ def test_ensure_rules_announces_a_cold_compilation_of_rules_once(monkeypatch, ca
     monkeypatch.setattr(cold, "is_loaded", lambda name: False)
     monkeypatch.setattr(cold, "load", loaded.append)
     monkeypatch.setattr(_cache, "_announced", set())
-    monkeypatch.setattr(cold, "cached", lambda name: name != "recover")
+    monkeypatch.setattr(_cache, "_rule_cached", lambda name: name != "recover")
     with caplog.at_level("WARNING", logger="mdcd_lab"):
         _cache.ensure_rules(ip, "simulate")
         _cache.ensure_rules(ip, "simulate")
@@ -122,7 +122,7 @@ def test_ensure_rules_announces_a_cold_compilation_of_rules_once(monkeypatch, ca
                        "once per machine and version of the kernels..."]
     caplog.clear()
     monkeypatch.setattr(_cache, "_announced", set())
-    monkeypatch.setattr(cold, "cached", lambda name: True)
+    monkeypatch.setattr(_cache, "_rule_cached", lambda name: True)
     with caplog.at_level("WARNING", logger="mdcd_lab"):
         _cache.ensure_rules(ip, "simulate")
     assert not [r for r in caplog.records if "compiling" in r.getMessage()]

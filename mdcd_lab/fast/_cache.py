@@ -69,11 +69,29 @@ def _cached(disp: Any, sig: tuple | None = None) -> bool:
             return True
         if sig is not None and sig in disp.overloads:
             return True
-        cache = disp._cache
-        index = cache._cache_file._load_index()   # {} when missing or stale
         if sig is None:
-            return bool(index)
-        return cache._index_key(sig, disp.targetctx.codegen()) in index
+            return bool(disp._cache._cache_file._load_index())   # {} when missing or stale
+        return _in_index(disp._cache, sig, disp.targetctx.codegen())
+    except Exception:   # numba internals changed: do not guess
+        return True
+
+
+def _in_index(cache: Any, sig: Any, codegen: Any) -> bool:
+    """Whether numba's cache ``cache`` (a dispatcher's or a ``CFunc``'s) holds an entry
+    for the signature ``sig``; raises if numba's internals changed (callers then do
+    not guess)."""
+    return cache._index_key(sig, codegen) in cache._cache_file._load_index()
+
+
+def _rule_cached(name: str) -> bool:
+    """Whether the cold rule ``name`` (``kernels/cold.py``) is loaded in this process or
+    found in numba's cache (True also when the cache index cannot be read)."""
+    from .kernels import cold
+    if cold.is_loaded(name):
+        return True
+    try:
+        c = cold.cfunc(name)
+        return _in_index(c._cache, c._sig, c._targetdescr.target_context.codegen())
     except Exception:   # numba internals changed: do not guess
         return True
 
@@ -199,7 +217,7 @@ def ensure_rules(ip: Any, what: str) -> None:
     names = [n for n in cold.needed(ip) if not cold.is_loaded(n)]
     if not names:
         return
-    fresh = [n for n in names if not cold.cached(n)]
+    fresh = [n for n in names if not _rule_cached(n)]
     if fresh and what not in _announced:   # else: part of the compilation announced
         LOGGER.warning(rules_notice(fresh))
         _announced.add(what)

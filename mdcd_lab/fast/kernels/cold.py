@@ -104,8 +104,8 @@ RULES = {
 OPTIONS = {k: v for k, v in JIT_NORC.items() if k != "cache"}
 
 _loaded: dict[str, object] = {}
-#: The ``CFunc`` of each rule asked about so far, compiled or not (``cached`` reads its
-#: cache index, ``load`` compiles the same object).
+#: The ``CFunc`` of each rule asked about so far, compiled or not (``fast/_cache.py``
+#: reads its cache index, ``load`` compiles the same object).
 _made: dict[str, object] = {}
 #: Held while a rule is compiled or loaded: two threads asking for the same rule get
 #: the same ``CFunc`` (an address stays valid while its ``CFunc`` is alive: for good).
@@ -123,7 +123,7 @@ def needed(ip) -> list[str]:
     return recovery + family_rules(ip)
 
 
-def _cfunc(name: str):
+def cfunc(name: str):
     """The ``numba.core.ccallback.CFunc`` of rule ``name``, caching enabled in the kernels'
     cache directory (made once; compiled by ``load``)."""
     from numba.core.ccallback import CFunc
@@ -142,19 +142,6 @@ def _cfunc(name: str):
     return _made.setdefault(name, c)
 
 
-def cached(name: str) -> bool:
-    """Whether rule ``name`` is loaded in this process or found in numba's cache (True also
-    when the cache cannot be inspected)."""
-    if name in _loaded:
-        return True
-    try:
-        c = _cfunc(name)
-        index = c._cache._cache_file._load_index()
-        return c._cache._index_key(c._sig, c._targetdescr.target_context.codegen()) in index
-    except Exception:   # numba internals changed: do not guess
-        return True
-
-
 def is_loaded(name: str) -> bool:
     """Whether rule ``name`` is compiled or loaded in this process already."""
     return name in _loaded
@@ -165,7 +152,7 @@ def load(name: str):
     with _lock:
         c = _loaded.get(name)
         if c is None:
-            c = _cfunc(name)
+            c = cfunc(name)
             c.compile()
             _loaded[name] = c
     return c
