@@ -188,13 +188,20 @@ def test_a_part_of_another_run_is_refused(tmp_path, capsys):
 
 
 @pytest.mark.subprocess
-def test_sigint_while_the_kernels_compile(tmp_path):
-    """A cold numba cache: the notice comes first (even with --quiet); Ctrl-C then keeps none."""
+@pytest.mark.parametrize("delay", [0.0, 0.3, 1.0, 3.0])
+def test_sigint_while_the_kernels_compile(tmp_path, delay):
+    """A cold numba cache: the notice comes first (even with --quiet); Ctrl-C ``delay``
+    seconds later (the compile helper starting, numba compiling and emitting code, the
+    two processes compiling) then keeps none, exits 130 with one line, and leaves no
+    helper's claims (fast/_interrupt.py: never a swallowed interrupt, exit 0 or 1, or a
+    crash)."""
     spec = write_file(tmp_path, SCENARIO)
     out = tmp_path / "r.csv"
+    (tmp_path / "tmp").mkdir()
     proc = _popen(["run", spec, "--engine", "numba", "--out", out, "--quiet"], tmp_path,
-                  NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+                  NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"), TMPDIR=str(tmp_path / "tmp"))
     head = _read_until(proc, re.compile(rb"compiling the numba engine's.*\n"))
+    time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     stdout, rest = proc.communicate(timeout=HANG_GUARD_S)
     stderr = (head + rest).decode()
@@ -204,6 +211,7 @@ def test_sigint_while_the_kernels_compile(tmp_path):
         notice("simulate", "mdcd-lab"),
         "mdcd-lab: interrupted before a chunk of runs finished; nothing new was written"]
     assert not out.exists() and stdout == b""
+    assert list((tmp_path / "tmp").iterdir()) == []   # the helper's claims are gone
 
 
 def test_compile_notice_only_when_the_cache_is_cold(tmp_path, capsys, monkeypatch):

@@ -116,8 +116,9 @@ def test_every_entry_point_compiles_through_ensure_compiled(monkeypatch):
     asked = []
     real = fast_engine.ensure_compiled
     monkeypatch.setattr(fast_engine, "ensure_compiled",
-                        lambda disp, args, what, sig=None: (asked.append((disp.__name__, what)),
-                                                            real(disp, args, what, sig)))
+                        lambda disp, args, what, sig=None, **kw: (
+                            asked.append((disp.__name__, what)),
+                            real(disp, args, what, sig, **kw)))
     sc = m.Scenario(horizon=5.0)
     fast_engine.simulate_numba(sc, 2, 1, progress=False)
     assert asked == [("simulate_block", "simulate")]

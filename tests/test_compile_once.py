@@ -24,7 +24,7 @@ import pytest
 from helpers import HANG_GUARD_S
 
 import mdcd_lab as m
-from mdcd_lab.fast import _cache, _config, generate_traces_numba
+from mdcd_lab.fast import _cache, _compile_helper, _config, generate_traces_numba
 from mdcd_lab.fast.kernels import drivers, gen
 
 SC = m.Scenario(horizon=20.0, fault_rate=0.05)
@@ -62,9 +62,21 @@ rules = sorted(K.cold._loaded)                       # loaded by the executed ru
 atomic = len(K.families.recover.overloads)          # atomic recovery compiled? (no)
 m.simulate(m.Scenario(horizon=20.0, fault_rate=0.05, recovery="atomic"), 4, 1,
            engine="numba")
+rules_after = sorted(K.cold._loaded)
+m.simulate(m.Scenario(horizon=20.0, fault_rate=0.05), 4, 1, protocol="coordinated",
+           engine="numba")
+multi = {}    # every kernel compiled for more than one signature, after all of it
+for name in K.MODULES:
+    mod = getattr(K, name)
+    for attr, d in vars(mod).items():
+        if isinstance(d, numba.core.registry.CPUDispatcher) \
+                and d.py_func.__module__ == mod.__name__ and len(d.overloads) > 1:
+            multi[f"{name}.{attr}"] = sorted(str(s) for s in d.overloads)
 print("RESULT " + json.dumps({"found": found, "counts": counts, "rules": rules,
-                              "atomic": atomic, "rules_after": sorted(K.cold._loaded),
-                              "atomic_after": len(K.families.recover.overloads)}))
+                              "atomic": atomic, "rules_after": rules_after,
+                              "atomic_after": len(K.families.recover.overloads),
+                              "multi": multi,
+                              "play_row": [str(s) for s in K.engine.play_row.overloads]}))
 """
 
 
@@ -72,7 +84,8 @@ print("RESULT " + json.dumps({"found": found, "counts": counts, "rules": rules,
 def test_no_kernel_is_specialised_on_a_literal(tmp_path):
     """A cold compile (an empty ``NUMBA_CACHE_DIR``: every callee is compiled in the child,
     so its overloads are listed) of ``simulate``'s kernels: no literal argument types."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), NUMBA_NUM_THREADS="1")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), NUMBA_NUM_THREADS="1",
+               MDCD_LAB_COMPILE_HELPER="0")   # this process compiles every callee
     proc = subprocess.run([sys.executable, "-c", NO_LITERALS], env=env, capture_output=True,
                           text=True, timeout=HANG_GUARD_S)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
@@ -92,6 +105,17 @@ def test_no_kernel_is_specialised_on_a_literal(tmp_path):
     assert out["atomic"] == 0
     assert out["rules_after"] == ["end_window", "invoke", "notice", "recover", "release"]
     assert out["atomic_after"] == 1
+    # the compile helper's tables (fast/_compile_helper.py): the kernels compiled for more
+    # than one signature, after every rule and both families, are exactly those the parent
+    # compiles before the helper starts (numba's index would race on them), and
+    # engine.play_row, which the helper compiles alone, has exactly the signature that
+    # play_run calls it with
+    shared: dict[str, list[str]] = {}
+    for disp, sig in _compile_helper.shared():
+        shared.setdefault(f"{disp.py_func.__module__.rsplit('.', 1)[1]}.{disp.__name__}",
+                          []).append(str(sig))
+    assert out["multi"] == {k: sorted(v) for k, v in shared.items()}
+    assert out["play_row"] == [str(sig) for _, sig in _compile_helper.split()]
 
 
 def test_entry_kernels_have_one_overload_their_signature(played):

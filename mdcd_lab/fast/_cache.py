@@ -1,9 +1,10 @@
 """Is the numba engine compiled already?  Say so before a long compilation, and time it.
 
 The kernels are compiled with ``cache=True`` (``mdcd_lab.fast._config``): the
-first run on a machine (or after a kernel edit) compiles them, which takes about
-a minute; later processes load the machine code from numba's cache (a directory
-keyed on the kernel sources, ``mdcd_lab.fast.kernels.cache_dir``).
+first run on a machine (or after a kernel edit) compiles them, about 25 s on two
+cores (a helper process compiles part of them: ``_compile_helper``); later processes
+load the machine code from numba's cache (a directory keyed on the kernel sources,
+``mdcd_lab.fast.kernels.cache_dir``).
 
 Every entry point of ``mdcd_lab.fast`` calls ``ensure_compiled`` on the
 kernel it is about to call, before its progress bar starts: when the kernel is
@@ -26,6 +27,8 @@ import logging
 import time
 from typing import Any
 
+from ._interrupt import deferred_signals
+
 __all__ = ["kernels_cached", "kernel_cached", "ensure_compiled", "ensure_rules",
            "compile_seconds", "mark_announced", "notice", "EXPECTED", "LOGGER"]
 
@@ -33,18 +36,22 @@ __all__ = ["kernels_cached", "kernel_cached", "ensure_compiled", "ensure_rules",
 LOGGER = logging.getLogger("mdcd_lab")
 
 #: The expected cold-compile time of each group of entry kernels, as the notice
-#: states it: CPU time of a cold compile (the first ``simulate`` call, import and
-#: compile included: 46-50 s on the idle 2-core machine, against 139 s before issue
-#: 20; ``benchmarks/compile_time.py``, docs/scaling.md); more on a busy machine.
-#: ``"rules"``: the cold rules alone (``kernels/cold.py``; atomic recovery's about 9 s).
+#: states it: the wall time of a cold first ``simulate`` call, import and compile
+#: included, shared with the compile helper (``_compile_helper``): 24 s on the idle
+#: 2-core machine, against 40-50 s in one process and 139 s before issue 20
+#: (``benchmarks/compile_time.py``, docs/scaling.md); more on a busy machine or one
+#: core.  ``"rules"``: the cold rules alone (``kernels/cold.py``; atomic recovery's about
+#: 9 s).
 EXPECTED: dict[str, str] = {
-    "simulate": "about 50 s",
-    "replay": "about 50 s",
+    "simulate": "about 25 s",
+    "replay": "about 25 s",
     "generate": "a few seconds",
     "rules": "about 10 s",
 }
 
 _compile_seconds = 0.0
+#: The compile helper of a cold compilation in progress (``_compile_helper.start``).
+_helper: Any = None
 #: Kernel groups whose cold compilation was announced already in this process
 #: (by ``ensure_compiled`` or by the command line, ``mark_announced``).
 _announced: set[str] = set()
@@ -147,9 +154,15 @@ def compile_seconds() -> float:
     return _compile_seconds
 
 
-def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None) -> None:
+def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None,
+                    rules: list[str] | None = None) -> None:
     """Compile (or load from the cache) ``disp`` for the types of ``args``, announcing a
     cold compilation first.
+
+    A cold compilation of a kernel that runs the event loop (``rules`` given: the cold
+    rules its run will load, ``kernels/cold.py``) is shared with a helper process
+    (``_compile_helper``: it compiles the loop's row rules and ``rules`` into the same
+    cache while this process compiles the rest; ``ensure_rules`` waits for it).
 
     Parameters
     ----------
@@ -162,13 +175,15 @@ def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None)
     sig : tuple of numba types, optional
         The kernel's explicit signature (``_config.SIG_*``): the types of ``args`` must
         be exactly these, so that the kernel is compiled once.
+    rules : list of str, optional
+        The cold rules the run needs (``cold.needed(ip)``), for the compile helper.
 
     Raises
     ------
     TypeError
         If ``sig`` is given and the types of ``args`` differ from it (a bug of the caller).
     """
-    global _compile_seconds
+    global _compile_seconds, _helper
     import numba
     overloads = getattr(disp, "overloads", None)
     if overloads is None:              # not a numba dispatcher (a test's stand-in)
@@ -195,15 +210,50 @@ def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None)
         _announced.add(what)
     t0 = time.perf_counter()
     try:
-        disp.compile(sig)
+        with deferred_signals():   # Ctrl-C where numba can take it (fast/_interrupt.py)
+            from . import _compile_helper
+            if cold and rules is not None and _helper is None and _compile_helper.enabled() \
+                    and helper_useful(rules):
+                _helper = _compile_helper.start(list(rules))
+            disp.compile(sig)
     except Exception:                  # the call itself compiles again and raises
+        _wait_helper(stop=True)
         return
+    except BaseException:              # interrupted: the helper stops too
+        _wait_helper(stop=True)
+        raise
     if cold:
         seconds = time.perf_counter() - t0
         _compile_seconds += seconds
         LOGGER.info("mdcd_lab: compiled %s (%s kernels) in %.1f s",
                     getattr(disp, "__name__", "a kernel"), what,
                     seconds)
+
+
+def helper_useful(rules: list[str]) -> bool:
+    """Whether a compile helper would compile something: ``_compile_helper.split()`` or
+    one of the cold rules ``rules`` is neither compiled here nor in numba's cache (a
+    second entry kernel of the same loop, ``replay`` after ``simulate``, needs none)."""
+    from . import _compile_helper
+    return not (all(_cached(d, sig) for d, sig in _compile_helper.split())
+                and all(map(_rule_cached, rules)))
+
+
+def _wait_helper(stop: bool = False) -> None:
+    """Compile this process's share of the rules, then wait for the compile helper
+    started by ``ensure_compiled``, if any (``stop``: stop it instead)."""
+    global _helper
+    helper, _helper = _helper, None
+    if helper is None:
+        return
+    from . import _compile_helper
+    try:
+        if not stop:
+            _compile_helper.share_rules(helper)   # the parent compiles its share meanwhile
+    except BaseException:   # interrupted, or a rule failed: the helper stops too
+        _compile_helper.finish(helper, stop=True)
+        raise
+    _compile_helper.finish(helper, stop=stop)
 
 
 def ensure_rules(ip: Any, what: str) -> None:
@@ -214,18 +264,23 @@ def ensure_rules(ip: Any, what: str) -> None:
     seconds to ``compile_seconds``."""
     global _compile_seconds
     from .kernels import cold
+    t0 = time.perf_counter()
+    helped = _helper is not None   # part of a cold compilation: its time counts
+    _wait_helper()   # it compiles the rules a cold kernel's run needs (ensure_compiled)
     names = [n for n in cold.needed(ip) if not cold.is_loaded(n)]
     if not names:
+        if helped:
+            _compile_seconds += time.perf_counter() - t0
         return
     fresh = [n for n in names if not _rule_cached(n)]
     if fresh and what not in _announced:   # else: part of the compilation announced
         LOGGER.warning(rules_notice(fresh))
         _announced.add(what)
-    t0 = time.perf_counter()
-    for n in names:
-        cold.load(n)
-    if fresh:
+    with deferred_signals():
+        for n in names:
+            cold.load(n)
+    if fresh or helped:
         seconds = time.perf_counter() - t0
         _compile_seconds += seconds
         LOGGER.info("mdcd_lab: compiled the rules %s (%s kernels) in %.1f s",
-                    ", ".join(fresh), what, seconds)
+                    ", ".join(fresh or names), what, seconds)

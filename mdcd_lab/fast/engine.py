@@ -30,6 +30,7 @@ from ._config import (
 )
 from ._rng import seed_words
 from .kernels import drivers, gen
+from .kernels.cold import needed
 from .kernels.layout import (
     ERR_CAPACITY,
     ERR_NO_RULE,
@@ -266,7 +267,7 @@ def simulate_numba(scenario: Scenario, runs: int, seed: int, protocol: str = "md
     # a cold compilation is announced (and done) before the progress bar starts
     ensure_compiled(drivers.simulate_block, (words, first_run, 0, 1, fp, ip, cap0, OI, OF, 0,
                                              np.zeros((1, 3), dtype=np.int64), 0), "simulate",
-                    SIG_SIMULATE_BLOCK)
+                    SIG_SIMULATE_BLOCK, rules=needed(ip))
     ensure_rules(ip, "simulate")   # the cold rules it calls through their addresses
     bar = None
     if progress:
@@ -367,7 +368,7 @@ def _replay_columns(offsets: np.ndarray, cols: dict[str, np.ndarray], fp: np.nda
         columns = tuple(np.ascontiguousarray(cols[k], dtype=empty[k].dtype) for k in ROW_ARRAYS)
         offsets = np.ascontiguousarray(offsets, dtype=np.int64)
         ensure_compiled(drivers.replay_block, (offsets, 0, 1, *columns, fp, ip, OI, OF, err, 0),
-                        "replay", SIG_REPLAY_BLOCK)
+                        "replay", SIG_REPLAY_BLOCK, rules=needed(ip))
         ensure_rules(ip, "replay")
         drivers.replay_runs(offsets, *columns, fp, ip, n_blocks, OI, OF, err)
         for row in err:          # report the run id, not its position

@@ -56,6 +56,8 @@ from .layout import (
 
 _I, _D, _N, _F = types.CPointer(types.int64), types.CPointer(types.float64), types.int64, \
     types.float64
+#: The argument types of the rules: the two arenas' pointers, int64, float64.
+ARG_TYPES = (_I, _D, _N, _F)
 
 
 def notice_c(I, D, q):
