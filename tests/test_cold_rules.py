@@ -20,13 +20,14 @@ from mdcd_lab.fast.engine import _initial_capacity, _raise_errors, scenario_para
 from mdcd_lab.fast.kernels import cold, drivers, layout
 
 SC = m.Scenario(horizon=30.0, fault_rate=0.1)
-EXECUTED = ["notice", "invoke", "release", "end_window"]
+EXECUTED = ["notice", "invoke", "release", "end_window", "member_stopped", "recover_process"]
 COORDINATED = ["schedule_lines", "take_line", "validate_lines", "coordinated_receive",
                "coordinated_validate"]
 SLOTS = [layout.IP_ADDR_NOTICE, layout.IP_ADDR_INVOKE, layout.IP_ADDR_RELEASE,
          layout.IP_ADDR_END_WINDOW, layout.IP_ADDR_RECOVER, layout.IP_ADDR_SCHEDULE_LINES,
          layout.IP_ADDR_TAKE_LINE, layout.IP_ADDR_VALIDATE_LINES,
-         layout.IP_ADDR_COORDINATED_RECEIVE, layout.IP_ADDR_COORDINATED_VALIDATE]
+         layout.IP_ADDR_COORDINATED_RECEIVE, layout.IP_ADDR_COORDINATED_VALIDATE,
+         layout.IP_ADDR_MEMBER_STOPPED, layout.IP_ADDR_RECOVER_PROCESS]
 
 
 @pytest.mark.parametrize("mode, rules", [("executed", EXECUTED), ("atomic", ["recover"])])

@@ -28,7 +28,7 @@ from mdcd_lab.fast.engine import scenario_params
 from mdcd_lab.fast.kernels import cold
 
 SC = m.Scenario(horizon=20.0, fault_rate=0.05)
-EXECUTED = ["notice", "invoke", "release", "end_window"]
+EXECUTED = ["notice", "invoke", "release", "end_window", "member_stopped", "recover_process"]
 
 PARENT = r"""
 import logging, sys
@@ -40,8 +40,7 @@ started, codes = [], []   # what the helper did: started?, exit codes
 start, finish = H.start, H.finish
 H.start = lambda rules: (lambda h: (started.append(h is not None), h)[1])(start(rules))
 H.finish = lambda h, stop=False: (lambda c: (codes.append(c), c)[1])(finish(h, stop))
-cached_before = {n: _cache._rule_cached(n) for n in ("notice", "invoke", "release",
-                                                      "end_window")}
+cached_before = {n: _cache._rule_cached(n) for n in sys.argv[2:]}
 kernel_before = _cache.kernel_cached("simulate")
 df = m.simulate(m.Scenario(horizon=20.0, fault_rate=0.05), 40, 3, engine="numba")
 df.to_pickle(sys.argv[1])
@@ -58,7 +57,7 @@ def _child_env(tmp_path, helper: str) -> dict:
 
 def _parent(tmp_path, env):
     out = tmp_path / "frame.pkl"
-    proc = subprocess.run([sys.executable, "-c", PARENT, str(out)], env=env,
+    proc = subprocess.run([sys.executable, "-c", PARENT, str(out), *EXECUTED], env=env,
                           capture_output=True, text=True, timeout=HANG_GUARD_S)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert lines, proc.stderr
@@ -80,7 +79,7 @@ def test_what_the_helper_compiles_alone_is_what_the_parent_loads(tmp_path):
     assert helper.returncode == 0, helper.stderr
     assert sorted(p.name for p in claims.iterdir()) == sorted(EXECUTED)   # it claimed all
     line, child_frame, _ = _parent(tmp_path, dict(env, MDCD_LAB_COMPILE_HELPER="0"))
-    rules = "{'notice': True, 'invoke': True, 'release': True, 'end_window': True}"
+    rules = str(dict.fromkeys(EXECUTED, True))
     # the helper would have nothing to compile: none is started (helper_useful)
     assert line == f"RESULT {rules} False 0 0 True [] []"
     here = m.simulate(SC, 40, 3, engine="numba")
@@ -166,3 +165,42 @@ def test_a_cached_kernel_starts_no_helper(monkeypatch):
     assert asked == []
     assert _cache._helper is None
     assert cold.needed(scenario_params(SC, "mdcd")[1]) == EXECUTED
+
+
+def test_a_helper_not_let_go_exits_without_compiling(tmp_path):
+    """The helper imports the kernels while the parent compiles ``shared``, then waits
+    for the parent's ``go``: at end of file instead (the parent gave up) it exits 0
+    without claiming or compiling anything."""
+    env = _child_env(tmp_path, "1")
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    root = os.path.dirname(os.path.dirname(m.__file__))
+    proc = subprocess.run([sys.executable, "-c", _compile_helper._CHILD, root, str(claims),
+                           *EXECUTED], env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=HANG_GUARD_S)
+    assert proc.returncode == 0, proc.stderr
+    assert list(claims.iterdir()) == []
+    assert list((tmp_path / "cache").rglob("*.nbi")) == []   # nothing compiled
+
+
+def test_start_interrupted_while_shared_compiles_stops_the_helper(monkeypatch):
+    """Ctrl-C while the parent compiles ``shared`` (the helper started, not yet let go):
+    the helper is killed, its claims removed, the interrupt raised."""
+    monkeypatch.setenv(_compile_helper.ENV, "1")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+
+    class Interrupted:
+        def compile(self, sig):
+            raise KeyboardInterrupt
+
+    stopped = []
+    finish = _compile_helper.finish
+    monkeypatch.setattr(_compile_helper, "shared", lambda: [(Interrupted(), ())])
+    monkeypatch.setattr(_compile_helper, "finish",
+                        lambda h, stop=False: (stopped.append((h, stop)), finish(h, stop))[1])
+    with pytest.raises(KeyboardInterrupt):
+        _compile_helper.start(EXECUTED)
+    [(helper, stop)] = stopped
+    assert stop is True
+    assert helper.process.poll() is not None        # killed, not left waiting
+    assert not os.path.exists(helper.claims)

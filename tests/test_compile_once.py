@@ -99,11 +99,13 @@ def test_no_kernel_is_specialised_on_a_literal(tmp_path):
     assert out["counts"]["layout.pp"] == 1
     assert out["counts"]["drivers.simulate_block"] == 1
     # the cold rules (kernels/cold.py) are compiled on first use: the executed run loaded
-    # executed recovery's four and compiled nothing of atomic recovery; the atomic run then
+    # executed recovery's six and compiled nothing of atomic recovery; the atomic run then
     # compiled families.recover (once) and loaded its rule
-    assert out["rules"] == ["end_window", "invoke", "notice", "release"]
+    assert out["rules"] == ["end_window", "invoke", "member_stopped", "notice",
+                            "recover_process", "release"]
     assert out["atomic"] == 0
-    assert out["rules_after"] == ["end_window", "invoke", "notice", "recover", "release"]
+    assert out["rules_after"] == ["end_window", "invoke", "member_stopped", "notice",
+                                  "recover", "recover_process", "release"]
     assert out["atomic_after"] == 1
     # the compile helper's tables (fast/_compile_helper.py): the kernels compiled for more
     # than one signature, after every rule and both families, are exactly those the parent

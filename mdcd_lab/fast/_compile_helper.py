@@ -23,7 +23,8 @@ name and moved into place), but its per-function index is read, updated and writ
 again: two processes adding *different* signatures of one function at the same time
 could give two signatures one data file.  So the functions compiled for more than
 one signature (``shared``: the arena accessors and ``call_rule``) are compiled by
-the parent, for every signature, before the helper starts; every other function has
+the parent, for every signature, before the helper starts compiling (it imports the
+kernels meanwhile, then waits for the parent's ``go``); every other function has
 one signature, and both processes would write the same entry.
 ``tests/test_compile_once.py``'s cold child checks both tables against a full
 compilation; ``tests/test_compile_helper.py`` the rest.
@@ -64,7 +65,7 @@ def shared() -> list[tuple]:
     """``(dispatcher, signature)`` of every kernel compiled for more than one signature:
     ``layout.rd`` and ``layout.wr`` (the int and the float arena) and ``layout.call_rule``
     (one signature per distinct argument list of the cold rules, ``cold.RULES``).  The
-    parent compiles them all before the helper starts."""
+    parent compiles them all before the helper starts compiling (``start``)."""
     from numba import types
 
     from .kernels import cold, layout
@@ -97,7 +98,9 @@ def enabled() -> bool:
 
 
 #: The helper's code: the ``mdcd_lab`` of the parent (``argv[1]``, the directory holding
-#: it, put first on ``sys.path`` only if another one would be imported), then ``main``.
+#: it, put first on ``sys.path`` only if another one would be imported), its kernels
+#: imported while the parent compiles ``shared``, then, on the parent's ``go`` (end of
+#: file instead: the parent gave up), ``main``.
 _CHILD = """
 import importlib.util, os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_IGN)   # a terminal's Ctrl-C: the parent stops it
@@ -106,6 +109,9 @@ spec = importlib.util.find_spec("mdcd_lab")
 if spec is None or os.path.dirname(os.path.dirname(spec.origin)) != root:
     sys.path.insert(0, root)
 from mdcd_lab.fast._compile_helper import main
+from mdcd_lab.fast.kernels import cold
+if sys.stdin.readline().strip() != "go":
+    raise SystemExit(0)
 raise SystemExit(main(sys.argv[2:]))
 """
 
@@ -121,23 +127,34 @@ class Helper:
 
 
 def start(rules: list[str]) -> Helper | None:
-    """Compile ``shared`` here, then start the helper on ``split`` and the cold rules
-    ``rules``; None when the helper is off (``enabled``) or cannot start."""
+    """Start the helper on ``split`` and the cold rules ``rules``, compile ``shared`` here
+    while it imports the kernels, then let it go; None when the helper is off
+    (``enabled``) or cannot start."""
     if not enabled():
         return None
-    for disp, sig in shared():
-        disp.compile(sig)
     root = str(Path(__file__).resolve().parents[2])   # the directory holding mdcd_lab
     claims = tempfile.mkdtemp(prefix="mdcd-lab-claims-")
     try:
         process = subprocess.Popen(
             [sys.executable, "-c", _CHILD, root, claims, *rules],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except (OSError, ValueError) as exc:   # no process: the parent compiles it all
         LOGGER.info("mdcd_lab: no compile helper (%s)", exc)
         shutil.rmtree(claims, ignore_errors=True)
         return None
-    return Helper(process, list(rules), claims)
+    helper = Helper(process, list(rules), claims)
+    try:
+        for disp, sig in shared():
+            disp.compile(sig)
+    except BaseException:   # interrupted, or failed: the helper never starts compiling
+        finish(helper, stop=True)
+        raise
+    try:
+        process.stdin.write(b"go\n")
+        process.stdin.close()
+    except OSError:   # the helper is gone already: finish() reports its exit code
+        pass
+    return helper
 
 
 def claim(claims: str, name: str) -> bool:
@@ -179,6 +196,8 @@ def finish(helper: Helper | None, stop: bool = False) -> int | None:
         process.wait()
         raise
     finally:
+        if process.stdin is not None and not process.stdin.closed:
+            process.stdin.close()   # not let go (stopped while shared compiled)
         shutil.rmtree(helper.claims, ignore_errors=True)
     if code != 0 and not stop:
         LOGGER.info("mdcd_lab: the compile helper exited with code %d", code)

@@ -43,13 +43,15 @@ from numba import types
 
 from .._config import JIT_NORC
 from .engine import release
-from .executed import end_window, invoke, notice
+from .executed import end_window, invoke, member_stopped, notice, recover_process
 from .families import FAMILY_RULES, family_rules, recover
 from .layout import (
     IP_ADDR_END_WINDOW,
     IP_ADDR_INVOKE,
+    IP_ADDR_MEMBER_STOPPED,
     IP_ADDR_NOTICE,
     IP_ADDR_RECOVER,
+    IP_ADDR_RECOVER_PROCESS,
     IP_ADDR_RELEASE,
     IP_EXECUTED,
 )
@@ -84,6 +86,18 @@ def end_window_c(I, D, quiet):
     end_window(I, D, quiet != 0)
 
 
+def member_stopped_c(I, D, low_p):
+    """``executed.member_stopped(I, D, low_p)``."""
+    # writes what executed.member_stopped writes
+    member_stopped(I, D, low_p)
+
+
+def recover_process_c(I, D, q):
+    """``executed.recover_process(I, D, q)``."""
+    # writes what executed.recover_process writes
+    recover_process(I, D, q)
+
+
 def recover_c(I, D):
     """``families.recover(I, D)``: atomic recovery."""
     # writes what families.recover writes
@@ -97,6 +111,8 @@ RULES = {
     "invoke": (IP_ADDR_INVOKE, types.void(_I, _D, _N, _F), invoke_c),
     "release": (IP_ADDR_RELEASE, types.void(_I, _D, _N), release_c),
     "end_window": (IP_ADDR_END_WINDOW, types.void(_I, _D, _N), end_window_c),
+    "member_stopped": (IP_ADDR_MEMBER_STOPPED, types.void(_I, _D, _N), member_stopped_c),
+    "recover_process": (IP_ADDR_RECOVER_PROCESS, types.void(_I, _D, _N), recover_process_c),
     "recover": (IP_ADDR_RECOVER, types.void(_I, _D), recover_c),
     # the "coordinated" family's rules (families.FAMILY_RULES: the hooks call them)
     **{name: (slot, types.void(_I, _D, *[_N] * n_ints), fn)
@@ -120,8 +136,8 @@ CACHE_DIR = numba.config.CACHE_DIR
 def needed(ip) -> list[str]:
     """The rules a run with int parameters ``ip`` may call: executed recovery's four, or
     atomic recovery's ``recover``; then its family's (``families.family_rules``)."""
-    recovery = ["notice", "invoke", "release", "end_window"] if ip[IP_EXECUTED] != 0 \
-        else ["recover"]
+    recovery = ["notice", "invoke", "release", "end_window", "member_stopped",
+                "recover_process"] if ip[IP_EXECUTED] != 0 else ["recover"]
     return recovery + family_rules(ip)
 
 

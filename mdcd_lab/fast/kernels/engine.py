@@ -38,7 +38,6 @@ from .executed import (
     deliver,
     is_quiet,
     receive_recovered,
-    recover_process,
     set_v_star,
     window_cap,
 )
@@ -77,6 +76,7 @@ from .layout import (
     IP_ADDR_INVOKE,
     IP_ADDR_NOTICE,
     IP_ADDR_RECOVER,
+    IP_ADDR_RECOVER_PROCESS,
     IP_ADDR_RELEASE,
     IP_DRAIN_NOTIFICATIONS,
     IP_EXECUTED,
@@ -233,7 +233,7 @@ def release(I, D, q):
         set_v_star(I)
     wr(I, pp(q, P_MODE), MODE_RUN)
     wr(I, R0 + R_N_STOPPED, rd(I, R0 + R_N_STOPPED) - 1)
-    recover_process(I, D, q)
+    call_rule(I, IP_ADDR_RECOVER_PROCESS, (I, D, q))   # kernels/cold.py
     for f_head in (P_BUF_HEAD, P_DEF_HEAD):
         it = rd(I, pp(q, f_head))
         wr(I, pp(q, f_head), np.int64(-1))

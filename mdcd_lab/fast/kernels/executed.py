@@ -53,6 +53,9 @@ from .layout import (
     H_TW,
     HEAP_BITS,
     HEAP_KIND_MASK,
+    IP_ADDR_MEMBER_STOPPED,
+    IP_ADDR_NOTICE,
+    IP_ADDR_RECOVER_PROCESS,
     IP_COORDINATED_RECOVERY,
     IP_DRAIN_NOTIFICATIONS,
     IP_NACT,
@@ -147,6 +150,7 @@ from .layout import (
     TW_NEXT,
     TW_ORD,
     TW_SDW,
+    call_rule,
     pp,
     rd,
     wr,
@@ -216,7 +220,7 @@ def invoke(I, D, trigger, d_notice):
     # writes what start and notice write
     if rd(I, R0 + R_RECOVERING) == 0:
         start(I, D, trigger, d_notice)
-    notice(I, D, trigger)
+    call_rule(I, IP_ADDR_NOTICE, (I, D, trigger))   # compiled apart (kernels/cold.py)
 
 
 @njit(**JIT_NORC)
@@ -248,12 +252,12 @@ def notice(I, D, q):
                 wr(I, pp(p, P_MODE), MODE_RECOVERED)
                 wr(I, pp(p, P_REC_MID), rd(I, R0 + R_NMSG))
                 pop_notice(I, p)
-                member_stopped(I, D, p)
+                call_rule(I, IP_ADDR_MEMBER_STOPPED, (I, D, p))   # kernels/cold.py
     elif two_phase:
         wr(I, pp(q, P_MODE), MODE_STOPPED)
         wr(I, R0 + R_N_STOPPED, rd(I, R0 + R_N_STOPPED) + 1)
     else:
-        recover_process(I, D, q)
+        call_rule(I, IP_ADDR_RECOVER_PROCESS, (I, D, q))   # kernels/cold.py
     if two_phase and rd(I, R0 + R_N_NOTICES) == 0 and rd(I, R0 + R_RELEASE_SENT) == 0:
         wr(I, R0 + R_RELEASE_SENT, np.int64(1))
         t = rd(D, F_NOW) + 2 * rd(D, F_D_NOTICE)
