@@ -88,3 +88,20 @@ def test_an_ignored_signal_stays_ignored():
             assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, old)
+
+
+def test_a_signal_held_while_the_block_fails_is_not_lost(sigint_raises_held):
+    """A signal held back, then an error leaving the block: the signal's exception is
+    raised (the user asked to stop), with the error as its context."""
+    with pytest.raises(HeldError) as caught:
+        with deferred_signals():
+            os.kill(os.getpid(), signal.SIGINT)
+            raise ValueError("the compilation failed")
+    assert isinstance(caught.value.__context__, ValueError)
+    assert signal.getsignal(signal.SIGINT) is sigint_raises_held
+
+
+def test_an_error_without_a_signal_passes_unchanged(sigint_raises_held):
+    with pytest.raises(ValueError, match="failed"):
+        with deferred_signals():
+            raise ValueError("the compilation failed")

@@ -9,7 +9,8 @@ raise in Python (SIGINT's ``KeyboardInterrupt``, the command line's SIGTERM hand
 while a compilation runs and raises them at the start of the next function numba
 compiles (numba's ``"numba:compile"`` event, plain Python code) or when the block
 ends, whichever comes first: a few tenths of a second later, at most the seconds of
-the final linking of an entry kernel.
+the final linking of an entry kernel.  A block left by an error with a signal still
+held raises the signal's exception, the error as its context.
 """
 
 from __future__ import annotations
@@ -74,4 +75,6 @@ def deferred_signals() -> Iterator[None]:
         event.unregister("numba:compile", listener)
         for s, h in handlers.items():
             signal.signal(s, h)
-    listener.deliver()
+        # a signal still held is raised now, also when an error leaves the block (the
+        # error becomes its context): the user asked to stop, and is not ignored
+        listener.deliver()
