@@ -37,7 +37,7 @@ LOGGER = logging.getLogger("mdcd_lab")
 
 #: The expected cold-compile time of each group of entry kernels, as the notice
 #: states it: the wall time of a cold first ``simulate`` call, import and compile
-#: included, shared with the compile helper (``_compile_helper``): 24 s on the idle
+#: included, shared with the compile helper (``_compile_helper``): 22-24 s on the idle
 #: 2-core machine, against 40-50 s in one process and 139 s before issue 20
 #: (``benchmarks/compile_time.py``, docs/scaling.md); more on a busy machine or one
 #: core.  ``"rules"``: the cold rules alone (``kernels/cold.py``; atomic recovery's about

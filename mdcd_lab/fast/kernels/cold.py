@@ -36,7 +36,7 @@ The rules that call rules reach them through their addresses too: ``notice``,
 ``invoke`` and ``release`` shared the core of a process's recovery (``recover_process``
 with its rollback and takeover, ``member_stopped`` with the shadows' rows ahead), which
 each of the three linked in and compiled again (session 14: executed recovery's rules
-compiled in 10.8 s instead of 12.3 s, in one process; ``docs/scaling.md``).
+compile in 10.5 s instead of 13.7 s, one process, ``benchmarks/rule_compile_times.py``).
 
 The addresses belong to the process that compiled or loaded the rules:
 ``drivers`` writes them into a copy of ``ip`` (``with_addresses``) right before it
