@@ -1,6 +1,8 @@
 """mdcd_lab.plots: figures carry the data they claim, with labels, units and legends
 that never cover the data area."""
 
+import io
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -416,6 +418,16 @@ def test_spacetime_zoom(recovered_run):
         assert x1 >= 4.8 and x0 <= 5.45
     assert _gid(ax, "recovery_line")
     _legend_clear_of_axes(zoom)
+    # a window before G_low stopped: no cross drawn (they are not clipped), and the
+    # layout holds (a cross outside the window stretched it: "axes sizes collapsed")
+    (stopped,) = _gid(full.axes[0], "discarded")
+    t_stop = float(min(stopped.get_xdata()))
+    early = plot_spacetime(trace, events, sc, t_range=(t_stop / 4, t_stop / 2))
+    assert _gid(early.axes[0], "discarded") == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # constrained_layout's UserWarning fails here
+        early.savefig(io.BytesIO(), format="png")
+    assert early.axes[0].get_tightbbox().x1 <= early.bbox.x1
     with pytest.raises(ValueError, match="t_range"):
         plot_spacetime(trace, events, sc, t_range=(3.0, 1.0))
 

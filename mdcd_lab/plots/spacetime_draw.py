@@ -206,7 +206,10 @@ def _draw_recovery(ax: Axes, data: SpacetimeData, y: dict[str, float], lo: float
                 [], [], color=color, linewidth=0.8, linestyle=(0, (3, 1.5)), marker="o",
                 markerfacecolor="none", markeredgecolor=color, markersize=5.5,
                 markevery=[1]))
-    lows = [p for p in data.groups["G_low"] if p in y and p not in restore]
+    # the crosses are not clipped (one at the window's right edge stays whole), so only
+    # those in the window are drawn: one outside would stretch the figure's layout
+    lows = [p for p in data.groups["G_low"] if p in y and p not in restore
+            and lo <= data.recovered_at.get(p, data.t_detect) <= hi]
     if lows:
         shift = ScaledTranslation(5.0 / 72.0, 0.0, ax.figure.dpi_scale_trans)
         (x,) = ax.plot([data.recovered_at.get(p, data.t_detect) for p in lows],
