@@ -109,7 +109,7 @@ spec = importlib.util.find_spec("mdcd_lab")
 if spec is None or os.path.dirname(os.path.dirname(spec.origin)) != root:
     sys.path.insert(0, root)
 from mdcd_lab.fast._compile_helper import main
-from mdcd_lab.fast.kernels import cold
+from mdcd_lab.fast.kernels import cold   # the kernels imported (~0.8 s) meanwhile
 if sys.stdin.readline().strip() != "go":
     raise SystemExit(0)
 raise SystemExit(main(sys.argv[2:]))
