@@ -167,6 +167,7 @@ def test_a_cached_kernel_starts_no_helper(monkeypatch):
     assert cold.needed(scenario_params(SC, "mdcd")[1]) == EXECUTED
 
 
+@pytest.mark.subprocess
 def test_a_helper_not_let_go_exits_without_compiling(tmp_path):
     """The helper imports the kernels while the parent compiles ``shared``, then waits
     for the parent's ``go``: at end of file instead (the parent gave up) it exits 0

@@ -144,8 +144,9 @@ CACHE_DIR = numba.config.CACHE_DIR
 
 
 def needed(ip) -> list[str]:
-    """The rules a run with int parameters ``ip`` may call: executed recovery's four, or
-    atomic recovery's ``recover``; then its family's (``families.family_rules``)."""
+    """The rules a run with int parameters ``ip`` may call: executed recovery's six (the
+    four the loop calls, then the two they call), or atomic recovery's ``recover``; then
+    its family's (``families.family_rules``)."""
     recovery = ["notice", "invoke", "release", "end_window", "member_stopped",
                 "recover_process"] if ip[IP_EXECUTED] != 0 else ["recover"]
     return recovery + family_rules(ip)
