@@ -61,8 +61,7 @@ def deferred_signals() -> Iterator[None]:
     from numba.core import event
 
     pending: list = []
-    handlers = {s: signal.getsignal(s) for s in SIGNALS}
-    handlers = {s: h for s, h in handlers.items() if callable(h)}
+    handlers = {s: h for s in SIGNALS if callable(h := signal.getsignal(s))}
     listener = _listener(pending, handlers)
     for s in handlers:
         signal.signal(s, lambda signum, frame: pending.append((signum, frame)))

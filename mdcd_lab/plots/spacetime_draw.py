@@ -208,12 +208,12 @@ def _draw_recovery(ax: Axes, data: SpacetimeData, y: dict[str, float], lo: float
                 markevery=[1]))
     # the crosses are not clipped (one at the window's right edge stays whole), so only
     # those in the window are drawn: one outside would stretch the figure's layout
-    lows = [p for p in data.groups["G_low"] if p in y and p not in restore
-            and lo <= data.recovered_at.get(p, data.t_detect) <= hi]
+    stopped = {p: data.recovered_at.get(p, data.t_detect) for p in data.groups["G_low"]
+               if p in y and p not in restore}
+    lows = [p for p, t in stopped.items() if lo <= t <= hi]
     if lows:
         shift = ScaledTranslation(5.0 / 72.0, 0.0, ax.figure.dpi_scale_trans)
-        (x,) = ax.plot([data.recovered_at.get(p, data.t_detect) for p in lows],
-                       [y[p] for p in lows], linestyle="none",
+        (x,) = ax.plot([stopped[p] for p in lows], [y[p] for p in lows], linestyle="none",
                        marker="x", markersize=6, markeredgewidth=1.4, color=color, zorder=6,
                        transform=ax.transData + shift, clip_on=False)
         x.set_gid("discarded")
