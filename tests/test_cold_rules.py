@@ -18,6 +18,8 @@ from mdcd_lab.fast import _cache
 from mdcd_lab.fast._rng import seed_words
 from mdcd_lab.fast.engine import _initial_capacity, _raise_errors, scenario_params
 from mdcd_lab.fast.kernels import cold, drivers, layout
+from mdcd_lab.traces.table import ROW_ARRAYS, empty_run_arrays
+from mdcd_lab.traces.validate import validate_trace
 
 SC = m.Scenario(horizon=30.0, fault_rate=0.1)
 EXECUTED = ["notice", "invoke", "release", "end_window", "member_stopped", "recover_process"]
@@ -28,6 +30,8 @@ SLOTS = [layout.IP_ADDR_NOTICE, layout.IP_ADDR_INVOKE, layout.IP_ADDR_RELEASE,
          layout.IP_ADDR_TAKE_LINE, layout.IP_ADDR_VALIDATE_LINES,
          layout.IP_ADDR_COORDINATED_RECEIVE, layout.IP_ADDR_COORDINATED_VALIDATE,
          layout.IP_ADDR_MEMBER_STOPPED, layout.IP_ADDR_RECOVER_PROCESS]
+#: The slot of the event loop compiled apart (``cold.LOOP``), filled for every run.
+LOOP_SLOT = layout.IP_ADDR_PLAY_RUN
 
 
 @pytest.mark.parametrize("mode, rules", [("executed", EXECUTED), ("atomic", ["recover"])])
@@ -41,12 +45,15 @@ def test_a_run_needs_the_rules_of_its_recovery_mode_and_family(mode, rules):
 def test_every_rule_has_its_own_slot():
     assert sorted(slot for slot, _, _ in cold.RULES.values()) == sorted(SLOTS)
     assert sorted(cold.RULES) == sorted(EXECUTED + ["recover"] + COORDINATED)
+    assert [slot for slot, _, _ in cold.LOOP.values()] == [LOOP_SLOT]
+    assert LOOP_SLOT not in SLOTS
 
 
 def test_scenario_params_leave_the_address_slots_empty():
     _, ip = scenario_params(SC, "mdcd")
-    assert all(ip[s] == 0 for s in SLOTS)
-    assert max(SLOTS) == layout.N_IP - 1   # the last slots of ip
+    assert all(ip[s] == 0 for s in SLOTS + [LOOP_SLOT])
+    assert sorted(SLOTS + [LOOP_SLOT]) == list(range(layout.N_IP - len(SLOTS) - 1,
+                                                     layout.N_IP))   # the last slots of ip
 
 
 @pytest.mark.parametrize("mode, protocol", [("executed", "mdcd"), ("atomic", "mdcd"),
@@ -63,7 +70,8 @@ def test_with_addresses_fills_the_needed_slots_of_a_copy(mode, protocol):
                 next(n for n, r in cold.RULES.items() if r[0] == s)).address != 0
         else:
             assert out[s] == 0
-    others = [k for k in range(layout.N_IP) if k not in SLOTS]
+    assert out[LOOP_SLOT] == cold.load("play_run").address != 0   # for every run
+    others = [k for k in range(layout.N_IP) if k not in SLOTS + [LOOP_SLOT]]
     assert np.array_equal(out[others], ip[others])
     assert all(cold.is_loaded(n) for n in cold.needed(ip))
 
@@ -92,11 +100,46 @@ def test_a_rule_without_its_address_is_a_kernel_error_not_a_crash(mode, protocol
     sc = SC.replace(recovery=mode)
     err, recovered = _block(sc, protocol, cold.with_addresses)
     assert err[0] == layout.ERR_NONE and recovered > 0
-    err, _ = _block(sc, protocol, lambda ip: ip)
-    assert err[0] == layout.ERR_NO_RULE
+    err, _ = _block(sc, protocol, _loop_only)
+    assert err[0] == layout.ERR_NO_RULE and err[1] >= 0
     with pytest.raises(RuntimeError, match=r"simulate: run \d+ called a rule compiled apart "
                                            r"that was not loaded"):
         _raise_errors(err[None, :], "simulate")
+
+
+def _loop_only(ip):
+    """``ip`` with the event loop's address (``cold.LOOP``) and no rule's."""
+    ip = ip.copy()
+    ip[LOOP_SLOT] = cold.load("play_run").address
+    return ip
+
+
+@pytest.mark.parametrize("kernel", ["simulate_block", "replay_block"])
+def test_the_block_kernels_without_the_loops_address_stop_at_the_first_run(kernel):
+    """``drivers.play`` checks the loop's address: a block kernel given ``ip`` without it
+    (every address slot 0) plays nothing and reports ``ERR_NO_RULE`` for its first run,
+    which the engine reports as one clear error."""
+    fp, ip = scenario_params(SC, "mdcd")
+    OI = np.zeros((layout.N_OUT_I, 4), dtype=np.int64)
+    OF = np.zeros((layout.N_OUT_F, 4))
+    err = np.zeros((1, 3), dtype=np.int64)
+    if kernel == "simulate_block":
+        drivers.simulate_block(seed_words(1), 0, 2, 4, fp, ip, _initial_capacity(fp), OI, OF,
+                               0, err, 0)
+        first = 2   # runs 2 and 3 of the block
+    else:
+        per_run = validate_trace(m.generate_traces(SC, 4, 1), SC)
+        empty = empty_run_arrays()
+        cols = [np.ascontiguousarray(np.concatenate([a[k] for a in per_run.values()]),
+                                     dtype=empty[k].dtype) for k in ROW_ARRAYS]
+        offsets = np.concatenate([[0], np.cumsum([len(a["t"]) for a in per_run.values()])])
+        drivers.replay_block(offsets.astype(np.int64), 1, 4, *cols, fp, ip, OI, OF, err, 0)
+        first = 1
+    assert list(err[0, :2]) == [layout.ERR_NO_RULE, first]
+    assert not OI.any() and not OF.any()   # nothing collected
+    with pytest.raises(RuntimeError, match=r"run \d+ called a rule compiled apart that was "
+                                           r"not loaded"):
+        _raise_errors(err, "simulate")
 
 
 def test_ensure_rules_loads_what_the_run_needs():

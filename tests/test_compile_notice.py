@@ -109,6 +109,42 @@ def test_unreadable_numba_internals_announce_nothing():
     assert _cache._cached(odd, ("int64",)) is True
 
 
+def test_a_cold_event_loop_makes_the_loop_kernels_cold(monkeypatch):
+    """The event loop is compiled apart (``kernels/cold.py``, ``LOOP``): the simulate and
+    replay kernels count as cached only with it, the generator's without it."""
+    monkeypatch.setattr(_cache, "_cached", lambda disp, sig=None: True)
+    seen = []
+    monkeypatch.setattr(_cache, "_rule_cached", lambda name: seen.append(name) or False)
+    assert not _cache.kernel_cached("simulate") and not _cache.kernel_cached("replay")
+    assert _cache.kernel_cached("generate")
+    assert seen == ["play_run", "play_run"]
+    monkeypatch.setattr(_cache, "_rule_cached", lambda name: True)
+    assert _cache.kernel_cached("simulate") and _cache.kernel_cached("replay")
+
+
+def test_a_loop_kernel_loads_the_loop_and_announces_its_compilation(tmp_path, recorder,
+                                                                     monkeypatch):
+    """``ensure_compiled`` of a kernel that runs the loop (``rules`` given) loads the
+    loop's C function too, after the kernel, and announces a cold compilation when only
+    the loop is cold."""
+    from mdcd_lab.fast.kernels import cold
+    src = tmp_path / "tiny_loop.py"
+    src.write_text(TINY)
+    disp = recorder.disp = _load_tiny(src, "tiny_loop")
+    disp.compile((disp.typeof_pyval(np.int64(1)),))   # the kernel itself compiled already
+    disp.overloads.clear()
+    loaded = []
+    monkeypatch.setattr(cold, "load", lambda name: loaded.append((name, len(disp.overloads))))
+    monkeypatch.setattr(_cache, "_rule_cached", lambda name: name != "play_run")
+    monkeypatch.setattr("mdcd_lab.fast._compile_helper.enabled", lambda: False)
+    _cache.ensure_compiled(disp, (np.int64(1),), "simulate", rules=[])
+    assert loaded == [("play_run", 1)]   # after the kernel
+    assert recorder.seen[0][:2] == (logging.WARNING, _cache.notice("simulate"))
+    loaded.clear()
+    _cache.ensure_compiled(disp, (np.int64(1),), "generate")   # no loop: nothing loaded
+    assert loaded == []
+
+
 def test_every_entry_point_compiles_through_ensure_compiled(monkeypatch):
     """simulate, generate and replay of the numba engine each ask first (the notice's hook)."""
     import mdcd_lab as m

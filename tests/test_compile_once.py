@@ -7,7 +7,9 @@
   (``fast/_config.py: SIG_*``), whatever the protocol, and ``ensure_compiled``
   refuses a call whose types differ from it;
 * the cold rules of error recovery (``kernels/cold.py``) are compiled on first use
-  only: an executed-recovery run compiles nothing of atomic recovery;
+  only: an executed-recovery run compiles nothing of atomic recovery; the event loop
+  (``engine.play_run``, ``cold.LOOP``) is compiled once, for ``simulate`` and
+  ``replay`` alike;
 * the drivers run one block per thread on Python threads, and an error raised in a
   block reaches the caller.
 """
@@ -65,6 +67,8 @@ m.simulate(m.Scenario(horizon=20.0, fault_rate=0.05, recovery="atomic"), 4, 1,
 rules_after = sorted(K.cold._loaded)
 m.simulate(m.Scenario(horizon=20.0, fault_rate=0.05), 4, 1, protocol="coordinated",
            engine="numba")
+sc = m.Scenario(horizon=20.0, fault_rate=0.05)
+m.replay(m.generate_traces(sc, 2, 3), sc, engine="numba")   # replay_block: the same loop
 multi = {}    # every kernel compiled for more than one signature, after all of it
 for name in K.MODULES:
     mod = getattr(K, name)
@@ -76,6 +80,13 @@ print("RESULT " + json.dumps({"found": found, "counts": counts, "rules": rules,
                               "atomic": atomic, "rules_after": rules_after,
                               "atomic_after": len(K.families.recover.overloads),
                               "multi": multi,
+                              "loops": len(K.engine.play_run.overloads),
+                              "linked": [any("play_run" in ln for ln in
+                                             d.inspect_llvm(sig).splitlines()
+                                             if ln.startswith("define"))
+                                         for d in (K.drivers.simulate_block,
+                                                   K.drivers.replay_block)
+                                         for sig in d.signatures],
                               "play_row": [str(s) for s in K.engine.play_row.overloads]}))
 """
 
@@ -98,15 +109,21 @@ def test_no_kernel_is_specialised_on_a_literal(tmp_path):
     assert out["counts"]["layout.rd"] == 2
     assert out["counts"]["layout.pp"] == 1
     assert out["counts"]["drivers.simulate_block"] == 1
+    # the event loop is compiled as a C function only (cold.LOOP), not as a kernel
+    assert out["counts"]["engine.play_run"] == 0
     # the cold rules (kernels/cold.py) are compiled on first use: the executed run loaded
-    # executed recovery's six and compiled nothing of atomic recovery; the atomic run then
-    # compiled families.recover (once) and loaded its rule
-    assert out["rules"] == ["end_window", "invoke", "member_stopped", "notice",
+    # the event loop and executed recovery's six rules and compiled nothing of atomic
+    # recovery; the atomic run then compiled families.recover (once) and loaded its rule
+    assert out["rules"] == ["end_window", "invoke", "member_stopped", "notice", "play_run",
                             "recover_process", "release"]
     assert out["atomic"] == 0
     assert out["rules_after"] == ["end_window", "invoke", "member_stopped", "notice",
-                                  "recover", "recover_process", "release"]
+                                  "play_run", "recover", "recover_process", "release"]
     assert out["atomic_after"] == 1
+    # replay_block calls the loop simulate_block called (drivers.play): nothing compiled
+    # again, and neither block kernel's module contains (or optimised again) the loop's code
+    assert out["loops"] == 0
+    assert out["linked"] == [False, False]
     # the compile helper's tables (fast/_compile_helper.py): the kernels compiled for more
     # than one signature, after every rule and both families, are exactly those the parent
     # compiles before the helper starts (numba's index would race on them), and

@@ -66,3 +66,18 @@ def test_only_a_contiguous_one_dimensional_array_has_an_arena_pointer():
         _arena_of(a[::2])
     with pytest.raises(TypingError):
         _arena_of(a.reshape(2, 5))
+
+
+@njit
+def _through_the_pointer_of_a_pointer(A, k, v):
+    p = arena(arena(A))
+    wr(p, k, v)
+    return rd(p, k - 1)
+
+
+def test_the_arena_of_a_pointer_is_that_pointer():
+    """``engine.play_run`` is compiled with pointers for its arenas and rows (the loop's C
+    function, ``cold.LOOP``): ``arena`` passes a pointer through unchanged."""
+    A = np.arange(7, dtype=np.int64) * 3
+    assert _through_the_pointer_of_a_pointer(A, 5, -1) == 12
+    np.testing.assert_array_equal(A, [0, 3, 6, 9, 12, -1, 18])

@@ -118,7 +118,8 @@ def kernel_cached(what: str) -> bool:
         disps = _dispatchers(what)
     except Exception:   # numba missing or broken: the caller's import fails on its own
         return True
-    return all(_cached(d) for d in disps)
+    loop = [] if what == "generate" else ["play_run"]   # the event loop (cold.LOOP)
+    return all(_cached(d) for d in disps) and all(map(_rule_cached, loop))
 
 
 def kernels_cached() -> bool:
@@ -204,7 +205,9 @@ def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None,
         sig = types
     if sig in overloads:               # compiled or loaded in this process already
         return
-    cold = not _cached(disp, sig)
+    # a kernel of the event loop (``rules`` given) calls the loop compiled apart
+    loop = ["play_run"] if rules is not None else []   # (kernels/cold.py, LOOP)
+    cold = not _cached(disp, sig) or not all(map(_rule_cached, loop))
     if cold and what not in _announced:
         LOGGER.warning(notice(what))
         _announced.add(what)
@@ -216,6 +219,10 @@ def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None,
                     and helper_useful(rules):
                 _helper = _compile_helper.start(list(rules))
             disp.compile(sig)
+            if loop:
+                from .kernels import cold as cold_rules
+                for name in loop:
+                    cold_rules.load(name)
     except Exception:                  # the call itself compiles again and raises
         _wait_helper(stop=True)
         return

@@ -52,7 +52,7 @@ import numpy as np
 from numba import types
 
 from .._config import JIT_NORC
-from .engine import release
+from .engine import play_run, release
 from .executed import end_window, invoke, member_stopped, notice, recover_process
 from .families import FAMILY_RULES, family_rules, recover
 from .layout import (
@@ -60,6 +60,7 @@ from .layout import (
     IP_ADDR_INVOKE,
     IP_ADDR_MEMBER_STOPPED,
     IP_ADDR_NOTICE,
+    IP_ADDR_PLAY_RUN,
     IP_ADDR_RECOVER,
     IP_ADDR_RECOVER_PROCESS,
     IP_ADDR_RELEASE,
@@ -128,6 +129,15 @@ RULES = {
     **{name: (slot, types.void(_I, _D, *[_N] * n_ints), fn)
        for name, (slot, n_ints, fn) in FAMILY_RULES.items()},
 }
+#: The event loop compiled apart like the rules: name -> (address slot, C signature,
+#: function).  ``drivers.play`` calls ``engine.play_run`` through this address, so the
+#: block kernels (``simulate_block``, ``replay_block``) neither contain the loop nor
+#: optimise and emit it again (session 15); the two share one compiled loop.
+LOOP = {
+    "play_run": (IP_ADDR_PLAY_RUN,
+                 types.int64(_I, _D, _N, _D, _I, _I, _I, _D, _D, _D, _D, _N, _D, _I, _I, _I,
+                             _N, _N, _F, _F), play_run.py_func),
+}
 #: The compile options of the rules (the kernels', without ``cache``: ``load`` caches).
 OPTIONS = {k: v for k, v in JIT_NORC.items() if k != "cache"}
 
@@ -159,7 +169,7 @@ def cfunc(name: str):
 
     if name in _made:
         return _made[name]
-    _, sig, fn = RULES[name]
+    _, sig, fn = RULES[name] if name in RULES else LOOP[name]
     saved = numba.config.CACHE_DIR
     if CACHE_DIR:
         numba.config.CACHE_DIR = CACHE_DIR   # where the kernels' cache is (kernels/__init__)
@@ -188,9 +198,11 @@ def load(name: str):
 
 
 def with_addresses(ip) -> np.ndarray:
-    """A copy of ``ip`` with the address slot of every rule ``needed`` filled (the rules
-    loaded first)."""
+    """A copy of ``ip`` with the address slot of the event loop (``LOOP``) and of every
+    rule ``needed`` filled (each loaded first)."""
     ip = np.array(ip, dtype=np.int64)
     for name in needed(ip):
         ip[RULES[name][0]] = load(name).address
+    for name, (slot, _, _) in LOOP.items():
+        ip[slot] = load(name).address
     return ip

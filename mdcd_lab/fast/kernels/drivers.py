@@ -17,16 +17,45 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-from .._config import JIT
+from .._config import JIT, JIT_NORC
 from .cold import with_addresses
-from .engine import collect, play_run
+from .engine import collect
 from .gen import alloc_rows, generate_run, means_of, realised_means
-from .layout import ERR_MORE_ROWS, ERR_NONE, FP_WINDOW, IP_NACT, IP_NLOW, alloc_state
+from .layout import (
+    ERR_MORE_ROWS,
+    ERR_NO_RULE,
+    ERR_NONE,
+    FP_WINDOW,
+    IP_ADDR_PLAY_RUN,
+    IP_NACT,
+    IP_NLOW,
+    alloc_state,
+    arena,
+    call_c_int64,
+)
 
 #: Largest number of trace rows per run buffer (buffers stop doubling here).
 MAX_ROWS = 1 << 28
 #: Error code of a run that needs more than MAX_ROWS rows.
 ERR_TOO_MANY_ROWS = 2
+
+
+@njit(**JIT_NORC)
+def play(ip, I, D, token, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
+         w_t, w_kind, w_src, w_dst, n_w, more, delay, offset):
+    """``engine.play_run(I, D, token, p_t, ..., offset)`` through its address
+    ``ip[IP_ADDR_PLAY_RUN]`` (``cold.LOOP``, filled by ``cold.with_addresses``): the
+    arrays passed as pointers and lengths; ``ERR_NO_RULE`` if the address is missing."""
+    # writes everything of the run (engine.play_run)
+    addr = ip[IP_ADDR_PLAY_RUN]
+    if addr == 0:
+        return ERR_NO_RULE
+    return call_c_int64(addr, (
+        arena(I), arena(D), np.int64(token),
+        arena(p_t), arena(p_kind), arena(p_src), arena(p_dst), arena(p_td), arena(p_uat),
+        arena(p_ucomp), arena(p_dn), np.int64(n_p),
+        arena(w_t), arena(w_kind), arena(w_src), arena(w_dst), np.int64(n_w),
+        np.int64(more), np.float64(delay), np.float64(offset)))
 
 
 @njit(**JIT)
@@ -61,9 +90,9 @@ def simulate_block(seed_words, first_run, lo, hi, fp, ip, cap0, OI, OF, out_base
                                           means)
             delay, offset = means_of(means)   # the realised means, summed while generating
             token += 1
-            code = play_run(I, D, token,
-                            p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
-                            w_t, w_kind, w_src, w_dst, n_w, more, delay, offset)
+            code = play(ip, I, D, token,
+                        p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
+                        w_t, w_kind, w_src, w_dst, n_w, more, delay, offset)
             if code != ERR_MORE_ROWS:
                 break
             if 2 * cap > MAX_ROWS:
@@ -125,10 +154,10 @@ def replay_block(offsets, lo, hi, t, kind, src, dst, td, uat, ucomp, dn, fp, ip,
         delay, offset = realised_means(ip[IP_NLOW], ip[IP_NACT], t[a0:a1], kind[a0:a1],
                                        src[a0:a1], dst[a0:a1], td[a0:a1], a1 - a0,
                                        w_t, w_i, w_i, w_i, np.int64(0), fp[FP_WINDOW])
-        code = play_run(I, D, i - lo + 1,
-                        t[a0:a1], kind[a0:a1], src[a0:a1], dst[a0:a1], td[a0:a1],
-                        uat[a0:a1], ucomp[a0:a1], dn[a0:a1], a1 - a0,
-                        w_t, w_i, w_i, w_i, np.int64(0), np.int64(0), delay, offset)
+        code = play(ip, I, D, i - lo + 1,
+                    t[a0:a1], kind[a0:a1], src[a0:a1], dst[a0:a1], td[a0:a1],
+                    uat[a0:a1], ucomp[a0:a1], dn[a0:a1], a1 - a0,
+                    w_t, w_i, w_i, w_i, np.int64(0), np.int64(0), delay, offset)
         if code != ERR_NONE:
             err[b, 0] = code
             err[b, 1] = i

@@ -78,7 +78,9 @@ IP_ADDR_RECOVER = 35
 IP_ADDR_SCHEDULE_LINES, IP_ADDR_TAKE_LINE, IP_ADDR_VALIDATE_LINES = 36, 37, 38
 IP_ADDR_COORDINATED_RECEIVE, IP_ADDR_COORDINATED_VALIDATE = 39, 40
 IP_ADDR_MEMBER_STOPPED, IP_ADDR_RECOVER_PROCESS = 41, 42   # called by the rules above
-N_IP = 43
+# the event loop compiled apart (``cold.LOOP``: ``engine.play_run``), called by the drivers
+IP_ADDR_PLAY_RUN = 43
+N_IP = 44
 
 # -- I header: ip (0 .. N_IP - 1), then base offsets of the pools ---------------------
 (H_CK, H_MS, H_LG, H_TW, H_HS, H_IT, H_NT, H_OD, H_CO, H_TWO, H_RST, H_CAS, H_RPE,
@@ -213,6 +215,8 @@ def arena(typingctx, arr):
     ``wr`` index a pointer like the array (numba types ``ptr[i]`` as a load of
     ``dtype``), so every rule reads the same.  The caller keeps the array alive
     for as long as the pointer is used (``play_run``'s caller owns it)."""
+    if isinstance(arr, types.CPointer):   # a pointer already (cold.LOOP's arguments)
+        return arr(arr), lambda context, builder, signature, args: args[0]
     if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"):
         return None
     sig = types.CPointer(arr.dtype)(arr)
@@ -222,25 +226,42 @@ def arena(typingctx, arr):
     return sig, codegen
 
 
+def _call_codegen(context, builder, signature, llargs):
+    """Call the C function at address ``llargs[0]`` with the values of the tuple
+    ``llargs[1]`` (``call_c``, ``call_c_int64``)."""
+    values = cgutils.unpack_tuple(builder, llargs[1])
+    fnty = ir.FunctionType(context.get_value_type(signature.return_type)
+                           if signature.return_type != types.void else ir.VoidType(),
+                           [context.get_value_type(t) for t in signature.args[1].types])
+    result = builder.call(builder.inttoptr(llargs[0], fnty.as_pointer()), values)
+    return context.get_dummy_value() if signature.return_type == types.void else result
+
+
+#: The C types a call through an address passes (``cold.RULES``' and ``cold.LOOP``'s
+#: signatures): the arenas' and the trace columns' pointers, int64, float64.
+C_ARG_TYPES = (types.CPointer(types.int64), types.CPointer(types.float64), types.int64,
+               types.float64)
+
+
 @intrinsic
 def call_c(typingctx, addr, args):
     """Call the C function at address ``addr`` (an int64) with the values of the tuple
     ``args``, for nothing back: a rule compiled apart (``kernels/cold.py``) whose C
     signature has the numba types of ``args`` (``call_rule`` checks the address)."""
-    allowed = (types.CPointer(types.int64), types.CPointer(types.float64), types.int64,
-               types.float64)
     if not (isinstance(addr, types.Integer) and isinstance(args, types.BaseTuple)
-            and all(t in allowed for t in args.types)):
+            and all(t in C_ARG_TYPES for t in args.types)):
         return None   # only the C types of cold.RULES' signatures pass (no silent casts)
-    sig = types.void(addr, args)
+    return types.void(addr, args), _call_codegen
 
-    def codegen(context, builder, signature, llargs):
-        values = cgutils.unpack_tuple(builder, llargs[1])
-        fnty = ir.FunctionType(ir.VoidType(),
-                               [context.get_value_type(t) for t in signature.args[1].types])
-        builder.call(builder.inttoptr(llargs[0], fnty.as_pointer()), values)
-        return context.get_dummy_value()
-    return sig, codegen
+
+@intrinsic
+def call_c_int64(typingctx, addr, args):
+    """``call_c`` for a C function that returns an int64: the event loop compiled apart
+    (``cold.LOOP``), called by ``drivers.play``."""
+    if not (isinstance(addr, types.Integer) and isinstance(args, types.BaseTuple)
+            and all(t in C_ARG_TYPES for t in args.types)):
+        return None
+    return types.int64(addr, args), _call_codegen
 
 
 @njit(**JIT_NORC)
