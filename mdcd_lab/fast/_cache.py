@@ -160,8 +160,10 @@ def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None,
     """Compile (or load from the cache) ``disp`` for the types of ``args``, announcing a
     cold compilation first.
 
-    A cold compilation of a kernel that runs the event loop (``rules`` given: the cold
-    rules its run will load, ``kernels/cold.py``) is shared with a helper process
+    A kernel that runs the event loop (``rules`` given: the cold rules its run will
+    load, ``kernels/cold.py``) calls the loop compiled apart (``cold.LOOP``): it is
+    loaded (or compiled) here too, right after the kernel, and counts for the notice.
+    A cold compilation of such a kernel is shared with a helper process
     (``_compile_helper``: it compiles the loop's row rules and ``rules`` into the same
     cache while this process compiles the rest; ``ensure_rules`` waits for it).
 

@@ -1,7 +1,8 @@
 """A cold compilation split over two processes that share numba's cache (issue 20, item 2).
 
-A cold ``simulate`` compiles one call tree, ``drivers.simulate_block``, and then the
-cold rules the run calls through their addresses (``kernels/cold.py``); numba
+A cold ``simulate`` compiles ``drivers.simulate_block``, the event loop it calls
+through an address (``engine.play_run``, ``cold.LOOP``) and then the cold rules the
+run calls through their addresses (``kernels/cold.py``); numba
 compiles in one thread (its compiler lock), so the second core of a laptop stays
 idle.  When ``_cache.ensure_compiled`` finds an entry kernel cold, ``start`` spawns
 a helper process (``main``: ``python -m mdcd_lab.fast._compile_helper CLAIMS RULE ...``)
@@ -10,7 +11,8 @@ is all cached already: ``_cache.helper_useful``):
 
 1. ``engine.play_row`` (the rules of a trace row: sends, outputs, faults, twins),
    for exactly the signature the event loop calls it with (``split``): the parent
-   reaches it after the heap's rules (``drain``) and then loads it from the cache
+   (compiling the loop after its kernel) reaches it after the heap's rules
+   (``drain``) and then loads it from the cache
    instead of compiling it (numba's dispatchers look up the cache on every compile);
 2. the cold rules the run needs (``cold.needed``), in their order, while the parent,
    once its own kernel is compiled, takes them from the other end (``share_rules``):

@@ -38,6 +38,14 @@ with its rollback and takeover, ``member_stopped`` with the shadows' rows ahead)
 each of the three linked in and compiled again (session 14: executed recovery's rules
 compile in 10.5 s instead of 13.7 s, one process, ``benchmarks/rule_compile_times.py``).
 
+The event loop itself is compiled the same way (``LOOP``, slot ``IP_ADDR_PLAY_RUN``,
+session 15): ``engine.play_run`` as a C function of pointers (its arenas and the trace
+rows; ``layout.arena`` passes a pointer through), called by both block kernels through
+``drivers.play``.  Before, the loop was compiled as a kernel and linked again into
+``simulate_block`` and ``replay_block``, each of which optimised and emitted all of it
+once more.  It is loaded for every run (``with_addresses``), right after the block
+kernel (``_cache.ensure_compiled``).
+
 The addresses belong to the process that compiled or loaded the rules:
 ``drivers`` writes them into a copy of ``ip`` (``with_addresses``) right before it
 runs the block kernels, in the process that runs them (a dask worker loads its own).
@@ -130,9 +138,11 @@ RULES = {
        for name, (slot, n_ints, fn) in FAMILY_RULES.items()},
 }
 #: The event loop compiled apart like the rules: name -> (address slot, C signature,
-#: function).  ``drivers.play`` calls ``engine.play_run`` through this address, so the
-#: block kernels (``simulate_block``, ``replay_block``) neither contain the loop nor
-#: optimise and emit it again (session 15); the two share one compiled loop.
+#: function).  ``engine.play_run``'s own source, compiled for pointers (``I``, ``D``,
+#: token, the 8 primary row columns, ``n_p``, the 4 twin row columns, ``n_w``, ``more``,
+#: ``delay``, ``offset``); ``drivers.play`` calls it through this address, so the block
+#: kernels (``simulate_block``, ``replay_block``) neither contain the loop nor optimise
+#: and emit it again (session 15): the two share one compiled loop.
 LOOP = {
     "play_run": (IP_ADDR_PLAY_RUN,
                  types.int64(_I, _D, _N, _D, _I, _I, _I, _D, _D, _D, _D, _N, _D, _I, _I, _I,
@@ -163,8 +173,8 @@ def needed(ip) -> list[str]:
 
 
 def cfunc(name: str):
-    """The ``numba.core.ccallback.CFunc`` of rule ``name``, caching enabled in the kernels'
-    cache directory (made once; compiled by ``load``)."""
+    """The ``numba.core.ccallback.CFunc`` of rule ``name`` (or of ``LOOP``'s), caching
+    enabled in the kernels' cache directory (made once; compiled by ``load``)."""
     from numba.core.ccallback import CFunc
 
     if name in _made:

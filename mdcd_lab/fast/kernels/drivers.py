@@ -7,7 +7,10 @@ block) that releases the GIL (``nogil``), on a pool of Python threads.  A
 call tree a second time (its loop index is unsigned, so ``simulate_block`` was
 compiled for a ``uint64`` block number too) and made up most of the cold compile
 (issue 20).  The two drivers are plain Python functions; they load the cold rules
-a run needs and give the kernels their addresses (``cold.with_addresses``).
+a run needs and the event loop and give the kernels their addresses
+(``cold.with_addresses``): each block kernel plays a run by calling the loop,
+``engine.play_run`` compiled once as a C function (``cold.LOOP``), through its address
+(``play``).
 """
 
 from __future__ import annotations
@@ -44,8 +47,10 @@ ERR_TOO_MANY_ROWS = 2
 def play(ip, I, D, token, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn, n_p,
          w_t, w_kind, w_src, w_dst, n_w, more, delay, offset):
     """``engine.play_run(I, D, token, p_t, ..., offset)`` through its address
-    ``ip[IP_ADDR_PLAY_RUN]`` (``cold.LOOP``, filled by ``cold.with_addresses``): the
-    arrays passed as pointers and lengths; ``ERR_NO_RULE`` if the address is missing."""
+    ``ip[IP_ADDR_PLAY_RUN]`` (``cold.LOOP``, filled by ``cold.with_addresses``), the
+    arrays passed as their data pointers (``layout.arena``: each C-contiguous, the row
+    columns of one stream as long as each other); ``ERR_NO_RULE`` if the address is
+    missing (the run is not played)."""
     # writes everything of the run (engine.play_run)
     addr = ip[IP_ADDR_PLAY_RUN]
     if addr == 0:
