@@ -128,16 +128,27 @@ def test_kill_at_random_moments_then_resume(kind, baselines, tmp_path):
 
 
 def test_two_writers_of_one_store_one_wins_and_nothing_is_mixed(baselines, tmp_path):
+    """Two sweeps into one store, the second started 0.5 s after the first: one finishes
+    (usually the first; on a loaded machine the second may take the store first), the
+    other stops with one line and exit code 2, writing nothing."""
     (tmp_path / "study.toml").write_text(STUDY)
     cmd = ["sweep", "study.toml", "--store", "store", "--quiet"]
-    a = _start([*cmd, "--out", "a.csv"], tmp_path)
-    time.sleep(0.5)
-    b = _cli([*cmd, "--out", "b.csv"], tmp_path)
-    assert a.wait(timeout=HANG_GUARD_S) == 0
-    assert b.returncode == 2 and b.stderr.count("\n") == 1, b.stderr
-    assert "is in use by pid" in b.stderr or "is not empty" in b.stderr, b.stderr
-    assert (tmp_path / "a.csv").read_bytes() == baselines["sweep"][1][0]
-    assert not (tmp_path / "b.csv").exists()
+    procs = {}
+    for name in ("a", "b"):
+        procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "mdcd_lab.cli", *cmd, "--out", f"{name}.csv"],
+            cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        time.sleep(0.5)
+    errs = {name: p.communicate(timeout=HANG_GUARD_S)[1] for name, p in procs.items()}
+    codes = {name: p.returncode for name, p in procs.items()}
+    assert sorted(codes.values()) == [0, 2], (codes, errs)
+    winner = min(codes, key=codes.get)
+    loser = max(codes, key=codes.get)
+    assert errs[loser].count("\n") == 1, errs[loser]
+    assert "is in use by pid" in errs[loser] or "is not empty" in errs[loser], errs[loser]
+    assert (tmp_path / f"{winner}.csv").read_bytes() == baselines["sweep"][1][0]
+    assert not (tmp_path / f"{loser}.csv").exists()
 
 
 def _limit_file_size(limit: int):
