@@ -102,8 +102,8 @@ def test_a_rule_without_its_address_is_a_kernel_error_not_a_crash(mode, protocol
     assert err[0] == layout.ERR_NONE and recovered > 0
     err, _ = _block(sc, protocol, _loop_only)
     assert err[0] == layout.ERR_NO_RULE and err[1] >= 0
-    with pytest.raises(RuntimeError, match=r"simulate: run \d+ called a rule compiled apart "
-                                           r"that was not loaded"):
+    with pytest.raises(RuntimeError, match=r"simulate: run \d+ called a rule or the event "
+                                           r"loop compiled apart that was not loaded"):
         _raise_errors(err[None, :], "simulate")
 
 
@@ -137,8 +137,8 @@ def test_the_block_kernels_without_the_loops_address_stop_at_the_first_run(kerne
         first = 1
     assert list(err[0, :2]) == [layout.ERR_NO_RULE, first]
     assert not OI.any() and not OF.any()   # nothing collected
-    with pytest.raises(RuntimeError, match=r"run \d+ called a rule compiled apart that was "
-                                           r"not loaded"):
+    with pytest.raises(RuntimeError, match=rf"simulate: run {first} called a rule or the "
+                                           r"event loop compiled apart that was not loaded"):
         _raise_errors(err, "simulate")
 
 

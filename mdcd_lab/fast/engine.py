@@ -211,9 +211,9 @@ def _raise_errors(err: np.ndarray, what: str) -> None:
             raise ValueError(f"{what}: run {run} has more than {drivers.MAX_ROWS} trace rows "
                              f"(buffers of {size} rows); reduce the horizon or the rates")
         if code == ERR_NO_RULE:
-            raise RuntimeError(f"{what}: run {run} called a rule compiled apart that was not "
-                               f"loaded (kernels/cold.py); this is a bug of mdcd_lab.fast, "
-                               f"please report it")
+            raise RuntimeError(f"{what}: run {run} called a rule or the event loop compiled "
+                               f"apart that was not loaded (kernels/cold.py); this is a bug of "
+                               f"mdcd_lab.fast, please report it")
         if code == ERR_CAPACITY:
             raise RuntimeError(f"{what}: a state capacity was exceeded in run {run} "
                                f"({size} rows); this is a bug of mdcd_lab.fast, please report it")

@@ -48,8 +48,8 @@ def play(ip, I, D, token, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
          w_t, w_kind, w_src, w_dst, n_w, more, delay, offset):
     """``engine.play_run(I, D, token, p_t, ..., offset)`` through its address
     ``ip[IP_ADDR_PLAY_RUN]`` (``cold.LOOP``, filled by ``cold.with_addresses``), the
-    arrays passed as their data pointers (``layout.arena``: each C-contiguous, the row
-    columns of one stream as long as each other); ``ERR_NO_RULE`` if the address is
+    arrays passed as their data pointers (``layout.arena``: each C-contiguous; the loop
+    reads rows below ``n_p`` and ``n_w`` only); ``ERR_NO_RULE`` if the address is
     missing (the run is not played)."""
     # writes everything of the run (engine.play_run)
     addr = ip[IP_ADDR_PLAY_RUN]

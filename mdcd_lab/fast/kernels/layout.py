@@ -181,8 +181,8 @@ ERR_NONE, ERR_CAPACITY = 0, 1
 #: ``engine.play_run``'s code for a run whose next row was dropped by ``gen.generate_run``
 #: (its buffers were full): the caller grows them and plays the run again.
 ERR_MORE_ROWS = 3
-#: A rule compiled apart was called but not loaded (its address slot is 0): a bug of
-#: ``drivers`` / ``cold.needed``.
+#: A rule compiled apart (or the event loop: ``drivers.play``) was called but not loaded
+#: (its address slot is 0): a bug of ``drivers`` / ``cold.needed``.
 ERR_NO_RULE = 4
 
 #: An item of the event heap, ``IT[seq]`` (``state.heap_push``), holds
