@@ -243,25 +243,29 @@ C_ARG_TYPES = (types.CPointer(types.int64), types.CPointer(types.float64), types
                types.float64)
 
 
+def _call_typing(result, addr, args):
+    """The signature and code of a call through an address returning ``result``; None
+    (no match) unless ``addr`` is an integer and ``args`` a tuple of ``C_ARG_TYPES``
+    (only the C types of ``cold.RULES``' and ``cold.LOOP``'s signatures: no silent casts)."""
+    if not (isinstance(addr, types.Integer) and isinstance(args, types.BaseTuple)
+            and all(t in C_ARG_TYPES for t in args.types)):
+        return None
+    return result(addr, args), _call_codegen
+
+
 @intrinsic
 def call_c(typingctx, addr, args):
     """Call the C function at address ``addr`` (an int64) with the values of the tuple
     ``args``, for nothing back: a rule compiled apart (``kernels/cold.py``) whose C
     signature has the numba types of ``args`` (``call_rule`` checks the address)."""
-    if not (isinstance(addr, types.Integer) and isinstance(args, types.BaseTuple)
-            and all(t in C_ARG_TYPES for t in args.types)):
-        return None   # only the C types of cold.RULES' signatures pass (no silent casts)
-    return types.void(addr, args), _call_codegen
+    return _call_typing(types.void, addr, args)
 
 
 @intrinsic
 def call_c_int64(typingctx, addr, args):
     """``call_c`` for a C function that returns an int64: the event loop compiled apart
     (``cold.LOOP``), called by ``drivers.play``."""
-    if not (isinstance(addr, types.Integer) and isinstance(args, types.BaseTuple)
-            and all(t in C_ARG_TYPES for t in args.types)):
-        return None
-    return types.int64(addr, args), _call_codegen
+    return _call_typing(types.int64, addr, args)
 
 
 @njit(**JIT_NORC)
