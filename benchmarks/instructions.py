@@ -27,6 +27,7 @@ Usage::
     python benchmarks/instructions.py                        # mdcd, this tree
     python benchmarks/instructions.py --protocol mdcd-vector --runs 1000
     python benchmarks/instructions.py --baseline main --protocol mdcd mdcd-vector
+    python benchmarks/instructions.py --generators pcg64dxsm sfc64   # issue 20, item 4
     python benchmarks/instructions.py --recovery atomic --without notify_fifo \
         aware_of_validated drain_notifications twins_in_member_order   # issue 21's parts
 
@@ -49,6 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_engine import SCENARIO, SEED  # noqa: E402  (the benchmark scenario, one place)
+from generators import GENERATORS, generator_copy  # noqa: E402
 
 #: The marker callgrind dumps at: ``os.getppid`` (CPython's C function ``os_getppid``).
 MARKER = "os_getppid"
@@ -139,6 +141,9 @@ def main() -> None:
     ap.add_argument("--protocol", nargs="+", default=["mdcd"], help="protocol name(s)")
     ap.add_argument("--runs", type=int, default=2000, help="runs of the measured call")
     ap.add_argument("--baseline", metavar="REV", help="also measure git revision REV")
+    ap.add_argument("--generators", nargs="+", choices=("pcg64dxsm", "sfc64"), default=[],
+                    help="also measure copies of this tree whose two engines draw from "
+                         "numpy's PCG64DXSM or SFC64 (benchmarks/generators.py)")
     ap.add_argument("--recovery", choices=("executed", "atomic"),
                     help="Scenario.recovery of the measured runs (this tree only)")
     ap.add_argument("--without", nargs="+", default=[], metavar="SWITCH",
@@ -147,14 +152,17 @@ def main() -> None:
                          "(this tree only)")
     args = ap.parse_args()
     variant = {"recovery": args.recovery, "without": args.without}
-    if args.baseline and (args.recovery or args.without):
-        raise SystemExit("--recovery and --without measure this tree only: drop --baseline")
+    if (args.baseline or args.generators) and (args.recovery or args.without):
+        raise SystemExit("--recovery and --without measure this tree only: drop --baseline "
+                         "and --generators")
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not on the PATH")
     with tempfile.TemporaryDirectory(prefix="mdcd-baseline-") as tmp:
         trees = [("this tree", ROOT)]
         if args.baseline:
             trees.insert(0, (args.baseline, export(args.baseline, Path(tmp))))
+        for name in args.generators:   # (a tree's name: at most 12 characters)
+            trees.append((GENERATORS[name][0], generator_copy(ROOT, Path(tmp) / name, name)))
         print(f"scenario {SCENARIO}, seed {SEED}, {args.runs} runs, NUMBA_NUM_THREADS=1")
         print(f"{'protocol':<14} {'tree':<12} {'events':>9} {'instructions':>14} "
               f"{'per event':>10} {'ratio':>7}")

@@ -34,14 +34,19 @@ function whose code holds it (self time).  This is done for the shipped build, w
 per-event rules are inlined into ``play_run`` and ``drain``, and for a copy of the tree
 whose ``_config.JIT_HOT`` has no ``forceinline``, which tells the rules apart.
 
-With ``--baseline REV`` the stages of git revision ``REV`` are measured too, the
-trees alternating, best of ``--repeat`` per stage.
+With ``--baseline REV`` the stages of git revision ``REV`` are measured too, best of
+``--repeat`` per stage.  With ``--generators sfc64 pcg64dxsm`` copies of this tree
+whose two engines draw from numpy's ``SFC64`` / ``PCG64DXSM`` instead of ``PCG64``
+(``benchmarks/generators.py``) are measured too, after checking that each copy's
+reference and numba engines give the same traces; ``draws_only`` then draws from the
+copy's generator (every tree's draws go through the four-word kernels of that module).
 
 Usage::
 
     python benchmarks/stages.py                          # this tree, mdcd
     python benchmarks/stages.py --protocol mdcd mdcd-vector --rules
     python benchmarks/stages.py --baseline main --repeat 3
+    python benchmarks/stages.py --generators sfc64 pcg64dxsm --protocol mdcd mdcd-vector
 
 Needs ``perf`` for ``--rules``.
 """
@@ -66,6 +71,7 @@ from numba import njit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_engine import SCENARIO, SEED, export_revision  # noqa: E402
+from generators import GENERATORS, generator_copy  # noqa: E402
 
 STAGES = (("seed", "seeding (`rng.seed_state`, `rng.pcg_seed`)"),
           ("draws", "draws only, the bound (`draws_only`: seeding, every draw, category, "
@@ -97,19 +103,23 @@ def draws_only_factory():
 
     opts = dict(JIT, cache=False)   # the kernels' options (closures are not cached)
 
-    pick, nxt, nexp, dbl = gen._pick, rng.pcg_next, rng.next_exponential, rng.to_double
-    seed_state, pcg_seed = rng.seed_state, rng.pcg_seed
+    if hasattr(rng, "GENERATOR"):   # a generators.generator_copy: four-word kernels
+        seed4, nxt, nexp = rng.pcg_seed, rng.pcg_next, rng.next_exponential
+    else:                           # the engines' PCG64, in the four-word shape
+        import generators
+        seed4, nxt, nexp = generators.KERNELS["pcg64"]
+    pick, dbl, seed_state = gen._pick, rng.to_double, rng.seed_state
     fh, ft, fl, fg, fc, fw = (int(layout.FP_HORIZON), int(layout.FP_TOTAL),
                               int(layout.FP_LAG), int(layout.FP_GROWTH), int(layout.FP_CUM0),
                               int(layout.FP_W0))
     inl, ina = int(layout.IP_NLOW), int(layout.IP_NACT)
 
     @njit(**opts)
-    def twin(s_hi, s_lo, i_hi, i_lo, t, lag, last_twin, horizon):
-        s_hi, s_lo, x7 = nxt(s_hi, s_lo, i_hi, i_lo)
-        a = t + (2.0 * dbl(x7) - 1.0) * lag
-        tt = last_twin if last_twin > a else a
-        return s_hi, s_lo, tt, 1 if tt <= horizon else 0
+    def twin(s0, s1, s2, s3, t, lag, last_twin, horizon):
+        s0, s1, s2, s3, x7 = nxt(s0, s1, s2, s3)
+        at = t + (2.0 * dbl(x7) - 1.0) * lag
+        tt = last_twin if last_twin > at else at
+        return s0, s1, s2, s3, tt, 1 if tt <= horizon else 0
 
     @njit(**opts)
     def draws_only(seed_words, first_run, n_runs, fp, ip, touch, out_counts):
@@ -123,17 +133,17 @@ def draws_only_factory():
         words4 = np.zeros(4, dtype=np.uint64)
         for i in range(n_runs):
             seed_state(seed_words, first_run + i, mixer, words4)
-            s_hi, s_lo, i_hi, i_lo = pcg_seed(words4)
+            s0, s1, s2, s3 = seed4(words4)
             t = 0.0
             last_twin = 0.0
             rows = 0
             while True:
-                s_hi, s_lo, e = nexp(s_hi, s_lo, i_hi, i_lo)
+                s0, s1, s2, s3, e = nexp(s0, s1, s2, s3)
                 t = t + e / total
                 if t > last_t:
                     break
                 keep = 1 if t <= horizon else 0
-                s_hi, s_lo, x1 = nxt(s_hi, s_lo, i_hi, i_lo)
+                s0, s1, s2, s3, x1 = nxt(s0, s1, s2, s3)
                 x = dbl(x1) * total
                 cat = 0
                 for c in range(8):
@@ -143,7 +153,7 @@ def draws_only_factory():
                 while fp[fw + (cat % 8)] <= 0.0:
                     cat -= 1
                 cat = cat % 8
-                s_hi, s_lo, x2 = nxt(s_hi, s_lo, i_hi, i_lo)
+                s0, s1, s2, s3, x2 = nxt(s0, s1, s2, s3)
                 u2 = dbl(x2)
                 if (cat == CAT_LOW_ACT or cat == CAT_LOW_LOW or cat == CAT_EXT_LOW
                         or cat == CAT_FAULT or cat == CAT_SDW_SDW):
@@ -154,22 +164,22 @@ def draws_only_factory():
                 touch[src] += 1
                 if cat == CAT_FAULT:
                     if growth > 0.0:
-                        s_hi, s_lo, e = nexp(s_hi, s_lo, i_hi, i_lo)
+                        s0, s1, s2, s3, e = nexp(s0, s1, s2, s3)
                         if not e > growth * t:
                             continue
                     rows += keep
                     continue
                 if cat == CAT_EXT_LOW or cat == CAT_EXT_ACT:
-                    s_hi, s_lo, x5 = nxt(s_hi, s_lo, i_hi, i_lo)
-                    s_hi, s_lo, x6 = nxt(s_hi, s_lo, i_hi, i_lo)
-                    s_hi, s_lo, e = nexp(s_hi, s_lo, i_hi, i_lo)
+                    s0, s1, s2, s3, x5 = nxt(s0, s1, s2, s3)
+                    s0, s1, s2, s3, x6 = nxt(s0, s1, s2, s3)
+                    s0, s1, s2, s3, e = nexp(s0, s1, s2, s3)
                     rows += keep
                     if cat == CAT_EXT_LOW:
-                        s_hi, s_lo, last_twin, kept = twin(s_hi, s_lo, i_hi, i_lo, t, lag,
-                                                           last_twin, horizon)
+                        s0, s1, s2, s3, last_twin, kept = twin(s0, s1, s2, s3, t, lag, last_twin,
+                                                             horizon)
                         rows += kept
                     continue
-                s_hi, s_lo, x3 = nxt(s_hi, s_lo, i_hi, i_lo)
+                s0, s1, s2, s3, x3 = nxt(s0, s1, s2, s3)
                 u3 = dbl(x3)
                 if cat == CAT_LOW_ACT:
                     dst = n_low + pick(u3, n_act)
@@ -185,11 +195,11 @@ def draws_only_factory():
                     dst = pick(u3, n_low - 1)
                     dst = sdw0 + (dst + 1 if dst >= src - sdw0 else dst)
                 touch[dst] += 1
-                s_hi, s_lo, e = nexp(s_hi, s_lo, i_hi, i_lo)
+                s0, s1, s2, s3, e = nexp(s0, s1, s2, s3)
                 rows += keep
                 if cat == CAT_LOW_ACT:
-                    s_hi, s_lo, last_twin, kept = twin(s_hi, s_lo, i_hi, i_lo, t, lag,
-                                                       last_twin, horizon)
+                    s0, s1, s2, s3, last_twin, kept = twin(s0, s1, s2, s3, t, lag, last_twin,
+                                                           horizon)
                     rows += kept
             out_counts[i] = rows
 
@@ -201,8 +211,8 @@ def draws_only_factory():
         acc = np.uint64(0)
         for i in range(n_runs):
             seed_state(seed_words, first_run + i, mixer, words4)
-            s_hi, s_lo, i_hi, i_lo = pcg_seed(words4)
-            acc ^= s_lo ^ i_lo
+            s0, s1, s2, s3 = seed4(words4)
+            acc ^= s1 ^ s3
         return acc
 
     return draws_only, seed_only
@@ -261,7 +271,12 @@ stage = {
     "kernels": simulate_chunk,
     "sim": lambda n: simulate(s, n, seed, protocol=proto, engine="numba"),
 }
-out = {"package": mdcd_lab.__file__}
+from mdcd_lab.fast.kernels import rng
+out = {"package": mdcd_lab.__file__, "generator": getattr(rng, "GENERATOR", "PCG64")}
+if cfg.get("engines"):   # the two engines' traces of the first runs, row for row
+    from mdcd_lab.traces import generate_traces
+    out["engines_agree"] = bool(generate_traces(s, cfg["engines"], seed).equals(
+        generate_traces_numba(s, cfg["engines"], seed)))
 if cfg["mode"] == "stages":
     for name, f in stage.items():
         f(64)   # compile or load
@@ -323,20 +338,23 @@ def child(tree: Path, cfg: dict, prefix: tuple = (), env: dict | None = None) ->
 
 
 def stage_table(results: list[tuple[str, dict]]) -> str:
-    """Markdown: ns per event of every stage and part, one column per tree."""
+    """Markdown: ns per event of every stage and part, one column per tree, and each
+    later tree's ratio to the first."""
     head = "| stage (1 thread) | " + " | ".join(f"{n}, ns/event" for n, _ in results)
     rule = "| --- |" + " ---: |" * len(results)
-    head += " | after / before |" if len(results) == 2 else " |"
     if len(results) == 2:
-        rule += " ---: |"
-    lines = [head, rule]
+        head += " | after / before"
+    else:
+        head += "".join(f" | {n} / {results[0][0]}" for n, _ in results[1:])
+    rule += " ---: |" * (len(results) - 1)
+    lines = [head + " |", rule]
 
     def row(label, values):
         cells = " | ".join(f"{v:.2f}" if abs(v) < 1 else f"{v:.1f}" for v in values)
-        ratio = ""
-        if len(values) == 2:   # no ratio of two numbers within the noise of a difference
-            ratio = f" | {values[1] / values[0]:.2f}x" if min(values) > 1 else " | |"
-        lines.append(f"| {label} | {cells}{ratio} |")
+        # no ratio of two numbers within the noise of a difference
+        ratios = "".join(f" | {v / values[0]:.2f}x" if min(values[0], v) > 1 else " |"
+                         for v in values[1:])
+        lines.append(f"| {label} | {cells}{ratios} |")
 
     ns = [{k: r[k] / r["events"] * 1e9 for k, _ in STAGES} for _, r in results]
     for i, (key, label) in enumerate(STAGES, 1):
@@ -345,9 +363,13 @@ def stage_table(results: list[tuple[str, dict]]) -> str:
         row(label, [n[a] - n[b] for n in ns])
     row("rate of the bound (2), M events/s", [1e3 / n["draws"] for n in ns])
     row("rate of `simulate` (6), M events/s", [1e3 / n["sim"] for n in ns])
+    played = {r["events"] for _, r in results}   # (other generators: other runs)
+    per_tree = "; ".join(f"{n}: {r['events']:,} events played, {r['rows'] / r['events']:.3f} "
+                         f"trace rows generated per event" for n, r in results)
     r = results[-1][1]
-    lines.append(f"\n{r['runs']} runs, {r['events']:,} events played, "
-                 f"{r['rows'] / r['events']:.3f} trace rows generated per event.")
+    lines.append(f"\n{r['runs']} runs, " + (f"{r['events']:,} events played, "
+                 f"{r['rows'] / r['events']:.3f} trace rows generated per event."
+                 if len(played) == 1 else per_tree + "."))
     return "\n".join(lines) + "\n"
 
 
@@ -470,6 +492,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20000, help="runs of every timed stage")
     ap.add_argument("--repeat", type=int, default=3, help="best of this many calls per stage")
     ap.add_argument("--baseline", metavar="REV", help="also measure git revision REV")
+    ap.add_argument("--generators", nargs="+", choices=("pcg64dxsm", "sfc64"), default=[],
+                    help="also measure copies of this tree whose two engines draw from "
+                         "numpy's PCG64DXSM or SFC64 (benchmarks/generators.py)")
     ap.add_argument("--rules", action="store_true",
                     help="split the protocol of this tree by rule (perf)")
     ap.add_argument("--no-stages", action="store_true", help="with --rules: only the split")
@@ -485,6 +510,9 @@ def main() -> None:
         if args.baseline:
             sha = export_revision(args.baseline, Path(tmp) / "base")
             trees.insert(0, (sha, Path(tmp) / "base"))
+        for name in args.generators:
+            trees.append((f"this tree, {GENERATORS[name][0]}",
+                          generator_copy(ROOT, Path(tmp) / name, name)))
         print(f"scenario {SCENARIO}, seed {SEED}, {args.runs} runs, NUMBA_NUM_THREADS=1\n")
         for proto in args.protocol:
             cfg = {"scenario": SCENARIO, "seed": SEED, "protocol": proto, "runs": args.runs,
@@ -492,8 +520,12 @@ def main() -> None:
             print(f"### `{proto}`\n")
             results = [(None, None)]
             if not args.no_stages:
-                for _, tree in trees:
-                    child(tree, dict(cfg, runs=64, repeat=1))   # warm each tree's cache
+                for _, tree in trees:   # warm each tree's cache; check a copy's engines
+                    warm = child(tree, dict(cfg, runs=64, repeat=1,
+                                            engines=20 if args.generators else 0))
+                    if warm.get("engines_agree") is False:
+                        raise SystemExit(f"{tree}: the reference and numba engines' traces "
+                                         f"differ: its generators disagree")
                 results = [(name, child(tree, cfg)) for name, tree in trees]
                 for name, r in results:
                     if not r["draws_match"]:

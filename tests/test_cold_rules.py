@@ -190,3 +190,26 @@ def test_every_call_site_passes_as_many_values_as_its_rule_takes():
                 assert isinstance(node.args[2], ast.Tuple), (path.name, node.lineno)
                 seen.setdefault(slot, set()).add(len(node.args[2].elts))
     assert seen == {slot: {n} for slot, n in arity.items()}
+
+
+def test_the_loops_call_passes_its_values_in_the_loops_order():
+    """``drivers.play`` calls the event loop compiled apart (``cold.LOOP``) with 20
+    values by position; typing catches a missing or mistyped value, not two values of
+    one type swapped.  The values passed (the names inside ``arena(...)`` /
+    ``np.int64(...)`` / ``np.float64(...)``) are, in order, ``engine.play_run``'s
+    parameters (``I_array`` / ``D_array`` passed as ``I`` / ``D``), and the C
+    signature has one type per parameter."""
+    import ast
+    import inspect
+
+    from mdcd_lab.fast.kernels import engine
+
+    tree = ast.parse(inspect.getsource(drivers.play.py_func))
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                and getattr(n.func, "id", None) == "call_c_int64")
+    passed = [e.args[0].id for e in call.args[1].elts]
+    params = list(inspect.signature(engine.play_run.py_func).parameters)
+    assert passed == [{"I_array": "I", "D_array": "D"}.get(p, p) for p in params]
+    (slot, sig, func), = cold.LOOP.values()
+    assert func is engine.play_run.py_func and len(sig.args) == len(params)
+    assert slot == layout.IP_ADDR_PLAY_RUN

@@ -103,6 +103,13 @@ def _rule_cached(name: str) -> bool:
         return True
 
 
+def _loop_names() -> list[str]:
+    """The event loop compiled apart, as a cold rule's name (``kernels/cold.py``,
+    ``LOOP``): the kernels of the event loop call it."""
+    from .kernels import cold
+    return list(cold.LOOP)
+
+
 def kernel_cached(what: str) -> bool:
     """Whether the entry kernels of ``what`` (a key of ``EXPECTED``) are compiled in
     this process or found in numba's cache, for some signature.
@@ -118,7 +125,7 @@ def kernel_cached(what: str) -> bool:
         disps = _dispatchers(what)
     except Exception:   # numba missing or broken: the caller's import fails on its own
         return True
-    loop = [] if what == "generate" else ["play_run"]   # the event loop (cold.LOOP)
+    loop = [] if what == "generate" else _loop_names()
     return all(_cached(d) for d in disps) and all(map(_rule_cached, loop))
 
 
@@ -208,7 +215,7 @@ def ensure_compiled(disp: Any, args: tuple, what: str, sig: tuple | None = None,
     if sig in overloads:               # compiled or loaded in this process already
         return
     # a kernel of the event loop (``rules`` given) calls the loop compiled apart
-    loop = ["play_run"] if rules is not None else []   # (kernels/cold.py, LOOP)
+    loop = _loop_names() if rules is not None else []
     cold = not _cached(disp, sig) or not all(map(_rule_cached, loop))
     if cold and what not in _announced:
         LOGGER.warning(notice(what))
