@@ -342,10 +342,7 @@ def stage_table(results: list[tuple[str, dict]]) -> str:
     later tree's ratio to the first."""
     head = "| stage (1 thread) | " + " | ".join(f"{n}, ns/event" for n, _ in results)
     rule = "| --- |" + " ---: |" * len(results)
-    if len(results) == 2:
-        head += " | after / before"
-    else:
-        head += "".join(f" | {n} / {results[0][0]}" for n, _ in results[1:])
+    head += "".join(f" | {n} / {results[0][0]}" for n, _ in results[1:])
     rule += " ---: |" * (len(results) - 1)
     lines = [head + " |", rule]
 
