@@ -8,9 +8,9 @@ of numpy's own ``BitGenerator`` s, bit for bit, in the form the kernels use:
 * ``SFC64`` (Chris Doty-Humphrey's small fast chaotic generator: adds, a shift, a
   rotation, no multiplication), seeded as numpy seeds it: ``SeedSequence.generate_state
   (3, uint64)``, a counter of 1, then 12 discarded outputs (``sfc64_set_seed``);
-* ``PCG64DXSM`` (numpy's recommended upgrade of ``PCG64``: the same 128-bit state,
-  stepped by a 64-bit "cheap multiplier", the DXSM output on the state before the
-  step), seeded as ``PCG64`` is;
+* ``PCG64DXSM`` (numpy's variant of ``PCG64``: the same 128-bit state, stepped by a
+  64-bit "cheap multiplier", the DXSM output on the state before the step), seeded
+  as ``PCG64`` is;
 
 and ``PCG64`` itself through ``rng.pcg_next``.  Every generator has the same shape:
 a state of four ``uint64`` words, ``*_seed(words4)`` from the four words of
@@ -24,8 +24,9 @@ each against numpy.
 ``generator_copy`` makes a copy of the package whose two engines both draw from one
 of them (the numba engine through this module, copied into the package as
 ``kernels/altgen.py``; the reference through ``numpy.random.<BitGenerator>``), so that
-``benchmarks/stages.py --generators`` times the whole engine with it, after checking
-that the copy's two engines still give the same traces.
+``benchmarks/stages.py --generators`` (after checking that the copy's two engines
+give the same traces) and ``benchmarks/instructions.py --generators`` measure the
+whole engine with it.
 """
 
 from __future__ import annotations
@@ -247,21 +248,26 @@ def generator_copy(src: Path, dest: Path, name: str) -> Path:
     ``pcg_seed``, ``pcg_next`` and ``next_exponential`` are rebound to it, and the
     call sites of ``gen.py`` thread four state words instead of two.  The reference:
     ``traces/table.py`` seeds ``numpy.random.<BitGenerator>`` instead of ``PCG64``.
-    Every edit must match, or the copy is refused (the sources moved on).
+    Every edit must match, or the copy is refused (the sources moved on) and ``dest``
+    removed.
     """
     if name not in GENERATORS or name == "pcg64":
         raise ValueError(f"generator_copy: {name!r} is not one of 'pcg64dxsm', 'sfc64'")
     cls = GENERATORS[name][0]
     dest.mkdir(parents=True)
-    shutil.copytree(src / "mdcd_lab", dest / "mdcd_lab",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    kernels = dest / "mdcd_lab" / "fast" / "kernels"
-    shutil.copy(Path(__file__), kernels / "altgen.py")
-    short = "dxsm" if name == "pcg64dxsm" else name
-    with open(kernels / "rng.py", "a") as fh:
-        fh.write(_RNG_TAIL.format(cls=cls, short=short))
-    for pattern, repl, count in _GEN_EDITS:
-        _edit(kernels / "gen.py", pattern, repl, count)
-    _edit(dest / "mdcd_lab" / "traces" / "table.py", r"np\.random\.PCG64\(",
-          f"np.random.{cls}(", 1)
+    try:
+        shutil.copytree(src / "mdcd_lab", dest / "mdcd_lab",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        kernels = dest / "mdcd_lab" / "fast" / "kernels"
+        shutil.copy(Path(__file__), kernels / "altgen.py")
+        short = "dxsm" if name == "pcg64dxsm" else name
+        with open(kernels / "rng.py", "a") as fh:
+            fh.write(_RNG_TAIL.format(cls=cls, short=short))
+        for pattern, repl, count in _GEN_EDITS:
+            _edit(kernels / "gen.py", pattern, repl, count)
+        _edit(dest / "mdcd_lab" / "traces" / "table.py", r"np\.random\.PCG64\(",
+              f"np.random.{cls}(", 1)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
     return dest

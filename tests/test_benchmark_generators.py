@@ -20,7 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
 _spec = importlib.util.spec_from_file_location("mdcd_bench_generators",
                                                ROOT / "benchmarks" / "generators.py")
 generators = importlib.util.module_from_spec(_spec)
@@ -62,7 +61,7 @@ def test_an_unknown_generator_is_named():
 
 def test_a_copy_of_a_tree_whose_sources_moved_on_is_refused(tmp_path):
     """Every edit of ``generator_copy`` must match: a ``gen.py`` without the draws'
-    call sites stops the copy with the file named."""
+    call sites stops the copy with the file named, and leaves no half-made copy."""
     src = tmp_path / "src"
     (src / "mdcd_lab" / "fast" / "kernels").mkdir(parents=True)
     (src / "mdcd_lab" / "traces").mkdir(parents=True)
@@ -71,6 +70,7 @@ def test_a_copy_of_a_tree_whose_sources_moved_on_is_refused(tmp_path):
     (src / "mdcd_lab" / "traces" / "table.py").write_text("np.random.PCG64(s)\n")
     with pytest.raises(SystemExit, match=r"gen\.py.*matched 0 times"):
         generators.generator_copy(src, tmp_path / "copy", "sfc64")
+    assert not (tmp_path / "copy").exists()
 
 
 CHILD = r"""
