@@ -39,7 +39,8 @@ With ``--baseline REV`` the stages of git revision ``REV`` are measured too, bes
 whose two engines draw from numpy's ``SFC64`` / ``PCG64DXSM`` instead of ``PCG64``
 (``benchmarks/generators.py``) are measured too, after checking that each copy's
 reference and numba engines give the same traces; ``draws_only`` then draws from the
-copy's generator (every tree's draws go through the four-word kernels of that module).
+copy's generator (it threads four state words; a tree's own ``PCG64`` is wrapped to
+that shape).
 
 Usage::
 
@@ -71,7 +72,6 @@ from numba import njit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_engine import SCENARIO, SEED, export_revision  # noqa: E402
-from generators import GENERATORS, generator_copy  # noqa: E402
 
 STAGES = (("seed", "seeding (`rng.seed_state`, `rng.pcg_seed`)"),
           ("draws", "draws only, the bound (`draws_only`: seeding, every draw, category, "
@@ -103,11 +103,19 @@ def draws_only_factory():
 
     opts = dict(JIT, cache=False)   # the kernels' options (closures are not cached)
 
+    seed4, p_next, p_exp = rng.pcg_seed, rng.pcg_next, rng.next_exponential
     if hasattr(rng, "GENERATOR"):   # a generators.generator_copy: four-word kernels
-        seed4, nxt, nexp = rng.pcg_seed, rng.pcg_next, rng.next_exponential
-    else:                           # the engines' PCG64, in the four-word shape
-        import generators
-        seed4, nxt, nexp = generators.KERNELS["pcg64"]
+        nxt, nexp = p_next, p_exp
+    else:                           # the tree's own PCG64 (two words), in that shape
+        @njit(**opts)
+        def nxt(s0, s1, s2, s3):
+            s0, s1, x = p_next(s0, s1, s2, s3)
+            return s0, s1, s2, s3, x
+
+        @njit(**opts)
+        def nexp(s0, s1, s2, s3):
+            s0, s1, x = p_exp(s0, s1, s2, s3)
+            return s0, s1, s2, s3, x
     pick, dbl, seed_state = gen._pick, rng.to_double, rng.seed_state
     fh, ft, fl, fg, fc, fw = (int(layout.FP_HORIZON), int(layout.FP_TOTAL),
                               int(layout.FP_LAG), int(layout.FP_GROWTH), int(layout.FP_CUM0),
@@ -507,7 +515,8 @@ def main() -> None:
         if args.baseline:
             sha = export_revision(args.baseline, Path(tmp) / "base")
             trees.insert(0, (sha, Path(tmp) / "base"))
-        for name in args.generators:
+        for name in args.generators:   # (imported here: a child needs no generators.py)
+            from generators import GENERATORS, generator_copy
             trees.append((f"this tree, {GENERATORS[name][0]}",
                           generator_copy(ROOT, Path(tmp) / name, name)))
         print(f"scenario {SCENARIO}, seed {SEED}, {args.runs} runs, NUMBA_NUM_THREADS=1\n")
