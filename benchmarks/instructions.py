@@ -50,7 +50,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_engine import SCENARIO, SEED  # noqa: E402  (the benchmark scenario, one place)
-from generators import GENERATORS, generator_copy  # noqa: E402
 
 #: The marker callgrind dumps at: ``os.getppid`` (CPython's C function ``os_getppid``).
 MARKER = "os_getppid"
@@ -162,6 +161,7 @@ def main() -> None:
         if args.baseline:
             trees.insert(0, (args.baseline, export(args.baseline, Path(tmp))))
         for name in args.generators:   # (a tree's name: at most 12 characters)
+            from generators import GENERATORS, generator_copy  # (imports numba: only here)
             trees.append((GENERATORS[name][0], generator_copy(ROOT, Path(tmp) / name, name)))
         print(f"scenario {SCENARIO}, seed {SEED}, {args.runs} runs, NUMBA_NUM_THREADS=1")
         print(f"{'protocol':<14} {'tree':<12} {'events':>9} {'instructions':>14} "
