@@ -55,9 +55,9 @@ def _cli(args, cwd: Path, **kw) -> subprocess.CompletedProcess:
                           **kw)
 
 
-def _start(args, cwd: Path) -> subprocess.Popen:
+def _start(args, cwd: Path, stderr=subprocess.DEVNULL) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "mdcd_lab.cli", *map(str, args)], cwd=cwd,
-                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=stderr, text=True)
 
 
 def _commands(kind: str, d: Path) -> tuple[list, list, list[Path]]:
@@ -135,10 +135,8 @@ def test_two_writers_of_one_store_one_wins_and_nothing_is_mixed(baselines, tmp_p
     cmd = ["sweep", "study.toml", "--store", "store", "--quiet"]
     procs = {}
     for name in ("a", "b"):
-        procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "mdcd_lab.cli", *cmd, "--out", f"{name}.csv"],
-            cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True)
+        procs[name] = _start([*cmd, "--out", f"{name}.csv"], tmp_path,
+                             stderr=subprocess.PIPE)
         time.sleep(0.5)
     errs = {name: p.communicate(timeout=HANG_GUARD_S)[1] for name, p in procs.items()}
     codes = {name: p.returncode for name, p in procs.items()}
