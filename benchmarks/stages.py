@@ -312,6 +312,10 @@ else:   # "profile": replay under perf record, with a perf map of every compiled
                 syms += stages.elf_functions(lib._get_compiled_object(),
                                              cres.fndesc.llvm_func_name,
                                              lib.get_pointer_to_function)
+    from mdcd_lab.fast.kernels import cold
+    for c in cold._loaded.values():   # the event loop and the cold rules: C functions
+        syms += stages.elf_functions(c._library._get_compiled_object(), c.native_name,
+                                     c._library.get_pointer_to_function)
     syms.sort()
     with open(f"/tmp/perf-{os.getpid()}.map", "w") as fh:
         for a, size, name in syms:
@@ -447,7 +451,8 @@ def rule_profile(tree: Path, cfg: dict, tmp: Path, inline: bool) -> tuple[dict, 
     data = tmp / "perf.data"
     out = child(copy, dict(cfg, mode="profile"),
                 ("perf", "record", "-q", "-k", "mono", "-e", "cpu-clock:u", "-F", "2999",
-                 "-o", str(data), "--"), env={"NUMBA_CACHE_DIR": str(tmp / "cache")})
+                 "-o", str(data), "--"), env={"NUMBA_CACHE_DIR": str(tmp / "cache"),
+                                    "MDCD_LAB_COMPILE_HELPER": "0"})
     starts, ends, names = [], [], []
     for line in Path(out["map"]).read_text().splitlines():
         a, size, name = line.split(" ", 2)
