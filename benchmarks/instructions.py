@@ -28,6 +28,7 @@ Usage::
     python benchmarks/instructions.py --protocol mdcd-vector --runs 1000
     python benchmarks/instructions.py --baseline main --protocol mdcd mdcd-vector
     python benchmarks/instructions.py --generators pcg64dxsm sfc64   # issue 20, item 4
+    python benchmarks/instructions.py --baseline main --branches     # + mispredictions
     python benchmarks/instructions.py --recovery atomic --without notify_fifo \
         aware_of_validated drain_notifications twins_in_member_order   # issue 21's parts
 
@@ -95,34 +96,47 @@ def _child(tree: Path, cfg: dict, prefix: list[str]) -> dict:
     return out
 
 
-def _total_ir(path: Path) -> int:
-    """The instruction count (``Ir``) of one callgrind profile part."""
+def _totals(path: Path) -> dict[str, int]:
+    """The totals of one callgrind profile part, by event name: ``Ir`` (instructions)
+    and, with ``--branch-sim=yes``, ``Bc`` / ``Bcm`` (conditional branches / mispredicted)
+    and ``Bi`` / ``Bim`` (indirect branches / mispredicted)."""
     text = path.read_text()
-    m = re.search(r"^(?:totals|summary):\s+(\d+)", text, re.M)
-    if m is None:
+    names = re.search(r"^events:\s+(.+)$", text, re.M)
+    m = re.search(r"^(?:totals|summary):\s+([\d ]+)$", text, re.M)
+    if m is None or names is None:
         raise SystemExit(f"no instruction total in {path}")
-    return int(m.group(1))
+    keys = names.group(1).split()
+    values = [int(v) for v in m.group(1).split()]
+    values += [0] * (len(keys) - len(values))   # (trailing zero costs may be left out)
+    return dict(zip(keys, values, strict=True))
 
 
-def measure(tree: Path, protocol: str, runs: int, variant: dict | None = None) -> dict:
+def measure(tree: Path, protocol: str, runs: int, variant: dict | None = None,
+            branches: bool = False) -> dict:
     """Instructions per event of ``simulate(runs)`` in ``tree`` (its numba cache warmed);
     ``variant``: ``recovery`` (a ``Scenario.recovery``) and ``without`` (rule switches
-    turned off), for this tree only."""
+    turned off), for this tree only; ``branches``: also the branches callgrind's branch
+    predictor model mispredicts (``--branch-sim=yes``), per event."""
     cfg = {"scenario": SCENARIO, "seed": SEED, "protocol": protocol, "runs": runs,
            **(variant or {})}
     _child(tree, dict(cfg, runs=16), [])   # warm the tree's numba cache, outside valgrind
     with tempfile.TemporaryDirectory(prefix="mdcd-callgrind-") as tmp:
         base = Path(tmp) / "cg.out"
-        out = _child(tree, cfg, ["valgrind", "--tool=callgrind", "--dump-instr=no",
+        sim = ["--branch-sim=yes"] if branches else []
+        out = _child(tree, cfg, ["valgrind", "--tool=callgrind", "--dump-instr=no", *sim,
                                  f"--dump-before={MARKER}", f"--callgrind-out-file={base}"])
         parts = sorted(Path(tmp).glob("cg.out*"), key=lambda p: int(p.name.rsplit(".", 1)[-1])
                        if p.name.rsplit(".", 1)[-1].isdigit() else 1 << 30)
         if len(parts) != 3:
             raise SystemExit(f"expected 3 profile parts (before, the call, after), got "
                              f"{[p.name for p in parts]}: does something else call {MARKER}?")
-        ir = _total_ir(parts[1])
-    return {"protocol": protocol, "runs": out["runs"], "events": out["events"],
-            "instructions": ir, "per_event": ir / out["events"]}
+        totals = _totals(parts[1])
+    ir = totals["Ir"]
+    res = {"protocol": protocol, "runs": out["runs"], "events": out["events"],
+           "instructions": ir, "per_event": ir / out["events"]}
+    if branches:
+        res["mispredicted"] = (totals["Bcm"] + totals["Bim"]) / out["events"]
+    return res
 
 
 def export(rev: str, dest: Path) -> Path:
@@ -143,6 +157,9 @@ def main() -> None:
     ap.add_argument("--generators", nargs="+", choices=("pcg64dxsm", "sfc64"), default=[],
                     help="also measure copies of this tree whose two engines draw from "
                          "numpy's PCG64DXSM or SFC64 (benchmarks/generators.py)")
+    ap.add_argument("--branches", action="store_true",
+                    help="also count the mispredicted branches per event (callgrind's "
+                         "branch predictor model, --branch-sim=yes; a model, not the CPU)")
     ap.add_argument("--recovery", choices=("executed", "atomic"),
                     help="Scenario.recovery of the measured runs (this tree only)")
     ap.add_argument("--without", nargs="+", default=[], metavar="SWITCH",
@@ -164,16 +181,22 @@ def main() -> None:
             from generators import GENERATORS, generator_copy  # (imports numba: only here)
             trees.append((GENERATORS[name][0], generator_copy(ROOT, Path(tmp) / name, name)))
         print(f"scenario {SCENARIO}, seed {SEED}, {args.runs} runs, NUMBA_NUM_THREADS=1")
+        miss = f" {'mispredicted':>12} {'ratio':>7}" if args.branches else ""
         print(f"{'protocol':<14} {'tree':<12} {'events':>9} {'instructions':>14} "
-              f"{'per event':>10} {'ratio':>7}")
+              f"{'per event':>10} {'ratio':>7}{miss}")
         for proto in args.protocol:
             first = None
             for name, tree in trees:
-                r = measure(tree, proto, args.runs, variant)
-                ratio = "" if first is None else f"{r['per_event'] / first:7.4f}"
-                first = r["per_event"] if first is None else first
+                r = measure(tree, proto, args.runs, variant, args.branches)
+                ratio = "" if first is None else f"{r['per_event'] / first['per_event']:7.4f}"
+                miss = ""
+                if args.branches:
+                    m_ratio = ("" if first is None else
+                               f"{r['mispredicted'] / first['mispredicted']:7.4f}")
+                    miss = f" {r['mispredicted']:>12.2f} {m_ratio:>7}"
+                first = r if first is None else first
                 print(f"{proto:<14} {name:<12} {r['events']:>9} {r['instructions']:>14} "
-                      f"{r['per_event']:>10.1f} {ratio:>7}", flush=True)
+                      f"{r['per_event']:>10.1f} {ratio:>7}{miss}", flush=True)
 
 
 if __name__ == "__main__":

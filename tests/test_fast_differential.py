@@ -221,3 +221,30 @@ def test_replay_all_hand_written_together():
 def test_replay_empty_trace():
     s = Scenario()
     assert len(engines_agree(s, "mdcd", trace=_trace([]))) == 0
+
+
+@pytest.mark.parametrize("protocol", ["mdcd", "mdcd-vector", "coordinated"])
+def test_many_messages_in_flight(protocol, monkeypatch):
+    """A channel delay six times the benchmark's: the numba engine's event heap passes
+    from its sorted shape to the binary heap and back (``heap.heap_push``, past
+    ``HEAP_SORTED_MAX`` items) and the two engines still agree."""
+    import heapq
+
+    from mdcd_lab.fast.kernels.layout import HEAP_SORTED_MAX
+    from mdcd_lab.reference import state as ref_state
+
+    largest = [0]
+
+    class CountingHeapq:   # the reference's heap, its largest size noted
+        heappop = staticmethod(heapq.heappop)
+
+        @staticmethod
+        def heappush(heap, item):
+            heapq.heappush(heap, item)
+            largest[0] = max(largest[0], len(heap))
+
+    monkeypatch.setattr(ref_state, "heapq", CountingHeapq)
+    s = Scenario(n_low=2, n_act=4, horizon=30.0, latency=3.0, shadow_lag=0.5,
+                 fault_rate=0.01, at_coverage=0.8)
+    engines_agree(s, protocol, runs=6, seed=7)
+    assert largest[0] > 2 * HEAP_SORTED_MAX   # the heap shape was reached

@@ -13,6 +13,7 @@ from ...constants import ACT, HEAP_DELIVER, LOW
 from .._config import JIT_HOT, JIT_NORC
 from .common import end_failed, notify, pending_recovery
 from .families import validate
+from .heap import heap_push
 from .layout import (
     FP_COMPENSATION,
     FP_COVERAGE,
@@ -38,7 +39,7 @@ from .layout import (
     wr,
 )
 from .levels import lv_bytes, lv_snap
-from .state import heap_push, new_msg, od_append, role_of
+from .state import new_msg, od_append, role_of
 
 
 @njit(**JIT_NORC)

@@ -22,6 +22,7 @@ from numba import njit
 
 from ...constants import ACT, HEAP_NOTIFY, OUT_FAILED, OUT_RECOVERED, SDW
 from .._config import JIT_NORC
+from .heap import heap_push
 from .layout import (
     CK_NRECV,
     CO_OK,
@@ -99,7 +100,7 @@ from .layout import (
     wr,
 )
 from .levels import lv_join, lv_snap, lv_vector
-from .state import heap_push, role_of
+from .state import role_of
 
 
 @njit(**JIT_NORC)

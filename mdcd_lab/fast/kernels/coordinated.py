@@ -14,6 +14,7 @@ from numba import njit
 from ...constants import ACT, HEAP_TIMER, LOW, SDW
 from .._config import JIT_NORC
 from .common import application_msg_reception, begin_recovery, clear_restore, record_takeover
+from .heap import heap_push
 from .layout import (
     CK_NRECV,
     CK_NSENT,
@@ -95,7 +96,6 @@ from .state import (
     change_ckpts,
     change_logs,
     check_unsafe,
-    heap_push,
     list_remove_le,
     role_of,
     save_state,

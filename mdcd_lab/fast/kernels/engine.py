@@ -51,6 +51,7 @@ from .families import (
     start,
 )
 from .gen import need_dropped, primary_first
+from .heap import heap_pop, heap_top
 from .layout import (
     ERR_MORE_ROWS,
     F_DELAY_MAX,
@@ -63,7 +64,6 @@ from .layout import (
     FP_GUARD_END,
     FP_HORIZON,
     H_DLD,
-    H_HT,
     H_IT,
     H_MS,
     H_NPN,
@@ -176,7 +176,7 @@ from .layout import (
 from .levels import lv_owned, lv_reset, lv_run_row, lv_vector
 from .low import fault, low_output, low_send
 from .sdw import defer_row, make_twin, member_event, number_twin, sdw_send, twin_row
-from .state import change_logs, heap_pop, q_floats, role_of
+from .state import change_logs, q_floats, role_of
 from .unguarded import play_unguarded
 
 
@@ -263,8 +263,7 @@ def drain(I, D, until):
     would cost compile time for little (one call per row, not per item).
     """
     # reads the heap, IT; writes F.now, the heap, what the handlers write
-    ht = rd(I, H_HT)
-    while rd(I, R0 + R_HN) > 0 and rd(D, ht) <= until and rd(I, R0 + R_ENDED) == 0:
+    while rd(I, R0 + R_HN) > 0 and heap_top(I, D) <= until and rd(I, R0 + R_ENDED) == 0:
         t, seq = heap_pop(I, D)
         wr(D, F_NOW, t)
         code = rd(I, rd(I, H_IT) + seq)
@@ -303,7 +302,7 @@ def window(I, D):
         return
     if is_quiet(I, D):
         call_rule(I, IP_ADDR_END_WINDOW, (I, D, np.int64(1)))
-    elif rd(I, R0 + R_HN) > 0 and rd(D, rd(I, H_HT)) > window_cap(I, D):
+    elif rd(I, R0 + R_HN) > 0 and heap_top(I, D) > window_cap(I, D):
         call_rule(I, IP_ADDR_END_WINDOW, (I, D, np.int64(0)))
 
 
@@ -445,7 +444,6 @@ def play_run(I_array, D_array, token,
     a = np.int64(0)
     b = np.int64(0)
     n_events = np.int64(0)
-    ht = rd(I, H_HT)
     guarded = rd(I, IP_UNGUARDED) == 0
     while guarded:
         if need_dropped(a, b, n_p, n_w, more):
@@ -462,7 +460,7 @@ def play_run(I_array, D_array, token,
             a += 1
         else:
             b += 1
-        if rd(I, R0 + R_HN) > 0 and rd(D, ht) <= t:
+        if rd(I, R0 + R_HN) > 0 and heap_top(I, D) <= t:
             drain(I, D, t)
             if rd(I, R0 + R_ENDED) != 0:
                 break

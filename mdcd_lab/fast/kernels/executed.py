@@ -28,6 +28,7 @@ from .._config import JIT_HOT, JIT_NORC
 from .act import act_output_copy, od_row
 from .common import application_msg_reception, validated_now
 from .families import discards, drain_notifications, receive, restore_point, suppresses, validate
+from .heap import heap_push
 from .layout import (
     CK_ERR,
     CK_LEVEL_BEFORE,
@@ -163,7 +164,6 @@ from .state import (
     change_ckpts,
     change_logs,
     fifo_arrival,
-    heap_push,
     list_keep,
     q_new,
     q_pop,

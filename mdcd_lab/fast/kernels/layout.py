@@ -98,9 +98,9 @@ HDR = N_IP + 38
  # executed recovery (kernels/executed.py) and the queues of R4 and the two-phase recovery
  R_NQE, R_PENDING_TRIGGER, R_RECOVERING, R_RELEASED, R_RELEASE_SENT, R_N_NOTICES,
  R_N_STOPPED, R_V_STAR, R_EXT_STAR, R_LINE, R_HELD_N, R_POST_ERR, R_ORIG_MAX,
- R_DT_MAX) = range(43)
+ R_DT_MAX, R_HEAP_TREE) = range(44)
 #: The integer-valued metrics follow the run state: ``R0 + R_M0 + k`` is INT_METRICS[k].
-R_M0 = 43
+R_M0 = 44
 N_OUT_I = len(INT_METRICS)
 N_R = R_M0 + N_OUT_I
 R0 = HDR
@@ -185,11 +185,15 @@ ERR_MORE_ROWS = 3
 #: (its address slot is 0): a bug of ``drivers`` / ``cold.needed``.
 ERR_NO_RULE = 4
 
-#: An item of the event heap, ``IT[seq]`` (``state.heap_push``), holds
+#: An item of the event heap, ``IT[seq]`` (``heap.heap_push``), holds
 #: ``payload << HEAP_BITS | kind``: its kind (``HEAP_DELIVER``, ``HEAP_NOTIFY``,
 #: ``HEAP_TIMER``, ``HEAP_NOTICE``, ``HEAP_RELEASE`` of ``mdcd_lab.constants``, as in
 #: the reference's heap) in the low bits.
 HEAP_BITS, HEAP_KIND_MASK = 3, 7
+#: The event heap is an array sorted from the latest item to the earliest while it holds
+#: at most ``HEAP_SORTED_MAX`` items, a binary heap above (``R_HEAP_TREE`` = 1) until a
+#: pop leaves ``HEAP_SORTED_BACK`` (``heap.heap_push``).
+HEAP_SORTED_MAX, HEAP_SORTED_BACK = 32, 8
 
 # -- metric slots, generated from metrics.py ---------------------------------------------
 _DEFAULTS = {m.name: m.default for m in ENGINE_METRICS}

@@ -13,6 +13,7 @@ from numba import njit
 from ...constants import ACT, HEAP_DELIVER
 from .._config import JIT_HOT, JIT_NORC
 from .common import application_msg_reception, end_failed, notify, pending_recovery
+from .heap import heap_push
 from .layout import (
     CO_LEVEL,
     CO_OK,
@@ -53,7 +54,7 @@ from .layout import (
     wr,
 )
 from .levels import lv_bytes, lv_join, lv_set, lv_snap, lv_unit, lv_vector
-from .state import heap_push, new_msg, role_of
+from .state import new_msg, role_of
 
 
 @njit(**JIT_NORC)

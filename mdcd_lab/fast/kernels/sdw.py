@@ -21,6 +21,7 @@ from ...constants import ACT, HEAP_DELIVER, KIND_OUTPUT, SDW
 from .._config import JIT_HOT, JIT_NORC
 from .common import end_failed
 from .families import receive, suppresses
+from .heap import heap_push
 from .layout import (
     ERR_CAPACITY,
     F_NOW,
@@ -97,7 +98,6 @@ from .layout import (
 from .levels import lv_bytes, lv_leq, lv_snap, lv_unit, lv_vector
 from .state import (
     change_logs,
-    heap_push,
     list_append,
     member_of,
     new_msg,

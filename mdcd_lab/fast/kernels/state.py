@@ -1,8 +1,6 @@
 """``reference/state.py``'s ``Run`` methods over the arenas.
 
-``role_of`` (``Run.role``), the event heap (``heap_push`` /
-``heap_pop``: an array binary heap of ``(t, seq)`` with ``IT[seq] = payload *
-2 + kind``), ``new_msg``, the log and checkpoint counters
+``role_of`` (``Run.role``), ``new_msg``, the log and checkpoint counters
 (``change_logs``, ``change_ckpts``), ``check_unsafe``, the pool
 lists (``list_append``, ``list_remove_le``) and
 ``application_msg_reception`` (a message consumed) and
@@ -32,21 +30,16 @@ from .layout import (
     F_LOG_AREA,
     F_LOG_T,
     F_NOW,
-    H_CAP_H,
     H_CAP_M,
     H_CAP_QE,
     H_CAP_R,
     H_CK,
     H_DLD,
     H_DQE,
-    H_HS,
-    H_HT,
-    H_IT,
     H_MS,
     H_NPROCS,
     H_OD,
     H_QE,
-    HEAP_BITS,
     IP_FIFO_NOTES,
     IP_NACT,
     IP_NLOW,
@@ -89,13 +82,11 @@ from .layout import (
     R0,
     R_CK_NOW,
     R_ERROR,
-    R_HN,
     R_LOG_R,
     R_LOG_S,
     R_NMSG,
     R_NOD,
     R_NQE,
-    R_SEQ,
     pp,
     rd,
     wr,
@@ -181,74 +172,6 @@ def save_state(I, D, c, p, index, before, ordinal):
     wr(I, row + CK_ORD, ordinal)
     wr(I, row + CK_STAMP, np.int64(0))
     wr(D, D_CKT + c, rd(D, F_NOW))
-
-
-@njit(**JIT_NORC)
-def heap_push(I, D, t, kind, payload):
-    """``Run.push``: ``heapq.heappush(heap, (t, seq, kind, payload))``, the item kept as
-    ``IT[seq] = payload << HEAP_BITS | kind``."""
-    # reads R.seq, R.hn; writes IT[seq], the heap (HS, HT)
-    seq = rd(I, R0 + R_SEQ)
-    n = rd(I, R0 + R_HN)
-    if seq >= rd(I, H_CAP_H):
-        wr(I, R0 + R_ERROR, ERR_CAPACITY)
-        return
-    wr(I, rd(I, H_IT) + seq, (payload << HEAP_BITS) | kind)
-    wr(I, R0 + R_SEQ, seq + 1)
-    hs = rd(I, H_HS)
-    ht = rd(I, H_HT)
-    i = n
-    while i > 0:
-        parent = (i - 1) >> 1
-        pt = rd(D, ht + parent)
-        ps = rd(I, hs + parent)
-        # (t, seq) < (pt, ps), without a second branch
-        if (t < pt) | ((t == pt) & (seq < ps)):
-            wr(D, ht + i, pt)
-            wr(I, hs + i, ps)
-            i = parent
-        else:
-            break
-    wr(D, ht + i, t)
-    wr(I, hs + i, seq)
-    wr(I, R0 + R_HN, n + 1)
-
-
-@njit(**JIT_NORC)
-def heap_pop(I, D):
-    """Remove the smallest (t, seq) and return it."""
-    # reads and writes the heap (HS, HT), R.hn
-    hs = rd(I, H_HS)
-    ht = rd(I, H_HT)
-    t0 = rd(D, ht)
-    s0 = rd(I, hs)
-    n = rd(I, R0 + R_HN) - 1
-    wr(I, R0 + R_HN, n)
-    if n > 0:
-        t = rd(D, ht + n)
-        s = rd(I, hs + n)
-        i = 0
-        c = 1
-        while c < n:
-            tc = rd(D, ht + c)
-            sc = rd(I, hs + c)
-            if c + 1 < n:
-                t2 = rd(D, ht + c + 1)
-                s2 = rd(I, hs + c + 1)
-                right = (t2 < tc) | ((t2 == tc) & (s2 < sc))
-                c = c + 1 if right else c
-                tc = t2 if right else tc
-                sc = s2 if right else sc
-            if (tc < t) | ((tc == t) & (sc < s)):
-                wr(D, ht + i, tc)
-                wr(I, hs + i, sc)
-                i = c
-                c = 2 * i + 1
-            else:
-                break
-        wr(D, ht + i, t)
-        wr(I, hs + i, s)
-    return t0, s0
 
 
 @njit(**JIT_NORC)

@@ -16,10 +16,10 @@ from ...constants import ABSENT, HEAP_DELIVER, KIND_FAULT, KIND_OUTPUT, SDW
 from .._config import JIT_NORC
 from .common import end_failed
 from .gen import need_dropped, primary_first
+from .heap import heap_pop, heap_push, heap_top
 from .layout import (
     F_NOW,
     FP_HORIZON,
-    H_HT,
     H_IT,
     H_MS,
     HEAP_BITS,
@@ -37,7 +37,7 @@ from .layout import (
     wr,
 )
 from .low import fault
-from .state import heap_pop, heap_push, new_msg, role_of
+from .state import new_msg, role_of
 
 
 @njit(**JIT_NORC)
@@ -52,8 +52,7 @@ def serving(I, p):
 def drain_unguarded(I, D, until):
     """``unguarded._drain``: deliveries due by ``until`` change the ground truth only."""
     # reads the heap, IT, MS[mid]; writes F.now, the heap, P[dst].err
-    ht = rd(I, H_HT)
-    while rd(I, R0 + R_HN) > 0 and rd(D, ht) <= until:
+    while rd(I, R0 + R_HN) > 0 and heap_top(I, D) <= until:
         t, seq = heap_pop(I, D)
         wr(D, F_NOW, t)
         code = rd(I, rd(I, H_IT) + seq)
@@ -74,7 +73,6 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w, m
     """
     # reads the run's rows from a, b; writes M.phase, F.now, P err, MS, heap, M.t_end
     wr(I, R0 + M_PHASE, np.int64(1))
-    ht = rd(I, H_HT)
     n_rows = 0
     while True:
         if need_dropped(a, b, n_p, n_w, more):
@@ -92,7 +90,7 @@ def play_unguarded(I, D, a, b, p_t, p_kind, p_src, p_dst, p_td, n_p, w_t, n_w, m
             dst = p_dst[a]
             td = p_td[a]
             a += 1
-        if rd(I, R0 + R_HN) > 0 and rd(D, ht) <= t:
+        if rd(I, R0 + R_HN) > 0 and heap_top(I, D) <= t:
             drain_unguarded(I, D, t)
         wr(D, F_NOW, t)
         n_rows += 1
