@@ -1,4 +1,4 @@
-"""The event heap's two shapes timed against each other: why ``HEAP_SORTED_MAX`` is 32.
+"""The event heap's two shapes timed against each other: why ``HEAP_SORTED_MAX`` is 64.
 
 The numba engine keeps the items ``(t, seq)`` of its event heap (``heap.heap_push`` /
 ``heap_pop``) as an array sorted from the latest to the earliest while there are at
@@ -13,7 +13,7 @@ push and pop; the ratio is the measure (the machine's speed varies).
 
 Usage::
 
-    python benchmarks/heap_shapes.py                 # sizes 9 16 24 32 64 128
+    python benchmarks/heap_shapes.py                 # sizes 9 16 32 48 63 64 128
     python benchmarks/heap_shapes.py --sizes 9 32 --ops 2000000 --repeat 5
 """
 
@@ -75,7 +75,7 @@ def steady(I, D, size, delays, tree):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[9, 16, 24, 32, 64, 128])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[9, 16, 32, 48, 63, 64, 128])
     ap.add_argument("--ops", type=int, default=3_000_000, help="pushes and pops per call")
     ap.add_argument("--repeat", type=int, default=3, help="best of this many calls")
     args = ap.parse_args()

@@ -29,6 +29,7 @@ Usage::
     python benchmarks/instructions.py --baseline main --protocol mdcd mdcd-vector
     python benchmarks/instructions.py --generators pcg64dxsm sfc64   # issue 20, item 4
     python benchmarks/instructions.py --baseline main --branches     # + mispredictions
+    python benchmarks/instructions.py --baseline main --latency 2.0  # a larger event heap
     python benchmarks/instructions.py --recovery atomic --without notify_fifo \
         aware_of_validated drain_notifications twins_in_member_order   # issue 21's parts
 
@@ -112,12 +113,14 @@ def _totals(path: Path) -> dict[str, int]:
 
 
 def measure(tree: Path, protocol: str, runs: int, variant: dict | None = None,
-            branches: bool = False) -> dict:
+            branches: bool = False, latency: float | None = None) -> dict:
     """Instructions per event of ``simulate(runs)`` in ``tree`` (its numba cache warmed);
     ``variant``: ``recovery`` (a ``Scenario.recovery``) and ``without`` (rule switches
     turned off), for this tree only; ``branches``: also the branches callgrind's branch
-    predictor model mispredicts (``--branch-sim=yes``), per event."""
-    cfg = {"scenario": SCENARIO, "seed": SEED, "protocol": protocol, "runs": runs,
+    predictor model mispredicts (``--branch-sim=yes``), per event; ``latency``: the
+    scenario's channel latency instead of the benchmark's."""
+    scenario = SCENARIO if latency is None else dict(SCENARIO, latency=latency)
+    cfg = {"scenario": scenario, "seed": SEED, "protocol": protocol, "runs": runs,
            **(variant or {})}
     _child(tree, dict(cfg, runs=16), [])   # warm the tree's numba cache, outside valgrind
     with tempfile.TemporaryDirectory(prefix="mdcd-callgrind-") as tmp:
@@ -166,7 +169,12 @@ def main() -> None:
                     help="rule switches turned off, e.g. the readings notify_fifo "
                          "aware_of_validated drain_notifications twins_in_member_order "
                          "(this tree only)")
+    ap.add_argument("--latency", type=float,
+                    help="the scenario's channel latency instead of the benchmark's (every "
+                         "tree; a longer delay keeps more messages in the event heap)")
     args = ap.parse_args()
+    if args.latency is not None and not args.latency > 0:
+        ap.error("--latency must be > 0")
     variant = {"recovery": args.recovery, "without": args.without}
     if (args.baseline or args.generators) and (args.recovery or args.without):
         raise SystemExit("--recovery and --without measure this tree only: drop --baseline "
@@ -180,14 +188,15 @@ def main() -> None:
         for name in args.generators:   # (a tree's name: at most 12 characters)
             from generators import GENERATORS, generator_copy  # (imports numba: only here)
             trees.append((GENERATORS[name][0], generator_copy(ROOT, Path(tmp) / name, name)))
-        print(f"scenario {SCENARIO}, seed {SEED}, {args.runs} runs, NUMBA_NUM_THREADS=1")
+        scenario = SCENARIO if args.latency is None else dict(SCENARIO, latency=args.latency)
+        print(f"scenario {scenario}, seed {SEED}, {args.runs} runs, NUMBA_NUM_THREADS=1")
         miss = f" {'mispredicted':>12} {'ratio':>7}" if args.branches else ""
         print(f"{'protocol':<14} {'tree':<12} {'events':>9} {'instructions':>14} "
               f"{'per event':>10} {'ratio':>7}{miss}")
         for proto in args.protocol:
             first = None
             for name, tree in trees:
-                r = measure(tree, proto, args.runs, variant, args.branches)
+                r = measure(tree, proto, args.runs, variant, args.branches, args.latency)
                 ratio = "" if first is None else f"{r['per_event'] / first['per_event']:7.4f}"
                 miss = ""
                 if args.branches:

@@ -225,7 +225,7 @@ def test_replay_empty_trace():
 
 @pytest.mark.parametrize("protocol", ["mdcd", "mdcd-vector", "coordinated"])
 def test_many_messages_in_flight(protocol, monkeypatch):
-    """A channel delay six times the benchmark's: the numba engine's event heap passes
+    """A channel delay twelve times the benchmark's: the numba engine's event heap passes
     from its sorted shape to the binary heap and back (``heap.heap_push``, past
     ``HEAP_SORTED_MAX`` items) and the two engines still agree."""
     import heapq
@@ -244,7 +244,7 @@ def test_many_messages_in_flight(protocol, monkeypatch):
             largest[0] = max(largest[0], len(heap))
 
     monkeypatch.setattr(ref_state, "heapq", CountingHeapq)
-    s = Scenario(n_low=2, n_act=4, horizon=30.0, latency=3.0, shadow_lag=0.5,
+    s = Scenario(n_low=2, n_act=4, horizon=30.0, latency=6.0, shadow_lag=0.5,
                  fault_rate=0.01, at_coverage=0.8)
     engines_agree(s, protocol, runs=6, seed=7)
     assert largest[0] > 2 * HEAP_SORTED_MAX   # the heap shape was reached

@@ -45,10 +45,10 @@ def heap_push(I, D, t, kind, payload):
     above that, a binary heap (the sorted array read backwards is one), until a pop
     leaves ``HEAP_SORTED_BACK`` items, which are sorted again.  Either way the items come
     out in ``heapq``'s order, the smallest ``(t, seq)`` first (``heap_top``); the
-    sorted array takes 0.6x-0.7x the time of the heap at 9 to 24 items (no unpredictable
-    branch per level), the heap less at hundreds (``benchmarks/heap_shapes.py``,
-    docs/scaling.md).  A new item's ``seq``
-    is the largest so far, so it goes after every item of its ``t``."""
+    sorted array takes 0.6x-0.8x the time of the heap at 9 to 63 items (no unpredictable
+    branch per level), the heap less from about a hundred (``benchmarks/heap_shapes.py``,
+    docs/scaling.md).  A new item's ``seq`` is the largest so far, so it goes after
+    every item of its ``t``."""
     # reads R.seq, R.hn, R.heap_tree; writes IT[seq], the heap (HS, HT), R.heap_tree
     seq = rd(I, R0 + R_SEQ)
     n = rd(I, R0 + R_HN)

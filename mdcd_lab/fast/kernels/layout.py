@@ -193,7 +193,7 @@ HEAP_BITS, HEAP_KIND_MASK = 3, 7
 #: The event heap is an array sorted from the latest item to the earliest while it holds
 #: at most ``HEAP_SORTED_MAX`` items, a binary heap above (``R_HEAP_TREE`` = 1) until a
 #: pop leaves ``HEAP_SORTED_BACK`` (``heap.heap_push``).
-HEAP_SORTED_MAX, HEAP_SORTED_BACK = 32, 8
+HEAP_SORTED_MAX, HEAP_SORTED_BACK = 64, 8
 
 # -- metric slots, generated from metrics.py ---------------------------------------------
 _DEFAULTS = {m.name: m.default for m in ENGINE_METRICS}
