@@ -7,7 +7,7 @@ times the engine's own kernels in a steady state of ``size`` items (push an item
 ``Exp(1)`` after the last one popped, then pop the earliest; as deliveries are pushed
 and popped), once with the shapes as shipped and once held in the binary heap
 (``R_HEAP_TREE`` set and the sort back never reached: the state's thresholds are
-constants, so a size below ``HEAP_SORTED_BACK`` is timed in the shipped shape only).
+constants, so a size up to ``HEAP_SORTED_BACK`` is timed in the shipped shape only).
 Both runs pop the same items (checked).  One process, best of ``--repeat``, ns per
 push and pop; the ratio is the measure (the machine's speed varies).
 
