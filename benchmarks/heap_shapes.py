@@ -28,31 +28,15 @@ import numpy as np
 from numba import njit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mdcd_lab.fast.kernels.heap import heap_pop, heap_push  # noqa: E402
+from mdcd_lab.fast.kernels.heap import heap_arenas, heap_pop, heap_push  # noqa: E402
 from mdcd_lab.fast.kernels.layout import (  # noqa: E402
-    H_CAP_H,
-    H_HS,
-    H_HT,
-    H_IT,
-    HDR,
     HEAP_SORTED_BACK,
     HEAP_SORTED_MAX,
-    N_R,
     R0,
     R_HEAP_TREE,
     R_HN,
     R_SEQ,
 )
-
-
-def arenas(cap: int) -> tuple[np.ndarray, np.ndarray]:
-    """The header slots and run fields the heap's kernels use, room for ``cap`` pushes."""
-    I = np.zeros(HDR + N_R + 2 * cap, dtype=np.int64)
-    I[H_HS] = HDR + N_R
-    I[H_IT] = HDR + N_R + cap
-    I[H_HT] = 0
-    I[H_CAP_H] = cap
-    return I, np.zeros(cap)
 
 
 @njit
@@ -83,7 +67,7 @@ def main() -> None:
         raise SystemExit("--sizes must be positive, --ops larger than every size, "
                          "--repeat at least 1")
     delays = np.random.default_rng(2026).exponential(size=args.ops)
-    I, D = arenas(args.ops + 1)
+    I, D = heap_arenas(args.ops + 1)
     steady(I, D, 4, delays[:100], 0)   # compile
     print(f"HEAP_SORTED_MAX {HEAP_SORTED_MAX}, HEAP_SORTED_BACK {HEAP_SORTED_BACK}, "
           f"{args.ops:,} pushes and pops, best of {args.repeat}")

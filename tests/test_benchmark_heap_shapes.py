@@ -18,7 +18,7 @@ _spec.loader.exec_module(shapes)
 
 def test_both_shapes_pop_the_same_items_at_every_size():
     delays = np.random.default_rng(7).exponential(size=5000)
-    I, D = shapes.arenas(len(delays) + 1)
+    I, D = shapes.heap_arenas(len(delays) + 1)
     for size in (1, 9, HEAP_SORTED_MAX - 1, HEAP_SORTED_MAX, 100):
         sums = {tree: shapes.steady(I, D, size, delays, tree) for tree in (0, 1)}
         assert sums[0] == sums[1] > 0, size

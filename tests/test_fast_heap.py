@@ -10,34 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from mdcd_lab.fast.kernels.heap import heap_pop, heap_push, heap_top
+from mdcd_lab.fast.kernels.heap import heap_arenas, heap_pop, heap_push, heap_top
 from mdcd_lab.fast.kernels.layout import (
-    H_CAP_H,
-    H_HS,
-    H_HT,
     H_IT,
-    HDR,
     HEAP_BITS,
     HEAP_KIND_MASK,
     HEAP_SORTED_BACK,
     HEAP_SORTED_MAX,
-    N_R,
     R0,
     R_ERROR,
     R_HEAP_TREE,
     R_HN,
 )
-
-
-def _arenas(cap):
-    """The header slots and run fields the heap's kernels use, and its three arrays."""
-    I = np.zeros(HDR + N_R + 2 * cap, dtype=np.int64)
-    D = np.zeros(cap)
-    I[H_HS] = HDR + N_R
-    I[H_IT] = HDR + N_R + cap
-    I[H_HT] = 0
-    I[H_CAP_H] = cap
-    return I, D
 
 
 @njit
@@ -62,7 +46,7 @@ def _play(I, D, ops, times, kinds, out_t, out_seq, out_code, out_top, out_tree):
 def _check(ops, times, kinds):
     """Play ``ops`` on the kernels and on ``heapq``; the pops, tops and sizes agree."""
     n = len(ops)
-    I, D = _arenas(n + 1)
+    I, D = heap_arenas(n + 1)
     out_t, out_seq, out_code = np.zeros(n), np.zeros(n, np.int64), np.zeros(n, np.int64)
     out_top, out_tree = np.zeros(n), np.zeros(n, np.int64)
     n_out = _play(I, D, np.asarray(ops, np.int64), np.asarray(times, float),
@@ -113,7 +97,7 @@ def test_random_pushes_and_pops_come_out_as_from_heapq(steps):
 
 
 def test_a_full_heap_sets_the_capacity_error_and_keeps_its_items():
-    I, D = _arenas(3)
+    I, D = heap_arenas(3)
     ops = np.array([1, 1, 1, 1], np.int64)
     n = 4
     out = [np.zeros(n), np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n),

@@ -20,9 +20,11 @@ from .layout import (
     H_HS,
     H_HT,
     H_IT,
+    HDR,
     HEAP_BITS,
     HEAP_SORTED_BACK,
     HEAP_SORTED_MAX,
+    N_R,
     R0,
     R_ERROR,
     R_HEAP_TREE,
@@ -202,3 +204,20 @@ def heap_pop_tree(I, D, n):
     if n <= HEAP_SORTED_BACK:
         heap_sort_back(I, D, n)
     return t0, s0
+
+
+def heap_arenas(cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Arenas that hold only what the heap's kernels use, with room for ``cap`` pushes.
+
+    The header slots of the three arrays (``HS`` and ``IT`` in the int arena after the
+    run's fields, ``HT`` at the start of the float arena), ``H_CAP_H`` and the run's
+    fields (``R_HN``, ``R_SEQ``, ``R_HEAP_TREE``, ``R_ERROR``: zero).  For the heap's
+    tests (``tests/test_fast_heap.py``) and ``benchmarks/heap_shapes.py``; the engine's
+    arenas are ``layout.alloc_state``'s.
+    """
+    I = np.zeros(HDR + N_R + 2 * cap, dtype=np.int64)
+    I[H_HS] = HDR + N_R
+    I[H_IT] = HDR + N_R + cap
+    I[H_HT] = 0
+    I[H_CAP_H] = cap
+    return I, np.zeros(cap)
