@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mdcd_lab.fast.kernels.heap import heap_arenas
 from mdcd_lab.fast.kernels.layout import H_HS, HEAP_SORTED_MAX, R0, R_HN
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "heap_shapes.py"
@@ -18,7 +19,7 @@ _spec.loader.exec_module(shapes)
 
 def test_both_shapes_pop_the_same_items_at_every_size():
     delays = np.random.default_rng(7).exponential(size=5000)
-    I, D = shapes.heap_arenas(len(delays) + 1)
+    I, D = heap_arenas(len(delays) + 1)
     for size in (1, 9, HEAP_SORTED_MAX - 1, HEAP_SORTED_MAX, 100):
         sums = {tree: shapes.steady(I, D, size, delays, tree) for tree in (0, 1)}
         assert sums[0] == sums[1] > 0, size
