@@ -6,6 +6,7 @@
   :func:`safety_scenarios` (continuous rates, for the safety properties),
   :func:`protocols` (a named protocol or any combination of the rule switches);
 * the command line in-process: :func:`write_file`, :func:`run_cli`;
+* a script of ``benchmarks/`` as a module: :func:`load_benchmark`;
 * the package's import graph read with :mod:`ast`: :func:`import_graph`,
   :func:`find_cycle`.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib.util
 import os
 from pathlib import Path
 
@@ -184,6 +186,16 @@ def run_cli(argv, capsys) -> tuple[int, str, str]:
 
 
 # -- the import graph ----------------------------------------------------------------------
+
+def load_benchmark(name: str):
+    """``benchmarks/<name>.py`` loaded as a module (``mdcd_bench_<name>``), so that a test
+    calls its functions; the scripts are not a package."""
+    spec = importlib.util.spec_from_file_location(f"mdcd_bench_{name}",
+                                                  ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 def module_name(path: Path) -> str:
     """``mdcd_lab.x.y`` of a source file of the package (a package: its ``__init__``)."""

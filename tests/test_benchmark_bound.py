@@ -7,11 +7,9 @@ of every later row, so the two counts compared here (``draws_only`` against
 ``gen.count_rows``) differ for almost every run if the draws differ.
 """
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
-from helpers import engine_scenarios
+from helpers import engine_scenarios, load_benchmark
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,10 +18,7 @@ from mdcd_lab.fast._rng import seed_words
 from mdcd_lab.fast.engine import _initial_capacity, scenario_params
 from mdcd_lab.fast.kernels import gen
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "stages.py"
-_spec = importlib.util.spec_from_file_location("mdcd_bench_stages", _PATH)
-stages = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(stages)
+stages = load_benchmark("stages")
 DRAWS_ONLY, SEED_ONLY = stages.draws_only_factory()
 
 

@@ -2,7 +2,6 @@
 nested as they happen, exclusive times subtract exactly the nested compilations, the
 report puts the parent first, and bad options stop it before any child runs."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -12,11 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import load_benchmark
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "compile_profile.py"
-_spec = importlib.util.spec_from_file_location("mdcd_bench_compile_profile", _PATH)
-cp = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cp)
+cp = load_benchmark("compile_profile")
 
 #: ``[name, start, seconds, depth]``: A holds B (which holds C) and D; E stands alone.
 ROWS = [["C", 2.0, 1.0, 2], ["B", 1.0, 3.0, 1], ["D", 5.0, 1.0, 1], ["A", 0.0, 10.0, 0],

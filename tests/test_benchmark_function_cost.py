@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import load_benchmark
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "function_cost.py"
-_spec = importlib.util.spec_from_file_location("mdcd_bench_function_cost", _PATH)
-fc = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fc)
+fc = load_benchmark("function_cost")
 
 
 @pytest.mark.parametrize("mode", sorted(fc.DECORATORS))

@@ -7,7 +7,6 @@ kernel is compared with numpy's own ``BitGenerator`` (``random_raw``) and with
 ``numpy.random.Generator(...).standard_exponential`` on drawn seeds and runs.
 """
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,14 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import load_benchmark
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("mdcd_bench_generators",
-                                               ROOT / "benchmarks" / "generators.py")
-generators = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generators)
+generators = load_benchmark("generators")
 
 
 def _numpy_stream(cls, seed, run, n):

@@ -1,20 +1,18 @@
 """``benchmarks/heap_shapes.py``: its two runs (the shipped heap, the heap held in the
 binary heap's shape) pop the same items, and the script says so, or stops."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+from helpers import load_benchmark
 
 from mdcd_lab.fast.kernels.heap import heap_arenas
 from mdcd_lab.fast.kernels.layout import H_HS, HEAP_SORTED_MAX, R0, R_HN
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "heap_shapes.py"
-_spec = importlib.util.spec_from_file_location("mdcd_bench_heap_shapes", _PATH)
-shapes = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shapes)
+shapes = load_benchmark("heap_shapes")
 
 
 def test_both_shapes_pop_the_same_items_at_every_size():
