@@ -57,7 +57,11 @@ def test_a_run_prints_one_row_per_variant_and_checks_each_childs_value(capsys, m
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("| mode | call sites per function | CPU s, 2 functions |")
     assert len(lines) == 3 and lines[2].startswith("| `njit` | 1 | ")
-    assert lines[2].endswith("| 1.00x |")
+    # njit's own ratio is 1.00x, or empty where two functions timed no dearer than the
+    # base (a timing difference of one child each: noise on a busy machine, and no ratio
+    # to a cost that is not positive)
+    ms, ratio = (c.strip() for c in lines[2].strip("|").split("|")[3:5])
+    assert ratio == "1.00x" or (ratio == "" and int(ms) <= 0), lines[2]
     # a child whose top returns another value than Python's sum stops the run
     monkeypatch.setattr(fc, "expected", lambda helpers, sites: -1)
     with pytest.raises(RuntimeError, match="njit: top returned 7, expected -1"):

@@ -103,11 +103,9 @@ def test_no_kernel_is_specialised_on_a_literal(tmp_path):
     assert lines, proc.stderr
     out = json.loads(lines[0][7:])
     assert out["found"] == {}
-    # the accessors are reached from every rule: one compilation per arena type
-    # the int64 and the float64 arena, as pointers (play_run and collect hand the rules
-    # the arenas' data pointers: layout.arena)
-    assert out["counts"]["layout.rd"] == 2
-    assert out["counts"]["layout.pp"] == 1
+    # the accessors are reached from every rule: intrinsics, lowered in place at each
+    # call, never compiled as kernels (session 20)
+    assert not {"intrinsics.rd", "intrinsics.wr", "layout.pp"} & set(out["counts"])
     assert out["counts"]["drivers.simulate_block"] == 1
     # the event loop is compiled as a C function only (cold.LOOP), not as a kernel
     assert out["counts"]["engine.play_run"] == 0

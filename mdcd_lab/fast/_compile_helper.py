@@ -65,17 +65,15 @@ LOGGER = logging.getLogger("mdcd_lab")
 
 def shared() -> list[tuple]:
     """``(dispatcher, signature)`` of every kernel compiled for more than one signature:
-    ``layout.rd`` and ``layout.wr`` (the int and the float arena) and ``layout.call_rule``
-    (one signature per distinct argument list of the cold rules, ``cold.RULES``).  The
-    parent compiles them all before the helper starts compiling (``start``)."""
+    ``layout.call_rule`` (one signature per distinct argument list of the cold rules,
+    ``cold.RULES``; the accessors ``rd`` and ``wr`` are intrinsics, lowered in
+    place).  The parent compiles them all before the helper starts compiling (``start``)."""
     from numba import types
 
     from .kernels import cold, layout
     I, D, N, F = cold.ARG_TYPES
     arg_lists = dict.fromkeys(sig.args for _, sig, _ in cold.RULES.values())
-    return [(layout.rd, (I, N)), (layout.rd, (D, N)),
-            (layout.wr, (I, N, N)), (layout.wr, (D, N, F))] + [
-        (layout.call_rule, (I, N, types.Tuple(args))) for args in arg_lists]
+    return [(layout.call_rule, (I, N, types.Tuple(args))) for args in arg_lists]
 
 
 def split() -> list[tuple]:

@@ -71,9 +71,9 @@ import numba
 _HERE = Path(__file__).resolve().parent
 
 #: Modules of the package, in dependency order (each imports only earlier ones).
-MODULES = ("layout", "levels", "rng", "gen", "state", "heap", "common", "oracle", "quiet",
-           "confidence", "coordinated", "low", "recovery", "families", "act", "sdw",
-           "executed", "unguarded", "engine", "cold", "drivers")
+MODULES = ("intrinsics", "layout", "levels", "rng", "gen", "state", "heap", "common",
+           "oracle", "quiet", "confidence", "coordinated", "low", "recovery", "families",
+           "act", "sdw", "executed", "unguarded", "engine", "cold", "drivers")
 
 
 def key_files() -> list[Path]:
@@ -166,6 +166,7 @@ try:
         families,
         gen,
         heap,
+        intrinsics,
         layout,
         low,
         oracle,
@@ -187,5 +188,5 @@ for _name in MODULES:
 __all__ = ["CACHE_DIR", "MODULES", "cache_dir", "check_private", "key_files", "source_key",
            "act", "cold", "common",
            "confidence", "coordinated", "drivers", "engine", "executed", "families", "gen", "heap",
-           "layout", "levels", "low", "oracle", "quiet", "recovery", "rng", "sdw", "state",
-           "unguarded"]
+           "intrinsics", "layout", "levels", "low", "oracle", "quiet", "recovery", "rng", "sdw",
+           "state", "unguarded"]

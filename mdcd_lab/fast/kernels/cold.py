@@ -40,7 +40,7 @@ compile in 10.5 s instead of 13.7 s, one process, ``benchmarks/rule_compile_time
 
 The event loop itself is compiled the same way (``LOOP``, slot ``IP_ADDR_PLAY_RUN``,
 session 15): ``engine.play_run`` as a C function of pointers (its arenas and the trace
-rows; ``layout.arena`` passes a pointer through), called by both block kernels through
+rows; ``intrinsics.arena`` passes a pointer through), called by both block kernels through
 ``drivers.play``.  Before, the loop was compiled as a kernel and linked again into
 ``simulate_block`` and ``replay_block``, each of which optimised and emitted all of it
 once more.  It is loaded for every run (``with_addresses``), right after the block

@@ -24,6 +24,7 @@ from .._config import JIT, JIT_NORC
 from .cold import with_addresses
 from .engine import collect
 from .gen import alloc_rows, generate_run, means_of, realised_means
+from .intrinsics import arena, call_c_int64
 from .layout import (
     ERR_MORE_ROWS,
     ERR_NO_RULE,
@@ -33,8 +34,6 @@ from .layout import (
     IP_NACT,
     IP_NLOW,
     alloc_state,
-    arena,
-    call_c_int64,
 )
 
 #: Largest number of trace rows per run buffer (buffers stop doubling here).
@@ -48,7 +47,7 @@ def play(ip, I, D, token, p_t, p_kind, p_src, p_dst, p_td, p_uat, p_ucomp, p_dn,
          w_t, w_kind, w_src, w_dst, n_w, more, delay, offset):
     """``engine.play_run(I, D, token, p_t, ..., offset)`` through its address
     ``ip[IP_ADDR_PLAY_RUN]`` (``cold.LOOP``, filled by ``cold.with_addresses``), the
-    arrays passed as their data pointers (``layout.arena``: each C-contiguous; the loop
+    arrays passed as their data pointers (``intrinsics.arena``: each C-contiguous; the loop
     reads rows below ``n_p`` and ``n_w`` only); ``ERR_NO_RULE`` if the address is
     missing (the run is not played)."""
     # writes everything of the run (engine.play_run)

@@ -52,6 +52,7 @@ from .families import (
 )
 from .gen import need_dropped, primary_first
 from .heap import heap_pop, heap_top
+from .intrinsics import arena
 from .layout import (
     ERR_MORE_ROWS,
     F_DELAY_MAX,
@@ -167,7 +168,6 @@ from .layout import (
     R_RECOVERING,
     R_RELEASED,
     R_TOKEN,
-    arena,
     call_rule,
     pp,
     rd,
@@ -434,7 +434,7 @@ def play_run(I_array, D_array, token,
     a dropped row is needed).
     """
     # reads the run's rows; writes everything of the run through the rules
-    I = arena(I_array)   # the rules get the arenas as pointers (layout.arena)
+    I = arena(I_array)   # the rules get the arenas as pointers (intrinsics.arena)
     D = arena(D_array)
     horizon = rd(D, FP_GUARD_END)   # phi; rows after it are the unguarded phase's
     reset_state(I, D, token)

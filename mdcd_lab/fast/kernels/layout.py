@@ -30,14 +30,13 @@ See docs/scaling.md.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
-from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ...constants import OUTCOMES, PIGGYBACK_COUNTER_BYTES, PIGGYBACK_FLAG_BYTES
 from ...metrics import ENGINE_METRICS, FLOAT_METRICS, INT_METRICS
 from .._config import JIT, JIT_NORC
+from .intrinsics import call_c, rd, wr  # rd, wr: every rule imports them from here
 
 # float parameters ``fp`` (also the first N_FP slots of the float arena D)
 FP_HORIZON, FP_TOTAL, FP_W0 = 0, 1, 2          # FP_W0 .. FP_W0 + 7: category weights
@@ -209,69 +208,6 @@ METRIC_SLOTS = {**{f"M_{n.upper()}": R_M0 + k for k, n in enumerate(INT_METRICS)
 globals().update(METRIC_SLOTS)
 
 
-@intrinsic
-def arena(typingctx, arr):
-    """The data pointer of a C-contiguous 1-d array, typed ``CPointer(dtype)``.
-
-    ``engine.play_run`` (and ``engine.collect``) hand the rules the arenas ``I`` and
-    ``D`` as these pointers: a call then passes one register per arena instead of an array's
-    seven fields (issue 20's profile: the non-inlined rules' calls).  ``rd`` and
-    ``wr`` index a pointer like the array (numba types ``ptr[i]`` as a load of
-    ``dtype``), so every rule reads the same.  The caller keeps the array alive
-    for as long as the pointer is used (``play_run``'s caller owns it)."""
-    if isinstance(arr, types.CPointer):   # a pointer already (cold.LOOP's arguments)
-        return arr(arr), lambda context, builder, signature, args: args[0]
-    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"):
-        return None
-    sig = types.CPointer(arr.dtype)(arr)
-
-    def codegen(context, builder, signature, args):
-        return context.make_array(signature.args[0])(context, builder, args[0]).data
-    return sig, codegen
-
-
-def _call_codegen(context, builder, signature, llargs):
-    """Call the C function at address ``llargs[0]`` with the values of the tuple
-    ``llargs[1]`` (``call_c``, ``call_c_int64``)."""
-    values = cgutils.unpack_tuple(builder, llargs[1])
-    fnty = ir.FunctionType(context.get_value_type(signature.return_type)
-                           if signature.return_type != types.void else ir.VoidType(),
-                           [context.get_value_type(t) for t in signature.args[1].types])
-    result = builder.call(builder.inttoptr(llargs[0], fnty.as_pointer()), values)
-    return context.get_dummy_value() if signature.return_type == types.void else result
-
-
-#: The C types a call through an address passes (``cold.RULES``' and ``cold.LOOP``'s
-#: signatures): the arenas' and the trace columns' pointers, int64, float64.
-C_ARG_TYPES = (types.CPointer(types.int64), types.CPointer(types.float64), types.int64,
-               types.float64)
-
-
-def _call_typing(result, addr, args):
-    """The signature and code of a call through an address returning ``result``; None
-    (no match) unless ``addr`` is an integer and ``args`` a tuple of ``C_ARG_TYPES``
-    (only the C types of ``cold.RULES``' and ``cold.LOOP``'s signatures: no silent casts)."""
-    if not (isinstance(addr, types.Integer) and isinstance(args, types.BaseTuple)
-            and all(t in C_ARG_TYPES for t in args.types)):
-        return None
-    return result(addr, args), _call_codegen
-
-
-@intrinsic
-def call_c(typingctx, addr, args):
-    """Call the C function at address ``addr`` (an int64) with the values of the tuple
-    ``args``, for nothing back: a rule compiled apart (``kernels/cold.py``) whose C
-    signature has the numba types of ``args`` (``call_rule`` checks the address)."""
-    return _call_typing(types.void, addr, args)
-
-
-@intrinsic
-def call_c_int64(typingctx, addr, args):
-    """``call_c`` for a C function that returns an int64: the event loop compiled apart
-    (``cold.LOOP``), called by ``drivers.play``."""
-    return _call_typing(types.int64, addr, args)
-
-
 @njit(**JIT_NORC)
 def call_rule(I, slot, args):
     """Call the rule compiled apart whose address is in ``I[slot]`` (an ``IP_ADDR_*``
@@ -286,26 +222,24 @@ def call_rule(I, slot, args):
     call_c(addr, args)
 
 
-@njit(**JIT_NORC)
-def rd(A, i):
-    """``A[i]`` for an index known to be >= 0 (no negative-index wraparound code);
-    ``A`` an array or an arena's pointer (``arena``)."""
-    # reads A[i]
-    return A[np.uintp(i)]
+@intrinsic
+def pp(typingctx, p, f):
+    """Index of field ``f`` of process ``p`` in ``I``: ``P0 + p * N_P + f``.
 
-
-@njit(**JIT_NORC)
-def wr(A, i, v):
-    """``A[i] = v`` for an index known to be >= 0; ``A`` an array or an arena's pointer."""
-    # writes A[i]
-    A[np.uintp(i)] = v
-
-
-@njit(**JIT_NORC)
-def pp(p, f):
-    """Index of field ``f`` of process ``p`` in ``I``."""
+    An intrinsic like ``rd`` (~300 calls): the two signed integers are taken as int64, as
+    numba's arithmetic with the int64 constants ``P0`` and ``N_P`` takes them, and the
+    index is computed in place (int64 arithmetic wraps like numba's)."""
     # no state: an index
-    return P0 + p * N_P + f
+    if not all(isinstance(a, types.Integer) and a.signed for a in (p, f)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        p64, f64 = (context.cast(builder, v, t, types.int64)
+                    for v, t in zip(args, signature.args, strict=True))
+        const = context.get_constant
+        return builder.add(builder.add(const(types.int64, int(P0)),
+                                       builder.mul(p64, const(types.int64, int(N_P)))), f64)
+    return types.int64(p, f), codegen
 
 
 @njit(**JIT)
