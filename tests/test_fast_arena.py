@@ -148,6 +148,18 @@ def test_rd_refuses_a_two_dimensional_array_and_a_float_index():
         _rd_float_index(np.zeros(3))
 
 
+def test_wr_refuses_a_read_only_array_as_numbas_indexing_does():
+    A = np.arange(4, dtype=np.int64)
+    A.setflags(write=False)
+    out = np.zeros(2, dtype=np.int64)
+    _rd_read(A, np.array([3, 1]), out)   # reading is fine
+    assert out.tolist() == [3, 1]
+    for write in (_wr_write, _numba_write):
+        with pytest.raises(TypingError):
+            write(A, np.array([0]), np.array([7]))
+    assert A.tolist() == [0, 1, 2, 3]
+
+
 @njit
 def _pp_of(p, f):
     return pp(p, f)

@@ -133,7 +133,8 @@ def wr(typingctx, A, i, v):
     (``v`` converted to ``A``'s dtype as numba's ``A[i] = v`` converts it).  An intrinsic,
     as ``rd``."""
     # writes A[i]
-    if not _indexable(A, i) or typingctx.can_convert(v, A.dtype) is None:
+    if not _indexable(A, i) or typingctx.can_convert(v, A.dtype) is None \
+            or (isinstance(A, types.Array) and not A.mutable):   # numba refuses it too
         return None
 
     def codegen(context, builder, signature, args):
