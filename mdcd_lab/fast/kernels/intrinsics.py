@@ -9,7 +9,7 @@
 
 An intrinsic costs the compiler no function of its own: no typing of a body, no library
 optimised, emitted and cached, no call emitted at each site for LLVM to inline again
-(issue 20, item 2: ``rd``, ``wr`` and ``layout.pp`` are called ~1,900 times in the rules;
+(issue 20, item 2: ``rd``, ``wr`` and ``layout.pp`` are called ~1,860 times in the rules;
 docs/scaling.md, "The accessors as intrinsics").  Each lowers exactly what numba lowers for
 the Python it stands for, so the numbers do not change (the hashes of
 ``benchmarks/hash_results.py``; ``tests/test_fast_arena.py`` compares each with numba's
@@ -112,7 +112,7 @@ def rd(typingctx, A, i):
 
     An intrinsic, not a kernel: each call is lowered in place to numba's own element
     pointer and load (``A[np.uintp(i)]``), so the compiler neither types a call nor
-    emits and then inlines one at each of the rules' ~1,800 reads and writes."""
+    emits and then inlines one at each of the rules' ~1,560 reads and writes."""
     # reads A[i]
     if not _indexable(A, i):
         return None
