@@ -1,5 +1,7 @@
 """``intrinsics.arena``: a rule reads and writes an arena through its data pointer exactly as
-through the array (``engine.play_run`` hands the rules the pointers, issue 20)."""
+through the array (``engine.play_run`` hands the rules the pointers, issue 20); the
+accessors ``rd`` / ``wr`` and ``layout.pp``, intrinsics since session 20, do what numba's
+indexing and arithmetic do."""
 
 import numpy as np
 import pytest

@@ -88,9 +88,11 @@ def call_c_int64(typingctx, addr, args):
     return _call_typing(types.int64, addr, args)
 
 
-def _element_pointer(context, builder, aryty, ary, idx):
-    """Pointer to element ``idx`` (a ``uintp``) of ``ary``: an arena's pointer or a 1-d
-    array (``A[np.uintp(i)]``: no wraparound, no bounds check, as numba indexes it)."""
+def _element_pointer(context, builder, aryty, ary, ity, i):
+    """Pointer to element ``i`` (of integer type ``ity``, taken as a ``uintp``) of ``ary``:
+    an arena's pointer or a 1-d array (``A[np.uintp(i)]``: no wraparound, no bounds check,
+    as numba indexes it)."""
+    idx = context.cast(builder, i, ity, types.uintp)
     if isinstance(aryty, types.CPointer):
         return builder.gep(ary, [idx])
     return cgutils.get_item_pointer(context, builder, aryty,
@@ -119,8 +121,7 @@ def rd(typingctx, A, i):
 
     def codegen(context, builder, signature, args):
         aryty, ity = signature.args
-        idx = context.cast(builder, args[1], ity, types.uintp)
-        ptr = _element_pointer(context, builder, aryty, args[0], idx)
+        ptr = _element_pointer(context, builder, aryty, args[0], ity, args[1])
         if isinstance(aryty, types.CPointer):
             return builder.load(ptr)
         return load_item(context, builder, aryty, ptr)
@@ -139,8 +140,7 @@ def wr(typingctx, A, i, v):
 
     def codegen(context, builder, signature, args):
         aryty, ity, vty = signature.args
-        idx = context.cast(builder, args[1], ity, types.uintp)
-        ptr = _element_pointer(context, builder, aryty, args[0], idx)
+        ptr = _element_pointer(context, builder, aryty, args[0], ity, args[1])
         val = context.cast(builder, args[2], vty, aryty.dtype)
         if isinstance(aryty, types.CPointer):
             builder.store(val, ptr)
