@@ -185,7 +185,7 @@ def run_cli(argv, capsys) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-# -- the import graph ----------------------------------------------------------------------
+# -- a script of benchmarks/ ---------------------------------------------------------------
 
 def load_benchmark(name: str):
     """``benchmarks/<name>.py`` loaded as a module (``mdcd_bench_<name>``), so that a test
@@ -196,6 +196,8 @@ def load_benchmark(name: str):
     spec.loader.exec_module(module)
     return module
 
+
+# -- the import graph ----------------------------------------------------------------------
 
 def module_name(path: Path) -> str:
     """``mdcd_lab.x.y`` of a source file of the package (a package: its ``__init__``)."""

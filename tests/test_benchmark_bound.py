@@ -7,7 +7,6 @@ of every later row, so the two counts compared here (``draws_only`` against
 ``gen.count_rows``) differ for almost every run if the draws differ.
 """
 
-
 import numpy as np
 from helpers import engine_scenarios, load_benchmark
 from hypothesis import given, settings

@@ -8,12 +8,10 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 from helpers import load_benchmark
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "compile_profile.py"
 cp = load_benchmark("compile_profile")
 
 #: ``[name, start, seconds, depth]``: A holds B (which holds C) and D; E stands alone.
@@ -69,6 +67,6 @@ def test_the_listener_records_a_callee_nested_in_its_caller(tmp_path):
 
 def test_bad_options_stop_before_any_child():
     for bad, what in ((["--small", "0"], "--small"), (["--top", "0"], "--top")):
-        out = subprocess.run([sys.executable, str(_PATH), *bad], capture_output=True,
+        out = subprocess.run([sys.executable, cp.__file__, *bad], capture_output=True,
                              text=True, timeout=60)
         assert out.returncode == 2 and what in out.stderr and not out.stdout

@@ -3,7 +3,6 @@ binary heap's shape) pop the same items, and the script says so, or stops."""
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 from helpers import load_benchmark
@@ -11,7 +10,6 @@ from helpers import load_benchmark
 from mdcd_lab.fast.kernels.heap import heap_arenas
 from mdcd_lab.fast.kernels.layout import H_HS, HEAP_SORTED_MAX, R0, R_HN
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "heap_shapes.py"
 shapes = load_benchmark("heap_shapes")
 
 
@@ -28,7 +26,7 @@ def test_both_shapes_pop_the_same_items_at_every_size():
 
 
 def test_the_script_prints_a_row_per_size_and_refuses_bad_sizes():
-    run = [sys.executable, str(_PATH), "--ops", "20000", "--repeat", "1", "--sizes"]
+    run = [sys.executable, shapes.__file__, "--ops", "20000", "--repeat", "1", "--sizes"]
     out = subprocess.run([*run, "9", "40"], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     rows = [line for line in out.stdout.splitlines() if line.startswith("| 9 |")

@@ -173,7 +173,7 @@ def test_ensure_rules_announces_a_cold_compilation_of_rules_once(monkeypatch, ca
 
 
 def test_every_call_site_passes_as_many_values_as_its_rule_takes():
-    """``layout.call_c`` calls an address with the values it is given: each
+    """``intrinsics.call_c`` calls an address with the values it is given: each
     ``call_rule(I, IP_ADDR_X, (...))`` in the kernels passes exactly the arguments of
     the C signature ``cold.RULES`` declares for slot ``IP_ADDR_X`` (their types are
     checked by ``call_c``: only the arenas' pointers, int64 and float64 pass)."""
